@@ -1,0 +1,79 @@
+"""Shared mechanics for services: optimistic-locked updates with validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+
+from duban.core.errors import ApplicationError, check_version
+
+M = TypeVar("M", bound=models.Model)
+
+
+def validation_message(error: ValidationError) -> str:
+    """One readable sentence from a ValidationError, field labels included."""
+    if hasattr(error, "error_dict"):
+        parts = []
+        for field, errors in error.message_dict.items():
+            text = "；".join(errors)
+            parts.append(text if field == "__all__" else f"{field}：{text}")
+        return "；".join(parts)
+    return "；".join(error.messages)
+
+
+def full_clean_or_raise(obj: models.Model, *, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as e:
+        labelled: dict[str, list[str]] = {}
+        if hasattr(e, "error_dict"):
+            for field, errors in e.message_dict.items():
+                label = (
+                    str(obj._meta.get_field(field).verbose_name)
+                    if field != "__all__" and field in {f.name for f in obj._meta.get_fields()}
+                    else "__all__"
+                )
+                labelled[label] = errors
+            raise ApplicationError(validation_message(ValidationError(labelled))) from e
+        raise ApplicationError(validation_message(e)) from e
+
+
+def locked_update(
+    model: type[M],
+    *,
+    pk: int,
+    version: int | None,
+    data: Mapping[str, Any],
+    label: str,
+) -> M:
+    """Lock the row, refuse a stale `version`, apply `data`, validate, save, bump version.
+
+    Must run inside a transaction. Raises ConflictError or ApplicationError, writing nothing.
+    """
+    obj = model._default_manager.select_for_update().get(pk=pk)
+    check_version(current=obj.version, submitted=version, label=label)  # type: ignore[attr-defined]
+    for field, value in data.items():
+        setattr(obj, field, value)
+    full_clean_or_raise(obj)
+    obj.version += 1  # type: ignore[attr-defined]
+    obj.save()
+    return obj
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ApplicationError(message)
+
+
+__all__ = [
+    "ApplicationError",
+    "_",
+    "full_clean_or_raise",
+    "locked_update",
+    "require",
+    "validation_message",
+]

@@ -1,0 +1,379 @@
+"""Writes to the ledger: projects, work items, indicators, milestones, hand-out, carry-over."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from duban.core.errors import ApplicationError
+from duban.core.services import full_clean_or_raise, locked_update
+from duban.ledger.models import (
+    FundingSource,
+    Indicator,
+    Milestone,
+    NodeTemplateSet,
+    PlanMonth,
+    Project,
+    WorkItem,
+)
+from duban.org.models import Unit, User
+
+logger = logging.getLogger(__name__)
+
+PROJECT_FIELDS = {
+    "code",
+    "name",
+    "owner",
+    "location",
+    "scale_content",
+    "start_year",
+    "end_year",
+    "total_investment",
+    "stage",
+    "nature",
+    "industry",
+}
+WORK_ITEM_FIELDS = {
+    "year",
+    "kind",
+    "project",
+    "seq",
+    "title",
+    "content_scale",
+    "schedule",
+    "source",
+    "assigned_on",
+    "lead_leader",
+    "lead_unit",
+    "level",
+    "category",
+    "annual_plan",
+    "prior_cumulative",
+    "planned_start",
+    "actual_start",
+    "planned_finish",
+    "actual_finish",
+    "in_statistics",
+    "in_statistics_date",
+    "steward",
+    "status",
+}
+
+
+def _only(data: Mapping[str, Any], allowed: set[str]) -> dict[str, Any]:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ApplicationError(_("不能修改这些字段：%(f)s") % {"f": "、".join(sorted(unknown))})
+    return dict(data)
+
+
+@transaction.atomic
+def project_create(*, data: Mapping[str, Any]) -> Project:
+    """Create a project after validating every field (the code's shape included)."""
+    project = Project(**_only(data, PROJECT_FIELDS))
+    if project.code == "":
+        project.code = None
+    full_clean_or_raise(project)
+    project.save()
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, version: int | None, data: Mapping[str, Any]) -> Project:
+    """Update a project; raises ConflictError when it changed since `version`."""
+    fields = _only(data, PROJECT_FIELDS)
+    if fields.get("code") == "":
+        fields["code"] = None
+    return locked_update(Project, pk=project.pk, version=version, data=fields, label=_("项目"))
+
+
+def _check_item_consistency(item: WorkItem) -> None:
+    if item.kind == WorkItem.Kind.PROJECT and item.project_id is None:
+        raise ApplicationError(_("重点项目必须关联项目。"))
+    if item.kind == WorkItem.Kind.TASK and item.project_id is not None:
+        raise ApplicationError(_("重点工作不能关联项目。"))
+    if item.actual_finish and item.actual_start and item.actual_finish < item.actual_start:
+        raise ApplicationError(_("实际完成时间不能早于实际开工时间。"))
+    if item.planned_finish and item.planned_start and item.planned_finish < item.planned_start:
+        raise ApplicationError(_("计划完成时间不能早于计划开工时间。"))
+    if item.in_statistics and item.in_statistics_date is None:
+        item.in_statistics_date = timezone.localdate()
+
+
+@transaction.atomic
+def work_item_create(*, data: Mapping[str, Any], co_units: Sequence[Unit] = ()) -> WorkItem:
+    """Create a draft work item; it is handed out separately (see work_item_hand_out)."""
+    fields = _only(data, WORK_ITEM_FIELDS)
+    item = WorkItem(**fields)
+    if not item.title and item.project_id:
+        item.title = item.project.name  # type: ignore[union-attr]
+    _check_item_consistency(item)
+    full_clean_or_raise(item)
+    item.save()
+    if co_units:
+        _set_co_units(item, co_units)
+    return item
+
+
+def _set_co_units(item: WorkItem, co_units: Sequence[Unit]) -> None:
+    if any(u.pk == item.lead_unit_id for u in co_units):
+        raise ApplicationError(_("牵头单位不能同时是配合单位。"))
+    item.co_units.set(co_units)
+
+
+@transaction.atomic
+def work_item_update(
+    *,
+    item: WorkItem,
+    version: int | None,
+    data: Mapping[str, Any],
+    co_units: Sequence[Unit] | None = None,
+) -> WorkItem:
+    """Update a work item; raises ConflictError when it changed since `version`."""
+    fields = _only(data, WORK_ITEM_FIELDS)
+    locked = WorkItem.objects.select_for_update().get(pk=item.pk)
+    if "year" in fields and fields["year"] != locked.year and locked.reports.exists():
+        raise ApplicationError(_("事项已有月报，不能更改年度。"))
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _check_item_consistency(locked)
+    updated = locked_update(WorkItem, pk=item.pk, version=version, data=fields, label=_("台账事项"))
+    if co_units is not None:
+        _set_co_units(updated, co_units)
+    return updated
+
+
+def hand_out_problems(item: WorkItem) -> list[str]:
+    """Why `item` cannot be handed out yet (empty when it can)."""
+    problems = []
+    measurable = any(i.is_measurable for i in item.indicators.all())
+    dated = any(m.planned_date for m in item.milestones.all())
+    if not (measurable or dated):
+        problems.append(
+            _(
+                "至少需要一个有目标值和完成时限的指标，或一个有计划日期的节点（有指标、有量化、有时限）。"
+            )
+        )
+    if not item.lead_unit_id:
+        problems.append(_("缺少牵头单位。"))
+    if not item.content_scale.strip():
+        problems.append(_("缺少内容规模/工作目标。"))
+    return problems
+
+
+@transaction.atomic
+def work_item_hand_out(*, item: WorkItem, by: User) -> WorkItem:
+    """Hand a draft item out to its units; raises ApplicationError listing what is missing."""
+    item = WorkItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != WorkItem.Status.DRAFT:
+        raise ApplicationError(
+            _("只有待下达的事项才能下达（当前状态：%(s)s）。") % {"s": item.get_status_display()}
+        )
+    problems = hand_out_problems(item)
+    if problems:
+        raise ApplicationError(_("不能下达：") + "".join(problems))
+    item.status = WorkItem.Status.ACTIVE
+    item.handed_out_at = timezone.now()
+    item.version += 1
+    item.save(update_fields=["status", "handed_out_at", "version", "updated_at"])
+    logger.info("work_item.handed_out", extra={"work_item_id": item.pk, "by": by.pk})
+    return item
+
+
+@transaction.atomic
+def work_item_set_plan_curve(*, item: WorkItem, amounts: Sequence[Decimal | None]) -> WorkItem:
+    """Replace the 12-month plan curve; an empty sequence removes it.
+
+    The months must add up to the annual plan, or the curve and the plan would disagree.
+    """
+    if not amounts or all(a is None for a in amounts):
+        item.plan_months.all().delete()
+        return item
+    if len(amounts) != 12:
+        raise ApplicationError(_("月度计划曲线需要12个月的数值。"))
+    values = [a if a is not None else Decimal(0) for a in amounts]
+    if any(v < 0 for v in values):
+        raise ApplicationError(_("月度计划投资不能为负数。"))
+    if item.annual_plan is None:
+        raise ApplicationError(_("请先填写年度计划投资，再设置月度计划曲线。"))
+    total = sum(values, Decimal(0))
+    if total != item.annual_plan:
+        raise ApplicationError(
+            _("12个月计划合计%(t)s万元，与年度计划投资%(p)s万元不一致。")
+            % {"t": total.normalize(), "p": item.annual_plan.normalize()}
+        )
+    item.plan_months.all().delete()
+    PlanMonth.objects.bulk_create(
+        PlanMonth(work_item=item, month=m, amount=v) for m, v in enumerate(values, start=1)
+    )
+    return item
+
+
+@transaction.atomic
+def funding_set(
+    *, item: WorkItem, lines: Sequence[tuple[str, Decimal, str]]
+) -> list[FundingSource]:
+    """Replace the funding breakdown with (source, amount, note) lines."""
+    objs = [FundingSource(work_item=item, source=s, amount=a, note=n) for s, a, n in lines]
+    for obj in objs:
+        full_clean_or_raise(obj, exclude=["work_item"])
+    item.funding.all().delete()
+    return FundingSource.objects.bulk_create(objs)
+
+
+@transaction.atomic
+def indicator_create(*, item: WorkItem, data: Mapping[str, Any]) -> Indicator:
+    indicator = Indicator(work_item=item, **data)
+    if indicator.sort_order == 0:
+        indicator.sort_order = item.indicators.count() + 1
+    full_clean_or_raise(indicator)
+    indicator.save()
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(
+    *, indicator: Indicator, version: int | None, data: Mapping[str, Any]
+) -> Indicator:
+    return locked_update(Indicator, pk=indicator.pk, version=version, data=data, label=_("指标"))
+
+
+@transaction.atomic
+def milestone_create(*, item: WorkItem, data: Mapping[str, Any]) -> Milestone:
+    milestone = Milestone(work_item=item, **data)
+    if not milestone.sort_order:
+        milestone.sort_order = item.milestones.count() + 1
+    full_clean_or_raise(milestone)
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(
+    *, milestone: Milestone, version: int | None, data: Mapping[str, Any]
+) -> Milestone:
+    return locked_update(Milestone, pk=milestone.pk, version=version, data=data, label=_("节点"))
+
+
+@transaction.atomic
+def milestones_from_template(*, item: WorkItem, template_set: NodeTemplateSet) -> list[Milestone]:
+    """Append the template's nodes (without dates) to the item's node plan."""
+    existing = set(item.milestones.values_list("name", flat=True))
+    start = item.milestones.count()
+    new = [
+        Milestone(
+            work_item=item,
+            sort_order=start + i,
+            name=node.name,
+            responsible_unit_id=item.lead_unit_id,
+        )
+        for i, node in enumerate(
+            (n for n in template_set.nodes.all() if n.name not in existing), start=1
+        )
+    ]
+    return Milestone.objects.bulk_create(new)
+
+
+def counted_investment(item: WorkItem) -> Decimal:
+    """The year's completed investment from the reports that count."""
+    from django.apps import apps
+
+    report = apps.get_model("reporting", "MonthlyReport")
+    total = report.objects.filter(work_item=item, state__in=("submitted", "accepted")).aggregate(
+        s=Sum("investment_month")
+    )["s"]
+    return total or Decimal(0)
+
+
+@transaction.atomic
+def work_items_carry_over(
+    *, year: int, by: User, item_ids: Sequence[int] | None = None
+) -> list[WorkItem]:
+    """Copy the year's unfinished items into next year's ledger as drafts, in one action.
+
+    An item already carried is skipped, so running it twice changes nothing. Projects keep
+    their identity; next year's 以前年度累计 is this year's plus what this year completed.
+    """
+    items = (
+        WorkItem.objects.filter(year=year, carried_to__isnull=True)
+        .exclude(status=WorkItem.Status.DONE)
+        .exclude(project__stage__in=[Project.Stage.COMPLETED, Project.Stage.OPERATING])
+        .select_related("project")
+        .prefetch_related("co_units", "indicators", "milestones", "funding")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+    if item_ids is not None:
+        items = items.filter(pk__in=item_ids)
+    created = []
+    for old in items:
+        if (
+            old.project_id
+            and WorkItem.objects.filter(project_id=old.project_id, year=year + 1).exists()
+        ):
+            continue
+        new = WorkItem(
+            year=year + 1,
+            kind=old.kind,
+            project_id=old.project_id,
+            seq=old.seq,
+            title=old.title,
+            content_scale=old.content_scale,
+            schedule=old.schedule,
+            source=old.source,
+            assigned_on=old.assigned_on,
+            lead_leader_id=old.lead_leader_id,
+            lead_unit_id=old.lead_unit_id,
+            level=old.level,
+            category=(
+                WorkItem.Category.CONTINUING
+                if old.kind == WorkItem.Kind.PROJECT and old.actual_start
+                else old.category
+            ),
+            annual_plan=None,
+            prior_cumulative=old.prior_cumulative + counted_investment(old),
+            planned_start=old.planned_start,
+            actual_start=old.actual_start,
+            planned_finish=old.planned_finish,
+            in_statistics=old.in_statistics,
+            in_statistics_date=old.in_statistics_date,
+            steward_id=old.steward_id,
+            status=WorkItem.Status.DRAFT,
+            carried_from=old,
+        )
+        new.save()
+        new.co_units.set(old.co_units.all())
+        Indicator.objects.bulk_create(
+            Indicator(
+                work_item=new,
+                name=i.name,
+                unit_of_measure=i.unit_of_measure,
+                baseline=i.baseline,
+                target=i.target,
+                deadline=i.deadline,
+                weight=i.weight,
+                sort_order=i.sort_order,
+            )
+            for i in old.indicators.all()
+        )
+        Milestone.objects.bulk_create(
+            Milestone(
+                work_item=new,
+                sort_order=m.sort_order,
+                name=m.name,
+                planned_date=m.planned_date,
+                actual_date=m.actual_date,
+                responsible_unit_id=m.responsible_unit_id,
+            )
+            for m in old.milestones.all()
+        )
+        created.append(new)
+    logger.info("work_items.carried_over", extra={"year": year, "count": len(created), "by": by.pk})
+    return created

@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from duban.core.models import TimeStampedModel
+from duban.org.validators import validate_credit_code
+
+
+class Unit(TimeStampedModel):
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("区直部门")
+        STREET = "street", _("街道/镇/乡")
+        PARK = "park", _("园区")
+        SOE = "soe", _("区属国企")
+        TASK_FORCE = "task_force", _("专班")
+        OFFICE = "office", _("推进办")
+
+    code = models.SlugField(_("单位代码"), max_length=40, unique=True)
+    name = models.CharField(_("单位名称"), max_length=100, unique=True)
+    short_name = models.CharField(_("简称"), max_length=40, blank=True)
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    assessed = models.BooleanField(_("参加考核"), default=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        OFFICE = "office", _("推进办/督查室")
+        LEADER = "leader", _("区领导")
+        UNIT_HEAD = "unit_head", _("单位负责人")
+        REPORTER = "reporter", _("单位联络员")
+        STEWARD = "steward", _("项目管家")
+        VIEWER = "viewer", _("查看人员")
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.VIEWER)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("所在单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    title = models.CharField(_("职务"), max_length=60, blank=True)
+    phone = models.CharField(_("电话"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role__in=["unit_head", "reporter"]) | Q(unit__isnull=False),
+                name="user_unit_role_has_unit",
+                violation_error_message=_("单位负责人和联络员必须属于一个单位。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def is_office(self) -> bool:
+        return self.is_superuser or self.role == self.Role.OFFICE
+
+
+class Enterprise(TimeStampedModel):
+    name = models.CharField(_("企业名称"), max_length=200, unique=True)
+    credit_code = models.CharField(
+        _("统一社会信用代码"),
+        max_length=18,
+        blank=True,
+        validators=[validate_credit_code],
+    )
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="enterprise_credit_code_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Responsibility(TimeStampedModel):
+    """A leader's relation to a unit, a work item or an enterprise, over a date range."""
+
+    class Relation(models.TextChoices):
+        IN_CHARGE = "in_charge", _("分管")
+        CONTACT = "contact", _("联系")
+        LEAD = "lead", _("牵头")
+        LIAISON = "liaison", _("包联")
+
+    leader = models.ForeignKey(
+        User, verbose_name=_("领导"), on_delete=models.CASCADE, related_name="responsibilities"
+    )
+    relation = models.CharField(_("关系"), max_length=20, choices=Relation.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    work_item = models.ForeignKey(
+        "ledger.WorkItem",
+        verbose_name=_("台账事项"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="responsibilities",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("企业"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    start_date = models.DateField(_("起始日期"), null=True, blank=True)
+    end_date = models.DateField(_("截止日期"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("领导责任")
+        verbose_name_plural = _("领导责任")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(unit__isnull=False, work_item__isnull=True, enterprise__isnull=True)
+                    | Q(unit__isnull=True, work_item__isnull=False, enterprise__isnull=True)
+                    | Q(unit__isnull=True, work_item__isnull=True, enterprise__isnull=False)
+                ),
+                name="responsibility_exactly_one_target",
+                violation_error_message=_("领导责任必须且只能指向一个单位、事项或企业。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="responsibility_dates_ordered",
+                violation_error_message=_("截止日期不能早于起始日期。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.unit or self.work_item or self.enterprise
+        return f"{self.leader} {self.get_relation_display()} {target}"
+
+    def is_active_on(self, day: date) -> bool:
+        return (self.start_date is None or self.start_date <= day) and (
+            self.end_date is None or day <= self.end_date
+        )
+
+
+class ApiToken(TimeStampedModel):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(_("已吊销"), default=False)
+
+    class Meta:
+        verbose_name = _("API令牌")
+        verbose_name_plural = _("API令牌")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}…"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def new_key(cls) -> str:
+        return "dbn_" + secrets.token_urlsafe(32)

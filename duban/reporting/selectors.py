@@ -1,0 +1,292 @@
+"""Reads of monthly reports and the figures derived from them, scoped to the user."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from duban.core.periods import Period
+from duban.ledger.models import PlanMonth, WorkItem
+from duban.ledger.selectors import WorkItemFilters, work_item_list
+from duban.org.models import Unit, User
+from duban.org.scoping import scope_for
+from duban.reporting.figures import ItemFigures, item_figures, item_figures_from_months
+from duban.reporting.models import COUNTING_STATES, MonthClose, MonthlyReport, ReportingSettings
+from duban.reporting.permissions import can_fill_report
+
+MONEY = DecimalField(max_digits=16, decimal_places=4)
+S = MonthlyReport.State
+
+
+@dataclass
+class ReportFilters:
+    year: int | None = None
+    month: int | None = None
+    unit: int | None = None
+    state: str | None = None
+    item: int | None = None
+
+
+def report_list(*, user: User, filters: ReportFilters | None = None) -> QuerySet[MonthlyReport]:
+    qs = MonthlyReport.objects.filter(scope_for(user).related_q("work_item")).select_related(
+        "work_item",
+        "work_item__lead_unit",
+        "work_item__project",
+        "created_by",
+        "reviewed_by",
+        "signed_off_by",
+    )
+    f = filters or ReportFilters()
+    if f.year:
+        qs = qs.filter(year=f.year)
+    if f.month:
+        qs = qs.filter(month=f.month)
+    if f.unit:
+        qs = qs.filter(work_item__lead_unit_id=f.unit)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.item:
+        qs = qs.filter(work_item_id=f.item)
+    return qs.order_by("-year", "-month", "work_item__lead_unit__sort_order", "work_item_id")
+
+
+def report_get_for_user(*, user: User, report_id: int) -> MonthlyReport:
+    """One report in the user's scope; missing and out-of-scope both answer 404."""
+    return get_object_or_404(report_list(user=user), pk=report_id)
+
+
+def closed_periods() -> set[Period]:
+    return {Period(y, m) for y, m in MonthClose.objects.values_list("year", "month")}
+
+
+def with_figures(qs: QuerySet[WorkItem], *, month: int) -> QuerySet[WorkItem]:
+    """Annotate counted year-to-date investment and the cumulative plan up to `month`.
+
+    One query for any number of items: the figures are subqueries, not per-row lookups.
+    """
+    ytd = (
+        MonthlyReport.objects.filter(
+            work_item=OuterRef("pk"),
+            year=OuterRef("year"),
+            month__lte=month,
+            state__in=COUNTING_STATES,
+        )
+        .values("work_item")
+        .annotate(s=Sum("investment_month"))
+        .values("s")
+    )
+    month_amount = MonthlyReport.objects.filter(
+        work_item=OuterRef("pk"), year=OuterRef("year"), month=month, state__in=COUNTING_STATES
+    ).values("investment_month")[:1]
+    cum_plan = (
+        PlanMonth.objects.filter(work_item=OuterRef("pk"), month__lte=month)
+        .values("work_item")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    plan_months = (
+        PlanMonth.objects.filter(work_item=OuterRef("pk"))
+        .values("work_item")
+        .annotate(c=Count("pk"))
+        .values("c")
+    )
+    return qs.annotate(
+        ytd_investment=Coalesce(
+            Subquery(ytd, output_field=MONEY), Value(Decimal(0)), output_field=MONEY
+        ),
+        month_investment=Subquery(month_amount, output_field=MONEY),
+        cumulative_plan=Subquery(cum_plan, output_field=MONEY),
+        plan_month_count=Subquery(plan_months),
+    )
+
+
+def figures_of(item: WorkItem, *, month: int) -> ItemFigures:
+    """Figures of an item annotated by `with_figures` (no query)."""
+    has_curve = bool(getattr(item, "plan_month_count", 0))
+    return item_figures(
+        month=month,
+        annual_plan=item.annual_plan,
+        prior_cumulative=item.prior_cumulative,
+        ytd=item.ytd_investment,  # type: ignore[attr-defined]
+        investment_month=item.month_investment,  # type: ignore[attr-defined]
+        cumulative_plan=(item.cumulative_plan or Decimal(0)) if has_curve else None,  # type: ignore[attr-defined]
+    )
+
+
+def item_figures_for(item: WorkItem, period: Period) -> ItemFigures:
+    """Figures of one item for a period, from its counted reports and its plan curve."""
+    monthly: dict[int, Decimal | None] = dict(
+        MonthlyReport.objects.filter(
+            work_item=item, year=period.year, state__in=COUNTING_STATES
+        ).values_list("month", "investment_month")
+    )
+    curve = dict(item.plan_months.values_list("month", "amount")) or None
+    return item_figures_from_months(
+        month=period.month,
+        annual_plan=item.annual_plan,
+        prior_cumulative=item.prior_cumulative,
+        monthly=monthly,
+        plan_curve=curve,
+    )
+
+
+def reporting_period_default() -> Period:
+    """The period units are reporting now: last month (reports are filed in the next month)."""
+    return Period.current().previous()
+
+
+@dataclass
+class Inbox:
+    period: Period
+    due_date: object
+    to_fill: list[WorkItem] = field(default_factory=list)
+    drafts: list[MonthlyReport] = field(default_factory=list)
+    returned: list[MonthlyReport] = field(default_factory=list)
+    to_sign_off: list[MonthlyReport] = field(default_factory=list)
+    to_review: list[MonthlyReport] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return (
+            len(self.to_fill)
+            + len(self.drafts)
+            + len(self.returned)
+            + len(self.to_sign_off)
+            + len(self.to_review)
+        )
+
+
+def inbox_for(*, user: User, period: Period | None = None) -> Inbox:
+    """What waits on the user: reports to fill, returned reports, sign-offs and reviews."""
+    period = period or reporting_period_default()
+    settings_row = ReportingSettings.load()
+    box = Inbox(period=period, due_date=period.due_date(settings_row.due_day))
+    items = work_item_list(
+        user=user, filters=WorkItemFilters(year=period.year, status=WorkItem.Status.ACTIVE)
+    )
+    fillable = [i for i in items if can_fill_report(user, i) and not user.is_office]
+    reports = {
+        r.work_item_id: r
+        for r in MonthlyReport.objects.filter(
+            work_item__in=[i.pk for i in fillable], year=period.year, month=period.month
+        )
+    }
+    for item in fillable:
+        report = reports.get(item.pk)
+        if report is None:
+            box.to_fill.append(item)
+        elif report.state == S.DRAFT:
+            box.drafts.append(report)
+    visible = report_list(user=user)
+    box.returned = [
+        r
+        for r in visible.filter(state=S.RETURNED)
+        if can_fill_report(user, r.work_item) and not user.is_office
+    ]
+    if user.role == User.Role.UNIT_HEAD or user.is_office:
+        heads = visible.filter(state=S.PENDING_SIGNOFF)
+        if not user.is_office:
+            heads = heads.filter(work_item__lead_unit_id=user.unit_id)
+        box.to_sign_off = list(heads)
+    if user.is_office:
+        box.to_review = list(visible.filter(state=S.SUBMITTED))
+    elif user.role == User.Role.STEWARD:
+        box.to_review = list(visible.filter(state=S.SUBMITTED, work_item__steward=user))
+    return box
+
+
+@dataclass
+class UnitReportRow:
+    unit: Unit
+    expected: int = 0
+    submitted: int = 0
+    late: int = 0
+    missing: int = 0
+
+
+@dataclass
+class YearOverview:
+    year: int
+    period: Period
+    by_level: dict[str, int]
+    by_category: dict[str, int]
+    kinds: dict[str, int]
+    annual_plan: Decimal
+    completed: Decimal
+    completion_pct: Decimal | None
+    time_progress_pct: Decimal
+    units: list[UnitReportRow]
+
+
+def year_overview(*, user: User, year: int, period: Period | None = None) -> YearOverview:
+    """Counts by level and category, planned vs completed investment, reporting per unit."""
+    from duban.core.money import ratio_pct
+    from duban.reporting.figures import time_progress_pct
+
+    today_period = Period.current()
+    if period is None:
+        period = reporting_period_default() if year == today_period.year else Period(year, 12)
+    items = work_item_list(user=user, filters=WorkItemFilters(year=year)).exclude(
+        status=WorkItem.Status.DRAFT
+    )
+    by_level = dict(items.order_by().values_list("level").annotate(c=Count("pk")))
+    by_category = dict(
+        items.filter(kind=WorkItem.Kind.PROJECT)
+        .order_by()
+        .values_list("category")
+        .annotate(c=Count("pk"))
+    )
+    kinds = dict(items.order_by().values_list("kind").annotate(c=Count("pk")))
+    annual_plan = items.aggregate(s=Sum("annual_plan"))["s"] or Decimal(0)
+    completed = MonthlyReport.objects.filter(
+        work_item__in=items.values("pk"),
+        year=year,
+        month__lte=period.month,
+        state__in=COUNTING_STATES,
+    ).aggregate(s=Sum("investment_month"))["s"] or Decimal(0)
+    due_day = ReportingSettings.load().due_day
+    rows: dict[int, UnitReportRow] = {}
+    for unit in Unit.objects.filter(pk__in=items.values("lead_unit_id")).order_by("sort_order"):
+        rows[unit.pk] = UnitReportRow(unit=unit)
+    months = list(range(1, period.month + 1))
+    expected: dict[int, int] = defaultdict(int)
+    for unit_id in items.values_list("lead_unit_id", flat=True):
+        expected[unit_id] += len(months)
+    reports = MonthlyReport.objects.filter(
+        work_item__in=items.values("pk"), year=year, month__in=months
+    ).values_list("work_item__lead_unit_id", "month", "first_submitted_at")
+    for unit_id, month, first in reports:
+        row = rows[unit_id]
+        if first is not None:
+            row.submitted += 1
+            if timezone.localtime(first).date() > Period(year, month).due_date(due_day):
+                row.late += 1
+    for unit_id, row in rows.items():
+        row.expected = expected[unit_id]
+        row.missing = max(row.expected - row.submitted, 0)
+    return YearOverview(
+        year=year,
+        period=period,
+        by_level=by_level,
+        by_category=by_category,
+        kinds=kinds,
+        annual_plan=annual_plan,
+        completed=completed,
+        completion_pct=ratio_pct(completed, annual_plan),
+        time_progress_pct=time_progress_pct(period.month, None, None),
+        units=list(rows.values()),
+    )

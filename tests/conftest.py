@@ -1,0 +1,132 @@
+"""Shared fixtures: a small district with one account per role.
+
+units: A (with child A1), B, and the office unit
+items (2024): item_a led by A; item_b led by B with A as co-unit;
+              item_c led by B, stewarded by `steward`; task_a led by A1; item_x led by B only
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from duban.ledger.models import WorkItem
+from duban.org.models import Responsibility, Unit, User
+from tests import factories as f
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"duban database: {engine}"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@dataclass
+class District:
+    office_unit: Unit
+    unit_a: Unit
+    unit_a1: Unit
+    unit_b: Unit
+    office: User
+    leader: User
+    head_a: User
+    reporter_a: User
+    reporter_b: User
+    head_b: User
+    steward: User
+    viewer: User
+    item_a: WorkItem
+    item_b: WorkItem
+    item_c: WorkItem
+    item_x: WorkItem
+    task_a: WorkItem
+
+    def users(self) -> dict[str, User]:
+        return {
+            "office": self.office,
+            "leader": self.leader,
+            "head_a": self.head_a,
+            "reporter_a": self.reporter_a,
+            "reporter_b": self.reporter_b,
+            "head_b": self.head_b,
+            "steward": self.steward,
+            "viewer": self.viewer,
+        }
+
+
+@pytest.fixture
+def today(time_machine):
+    """Freeze the clock in April 2024: March's reports are being filed."""
+    time_machine.move_to("2024-04-03 10:00:00+08:00", tick=False)
+    return date(2024, 4, 3)
+
+
+@pytest.fixture
+def district(db, today) -> District:
+    office_unit = f.UnitFactory(
+        code="office", name="区推进办", kind=Unit.Kind.OFFICE, assessed=False
+    )
+    unit_a = f.UnitFactory(code="a", name="区发改局", sort_order=1)
+    unit_a1 = f.UnitFactory(code="a1", name="发改局重点项目科", parent=unit_a, sort_order=2)
+    unit_b = f.UnitFactory(code="b", name="区住建局", sort_order=3)
+    office = f.UserFactory(username="office", role=User.Role.OFFICE, unit=office_unit)
+    leader = f.UserFactory(username="leader", role=User.Role.LEADER, unit=None)
+    head_a = f.UserFactory(username="head_a", role=User.Role.UNIT_HEAD, unit=unit_a)
+    reporter_a = f.UserFactory(username="reporter_a", role=User.Role.REPORTER, unit=unit_a)
+    reporter_b = f.UserFactory(username="reporter_b", role=User.Role.REPORTER, unit=unit_b)
+    head_b = f.UserFactory(username="head_b", role=User.Role.UNIT_HEAD, unit=unit_b)
+    steward = f.UserFactory(username="steward", role=User.Role.STEWARD, unit=office_unit)
+    viewer = f.UserFactory(username="viewer", role=User.Role.VIEWER, unit=None)
+    f.ResponsibilityFactory(leader=leader, unit=unit_a, relation=Responsibility.Relation.IN_CHARGE)
+    f.ResponsibilityFactory(leader=viewer, unit=unit_b, relation=Responsibility.Relation.CONTACT)
+    item_a = f.WorkItemFactory(lead_unit=unit_a, title="发改项目甲")
+    item_b = f.WorkItemFactory(lead_unit=unit_b, title="住建项目乙")
+    item_b.co_units.add(unit_a)
+    item_c = f.WorkItemFactory(lead_unit=unit_b, title="住建项目丙", steward=steward)
+    item_x = f.WorkItemFactory(lead_unit=unit_b, title="住建项目丁")
+    task_a = f.TaskFactory(lead_unit=unit_a1, title="优化营商环境")
+    f.IndicatorFactory(work_item=task_a, name="新增市场主体", target=100)
+    return District(
+        office_unit,
+        unit_a,
+        unit_a1,
+        unit_b,
+        office,
+        leader,
+        head_a,
+        reporter_a,
+        reporter_b,
+        head_b,
+        steward,
+        viewer,
+        item_a,
+        item_b,
+        item_c,
+        item_x,
+        task_a,
+    )
+
+
+@pytest.fixture
+def login():
+    def _login(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(scope="session")
+def on_postgres() -> bool:
+    return bool(os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")))
