@@ -23,6 +23,7 @@ from duban.ledger.models import (
     Project,
     WorkItem,
 )
+from duban.ledger.validators import normalize_project_code
 from duban.org.models import Unit, User
 
 logger = logging.getLogger(__name__)
@@ -78,8 +79,7 @@ def _only(data: Mapping[str, Any], allowed: set[str]) -> dict[str, Any]:
 def project_create(*, data: Mapping[str, Any]) -> Project:
     """Create a project after validating every field (the code's shape included)."""
     project = Project(**_only(data, PROJECT_FIELDS))
-    if project.code == "":
-        project.code = None
+    project.code = normalize_project_code(project.code)
     full_clean_or_raise(project)
     project.save()
     return project
@@ -89,8 +89,8 @@ def project_create(*, data: Mapping[str, Any]) -> Project:
 def project_update(*, project: Project, version: int | None, data: Mapping[str, Any]) -> Project:
     """Update a project; raises ConflictError when it changed since `version`."""
     fields = _only(data, PROJECT_FIELDS)
-    if fields.get("code") == "":
-        fields["code"] = None
+    if "code" in fields:
+        fields["code"] = normalize_project_code(fields["code"])
     return locked_update(Project, pk=project.pk, version=version, data=fields, label=_("项目"))
 
 

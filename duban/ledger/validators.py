@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 # 全国投资项目在线审批监管平台 code: YYYY-AAAAAA-DD-TT-RRRRRC (24 characters).
-PROJECT_CODE_RE = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{5}[0-9A-Z]$")
+PROJECT_CODE_RE = re.compile(r"^[0-9]{4}-[0-9]{6}-[0-9]{2}-[0-9]{2}-[0-9]{5}[0-9A-Z]$")
 
 
 def validate_project_code(value: str) -> None:
@@ -19,3 +20,11 @@ def validate_project_code(value: str) -> None:
             params={"v": value},
             code="project_code_shape",
         )
+
+
+def normalize_project_code(value: str | None) -> str | None:
+    """Full-width digits and dashes (typed in Chinese input mode) become ASCII; blank → None."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", value).strip().upper().replace("—", "-").replace("－", "-")
+    return text or None
