@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,7 +22,7 @@ class VersionedModel(TimeStampedModel):
         abstract = True
 
 
-def money_field(verbose_name: str, **kwargs: object) -> models.DecimalField:
+def money_field(verbose_name: str | Promise, **kwargs: object) -> models.DecimalField:
     """Money is stored in 万元 with four decimals (one yuan)."""
     kwargs.setdefault("max_digits", 16)
     kwargs.setdefault("decimal_places", 4)

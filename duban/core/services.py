@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,15 @@ def validation_message(error: ValidationError) -> str:
     return "；".join(error.messages)
 
 
+def field_label(model: type[models.Model], name: str) -> str:
+    """The field's verbose name (what the user sees), or the name itself."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    return str(getattr(field, "verbose_name", name))
+
+
 def full_clean_or_raise(obj: models.Model, *, exclude: list[str] | None = None) -> None:
     try:
         obj.full_clean(exclude=exclude)
@@ -32,12 +41,7 @@ def full_clean_or_raise(obj: models.Model, *, exclude: list[str] | None = None) 
         labelled: dict[str, list[str]] = {}
         if hasattr(e, "error_dict"):
             for field, errors in e.message_dict.items():
-                label = (
-                    str(obj._meta.get_field(field).verbose_name)
-                    if field != "__all__" and field in {f.name for f in obj._meta.get_fields()}
-                    else "__all__"
-                )
-                labelled[label] = errors
+                labelled[field_label(type(obj), field) if field != "__all__" else field] = errors
             raise ApplicationError(validation_message(ValidationError(labelled))) from e
         raise ApplicationError(validation_message(e)) from e
 

@@ -18,17 +18,31 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from duban.core.periods import Period
 from duban.ledger.models import PlanMonth, WorkItem
-from duban.ledger.selectors import WorkItemFilters, work_item_list
+from duban.ledger.selectors import (
+    ChangeEntry,
+    WorkItemFilters,
+    history_entries,
+    work_item_history,
+    work_item_list,
+)
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
 from duban.reporting.figures import ItemFigures, item_figures, item_figures_from_months
-from duban.reporting.models import COUNTING_STATES, MonthClose, MonthlyReport, ReportingSettings
+from duban.reporting.models import (
+    COUNTING_STATES,
+    IndicatorValue,
+    MonthClose,
+    MonthlyReport,
+    ReportingSettings,
+    ReportMilestone,
+)
 from duban.reporting.permissions import can_fill_report
 
-MONEY = DecimalField(max_digits=16, decimal_places=4)
+MONEY: DecimalField = DecimalField(max_digits=16, decimal_places=4)
 S = MonthlyReport.State
 
 
@@ -290,3 +304,137 @@ def year_overview(*, user: User, year: int, period: Period | None = None) -> Yea
         time_progress_pct=time_progress_pct(period.month, None, None),
         units=list(rows.values()),
     )
+
+
+def figures_period_default(year: int | None = None) -> Period:
+    """The month figures are shown for: last month, or the latest month of `year` up to it.
+
+    A past year shows December, the current year last month, a future year January.
+    """
+    last = reporting_period_default()
+    if year is None or year == last.year:
+        return last
+    return Period(year, 12) if year < last.year else Period(year, 1)
+
+
+def reports_with_figures(qs: QuerySet[MonthlyReport]) -> QuerySet[MonthlyReport]:
+    """Annotate each report with its item's counted figures for the report's own month.
+
+    One query for any number of reports (subqueries, not per-row lookups); read them back with
+    `report_figures_of`. Only submitted and accepted reports count, so a draft's own amount is
+    not in the year-to-date total until it is submitted.
+    """
+    counted = MonthlyReport.objects.filter(
+        work_item=OuterRef("work_item"), year=OuterRef("year"), state__in=COUNTING_STATES
+    )
+    ytd = (
+        counted.filter(month__lte=OuterRef("month"))
+        .values("work_item")
+        .annotate(s=Sum("investment_month"))
+        .values("s")
+    )
+    month_amount = counted.filter(month=OuterRef("month")).values("investment_month")[:1]
+    cum_plan = (
+        PlanMonth.objects.filter(work_item=OuterRef("work_item"), month__lte=OuterRef("month"))
+        .values("work_item")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    plan_months = (
+        PlanMonth.objects.filter(work_item=OuterRef("work_item"))
+        .values("work_item")
+        .annotate(c=Count("pk"))
+        .values("c")
+    )
+    return qs.annotate(
+        ytd_investment=Coalesce(
+            Subquery(ytd, output_field=MONEY), Value(Decimal(0)), output_field=MONEY
+        ),
+        counted_month_investment=Subquery(month_amount, output_field=MONEY),
+        cumulative_plan=Subquery(cum_plan, output_field=MONEY),
+        plan_month_count=Subquery(plan_months),
+    )
+
+
+def report_figures_of(report: MonthlyReport) -> ItemFigures:
+    """Figures of a report annotated by `reports_with_figures` (no query)."""
+    item = report.work_item
+    has_curve = bool(getattr(report, "plan_month_count", 0))
+    return item_figures(
+        month=report.month,
+        annual_plan=item.annual_plan,
+        prior_cumulative=item.prior_cumulative,
+        ytd=report.ytd_investment,  # type: ignore[attr-defined]
+        investment_month=report.counted_month_investment,  # type: ignore[attr-defined]
+        cumulative_plan=(report.cumulative_plan or Decimal(0)) if has_curve else None,  # type: ignore[attr-defined]
+    )
+
+
+def report_for_item_period(*, item: WorkItem, period: Period) -> MonthlyReport | None:
+    """The item's report for `period`, if one was started (the item is already scoped)."""
+    return MonthlyReport.objects.filter(
+        work_item=item, year=period.year, month=period.month
+    ).first()
+
+
+def report_figures(report: MonthlyReport, *, investment_month: Decimal | None) -> ItemFigures:
+    """Figures of the report's month as if this report counted with `investment_month`:
+    本年累计 = the other counted months up to this one + this month."""
+    item = report.work_item
+    monthly: dict[int, Decimal | None] = dict(
+        MonthlyReport.objects.filter(
+            work_item_id=item.pk,
+            year=report.year,
+            month__lte=report.month,
+            state__in=COUNTING_STATES,
+        )
+        .exclude(pk=report.pk)
+        .values_list("month", "investment_month")
+    )
+    monthly[report.month] = investment_month
+    curve = dict(item.plan_months.values_list("month", "amount")) or None
+    return item_figures_from_months(
+        month=report.month,
+        annual_plan=item.annual_plan,
+        prior_cumulative=item.prior_cumulative,
+        monthly=monthly,
+        plan_curve=curve,
+    )
+
+
+def reports_of_item(*, item: WorkItem) -> QuerySet[MonthlyReport]:
+    """Every report of an item (the item is already scoped), oldest month first."""
+    return item.reports.order_by("year", "month").select_related("created_by", "signed_off_by")
+
+
+def report_history(report: MonthlyReport) -> list[ChangeEntry]:
+    """The changes of a report and of its indicator values and reached nodes, newest first."""
+    entries = history_entries(
+        MonthlyReport,
+        report.history.select_related("history_user").all(),
+        lambda r: gettext("月报"),
+    )
+    entries += history_entries(
+        IndicatorValue,
+        IndicatorValue.history.filter(report_id=report.pk).select_related("history_user"),
+        lambda r: gettext("指标完成值"),
+    )
+    entries += history_entries(
+        ReportMilestone,
+        ReportMilestone.history.filter(report_id=report.pk).select_related("history_user"),
+        lambda r: gettext("本月完成节点"),
+    )
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+def work_item_change_log(item: WorkItem) -> list[ChangeEntry]:
+    """The item's ledger history plus the history of its monthly reports, newest first."""
+    entries = work_item_history(item)
+    entries += history_entries(
+        MonthlyReport,
+        MonthlyReport.history.filter(work_item_id=item.pk).select_related("history_user"),
+        lambda r: gettext("%(m)s月月报") % {"m": r.month},
+    )
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from duban.core.errors import ApplicationError, check_version
 from duban.core.formatting import date_cn
 from duban.core.periods import Period
-from duban.core.services import full_clean_or_raise
+from duban.core.services import field_label, full_clean_or_raise
 from duban.ledger.models import WorkItem
 from duban.org.models import User
 from duban.reporting.models import (
@@ -147,7 +147,7 @@ def _validate_amounts(report: MonthlyReport) -> None:
     cap = Decimal(settings.DUBAN_MAX_AMOUNT)
     for field in ("investment_month", "funds_month"):
         value = getattr(report, field)
-        label = MonthlyReport._meta.get_field(field).verbose_name
+        label = field_label(MonthlyReport, field)
         if value is None:
             continue
         if value < 0:
@@ -178,7 +178,7 @@ def _validate_amounts(report: MonthlyReport) -> None:
         if value and (value > today or value > end):
             raise ApplicationError(
                 _("%(f)s%(d)s晚于报告期末或今天。")
-                % {"f": MonthlyReport._meta.get_field(field).verbose_name, "d": date_cn(value)},
+                % {"f": field_label(MonthlyReport, field), "d": date_cn(value)},
                 field=field,
             )
     if report.started_on and not report.started:
@@ -305,6 +305,28 @@ def report_submit(*, report: MonthlyReport, by: User, version: int | None = None
     _save(report, reason)
     logger.info("report.submitted", extra={"report_id": report.pk, "state": report.state})
     return report
+
+
+@transaction.atomic
+def report_save_and_submit(
+    *,
+    report: MonthlyReport,
+    by: User,
+    version: int | None,
+    data: Mapping[str, Any],
+    indicator_values: Mapping[int, tuple[Decimal | None, str]] | None = None,
+    milestones_reached: Mapping[int, date | None] | None = None,
+) -> MonthlyReport:
+    """Save the figures and submit in one step: when either refuses, nothing is written."""
+    report = report_save(
+        report=report,
+        by=by,
+        version=version,
+        data=data,
+        indicator_values=indicator_values,
+        milestones_reached=milestones_reached,
+    )
+    return report_submit(report=report, by=by, version=report.version)
 
 
 @transaction.atomic
