@@ -1,3 +1,55 @@
-from ninja import NinjaAPI
+"""The API object: `/api/v1/`, bearer tokens, JSON errors; each app contributes a router.
 
-api = NinjaAPI(title="duban API", version="1", urls_namespace="api")
+Spec at `/api/v1/openapi.json`, docs at `/api/v1/docs` served from the app's own static
+files (no CDN: government intranets are often cut off from the internet).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
+
+from duban.api.auth import TokenAuth
+from duban.core.errors import ApplicationError
+from duban.ledger.api import router as ledger_router
+from duban.org.api import router as org_router
+from duban.reporting.api import router as reporting_router
+
+DESCRIPTION = """
+Read access to the ledger and the monthly reports of one district, scoped to the token's user
+exactly as the pages are: an object outside the user's scope answers 404, like a missing one.
+
+- Authenticate with `Authorization: Bearer <token>`; `duban token USERNAME` prints a token.
+- Errors are JSON `{"detail": …}`: 401 without a valid token, 404 for a missing or
+  out-of-scope object, 422 for a bad parameter (then `detail` lists each problem).
+- Amounts are 万元 as exact decimal **strings** with four places (`"1234.5000"`), never floats;
+  percentages are strings rounded half-up to four places from unrounded amounts.
+- Lists answer `{"count", "page", "page_size", "items"}`.
+"""
+
+api = NinjaAPI(
+    title="duban API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=TokenAuth(),
+    # Swagger UI from ninja's bundled static files; no remote validator badge.
+    docs=Swagger(settings={"validatorUrl": None}),
+)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    # One fixed body: the message must not tell a missing object from one out of scope.
+    return api.create_response(request, {"detail": "Not Found"}, status=404)
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=422)
+
+
+api.add_router("", org_router)
+api.add_router("", ledger_router)
+api.add_router("", reporting_router)

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "simple_history",
+    # For its templates and static files: the API docs are served locally, never from a CDN.
+    "ninja",
     "duban.core",
     "duban.org",
     "duban.ledger",

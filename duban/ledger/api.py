@@ -1,0 +1,338 @@
+"""API: the ledger's work items, with their figures for a month, in the user's scope."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from duban.api.auth import request_user
+from duban.api.pagination import PageParams, paginate
+from duban.api.params import PERIOD_DESCRIPTION, PERIOD_PATTERN, period_param
+from duban.api.schemas import (
+    DecimalStr,
+    ErrorOut,
+    FiguresOut,
+    Money,
+    UnitRef,
+    UserRef,
+)
+from duban.core.periods import Period
+from duban.ledger.models import FundingSource, Project, WorkItem
+from duban.ledger.selectors import (
+    WorkItemFilters,
+    indicators_for_item,
+    milestones_for_item,
+    work_item_get_for_user,
+    work_item_list,
+)
+from duban.org.models import Unit, User
+from duban.reporting.figures import ItemFigures
+from duban.reporting.selectors import figures_of, item_figures_for, with_figures
+
+router = Router(tags=["ledger"])
+
+
+class WorkItemQuery(Schema):
+    year: int | None = Field(None, ge=1900, le=2200, description="年度")
+    unit: int | None = Field(None, description="Unit id: items it leads or co-operates on")
+    level: WorkItem.Level | None = None
+    kind: WorkItem.Kind | None = None
+    category: WorkItem.Category | None = None
+    stage: Project.Stage | None = Field(None, description="The project's stage")
+    status: WorkItem.Status | None = None
+    leader: int | None = Field(None, description="Lead leader's user id")
+    q: str | None = Field(None, max_length=100, description="In the title or the project code")
+    period: str | None = Field(None, pattern=PERIOD_PATTERN, description=PERIOD_DESCRIPTION)
+
+
+class PeriodQuery(Schema):
+    period: str | None = Field(None, pattern=PERIOD_PATTERN, description=PERIOD_DESCRIPTION)
+
+
+class WorkItemOut(Schema):
+    id: int
+    year: int
+    kind: WorkItem.Kind
+    kind_label: str
+    seq: str = Field(description="序号 in the ledger")
+    title: str
+    project_id: int | None
+    project_code: str | None = Field(description="项目代码 (24 characters); null for a task")
+    lead_unit: UnitRef
+    co_units: list[UnitRef]
+    lead_leader: UserRef | None
+    steward: UserRef | None
+    level: WorkItem.Level
+    level_label: str
+    category: str = Field(description="new, continuing, completing, preliminary or empty")
+    category_label: str
+    status: WorkItem.Status
+    status_label: str
+    annual_plan: Money | None = Field(description="年度计划投资 (万元)")
+    planned_start: date | None
+    actual_start: date | None
+    planned_finish: date | None
+    actual_finish: date | None
+    in_statistics: bool
+    figures: FiguresOut | None = Field(
+        description="Figures for the requested period; null for an item of another year"
+    )
+
+
+class WorkItemPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    period: str = Field(description="YYYY-MM the figures are computed for")
+    items: list[WorkItemOut]
+
+
+class OwnerOut(Schema):
+    name: str
+    credit_code: str = Field(description="统一社会信用代码")
+
+
+class ProjectOut(Schema):
+    id: int
+    code: str | None
+    name: str
+    owner: OwnerOut | None = Field(description="建设单位")
+    location: str
+    scale_content: str = Field(description="建设规模及内容")
+    start_year: int | None
+    end_year: int | None
+    total_investment: Money | None = Field(description="总投资 (万元)")
+    stage: Project.Stage
+    stage_label: str
+    nature: str = Field(description="government, approval, filing or empty")
+    nature_label: str
+    industry: Project.Industry
+    industry_label: str
+
+
+class FundingOut(Schema):
+    source: FundingSource.Source
+    source_label: str
+    amount: Money
+    note: str
+
+
+class PlanMonthOut(Schema):
+    month: int
+    amount: Money
+
+
+class IndicatorOut(Schema):
+    id: int
+    name: str
+    unit_of_measure: str
+    baseline: DecimalStr | None
+    target: DecimalStr | None
+    deadline: date | None
+    weight: DecimalStr
+
+
+class MilestoneOut(Schema):
+    id: int
+    sort_order: int
+    name: str
+    planned_date: date | None
+    actual_date: date | None
+    responsible_unit: UnitRef | None
+
+
+class WorkItemDetailOut(WorkItemOut):
+    content_scale: str = Field(description="内容规模/工作目标")
+    schedule: str = Field(description="进度安排")
+    source: str
+    assigned_on: date | None
+    prior_cumulative: Money = Field(description="以前年度累计完成投资 (万元)")
+    in_statistics_date: date | None
+    handed_out_at: datetime | None = Field(description="下达时间")
+    project: ProjectOut | None
+    funding: list[FundingOut] = Field(description="资金来源")
+    plan_curve: list[PlanMonthOut] = Field(description="Monthly plan (万元); empty: straight m/12")
+    indicators: list[IndicatorOut]
+    milestones: list[MilestoneOut]
+
+
+def unit_ref(unit: Unit) -> UnitRef:
+    return UnitRef(id=unit.pk, code=unit.code, name=unit.name)
+
+
+def user_ref(user: User | None) -> UserRef | None:
+    if user is None:
+        return None
+    return UserRef(id=user.pk, username=user.username, name=user.display_name)
+
+
+def figures_out(figures: ItemFigures, period: Period) -> FiguresOut:
+    return FiguresOut(
+        period=str(period),
+        investment_month=figures.investment_month,
+        ytd_investment=figures.ytd_investment,
+        since_start=figures.since_start,
+        completion_pct=figures.completion_pct,
+        time_progress_pct=figures.time_progress_pct,
+        gap_pp=figures.gap_pp,
+        gap_text=figures.gap_text,
+        uses_plan_curve=figures.uses_plan_curve,
+    )
+
+
+def _item_fields(item: WorkItem, figures: FiguresOut | None) -> dict[str, object]:
+    return {
+        "id": item.pk,
+        "year": item.year,
+        "kind": item.kind,
+        "kind_label": str(item.get_kind_display()),
+        "seq": item.seq,
+        "title": item.title,
+        "project_id": item.project_id,
+        "project_code": item.project.code if item.project else None,
+        "lead_unit": unit_ref(item.lead_unit),
+        # Prefetched by the selector: `.all()` reads the cache, no query per item.
+        "co_units": [unit_ref(u) for u in item.co_units.all()],
+        "lead_leader": user_ref(item.lead_leader),
+        "steward": user_ref(item.steward),
+        "level": item.level,
+        "level_label": str(item.get_level_display()),
+        "category": item.category,
+        "category_label": str(item.get_category_display()) if item.category else "",
+        "status": item.status,
+        "status_label": str(item.get_status_display()),
+        "annual_plan": item.annual_plan,
+        "planned_start": item.planned_start,
+        "actual_start": item.actual_start,
+        "planned_finish": item.planned_finish,
+        "actual_finish": item.actual_finish,
+        "in_statistics": item.in_statistics,
+        "figures": figures,
+    }
+
+
+def _project_out(project: Project | None) -> ProjectOut | None:
+    if project is None:
+        return None
+    owner = project.owner
+    return ProjectOut(
+        id=project.pk,
+        code=project.code,
+        name=project.name,
+        owner=None if owner is None else OwnerOut(name=owner.name, credit_code=owner.credit_code),
+        location=project.location,
+        scale_content=project.scale_content,
+        start_year=project.start_year,
+        end_year=project.end_year,
+        total_investment=project.total_investment,
+        stage=Project.Stage(project.stage),
+        stage_label=str(project.get_stage_display()),
+        nature=project.nature,
+        nature_label=str(project.get_nature_display()) if project.nature else "",
+        industry=Project.Industry(project.industry),
+        industry_label=str(project.get_industry_display()),
+    )
+
+
+@router.get(
+    "/work-items",
+    response={200: WorkItemPage, 401: ErrorOut, 422: ErrorOut},
+    summary="Work items in the user's scope, with figures for a month",
+)
+def work_items(
+    request: HttpRequest, filters: Query[WorkItemQuery], paging: Query[PageParams]
+) -> WorkItemPage:
+    """Filters combine with AND. The figures are computed in the same query as the items."""
+    user = request_user(request)
+    period = period_param(filters.period, year=filters.year)
+    qs = work_item_list(
+        user=user,
+        filters=WorkItemFilters(
+            year=filters.year,
+            unit=filters.unit,
+            level=filters.level,
+            kind=filters.kind,
+            category=filters.category,
+            stage=filters.stage,
+            status=filters.status,
+            leader=filters.leader,
+            q=filters.q,
+        ),
+    )
+    page = paginate(with_figures(qs, month=period.month), paging)
+    items = []
+    for item in page.rows:
+        figures = None
+        if item.year == period.year:
+            figures = figures_out(figures_of(item, month=period.month), period)
+        items.append(WorkItemOut(**_item_fields(item, figures)))  # type: ignore[arg-type]
+    return WorkItemPage(
+        count=page.count,
+        page=page.page,
+        page_size=page.page_size,
+        period=str(period),
+        items=items,
+    )
+
+
+@router.get(
+    "/work-items/{item_id}",
+    response={200: WorkItemDetailOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="One work item with its project, funding, plan curve, indicators and milestones",
+)
+def work_item_detail(
+    request: HttpRequest, item_id: int, query: Query[PeriodQuery]
+) -> WorkItemDetailOut:
+    """An item outside the user's scope answers 404, exactly like a missing one."""
+    item = work_item_get_for_user(user=request_user(request), item_id=item_id)
+    period = period_param(query.period, year=item.year)
+    figures = None
+    if item.year == period.year:
+        figures = figures_out(item_figures_for(item, period), period)
+    return WorkItemDetailOut(
+        **_item_fields(item, figures),  # type: ignore[arg-type]
+        content_scale=item.content_scale,
+        schedule=item.schedule,
+        source=item.source,
+        assigned_on=item.assigned_on,
+        prior_cumulative=item.prior_cumulative,
+        in_statistics_date=item.in_statistics_date,
+        handed_out_at=item.handed_out_at,
+        project=_project_out(item.project),
+        funding=[
+            FundingOut(
+                source=FundingSource.Source(f.source),
+                source_label=str(f.get_source_display()),
+                amount=f.amount,
+                note=f.note,
+            )
+            for f in item.funding.all()
+        ],
+        plan_curve=[PlanMonthOut(month=p.month, amount=p.amount) for p in item.plan_months.all()],
+        indicators=[
+            IndicatorOut(
+                id=i.pk,
+                name=i.name,
+                unit_of_measure=i.unit_of_measure,
+                baseline=i.baseline,
+                target=i.target,
+                deadline=i.deadline,
+                weight=i.weight,
+            )
+            for i in indicators_for_item(item)
+        ],
+        milestones=[
+            MilestoneOut(
+                id=m.pk,
+                sort_order=m.sort_order,
+                name=m.name,
+                planned_date=m.planned_date,
+                actual_date=m.actual_date,
+                responsible_unit=unit_ref(m.responsible_unit) if m.responsible_unit else None,
+            )
+            for m in milestones_for_item(item)
+        ],
+    )
