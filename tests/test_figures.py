@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 
 from duban.core.formatting import gap_phrase
 from duban.core.money import fmt_pct, quantize
+from duban.core.periods import Period
 from duban.ledger.services import work_item_set_plan_curve
 from duban.reporting.figures import item_figures_from_months, time_progress_pct
 from duban.reporting.models import MonthlyReport
 from duban.reporting.selectors import figures_of, item_figures_for, with_figures
-from duban.core.periods import Period
 from tests import factories as f
 
 
@@ -37,12 +37,25 @@ def test_figures_without_curve_use_straight_line():
 def test_figures_with_curve_use_cumulative_plan():
     # given: a northern curve, nothing planned in Jan–Mar, 1200 in April
     curve = {m: Decimal(0) for m in range(1, 13)}
-    curve.update({4: Decimal("1200"), 5: Decimal("2400"), 6: Decimal("2400"), 7: Decimal("2400"),
-                  8: Decimal("1800"), 9: Decimal("1200"), 10: Decimal("600")})
+    curve.update(
+        {
+            4: Decimal("1200"),
+            5: Decimal("2400"),
+            6: Decimal("2400"),
+            7: Decimal("2400"),
+            8: Decimal("1800"),
+            9: Decimal("1200"),
+            10: Decimal("600"),
+        }
+    )
     monthly = {4: Decimal("900")}
     # when
     fig = item_figures_from_months(
-        month=4, annual_plan=Decimal("12000"), prior_cumulative=Decimal(0), monthly=monthly, plan_curve=curve
+        month=4,
+        annual_plan=Decimal("12000"),
+        prior_cumulative=Decimal(0),
+        monthly=monthly,
+        plan_curve=curve,
     )
     # then: 序时 = 1200/12000 = 10%, completion 7.5%, gap −2.5 pp
     assert fig.time_progress_pct == Decimal(10)
@@ -60,7 +73,9 @@ def test_gap_rounds_half_up_from_unrounded_value():
 
 
 def test_figures_without_annual_plan_have_no_rate():
-    fig = item_figures_from_months(month=6, annual_plan=None, prior_cumulative=Decimal(0), monthly={1: Decimal(5)})
+    fig = item_figures_from_months(
+        month=6, annual_plan=None, prior_cumulative=Decimal(0), monthly={1: Decimal(5)}
+    )
     assert fig.completion_pct is None and fig.gap_pp is None
     assert fig.time_progress_pct == Decimal(50)
 
@@ -75,9 +90,15 @@ def test_annotated_figures_match_row_by_row_figures(db):
     item = f.WorkItemFactory(annual_plan=Decimal("1200"))
     work_item_set_plan_curve(item=item, amounts=[Decimal(100)] * 12)
     f.ReportFactory(work_item=item, month=1, investment_month=Decimal("80.25"))
-    f.ReportFactory(work_item=item, month=2, investment_month=Decimal("120"), state=MonthlyReport.State.ACCEPTED)
-    f.ReportFactory(work_item=item, month=3, investment_month=Decimal("999"), state=MonthlyReport.State.DRAFT)
-    f.ReportFactory(work_item=item, month=4, investment_month=Decimal("777"), state=MonthlyReport.State.RETURNED)
+    f.ReportFactory(
+        work_item=item, month=2, investment_month=Decimal("120"), state=MonthlyReport.State.ACCEPTED
+    )
+    f.ReportFactory(
+        work_item=item, month=3, investment_month=Decimal("999"), state=MonthlyReport.State.DRAFT
+    )
+    f.ReportFactory(
+        work_item=item, month=4, investment_month=Decimal("777"), state=MonthlyReport.State.RETURNED
+    )
     # when
     annotated = with_figures(type(item).objects.filter(pk=item.pk), month=3).get()
     fig = figures_of(annotated, month=3)

@@ -25,7 +25,13 @@ from tests import factories as f
 
 @pytest.mark.parametrize(
     "code",
-    ["2023-230103-78-01-01234", "2023-230103-78-01-0123456", "2023/230103-78-01-012345", "20232301037801012345xxxx", "2023-230103-78-01-01234５６"],
+    [
+        "2023-230103-78-01-01234",
+        "2023-230103-78-01-0123456",
+        "2023/230103-78-01-012345",
+        "20232301037801012345xxxx",
+        "2023-230103-78-01-01234５６",
+    ],
 )
 def test_project_code_of_wrong_shape_is_refused(db, code):
     with pytest.raises(ApplicationError, match="项目代码应为24位"):
@@ -34,11 +40,19 @@ def test_project_code_of_wrong_shape_is_refused(db, code):
 
 
 def test_project_code_of_right_shape_is_kept_and_blank_means_none(db):
-    assert project_create(data={"name": "甲", "code": "2023-230103-78-01-012345"}).code == "2023-230103-78-01-012345"
+    assert (
+        project_create(data={"name": "甲", "code": "2023-230103-78-01-012345"}).code
+        == "2023-230103-78-01-012345"
+    )
     assert project_create(data={"name": "乙", "code": ""}).code is None
-    assert project_create(data={"name": "丙", "code": ""}).code is None  # two reserves without codes
+    assert (
+        project_create(data={"name": "丙", "code": ""}).code is None
+    )  # two reserves without codes
     # typed in Chinese input mode
-    assert project_create(data={"name": "丁", "code": "２０２３－230103-78-01-012346"}).code == "2023-230103-78-01-012346"
+    assert (
+        project_create(data={"name": "丁", "code": "２０２３－230103-78-01-012346"}).code
+        == "2023-230103-78-01-012346"
+    )
 
 
 def test_negative_total_investment_is_refused(db):
@@ -121,7 +135,9 @@ def test_plan_curve_must_add_up_to_annual_plan(db):
     with pytest.raises(ApplicationError, match="负数"):
         work_item_set_plan_curve(item=item, amounts=[Decimal(-100)] + [Decimal(1300 / 11)] * 11)
     assert not item.plan_months.exists()
-    work_item_set_plan_curve(item=item, amounts=[Decimal(0)] * 3 + [Decimal(200)] * 6 + [Decimal(0)] * 3)
+    work_item_set_plan_curve(
+        item=item, amounts=[Decimal(0)] * 3 + [Decimal(200)] * 6 + [Decimal(0)] * 3
+    )
     assert item.plan_months.count() == 12
 
 
@@ -143,7 +159,9 @@ def test_carry_over_copies_unfinished_items_once(db):
     f.IndicatorFactory(work_item=open_item)
     f.MilestoneFactory(work_item=open_item, actual_date=date(2024, 3, 1))
     f.ReportFactory(work_item=open_item, month=1, investment_month=Decimal("1000"))
-    f.ReportFactory(work_item=open_item, month=2, investment_month=Decimal("2000"), state="accepted")
+    f.ReportFactory(
+        work_item=open_item, month=2, investment_month=Decimal("2000"), state="accepted"
+    )
     f.ReportFactory(work_item=open_item, month=3, investment_month=Decimal("700"), state="draft")
     f.TaskFactory(status=WorkItem.Status.DONE)
     finished = f.WorkItemFactory()
@@ -153,7 +171,11 @@ def test_carry_over_copies_unfinished_items_once(db):
     # then
     assert len(created) == 1
     new = created[0]
-    assert (new.year, new.project_id, new.status) == (2025, open_item.project_id, WorkItem.Status.DRAFT)
+    assert (new.year, new.project_id, new.status) == (
+        2025,
+        open_item.project_id,
+        WorkItem.Status.DRAFT,
+    )
     assert new.prior_cumulative == Decimal("8000")
     assert new.category == WorkItem.Category.CONTINUING
     assert list(new.co_units.all()) == [co]

@@ -33,7 +33,9 @@ def _filled(district, item=None, by=None, amount="1500"):
     by = by or district.reporter_a
     report = report_start(item=item, period=MARCH, by=by)
     return report_save(
-        report=report, by=by, version=report.version,
+        report=report,
+        by=by,
+        version=report.version,
         data={"investment_month": Decimal(amount), "progress_text": "主体结构施工"},
     )
 
@@ -72,8 +74,12 @@ def test_return_needs_reason_and_resubmission_keeps_first_time(district):
         report_return(report=report, by=district.office, reason="  ")
     report = report_return(report=report, by=district.office, reason="投资额与统计局数据不符")
     assert report.state == S.RETURNED and report.times_returned == 1
-    report = report_save(report=report, by=district.head_a, version=report.version,
-                         data={"investment_month": Decimal("1200")})
+    report = report_save(
+        report=report,
+        by=district.head_a,
+        version=report.version,
+        data={"investment_month": Decimal("1200")},
+    )
     report = report_submit(report=report, by=district.head_a)
     assert report.state == S.SUBMITTED
     assert report.first_submitted_at == first
@@ -81,7 +87,9 @@ def test_return_needs_reason_and_resubmission_keeps_first_time(district):
 
 
 def test_steward_accepts_and_returns_for_their_item(district):
-    report = report_submit(report=_filled(district, item=district.item_c, by=district.head_b), by=district.head_b)
+    report = report_submit(
+        report=_filled(district, item=district.item_c, by=district.head_b), by=district.head_b
+    )
     assert report_accept(report=report, by=district.steward).state == S.ACCEPTED
 
 
@@ -91,9 +99,15 @@ def test_accept_applies_start_statistics_and_milestones_to_item(district):
     item = district.item_a
     report = report_start(item=item, period=MARCH, by=district.head_a)
     report = report_save(
-        report=report, by=district.head_a, version=report.version,
-        data={"investment_month": Decimal(10), "progress_text": "开工", "started_on": date(2024, 3, 18),
-              "in_statistics_on": date(2024, 3, 31)},
+        report=report,
+        by=district.head_a,
+        version=report.version,
+        data={
+            "investment_month": Decimal(10),
+            "progress_text": "开工",
+            "started_on": date(2024, 3, 18),
+            "in_statistics_on": date(2024, 3, 31),
+        },
         milestones_reached={milestone.pk: date(2024, 3, 18)},
     )
     report = report_submit(report=report, by=district.head_a)
@@ -109,12 +123,23 @@ def test_accept_applies_start_statistics_and_milestones_to_item(district):
 
 # Every (state, action) that the workflow does not allow, done by someone who otherwise could.
 FORBIDDEN = [
-    (S.DRAFT, "sign_off"), (S.DRAFT, "accept"), (S.DRAFT, "return"),
-    (S.PENDING_SIGNOFF, "submit"), (S.PENDING_SIGNOFF, "accept"), (S.PENDING_SIGNOFF, "save"),
-    (S.SUBMITTED, "submit"), (S.SUBMITTED, "sign_off"), (S.SUBMITTED, "save"),
-    (S.ACCEPTED, "submit"), (S.ACCEPTED, "sign_off"), (S.ACCEPTED, "accept"), (S.ACCEPTED, "return"),
+    (S.DRAFT, "sign_off"),
+    (S.DRAFT, "accept"),
+    (S.DRAFT, "return"),
+    (S.PENDING_SIGNOFF, "submit"),
+    (S.PENDING_SIGNOFF, "accept"),
+    (S.PENDING_SIGNOFF, "save"),
+    (S.SUBMITTED, "submit"),
+    (S.SUBMITTED, "sign_off"),
+    (S.SUBMITTED, "save"),
+    (S.ACCEPTED, "submit"),
+    (S.ACCEPTED, "sign_off"),
+    (S.ACCEPTED, "accept"),
+    (S.ACCEPTED, "return"),
     (S.ACCEPTED, "save"),
-    (S.RETURNED, "sign_off"), (S.RETURNED, "accept"), (S.RETURNED, "return"),
+    (S.RETURNED, "sign_off"),
+    (S.RETURNED, "accept"),
+    (S.RETURNED, "return"),
 ]
 
 
@@ -127,13 +152,17 @@ def _act(action, report, district):
         return report_accept(report=report, by=district.office)
     if action == "return":
         return report_return(report=report, by=district.office, reason="不符")
-    return report_save(report=report, by=district.head_a, version=None, data={"investment_month": Decimal(1)})
+    return report_save(
+        report=report, by=district.head_a, version=None, data={"investment_month": Decimal(1)}
+    )
 
 
 @pytest.mark.parametrize(("state", "action"), FORBIDDEN)
 def test_forbidden_transition_names_the_state_and_changes_nothing(district, state, action):
     # given
-    report = f.ReportFactory(work_item=district.item_a, month=3, state=state, investment_month=Decimal(7))
+    report = f.ReportFactory(
+        work_item=district.item_a, month=3, state=state, investment_month=Decimal(7)
+    )
     before = (report.state, report.version, report.investment_month)
     # when
     with pytest.raises(ApplicationError) as exc:
@@ -147,13 +176,23 @@ def test_forbidden_transition_names_the_state_and_changes_nothing(district, stat
 @pytest.mark.parametrize(
     ("who", "action"),
     [
-        ("reporter_a", "accept"), ("reporter_a", "sign_off"), ("head_a", "accept"),
-        ("reporter_b", "submit"), ("leader", "accept"), ("viewer", "return"), ("steward", "accept"),
+        ("reporter_a", "accept"),
+        ("reporter_a", "sign_off"),
+        ("head_a", "accept"),
+        ("reporter_b", "submit"),
+        ("leader", "accept"),
+        ("viewer", "return"),
+        ("steward", "accept"),
     ],
 )
 def test_role_without_the_right_is_refused(district, who, action):
     # given: a report of unit A awaiting what `action` would do
-    state = {"accept": S.SUBMITTED, "sign_off": S.PENDING_SIGNOFF, "submit": S.DRAFT, "return": S.SUBMITTED}[action]
+    state = {
+        "accept": S.SUBMITTED,
+        "sign_off": S.PENDING_SIGNOFF,
+        "submit": S.DRAFT,
+        "return": S.SUBMITTED,
+    }[action]
     report = f.ReportFactory(work_item=district.item_a, month=3, state=state)
     user = district.users()[who]
     # when
@@ -185,7 +224,11 @@ def test_co_unit_cannot_fill_the_lead_units_report(district):
 
 @pytest.mark.parametrize(
     ("period", "message"),
-    [(Period(2023, 12), "不在该事项的年度"), (Period(2025, 1), "不在该事项的年度"), (Period(2024, 5), "未来月份")],
+    [
+        (Period(2023, 12), "不在该事项的年度"),
+        (Period(2025, 1), "不在该事项的年度"),
+        (Period(2024, 5), "未来月份"),
+    ],
 )
 def test_period_outside_item_year_or_in_future_is_refused(district, period, message):
     with pytest.raises(ApplicationError, match=message):
@@ -227,12 +270,20 @@ def test_second_saver_gets_conflict_and_first_save_stays(district):
     # given: two people opened the same draft
     report = _filled(district)
     opened_version = report.version
-    report_save(report=report, by=district.reporter_a, version=opened_version,
-                data={"investment_month": Decimal("1600")})
+    report_save(
+        report=report,
+        by=district.reporter_a,
+        version=opened_version,
+        data={"investment_month": Decimal("1600")},
+    )
     # when: the second saves with the version they opened
     with pytest.raises(ConflictError, match="已被他人修改"):
-        report_save(report=report, by=district.head_a, version=opened_version,
-                    data={"investment_month": Decimal("9")})
+        report_save(
+            report=report,
+            by=district.head_a,
+            version=opened_version,
+            data={"investment_month": Decimal("9")},
+        )
     # then
     report.refresh_from_db()
     assert report.investment_month == Decimal("1600")
@@ -244,7 +295,12 @@ def test_closed_month_locks_reports(district):
     month_close(period=MARCH, by=district.office)
     # when / then
     with pytest.raises(ApplicationError, match="已关账") as exc:
-        report_save(report=report, by=district.reporter_a, version=None, data={"investment_month": Decimal(1)})
+        report_save(
+            report=report,
+            by=district.reporter_a,
+            version=None,
+            data={"investment_month": Decimal(1)},
+        )
     assert exc.value.code == "locked"
     with pytest.raises(ApplicationError, match="已关账"):
         report_submit(report=report, by=district.head_a)
@@ -277,7 +333,9 @@ def test_no_change_copies_last_month_and_submits(district):
     # given: February's report of the task with an indicator value
     task = district.task_a
     indicator = task.indicators.get()
-    feb = f.ReportFactory(work_item=task, month=2, investment_month=None, progress_text="已新增市场主体40户")
+    feb = f.ReportFactory(
+        work_item=task, month=2, investment_month=None, progress_text="已新增市场主体40户"
+    )
     feb.indicator_values.create(indicator=indicator, value=Decimal(40), note="")
     head = f.UserFactory(role="unit_head", unit=district.unit_a1)
     # when

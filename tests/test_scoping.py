@@ -53,3 +53,51 @@ def test_unit_list_for_reporter_is_own_unit_tree_and_lead_units(district):
 
 def test_scope_of_office_is_everything(district):
     assert scope_for(district.office).everything
+
+
+def test_item_responsibility_and_lead_leader_extend_a_leaders_scope(district):
+    # given: a second leader with 包联 of item_x and 牵头 of item_c
+    from duban.ledger.models import WorkItem
+    from duban.org.models import Responsibility
+    from tests import factories as f
+
+    other = f.UserFactory(role="leader", unit=None)
+    f.ResponsibilityFactory(
+        leader=other, work_item=district.item_x, relation=Responsibility.Relation.LIAISON
+    )
+    WorkItem.objects.filter(pk=district.item_c.pk).update(lead_leader=other)
+    # when
+    seen = set(work_item_list(user=other).values_list("pk", flat=True))
+    # then
+    assert seen == {district.item_x.pk, district.item_c.pk}
+
+
+def test_enterprise_scope_follows_liaison_and_visible_projects(district):
+    from duban.ledger.selectors import enterprise_list
+    from duban.org.models import Responsibility
+    from tests import factories as f
+
+    liaison = f.EnterpriseFactory()
+    f.ResponsibilityFactory(
+        leader=district.leader, enterprise=liaison, relation=Responsibility.Relation.LIAISON
+    )
+    seen = set(enterprise_list(user=district.leader))
+    assert liaison in seen
+    assert district.item_a.project.owner in seen  # owner of a project in scope
+    assert district.item_x.project.owner not in seen
+
+
+def test_responsibility_needs_exactly_one_target(district):
+    from django.db import IntegrityError, transaction
+
+    from duban.org.models import Responsibility
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Responsibility.objects.create(leader=district.leader, relation="contact")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Responsibility.objects.create(
+            leader=district.leader,
+            relation="contact",
+            unit=district.unit_a,
+            work_item=district.item_a,
+        )
