@@ -14,6 +14,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("ledger/", include("duban.ledger.urls")),
     path("reports/", include("duban.reporting.urls")),
+    path("sheets/", include("duban.sheets.urls")),
+    path("problems/", include("duban.problems.urls")),
+    path("liaison/", include("duban.liaison.urls")),
     path("", include("duban.web.urls")),
 ]
 if settings.DEBUG:
