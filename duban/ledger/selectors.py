@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dc_field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from duban.ledger.models import Indicator, Milestone, Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
@@ -92,3 +101,169 @@ def indicators_for_item(item: WorkItem) -> QuerySet[Indicator]:
 
 def milestones_for_item(item: WorkItem) -> QuerySet[Milestone]:
     return item.milestones.select_related("responsible_unit")
+
+
+# --- change history (django-simple-history) -------------------------------------------------
+
+HISTORY_SKIP_FIELDS = frozenset({"created_at", "updated_at", "version"})
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class ChangeEntry:
+    """One saved change of one record: who, when, what, and each field's old → new value."""
+
+    when: datetime
+    who: str
+    subject: str
+    action: str
+    reason: str
+    changes: list[FieldChange] = dc_field(default_factory=list)
+
+
+def _display_value(model_field: Any, value: Any, names: Mapping[tuple[type, Any], str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        parts = []
+        for row in value:
+            if isinstance(row, dict):
+                related = model_field.related_model
+                key = related._meta.model_name
+                pk = row.get(key, row.get(f"{key}_id"))
+                parts.append(names.get((related, pk), str(pk)))
+            else:
+                parts.append(str(row))
+        return "、".join(parts) or "—"
+    if model_field is not None and model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field is not None and model_field.is_relation and model_field.related_model:
+        return names.get((model_field.related_model, value), str(value))
+    if isinstance(value, bool):
+        return gettext("是") if value else gettext("否")
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _related_names(model: type[Model], deltas: Sequence[Any]) -> dict[tuple[type, Any], str]:
+    """Names of the units, users… that changed foreign keys point at: one query per model."""
+    wanted: dict[type, set[Any]] = defaultdict(set)
+    for delta in deltas:
+        for change in delta.changes:
+            model_field = _model_field(model, change.field)
+            if model_field is None or not model_field.is_relation or not model_field.related_model:
+                continue
+            related = model_field.related_model
+            for value in (change.old, change.new):
+                if isinstance(value, list):
+                    key = related._meta.model_name
+                    wanted[related].update(
+                        row.get(key, row.get(f"{key}_id")) for row in value if isinstance(row, dict)
+                    )
+                elif value is not None:
+                    wanted[related].add(value)
+    names: dict[tuple[type, Any], str] = {}
+    for related, pks in wanted.items():
+        for obj in related._default_manager.filter(pk__in=[p for p in pks if p is not None]):
+            names[(related, obj.pk)] = str(obj)
+    return names
+
+
+def _model_field(model: type[Model], name: str) -> Any:
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def history_entries(
+    model: type[Model], records: Iterable[Any], subject: Callable[[Any], str]
+) -> list[ChangeEntry]:
+    """Readable entries from historical records of `model`, each diffed against the previous
+    record of the same object (records are fetched once; diffs are computed in memory)."""
+    by_object: dict[Any, list[Any]] = defaultdict(list)
+    for record in records:
+        by_object[record.id].append(record)
+    pairs = []
+    for rows in by_object.values():
+        rows.sort(key=lambda r: (r.history_date, r.history_id))
+        previous = None
+        for record in rows:
+            delta = record.diff_against(previous) if previous is not None else None
+            pairs.append((record, delta))
+            previous = record
+    names = _related_names(model, [d for _r, d in pairs if d is not None])
+    actions = {"+": gettext("新建"), "~": gettext("修改"), "-": gettext("删除")}
+    entries = []
+    for record, delta in pairs:
+        changes = []
+        if delta is not None:
+            for change in delta.changes:
+                if change.field in HISTORY_SKIP_FIELDS:
+                    continue
+                model_field = _model_field(model, change.field)
+                label = str(model_field.verbose_name) if model_field is not None else change.field
+                changes.append(
+                    FieldChange(
+                        label,
+                        _display_value(model_field, change.old, names),
+                        _display_value(model_field, change.new, names),
+                    )
+                )
+        if record.history_type == "~" and not changes and not record.history_change_reason:
+            continue
+        user = record.history_user
+        entries.append(
+            ChangeEntry(
+                when=record.history_date,
+                who=user.display_name if user is not None else gettext("系统"),
+                subject=subject(record),
+                action=actions.get(record.history_type, record.history_type),
+                reason=record.history_change_reason or "",
+                changes=changes,
+            )
+        )
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+def work_item_history(item: WorkItem) -> list[ChangeEntry]:
+    """The changes of an item and of its indicators and milestones, newest first."""
+    entries = history_entries(
+        WorkItem,
+        item.history.select_related("history_user").all(),
+        lambda r: gettext("台账事项"),
+    )
+    entries += history_entries(
+        Indicator,
+        Indicator.history.filter(work_item_id=item.pk).select_related("history_user"),
+        lambda r: gettext("指标：%(n)s") % {"n": r.name},
+    )
+    entries += history_entries(
+        Milestone,
+        Milestone.history.filter(work_item_id=item.pk).select_related("history_user"),
+        lambda r: gettext("节点：%(n)s") % {"n": r.name},
+    )
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+def work_items_carry_over_candidates(*, user: User, year: int) -> QuerySet[WorkItem]:
+    """The year's items that a carry-over would copy to next year (unfinished, not yet carried)."""
+    return (
+        work_item_list(user=user, filters=WorkItemFilters(year=year))
+        .filter(carried_to__isnull=True)
+        .exclude(status=WorkItem.Status.DONE)
+        .exclude(project__stage__in=[Project.Stage.COMPLETED, Project.Stage.OPERATING])
+    )

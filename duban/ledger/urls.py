@@ -1,2 +1,19 @@
+from django.urls import path
+
+from duban.ledger import views
+
 app_name = "ledger"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.work_item_list_view, name="list"),
+    path("carry-over/", views.work_items_carry_over_view, name="carry_over"),
+    path("<int:item_id>/", views.work_item_detail_view, name="item"),
+    path("<int:item_id>/edit/", views.work_item_update_view, name="edit"),
+    path("<int:item_id>/hand-out/", views.work_item_hand_out_view, name="hand_out"),
+    path("<int:item_id>/indicators/add/", views.indicator_create_view, name="indicator_add"),
+    path("<int:item_id>/milestones/add/", views.milestone_create_view, name="milestone_add"),
+    path(
+        "<int:item_id>/milestones/template/",
+        views.milestones_from_template_view,
+        name="milestone_template",
+    ),
+]

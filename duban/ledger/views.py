@@ -1,0 +1,293 @@
+"""Ledger pages: the list, an item, and the office's edits. Thin: scope, permission, one service."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from duban.core.errors import ApplicationError, ConflictError
+from duban.core.periods import Period
+from duban.ledger.forms import (
+    CarryOverForm,
+    IndicatorForm,
+    MilestoneForm,
+    NodeTemplateForm,
+    WorkItemEditForm,
+    WorkItemFilterForm,
+)
+from duban.ledger.models import WorkItem
+from duban.ledger.permissions import (
+    can_carry_over_work_items,
+    can_edit_work_item,
+    can_hand_out_work_item,
+)
+from duban.ledger.selectors import (
+    indicators_for_item,
+    milestones_for_item,
+    unit_list,
+    work_item_get_for_user,
+    work_item_list,
+    work_items_carry_over_candidates,
+)
+from duban.ledger.services import (
+    hand_out_problems,
+    indicator_create,
+    milestone_create,
+    milestones_from_template,
+    work_item_hand_out,
+    work_item_update,
+    work_items_carry_over,
+)
+from duban.org.models import User
+from duban.reporting.permissions import can_fill_report
+from duban.reporting.selectors import (
+    figures_of,
+    item_figures_for,
+    reporting_period_default,
+    reports_of_item,
+    with_figures,
+    work_item_change_log,
+)
+
+
+def _user(request: HttpRequest) -> User:
+    # login_required guarantees an authenticated User.
+    return cast(User, request.user)
+
+
+def _figures_month(year: int | None, period: Period) -> int:
+    """Past years are shown at December; the current year at the reporting period."""
+    if year is not None and year < period.year:
+        return 12
+    return period.month
+
+
+@login_required
+def work_item_list_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    period = reporting_period_default()
+    data = request.GET.copy()
+    data.setdefault("year", str(period.year))
+    form = WorkItemFilterForm(data, units=unit_list(user=user).order_by("sort_order", "code"))
+    filters = form.filters()
+    month = _figures_month(filters.year, period)
+    qs = with_figures(work_item_list(user=user, filters=filters), month=month)
+    page = Paginator(qs, settings.DUBAN_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(item, figures_of(item, month=month)) for item in page]
+    return render(
+        request,
+        "ledger/list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "month": month,
+            "year": filters.year,
+            "may_carry_over": can_carry_over_work_items(user) and filters.year,
+        },
+    )
+
+
+def _item_period(item: WorkItem) -> Period | None:
+    period = reporting_period_default()
+    if item.year == period.year:
+        return period
+    if item.year < period.year:
+        return Period(item.year, 12)
+    return None
+
+
+@login_required
+def work_item_detail_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = work_item_get_for_user(user=user, item_id=item_id)
+    return render(request, "ledger/item.html", _item_context(user, item))
+
+
+def _item_context(user: User, item: WorkItem) -> dict[str, Any]:
+    period = _item_period(item)
+    may_edit = can_edit_work_item(user, item)
+    is_draft = item.status == WorkItem.Status.DRAFT
+    context: dict[str, Any] = {
+        "item": item,
+        "period": period,
+        "figures": item_figures_for(item, period) if period and item.is_project else None,
+        "indicators": list(indicators_for_item(item)),
+        "milestones": list(milestones_for_item(item)),
+        "reports": list(reports_of_item(item=item)),
+        "funding": list(item.funding.all()),
+        "plan_months": list(item.plan_months.all()),
+        "history": work_item_change_log(item),
+        "may_edit": may_edit,
+        "may_hand_out": can_hand_out_work_item(user, item) and is_draft,
+        "hand_out_problems": hand_out_problems(item) if may_edit and is_draft else [],
+        "may_fill": (
+            period is not None
+            and item.status == WorkItem.Status.ACTIVE
+            and can_fill_report(user, item)
+            and period.year == reporting_period_default().year
+        ),
+        "fill_period": reporting_period_default(),
+    }
+    if may_edit:
+        context["indicator_form"] = IndicatorForm()
+        context["milestone_form"] = MilestoneForm()
+        context["template_form"] = NodeTemplateForm()
+    return context
+
+
+@login_required
+def work_item_update_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = work_item_get_for_user(user=user, item_id=item_id)
+    if not can_edit_work_item(user, item):
+        raise PermissionDenied
+    units = unit_list(user=user).order_by("sort_order", "code")
+    error = None
+    if request.method == "POST":
+        form = WorkItemEditForm(request.POST, item=item, units=units)
+        if form.is_valid():
+            try:
+                item = work_item_update(
+                    item=item,
+                    version=form.cleaned_data["version"],
+                    data=form.item_data(),
+                    co_units=list(form.cleaned_data["co_units"]),
+                )
+            except ConflictError as e:
+                # Keep the typed values; the current version lets a deliberate second save through.
+                current = WorkItem.objects.get(pk=item.pk)
+                data = request.POST.copy()
+                data["version"] = str(current.version)
+                form = WorkItemEditForm(data, item=current, units=units)
+                form.is_valid()
+                error = e.message
+            except ApplicationError as e:
+                error = e.message
+            else:
+                messages.success(request, _("台账事项已保存。"))
+                return redirect(item)
+    else:
+        form = WorkItemEditForm(item=item, units=units)
+    return render(request, "ledger/edit.html", {"item": item, "form": form, "error": error})
+
+
+@login_required
+@require_POST
+def work_item_hand_out_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = work_item_get_for_user(user=user, item_id=item_id)
+    if not can_hand_out_work_item(user, item):
+        raise PermissionDenied
+    try:
+        work_item_hand_out(item=item, by=user)
+    except ApplicationError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("已下达，责任单位将按月填报。"))
+    return redirect(item)
+
+
+@login_required
+def work_items_carry_over_view(request: HttpRequest) -> HttpResponse:
+    """Confirm (GET) and run (POST) the carry-over of a year's unfinished items."""
+    user = _user(request)
+    if not can_carry_over_work_items(user):
+        raise PermissionDenied
+    form = CarryOverForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        messages.error(request, _("请选择要结转的年度。"))
+        return redirect("ledger:list")
+    year = form.cleaned_data["year"]
+    if request.method == "POST":
+        try:
+            created = work_items_carry_over(year=year, by=user)
+        except ApplicationError as e:
+            messages.error(request, str(e.message))
+            return redirect(f"{reverse('ledger:carry_over')}?year={year}")
+        messages.success(
+            request,
+            _("已将%(y)s年%(n)s个未完成事项结转到%(next)s年台账（待下达）。")
+            % {"y": year, "n": len(created), "next": year + 1},
+        )
+        return redirect(f"{reverse('ledger:list')}?year={year + 1}&status=draft")
+    candidates = work_items_carry_over_candidates(user=user, year=year)
+    return render(
+        request,
+        "ledger/carry_over.html",
+        {"year": year, "next_year": year + 1, "candidates": candidates, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def indicator_create_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = work_item_get_for_user(user=user, item_id=item_id)
+    if not can_edit_work_item(user, item):
+        raise PermissionDenied
+    form = IndicatorForm(request.POST)
+    if form.is_valid():
+        try:
+            indicator_create(item=item, data=form.cleaned_data)
+        except ApplicationError as e:
+            messages.error(request, str(e.message))
+        else:
+            messages.success(request, _("指标已添加。"))
+    else:
+        messages.error(request, _("指标未添加：请填写指标名称，数值和日期格式要正确。"))
+    return redirect(item)
+
+
+@login_required
+@require_POST
+def milestone_create_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = work_item_get_for_user(user=user, item_id=item_id)
+    if not can_edit_work_item(user, item):
+        raise PermissionDenied
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        try:
+            milestone_create(
+                item=item, data={**form.cleaned_data, "responsible_unit": item.lead_unit}
+            )
+        except ApplicationError as e:
+            messages.error(request, str(e.message))
+        else:
+            messages.success(request, _("节点已添加。"))
+    else:
+        messages.error(request, _("节点未添加：请填写节点名称，日期格式要正确。"))
+    return redirect(item)
+
+
+@login_required
+@require_POST
+def milestones_from_template_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    user = _user(request)
+    item = work_item_get_for_user(user=user, item_id=item_id)
+    if not can_edit_work_item(user, item):
+        raise PermissionDenied
+    form = NodeTemplateForm(request.POST)
+    if form.is_valid():
+        try:
+            added = milestones_from_template(
+                item=item, template_set=form.cleaned_data["template_set"]
+            )
+        except ApplicationError as e:
+            messages.error(request, str(e.message))
+        else:
+            messages.success(request, _("已从模板添加%(n)s个节点。") % {"n": len(added)})
+    else:
+        messages.error(request, _("请选择节点模板。"))
+    return redirect(item)
