@@ -24,7 +24,9 @@ class WorkItemFilterForm(forms.Form):
     unit = forms.ModelChoiceField(
         label=_("单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部")
     )
-    kind = forms.ChoiceField(label=_("类型"), choices=_with_all(WorkItem.Kind.choices), required=False)
+    kind = forms.ChoiceField(
+        label=_("类型"), choices=_with_all(WorkItem.Kind.choices), required=False
+    )
     level = forms.ChoiceField(
         label=_("级别"), choices=_with_all(WorkItem.Level.choices), required=False
     )

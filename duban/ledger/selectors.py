@@ -158,7 +158,7 @@ def _display_value(model_field: Any, value: Any, names: Mapping[tuple[type, Any]
 
 def _related_names(model: type[Model], deltas: Sequence[Any]) -> dict[tuple[type, Any], str]:
     """Names of the units, users… that changed foreign keys point at: one query per model."""
-    wanted: dict[type, set[Any]] = defaultdict(set)
+    wanted: dict[type[Model], set[Any]] = defaultdict(set)
     for delta in deltas:
         for change in delta.changes:
             model_field = _model_field(model, change.field)
@@ -195,19 +195,19 @@ def history_entries(
     by_object: dict[Any, list[Any]] = defaultdict(list)
     for record in records:
         by_object[record.id].append(record)
-    pairs = []
+    pairs: list[tuple[Any, Any]] = []
     for rows in by_object.values():
         rows.sort(key=lambda r: (r.history_date, r.history_id))
         previous = None
         for record in rows:
-            delta = record.diff_against(previous) if previous is not None else None
+            delta: Any = record.diff_against(previous) if previous is not None else None
             pairs.append((record, delta))
             previous = record
     names = _related_names(model, [d for _r, d in pairs if d is not None])
     actions = {"+": gettext("新建"), "~": gettext("修改"), "-": gettext("删除")}
-    entries = []
+    entries: list[ChangeEntry] = []
     for record, delta in pairs:
-        changes = []
+        changes: list[FieldChange] = []
         if delta is not None:
             for change in delta.changes:
                 if change.field in HISTORY_SKIP_FIELDS:

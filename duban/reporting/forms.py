@@ -62,7 +62,9 @@ class ReportFilterForm(forms.Form):
 
 class ReviewFilterForm(forms.Form):
     period = PeriodField(
-        label=_("报告期"), required=False, widget=forms.TextInput(attrs={"placeholder": "2024-03", "size": 8})
+        label=_("报告期"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "2024-03", "size": 8}),
     )
     unit = forms.ModelChoiceField(
         label=_("牵头单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部")
@@ -197,7 +199,10 @@ class ReportForm(forms.Form):
         return {ms.pk: self.cleaned_data.get(f"ms_{ms.pk}") for ms in self.milestones}
 
     def indicator_rows(self) -> list[tuple[Indicator, forms.BoundField, forms.BoundField]]:
-        return [(ind, self[f"ind_{ind.pk}_value"], self[f"ind_{ind.pk}_note"]) for ind in self.indicators]
+        return [
+            (ind, self[f"ind_{ind.pk}_value"], self[f"ind_{ind.pk}_note"])
+            for ind in self.indicators
+        ]
 
     def milestone_rows(self) -> list[tuple[Milestone, forms.BoundField]]:
         return [(ms, self[f"ms_{ms.pk}"]) for ms in self.milestones]

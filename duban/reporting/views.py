@@ -129,19 +129,16 @@ def report_fill_view(request: HttpRequest, item_id: int, period: Period) -> Http
         form = _report_form(item, report, request.POST)
         if form.is_valid():
             action = request.POST.get("action", "save")
-            arguments = {
-                "report": report,
-                "by": user,
-                "version": form.cleaned_data.get("version"),
-                "data": form.report_data(),
-                "indicator_values": form.indicator_values(),
-                "milestones_reached": form.milestones_reached(),
-            }
+            service = report_save_and_submit if action == "submit" else report_save
             try:
-                if action == "submit":
-                    report = report_save_and_submit(**arguments)
-                else:
-                    report = report_save(**arguments)
+                report = service(
+                    report=report,
+                    by=user,
+                    version=form.cleaned_data.get("version"),
+                    data=form.report_data(),
+                    indicator_values=form.indicator_values(),
+                    milestones_reached=form.milestones_reached(),
+                )
             except ConflictError as e:
                 # Keep what the user typed; offer the current version so a deliberate second
                 # save is possible after they have looked at what the other person saved.
@@ -287,7 +284,7 @@ def report_return_view(request: HttpRequest, report_id: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(report)
     try:
         report_return(

@@ -90,7 +90,6 @@ def month_close_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(p)s已关账，月报已锁定。") % {"p": period.label})
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for error in form.errors.get("period", []):
+            messages.error(request, str(error))
     return redirect(f"{reverse('web:overview')}?year={year}")
