@@ -1,0 +1,68 @@
+"""The spec loads without a token and the docs page references nothing remote."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.test import Client
+
+REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
+
+PATHS = {
+    "/api/v1/me",
+    "/api/v1/units",
+    "/api/v1/work-items",
+    "/api/v1/work-items/{item_id}",
+    "/api/v1/work-items/{item_id}/reports",
+    "/api/v1/reports",
+    "/api/v1/reports/{report_id}",
+}
+
+
+def test_api_openapi_spec_lists_every_path(db):
+    # when
+    response = Client().get("/api/v1/openapi.json")
+    # then
+    assert response.status_code == 200
+    spec = json.loads(response.content)
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["paths"]) >= PATHS
+    assert spec["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
+    params = {p["name"] for p in spec["paths"]["/api/v1/work-items"]["get"]["parameters"]}
+    assert {"year", "unit", "level", "kind", "category", "stage", "status", "q", "period"} <= params
+    assert {"page", "page_size"} <= params
+
+
+def test_api_openapi_documents_money_as_strings(db):
+    spec = Client().get("/api/v1/openapi.json").json()
+    ytd = spec["components"]["schemas"]["FiguresOut"]["properties"]["ytd_investment"]
+    assert ytd["type"] == "string"
+    assert "never a float" in ytd["description"] or "万元" in ytd["description"]
+    plan = spec["components"]["schemas"]["WorkItemOut"]["properties"]["annual_plan"]
+    assert {"type": "null"} in plan["anyOf"]
+    assert any(option.get("type") == "string" for option in plan["anyOf"])
+
+
+def test_api_openapi_spec_references_no_remote_url(db):
+    text = Client().get("/api/v1/openapi.json").content.decode()
+    assert "http://" not in text
+    assert "https://" not in text
+
+
+def test_api_docs_page_is_served_locally(db):
+    # when
+    client = Client()
+    response = client.get("/api/v1/docs")
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not REMOTE.search(html), "the docs page must not load anything from the internet"
+    assert "cdn" not in html.lower()
+    assert '"validatorUrl": null' in html  # no badge fetched from validator.swagger.io
+    assert "/api/v1/openapi.json" in html
+    assets = re.findall(r"""(?:src|href)="(/static/[^"]+)\"""", html)
+    assert any(a.endswith(".js") for a in assets)
+    for asset in assets:
+        served = client.get(asset)
+        assert served.status_code == 200, asset
