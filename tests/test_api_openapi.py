@@ -66,3 +66,10 @@ def test_api_docs_page_is_served_locally(db):
     for asset in assets:
         served = client.get(asset)
         assert served.status_code == 200, asset
+
+
+def test_api_unknown_path_answers_json_404(db):
+    for path in ("/api/v1/nothing-here", "/api/v1/work-items/1/oops", "/api/v1/"):
+        response = Client().get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"detail": "Not Found"}

@@ -7,7 +7,7 @@ files (no CDN: government intranets are often cut off from the internet).
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.openapi.docs import Swagger
 
 from duban.api.auth import TokenAuth
@@ -53,3 +53,26 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
 api.add_router("", org_router)
 api.add_router("", ledger_router)
 api.add_router("", reporting_router)
+
+# Last: any other path under /api/v1/ answers a JSON 404 too, not Django's HTML page.
+fallback = Router()
+
+
+@fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    "/{path:rest}",
+    auth=None,
+    include_in_schema=False,
+)
+def unknown_path(request: HttpRequest, rest: str) -> HttpResponse:
+    raise Http404
+
+
+@fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/", auth=None, include_in_schema=False
+)
+def api_root(request: HttpRequest) -> HttpResponse:
+    raise Http404
+
+
+api.add_router("", fallback)
