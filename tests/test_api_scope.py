@@ -111,3 +111,15 @@ def test_api_reporter_b_cannot_read_unit_a_item(district):
     response = _client(district.reporter_b).get(f"/api/v1/work-items/{district.item_a.pk}")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not Found"}
+
+
+def test_api_units_query_count_does_not_grow(district, django_assert_max_num_queries):
+    # given
+    for n in range(30):
+        f.UnitFactory(parent=district.unit_a, code=f"sub-{n}")
+    client = _client(district.head_a)
+    client.get("/api/v1/me")
+    # when / then: auth, the user's scope (responsibilities, unit tree), count, page
+    with django_assert_max_num_queries(5):
+        body = client.get("/api/v1/units", {"page_size": 500}).json()
+    assert body["count"] == 30 + 3  # A, A1, the new children, and B (lead unit of item_b)

@@ -11,11 +11,8 @@ from pydantic import Field, PlainSerializer, WithJsonSchema
 from duban.core.money import quantize
 
 
-def _money_str(value: Decimal) -> str:
-    return str(quantize(value, 4))
-
-
-def _pct_str(value: Decimal) -> str:
+def _four_places(value: Decimal) -> str:
+    """Half-up to four places: 万元 to the yuan, percentages to a ten-thousandth."""
     return str(quantize(value, 4))
 
 
@@ -26,7 +23,7 @@ def _decimal_str(value: Decimal) -> str:
 # Amounts are exact: a JSON number would go through a binary float in most clients.
 Money = Annotated[
     Decimal,
-    PlainSerializer(_money_str, return_type=str),
+    PlainSerializer(_four_places, return_type=str),
     WithJsonSchema(
         {
             "type": "string",
@@ -39,7 +36,7 @@ Money = Annotated[
 ]
 Pct = Annotated[
     Decimal,
-    PlainSerializer(_pct_str, return_type=str),
+    PlainSerializer(_four_places, return_type=str),
     WithJsonSchema(
         {
             "type": "string",
@@ -97,10 +94,3 @@ class FiguresOut(Schema):
     gap_pp: Pct | None = Field(description="完成率 − 序时进度, in 个百分点")
     gap_text: str = Field(description="超/低于序时进度X个百分点")
     uses_plan_curve: bool
-
-
-def page_responses(page_schema: type[Schema]) -> dict[int, type[Schema]]:
-    return {200: page_schema, 401: ErrorOut, 422: ErrorOut}
-
-
-DETAIL_RESPONSES_404 = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
