@@ -136,7 +136,9 @@ def test_office_edits_an_item(district, login):
     # given
     item = district.item_a
     client = login(district.office)
-    assert client.get(reverse("ledger:edit", args=[item.pk])).status_code == 200
+    form = client.get(reverse("ledger:edit", args=[item.pk])).content.decode()
+    assert 'value="发改项目甲"' in form
+    assert 'name="version" value="1"' in form
     # when
     response = client.post(
         reverse("ledger:edit", args=[item.pk]),

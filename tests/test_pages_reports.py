@@ -69,6 +69,26 @@ def test_fill_page_saves_a_draft(district, login):
     assert report.version == 2
 
 
+def test_fill_page_shows_the_saved_values_of_a_returned_report(district, login):
+    # given
+    milestone = f.MilestoneFactory(work_item=district.item_a, name="主体封顶")
+    report = f.ReportFactory(
+        work_item=district.item_a,
+        state=S.RETURNED,
+        investment_month=Decimal("141.2"),
+        progress_text="桩基完成54%",
+        return_reason="数据不一致",
+    )
+    report.milestones_reached.create(milestone=milestone, reached_on="2024-03-18")
+    # when
+    html = login(district.reporter_a).get(fill_url(district.item_a)).content.decode()
+    # then
+    assert 'value="141.2"' in html
+    assert "桩基完成54%" in html
+    assert 'value="2024-03-18"' in html
+    assert "数据不一致" in html
+
+
 def test_fill_page_of_another_units_item_is_404(district, login):
     # given: item_a is led by unit A; reporter_b belongs to B
     client = login(district.reporter_b)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -13,6 +14,15 @@ from duban.ledger.selectors import WorkItemFilters
 from duban.org.models import Unit, User
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def plain_decimal(value: Any) -> Any:
+    """1500.0000 → 1500 and 141.2000 → 141.2 for an input box (no exponent, no trailing zeros)."""
+    if not isinstance(value, Decimal):
+        return value
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
 
 
 def _with_all(choices: Any) -> list[tuple[str, Any]]:
@@ -125,13 +135,14 @@ class WorkItemEditForm(forms.Form):
         "in_statistics_date",
     )
 
-    def __init__(self, *args: Any, item: WorkItem, units: QuerySet[Unit], **kwargs: Any) -> None:
-        if not args and "data" not in kwargs:
-            initial = {name: getattr(item, name) for name in self.ITEM_FIELDS}
+    def __init__(self, data: Any = None, *, item: WorkItem, units: QuerySet[Unit]) -> None:
+        initial = None
+        if data is None:
+            # An unbound form starts from the saved item; a bound one shows what was typed.
+            initial = {name: plain_decimal(getattr(item, name)) for name in self.ITEM_FIELDS}
             initial["co_units"] = list(item.co_units.all())
             initial["version"] = item.version
-            kwargs.setdefault("initial", initial)
-        super().__init__(*args, **kwargs)
+        super().__init__(data, initial=initial)
         self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
         people = User.objects.filter(is_active=True).order_by("username")

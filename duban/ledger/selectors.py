@@ -180,6 +180,22 @@ def _related_names(model: type[Model], deltas: Sequence[Any]) -> dict[tuple[type
     return names
 
 
+def change_reason_label(reason: str) -> str:
+    """The services' change reasons (short English codes) as words for the page."""
+    known = {
+        "save": gettext("保存"),
+        "submit": gettext("提交"),
+        "submit: awaiting sign-off": gettext("提交，待单位负责人审签"),
+        "sign off": gettext("审签"),
+        "accept": gettext("采纳"),
+    }
+    if reason.startswith("return: "):
+        return gettext("退回：%(r)s") % {"r": reason.removeprefix("return: ")}
+    if reason.startswith("report "):
+        return gettext("采纳月报时更新")
+    return known.get(reason, reason)
+
+
 def _model_field(model: type[Model], name: str) -> Any:
     try:
         return model._meta.get_field(name)
@@ -230,7 +246,7 @@ def history_entries(
                 who=user.display_name if user is not None else gettext("系统"),
                 subject=subject(record),
                 action=actions.get(record.history_type, record.history_type),
-                reason=record.history_change_reason or "",
+                reason=change_reason_label(record.history_change_reason or ""),
                 changes=changes,
             )
         )

@@ -12,12 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
+from duban.ledger.forms import DATE_WIDGET, plain_decimal
 from duban.ledger.models import Indicator, Milestone, WorkItem
 from duban.org.models import Unit
 from duban.reporting.models import MonthlyReport
 from duban.reporting.services import REPORT_FIELDS
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PeriodField(forms.CharField):
@@ -137,16 +136,15 @@ class ReportForm(forms.Form):
 
     def __init__(
         self,
-        *args: Any,
+        data: Any = None,
+        *,
         item: WorkItem,
         report: MonthlyReport,
         indicators: list[Indicator],
         milestones: list[Milestone],
-        **kwargs: Any,
     ) -> None:
-        if not args and "data" not in kwargs:
-            kwargs.setdefault("initial", self._initial(report))
-        super().__init__(*args, **kwargs)
+        # An unbound form starts from the saved report; a bound one shows what was typed.
+        super().__init__(data, initial=None if data is not None else self._initial(report))
         self.item = item
         if not item.is_project:
             for name in self.PROJECT_ONLY:
@@ -164,7 +162,7 @@ class ReportForm(forms.Form):
                 label=_("说明"), required=False, max_length=500
             )
             if current is not None and not self.is_bound:
-                self.initial[f"ind_{ind.pk}_value"] = current.value
+                self.initial[f"ind_{ind.pk}_value"] = plain_decimal(current.value)
                 self.initial[f"ind_{ind.pk}_note"] = current.note
         for ms in milestones:
             self.fields[f"ms_{ms.pk}"] = forms.DateField(
@@ -175,7 +173,9 @@ class ReportForm(forms.Form):
 
     @staticmethod
     def _initial(report: MonthlyReport) -> dict[str, Any]:
-        initial: dict[str, Any] = {name: getattr(report, name) for name in REPORT_FIELDS}
+        initial: dict[str, Any] = {
+            name: plain_decimal(getattr(report, name)) for name in REPORT_FIELDS
+        }
         initial["version"] = report.version
         return initial
 
