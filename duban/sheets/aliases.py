@@ -1,0 +1,115 @@
+"""Column names → meanings: the built-in synonyms plus the office's own rows (ColumnAlias).
+
+A header is matched on its normalised text (full-width to ASCII, no spaces or line breaks)
+after its money unit ("（亿元）", "(万元)", "元") and a "(%)" are taken off; month ranges such
+as "1-3月完成投资" also give the month they run to.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from duban.sheets.fields import DEFAULT_ALIASES, FIELDS
+from duban.sheets.values import MoneyUnit
+
+_SPACES = re.compile(r"\s+")
+_UNIT_SUFFIX = re.compile(r"[(\[](亿元|万元|元)[)\]]$|(?<![0-9])(亿元|万元)$")
+_PCT_SUFFIX = re.compile(r"[(\[]%[)\]]$|%$|[(\[]百分比[)\]]$")
+_YEAR_PREFIX = re.compile(r"^(\d{4})年度?")
+_DASH = r"[-—–~至到]"
+_MONTH_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(rf"^1{_DASH}+(\d{{1,2}})月份?(?:累计)?(?:实际)?完成(?:投资|额)?$"),
+        "ytd_investment",
+    ),
+    (re.compile(r"^截至(\d{1,2})月底?(?:累计)?完成(?:投资|额)?$"), "ytd_investment"),
+    (re.compile(rf"^1{_DASH}+(\d{{1,2}})月份?(?:累计)?计划(?:完成)?投资$"), "ytd_plan"),
+    (re.compile(r"^(\d{1,2})月份?完成(?:投资|额)?$"), "month_investment"),
+    (re.compile(r"^(\d{1,2})月份?资金到位$"), "funds"),
+]
+
+
+def normalize_header(text: str) -> str:
+    """NFKC, no whitespace or line breaks, 【】 and （） as ASCII brackets."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = text.replace("【", "[").replace("】", "]").replace("—", "-").replace("－", "-")
+    return _SPACES.sub("", text)
+
+
+@dataclass(frozen=True)
+class ColumnMeaning:
+    field: str
+    unit: MoneyUnit | None = None  # from the header itself
+    percent: bool = False  # the header says (%)
+    month: int | None = None  # "1-3月…" → 3
+    year: int | None = None  # "2024年度/…" → 2024
+
+
+def alias_table(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The built-in synonyms overlaid with the office's ColumnAlias rows.
+
+    The office's rows win; a row switched off removes that name, built-in or not. `extra`
+    (alias → field) replaces the database rows, for callers without a database.
+    """
+    table = {normalize_header(k): v for k, v in DEFAULT_ALIASES.items()}
+    if extra is None:
+        from duban.sheets.models import ColumnAlias
+
+        rows = ColumnAlias.objects.values_list("alias", "field", "is_active")
+        for alias, field, active in rows:
+            if not active:
+                table.pop(normalize_header(alias), None)
+            elif field in FIELDS:
+                table[normalize_header(alias)] = field
+        return table
+    for alias, field in extra.items():
+        if field in FIELDS:
+            table[normalize_header(alias)] = field
+    return table
+
+
+def _strip(text: str) -> tuple[str, MoneyUnit | None, bool]:
+    unit: MoneyUnit | None = None
+    percent = False
+    for _ in range(2):
+        if m := _UNIT_SUFFIX.search(text):
+            unit = MoneyUnit(m.group(1) or m.group(2))
+            text = text[: m.start()]
+        if m := _PCT_SUFFIX.search(text):
+            percent = True
+            text = text[: m.start()]
+    return text.rstrip("/"), unit, percent
+
+
+def column_meaning(parts: list[str], table: Mapping[str, str]) -> ColumnMeaning | None:
+    """What a flattened header (its parts, top to bottom) means, or None when unknown."""
+    parts = [normalize_header(p) for p in parts if normalize_header(p)]
+    if not parts:
+        return None
+    unit: MoneyUnit | None = None
+    percent = False
+    year: int | None = None
+    cleaned: list[str] = []
+    for part in parts:
+        text, part_unit, part_pct = _strip(part)
+        unit = part_unit or unit
+        percent = percent or part_pct
+        if m := _YEAR_PREFIX.match(text):
+            year = int(m.group(1))
+        cleaned.append(text)
+    joined = "".join(cleaned)
+    candidates = [joined, _YEAR_PREFIX.sub("", joined), cleaned[-1], "/".join(cleaned)]
+    if len(cleaned) > 1:
+        candidates.append(_YEAR_PREFIX.sub("", "".join(cleaned[1:])))
+    for text in candidates:
+        if not text:
+            continue
+        for pattern, field in _MONTH_PATTERNS:
+            if m := pattern.match(text):
+                return ColumnMeaning(field, unit, percent, int(m.group(1)), year)
+        if text in table:
+            return ColumnMeaning(table[text], unit, percent, None, year)
+    return None

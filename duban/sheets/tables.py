@@ -1,0 +1,284 @@
+"""A sheet read as a ledger table: title, units, header, typed data rows, issues, totals check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from duban.core.money import quantize
+from duban.sheets.aliases import alias_table
+from duban.sheets.dates import DateValue, date_value
+from duban.sheets.errors import CellIssue, CellValueError, SheetFileError
+from duban.sheets.fields import FIELDS, Kind
+from duban.sheets.headers import Column, Header, header_find
+from duban.sheets.reader import RawSheet, RawWorkbook, workbook_read
+from duban.sheets.rows import RowKind, group_label, row_kind
+from duban.sheets.values import (
+    MoneyUnit,
+    bool_value,
+    clean_text,
+    is_blank,
+    money_value,
+    percent_value,
+    text_value,
+)
+
+_UNIT_ROW = re.compile(r"(?:金额|计量)?单位\s*[:：]\s*(亿元|万元|元)")
+_REPORTER = re.compile(r"填报单位\s*[:：]\s*(\S+)")
+_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
+_AS_OF = [
+    re.compile(r"截[至止]\s*(\d{1,2})\s*月"),
+    re.compile(r"1\s*[-—–~至]+\s*(\d{1,2})\s*月"),
+    re.compile(r"(\d{1,2})\s*月(?:底|末|份)"),
+]
+
+
+@dataclass
+class DataRow:
+    sheet: str
+    row: int  # 1-based
+    group: str  # the text of the group row above it ("" when none)
+    values: dict[str, Any]  # field → typed value (Decimal in 万元, bool, DateValue, str)
+    cells: dict[str, tuple[int, Any]]  # field → (column, raw value)
+
+
+@dataclass
+class ParsedTable:
+    sheet: str
+    title: str
+    year: int | None
+    as_of_month: int | None
+    unit: MoneyUnit  # the sheet's unit row, else 万元
+    reporter: str  # 填报单位
+    header: Header
+    rows: list[DataRow] = field(default_factory=list)
+    issues: list[CellIssue] = field(default_factory=list)
+    header_row_numbers: list[int] = field(default_factory=list)
+    groups: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def columns(self) -> dict[str, Column]:
+        return self.header.by_field()
+
+    def month_of(self, field_name: str) -> int | None:
+        col = self.columns.get(field_name)
+        if col and col.meaning and col.meaning.month:
+            return col.meaning.month
+        return self.as_of_month
+
+
+def _texts(rows: Sequence[Sequence[Any]]) -> list[str]:
+    return [clean_text(v) for row in rows for v in row if isinstance(v, str) and v.strip()]
+
+
+def table_read(raw: RawSheet, table: Mapping[str, str]) -> ParsedTable | None:
+    """Read one sheet; None when it holds nothing (a blank sheet in a workbook of several)."""
+    rows = raw.rows
+    if not any(not is_blank(v) for row in rows for v in row):
+        return None
+    header = header_find(rows, raw.merged, table)
+    if header is None:
+        raise SheetFileError(
+            f"工作表“{raw.name}”中找不到表头：需要一行同时有“序号”和“项目名称”（或“督办事项”）"
+            "等列名。如列名不同，请在管理后台的“列名别名”中添加。",
+            code="no_header",
+        )
+    above = rows[: header.first_row]
+    texts = _texts(above)
+    title = next((t for t in texts if not _UNIT_ROW.search(t) and not _REPORTER.search(t)), "")
+    unit = MoneyUnit.WAN
+    reporter = ""
+    for t in texts:
+        if m := _UNIT_ROW.search(t):
+            unit = MoneyUnit(m.group(1))
+        if m := _REPORTER.search(t):
+            reporter = m.group(1)
+    year = int(m.group(1)) if (m := _YEAR.search(title)) else None
+    as_of = None
+    for pattern in _AS_OF:
+        if m := pattern.search(title):
+            as_of = int(m.group(1))
+            break
+    if year is None:
+        years = {c.meaning.year for c in header.columns if c.meaning and c.meaning.year}
+        year = years.pop() if len(years) == 1 else None
+    parsed = ParsedTable(
+        sheet=raw.name,
+        title=title,
+        year=year,
+        as_of_month=as_of if as_of and 1 <= as_of <= 12 else None,
+        unit=unit,
+        reporter=reporter,
+        header=header,
+        header_row_numbers=list(range(header.first_row + 1, header.last_row + 2)),
+    )
+    _read_rows(raw, parsed)
+    if not parsed.rows:
+        parsed.issues.append(
+            CellIssue("warning", raw.name, None, None, "", "", "工作表有表头但没有数据行")
+        )
+    return parsed
+
+
+def _read_rows(raw: RawSheet, parsed: ParsedTable) -> None:
+    cols = parsed.columns
+    seq_col = cols["seq"].index if "seq" in cols else None
+    name_col = next((cols[f].index for f in ("name", "task") if f in cols), None)
+    needs_pct = any(FIELDS[f][1] is Kind.PERCENT for f in cols)
+    percent_cells = raw.percent_cells() if needs_pct else set()
+    totals: list[tuple[int, Sequence[Any]]] = []
+    group = ""
+    for r in range(parsed.header.last_row + 1, len(raw.rows)):
+        row = raw.rows[r]
+        kind = row_kind(row, seq_col=seq_col, name_col=name_col)
+        if kind is RowKind.FOOTER:
+            break
+        if kind is RowKind.BLANK or kind is RowKind.SUBTOTAL:
+            continue
+        if kind is RowKind.TOTAL:
+            totals.append((r, row))
+            continue
+        if kind is RowKind.GROUP:
+            group = group_label(row)
+            parsed.groups.append((r + 1, group))
+            continue
+        parsed.rows.append(_read_row(raw.name, r, row, parsed, percent_cells, group))
+    _check_totals(parsed, totals)
+
+
+def _read_row(
+    sheet: str,
+    r: int,
+    row: Sequence[Any],
+    parsed: ParsedTable,
+    percent_cells: set[tuple[int, int]],
+    group: str,
+) -> DataRow:
+    data = DataRow(sheet=sheet, row=r + 1, group=group, values={}, cells={})
+    for name, col in parsed.columns.items():
+        value = row[col.index] if col.index < len(row) else ""
+        data.cells[name] = (col.index, value)
+        try:
+            typed = _typed(name, value, col, parsed, (r, col.index) in percent_cells)
+        except CellValueError as e:
+            parsed.issues.append(
+                CellIssue("error", sheet, r + 1, col.index, col.header, value, e.reason)
+            )
+            continue
+        if isinstance(typed, DateValue) and typed.mangled:
+            parsed.issues.append(
+                CellIssue(
+                    "warning",
+                    sheet,
+                    r + 1,
+                    col.index,
+                    col.header,
+                    value,
+                    f"按{typed.first.year}年{typed.first.month}月读取；"
+                    "若原意是10月，Excel可能已把“2024.10”存成了“2024.1”，请改为文本或“2024年10月”",
+                )
+            )
+        data.values[name] = typed
+    return data
+
+
+def _typed(name: str, value: Any, col: Column, parsed: ParsedTable, cell_pct: bool) -> Any:
+    kind = FIELDS[name][1]
+    if kind is Kind.MONEY:
+        unit = col.meaning.unit if col.meaning and col.meaning.unit else parsed.unit
+        return money_value(value, unit)
+    if kind is Kind.PERCENT:
+        return percent_value(value, cell_is_percent=cell_pct)
+    if kind is Kind.BOOL:
+        return bool_value(value)
+    if kind is Kind.DATE:
+        return date_value(value, year=parsed.year)
+    if kind is Kind.SEQ:
+        return text_value(value)
+    return text_value(value)
+
+
+def _check_totals(parsed: ParsedTable, totals: list[tuple[int, Sequence[Any]]]) -> None:
+    """Recompute each money column from the data rows; the file's 合计 is only a cross-check."""
+    if not totals:
+        return
+    r, row = totals[0]
+    for name, col in parsed.columns.items():
+        if FIELDS[name][1] is not Kind.MONEY:
+            continue
+        values = [d.values.get(name) for d in parsed.rows]
+        computed = sum((v for v in values if isinstance(v, Decimal)), Decimal(0))
+        unit = col.meaning.unit if col.meaning and col.meaning.unit else parsed.unit
+        raw = row[col.index] if col.index < len(row) else ""
+        try:
+            stated = money_value(raw, unit)
+        except CellValueError:
+            stated = None
+        shown = f"{quantize(computed / unit.in_wan, 2)}{unit.value}"
+        if stated is None:
+            if computed:
+                parsed.issues.append(
+                    CellIssue(
+                        "warning",
+                        parsed.sheet,
+                        r + 1,
+                        col.index,
+                        col.header,
+                        raw,
+                        f"合计行没有数值（可能是未计算的公式），按数据行重新计算为{shown}",
+                    )
+                )
+            continue
+        if abs(stated - computed) >= Decimal("0.01") * unit.in_wan:
+            parsed.issues.append(
+                CellIssue(
+                    "warning",
+                    parsed.sheet,
+                    r + 1,
+                    col.index,
+                    col.header,
+                    raw,
+                    f"合计与各行之和（{shown}）不一致，以各行数据为准",
+                )
+            )
+
+
+@dataclass
+class ParsedWorkbook:
+    file_name: str
+    raw: RawWorkbook
+    tables: list[ParsedTable]
+
+    @property
+    def issues(self) -> list[CellIssue]:
+        return [i for t in self.tables for i in t.issues]
+
+
+def workbook_parse(raw: RawWorkbook, *, aliases: Mapping[str, str] | None = None) -> ParsedWorkbook:
+    """Every sheet that holds a table; raises SheetFileError when none does."""
+    table = alias_table(aliases)
+    tables: list[ParsedTable] = []
+    header_errors: list[SheetFileError] = []
+    for sheet in raw.sheets:
+        try:
+            parsed = table_read(sheet, table)
+        except SheetFileError as e:
+            header_errors.append(e)
+            continue
+        if parsed is not None:
+            tables.append(parsed)
+    if not tables:
+        if header_errors:
+            raise header_errors[0]
+        raise SheetFileError("工作簿中所有工作表都是空的。", code="empty")
+    return ParsedWorkbook(file_name=raw.file_name, raw=raw, tables=tables)
+
+
+def workbook_load(
+    source: bytes | Any, *, file_name: str | None = None, aliases: Mapping[str, str] | None = None
+) -> ParsedWorkbook:
+    """Read and parse in one call."""
+    return workbook_parse(workbook_read(source, file_name=file_name), aliases=aliases)
