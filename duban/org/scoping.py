@@ -61,6 +61,26 @@ class Scope:
             return Q()
         return Q(pk__in=self.unit_ids) | Q(pk__in=self.work_items().values("lead_unit_id"))
 
+    def problems_q(self) -> Q:
+        """A filter on Problem: led or co-operated by a unit in scope, reported by the user or
+        their units, or hanging off an item or enterprise in scope."""
+        if self.everything:
+            return Q()
+        if self.user_id is None:
+            return Q(pk__in=[])
+        problem = apps.get_model("problems", "Problem")
+        co_unit_problems = problem.co_units.through.objects.filter(
+            unit_id__in=self.unit_ids
+        ).values("problem_id")
+        return (
+            Q(lead_unit_id__in=self.unit_ids)
+            | Q(pk__in=co_unit_problems)
+            | Q(reporting_unit_id__in=self.unit_ids)
+            | Q(reported_by_id=self.user_id)
+            | Q(work_item__in=self.work_items().values("pk"))
+            | Q(enterprise_id__in=self.enterprise_ids)
+        )
+
     def enterprises_q(self) -> Q:
         if self.everything:
             return Q()

@@ -1,0 +1,75 @@
+"""Writes of the problems app: one module per part of the loop, re-exported here."""
+
+from duban.problems.services.coordination import (
+    coordination_create,
+    coordination_feedback,
+    feedback_accept,
+    feedback_return,
+)
+from duban.problems.services.escalation import (
+    escalate_overdue_problems,
+    escalation_due_on,
+    problem_escalate,
+    problem_put_on_next_meeting,
+)
+from duban.problems.services.extensions import (
+    extension_approve,
+    extension_reject,
+    extension_request,
+)
+from duban.problems.services.lifecycle import (
+    evidence_add,
+    problem_accept,
+    problem_answer_as_co_unit,
+    problem_assign,
+    problem_close,
+    problem_merge,
+    problem_rate_satisfaction,
+    problem_reject,
+    problem_reopen,
+    problem_report,
+    problem_return,
+    problem_submit_feedback,
+    problem_verify,
+)
+from duban.problems.services.meetings import (
+    items_furthest_behind,
+    meeting_build_agenda,
+    meeting_hold,
+    meeting_record_decision,
+    meeting_schedule,
+    overdue_milestones,
+)
+
+__all__ = [
+    "coordination_create",
+    "coordination_feedback",
+    "escalate_overdue_problems",
+    "escalation_due_on",
+    "evidence_add",
+    "extension_approve",
+    "extension_reject",
+    "extension_request",
+    "feedback_accept",
+    "feedback_return",
+    "items_furthest_behind",
+    "meeting_build_agenda",
+    "meeting_hold",
+    "meeting_record_decision",
+    "meeting_schedule",
+    "overdue_milestones",
+    "problem_accept",
+    "problem_answer_as_co_unit",
+    "problem_assign",
+    "problem_close",
+    "problem_escalate",
+    "problem_merge",
+    "problem_put_on_next_meeting",
+    "problem_rate_satisfaction",
+    "problem_reject",
+    "problem_reopen",
+    "problem_report",
+    "problem_return",
+    "problem_submit_feedback",
+    "problem_verify",
+]
