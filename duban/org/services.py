@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError
-from duban.org.models import ApiToken, User
+from duban.org.models import ApiToken, Enterprise, Responsibility, Unit, User
+
+if TYPE_CHECKING:  # org sits below ledger: the type only, never the import
+    from duban.ledger.models import WorkItem
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +73,149 @@ def api_token_authenticate(*, key: str) -> User | None:
         # A plain UPDATE: no row lock, no history row, no `updated_at` churn.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    role: str,
+    unit_code: str | None = None,
+    full_name: str = "",
+    title: str = "",
+    phone: str = "",
+    password: str | None = None,
+    is_superuser: bool = False,
+) -> User:
+    """Create an account; raises ApplicationError for an unknown role or unit, a unit role
+    without a unit, a taken username or a weak password.
+
+    Without a password the account cannot log in until one is set.
+    """
+    # Imported here: this block is appended to a module others edit (see the brief).
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    username = (username or "").strip()
+    if not username:
+        raise ApplicationError(_("请填写用户名。"), field="username")
+    if role not in User.Role.values:
+        raise ApplicationError(
+            _("未知角色：%(r)s（可选：%(all)s）")
+            % {"r": role, "all": "、".join(f"{v}={lbl}" for v, lbl in User.Role.choices)},
+            field="role",
+        )
+    unit = None
+    if unit_code:
+        unit = Unit.objects.filter(code=unit_code).first()
+        if unit is None:
+            raise ApplicationError(_("未知单位代码：%(c)s") % {"c": unit_code}, field="unit")
+    if role in (User.Role.UNIT_HEAD, User.Role.REPORTER) and unit is None:
+        raise ApplicationError(
+            _("角色“%(r)s”必须指定所在单位（--unit 单位代码）。") % {"r": User.Role(role).label},
+            field="unit",
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise ApplicationError(_("用户名%(u)s已存在。") % {"u": username}, field="username")
+    user = User(
+        username=username,
+        role=role,
+        unit=unit,
+        full_name=full_name,
+        title=title,
+        phone=phone,
+        is_staff=is_superuser,
+        is_superuser=is_superuser,
+    )
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as e:
+            raise ApplicationError("；".join(e.messages), field="password") from e
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    logger.info("user.created", extra={"user_id": user.pk, "role": role})
+    return user
+
+
+@transaction.atomic
+def responsibility_create(
+    *,
+    leader: User,
+    relation: str,
+    unit: Unit | None = None,
+    work_item: WorkItem | None = None,
+    enterprise: Enterprise | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+) -> Responsibility:
+    """Give a leader (or viewer, steward) a relation to exactly one unit, item or enterprise.
+
+    Raises ApplicationError when the target is not exactly one, or the dates are reversed.
+    """
+    from duban.core.services import full_clean_or_raise
+
+    if leader.role not in (User.Role.LEADER, User.Role.VIEWER, User.Role.STEWARD):
+        raise ApplicationError(
+            _("只有区领导、查看人员和项目管家可以承担领导责任：%(u)s") % {"u": leader}
+        )
+    responsibility = Responsibility(
+        leader=leader,
+        relation=relation,
+        unit=unit,
+        work_item=work_item,
+        enterprise=enterprise,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    full_clean_or_raise(responsibility)
+    responsibility.save()
+    return responsibility
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    short_name: str = "",
+    parent: Unit | None = None,
+    assessed: bool = True,
+    sort_order: int = 0,
+) -> Unit:
+    """Create a unit of the district's tree; raises ApplicationError on a taken code or name."""
+    from duban.core.services import full_clean_or_raise
+
+    unit = Unit(
+        code=code,
+        name=name,
+        kind=kind,
+        short_name=short_name,
+        parent=parent,
+        assessed=assessed,
+        sort_order=sort_order,
+    )
+    full_clean_or_raise(unit)
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def enterprise_create(
+    *, name: str, credit_code: str = "", contact_name: str = "", contact_phone: str = ""
+) -> Enterprise:
+    """Create an enterprise; the 统一社会信用代码 is checked, check character included."""
+    from duban.core.services import full_clean_or_raise
+
+    enterprise = Enterprise(
+        name=name,
+        credit_code=(credit_code or "").strip().upper(),
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+    )
+    full_clean_or_raise(enterprise)
+    enterprise.save()
+    return enterprise

@@ -1,0 +1,380 @@
+"""Build 示例区: the 2023 ledger reported and closed, the 2024 ledger part-way.
+
+Everything goes through the services, so the demo obeys the product's rules. The services
+stamp "now" on what they do; the demo's history lies in 2023–2024, so at the end the
+submission, review, hand-out and close times are moved back to when they would have happened
+(`_backdate`), with a queryset update — the one shortcut the demo takes.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from duban.core.periods import Period
+from duban.demo.catalogue import (
+    DEMO_PASSWORD,
+    MARKER_UNIT_CODE,
+    PROJECTS,
+    RESERVE_ON_2024_LIST,
+    TASKS,
+    TASKS_2024,
+    DemoAccount,
+    ProjectSpec,
+    TaskSpec,
+)
+from duban.demo.ledger import ItemStory, LedgerBuilder, create_projects, funding_lines
+from duban.demo.people import Organisation, build_organisation
+from duban.demo.reports import (
+    ACCEPTED,
+    DRAFT,
+    MISSING,
+    PENDING,
+    RETURNED,
+    RETURNED_THEN_ACCEPTED,
+    SUBMITTED,
+    ReportRunner,
+)
+from duban.demo.timeline import close_time, season_curve
+from duban.ledger.models import Project, WorkItem
+from duban.ledger.services import (
+    funding_set,
+    indicator_update,
+    project_update,
+    work_item_hand_out,
+    work_item_set_plan_curve,
+    work_item_update,
+    work_items_carry_over,
+)
+from duban.org.models import Unit, User
+from duban.reporting.models import MonthClose, MonthlyReport
+from duban.reporting.services import month_close
+
+logger = logging.getLogger(__name__)
+
+LAST_MONTH_2024 = 5  # the 2024 ledger is reported up to May
+CLOSED_2024 = 3  # …and closed up to March
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    accounts: list[DemoAccount]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def demo_is_loaded() -> bool:
+    return Unit.objects.filter(code=MARKER_UNIT_CODE).exists()
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """One account per role, with what it sees (all share DEMO_PASSWORD)."""
+    return [
+        DemoAccount(
+            str(User.Role.OFFICE.label),
+            "tuijinban",
+            "钱立",
+            "全区所有事项和月报；审核、关账；后台管理 /admin/",
+        ),
+        DemoAccount(
+            str(User.Role.LEADER.label),
+            "quzhang",
+            "王志刚",
+            "分管发改局、联系经开区的事项，牵头事项，包联企业",
+        ),
+        DemoAccount(
+            str(User.Role.UNIT_HEAD.label),
+            "zjj-head",
+            "住建局负责人",
+            "住建局牵头或配合的事项；审签本单位月报",
+        ),
+        DemoAccount(
+            str(User.Role.REPORTER.label),
+            "zjj-reporter",
+            "住建局联络员",
+            "住建局牵头或配合的事项；填报月报",
+        ),
+        DemoAccount(
+            str(User.Role.STEWARD.label), "guanjia-sun", "孙立伟", "所服务的重点项目；审核其月报"
+        ),
+        DemoAccount(
+            str(User.Role.VIEWER.label),
+            "renda",
+            "郑红",
+            "联系的住建局、教育局、卫健局、生态环境分局的事项（只读）",
+        ),
+    ]
+
+
+def build_demo(*, seed: int = 2024, scale: int = 1) -> DemoResult:
+    """Build the demo district once; when it is already there, change nothing.
+
+    `scale` multiplies the projects and tasks (for benchmarks); the units and people stay.
+    """
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    if demo_is_loaded():
+        return DemoResult(created=False, accounts=demo_accounts(), counts=demo_counts())
+    with transaction.atomic():
+        # Seeded on purpose: the same demo every time (not for secrets).
+        _DemoBuild(random.Random(seed), scale).run()  # noqa: S311
+    return DemoResult(created=True, accounts=demo_accounts(), counts=demo_counts())
+
+
+def demo_counts() -> dict[str, int]:
+    return {
+        "units": Unit.objects.count(),
+        "users": User.objects.count(),
+        "projects": Project.objects.count(),
+        "items_2023": WorkItem.objects.filter(year=2023).count(),
+        "items_2024": WorkItem.objects.filter(year=2024).count(),
+        "reports": MonthlyReport.objects.count(),
+    }
+
+
+class _DemoBuild:
+    def __init__(self, rng: random.Random, scale: int) -> None:
+        self.rng = rng
+        self.scale = scale
+        self.org: Organisation = Organisation()
+        self.stories: dict[int, ItemStory] = {}  # work item pk → story
+        self.handed_out: dict[int, datetime] = {}
+        self.closes: list[Period] = []
+
+    @property
+    def office(self) -> User:
+        return self.org.office_user
+
+    def run(self) -> None:
+        self.org = build_organisation(self.rng)
+        self.ledger = LedgerBuilder(self.org, self.rng)
+        self.runner = ReportRunner(self.org, self.rng)
+        specs = [(spec, copy) for copy in range(self.scale) for spec in PROJECTS]
+        self.projects = create_projects(self.org, self.rng, specs)
+        self.year_2023()
+        self.year_end_2023()
+        self.year_2024()
+        self._backdate()
+        logger.info("demo.built", extra={"items": len(self.stories)})
+
+    # -- 2023 -----------------------------------------------------------------------------
+
+    def year_2023(self) -> None:
+        stories = [
+            self.ledger.project_item(e, year=2023, category=e.spec.category or "")
+            for e in self.projects
+            if e.spec.level is not None
+        ]
+        stories += [
+            self.ledger.task_item(spec, year=2023, copy=copy)
+            for copy in range(self.scale)
+            for spec in TASKS
+        ]
+        self._hand_out(stories, date(2023, 1, 18))
+        self.runner.remember_nodes(stories)
+        for month in range(1, 13):
+            period = Period(2023, month)
+            for story in stories:
+                fate = RETURNED_THEN_ACCEPTED if self.rng.random() < 0.05 else ACCEPTED
+                self.runner.file(story, period, fate, late=self._late(story))
+            self._close(period)
+
+    def _late(self, story: ItemStory) -> bool:
+        chance = 0.25 if story.outcome in ("behind", "overrun") else 0.05
+        return self.rng.random() < chance
+
+    def _hand_out(self, stories: list[ItemStory], day: date) -> None:
+        for story in stories:
+            story.item = work_item_hand_out(item=story.item, by=self.office)
+            self.stories[story.item.pk] = story
+            moment = time(self.rng.randint(9, 16), self.rng.randint(0, 59))
+            self.handed_out[story.item.pk] = timezone.make_aware(datetime.combine(day, moment))
+
+    def _close(self, period: Period) -> None:
+        month_close(period=period, by=self.office)
+        self.closes.append(period)
+
+    def year_end_2023(self) -> None:
+        """Finished items are done, started projects are under construction."""
+        for story in list(self.stories.values()):
+            item = WorkItem.objects.get(pk=story.item.pk)
+            spec = story.spec
+            project = item.project
+            if isinstance(spec, ProjectSpec) and project is not None:
+                finish = self._finish_date(story)
+                if spec.outcome in ("finish", "finish_late") and finish is not None:
+                    item = work_item_update(
+                        item=item,
+                        version=None,
+                        data={"status": WorkItem.Status.DONE, "actual_finish": finish},
+                    )
+                    project_update(
+                        project=project,
+                        version=None,
+                        data={"stage": Project.Stage.COMPLETED},
+                    )
+                elif item.actual_start and project.stage == Project.Stage.PREPARATION:
+                    project_update(
+                        project=project,
+                        version=None,
+                        data={"stage": Project.Stage.CONSTRUCTION},
+                    )
+            elif isinstance(spec, TaskSpec) and not spec.continues:
+                item = work_item_update(
+                    item=item,
+                    version=None,
+                    data={"status": WorkItem.Status.DONE, "actual_finish": date(2023, 12, 29)},
+                )
+            story.item = item
+
+    def _finish_date(self, story: ItemStory) -> date | None:
+        tl = story.timeline
+        if tl is None:
+            return None
+        finish = tl.actual(tl.planned_finish)
+        return finish if finish <= date(2023, 12, 31) else None
+
+    # -- 2024 -----------------------------------------------------------------------------
+
+    def year_2024(self) -> None:
+        carried = work_items_carry_over(year=2023, by=self.office)
+        stories = [self._prepare_carried(item) for item in carried]
+        by_name = {e.project.name: e for e in self.projects}
+        for copy in range(self.scale):
+            suffix = "" if copy == 0 else f"（{copy + 1}号地块）"
+            for name in RESERVE_ON_2024_LIST:
+                entry = by_name[name + suffix]
+                project_update(
+                    project=entry.project,
+                    version=None,
+                    data={"stage": Project.Stage.PREPARATION},
+                )
+                stories.append(self.ledger.project_item(entry, year=2024, category="preliminary"))
+            stories += [self.ledger.task_item(spec, year=2024, copy=copy) for spec in TASKS_2024]
+        self._hand_out(stories, date(2024, 1, 22))
+        self.runner.remember_nodes(stories)
+        for month in range(1, LAST_MONTH_2024 + 1):
+            period = Period(2024, month)
+            fates = self._fates_2024(stories, month)
+            for story in stories:
+                self.runner.file(story, period, fates[story.item.pk], late=self._late(story))
+            if month <= CLOSED_2024:
+                self._close(period)
+
+    def _prepare_carried(self, item: WorkItem) -> ItemStory:
+        """Give a carried item its 2024 plan, then it can be handed out."""
+        old = self.stories[item.carried_from_id]  # type: ignore[index]
+        story = ItemStory(item, old.spec, old.perf, old.timeline)
+        story.node_actual = dict(old.node_actual)
+        # The carried nodes are new rows: map the old story's nodes to them by order.
+        old_nodes = list(old.item.milestones.order_by("sort_order").values_list("pk", flat=True))
+        new_nodes = list(item.milestones.order_by("sort_order").values_list("pk", flat=True))
+        mapping = dict(zip(old_nodes, new_nodes, strict=True))
+        story.node_actual = {mapping[pk]: d for pk, d in old.node_actual.items()}
+        story.reached = {mapping[pk] for pk in old.node_actual if pk in old.reached}
+        story.reached |= set(
+            item.milestones.filter(actual_date__isnull=False).values_list("pk", flat=True)
+        )
+        story.started = item.actual_start is not None
+        story.in_stats = item.in_statistics
+        spec = old.spec
+        if isinstance(spec, ProjectSpec):
+            plan = Decimal(spec.plan_2024)
+            category = item.category
+            if spec.category == "preliminary" and spec.outcome != "not_started":
+                category = WorkItem.Category.NEW
+            if item.actual_start is None and spec.category == "new":
+                category = WorkItem.Category.NEW
+            item = work_item_update(
+                item=item,
+                version=None,
+                data={
+                    "annual_plan": plan,
+                    "category": category,
+                    "assigned_on": date(2024, 1, 12),
+                    "source": "2024年示例区重点项目计划",
+                },
+            )
+            funding_set(item=item, lines=funding_lines(spec, plan))
+            if spec.seasonal:
+                work_item_set_plan_curve(item=item, amounts=season_curve(plan))
+        else:
+            for indicator, ind in zip(
+                item.indicators.order_by("sort_order"), spec.indicators, strict=True
+            ):
+                indicator_update(
+                    indicator=indicator,
+                    version=None,
+                    data={"target": Decimal(ind.target_2024), "deadline": date(2024, 12, 31)},
+                )
+            item = work_item_update(
+                item=item,
+                version=None,
+                data={"planned_finish": date(2024, 12, 31), "source": "2024年示例区政府工作报告"},
+            )
+            story.perf = story.perf * self.rng.uniform(0.95, 1.05)
+        story.item = item
+        return story
+
+    def _fates_2024(self, stories: list[ItemStory], month: int) -> dict[int, str]:
+        """Closed months are accepted; April nearly so; May shows every state."""
+        fates: dict[int, str] = {}
+        if month < 4:
+            for s in stories:
+                roll = self.rng.random()
+                fates[s.item.pk] = RETURNED_THEN_ACCEPTED if roll < 0.08 else ACCEPTED
+            return fates
+        if month == 4:
+            for s in stories:
+                roll = self.rng.random()
+                fates[s.item.pk] = (
+                    MISSING if roll < 0.04 else SUBMITTED if roll < 0.12 else ACCEPTED
+                )
+            return fates
+        order = list(stories)
+        self.rng.shuffle(order)
+        n = len(order)
+        # At least one of each state, then roughly: 35% accepted, 15% submitted, 12% pending,
+        # 10% returned, 10% drafts, the rest (≈18%) not yet reported.
+        cuts = [
+            (ACCEPTED, max(1, round(n * 0.35))),
+            (SUBMITTED, max(1, round(n * 0.15))),
+            (PENDING, max(1, round(n * 0.12))),
+            (RETURNED, max(1, round(n * 0.10))),
+            (DRAFT, max(1, round(n * 0.10))),
+        ]
+        i = 0
+        for fate, count in cuts:
+            for s in order[i : i + count]:
+                fates[s.item.pk] = fate
+            i += count
+        for s in order[i:]:
+            fates[s.item.pk] = MISSING
+        return fates
+
+    # -- history --------------------------------------------------------------------------
+
+    def _backdate(self) -> None:
+        # The one shortcut (see the module docstring): the services stamp "now", the story
+        # happened in 2023–2024. Only timestamps change; every state was reached by a service.
+        for report_id, stamps in self.runner.stamps.items():
+            MonthlyReport.objects.filter(pk=report_id).update(
+                first_submitted_at=stamps.first_submitted_at,
+                submitted_at=stamps.submitted_at,
+                reviewed_at=stamps.reviewed_at,
+            )
+        for item_id, moment in self.handed_out.items():
+            WorkItem.objects.filter(pk=item_id).update(handed_out_at=moment)
+        for period in self.closes:
+            MonthClose.objects.filter(year=period.year, month=period.month).update(
+                created_at=close_time(period), updated_at=close_time(period)
+            )
+
+
+__all__ = ["DEMO_PASSWORD", "DemoResult", "build_demo", "demo_accounts", "demo_is_loaded"]

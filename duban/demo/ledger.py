@@ -1,0 +1,284 @@
+"""The demo's ledgers: projects, the 2023 and 2024 work items, their five elements and nodes."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+
+from duban.core.errors import ApplicationError
+from duban.demo.catalogue import (
+    DISTRICT,
+    REGION_CODE,
+    RESERVE_ON_2024_LIST,
+    ProjectSpec,
+    TaskSpec,
+)
+from duban.demo.people import RESPONSIBLE_SINCE, Organisation
+from duban.demo.timeline import (
+    ItemTimeline,
+    delay_for,
+    node_plan,
+    perf_for,
+    season_curve,
+)
+from duban.ledger.models import FundingSource, NodeTemplateSet, Project, WorkItem
+from duban.ledger.services import (
+    funding_set,
+    indicator_create,
+    milestone_update,
+    milestones_from_template,
+    project_create,
+    work_item_create,
+    work_item_set_plan_curve,
+)
+from duban.org.models import Responsibility, User
+from duban.org.services import responsibility_create
+
+LEDGER_START = {2023: date(2023, 1, 1), 2024: date(2024, 1, 1)}
+NATURE_TYPE = {"government": "01", "approval": "02", "filing": "03"}
+INITIAL_STAGE = {
+    "continuing": Project.Stage.CONSTRUCTION,
+    "completing": Project.Stage.CONSTRUCTION,
+    "new": Project.Stage.PREPARATION,
+    "preliminary": Project.Stage.PREPARATION,
+}
+
+
+@dataclass
+class ItemStory:
+    """What happens to one work item in the demo, decided up front from the seed."""
+
+    item: WorkItem
+    spec: ProjectSpec | TaskSpec
+    perf: float
+    timeline: ItemTimeline | None = None
+    node_actual: dict[int, date] = field(default_factory=dict)  # milestone pk → actual date
+    reached: set[int] = field(default_factory=set)
+    started: bool = False
+    in_stats: bool = False
+    values: dict[int, Decimal] = field(default_factory=dict)  # indicator pk → last value
+
+    @property
+    def seasonal(self) -> bool:
+        return isinstance(self.spec, ProjectSpec) and self.spec.seasonal
+
+    @property
+    def outcome(self) -> str:
+        return self.spec.outcome
+
+
+@dataclass
+class ProjectEntry:
+    project: Project
+    spec: ProjectSpec
+    timeline: ItemTimeline
+
+
+def _suffix(copy: int) -> str:
+    return "" if copy == 0 else f"（{copy + 1}号地块）"
+
+
+def _code(spec: ProjectSpec, serial: int, coded_on: date) -> str:
+    check = str((serial * 7 + int(spec.industry_code)) % 10)
+    return f"{coded_on.year}-{REGION_CODE}-{spec.industry_code}-{NATURE_TYPE[spec.nature]}-{serial:05d}{check}"
+
+
+def _timeline(spec: ProjectSpec, rng: random.Random) -> ItemTimeline:
+    if spec.category == "new":
+        start = date(2023, rng.choice((4, 5, 6)), rng.randint(5, 28))
+    elif spec.category in ("continuing", "completing") and spec.start_year < 2023:
+        start = date(spec.start_year, rng.choice((4, 5, 6)), rng.randint(5, 28))
+    elif spec.category == "completing":
+        start = date(2023, 4, rng.randint(10, 28))
+    elif spec.category == "preliminary":
+        start = date(spec.start_year, rng.choice((5, 6)), rng.randint(5, 28))
+    else:  # reserve projects: late in their first year at the earliest
+        start = date(spec.start_year, rng.choice((8, 9)), rng.randint(5, 28))
+    if spec.category == "completing" or spec.end_year == 2023:
+        finish = date(2023, rng.choice((8, 9)), rng.randint(1, 28))
+    else:
+        finish = date(spec.end_year, rng.choice((9, 10)), rng.randint(1, 28))
+    coded_on = start - timedelta(days=rng.randint(300, 540))
+    return ItemTimeline(coded_on, start, finish, delay_for(spec.outcome, rng))
+
+
+def create_projects(
+    org: Organisation, rng: random.Random, specs: list[tuple[ProjectSpec, int]]
+) -> list[ProjectEntry]:
+    entries = []
+    for serial, (spec, copy) in enumerate(specs, start=1):
+        timeline = _timeline(spec, rng)
+        reserve = spec.level is None
+        has_code = not reserve or spec.name in RESERVE_ON_2024_LIST
+        project = project_create(
+            data={
+                "code": _code(spec, serial + 12000, timeline.coded_on) if has_code else None,
+                "name": spec.name + _suffix(copy),
+                "owner": org.enterprises[spec.owner],
+                "location": f"{DISTRICT}{spec.location}",
+                "scale_content": spec.scale,
+                "start_year": spec.start_year,
+                "end_year": spec.end_year,
+                "total_investment": Decimal(spec.total),
+                "stage": Project.Stage.RESERVE
+                if reserve
+                else INITIAL_STAGE[spec.category or "preliminary"],
+                "nature": spec.nature,
+                "industry": spec.industry,
+            }
+        )
+        entries.append(ProjectEntry(project, spec, timeline))
+    return entries
+
+
+def funding_lines(spec: ProjectSpec, plan: Decimal) -> list[tuple[str, Decimal, str]]:
+    """The year's funding breakdown, adding up to the annual plan."""
+    source = FundingSource.Source
+    shares: list[tuple[str, Decimal, str]]
+    if spec.nature == "government":
+        shares = [
+            (source.CENTRAL, Decimal("0.3"), "中央预算内投资"),
+            (source.SPECIAL_BOND, Decimal("0.4"), "地方政府专项债券"),
+        ]
+        rest = (source.DISTRICT, "区级财政配套")
+    else:
+        shares = [(source.LOAN, Decimal("0.4"), "项目贷款")]
+        rest = (source.SELF, "企业自筹")
+    lines: list[tuple[str, Decimal, str]] = [
+        (s, (plan * share).quantize(Decimal("0.1")), note) for s, share, note in shares
+    ]
+    lines.append((rest[0], plan - sum((a for _, a, _ in lines), Decimal(0)), rest[1]))
+    return lines
+
+
+class LedgerBuilder:
+    def __init__(self, org: Organisation, rng: random.Random) -> None:
+        self.org = org
+        self.rng = rng
+        template = (
+            NodeTemplateSet.objects.filter(is_default=True).order_by("pk").first()
+            or NodeTemplateSet.objects.order_by("pk").first()
+        )
+        if template is None:
+            raise ApplicationError("没有节点模板：请先运行 duban migrate。")
+        self.template = template
+        self.threshold = Decimal(settings.DUBAN_STEWARD_THRESHOLD)
+        self._steward_turn = 0
+        self._seq: dict[tuple[int, str], int] = {}
+
+    def steward_for(self, total: Decimal | None) -> User | None:
+        if total is None or total <= self.threshold:
+            return None
+        steward = self.org.stewards[self._steward_turn % len(self.org.stewards)]
+        self._steward_turn += 1
+        return steward
+
+    def next_seq(self, year: int, kind: str) -> str:
+        key = (year, kind)
+        self._seq[key] = self._seq.get(key, 0) + 1
+        return str(self._seq[key])
+
+    def lead_responsibility(self, item: WorkItem) -> None:
+        if item.lead_leader is not None:
+            responsibility_create(
+                leader=item.lead_leader,
+                relation=Responsibility.Relation.LEAD,
+                work_item=item,
+                start_date=RESPONSIBLE_SINCE,
+            )
+
+    def project_item(self, entry: ProjectEntry, *, year: int, category: str) -> ItemStory:
+        spec, project, tl = entry.spec, entry.project, entry.timeline
+        plan = Decimal(spec.plan_2023 if year == 2023 else spec.plan_2024)
+        started_before = tl.actual_start < LEDGER_START[year]
+        item = work_item_create(
+            data={
+                "year": year,
+                "kind": WorkItem.Kind.PROJECT,
+                "project": project,
+                "seq": self.next_seq(year, "project"),
+                "content_scale": spec.scale,
+                "schedule": f"{tl.planned_start.year}年{tl.planned_start.month}月开工，"
+                f"{tl.planned_finish.year}年{tl.planned_finish.month}月竣工",
+                "source": f"{year}年{DISTRICT}重点项目计划",
+                "assigned_on": date(year, 1, 12),
+                "lead_leader": self.org.leader_for_unit.get(spec.unit),
+                "lead_unit": self.org.units[spec.unit],
+                "level": spec.level or WorkItem.Level.DISTRICT,
+                "category": category,
+                "annual_plan": plan,
+                "planned_start": tl.planned_start,
+                "actual_start": tl.actual_start if started_before else None,
+                "planned_finish": tl.planned_finish,
+                "in_statistics": started_before,
+                "in_statistics_date": tl.actual(tl.planned_start + timedelta(days=30))
+                if started_before
+                else None,
+                "steward": self.steward_for(project.total_investment),
+            },
+            co_units=[self.org.units[c] for c in spec.co_units],
+        )
+        funding_set(item=item, lines=funding_lines(spec, plan))
+        if spec.seasonal and plan:
+            work_item_set_plan_curve(item=item, amounts=season_curve(plan))
+        story = ItemStory(item, spec, perf_for(spec.outcome, self.rng), tl)
+        story.started = started_before
+        story.in_stats = started_before
+        self._plan_nodes(story, LEDGER_START[year])
+        self.lead_responsibility(item)
+        return story
+
+    def _plan_nodes(self, story: ItemStory, ledger_start: date) -> None:
+        """Node plan from the default template; nodes reached before the ledger get their
+        actual dates now, later ones arrive with the monthly reports."""
+        assert story.timeline is not None  # noqa: S101
+        milestones = milestones_from_template(item=story.item, template_set=self.template)
+        planned = node_plan([m.name for m in milestones], story.timeline)
+        for milestone in milestones:
+            day = planned.get(milestone.name)
+            if day is None:
+                continue
+            actual = story.timeline.actual(day)
+            data: dict[str, date | None] = {"planned_date": day}
+            if actual < ledger_start:
+                data["actual_date"] = actual
+                story.reached.add(milestone.pk)
+            story.node_actual[milestone.pk] = actual
+            milestone_update(milestone=milestone, version=None, data=data)
+
+    def task_item(self, spec: TaskSpec, *, year: int, copy: int) -> ItemStory:
+        item = work_item_create(
+            data={
+                "year": year,
+                "kind": WorkItem.Kind.TASK,
+                "seq": self.next_seq(year, "task"),
+                "title": spec.title + ("" if copy == 0 else f"（{copy + 1}）"),
+                "content_scale": spec.goal,
+                "schedule": "按月推进，年底前完成年度目标",
+                "source": f"{year}年{DISTRICT}政府工作报告",
+                "assigned_on": date(year, 1, 12),
+                "lead_leader": self.org.leader_for_unit.get(spec.unit),
+                "lead_unit": self.org.units[spec.unit],
+                "level": WorkItem.Level.DISTRICT,
+                "planned_finish": date(year, 12, 31),
+            },
+            co_units=[self.org.units[c] for c in spec.co_units],
+        )
+        for order, ind in enumerate(spec.indicators, start=1):
+            indicator_create(
+                item=item,
+                data={
+                    "name": ind.name,
+                    "unit_of_measure": ind.unit,
+                    "baseline": Decimal(ind.baseline) if ind.baseline else None,
+                    "target": Decimal(ind.target if year == 2023 else ind.target_2024),
+                    "deadline": date(year, 12, 31),
+                    "sort_order": order,
+                },
+            )
+        self.lead_responsibility(item)
+        return ItemStory(item, spec, perf_for(spec.outcome, self.rng))

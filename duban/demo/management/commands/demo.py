@@ -1,0 +1,103 @@
+"""`duban demo [--no-serve] [--port N] [--seed N] [--reset]`: migrate, load 示例区, serve."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from duban.demo.build import build_demo, demo_is_loaded
+from duban.demo.catalogue import DEMO_PASSWORD, DemoAccount
+from duban.demo.wipe import demo_wipe
+from duban.org.management.commands.serve import add_server_arguments, serve_from_options
+
+INSECURE_KEY_PREFIX = "insecure-"
+
+
+def ensure_secret_key(data_dir: Path) -> Path | None:
+    """Write a random secret key under DATA_DIR once; settings read it on the next start.
+
+    Returns the file when it was created now, None when one was already there.
+    """
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
+    if settings.SECRET_KEY.startswith(INSECURE_KEY_PREFIX):
+        # This process started before the file existed: sign its sessions with the new key too.
+        settings.SECRET_KEY = key
+    return key_file
+
+
+def accounts_table(accounts: list[DemoAccount]) -> list[str]:
+    """The accounts as aligned text rows (Chinese characters count as two columns)."""
+
+    def width(text: str) -> int:
+        return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+
+    def pad(text: str, cols: int) -> str:
+        return text + " " * (cols - width(text))
+
+    header = ("角色", "用户名", "密码", "可以看到")
+    rows = [header] + [(a.role, a.username, DEMO_PASSWORD, a.sees) for a in accounts]
+    cols = [max(width(r[i]) for r in rows) for i in range(3)]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("  ".join(pad(row[i], cols[i]) for i in range(3)) + "  " + row[3])
+        if n == 0:
+            lines.append("  ".join("-" * c for c in cols) + "  " + "-" * width(row[3]))
+    return lines
+
+
+class Command(BaseCommand):
+    help = "载入示例区演示数据（2023年全年、2024年1—5月），打印演示账号并启动服务。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="只载入数据，不启动服务")
+        parser.add_argument("--seed", type=int, default=2024, help="随机种子（默认2024）")
+        parser.add_argument("--scale", type=int, default=1, help="项目和工作的倍数（压测用）")
+        parser.add_argument(
+            "--reset", action="store_true", help="先清空全部台账、月报和人员，再重新载入"
+        )
+        add_server_arguments(parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["scale"] < 1:
+            raise CommandError("--scale 至少为1。")
+        data_dir = Path(settings.DATA_DIR)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        created_key = ensure_secret_key(data_dir)
+        if created_key:
+            self.stdout.write(f"已生成密钥文件：{created_key}")
+        call_command("migrate", interactive=False, verbosity=0)
+        if options["reset"] and demo_is_loaded():
+            demo_wipe()
+            self.stdout.write("已清空原有数据。")
+        started = time.monotonic()
+        result = build_demo(seed=options["seed"], scale=options["scale"])
+        if result.created:
+            c = result.counts
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"示例区已载入（{time.monotonic() - started:.1f}秒）：单位{c['units']}个、"
+                    f"用户{c['users']}个、项目{c['projects']}个、2023年事项{c['items_2023']}项、"
+                    f"2024年事项{c['items_2024']}项、月报{c['reports']}份。"
+                )
+            )
+        else:
+            self.stdout.write("示例区已经载入过，未重复创建（用 --reset 可清空后重建）。")
+        self.stdout.write("")
+        self.stdout.write("演示账号（密码相同）：")
+        for line in accounts_table(result.accounts):
+            self.stdout.write("  " + line)
+        self.stdout.write("")
+        if not options["no_serve"]:
+            serve_from_options(self, options)
