@@ -264,3 +264,15 @@ def test_carry_over_is_office_only(district, login):
     assert client.get(reverse("ledger:carry_over"), {"year": 2024}).status_code == 403
     assert client.post(reverse("ledger:carry_over"), {"year": 2024}).status_code == 403
     assert not WorkItem.objects.filter(year=2025).exists()
+
+
+def test_ledger_list_defaults_to_the_latest_year_with_items(district, login):
+    # given: a unit whose only item is on the 2023 ledger
+    unit = f.UnitFactory(name="区教育局")
+    f.WorkItemFactory(lead_unit=unit, year=2023, title="旧校舍改造")
+    reporter = f.UserFactory(role="reporter", unit=unit)
+    # when
+    html = login(reporter).get(reverse("ledger:list")).content.decode()
+    # then
+    assert "2023年重点项目重点工作台账" in html
+    assert "旧校舍改造" in html

@@ -283,3 +283,23 @@ def work_items_carry_over_candidates(*, user: User, year: int) -> QuerySet[WorkI
         .exclude(status=WorkItem.Status.DONE)
         .exclude(project__stage__in=[Project.Stage.COMPLETED, Project.Stage.OPERATING])
     )
+
+
+def work_item_years(*, user: User) -> list[int]:
+    """The ledger years the user has items in, newest first."""
+    years = (
+        WorkItem.objects.filter(scope_for(user).work_items_q())
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    return list(years)
+
+
+def default_ledger_year(*, user: User, preferred: int) -> int:
+    """`preferred` (the reporting year) when the user has items in it, else their latest year."""
+    years = work_item_years(user=user)
+    if not years or preferred in years:
+        return preferred
+    earlier = [y for y in years if y <= preferred]
+    return earlier[0] if earlier else years[-1]

@@ -32,6 +32,7 @@ from duban.ledger.permissions import (
     can_hand_out_work_item,
 )
 from duban.ledger.selectors import (
+    default_ledger_year,
     indicators_for_item,
     milestones_for_item,
     unit_list,
@@ -77,7 +78,8 @@ def work_item_list_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     period = reporting_period_default()
     data = request.GET.copy()
-    data.setdefault("year", str(period.year))
+    if "year" not in data:
+        data["year"] = str(default_ledger_year(user=user, preferred=period.year))
     form = WorkItemFilterForm(data, units=unit_list(user=user).order_by("sort_order", "code"))
     filters = form.filters()
     month = _figures_month(filters.year, period)

@@ -16,10 +16,16 @@ from django.views.decorators.http import require_POST
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
+from duban.ledger.selectors import default_ledger_year
 from duban.org.models import User
 from duban.reporting.forms import MonthCloseForm, YearForm
 from duban.reporting.permissions import can_close_month
-from duban.reporting.selectors import closed_periods, inbox_for, year_overview
+from duban.reporting.selectors import (
+    closed_periods,
+    inbox_for,
+    reporting_period_default,
+    year_overview,
+)
 from duban.reporting.services import month_close
 
 
@@ -45,7 +51,7 @@ def overview_view(request: HttpRequest) -> HttpResponse:
     if not can_view_overview(user):
         raise PermissionDenied
     form = YearForm(request.GET or None)
-    year = Period.current().year
+    year = default_ledger_year(user=user, preferred=reporting_period_default().year)
     if form.is_valid() and form.cleaned_data.get("year"):
         year = form.cleaned_data["year"]
     overview = year_overview(user=user, year=year)
