@@ -472,3 +472,23 @@ def test_report_lists_need_login(district, client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_report_list_query_count_does_not_grow_with_rows(
+    district, login, django_assert_max_num_queries
+):
+    # given
+    client = login(district.reporter_b)
+    for item in (district.item_b, district.item_c, district.item_x):
+        f.ReportFactory(work_item=item, created_by=district.reporter_b)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("reporting:list"))
+    # when: 30 more reports of unit B's items
+    for _ in range(30):
+        f.ReportFactory(
+            work_item=f.WorkItemFactory(lead_unit=district.unit_b), created_by=district.head_b
+        )
+    # then
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("reporting:list"))
+    assert response.content.decode().count("badge-submitted") == 33
