@@ -379,3 +379,43 @@ class Milestone(VersionedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LedgerImport(TimeStampedModel):
+    """One import of an office ledger file: who, when, which file, what it did."""
+
+    class Outcome(models.TextChoices):
+        PREVIEW = "preview", _("预览")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("有错误，未导入")
+
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file_name = models.CharField(_("文件名"), max_length=255)
+    sha256 = models.CharField(_("文件SHA-256"), max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField(_("文件大小（字节）"), default=0)
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    dry_run = models.BooleanField(_("仅预览"), default=False)
+    create_missing = models.BooleanField(_("创建缺少的单位和领导"), default=False)
+    outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices)
+    rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    created = models.PositiveIntegerField(_("新增"), default=0)
+    updated = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged = models.PositiveIntegerField(_("无变化"), default=0)
+    errors = models.PositiveIntegerField(_("错误数"), default=0)
+    warnings = models.PositiveIntegerField(_("提示数"), default=0)
+    summary = models.JSONField(_("摘要"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("台账导入记录")
+        verbose_name_plural = _("台账导入记录")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.get_outcome_display()}"

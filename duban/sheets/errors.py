@@ -58,6 +58,8 @@ class CellIssue:
         return f"{column_letter(self.column)}{self.row}"
 
     def __str__(self) -> str:
+        if not self.sheet:
+            return self.reason
         where = [f"工作表“{self.sheet}”"]
         if self.row is not None:
             where.append(f"第{self.row}行")

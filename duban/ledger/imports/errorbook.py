@@ -1,0 +1,81 @@
+"""The sender's workbook back, with every bad cell highlighted and commented (openpyxl)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from io import BytesIO
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from duban.sheets.errors import CellIssue, column_letter
+from duban.sheets.reader import RawWorkbook
+
+ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
+WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
+AUTHOR = "督办系统"
+
+
+def _copy(raw: RawWorkbook) -> Workbook:
+    if raw.kind == "xlsx":
+        try:
+            return load_workbook(BytesIO(raw.content))
+        except (OSError, ValueError, KeyError):
+            pass
+    # .xls and .ods: the values in a new .xlsx (openpyxl can't write the old formats).
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    for sheet in raw.sheets:
+        ws = wb.create_sheet(sheet.name[:31])
+        for row in sheet.rows:
+            ws.append([v if v != "" else None for v in row])
+        for (r0, c0), (r1, c1) in sheet.merged:
+            ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
+    return wb
+
+
+def _target(ws: Worksheet, row: int, column: int) -> object:
+    cell = ws.cell(row=row, column=column + 1)
+    if isinstance(cell, MergedCell):
+        for rng in ws.merged_cells.ranges:
+            if cell.coordinate in rng:
+                return ws.cell(row=rng.min_row, column=rng.min_col)
+    return cell
+
+
+def error_workbook(raw: RawWorkbook, issues: Sequence[CellIssue]) -> bytes:
+    """A copy of the file: errors red, warnings yellow, each with its reason as a comment,
+    and a first sheet listing every issue."""
+    wb = _copy(raw)
+    notes: dict[tuple[str, int, int], list[CellIssue]] = {}
+    for issue in issues:
+        if issue.sheet in wb.sheetnames and issue.row is not None:
+            notes.setdefault((issue.sheet, issue.row, issue.column or 0), []).append(issue)
+    for (sheet, row, column), group in notes.items():
+        cell = _target(wb[sheet], row, column)
+        is_error = any(i.is_error for i in group)
+        cell.fill = ERROR_FILL if is_error else WARNING_FILL  # type: ignore[attr-defined]
+        text = "\n".join(("错误：" if i.is_error else "提示：") + i.reason for i in group)
+        cell.comment = Comment(text, AUTHOR, width=300, height=120)  # type: ignore[attr-defined]
+    listing = wb.create_sheet("错误清单", 0)
+    listing.append(["级别", "工作表", "行", "列", "列名", "值", "原因"])
+    for i in issues:
+        listing.append(
+            [
+                "错误" if i.is_error else "提示",
+                i.sheet,
+                i.row,
+                column_letter(i.column) if i.column is not None else "",
+                i.header,
+                "" if i.value is None else str(i.value),
+                i.reason,
+            ]
+        )
+    for col, width in zip("ABCDEFG", (6, 16, 6, 6, 20, 20, 60), strict=True):
+        listing.column_dimensions[col].width = width
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

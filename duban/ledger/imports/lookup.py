@@ -1,0 +1,115 @@
+"""Everything the rows refer to, fetched in a handful of queries (never one per row)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.db.models import Q
+
+from duban.ledger.imports.rows import RowInput
+from duban.ledger.models import Project, WorkItem
+from duban.org.models import Enterprise, Unit, User
+from duban.reporting.models import MonthClose, MonthlyReport
+
+
+def name_key(text: str) -> str:
+    """Names compare without spaces, full-width forms or bracket style."""
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+class Lookup:
+    def __init__(self, inputs: Sequence[RowInput], year: int) -> None:
+        self.year = year
+        self.units: dict[str, Unit] = {}
+        for unit in Unit.objects.all():
+            for key in {name_key(unit.name), name_key(unit.short_name)} - {""}:
+                self.units.setdefault(key, unit)
+        leader_names = {name_key(r.leader) for r in inputs if r.leader}
+        self.leaders: dict[str, list[User]] = defaultdict(list)
+        if leader_names:
+            for user in User.objects.filter(
+                Q(full_name__in=leader_names) | Q(username__in=leader_names)
+            ):
+                key = name_key(user.full_name) or name_key(user.username)
+                self.leaders[key].append(user)
+        owner_names = {name_key(r.owner) for r in inputs if r.owner}
+        self.owners: dict[str, Enterprise] = {
+            name_key(e.name): e for e in Enterprise.objects.filter(name__in=owner_names)
+        }
+        codes = {r.code for r in inputs if r.code}
+        names = {r.name for r in inputs if r.kind == WorkItem.Kind.PROJECT and r.name}
+        projects = list(Project.objects.filter(Q(code__in=codes) | Q(name__in=names)))
+        self.by_code = {p.code: p for p in projects if p.code}
+        self.by_name: dict[str, list[Project]] = defaultdict(list)
+        for p in projects:
+            self.by_name[name_key(p.name)].append(p)
+        self.project_units: dict[int, set[int]] = defaultdict(set)
+        for project_id, unit_id in WorkItem.objects.filter(project__in=projects).values_list(
+            "project_id", "lead_unit_id"
+        ):
+            self.project_units[project_id].add(unit_id)
+        titles = {r.name for r in inputs if r.kind == WorkItem.Kind.TASK and r.name}
+        items = WorkItem.objects.filter(year=year).filter(
+            Q(project__in=projects) | Q(kind=WorkItem.Kind.TASK, title__in=titles)
+        )
+        self.items_by_project: dict[int, WorkItem] = {}
+        self.tasks: dict[tuple[str, int], list[WorkItem]] = defaultdict(list)
+        for item in items.prefetch_related("co_units"):
+            if item.project_id:
+                self.items_by_project[item.project_id] = item
+            else:
+                self.tasks[(name_key(item.title), item.lead_unit_id)].append(item)
+        item_ids = [i.pk for i in self.items_by_project.values()] + [
+            i.pk for group in self.tasks.values() for i in group
+        ]
+        self.reports: dict[tuple[int, int], MonthlyReport] = {
+            (r.work_item_id, r.month): r
+            for r in MonthlyReport.objects.filter(work_item_id__in=item_ids, year=year)
+        }
+        self.closed_months = set(
+            MonthClose.objects.filter(year=year).values_list("month", flat=True)
+        )
+
+    def unit(self, name: str) -> Unit | None:
+        return self.units.get(name_key(name))
+
+    def leader(self, name: str) -> list[User]:
+        return self.leaders.get(name_key(name), [])
+
+    def owner(self, name: str) -> Enterprise | None:
+        return self.owners.get(name_key(name))
+
+    def projects_named(self, name: str) -> list[Project]:
+        return self.by_name.get(name_key(name), [])
+
+    def task(self, title: str, unit_id: int) -> list[WorkItem]:
+        return self.tasks.get((name_key(title), unit_id), [])
+
+    def counted_before(self, item_id: int | None, month: int) -> tuple[int, ...]:
+        """Months before `month` whose reports count (submitted or accepted)."""
+        if item_id is None:
+            return ()
+        return tuple(
+            m
+            for (i, m), r in self.reports.items()
+            if i == item_id and m < month and r.state in ("submitted", "accepted")
+        )
+
+    def counted_sum_before(self, item_id: int | None, month: int) -> Decimal:
+        """本年累计 of the months before `month`, as the counted reports hold it."""
+        total = Decimal(0)
+        if item_id is None:
+            return total
+        for m in self.counted_before(item_id, month):
+            total += self.reports[(item_id, m)].investment_month or 0
+        return total
+
+
+def unique(names: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for n in names:
+        seen.setdefault(name_key(n), n)
+    return list(seen.values())

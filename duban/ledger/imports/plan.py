@@ -1,0 +1,396 @@
+"""Compare what the rows propose with what exists: per row create / update / unchanged / error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from duban.core.periods import Period
+from duban.core.services import field_label
+from duban.ledger.imports.lookup import Lookup, name_key
+from duban.ledger.imports.result import Action
+from duban.ledger.imports.rows import RowInput, precise_enough
+from duban.ledger.models import Project, WorkItem
+from duban.ledger.validators import validate_project_code
+from duban.org.models import Enterprise, Unit, User
+from duban.reporting.models import MonthlyReport
+
+REPORT_TEXT_FIELDS = ("progress_text", "problems_text", "next_steps", "progress_pct")
+
+
+@dataclass
+class RowPlan:
+    input: RowInput
+    project: Project | None = None
+    project_new: bool = False
+    project_changes: dict[str, Any] = field(default_factory=dict)
+    item: WorkItem | None = None
+    item_new: bool = False
+    item_changes: dict[str, Any] = field(default_factory=dict)
+    co_units: list[Unit] | None = None  # None: leave as is
+    report: MonthlyReport | None = None
+    report_new: bool = False
+    report_changes: dict[str, Any] = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def has_error(self) -> bool:
+        return any(i.is_error for i in self.input.issues)
+
+    @property
+    def action(self) -> Action:
+        if self.has_error:
+            return "error"
+        if self.project_new or self.item_new:
+            return "create"
+        if self.changes:
+            return "update"
+        return "unchanged"
+
+
+@dataclass
+class Missing:
+    units: dict[str, str] = field(default_factory=dict)  # key → name as written
+    leaders: dict[str, str] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Unit | User | Enterprise | Project):
+        return str(value)
+    text = str(value)
+    return text if len(text) <= 30 else text[:29] + "…"
+
+
+def _same(current: Any, proposed: Any) -> bool:
+    if isinstance(current, Decimal) or isinstance(proposed, Decimal):
+        return current is not None and proposed is not None and Decimal(current) == proposed
+    if isinstance(current, str) and isinstance(proposed, str):
+        return current.strip() == proposed.strip()
+    return bool(current == proposed)
+
+
+class Planner:
+    def __init__(self, *, year: int, lookup: Lookup, create_missing: bool, by: User | None) -> None:
+        self.year = year
+        self.lookup = lookup
+        self.create_missing = create_missing
+        self.by = by
+        self.missing = Missing()
+        self.seen_codes: dict[str, int] = {}
+        self.seen_keys: dict[tuple[str, str, str], int] = {}
+        self.cap = Decimal(getattr(settings, "DUBAN_MAX_AMOUNT", "100000000"))
+        self.current = Period.current()
+
+    def plan(self, ri: RowInput) -> RowPlan:
+        rp = RowPlan(input=ri)
+        unit = self._unit(ri, ri.lead_unit, "lead_unit")
+        co_units = [u for n in ri.co_units if (u := self._unit(ri, n, "co_units"))]
+        if unit is not None and any(u.pk == unit.pk for u in co_units):
+            ri.error("co_units", "牵头单位不能同时是配合单位")
+        leader = self._leader(ri)
+        owner = self._owner(ri)
+        self._duplicates(ri)
+        if ri.kind == WorkItem.Kind.PROJECT:
+            self._project(rp, unit, owner)
+        self._item(rp, unit, leader, co_units)
+        self._report(rp)
+        return rp
+
+    # references -------------------------------------------------------------------------
+
+    def _unit(self, ri: RowInput, name: str, field_name: str) -> Unit | None:
+        if not name:
+            return None
+        unit = self.lookup.unit(name)
+        if unit is None:
+            self.missing.units.setdefault(name_key(name), name)
+            if not self.create_missing:
+                ri.error(field_name, f"系统中没有单位“{name}”（可选择“创建缺少的单位和领导”）")
+        return unit
+
+    def _leader(self, ri: RowInput) -> User | None:
+        if not ri.leader:
+            return None
+        users = self.lookup.leader(ri.leader)
+        if len(users) > 1:
+            names = "、".join(f"{u.display_name}（{u.username}）" for u in users)
+            ri.error("leader", f"有多位同名人员：{names}，请在系统中区分后再导入")
+            return None
+        if not users:
+            self.missing.leaders.setdefault(name_key(ri.leader), ri.leader)
+            if not self.create_missing:
+                ri.error("leader", f"系统中没有领导“{ri.leader}”（可选择“创建缺少的单位和领导”）")
+            return None
+        return users[0]
+
+    def _owner(self, ri: RowInput) -> Enterprise | None:
+        if not ri.owner:
+            return None
+        owner = self.lookup.owner(ri.owner)
+        if owner is None:
+            self.missing.owners.setdefault(name_key(ri.owner), ri.owner)
+            if not self.create_missing:
+                ri.warn("owner", f"系统中没有企业“{ri.owner}”，建设单位未导入")
+        return owner
+
+    def _duplicates(self, ri: RowInput) -> None:
+        if ri.code:
+            if ri.code in self.seen_codes:
+                ri.error("code", f"项目代码与第{self.seen_codes[ri.code]}行重复")
+            self.seen_codes.setdefault(ri.code, ri.row)
+        key = (ri.kind, name_key(ri.name), name_key(ri.lead_unit))
+        if ri.name and key in self.seen_keys and not ri.code:
+            ri.error("name", f"与第{self.seen_keys[key]}行的名称和责任单位相同")
+        self.seen_keys.setdefault(key, ri.row)
+
+    # project ----------------------------------------------------------------------------
+
+    def _match_project(self, ri: RowInput, unit: Unit | None) -> Project | None:
+        if ri.code and ri.code in self.lookup.by_code:
+            return self.lookup.by_code[ri.code]
+        candidates = [
+            p
+            for p in self.lookup.projects_named(ri.name)
+            if (ri.code is None or p.code is None)
+            and (
+                not self.lookup.project_units.get(p.pk)
+                or (unit is not None and unit.pk in self.lookup.project_units[p.pk])
+            )
+        ]
+        if len(candidates) > 1:
+            names = "、".join(f"{p.name}（{p.code or f'编号{p.pk}'}）" for p in candidates)
+            ri.error("name", f"与多个已有项目同名且责任单位相同：{names}，请填写项目代码以区分")
+            return None
+        return candidates[0] if candidates else None
+
+    def _project(self, rp: RowPlan, unit: Unit | None, owner: Enterprise | None) -> None:
+        ri = rp.input
+        proposed = dict(ri.project)
+        if owner is not None:
+            proposed["owner"] = owner
+        if ri.code:
+            try:
+                validate_project_code(ri.code)
+            except ValidationError as e:
+                ri.error("code", "；".join(e.messages))
+                proposed.pop("code")
+        total = proposed.get("total_investment")
+        if total is not None and total > self.cap:
+            ri.error("total_investment", f"总投资{total.normalize():f}万元不合理，请核对金额单位")
+        start, end = proposed.get("start_year"), proposed.get("end_year")
+        if start and end and end < start:
+            ri.error("years", "建设终止年不能早于起始年")
+        project = self._match_project(ri, unit)
+        if project is None:
+            rp.project_new = True
+            stage = proposed.get("stage") or (
+                Project.Stage.CONSTRUCTION if ri.started else Project.Stage.PREPARATION
+            )
+            proposed["stage"] = stage
+            rp.project = Project(**proposed)
+            rp.project_changes = proposed
+            return
+        rp.project = project
+        if (
+            ri.started
+            and "stage" not in proposed
+            and project.stage in (Project.Stage.RESERVE, Project.Stage.PREPARATION)
+        ):
+            proposed["stage"] = Project.Stage.CONSTRUCTION
+        for name, value in proposed.items():
+            current = getattr(project, name)
+            if not _same(current, value):
+                rp.project_changes[name] = value
+                rp.changes.append(
+                    f"{field_label(Project, name)}：{_shown(current)} → {_shown(value)}"
+                )
+
+    # work item --------------------------------------------------------------------------
+
+    def _item(
+        self, rp: RowPlan, unit: Unit | None, leader: User | None, co_units: list[Unit]
+    ) -> None:
+        ri = rp.input
+        proposed: dict[str, Any] = dict(ri.item)
+        if unit is not None:
+            proposed["lead_unit"] = unit
+        if leader is not None:
+            proposed["lead_leader"] = leader
+        item = self._existing_item(rp, unit)
+        if ri.since_start is not None and ri.ytd is not None:
+            prior = ri.since_start - ri.ytd
+            if prior < 0:
+                ri.warn("since_start", "开工以来累计完成投资小于本年累计，以前年度累计未导入")
+            else:
+                proposed["prior_cumulative"] = prior
+        month_end = Period(self.year, ri.report_month).last_day if ri.report_month else None
+        if (
+            ri.started
+            and "actual_start" not in proposed
+            and (item is None or not item.actual_start)
+        ):
+            if month_end:
+                proposed["actual_start"] = month_end
+            else:
+                ri.warn("started", "已开工但未填写实际开工时间，开工时间未导入")
+        if ri.started is False and item is not None and item.actual_start:
+            ri.warn("started", "台账填“未开工”，但系统中已有实际开工时间，未清除")
+        if proposed.get("in_statistics") and (item is None or not item.in_statistics):
+            proposed["in_statistics_date"] = month_end or timezone.localdate()
+        if ri.done:
+            proposed["status"] = WorkItem.Status.DONE
+        self._check_item_dates(ri, proposed, item)
+        rp.co_units = co_units if ri.co_units else None
+        if item is None:
+            rp.item_new = True
+            reserve = (
+                rp.project is not None and rp.project_changes.get("stage") == Project.Stage.RESERVE
+            )
+            proposed.setdefault(
+                "status", WorkItem.Status.DRAFT if reserve else WorkItem.Status.ACTIVE
+            )
+            if proposed["status"] != WorkItem.Status.DRAFT:
+                proposed["handed_out_at"] = timezone.now()
+            rp.item = WorkItem(year=self.year, kind=ri.kind, **proposed)
+            rp.item_changes = proposed
+            return
+        rp.item = item
+        for name, value in proposed.items():
+            current = getattr(item, name)
+            if name in ri.dates and precise_enough(current, ri.dates[name]):
+                continue
+            if not _same(current, value):
+                rp.item_changes[name] = value
+                rp.changes.append(
+                    f"{field_label(WorkItem, name)}：{_shown(current)} → {_shown(value)}"
+                )
+        if rp.co_units is not None:
+            current_ids = {u.pk for u in item.co_units.all()}
+            if current_ids != {u.pk for u in rp.co_units} and all(u.pk for u in rp.co_units):
+                names = "、".join(u.name for u in rp.co_units)
+                rp.changes.append(f"配合单位：→ {names}")
+            else:
+                rp.co_units = None
+
+    def _existing_item(self, rp: RowPlan, unit: Unit | None) -> WorkItem | None:
+        ri = rp.input
+        if rp.project is not None and not rp.project_new:
+            return self.lookup.items_by_project.get(rp.project.pk)
+        if ri.kind == WorkItem.Kind.TASK and unit is not None:
+            tasks = self.lookup.task(ri.name, unit.pk)
+            if len(tasks) > 1:
+                ri.error(
+                    "task",
+                    f"本年度台账中有{len(tasks)}项同名、同牵头单位的工作，无法确定更新哪一项",
+                )
+                return None
+            return tasks[0] if tasks else None
+        return None
+
+    def _check_item_dates(
+        self, ri: RowInput, proposed: dict[str, Any], item: WorkItem | None
+    ) -> None:
+        def get(name: str) -> Any:
+            return proposed.get(name, getattr(item, name, None) if item else None)
+
+        if (
+            get("planned_start")
+            and get("planned_finish")
+            and get("planned_finish") < get("planned_start")
+        ):
+            ri.error("planned_finish", "计划完成时间早于计划开工时间")
+        if (
+            get("actual_start")
+            and get("actual_finish")
+            and get("actual_finish") < get("actual_start")
+        ):
+            ri.error("actual_finish", "实际完成时间早于实际开工时间")
+        plan = proposed.get("annual_plan")
+        if plan is not None and plan > self.cap:
+            ri.error("annual_plan", f"年度计划投资{plan.normalize():f}万元不合理，请核对金额单位")
+
+    # report -----------------------------------------------------------------------------
+
+    def _report(self, rp: RowPlan) -> None:
+        ri = rp.input
+        month = ri.report_month
+        if month is None or rp.item is None:
+            return
+        period = Period(self.year, month)
+        if period > self.current:
+            if ri.ytd is not None or ri.month_amount is not None or ri.report:
+                ri.error(
+                    "ytd_investment" if ri.ytd is not None else "progress",
+                    f"{period.label}尚未到来，不能导入该月数据",
+                )
+            return
+        proposed: dict[str, Any] = dict(ri.report)
+        item_id = None if rp.item_new else rp.item.pk
+        if ri.ytd is not None:
+            before = self.lookup.counted_sum_before(item_id, month)
+            amount = ri.ytd - before
+            if amount < 0:
+                ri.error(
+                    "ytd_investment",
+                    f"1-{month}月累计完成投资小于此前各月已报送的合计{before.normalize():f}万元",
+                )
+                return
+            if ri.month_amount is not None and ri.month_amount != amount:
+                ri.warn(
+                    "month_investment",
+                    f"本月完成投资与累计数推算的{amount.normalize():f}万元不一致，以累计数为准",
+                )
+            proposed["investment_month"] = amount
+        elif ri.month_amount is not None:
+            proposed["investment_month"] = ri.month_amount
+        if not proposed:
+            return
+        checked: Decimal | None = proposed.get("investment_month")
+        total = (rp.project_changes.get("total_investment") if rp.project else None) or (
+            rp.project.total_investment if rp.project else None
+        )
+        if checked is not None and total is not None and checked > total:
+            ri.error(
+                "ytd_investment" if ri.ytd is not None else "month_investment",
+                f"{period.label}完成投资{checked.normalize():f}万元超过项目总投资{total.normalize():f}万元，请核对金额单位",
+            )
+        if ri.started:
+            proposed["started"] = True
+        proposed["state"] = MonthlyReport.State.ACCEPTED
+        existing = None if item_id is None else self.lookup.reports.get((item_id, month))
+        closed = month in self.lookup.closed_months
+        if existing is None:
+            if closed:
+                ri.error(None, f"{period.label}已关账，不能再导入该月数据")
+                return
+            rp.report_new = True
+            rp.report = MonthlyReport(year=self.year, month=month, **proposed)
+            rp.report_changes = proposed
+            rp.changes.append(f"{period.label}月报：新增")
+            return
+        rp.report = existing
+        for name, value in proposed.items():
+            current = getattr(existing, name)
+            if not _same(current, value):
+                rp.report_changes[name] = value
+                label = field_label(MonthlyReport, name)
+                rp.changes.append(f"{period.label}{label}：{_shown(current)} → {_shown(value)}")
+        if rp.report_changes and closed:
+            ri.error(None, f"{period.label}已关账，月报已锁定，不能再修改")
+        if rp.report_changes and rp.item is not None and rp.item.status == WorkItem.Status.DRAFT:
+            rp.item_changes.setdefault("status", WorkItem.Status.ACTIVE)

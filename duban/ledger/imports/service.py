@@ -1,0 +1,205 @@
+"""ledger_import: read → check every row → write everything in one transaction, or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from duban.ledger.imports.apply import missing_create, plans_apply
+from duban.ledger.imports.errorbook import error_workbook
+from duban.ledger.imports.lookup import Lookup
+from duban.ledger.imports.plan import Planner, RowPlan
+from duban.ledger.imports.result import ImportResult, RowOutcome
+from duban.ledger.imports.rows import RowInput, row_input
+from duban.ledger.models import LedgerImport
+from duban.org.models import User
+from duban.sheets.errors import CellIssue, SheetFileError
+from duban.sheets.tables import ParsedWorkbook, workbook_load
+
+logger = logging.getLogger(__name__)
+RESERVE_WORDS = ("储备", "谋划")
+
+
+class _Rollback(Exception):  # noqa: N818 — control flow, never leaves this module
+    pass
+
+
+@dataclass
+class _Checked:
+    inputs: list[RowInput]
+    plans: list[RowPlan]
+    planner: Planner
+
+
+def _file_issue(reason: str) -> CellIssue:
+    return CellIssue("error", "", None, None, "", "", reason)
+
+
+def _year(book: ParsedWorkbook, year: int | None, result: ImportResult) -> int | None:
+    if year is not None:
+        for t in book.tables:
+            if t.year and t.year != year:
+                result.issues.append(
+                    CellIssue(
+                        "warning",
+                        t.sheet,
+                        None,
+                        None,
+                        "",
+                        t.title,
+                        f"标题为{t.year}年，按指定的{year}年导入",
+                    )
+                )
+        return year
+    years = {t.year for t in book.tables if t.year}
+    if len(years) == 1 and all(t.year for t in book.tables):
+        return years.pop()
+    if len(years) > 1:
+        result.issues.append(
+            _file_issue(
+                f"各工作表的年度不一致（{'、'.join(map(str, sorted(years)))}），请指定导入年度"
+            )
+        )
+    else:
+        result.issues.append(
+            _file_issue("无法从标题或表头确定年度（如“2024年……台账”），请指定导入年度")
+        )
+    return None
+
+
+def _check(book: ParsedWorkbook, *, year: int, create_missing: bool, by: User | None) -> _Checked:
+    inputs = []
+    for table in book.tables:
+        reserve = any(w in table.title or w in table.sheet for w in RESERVE_WORDS)
+        inputs += [row_input(row, table, reserve_list=reserve) for row in table.rows]
+    planner = Planner(year=year, lookup=Lookup(inputs, year), create_missing=create_missing, by=by)
+    return _Checked(inputs, [planner.plan(ri) for ri in inputs], planner)
+
+
+def ledger_import(
+    *,
+    content: bytes,
+    file_name: str,
+    by: User | None,
+    year: int | None = None,
+    dry_run: bool = False,
+    create_missing: bool = False,
+    aliases: Mapping[str, str] | None = None,
+) -> ImportResult:
+    """Import a ledger workbook (projects or tasks) for one year.
+
+    Writes everything or nothing: with any error, or on a dry run, the ledger is untouched and
+    the result lists every row's outcome and every issue. Each call is recorded (LedgerImport).
+    """
+    sha = hashlib.sha256(content).hexdigest()
+    result = ImportResult(file_name=file_name, sha256=sha, year=year, dry_run=dry_run)
+    try:
+        book = workbook_load(content, file_name=file_name, aliases=aliases)
+    except SheetFileError as e:
+        result.issues.append(_file_issue(str(e.message)))
+        _record(result, by=by, size=len(content), create_missing=create_missing)
+        return result
+    result.book = book
+    result.issues += book.issues
+    resolved = _year(book, year, result)
+    if resolved is None:
+        _record(result, by=by, size=len(content), create_missing=create_missing)
+        return result
+    result.year = resolved
+    checked = _check(book, year=resolved, create_missing=create_missing, by=by)
+    _collect(result, checked)
+    previous = LedgerImport.objects.filter(sha256=sha, outcome=LedgerImport.Outcome.DONE).first()
+    if previous is not None:
+        result.previous_import = previous.created_at.isoformat(timespec="minutes")
+    if result.errors or dry_run:
+        _record(result, by=by, size=len(content), create_missing=create_missing)
+        return result
+    try:
+        with transaction.atomic():
+            if create_missing and _has_missing(checked):
+                result.created_units, result.created_leaders = missing_create(
+                    checked.planner.missing
+                )
+                checked = _check(book, year=resolved, create_missing=False, by=by)
+                if any(p.has_error for p in checked.plans):
+                    raise _Rollback
+            plans_apply(checked.plans, by=by)
+            result.applied = True
+            _record(result, by=by, size=len(content), create_missing=create_missing)
+    except _Rollback:
+        result.issues.append(_file_issue("创建缺少的单位或领导后仍有错误，未导入任何数据"))
+        _collect(result, checked)
+        _record(result, by=by, size=len(content), create_missing=create_missing)
+    logger.info(
+        "ledger.imported",
+        extra={
+            "file": file_name,
+            "sha256": sha,
+            "rows": len(result.rows),
+            "applied": result.applied,
+        },
+    )
+    return result
+
+
+def _has_missing(checked: _Checked) -> bool:
+    m = checked.planner.missing
+    return bool(m.units or m.leaders or m.owners)
+
+
+def _collect(result: ImportResult, checked: _Checked) -> None:
+    result.rows = []
+    file_errors = {(i.sheet, i.row) for i in result.issues if i.is_error and i.row is not None}
+    for plan in checked.plans:
+        ri = plan.input
+        action = "error" if (ri.sheet, ri.row) in file_errors else plan.action
+        result.rows.append(RowOutcome(ri.sheet, ri.row, ri.name, action, plan.changes))  # type: ignore[arg-type]
+        result.issues += [i for i in ri.issues if i not in result.issues]
+    m = checked.planner.missing
+    result.missing_units = sorted(m.units.values())
+    result.missing_leaders = sorted(m.leaders.values())
+    result.missing_owners = sorted(m.owners.values())
+
+
+def _record(result: ImportResult, *, by: User | None, size: int, create_missing: bool) -> None:
+    if result.errors:
+        outcome = LedgerImport.Outcome.FAILED
+    elif result.dry_run:
+        outcome = LedgerImport.Outcome.PREVIEW
+    else:
+        outcome = LedgerImport.Outcome.DONE
+    counts = result.counts()
+    result.record = LedgerImport.objects.create(
+        by=by,
+        file_name=result.file_name[:255],
+        sha256=result.sha256,
+        size=size,
+        year=result.year,
+        dry_run=result.dry_run,
+        create_missing=create_missing,
+        outcome=outcome,
+        rows=len(result.rows),
+        created=counts["create"],
+        updated=counts["update"],
+        unchanged=counts["unchanged"],
+        errors=len(result.errors),
+        warnings=len(result.warnings),
+        summary={
+            "created_units": result.created_units,
+            "created_leaders": result.created_leaders,
+            "missing_units": result.missing_units,
+            "missing_leaders": result.missing_leaders,
+            "errors": [str(e) for e in result.errors[:200]],
+        },
+    )
+
+
+def import_error_workbook(result: ImportResult) -> bytes | None:
+    """The file back with its bad cells marked, or None when it couldn't be read at all."""
+    if result.book is None:
+        return None
+    return error_workbook(result.book.raw, result.issues)
