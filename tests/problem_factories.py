@@ -32,7 +32,9 @@ class ProblemFactory(factory.django.DjangoModelFactory):
 
 class AssignedProblemFactory(ProblemFactory):
     state = Problem.State.ASSIGNED
-    lead_unit = factory.LazyAttribute(lambda o: o.work_item.lead_unit)
+    lead_unit = factory.LazyAttribute(
+        lambda o: o.work_item.lead_unit if o.work_item else f.UnitFactory()
+    )
     due_date = date(2024, 4, 30)
     original_due_date = factory.LazyAttribute(lambda o: o.due_date)
     level = 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -111,7 +111,7 @@ def open_problem_list(*, user: User, filters: ProblemFilters | None = None) -> Q
     return (
         problem_list(user=user, filters=filters)
         .filter(state__in=OPEN_STATES)
-        .order_by("due_date", "reported_on", "pk")
+        .order_by(F("due_date").asc(nulls_last=True), "reported_on", "pk")
     )
 
 

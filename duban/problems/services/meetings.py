@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError, check_version
@@ -110,7 +111,7 @@ def _agenda_problems(meeting: Meeting) -> list[Problem]:
     if meeting.level < 4:
         qs = qs.filter(scope_for(meeting.chair).problems_q())
     # Overdue first, then by due date: what has waited longest is discussed first.
-    return list(qs.order_by("due_date", "pk"))
+    return list(qs.order_by(F("due_date").asc(nulls_last=True), "pk"))
 
 
 @transaction.atomic
@@ -213,7 +214,7 @@ def meeting_record_decision(
                 "source": Problem.Source.MEETING,
                 "work_item": work_item,
                 "category": Problem.Category.OTHER,
-                "title": text[:200],
+                "title": (_("%(i)s（调度会议定事项）") % {"i": work_item.title})[:200],
                 "description": _("%(m)s议定：%(t)s") % {"m": meeting.title, "t": text},
             },
         )

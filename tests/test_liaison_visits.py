@@ -1,0 +1,86 @@
+"""Visits by stewards and leaders; a finding becomes a problem in one step."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from duban.core.errors import ApplicationError
+from duban.liaison.services import visit_log, visit_raise_problem
+from duban.org.models import Responsibility
+from duban.problems.models import Problem
+from duban.problems.selectors import problem_list, visit_list
+from tests import factories as f
+
+
+def test_steward_logs_visit_and_raises_a_problem(district):
+    # given
+    visit = visit_log(
+        by=district.steward,
+        data={"date": date(2024, 4, 2), "work_item": district.item_c, "findings": "树木移植未办证"},
+    )
+    # when
+    problem = visit_raise_problem(
+        visit=visit,
+        by=district.steward,
+        data={
+            "category": Problem.Category.APPROVAL,
+            "title": "树木移植审批",
+            "description": "需林业部门审批",
+        },
+    )
+    # then
+    assert (problem.source, problem.visit, problem.work_item, problem.state) == (
+        Problem.Source.STEWARD_VISIT,
+        visit,
+        district.item_c,
+        Problem.State.REPORTED,
+    )
+    assert problem.reported_by == district.steward
+    assert problem in problem_list(user=district.steward)
+    assert list(visit_list(user=district.head_b)) == [visit]
+    assert list(visit_list(user=district.reporter_a)) == []
+
+
+def test_leader_visit_to_enterprise_raises_a_demand(district):
+    enterprise = f.EnterpriseFactory()
+    f.ResponsibilityFactory(
+        leader=district.leader, enterprise=enterprise, relation=Responsibility.Relation.LIAISON
+    )
+    visit = visit_log(by=district.leader, data={"date": date(2024, 4, 2), "enterprise": enterprise})
+    problem = visit_raise_problem(
+        visit=visit,
+        by=district.leader,
+        data={
+            "category": Problem.Category.LABOUR,
+            "title": "招工难",
+            "description": "缺技术工人",
+            "urgent": True,
+        },
+    )
+    assert problem.source == Problem.Source.DEMAND
+    assert problem.urgent and problem.plan_due_at is not None
+    assert problem.enterprise == enterprise and problem.work_item is None
+
+
+def test_visit_refusals(district):
+    with pytest.raises(ApplicationError, match="只有项目管家"):
+        visit_log(
+            by=district.reporter_a, data={"date": date(2024, 4, 2), "work_item": district.item_a}
+        )
+    with pytest.raises(ApplicationError, match="不在走访人的范围内"):
+        visit_log(
+            by=district.steward, data={"date": date(2024, 4, 2), "work_item": district.item_a}
+        )
+    with pytest.raises(ApplicationError, match="不在走访人的包联"):
+        visit_log(
+            by=district.leader, data={"date": date(2024, 4, 2), "enterprise": f.EnterpriseFactory()}
+        )
+    with pytest.raises(ApplicationError, match="关联台账事项或企业"):
+        visit_log(by=district.office, data={"date": date(2024, 4, 2)})
+    visit = visit_log(
+        by=district.steward, data={"date": date(2024, 4, 2), "work_item": district.item_c}
+    )
+    with pytest.raises(ApplicationError, match="只有走访人或推进办"):
+        visit_raise_problem(visit=visit, by=district.leader, data={})
