@@ -115,3 +115,36 @@ def test_ledger_fits_the_screen(browser, site, width, height, name):
     assert overflow <= 1
     assert "智能制造产业园" in page.content()
     page.close()
+
+
+def test_report_form_recomputes_figures_while_typing(browser, live_server, settings):
+    # given: February counted 1000 of a 12000 plan
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    period = Period.current().previous()
+    if period.month == 1:
+        pytest.skip("needs an earlier month in the same year")
+    unit = f.UnitFactory()
+    reporter = f.UserFactory(username="tianbao", role="reporter", unit=unit)
+    item = f.WorkItemFactory(year=period.year, lead_unit=unit, annual_plan=Decimal("12000"))
+    f.ReportFactory(
+        work_item=item,
+        year=period.year,
+        month=period.month - 1,
+        investment_month=Decimal("1000"),
+    )
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", reporter.username)
+    page.fill("input[name=password]", "pw-duban-123")
+    page.locator("form [type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/reports/item/{item.pk}/{period}/")
+    # when
+    page.fill("[name=investment_month]", "2000")
+    # then: 1000 + 2000 = 3000 this year, 25.0% of the plan, without saving anything
+    page.wait_for_function(
+        "document.querySelector('#figures').innerText.includes('3,000.00')", timeout=5000
+    )
+    assert "25.0%" in page.inner_text("#figures")
+    assert item.reports.get(month=period.month).investment_month is None
+    page.close()
