@@ -1,0 +1,187 @@
+"""Forms of the problem pages: they parse input; the rules live in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from duban.ledger.models import WorkItem
+from duban.org.models import Enterprise, Unit, User
+from duban.problems.models import MAX_LEVEL, Coordination, Feedback, Problem
+from duban.problems.selectors import ProblemFilters
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+LEVELS = [(str(n), _("%(n)s级") % {"n": n}) for n in range(1, MAX_LEVEL + 1)]
+
+
+def _with_all(choices: Any) -> list[tuple[str, Any]]:
+    return [("", _("全部")), *choices]
+
+
+class ProblemFilterForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
+    month = forms.IntegerField(label=_("月份"), min_value=1, max_value=12, required=False)
+    unit = forms.ModelChoiceField(
+        label=_("单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部")
+    )
+    leader = forms.ModelChoiceField(
+        label=_("领导"), queryset=User.objects.none(), required=False, empty_label=_("全部")
+    )
+    level = forms.ChoiceField(label=_("调度级别"), choices=_with_all(LEVELS), required=False)
+    category = forms.ChoiceField(
+        label=_("类别"), choices=_with_all(Problem.Category.choices), required=False
+    )
+    state = forms.ChoiceField(label=_("状态"), choices=[("", _("全部"))], required=False)
+    overdue = forms.ChoiceField(
+        label=_("逾期"),
+        choices=[("", _("全部")), ("1", _("已逾期")), ("0", _("未逾期"))],
+        required=False,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        units: QuerySet[Unit],
+        states: list[tuple[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["leader"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            role=User.Role.LEADER, is_active=True
+        ).order_by("username")
+        self.fields["state"].choices = _with_all(states or Problem.State.choices)  # type: ignore[attr-defined]
+
+    def filters(self) -> ProblemFilters:
+        if not self.is_valid():
+            return ProblemFilters()
+        d = self.cleaned_data
+        overdue = {"1": True, "0": False}.get(d.get("overdue") or "")
+        return ProblemFilters(
+            year=d.get("year"),
+            month=d.get("month"),
+            unit=d["unit"].pk if d.get("unit") else None,
+            leader=d["leader"].pk if d.get("leader") else None,
+            level=int(d["level"]) if d.get("level") else None,
+            category=d.get("category") or None,
+            state=d.get("state") or None,
+            overdue=overdue,
+        )
+
+
+class ProblemReportForm(forms.Form):
+    source = forms.ChoiceField(label=_("来源"), choices=Problem.Source.choices)
+    work_item = forms.ModelChoiceField(
+        label=_("台账事项"), queryset=WorkItem.objects.none(), required=False
+    )
+    enterprise = forms.ModelChoiceField(
+        label=_("企业"), queryset=Enterprise.objects.none(), required=False
+    )
+    category = forms.ChoiceField(label=_("类别"), choices=Problem.Category.choices)
+    title = forms.CharField(label=_("问题"), max_length=200)
+    description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 4}))
+    request = forms.CharField(
+        label=_("需协调事项"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    urgent = forms.BooleanField(label=_("紧急诉求（2小时内答复）"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        items: QuerySet[WorkItem],
+        enterprises: QuerySet[Enterprise],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["work_item"].queryset = items  # type: ignore[attr-defined]
+        self.fields["enterprise"].queryset = enterprises  # type: ignore[attr-defined]
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class NoteForm(VersionForm):
+    note = forms.CharField(label=_("说明"), required=False, max_length=500)
+
+
+class ReasonForm(VersionForm):
+    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(VersionForm):
+    into = forms.IntegerField(label=_("合并至问题编号"), min_value=1)
+
+
+class AssignForm(VersionForm):
+    lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none())
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("配合单位"), queryset=Unit.objects.none(), required=False
+    )
+    level = forms.TypedChoiceField(label=_("调度级别"), choices=LEVELS, coerce=int, initial="1")
+    due_date = forms.DateField(label=_("办理时限"), required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.filter(is_active=True).order_by("sort_order", "code")
+        self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
+
+
+class FeedbackForm(VersionForm):
+    text = forms.CharField(label=_("办理情况"), widget=forms.Textarea(attrs={"rows": 3}))
+    resolution = forms.CharField(
+        label=_("办理结果"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VerifyForm(VersionForm):
+    resolution = forms.CharField(
+        label=_("办理结果"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReopenForm(ReasonForm):
+    due_date = forms.DateField(label=_("新的办理时限"), required=False, widget=DATE_WIDGET)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("答复意见"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionForm(VersionForm):
+    reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}))
+    new_due_date = forms.DateField(label=_("申请延至"), widget=DATE_WIDGET)
+
+
+class SatisfactionForm(VersionForm):
+    satisfaction = forms.ChoiceField(label=_("满意度"), choices=Problem.Satisfaction.choices)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("佐证材料"))
+
+
+class OpinionForm(forms.Form):
+    leader = forms.ModelChoiceField(
+        label=_("协调领导"), queryset=User.objects.none(), required=False
+    )
+    text = forms.CharField(label=_("协调意见"), widget=forms.Textarea(attrs={"rows": 3}))
+    units = forms.ModelMultipleChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
+    deadline = forms.DateField(label=_("完成时限"), widget=DATE_WIDGET)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = User.objects.filter(role=User.Role.LEADER)  # type: ignore[attr-defined]
+        self.fields["units"].queryset = Unit.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class OpinionFeedbackForm(forms.Form):
+    text = forms.CharField(label=_("反馈内容"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+COORDINATION_STATES = Coordination.State.choices
+FEEDBACK_STATES = Feedback.State.choices

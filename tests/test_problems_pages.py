@@ -1,0 +1,168 @@
+"""The problem pages: the five lists with export, a problem's page and its transitions."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import docx
+import openpyxl
+import pytest
+
+from duban.problems.models import Problem
+from tests.problem_factories import AssignedProblemFactory, ClosedProblemFactory, MeetingFactory
+
+LIST_URLS = [
+    "/problems/",
+    "/problems/tasks/",
+    "/problems/coordination/",
+    "/problems/feedback/",
+    "/problems/closeout/",
+]
+
+
+@pytest.fixture
+def problems(district):
+    mine = AssignedProblemFactory(
+        work_item=district.item_a, reported_by=district.reporter_a, title="=HYPERLINK(1)"
+    )
+    theirs = AssignedProblemFactory(
+        work_item=district.item_x, reported_by=district.reporter_b, title="住建局问题"
+    )
+    ClosedProblemFactory(
+        work_item=district.item_a,
+        reported_by=district.reporter_a,
+        close_month=4,
+        title="已销号问题",
+    )
+    return mine, theirs
+
+
+@pytest.mark.parametrize("url", LIST_URLS)
+def test_lists_render_with_figures_and_export(district, problems, login, url):
+    client = login(district.reporter_a)
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "办结率" in body
+    assert "住建局问题" not in body
+    export = client.get(url, {"format": "xlsx"})
+    assert export.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    assert sheet["A1"].value.startswith("2024年")
+    assert sheet.max_row >= 3
+
+
+def test_problem_list_export_keeps_formula_text_as_text(district, problems, login):
+    export = login(district.office).get("/problems/", {"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    titles = [sheet.cell(row=r, column=2) for r in range(4, sheet.max_row + 1)]
+    cell = next(c for c in titles if c.value == "=HYPERLINK(1)")
+    assert cell.data_type == "s"
+
+
+def test_closeout_list_shows_the_month(district, problems, login):
+    body = (
+        login(district.office)
+        .get("/problems/closeout/", {"year": 2024, "month": 4})
+        .content.decode()
+    )
+    assert "已销号问题" in body
+    body = (
+        login(district.office)
+        .get("/problems/closeout/", {"year": 2024, "month": 3})
+        .content.decode()
+    )
+    assert "已销号问题" not in body
+
+
+def test_problem_page_404_out_of_scope(district, problems, login):
+    mine, theirs = problems
+    client = login(district.reporter_a)
+    assert client.get(f"/problems/{mine.pk}/").status_code == 200
+    assert client.get(f"/problems/{theirs.pk}/").status_code == 404
+    assert client.post(f"/problems/{theirs.pk}/feedback/", {"text": "x"}).status_code == 404
+    assert client.get("/problems/999999/").status_code == 404
+
+
+def test_problem_page_forbidden_action_and_validation_error(district, problems, login):
+    mine, _theirs = problems
+    client = login(district.reporter_a)
+    assert client.post(f"/problems/{mine.pk}/close/", {}).status_code == 403
+    response = client.post(f"/problems/{mine.pk}/feedback/", {"text": "", "version": mine.version})
+    assert response.status_code == 400
+    mine.refresh_from_db()
+    assert mine.state == Problem.State.ASSIGNED
+
+
+def test_problem_page_stale_version_is_refused(district, problems, login):
+    mine, _theirs = problems
+    client = login(district.reporter_a)
+    response = client.post(
+        f"/problems/{mine.pk}/feedback/", {"text": "已办", "version": mine.version - 1 or 99}
+    )
+    assert response.status_code == 400
+    assert "已被他人修改" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.state == Problem.State.ASSIGNED
+
+
+def test_problem_from_report_to_close_through_the_pages(district, login):
+    # report
+    reporter = login(district.reporter_a)
+    response = reporter.post(
+        "/problems/report/",
+        {
+            "source": "unit_report",
+            "work_item": district.item_a.pk,
+            "category": "land",
+            "title": "用地指标未落实",
+            "description": "缺少用地指标",
+        },
+    )
+    assert response.status_code == 302
+    problem = Problem.objects.get(title="用地指标未落实")
+    office = login(district.office)
+    # the office sees what it may do
+    page = office.get(f"/problems/{problem.pk}/").content.decode()
+    assert "act-accept" in page and "act-close" not in page
+    steps = [
+        (office, "accept", {"note": ""}),
+        (office, "assign", {"lead_unit": district.unit_a.pk, "level": 1, "due_date": "2024-04-30"}),
+        (reporter, "feedback", {"text": "已落实指标", "resolution": "指标已下达"}),
+        (office, "verify", {"resolution": ""}),
+        (office, "close", {"note": ""}),
+    ]
+    for client, action, data in steps:
+        problem.refresh_from_db()
+        response = client.post(
+            f"/problems/{problem.pk}/{action}/", {**data, "version": problem.version}
+        )
+        assert response.status_code == 302, (action, response.content.decode()[:2000])
+    problem.refresh_from_db()
+    assert problem.state == Problem.State.CLOSED
+    page = office.get(f"/problems/{problem.pk}/").content.decode()
+    for label in ("上报", "受理", "交办", "反馈", "核实", "销号"):
+        assert label in page
+
+
+def test_meeting_pages_and_minutes_download(district, login):
+    meeting = MeetingFactory(
+        chair=district.leader, created_by=district.office, date=date(2024, 4, 20)
+    )
+    office = login(district.office)
+    assert office.get("/problems/meetings/").status_code == 200
+    assert office.get(f"/problems/meetings/{meeting.pk}/").status_code == 200
+    response = office.get(f"/problems/meetings/{meeting.pk}/minutes.docx")
+    assert response.status_code == 200
+    document = docx.Document(io.BytesIO(response.content))
+    assert document.paragraphs[0].text == "2024年4月重点项目调度会纪要"
+    assert login(district.reporter_b).get(f"/problems/meetings/{meeting.pk}/").status_code == 404
+
+
+def test_list_page_query_count(district, problems, login, django_assert_max_num_queries):
+    for _ in range(10):
+        AssignedProblemFactory(work_item=district.item_b, reported_by=district.reporter_b)
+    client = login(district.office)
+    with django_assert_max_num_queries(20):
+        assert client.get("/problems/").status_code == 200
