@@ -13,6 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from duban.sheets.errors import CellIssue, column_letter
 from duban.sheets.reader import RawWorkbook
+from duban.sheets.writer import cell_text, cell_write
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
@@ -30,8 +31,9 @@ def _copy(raw: RawWorkbook) -> Workbook:
     wb.remove(wb.active)  # type: ignore[arg-type]
     for sheet in raw.sheets:
         ws = wb.create_sheet(sheet.name[:31])
-        for row in sheet.rows:
-            ws.append([v if v != "" else None for v in row])
+        for r, row in enumerate(sheet.rows, start=1):
+            for c, value in enumerate(row, start=1):
+                cell_write(ws.cell(r, c), value)
         for (r0, c0), (r1, c1) in sheet.merged:
             ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
     return wb
@@ -58,22 +60,27 @@ def error_workbook(raw: RawWorkbook, issues: Sequence[CellIssue]) -> bytes:
         cell = _target(wb[sheet], row, column)
         is_error = any(i.is_error for i in group)
         cell.fill = ERROR_FILL if is_error else WARNING_FILL  # type: ignore[attr-defined]
-        text = "\n".join(("错误：" if i.is_error else "提示：") + i.reason for i in group)
+        text = cell_text(
+            "\n".join(("错误：" if i.is_error else "提示：") + i.reason for i in group)
+        )
         cell.comment = Comment(text, AUTHOR, width=300, height=120)  # type: ignore[attr-defined]
     listing = wb.create_sheet("错误清单", 0)
-    listing.append(["级别", "工作表", "行", "列", "列名", "值", "原因"])
-    for i in issues:
-        listing.append(
-            [
-                "错误" if i.is_error else "提示",
-                i.sheet,
-                i.row,
-                column_letter(i.column) if i.column is not None else "",
-                i.header,
-                "" if i.value is None else str(i.value),
-                i.reason,
-            ]
-        )
+    head = ["级别", "工作表", "行", "列", "列名", "值", "原因"]
+    lines = [head] + [
+        [
+            "错误" if i.is_error else "提示",
+            i.sheet,
+            i.row,
+            column_letter(i.column) if i.column is not None else "",
+            i.header,
+            "" if i.value is None else str(i.value),
+            i.reason,
+        ]
+        for i in issues
+    ]
+    for r, line in enumerate(lines, start=1):
+        for c, value in enumerate(line, start=1):
+            cell_write(listing.cell(r, c), value)
     for col, width in zip("ABCDEFG", (6, 16, 6, 6, 20, 20, 60), strict=True):
         listing.column_dimensions[col].width = width
     buf = BytesIO()

@@ -19,7 +19,7 @@ from duban.ledger.imports.rows import RowInput, precise_enough
 from duban.ledger.models import Project, WorkItem
 from duban.ledger.validators import validate_project_code
 from duban.org.models import Enterprise, Unit, User
-from duban.reporting.models import MonthlyReport
+from duban.reporting.models import COUNTING_STATES, MonthlyReport
 
 REPORT_TEXT_FIELDS = ("progress_text", "problems_text", "next_steps", "progress_pct")
 
@@ -202,6 +202,8 @@ class Planner:
                 Project.Stage.CONSTRUCTION if ri.started else Project.Stage.PREPARATION
             )
             proposed["stage"] = stage
+            if ri.content:
+                proposed["scale_content"] = ri.content
             rp.project = Project(**proposed)
             rp.project_changes = proposed
             return
@@ -261,6 +263,10 @@ class Planner:
             reserve = (
                 rp.project is not None and rp.project_changes.get("stage") == Project.Stage.RESERVE
             )
+            if reserve:
+                proposed.setdefault("category", WorkItem.Category.PRELIMINARY)
+            # 序号 is the file's numbering: kept on creation, never churned by re-imports.
+            proposed["seq"] = ri.seq
             proposed.setdefault(
                 "status", WorkItem.Status.DRAFT if reserve else WorkItem.Status.ACTIVE
             )
@@ -369,12 +375,19 @@ class Planner:
                 "ytd_investment" if ri.ytd is not None else "month_investment",
                 f"{period.label}完成投资{checked.normalize():f}万元超过项目总投资{total.normalize():f}万元，请核对金额单位",
             )
-        if ri.started:
-            proposed["started"] = True
-        proposed["state"] = MonthlyReport.State.ACCEPTED
         existing = None if item_id is None else self.lookup.reports.get((item_id, month))
         closed = month in self.lookup.closed_months
+        if existing is None or existing.state not in COUNTING_STATES:
+            # The office's ledger is authoritative: its figures count at once (see README).
+            proposed["state"] = MonthlyReport.State.ACCEPTED
         if existing is None:
+            if (
+                proposed.keys() == {"investment_month", "state"}
+                and not proposed["investment_month"]
+            ):
+                return  # nothing new this month: no empty report
+            if ri.started:
+                proposed["started"] = True
             if closed:
                 ri.error(None, f"{period.label}已关账，不能再导入该月数据")
                 return

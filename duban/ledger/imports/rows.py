@@ -79,6 +79,8 @@ class RowInput:
     item: dict[str, Any] = field(default_factory=dict)
     dates: dict[str, DateValue] = field(default_factory=dict)  # item date fields, with precision
     started: bool | None = None
+    seq: str = ""
+    content: str = ""  # 建设规模及内容: the project's too when it is created
     report_month: int | None = None
     ytd: Decimal | None = None
     month_amount: Decimal | None = None
@@ -136,6 +138,8 @@ def row_input(data: DataRow, table: ParsedTable, *, reserve_list: bool) -> RowIn
         ri.error(
             "lead_unit" if "lead_unit" in table.columns else name_field, "缺少责任（牵头）单位"
         )
+    ri.seq = str(v.get("seq") or "")[:20]
+    ri.content = v.get("content") or ""
     _item_fields(ri, data, table)
     if kind == WorkItem.Kind.PROJECT:
         _project_fields(ri, data, reserve_list=reserve_list)
@@ -147,8 +151,6 @@ def _item_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:
     v = data.values
     item = ri.item
     item["title"] = ri.name
-    if v.get("seq"):
-        item["seq"] = str(v["seq"])[:20]
     content = v.get("content") if ri.kind == WorkItem.Kind.PROJECT else v.get("target")
     if content:
         item["content_scale"] = content
@@ -213,9 +215,8 @@ def _project_fields(ri: RowInput, data: DataRow, *, reserve_list: bool) -> None:
     p["name"] = ri.name[:200]
     if ri.code:
         p["code"] = ri.code
-    for src, dest in (("location", "location"), ("content", "scale_content")):
-        if v.get(src):
-            p[dest] = v[src]
+    if v.get("location"):
+        p["location"] = v["location"]
     if v.get("total_investment") is not None:
         p["total_investment"] = v["total_investment"]
     if v.get("years"):
@@ -239,8 +240,6 @@ def _project_fields(ri: RowInput, data: DataRow, *, reserve_list: bool) -> None:
         stage = Project.Stage.RESERVE
     if stage:
         p["stage"] = stage
-        if stage == Project.Stage.RESERVE:
-            ri.item.setdefault("category", WorkItem.Category.PRELIMINARY)
 
 
 def _report_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:

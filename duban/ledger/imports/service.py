@@ -157,7 +157,8 @@ def _collect(result: ImportResult, checked: _Checked) -> None:
     for plan in checked.plans:
         ri = plan.input
         action = "error" if (ri.sheet, ri.row) in file_errors else plan.action
-        result.rows.append(RowOutcome(ri.sheet, ri.row, ri.name, action, plan.changes))  # type: ignore[arg-type]
+        changes = [] if action == "error" else plan.changes
+        result.rows.append(RowOutcome(ri.sheet, ri.row, ri.name, action, changes))  # type: ignore[arg-type]
         result.issues += [i for i in ri.issues if i not in result.issues]
     m = checked.planner.missing
     result.missing_units = sorted(m.units.values())

@@ -1,0 +1,236 @@
+"""A year's ledger back out in the office layout (CONVENTIONS §1): the shape import reads.
+
+Projects go on one sheet grouped by level, tasks (督办台账) on another; the 合计 row holds real
+values; 1-N月完成投资 is what the counted reports add up to, N being the latest month reported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from io import BytesIO
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from openpyxl import Workbook
+
+from duban.core.money import quantize, ratio_pct
+from duban.core.periods import Period
+from duban.ledger.models import WorkItem
+from duban.ledger.selectors import WorkItemFilters, work_item_list
+from duban.org.models import Unit, User
+from duban.reporting.models import COUNTING_STATES, MonthlyReport
+from duban.sheets.writer import OutColumn, OutGroup, office_sheet_write
+
+LEVEL_GROUPS = [
+    (WorkItem.Level.PROVINCE, "省重点项目"),
+    (WorkItem.Level.CITY, "市重点项目"),
+    (WorkItem.Level.DISTRICT, "区重点项目"),
+]
+
+
+def _items(*, year: int, unit: Unit | None, user: User | None) -> QuerySet[WorkItem]:
+    if user is not None:
+        return work_item_list(
+            user=user, filters=WorkItemFilters(year=year, unit=unit.pk if unit else None)
+        )
+    qs = WorkItem.objects.filter(year=year).select_related(
+        "lead_unit", "project", "project__owner", "lead_leader"
+    )
+    if unit is not None:
+        qs = qs.filter(Q(lead_unit=unit) | Q(co_units=unit)).distinct()
+    return qs.prefetch_related("co_units").order_by("kind", "lead_unit__sort_order", "seq", "pk")
+
+
+def _as_of(items: Sequence[WorkItem], year: int) -> int | None:
+    months = MonthlyReport.objects.filter(
+        work_item__in=items, year=year, state__in=COUNTING_STATES
+    ).values_list("month", flat=True)
+    current = Period.current()
+    valid = [m for m in months if Period(year, m) <= current]
+    return max(valid) if valid else None
+
+
+def _person(user: User | None) -> str:
+    return (user.full_name or user.username) if user else ""
+
+
+def _yes(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+def ledger_export(*, year: int, unit: Unit | None = None, user: User | None = None) -> bytes:
+    """The year's ledger (of one unit, or what `user` may see) as an .xlsx in office layout."""
+    items = list(_items(year=year, unit=unit, user=user))
+    month = _as_of(items, year)
+    ytd: dict[int, Decimal] = {}
+    reports: dict[int, MonthlyReport] = {}
+    if month:
+        counted = MonthlyReport.objects.filter(
+            work_item__in=items, year=year, month__lte=month, state__in=COUNTING_STATES
+        )
+        for row in counted.values("work_item_id").annotate(s=Sum("investment_month")):
+            ytd[row["work_item_id"]] = row["s"] or Decimal(0)
+        reports = {r.work_item_id: r for r in counted.filter(month=month)}
+    reporter = unit.name if unit else "区重点项目推进办公室"
+    as_of = f"（截至{month}月底）" if month else ""
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    projects = [i for i in items if i.kind == WorkItem.Kind.PROJECT]
+    tasks = [i for i in items if i.kind == WorkItem.Kind.TASK]
+    if projects or not tasks:
+        ws = wb.create_sheet(f"{year}年重点项目")
+        columns, groups, total = _project_sheet(projects, year, month, ytd, reports)
+        office_sheet_write(
+            ws,
+            title=f"{year}年重点项目推进情况台账{as_of}",
+            reporter=reporter,
+            columns=columns,
+            groups=groups,
+            total=total,
+        )
+    if tasks:
+        ws = wb.create_sheet(f"{year}年重点工作")
+        columns, groups = _task_sheet(tasks, reports)
+        office_sheet_write(
+            ws,
+            title=f"{year}年重点工作督办台账{as_of}",
+            reporter=reporter,
+            columns=columns,
+            groups=groups,
+            total=None,
+        )
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _project_sheet(
+    items: Sequence[WorkItem],
+    year: int,
+    month: int | None,
+    ytd: dict[int, Decimal],
+    reports: dict[int, MonthlyReport],
+) -> tuple[list[OutColumn], list[OutGroup], list[Any]]:
+    y = f"{year}年度"
+    columns = [
+        OutColumn("序号", kind="seq", width=6),
+        OutColumn("项目代码", width=26),
+        OutColumn("项目名称", width=28),
+        OutColumn("责任单位", width=14),
+        OutColumn("配合单位", width=14),
+        OutColumn("责任领导", width=10),
+        OutColumn("建设地点", width=14),
+        OutColumn("建设规模及内容", width=30),
+        OutColumn("建设起止年限", width=12),
+        OutColumn("产业类别", width=10),
+        OutColumn("建设性质", width=8),
+        OutColumn("项目阶段", width=10),
+        OutColumn("总投资", kind="money"),
+        OutColumn("开工以来累计完成投资", kind="money"),
+        OutColumn("计划投资", parent=y, kind="money"),
+    ]
+    if month:
+        columns += [
+            OutColumn(f"1-{month}月完成投资", parent=y, kind="money"),
+            OutColumn("完成率(%)", parent=y, kind="pct", width=10),
+        ]
+    columns += [
+        OutColumn("是否开工", width=8),
+        OutColumn("计划开工时间", kind="date"),
+        OutColumn("实际开工时间", kind="date"),
+        OutColumn("计划竣工时间", kind="date"),
+        OutColumn("是否入统", width=8),
+        OutColumn("形象进度", width=24),
+        OutColumn("存在问题", width=24),
+        OutColumn("下步计划", width=24),
+    ]
+    by_level: dict[str, list[list[Any]]] = defaultdict(list)
+    sums = {"total": Decimal(0), "since": Decimal(0), "plan": Decimal(0), "ytd": Decimal(0)}
+    for item in items:
+        p = item.project
+        if p is None:  # a project item always has its project (a DB constraint)
+            continue
+        done = ytd.get(item.pk, Decimal(0))
+        since = item.prior_cumulative + done
+        report = reports.get(item.pk)
+        row: list[Any] = [
+            len(by_level[item.level]) + 1,
+            p.code or "",
+            p.name,
+            item.lead_unit.name,
+            "、".join(u.name for u in item.co_units.all()),
+            _person(item.lead_leader),
+            p.location,
+            item.content_scale,
+            f"{p.start_year}-{p.end_year}" if p.start_year and p.end_year else "",
+            p.get_industry_display(),
+            item.get_category_display() if item.category else "",
+            p.get_stage_display(),
+            p.total_investment,
+            since,
+            item.annual_plan,
+        ]
+        if month:
+            rate = ratio_pct(done, item.annual_plan)
+            row += [done, quantize(rate, 1) if rate is not None else None]
+        row += [
+            _yes(item.actual_start is not None),
+            item.planned_start,
+            item.actual_start,
+            item.planned_finish,
+            _yes(item.in_statistics),
+            report.progress_text if report else "",
+            report.problems_text if report else "",
+            report.next_steps if report else "",
+        ]
+        by_level[item.level].append(row)
+        sums["total"] += p.total_investment or 0
+        sums["since"] += since
+        sums["plan"] += item.annual_plan or 0
+        sums["ytd"] += done
+    groups = [OutGroup(label, by_level[level]) for level, label in LEVEL_GROUPS if by_level[level]]
+    total: list[Any] = ["", "", "合计", "", "", "", "", "", "", "", "", ""]
+    total += [sums["total"], sums["since"], sums["plan"]]
+    if month:
+        rate = ratio_pct(sums["ytd"], sums["plan"])
+        total += [sums["ytd"], quantize(rate, 1) if rate is not None else None]
+    return columns, groups, total
+
+
+def _task_sheet(
+    items: Sequence[WorkItem], reports: dict[int, MonthlyReport]
+) -> tuple[list[OutColumn], list[OutGroup]]:
+    columns = [
+        OutColumn("序号", kind="seq", width=6),
+        OutColumn("督办事项", width=30),
+        OutColumn("事项来源", width=10),
+        OutColumn("交办时间", kind="date"),
+        OutColumn("责任领导", width=10),
+        OutColumn("牵头单位", width=14),
+        OutColumn("配合单位", width=14),
+        OutColumn("完成时限", kind="date"),
+        OutColumn("工作目标", width=30),
+        OutColumn("办理进展", width=30),
+        OutColumn("办结情况", width=10),
+    ]
+    rows = []
+    for n, item in enumerate(items, start=1):
+        report = reports.get(item.pk)
+        rows.append(
+            [
+                n,
+                item.title,
+                item.source,
+                item.assigned_on,
+                _person(item.lead_leader),
+                item.lead_unit.name,
+                "、".join(u.name for u in item.co_units.all()),
+                item.planned_finish,
+                item.content_scale,
+                report.progress_text if report else "",
+                "已办结" if item.status == WorkItem.Status.DONE else "正在办理",
+            ]
+        )
+    return columns, [OutGroup("", rows)]

@@ -1,0 +1,85 @@
+# ruff: noqa: N999
+"""`duban import ledger FILE [--year Y] [--dry-run] [--create-missing]`.
+
+Exit 0 when imported (or, with --dry-run, when it would import), 1 when the file has errors
+(every error printed, nothing written), 2 on misuse (no such file, bad arguments).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from duban.ledger.imports.service import import_error_workbook, ledger_import
+from duban.org.models import User
+from duban.sheets.reader import max_import_bytes
+
+
+class Command(BaseCommand):
+    help = "导入办公室现有的台账（.xlsx/.xls/.ods）：全部成功才写入，有错误则逐行列出、不写入。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="what", required=True, parser_class=type(parser))
+        ledger = sub.add_parser("ledger", help="导入重点项目或重点工作台账")
+        ledger.add_argument("file", type=Path)
+        ledger.add_argument("--year", type=int, help="台账年度（默认从标题读取）")
+        ledger.add_argument("--dry-run", action="store_true", help="只预览，不写入")
+        ledger.add_argument(
+            "--create-missing", action="store_true", help="创建台账中出现但系统中没有的单位和领导"
+        )
+        ledger.add_argument("--user", help="以该用户名记录导入人")
+        ledger.add_argument("--errors-out", type=Path, help="有错误时，把标出错误的工作簿写到此处")
+        ledger.add_argument("--quiet", action="store_true", help="不逐行列出无变化的行")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"文件不存在：{path}", returncode=2)
+        if path.stat().st_size > max_import_bytes():
+            raise CommandError(
+                f"文件太大（超过 {max_import_bytes() // 1048576} MB）：{path}", returncode=2
+            )
+        year = options.get("year")
+        if year is not None and not 1900 <= year <= 2200:
+            raise CommandError(f"年份不合理：{year}", returncode=2)
+        by = None
+        if options.get("user"):
+            by = User.objects.filter(username=options["user"]).first()
+            if by is None:
+                raise CommandError(f"用户不存在：{options['user']}", returncode=2)
+        result = ledger_import(
+            content=path.read_bytes(),
+            file_name=path.name,
+            by=by,
+            year=year,
+            dry_run=options["dry_run"],
+            create_missing=options["create_missing"],
+        )
+        for line in result.summary_lines():
+            if options["quiet"] and line.startswith("[无变化]"):
+                continue
+            (self.stderr if line.startswith("错误：") else self.stdout).write(line)
+        counts = result.counts()
+        tally = (
+            f"新增{counts['create']}行，更新{counts['update']}行，无变化{counts['unchanged']}行，"
+            f"提示{len(result.warnings)}条"
+        )
+        if result.errors:
+            out = options.get("errors_out")
+            if out:
+                book = import_error_workbook(result)
+                if book:
+                    Path(out).write_bytes(book)
+                    self.stderr.write(f"已把标出错误的工作簿写到 {out}")
+            raise CommandError(
+                f"有{len(result.errors)}处错误，未导入任何数据。{tally}", returncode=1
+            )
+        if result.dry_run:
+            self.stdout.write(f"预览完成（未写入）：{tally}")
+        else:
+            if result.created_units or result.created_leaders:
+                created = "、".join(result.created_units + result.created_leaders)
+                self.stdout.write(f"已创建：{created}")
+            self.stdout.write(f"导入完成（{result.year}年）：{tally}")
