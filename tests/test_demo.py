@@ -11,9 +11,10 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from duban.core.periods import Period
-from duban.demo.build import build_demo, demo_counts
+from duban.demo.build import build_demo, demo_counts, demo_is_loaded
 from duban.demo.catalogue import DEMO_PASSWORD, LEADERS, PROJECTS, TASKS, UNITS
-from duban.ledger.models import Project, WorkItem
+from duban.demo.wipe import demo_wipe
+from duban.ledger.models import NodeTemplateSet, Project, WorkItem
 from duban.ledger.services import hand_out_problems
 from duban.ledger.validators import validate_project_code
 from duban.org.models import Enterprise, Responsibility, Unit, User
@@ -180,3 +181,20 @@ def test_demo_accounts_log_in(demo, db):
         assert Client().login(username=account.username, password=DEMO_PASSWORD), account
     office = User.objects.get(username=demo.accounts[0].username)
     assert office.is_office and office.is_superuser
+
+
+def test_demo_wipe_empties_the_district_but_keeps_configuration(demo, db):
+    # when (inside this test's savepoint: the module's demo comes back afterwards)
+    demo_wipe()
+    # then
+    assert not demo_is_loaded()
+    assert demo_counts() == {
+        "units": 0,
+        "users": 0,
+        "projects": 0,
+        "items_2023": 0,
+        "items_2024": 0,
+        "reports": 0,
+    }
+    assert NodeTemplateSet.objects.filter(is_default=True).exists()
+    assert ReportingSettings.objects.count() == 1
