@@ -84,3 +84,24 @@ def test_visit_refusals(district):
     )
     with pytest.raises(ApplicationError, match="只有走访人或推进办"):
         visit_raise_problem(visit=visit, by=district.leader, data={})
+
+
+def test_visit_pages_log_and_raise(district, login):
+    client = login(district.steward)
+    response = client.post(
+        "/liaison/", {"date": "2024-04-02", "work_item": district.item_c.pk, "findings": "树木移植"}
+    )
+    assert response.status_code == 302
+    visit = district.steward.visits.get()
+    response = client.post(
+        f"/liaison/visits/{visit.pk}/raise/",
+        {"category": "approval", "title": "树木移植审批", "description": "需审批"},
+    )
+    assert response.status_code == 302
+    problem = Problem.objects.get(visit=visit)
+    assert response["Location"] == f"/problems/{problem.pk}/"
+    assert "树木移植" in client.get("/liaison/").content.decode()
+    # another unit cannot see or use the visit
+    assert (
+        login(district.reporter_a).post(f"/liaison/visits/{visit.pk}/raise/", {}).status_code == 404
+    )

@@ -1,2 +1,9 @@
+from django.urls import path
+
+from duban.liaison import views
+
 app_name = "liaison"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.visit_list_view, name="visits"),
+    path("visits/<int:visit_id>/raise/", views.visit_raise_view, name="raise"),
+]

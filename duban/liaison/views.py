@@ -1,0 +1,79 @@
+"""Liaison pages: visits, a finding raised as a problem in one step, 包联 figures per leader."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from duban.core.errors import ApplicationError
+from duban.ledger.selectors import enterprise_list, work_item_list
+from duban.liaison.forms import FindingForm, VisitForm
+from duban.liaison.permissions import can_log_visit, can_raise_from_visit
+from duban.liaison.services import visit_log, visit_raise_problem
+from duban.org.models import User
+from duban.problems.selectors import liaison_figures, visit_list
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+@login_required
+def visit_list_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = None
+    if can_log_visit(user):
+        form = VisitForm(
+            request.POST or None,
+            items=work_item_list(user=user),
+            enterprises=enterprise_list(user=user),
+            initial={"date": timezone.localdate()},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                visit_log(by=user, data=form.cleaned_data)
+            except ApplicationError as e:
+                form.add_error(None, e.message)
+            else:
+                messages.success(request, _("走访已登记。"))
+                return redirect("liaison:visits")
+    visits = visit_list(user=user).order_by("-date", "-pk")[:200]
+    return render(
+        request,
+        "liaison/visits.html",
+        {
+            "visits": visits,
+            "form": form,
+            "finding_form": FindingForm(),
+            "leaders": liaison_figures(user=user, year=timezone.localdate().year),
+            "user_id": user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def visit_raise_view(request: HttpRequest, visit_id: int) -> HttpResponse:
+    user = _user(request)
+    visit = get_object_or_404(visit_list(user=user), pk=visit_id)
+    if not can_raise_from_visit(user, visit):
+        messages.error(request, _("只有走访人或推进办可以把走访发现转为问题。"))
+        return redirect("liaison:visits")
+    form = FindingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写问题和描述。"))
+        return redirect("liaison:visits")
+    try:
+        problem = visit_raise_problem(visit=visit, by=user, data=form.cleaned_data)
+    except ApplicationError as e:
+        messages.error(request, e.message)
+        return redirect("liaison:visits")
+    messages.success(request, _("已转为问题，等待推进办受理。"))
+    return redirect("problems:problem", problem_id=problem.pk)
