@@ -1,0 +1,115 @@
+"""English through Django i18n: the pages, the service messages, and a complete catalogue."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from duban.core.errors import ApplicationError
+from duban.reporting.services import report_return
+from tests import factories as f
+
+PO_PATH = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.po"
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{[0-9a-z_]*\}")
+# Help text that quotes a Chinese spreadsheet heading on purpose.
+QUOTED_CHINESE = {"表头文字，如“包抓领导”。"}
+
+
+def _english(client: Client) -> Client:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def _nav(html: str) -> str:
+    match = re.search(r'<nav class="mainnav">(.*?)</nav>', html, re.S)
+    assert match, "the page has no main navigation"
+    return match.group(1)
+
+
+def test_home_page_in_english(district, login):
+    # given
+    client = _english(login(district.office))
+    # when
+    html = client.get(reverse("web:home")).content.decode()
+    # then
+    assert '<html lang="en">' in html
+    nav = _nav(html)
+    for label in ("My to-do", "Ledger", "Monthly reports", "Report review", "Annual overview"):
+        assert label in nav
+    assert not CJK.search(re.sub(r"<[^>]+>", " ", nav)), nav
+    assert "Log out" in html
+    assert "District Office for Promoting Key Projects and Key Tasks" in html
+    assert "我的待办" not in html
+
+
+def test_ledger_list_in_english(district, login):
+    # given
+    client = _english(login(district.reporter_a))
+    # when
+    html = client.get(reverse("ledger:list"), {"year": 2024}).content.decode()
+    # then
+    assert "2024 Ledger of Key Projects and Key Tasks" in html
+    for header in ("Lead unit", "Annual planned investment", "Completion rate", "Filter"):
+        assert header in html
+    assert not CJK.search(re.sub(r"<[^>]+>", " ", _nav(html)))
+    assert "重点项目重点工作台账" not in html
+
+
+def test_login_page_in_english(db):
+    # given
+    client = _english(Client())
+    # when
+    html = client.get(reverse("login")).content.decode()
+    # then
+    assert "Log in to the supervision system" in html
+    assert "Username" in html and "Password" in html
+    assert "登录督办系统" not in html
+
+
+def test_chinese_is_the_default(district, login):
+    # given: no language cookie and no Accept-Language header
+    client = login(district.office)
+    # when
+    html = client.get(reverse("web:home")).content.decode()
+    # then
+    assert '<html lang="zh-hans">' in html
+    assert "我的待办" in _nav(html)
+    assert "My to-do" not in html
+
+
+def test_service_error_in_english(district):
+    # given: a submitted March report
+    report = f.ReportFactory(work_item=district.item_a)
+    # when
+    with translation.override("en"):
+        with pytest.raises(ApplicationError) as caught:
+            report_return(report=report, by=district.office, reason="  ")
+        message = str(caught.value)
+    # then
+    assert message == "A reason is required to return a monthly report."
+
+
+def test_catalogue_is_complete():
+    po = polib.pofile(str(PO_PATH))
+    untranslated = [e.msgid for e in po.untranslated_entries()]
+    fuzzy = [e.msgid for e in po.fuzzy_entries()]
+    assert untranslated == [], f"untranslated: {untranslated}"
+    assert fuzzy == [], f"fuzzy: {fuzzy}"
+
+
+def test_catalogue_keeps_placeholders_and_leaves_no_chinese():
+    po = polib.pofile(str(PO_PATH))
+    for entry in po.translated_entries():
+        assert sorted(PLACEHOLDER.findall(entry.msgid)) == sorted(
+            PLACEHOLDER.findall(entry.msgstr)
+        ), entry.msgid
+        if entry.msgid not in QUOTED_CHINESE:
+            assert not CJK.search(entry.msgstr), entry.msgid
