@@ -166,3 +166,20 @@ def test_list_page_query_count(district, problems, login, django_assert_max_num_
     client = login(district.office)
     with django_assert_max_num_queries(20):
         assert client.get("/problems/").status_code == 200
+
+
+def test_inbox_partial_renders_what_waits(district, problems):
+    from django.template.loader import render_to_string
+
+    from duban.problems.selectors import problem_inbox
+
+    html = render_to_string(
+        "problems/partials/_inbox.html", {"box": problem_inbox(user=district.reporter_a)}
+    )
+    assert "待办理反馈" in html
+    assert (
+        render_to_string(
+            "problems/partials/_inbox.html", {"box": problem_inbox(user=district.viewer)}
+        ).strip()
+        == ""
+    )
