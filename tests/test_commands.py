@@ -155,7 +155,7 @@ def test_server_url_brackets_ipv6():
 
 
 @pytest.fixture
-def fake_demo(monkeypatch, settings, tmp_path):
+def fake_demo(db, monkeypatch, settings, tmp_path):
     """`duban demo` with the build and the migration replaced: their cost lives in test_demo."""
     settings.DATA_DIR = tmp_path / "var"
     # Through the fixture, so the key the command installs is undone after the test.
@@ -207,7 +207,7 @@ def test_demo_command_no_serve_and_second_run(fake_demo, served, settings):
     assert (Path(settings.DATA_DIR) / "secret_key").read_text() == key
 
 
-def test_accounts_table_aligns_chinese_columns():
+def test_accounts_table_aligns_chinese_columns(db):
     lines = demo_command.accounts_table(demo_accounts())
     assert len(lines) == 2 + 6
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.test import Client, override_settings
 
 from duban.core.periods import Period
@@ -18,6 +19,7 @@ from duban.ledger.models import NodeTemplateSet, Project, WorkItem
 from duban.ledger.services import hand_out_problems
 from duban.ledger.validators import validate_project_code
 from duban.org.models import Enterprise, Responsibility, Unit, User
+from duban.org.scoping import scope_for
 from duban.org.validators import validate_credit_code
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
 from duban.reporting.selectors import item_figures_for
@@ -198,3 +200,31 @@ def test_demo_wipe_empties_the_district_but_keeps_configuration(demo, db):
     }
     assert NodeTemplateSet.objects.filter(is_default=True).exists()
     assert ReportingSettings.objects.count() == 1
+
+
+def test_demo_accounts_see_their_scope(demo, db):
+    # given every item of both years
+    everything = set(WorkItem.objects.values_list("pk", flat=True))
+    seen = {
+        a.username: set(
+            scope_for(User.objects.get(username=a.username))
+            .work_items()
+            .values_list("pk", flat=True)
+        )
+        for a in demo.accounts
+    }
+    # then the office sees all, every other role a part that is not empty
+    office, *others = demo.accounts
+    assert seen[office.username] == everything
+    for account in others:
+        assert seen[account.username], account
+        assert seen[account.username] < everything, account
+    # the unit's head and reporter see the same items: those their unit leads or helps with
+    zjj = Unit.objects.get(code="zjj")
+    zjj_items = set(
+        WorkItem.objects.filter(Q(lead_unit=zjj) | Q(co_units=zjj)).values_list("pk", flat=True)
+    )
+    assert seen["zjj-head"] == seen["zjj-reporter"] == zjj_items
+    steward = User.objects.get(username="guanjia-sun")
+    assert seen["guanjia-sun"] >= set(steward.stewarded_items.values_list("pk", flat=True))
+    assert all(a.full_name for a in demo.accounts)

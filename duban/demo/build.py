@@ -73,42 +73,26 @@ def demo_is_loaded() -> bool:
     return Unit.objects.filter(code=MARKER_UNIT_CODE).exists()
 
 
+ACCOUNTS: tuple[tuple[str, str, str], ...] = (
+    (User.Role.OFFICE, "tuijinban", "全区所有事项和月报；审核、关账；后台管理 /admin/"),
+    (User.Role.LEADER, "quzhang", "分管发改局、联系经开区的事项，牵头事项，包联企业"),
+    (User.Role.UNIT_HEAD, "zjj-head", "住建局牵头或配合的事项；审签本单位月报"),
+    (User.Role.REPORTER, "zjj-reporter", "住建局牵头或配合的事项；填报月报"),
+    (User.Role.STEWARD, "guanjia-sun", "所服务的重点项目；审核其月报"),
+    (User.Role.VIEWER, "renda", "联系的住建局、教育局、卫健局、生态环境分局的事项（只读）"),
+)
+
+
 def demo_accounts() -> list[DemoAccount]:
     """One account per role, with what it sees (all share DEMO_PASSWORD)."""
+    names = dict(
+        User.objects.filter(username__in=[a[1] for a in ACCOUNTS]).values_list(
+            "username", "full_name"
+        )
+    )
     return [
-        DemoAccount(
-            str(User.Role.OFFICE.label),
-            "tuijinban",
-            "钱立",
-            "全区所有事项和月报；审核、关账；后台管理 /admin/",
-        ),
-        DemoAccount(
-            str(User.Role.LEADER.label),
-            "quzhang",
-            "王志刚",
-            "分管发改局、联系经开区的事项，牵头事项，包联企业",
-        ),
-        DemoAccount(
-            str(User.Role.UNIT_HEAD.label),
-            "zjj-head",
-            "住建局负责人",
-            "住建局牵头或配合的事项；审签本单位月报",
-        ),
-        DemoAccount(
-            str(User.Role.REPORTER.label),
-            "zjj-reporter",
-            "住建局联络员",
-            "住建局牵头或配合的事项；填报月报",
-        ),
-        DemoAccount(
-            str(User.Role.STEWARD.label), "guanjia-sun", "孙立伟", "所服务的重点项目；审核其月报"
-        ),
-        DemoAccount(
-            str(User.Role.VIEWER.label),
-            "renda",
-            "郑红",
-            "联系的住建局、教育局、卫健局、生态环境分局的事项（只读）",
-        ),
+        DemoAccount(str(User.Role(role).label), username, names.get(username, ""), sees)
+        for role, username, sees in ACCOUNTS
     ]
 
 

@@ -6,7 +6,7 @@ Plain data, modelled on the Harbin Daily articles in the brief (南岗区's 2023
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 DISTRICT = "示例区"
 REGION_CODE = "230199"  # not a real 行政区划代码: the district is fictional
@@ -270,10 +270,9 @@ RETURN_REASONS = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class DemoAccount:
     role: str
     username: str
     full_name: str
     sees: str
-    extra: dict[str, str] = field(default_factory=dict)
