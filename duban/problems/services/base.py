@@ -16,7 +16,7 @@ from duban.problems.models import Problem, ProblemEvent
 def lock_problem(problem: Problem, version: int | None) -> Problem:
     """The problem's row, locked; ConflictError when it changed since `version` was read."""
     locked = (
-        Problem.objects.select_for_update(no_key=True)
+        Problem.objects.select_for_update(no_key=True, of=("self",))
         .select_related("lead_unit", "work_item", "enterprise")
         .get(pk=problem.pk)
     )
