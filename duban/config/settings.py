@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "duban.web.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -163,6 +164,7 @@ LOGGING = {
 
 # Product settings (defaults from DOMAIN.md §4; the district may override in the admin
 # where a model holds them, or here from the environment).
+DUBAN_LANGUAGE_FROM_BROWSER = _env_bool("DUBAN_LANGUAGE_FROM_BROWSER", False)
 DUBAN_PAGE_SIZE = 50
 DUBAN_API_PAGE_SIZE = 100
 DUBAN_STEWARD_THRESHOLD = "2000"  # 万元: projects above this get a steward
