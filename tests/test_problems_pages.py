@@ -183,3 +183,56 @@ def test_inbox_partial_renders_what_waits(district, problems):
         ).strip()
         == ""
     )
+
+
+def test_meeting_scheduled_decided_and_held_through_the_pages(district, login, time_machine):
+    problem = AssignedProblemFactory(
+        work_item=district.item_a, reported_by=district.reporter_a, level=4, title="四级问题"
+    )
+    office = login(district.office)
+    response = office.post(
+        "/problems/meetings/",
+        {
+            "kind": "monthly",
+            "level": 4,
+            "title": "4月调度会",
+            "chair": district.leader.pk,
+            "date": "2024-04-20",
+            "attendee_units": [district.unit_a.pk],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    from duban.problems.models import Meeting
+
+    meeting = Meeting.objects.get(title="4月调度会")
+    point = meeting.agenda.get(problem=problem)
+    response = office.post(
+        f"/problems/meetings/{meeting.pk}/decide/",
+        {
+            "agenda_item": point.pk,
+            "text": "限期解决",
+            "units": [district.unit_a.pk],
+            "deadline": "2024-04-30",
+        },
+    )
+    assert response.status_code == 302
+    assert problem.opinions.get().meeting == meeting
+    # the chair may record too; another leader's unit member may not
+    assert login(district.reporter_a).post(
+        f"/problems/meetings/{meeting.pk}/agenda/"
+    ).status_code in (403, 404)
+    response = office.post(
+        f"/problems/meetings/{meeting.pk}/hold/", {"minutes": "x", "version": meeting.version}
+    )
+    assert response.status_code == 400
+    assert "还未到" in response.content.decode()
+    time_machine.move_to("2024-04-20 18:00:00+08:00", tick=False)
+    meeting.refresh_from_db()
+    office = login(district.office)  # a new session: the first one is older than two weeks now
+    response = office.post(
+        f"/problems/meetings/{meeting.pk}/hold/",
+        {"minutes": "压实责任", "version": meeting.version},
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.state, meeting.minutes) == ("held", "压实责任")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duban.ledger.models import WorkItem
 from duban.org.models import Enterprise, Unit, User
-from duban.problems.models import MAX_LEVEL, Coordination, Feedback, Problem
+from duban.problems.models import MAX_LEVEL, Coordination, Feedback, Meeting, Problem
 from duban.problems.selectors import ProblemFilters
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -185,3 +185,40 @@ class OpinionFeedbackForm(forms.Form):
 
 COORDINATION_STATES = Coordination.State.choices
 FEEDBACK_STATES = Feedback.State.choices
+
+
+class MeetingForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=Meeting.Kind.choices)
+    level = forms.TypedChoiceField(
+        label=_("调度级别"), choices=[("3", _("三级")), ("4", _("四级"))], coerce=int
+    )
+    title = forms.CharField(label=_("会议名称"), max_length=200)
+    number = forms.CharField(label=_("纪要编号"), max_length=60, required=False)
+    chair = forms.ModelChoiceField(label=_("主持人"), queryset=User.objects.none())
+    date = forms.DateField(label=_("会议日期"), widget=DATE_WIDGET)
+    location = forms.CharField(label=_("地点"), max_length=200, required=False)
+    attendee_units = forms.ModelMultipleChoiceField(
+        label=_("参会单位"), queryset=Unit.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = User.objects.filter(role=User.Role.LEADER)  # type: ignore[attr-defined]
+        self.fields["attendee_units"].queryset = Unit.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class DecisionForm(forms.Form):
+    agenda_item = forms.IntegerField(widget=forms.HiddenInput)
+    text = forms.CharField(label=_("议定事项"), widget=forms.Textarea(attrs={"rows": 2}))
+    units = forms.ModelMultipleChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
+    deadline = forms.DateField(label=_("完成时限"), widget=DATE_WIDGET)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = Unit.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class HoldForm(VersionForm):
+    minutes = forms.CharField(
+        label=_("会议纪要（会议要求）"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )

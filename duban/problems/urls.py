@@ -21,5 +21,10 @@ urlpatterns = [
     path("opinions/<int:opinion_id>/feedback/", views.opinion_feedback_view, name="opinion"),
     path("meetings/", views.meeting_list_view, name="meetings"),
     path("meetings/<int:meeting_id>/", views.meeting_detail_view, name="meeting"),
+    path(
+        "meetings/<int:meeting_id>/<slug:action>/",
+        views.meeting_action_view,
+        name="meeting_act",
+    ),
     path("meetings/<int:meeting_id>/minutes.docx", views.meeting_minutes_view, name="minutes"),
 ]

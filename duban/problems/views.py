@@ -35,9 +35,12 @@ from duban.problems.forms import (
     FEEDBACK_STATES,
     AnswerForm,
     AssignForm,
+    DecisionForm,
     EvidenceForm,
     ExtensionForm,
     FeedbackForm,
+    HoldForm,
+    MeetingForm,
     MergeForm,
     NoteForm,
     OpinionFeedbackForm,
@@ -54,6 +57,7 @@ from duban.problems.models import (
     OPEN_STATES,
     Coordination,
     ExtensionRequest,
+    Meeting,
     Problem,
     ProblemSettings,
 )
@@ -654,23 +658,91 @@ def opinion_feedback_view(request: HttpRequest, opinion_id: int) -> HttpResponse
 @login_required
 def meeting_list_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    form = None
+    if perm.can_manage_meeting(user):
+        form = MeetingForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            units = list(data.pop("attendee_units"))
+            try:
+                meeting = svc.meeting_schedule(by=user, data=data, attendee_units=units)
+            except ApplicationError as e:
+                form.add_error(None, e.message)
+            else:
+                messages.success(request, _("调度会已安排，议程已生成。"))
+                return redirect("problems:meeting", meeting_id=meeting.pk)
     meetings = meeting_list(user=user).order_by("-date", "-pk")
-    return render(request, "problems/meetings.html", {"meetings": meetings})
+    return render(request, "problems/meetings.html", {"meetings": meetings, "form": form})
+
+
+def _meeting_context(user: User, meeting: Meeting, **forms: Any) -> dict[str, Any]:
+    may_manage = perm.can_manage_meeting(user, meeting)
+    agenda = list(meeting.agenda.select_related("problem", "work_item"))
+    return {
+        "meeting": meeting,
+        "agenda": agenda,
+        "decisions": meeting.decisions.select_related("problem").prefetch_related("units"),
+        "may_manage": may_manage,
+        "decision_form": forms.get("decision_form") or DecisionForm(),
+        "hold_form": forms.get("hold_form") or HoldForm(initial={"version": meeting.version}),
+    }
 
 
 @login_required
 def meeting_detail_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user = _user(request)
     meeting = meeting_get_for_user(user=user, meeting_id=meeting_id)
-    return render(
-        request,
-        "problems/meeting.html",
-        {
-            "meeting": meeting,
-            "agenda": meeting.agenda.select_related("problem", "work_item"),
-            "decisions": meeting.decisions.select_related("problem").prefetch_related("units"),
-        },
-    )
+    return render(request, "problems/meeting.html", _meeting_context(user, meeting))
+
+
+@login_required
+@require_POST
+def meeting_action_view(request: HttpRequest, meeting_id: int, action: str) -> HttpResponse:
+    """Rebuild the agenda, record a decision on an agenda point, or mark the meeting held."""
+    user = _user(request)
+    meeting = meeting_get_for_user(user=user, meeting_id=meeting_id)
+    if not perm.can_manage_meeting(user, meeting):
+        raise PermissionDenied
+    forms: dict[str, Any] = {}
+    try:
+        if action == "agenda":
+            svc.meeting_build_agenda(meeting=meeting, by=user)
+        elif action == "decide":
+            form = DecisionForm(request.POST)
+            forms["decision_form"] = form
+            if not form.is_valid():
+                raise ApplicationError(_("请填写议定事项、责任单位和完成时限。"))
+            item = get_object_or_404(meeting.agenda.all(), pk=form.cleaned_data["agenda_item"])
+            svc.meeting_record_decision(
+                meeting=meeting,
+                by=user,
+                text=form.cleaned_data["text"],
+                units=list(form.cleaned_data["units"]),
+                deadline=form.cleaned_data["deadline"],
+                problem=item.problem,
+                work_item=None if item.problem else item.work_item,
+            )
+        elif action == "hold":
+            hold = HoldForm(request.POST)
+            forms["hold_form"] = hold
+            if not hold.is_valid():
+                raise ApplicationError(_("请检查会议纪要。"))
+            svc.meeting_hold(
+                meeting=meeting,
+                by=user,
+                minutes=hold.cleaned_data["minutes"],
+                version=hold.cleaned_data["version"],
+            )
+        else:
+            raise Http404
+    except ApplicationError as e:
+        messages.error(request, e.message)
+        meeting.refresh_from_db()
+        return render(
+            request, "problems/meeting.html", _meeting_context(user, meeting, **forms), status=400
+        )
+    messages.success(request, _("已保存。"))
+    return redirect("problems:meeting", meeting_id=meeting.pk)
 
 
 @login_required
