@@ -92,7 +92,9 @@ def extension_request(
 
 def _lock_extension(extension: ExtensionRequest, version: int | None) -> ExtensionRequest:
     locked = (
-        ExtensionRequest.objects.select_for_update().select_related("problem").get(pk=extension.pk)
+        ExtensionRequest.objects.select_for_update(of=("self",))
+        .select_related("problem")
+        .get(pk=extension.pk)
     )
     check_version(current=locked.version, submitted=version, label=_("延期申请"))
     return locked
