@@ -38,11 +38,13 @@ def _is_total_text(text: str) -> str | None:
 
 def row_kind(row: Sequence[Any], *, seq_col: int | None, name_col: int | None) -> RowKind:
     """Classify a row by its 序号 and name cells (CONVENTIONS §1, Rows)."""
+    seq = row[seq_col] if seq_col is not None and seq_col < len(row) else ""
+    name = row[name_col] if name_col is not None and name_col < len(row) else ""
+    if isinstance(seq, int | float) and not isinstance(seq, bool) and not is_blank(name):
+        return RowKind.DATA  # the common case, decided without looking at every cell
     cells = [v for v in row if not is_blank(v)]
     if not cells:
         return RowKind.BLANK
-    seq = row[seq_col] if seq_col is not None and seq_col < len(row) else ""
-    name = row[name_col] if name_col is not None and name_col < len(row) else ""
     seq_text = clean_text(seq).replace(" ", "") if not is_blank(seq) else ""
     name_text = clean_text(name) if not is_blank(name) else ""
     first_text = clean_text(cells[0]) if isinstance(cells[0], str) else ""

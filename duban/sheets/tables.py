@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from duban.core.money import quantize
@@ -59,7 +60,7 @@ class ParsedTable:
     header_row_numbers: list[int] = field(default_factory=list)
     groups: list[tuple[int, str]] = field(default_factory=list)
 
-    @property
+    @cached_property
     def columns(self) -> dict[str, Column]:
         return self.header.by_field()
 
@@ -270,6 +271,9 @@ def workbook_parse(raw: RawWorkbook, *, aliases: Mapping[str, str] | None = None
             continue
         if parsed is not None:
             tables.append(parsed)
+        if raw.kind == "xlsx":
+            # The error workbook copies an .xlsx from its bytes: the grid can go now.
+            sheet.rows = []
     if not tables:
         if header_errors:
             raise header_errors[0]

@@ -48,10 +48,16 @@ def clean_text(value: Any) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+_LONGEST_BLANK = max(len(b) for b in BLANKS)
+
+
 def is_blank(value: Any) -> bool:
-    if value is None:
+    if value is None or value == "":
         return True
     if isinstance(value, str):
+        # Most cells are longer than any blank word: skip the normalisation for them.
+        if len(value) > _LONGEST_BLANK + 4 and not value[0].isspace():
+            return False
         return clean_text(value).replace(" ", "") in BLANKS
     return False
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from duban.ledger.imports.rows import RowInput
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
-from duban.reporting.models import MonthClose, MonthlyReport
+from duban.reporting.models import COUNTING_STATES, MonthClose, MonthlyReport
 
 
 def name_key(text: str) -> str:
@@ -24,7 +24,9 @@ class Lookup:
     def __init__(self, inputs: Sequence[RowInput], year: int) -> None:
         self.year = year
         self.units: dict[str, Unit] = {}
+        self.by_id: dict[tuple[type, int], object] = {}
         for unit in Unit.objects.all():
+            self.by_id[(Unit, unit.pk)] = unit
             for key in {name_key(unit.name), name_key(unit.short_name)} - {""}:
                 self.units.setdefault(key, unit)
         leader_names = {name_key(r.leader) for r in inputs if r.leader}
@@ -35,10 +37,12 @@ class Lookup:
             ):
                 key = name_key(user.full_name) or name_key(user.username)
                 self.leaders[key].append(user)
+                self.by_id[(User, user.pk)] = user
         owner_names = {name_key(r.owner) for r in inputs if r.owner}
-        self.owners: dict[str, Enterprise] = {
-            name_key(e.name): e for e in Enterprise.objects.filter(name__in=owner_names)
-        }
+        self.owners: dict[str, Enterprise] = {}
+        for e in Enterprise.objects.filter(name__in=owner_names):
+            self.owners[name_key(e.name)] = e
+            self.by_id[(Enterprise, e.pk)] = e
         codes = {r.code for r in inputs if r.code}
         names = {r.name for r in inputs if r.kind == WorkItem.Kind.PROJECT and r.name}
         projects = list(Project.objects.filter(Q(code__in=codes) | Q(name__in=names)))
@@ -65,10 +69,11 @@ class Lookup:
         item_ids = [i.pk for i in self.items_by_project.values()] + [
             i.pk for group in self.tasks.values() for i in group
         ]
-        self.reports: dict[tuple[int, int], MonthlyReport] = {
-            (r.work_item_id, r.month): r
-            for r in MonthlyReport.objects.filter(work_item_id__in=item_ids, year=year)
-        }
+        self.reports: dict[tuple[int, int], MonthlyReport] = {}
+        self.months: dict[int, list[MonthlyReport]] = defaultdict(list)
+        for r in MonthlyReport.objects.filter(work_item_id__in=item_ids, year=year):
+            self.reports[(r.work_item_id, r.month)] = r
+            self.months[r.work_item_id].append(r)
         self.closed_months = set(
             MonthClose.objects.filter(year=year).values_list("month", flat=True)
         )
@@ -88,24 +93,17 @@ class Lookup:
     def task(self, title: str, unit_id: int) -> list[WorkItem]:
         return self.tasks.get((name_key(title), unit_id), [])
 
-    def counted_before(self, item_id: int | None, month: int) -> tuple[int, ...]:
-        """Months before `month` whose reports count (submitted or accepted)."""
-        if item_id is None:
-            return ()
-        return tuple(
-            m
-            for (i, m), r in self.reports.items()
-            if i == item_id and m < month and r.state in ("submitted", "accepted")
-        )
-
     def counted_sum_before(self, item_id: int | None, month: int) -> Decimal:
         """本年累计 of the months before `month`, as the counted reports hold it."""
         total = Decimal(0)
-        if item_id is None:
-            return total
-        for m in self.counted_before(item_id, month):
-            total += self.reports[(item_id, m)].investment_month or 0
+        for r in self.months.get(item_id or 0, []):
+            if r.month < month and r.state in COUNTING_STATES:
+                total += r.investment_month or 0
         return total
+
+    def known(self, model: type, pk: int | None) -> object:
+        """An object fetched already (units, leaders, owners), or None."""
+        return self.by_id.get((model, pk)) if pk is not None else None
 
 
 def unique(names: Iterable[str]) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.utils import timezone
 
 from duban.core.periods import Period
@@ -110,6 +111,15 @@ class Planner:
         self._item(rp, unit, leader, co_units)
         self._report(rp)
         return rp
+
+    def _current(self, obj: Any, name: str, value: Any) -> Any:
+        """The stored value; a foreign key through the objects already fetched, not a query."""
+        if isinstance(value, Model):
+            pk = getattr(obj, f"{name}_id")
+            if pk == value.pk:
+                return value
+            return self.lookup.known(type(value), pk)
+        return getattr(obj, name)
 
     # references -------------------------------------------------------------------------
 
@@ -215,7 +225,7 @@ class Planner:
         ):
             proposed["stage"] = Project.Stage.CONSTRUCTION
         for name, value in proposed.items():
-            current = getattr(project, name)
+            current = self._current(project, name, value)
             if not _same(current, value):
                 rp.project_changes[name] = value
                 rp.changes.append(
@@ -277,7 +287,7 @@ class Planner:
             return
         rp.item = item
         for name, value in proposed.items():
-            current = getattr(item, name)
+            current = self._current(item, name, value)
             if name in ri.dates and precise_enough(current, ri.dates[name]):
                 continue
             if not _same(current, value):

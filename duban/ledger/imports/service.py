@@ -22,6 +22,7 @@ from duban.sheets.tables import ParsedWorkbook, workbook_load
 
 logger = logging.getLogger(__name__)
 RESERVE_WORDS = ("储备", "谋划")
+WRITE_SLICE = 1000
 
 
 class _Rollback(Exception):  # noqa: N818 — control flow, never leaves this module
@@ -127,7 +128,9 @@ def ledger_import(
                 checked = _check(book, year=resolved, create_missing=False, by=by)
                 if any(p.has_error for p in checked.plans):
                     raise _Rollback
-            plans_apply(checked.plans, by=by)
+            # In slices, so that the history rows of 20,000 items never sit in memory at once.
+            for start in range(0, len(checked.plans), WRITE_SLICE):
+                plans_apply(checked.plans[start : start + WRITE_SLICE], by=by)
             result.applied = True
             _record(result, by=by, size=len(content), create_missing=create_missing)
     except _Rollback:

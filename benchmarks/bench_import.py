@@ -1,0 +1,168 @@
+"""Import a 20,000-row × 40-column ledger; print its time and peak memory beside the time
+python-calamine alone needs to read the same file (the lower bound measured in the same run).
+
+    .venv/bin/python benchmarks/bench_import.py [--rows 20000] [--keep]
+
+Runs against a throw-away SQLite database under a temporary DUBAN_DATA_DIR. Aim (issue 3):
+import within 3× the bare read, peak memory under 500 MB, a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+UNITS = [f"测试{n}局" for n in range(40)] + [f"第{n}街道" for n in range(10)]
+EXTRA = [f"自定义列{n}" for n in range(17)]
+
+
+def make_ledger(path: Path, rows: int) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("2024年重点项目")
+    ws.append(["2024年XX区重点项目推进情况台账（截至3月底）"])
+    ws.append(["填报单位：XX区推进办", *[""] * 38, "单位：万元"])
+    header = [
+        "序号",
+        "项目代码",
+        "项目名称",
+        "责任单位",
+        "建设地点",
+        "建设规模及内容",
+        "建设起止年限",
+        "项目类型",
+        "建设性质",
+        "总投资",
+        "年度计划投资",
+        "1-3月完成投资",
+        "完成率(%)",
+        "是否开工",
+        "计划开工时间",
+        "实际开工时间",
+        "计划竣工时间",
+        "是否入统",
+        "形象进度",
+        "存在问题",
+        "下步计划",
+        "备注",
+        "开工以来累计完成投资",
+    ]
+    ws.append(header + EXTRA)
+    ws.append(["", "", "合计"])
+    for i in range(1, rows + 1):
+        ws.append(
+            [
+                i,
+                f"2024-230103-78-01-{i:06d}",
+                f"基准项目{i}",
+                UNITS[i % len(UNITS)],
+                "某街道",
+                "建设厂房及配套设施",
+                "2024-2026",
+                "产业",
+                "新建",
+                100000 + i,
+                20000,
+                f"{1000 + i % 997:,}.5",
+                5.0,
+                "是" if i % 3 else "否",
+                "2024年3月",
+                "2024-03-15" if i % 3 else "",
+                "2026年底",
+                "是" if i % 2 else "否",
+                "主体施工",
+                "" if i % 5 else "用地指标未到位",
+                "加快推进",
+                "",
+                5000 + i,
+                *[f"附加{i}"] * len(EXTRA),
+            ]
+        )
+    ws.append(["填表人：        审核人：        联系电话："])
+    wb.save(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("--keep", action="store_true", help="keep the generated file and database")
+    parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.generate:
+        make_ledger(args.generate, args.rows)
+        return
+    work = Path(tempfile.mkdtemp(prefix="duban-bench-"))
+    os.environ["DUBAN_DATA_DIR"] = str(work)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from python_calamine import CalamineWorkbook
+
+    from duban.ledger.imports.service import ledger_import
+    from duban.org.models import Unit
+
+    call_command("migrate", verbosity=0)
+    Unit.objects.bulk_create(
+        Unit(code=f"b{n}", name=name, kind="department") for n, name in enumerate(UNITS)
+    )
+    path = work / "ledger-20000.xlsx"
+    t = time.perf_counter()
+    # In a child process, so that openpyxl's memory doesn't count in the peak below.
+    subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--rows", str(args.rows), "--generate", str(path)], check=True
+    )
+    print(
+        f"generated {args.rows} rows × 40 columns: {path.stat().st_size / 1048576:.1f} MB in {time.perf_counter() - t:.1f} s"
+    )
+
+    t = time.perf_counter()
+    book = CalamineWorkbook.from_path(str(path))
+    for name in book.sheet_names:
+        book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    bare = time.perf_counter() - t
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    content = path.read_bytes()
+    t = time.perf_counter()
+    dry = ledger_import(content=content, file_name=path.name, by=None, dry_run=True)
+    preview = time.perf_counter() - t
+    t = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        result = ledger_import(content=content, file_name=path.name, by=None)
+    full = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t = time.perf_counter()
+    again = ledger_import(content=content, file_name=path.name, by=None)
+    second = time.perf_counter() - t
+    assert dry.ok and result.ok and result.applied, result.summary_lines()[-5:]
+    assert again.counts()["unchanged"] == args.rows
+
+    print(f"calamine bare read (lower bound): {bare:6.2f} s")
+    print(f"import, dry run (preview):        {preview:6.2f} s  ({preview / bare:.1f}× bare read)")
+    print(
+        f"import, writing {args.rows} items+reports: {full:6.2f} s  ({full / bare:.1f}× bare read), {len(queries.captured_queries)} queries"
+    )
+    print(f"import again (all unchanged):     {second:6.2f} s  ({second / bare:.1f}× bare read)")
+    print(f"peak RSS: {peak:.0f} MB (before the imports: {rss_before:.0f} MB)")
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+"""Ledger import pages. Include as path("ledger/import/", include("duban.ledger.import_urls"))."""
+
+from django.urls import path
+
+from duban.ledger import import_views
+
+app_name = "ledger_import"
+urlpatterns = [
+    path("", import_views.ledger_import_upload_view, name="upload"),
+    path("confirm/", import_views.ledger_import_confirm_view, name="confirm"),
+    path("<str:sha>/errors.xlsx", import_views.ledger_import_errors_view, name="errors"),
+]

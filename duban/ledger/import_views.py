@@ -1,0 +1,163 @@
+"""The office's ledger import pages: upload → preview → confirm, the history, error workbooks.
+
+Include with `path("ledger/import/", include("duban.ledger.import_urls"))`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePath
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from duban.ledger.import_forms import LedgerConfirmForm, LedgerUploadForm
+from duban.ledger.imports.service import import_error_workbook, ledger_import
+from duban.ledger.models import LedgerImport
+from duban.org.models import User
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _office(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User) or not user.is_office:
+        raise PermissionDenied
+    return user
+
+
+def _stored_name(sha: str, file_name: str) -> str:
+    suffix = PurePath(file_name).suffix.lower()[:6] or ".xlsx"
+    return f"imports/{sha}{suffix}"
+
+
+def _load(sha: str, file_name: str) -> bytes:
+    name = _stored_name(sha, file_name)
+    if not default_storage.exists(name):
+        raise Http404
+    with default_storage.open(name, "rb") as fh:
+        content: bytes = fh.read()
+    if hashlib.sha256(content).hexdigest() != sha:
+        raise Http404
+    return content
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_import_upload_view(request: HttpRequest) -> HttpResponse:
+    """Upload a ledger; answer with its preview (nothing written yet)."""
+    user = _office(request)
+    form = LedgerUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        sha = hashlib.sha256(content).hexdigest()
+        name = _stored_name(sha, upload.name)
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(content))
+        result = ledger_import(
+            content=content,
+            file_name=upload.name,
+            by=user,
+            year=form.cleaned_data["year"],
+            dry_run=True,
+            create_missing=form.cleaned_data["create_missing"],
+        )
+        confirm = LedgerConfirmForm(
+            initial={
+                "sha256": sha,
+                "file_name": upload.name,
+                "year": result.year,
+                "create_missing": form.cleaned_data["create_missing"],
+            }
+        )
+        return render(
+            request,
+            "ledger/import/preview.html",
+            {"result": result, "confirm": confirm, "sha": sha, "file_name": upload.name},
+        )
+    history = LedgerImport.objects.select_related("by")[:30]
+    return render(request, "ledger/import/upload.html", {"form": form, "history": history})
+
+
+@login_required
+@require_POST
+def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
+    """Import the previewed file for real: everything or nothing."""
+    user = _office(request)
+    form = LedgerConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("确认信息不完整，请重新上传文件。"))
+        return redirect("ledger_import:upload")
+    data = form.cleaned_data
+    content = _load(data["sha256"], data["file_name"])
+    result = ledger_import(
+        content=content,
+        file_name=data["file_name"],
+        by=user,
+        year=data["year"],
+        create_missing=data["create_missing"],
+    )
+    if not result.applied:
+        return render(
+            request,
+            "ledger/import/preview.html",
+            {
+                "result": result,
+                "confirm": None,
+                "sha": data["sha256"],
+                "file_name": data["file_name"],
+            },
+        )
+    counts = result.counts()
+    messages.success(
+        request,
+        _("已导入%(y)s年台账：新增%(c)s行，更新%(u)s行，无变化%(n)s行。")
+        % {
+            "y": result.year,
+            "c": counts["create"],
+            "u": counts["update"],
+            "n": counts["unchanged"],
+        },
+    )
+    return redirect("ledger_import:upload")
+
+
+@login_required
+def ledger_import_errors_view(request: HttpRequest, sha: str) -> HttpResponse:
+    """The uploaded file with its bad cells highlighted and commented."""
+    user = _office(request)
+    record = LedgerImport.objects.filter(sha256=sha).order_by("-created_at").first()
+    if record is None:
+        raise Http404
+    content = _load(sha, record.file_name)
+    result = ledger_import(
+        content=content,
+        file_name=record.file_name,
+        by=user,
+        year=record.year,
+        dry_run=True,
+        create_missing=record.create_missing,
+    )
+    book = import_error_workbook(result)
+    if book is None:
+        raise Http404
+    response = HttpResponse(book, content_type=XLSX)
+    stem = PurePath(record.file_name).stem
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{_quote(stem)}%E9%94%99%E8%AF%AF.xlsx"
+    )
+    return response
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)

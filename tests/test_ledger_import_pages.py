@@ -1,0 +1,78 @@
+"""The office's upload → preview → confirm pages and the error workbook download."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from duban.ledger.models import LedgerImport, Project
+from duban.org.models import User
+from tests import factories as f
+from tests.sheets_fixtures import ROWS, ledger_book, to_bytes
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.import_urlconf")]
+
+
+@pytest.fixture
+def office(db):
+    for name in ("区发改局", "区商务局", "新华街道"):
+        f.UnitFactory(name=name)
+    return f.UserFactory(role=User.Role.OFFICE, username="office")
+
+
+def upload(client, content: bytes, name: str = "台账.xlsx", **data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post("/ledger/import/", {"file": SimpleUploadedFile(name, content), **data})
+
+
+def test_upload_previews_then_confirm_imports(office, login):
+    client = login(office)
+    # when the office uploads a ledger
+    response = upload(client, to_bytes(ledger_book()))
+    # then it sees the preview and nothing is written
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "智能制造产业园" in body and "新增" in body and "确认导入" in body
+    assert Project.objects.count() == 0
+    # when it confirms
+    confirm = response.context["confirm"]
+    response = client.post(
+        "/ledger/import/confirm/",
+        {k: v for k, v in confirm.initial.items() if v not in (None, False)},
+    )
+    # then
+    assert response.status_code == 302
+    assert Project.objects.count() == 3
+    assert LedgerImport.objects.filter(outcome="done", by=office).count() == 1
+    history = client.get("/ledger/import/").content.decode()
+    assert "台账.xlsx" in history
+
+
+def test_errors_are_listed_and_downloadable(office, login):
+    client = login(office)
+    rows = [list(r) for r in ROWS]
+    rows[0][4] = "十二万"
+    response = upload(client, to_bytes(ledger_book(rows=rows, total="none")))
+    body = response.content.decode()
+    assert "未导入任何数据" in body
+    assert "确认导入" not in body
+    assert "第6行，E列（总投资），值“十二万”：不是数字" in body
+    sha = response.context["sha"]
+    download = client.get(f"/ledger/import/{sha}/errors.xlsx")
+    assert download.status_code == 200
+    book = load_workbook(BytesIO(download.content))
+    assert "不是数字" in book["2024年重点项目"]["E6"].comment.text
+
+
+def test_only_the_office_may_import(office, login):
+    reporter = f.UserFactory(role=User.Role.REPORTER)
+    assert login(reporter).get("/ledger/import/").status_code == 403
+    assert login(office).get("/ledger/import/").status_code == 200
+
+
+def test_not_a_spreadsheet_gets_a_clear_message(office, login):
+    response = upload(login(office), b"%PDF-1.4 hello", name="a.pdf")
+    assert "这不是电子表格文件" in response.content.decode()
