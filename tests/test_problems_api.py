@@ -173,3 +173,5 @@ def test_api_meetings_scope(district, api):
     assert [m["id"] for m in api(district.leader, "get", "/meetings").json()] == [meeting.pk]
     assert api(district.reporter_b, "get", f"/meetings/{meeting.pk}").status_code == 404
     assert api(district.office, "get", "/liaison/leaders").json() == []
+    demands = api(district.office, "get", "/liaison/demands/2024").json()
+    assert (demands["received"], demands["completion_pct"]) == (0, None)

@@ -386,3 +386,48 @@ def test_problem_list_query_count_is_fixed(district, book, django_assert_max_num
             for p in problem_list(user=district.reporter_a)
         ]
     assert len(rows) == 8
+
+
+def test_demand_figures(district):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from duban.problems.selectors import demand_figures
+
+    tz = ZoneInfo("Asia/Shanghai")
+    deadline = datetime(2024, 4, 2, 12, tzinfo=tz)
+    common = {
+        "source": Problem.Source.DEMAND,
+        "work_item": district.item_a,
+        "reported_by": district.office,
+        "plan_due_at": deadline,
+    }
+    ClosedProblemFactory(
+        **common, answered_at=deadline - timedelta(hours=1), satisfaction="satisfied"
+    )
+    ClosedProblemFactory(
+        **common, answered_at=deadline - timedelta(days=1), satisfaction="unsatisfied"
+    )
+    AssignedProblemFactory(**common, answered_at=deadline + timedelta(hours=1))
+    ProblemFactory(**common)  # never answered, deadline passed (today is 2024-04-03)
+    ProblemFactory(**{**common, "plan_due_at": deadline + timedelta(days=5)})  # still in time
+    figures = demand_figures(user=district.office, year=2024)
+    assert (figures.received, figures.resolved) == (5, 2)
+    assert (figures.answered_in_time, figures.answered_late) == (2, 2)
+    assert (figures.satisfied, figures.basic, figures.unsatisfied) == (1, 0, 1)
+    assert figures.completion_pct == Decimal(40)
+    assert figures.satisfaction_pct == Decimal(50)
+    assert demand_figures(user=district.reporter_b, year=2024).received == 0
+
+
+def test_assigning_at_level_three_puts_it_on_the_next_meeting(district):
+    from tests.problem_factories import MeetingFactory
+
+    meeting = MeetingFactory(
+        level=3, kind="special", chair=district.leader, created_by=district.office
+    )
+    problem = ProblemFactory(
+        work_item=district.item_a, reported_by=district.reporter_a, state=Problem.State.ACCEPTED
+    )
+    svc.problem_assign(problem=problem, by=district.office, lead_unit=district.unit_a, level=3)
+    assert list(meeting.agenda.values_list("problem_id", flat=True)) == [problem.pk]

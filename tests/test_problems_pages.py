@@ -236,3 +236,12 @@ def test_meeting_scheduled_decided_and_held_through_the_pages(district, login, t
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert (meeting.state, meeting.minutes) == ("held", "压实责任")
+
+
+def test_task_list_export_has_a_total_row(district, problems, login):
+    export = login(district.office).get("/problems/tasks/", {"format": "xlsx", "year": 2024})
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    last = [c.value for c in sheet[sheet.max_row]]
+    assert last[0] == "合计"
+    # open problems: mine and theirs; overdue: none (due 2024-04-30)
+    assert last[4:6] == [2, 0]

@@ -18,7 +18,7 @@ from duban.liaison.forms import FindingForm, VisitForm
 from duban.liaison.permissions import can_log_visit, can_raise_from_visit
 from duban.liaison.services import visit_log, visit_raise_problem
 from duban.org.models import User
-from duban.problems.selectors import liaison_figures, visit_list
+from duban.problems.selectors import demand_figures, liaison_figures, visit_list
 
 
 def _user(request: HttpRequest) -> User:
@@ -53,6 +53,7 @@ def visit_list_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "finding_form": FindingForm(),
             "leaders": liaison_figures(user=user, year=timezone.localdate().year),
+            "demands": demand_figures(user=user, year=timezone.localdate().year),
             "user_id": user.pk,
         },
     )

@@ -30,6 +30,7 @@ from duban.problems.selectors import (
     ProblemFilters,
     closeout_list,
     coordination_list,
+    demand_figures,
     feedback_list,
     liaison_figures,
     meeting_get_for_user,
@@ -705,3 +706,37 @@ def liaison_leaders(request: HttpRequest, year: int | None = None) -> list[Liais
         )
         for r in liaison_figures(user=request_user(request), year=year)
     ]
+
+
+class DemandFiguresOut(Schema):
+    year: int
+    received: int
+    resolved: int
+    answered_in_time: int
+    answered_late: int
+    satisfied: int
+    basic: int
+    unsatisfied: int
+    completion_pct: Pct | None = Field(description="办结率")
+    satisfaction_pct: Pct | None = Field(description="满意率 (满意 + 基本满意) among rated")
+
+
+@router.get(
+    "/liaison/demands/{year}",
+    response={200: DemandFiguresOut, **ERRORS},
+    summary="企业诉求 of a year in scope: received, resolved, answered in time, satisfaction",
+)
+def liaison_demands(request: HttpRequest, year: int) -> DemandFiguresOut:
+    f = demand_figures(user=request_user(request), year=year)
+    return DemandFiguresOut(
+        year=year,
+        received=f.received,
+        resolved=f.resolved,
+        answered_in_time=f.answered_in_time,
+        answered_late=f.answered_late,
+        satisfied=f.satisfied,
+        basic=f.basic,
+        unsatisfied=f.unsatisfied,
+        completion_pct=f.completion_pct,
+        satisfaction_pct=f.satisfaction_pct,
+    )

@@ -316,6 +316,62 @@ def liaison_figures(*, user: User, year: int | None = None) -> list[LeaderLiaiso
     return rows
 
 
+@dataclass(frozen=True)
+class DemandFigures:
+    """Enterprise demands (企业诉求) of a year in scope: received, resolved (销号), answered in
+    time (assigned before the 7-day / 2-hour deadline), late (answered after it, or still
+    unanswered past it), and the enterprises' satisfaction."""
+
+    received: int
+    resolved: int
+    answered_in_time: int
+    answered_late: int
+    satisfied: int
+    basic: int
+    unsatisfied: int
+
+    @property
+    def completion_pct(self) -> Decimal | None:
+        return ratio_pct(Decimal(self.resolved), Decimal(self.received))
+
+    @property
+    def satisfaction_pct(self) -> Decimal | None:
+        """满意率: 满意 and 基本满意 among the rated demands."""
+        rated = self.satisfied + self.basic + self.unsatisfied
+        return ratio_pct(Decimal(self.satisfied + self.basic), Decimal(rated))
+
+
+def demand_figures(*, user: User, year: int) -> DemandFigures:
+    demands = (
+        _scoped_problems(user)
+        .filter(source=Problem.Source.DEMAND, reported_on__year=year)
+        .exclude(state__in=DISCARDED_STATES)
+    )
+    sat = Problem.Satisfaction
+    counts = demands.aggregate(
+        received=Count("pk"),
+        resolved=Count("pk", filter=Q(state=S.CLOSED)),
+        in_time=Count("pk", filter=Q(answered_at__isnull=False, answered_at__lte=F("plan_due_at"))),
+        late=Count(
+            "pk",
+            filter=Q(answered_at__gt=F("plan_due_at"))
+            | Q(answered_at__isnull=True, plan_due_at__lt=timezone.now()),
+        ),
+        satisfied=Count("pk", filter=Q(satisfaction=sat.SATISFIED)),
+        basic=Count("pk", filter=Q(satisfaction=sat.BASIC)),
+        unsatisfied=Count("pk", filter=Q(satisfaction=sat.UNSATISFIED)),
+    )
+    return DemandFigures(
+        received=counts["received"],
+        resolved=counts["resolved"],
+        answered_in_time=counts["in_time"],
+        answered_late=counts["late"],
+        satisfied=counts["satisfied"],
+        basic=counts["basic"],
+        unsatisfied=counts["unsatisfied"],
+    )
+
+
 def problem_events(problem: Problem) -> QuerySet[ProblemEvent]:
     """The problem's history (the problem is already scoped), oldest first."""
     return problem.events.select_related("actor").order_by("at", "pk")

@@ -274,11 +274,17 @@ def _list_view(request: HttpRequest, key: str) -> HttpResponse:
         title = _("%(y)s年%(t)s") % {"y": period.year, "t": spec.title}
         if key == "closeout":
             title = _("%(p)s%(t)s") % {"p": period.label, "t": spec.title}
+        rows = _rows(key, qs)
+        if key == "tasks":
+            # The office layout carries a 合计 row with real values, not a formula.
+            rows.append(
+                [_("合计"), "", "", "", sum(r[4] for r in rows), sum(r[5] for r in rows)]  # type: ignore[misc]
+            )
         body = list_workbook(
             title=title,
             unit_line=_("导出时间：%(d)s") % {"d": date_cn(timezone.localdate())},
             headers=[str(h) for h in spec.headers],
-            rows=_rows(key, qs),
+            rows=rows,
         )
         response = HttpResponse(
             body,

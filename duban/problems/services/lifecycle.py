@@ -59,6 +59,7 @@ from duban.problems.services.base import (
     save_problem,
     today,
 )
+from duban.problems.services.escalation import problem_put_on_next_meeting
 
 logger = logging.getLogger(__name__)
 S = Problem.State
@@ -241,6 +242,8 @@ def problem_assign(
     if co_units:
         text += _("；配合单位：%(c)s") % {"c": "、".join(u.name for u in co_units)}
     record_event(problem, A.ASSIGN, by, from_state=before, note=f"{text} {note}".strip())
+    # Handed straight to a district leader: it joins the next meeting of that level.
+    problem_put_on_next_meeting(problem=problem, on=day)
     return problem
 
 
