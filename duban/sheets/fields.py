@@ -17,6 +17,7 @@ class Kind(Enum):
 # key: (label shown to people, kind)
 FIELDS: dict[str, tuple[str, Kind]] = {
     "seq": ("序号", Kind.SEQ),
+    "item_id": ("事项编号", Kind.TEXT),
     "code": ("项目代码", Kind.TEXT),
     "name": ("项目名称", Kind.TEXT),
     "task": ("督办事项", Kind.TEXT),
@@ -66,6 +67,7 @@ FIELD_CHOICES = [(key, label) for key, (label, _kind) in FIELDS.items()]
 # CONVENTIONS §1's synonyms, and a few more seen in district ledgers.
 DEFAULT_ALIASES: dict[str, str] = {
     "序号": "seq",
+    "事项编号": "item_id",
     "编号": "seq",
     "项目代码": "code",
     "在线平台代码": "code",

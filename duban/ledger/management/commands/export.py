@@ -7,7 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from duban.core.errors import ApplicationError
+from duban.core.periods import Period
 from duban.ledger.exports import ledger_export
+from duban.ledger.imports.monthly import monthly_workbook
 from duban.org.models import Unit
 
 
@@ -20,6 +23,10 @@ class Command(BaseCommand):
         ledger.add_argument("--year", type=int, required=True)
         ledger.add_argument("--unit", help="只导出该单位（单位代码）牵头或配合的事项")
         ledger.add_argument("-o", "--output", type=Path, required=True, help="输出的 .xlsx 文件")
+        reports = sub.add_parser("reports", help="导出某单位某月的月报工作簿（供线下填写后导入）")
+        reports.add_argument("--period", required=True, help="报告期 YYYY-MM")
+        reports.add_argument("--unit", required=True, help="单位代码")
+        reports.add_argument("-o", "--output", type=Path, required=True, help="输出的 .xlsx 文件")
 
     def handle(self, *args: Any, **options: Any) -> None:
         out: Path = options["output"]
@@ -27,6 +34,17 @@ class Command(BaseCommand):
             raise CommandError("只能导出为 .xlsx 文件（-o 台账.xlsx）", returncode=2)
         if not out.parent.exists():
             raise CommandError(f"目录不存在：{out.parent}", returncode=2)
+        if options["what"] == "reports":
+            try:
+                period = Period.parse(options["period"])
+            except ApplicationError as e:
+                raise CommandError(str(e.message), returncode=2) from e
+            unit = Unit.objects.filter(code=options["unit"]).first()
+            if unit is None:
+                raise CommandError(f"单位代码不存在：{options['unit']}", returncode=2)
+            out.write_bytes(monthly_workbook(unit=unit, period=period))
+            self.stdout.write(f"已导出 {unit.name} {period.label} 月报工作簿到 {out}")
+            return
         unit = None
         if options.get("unit"):
             unit = Unit.objects.filter(code=options["unit"]).first()

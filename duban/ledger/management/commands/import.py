@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from duban.core.errors import ApplicationError
+from duban.ledger.imports.monthly import monthly_import, monthly_target
 from duban.ledger.imports.service import import_error_workbook, ledger_import
 from duban.org.models import User
 from duban.sheets.reader import max_import_bytes
@@ -32,8 +34,15 @@ class Command(BaseCommand):
         ledger.add_argument("--user", help="以该用户名记录导入人")
         ledger.add_argument("--errors-out", type=Path, help="有错误时，把标出错误的工作簿写到此处")
         ledger.add_argument("--quiet", action="store_true", help="不逐行列出无变化的行")
+        reports = sub.add_parser("reports", help="导入单位填好的月报工作簿")
+        reports.add_argument("file", type=Path)
+        reports.add_argument("--user", required=True, help="填报人的用户名")
+        reports.add_argument("--submit", action="store_true", help="保存后直接报送（默认存为草稿）")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["what"] == "reports":
+            self._reports(options)
+            return
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"文件不存在：{path}", returncode=2)
@@ -83,3 +92,31 @@ class Command(BaseCommand):
                 created = "、".join(result.created_units + result.created_leaders)
                 self.stdout.write(f"已创建：{created}")
             self.stdout.write(f"导入完成（{result.year}年）：{tally}")
+
+    def _reports(self, options: dict[str, Any]) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"文件不存在：{path}", returncode=2)
+        by = User.objects.filter(username=options["user"]).select_related("unit").first()
+        if by is None:
+            raise CommandError(f"用户不存在：{options['user']}", returncode=2)
+        content = path.read_bytes()
+        try:
+            unit, period = monthly_target(content, file_name=path.name)
+            result = monthly_import(
+                content=content,
+                file_name=path.name,
+                by=by,
+                unit=unit,
+                period=period,
+                submit=options["submit"],
+            )
+        except ApplicationError as e:
+            raise CommandError(str(e.message), returncode=1) from e
+        for issue in result.issues:
+            (self.stderr if issue.is_error else self.stdout).write(str(issue))
+        if result.errors:
+            raise CommandError(f"有{len(result.errors)}处错误，未导入任何月报。", returncode=1)
+        self.stdout.write(
+            f"{unit.name} {period.label}：保存{result.saved}份月报，报送{result.submitted}份。"
+        )
