@@ -245,3 +245,28 @@ def test_task_list_export_has_a_total_row(district, problems, login):
     assert last[0] == "合计"
     # open problems: mine and theirs; overdue: none (due 2024-04-30)
     assert last[4:6] == [2, 0]
+
+
+def test_admin_pages_render(district, problems, login):
+    from duban.problems.models import ProblemSettings
+    from tests.problem_factories import VisitFactory
+
+    admin = district.office
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    mine, _theirs = problems
+    VisitFactory(visitor=district.steward, work_item=district.item_c)
+    MeetingFactory(chair=district.leader, created_by=district.office)
+    client = login(admin)
+    rules = ProblemSettings.load()
+    for url in (
+        "/admin/problems/problem/",
+        f"/admin/problems/problem/{mine.pk}/change/",
+        f"/admin/problems/problemsettings/{rules.pk}/change/",
+        "/admin/problems/meeting/",
+        "/admin/problems/coordination/",
+        "/admin/problems/feedback/",
+        "/admin/problems/extensionrequest/",
+        "/admin/liaison/visit/",
+    ):
+        assert client.get(url).status_code == 200, url
