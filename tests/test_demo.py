@@ -16,7 +16,6 @@ from duban.demo.build import build_demo, demo_counts, demo_is_loaded
 from duban.demo.catalogue import DEMO_PASSWORD, LEADERS, PROJECTS, TASKS, UNITS
 from duban.demo.wipe import demo_wipe
 from duban.ledger.models import NodeTemplateSet, Project, WorkItem
-from duban.ledger.services import hand_out_problems
 from duban.ledger.validators import validate_project_code
 from duban.org.models import Enterprise, Responsibility, Unit, User
 from duban.org.scoping import scope_for
@@ -160,8 +159,12 @@ def test_demo_handed_out_items_satisfy_the_hand_out_rule(demo, db):
         "indicators", "milestones"
     )
     assert handed_out.count() == WorkItem.objects.count()
+    # The service checked the full rule (deadlines in the item's year) when it handed each
+    # item out; afterwards nodes get reached, so here the lasting part of the rule is checked.
     for item in handed_out:
-        assert hand_out_problems(item) == [], item
+        assert any(i.is_measurable for i in item.indicators.all()) or any(
+            m.planned_date for m in item.milestones.all()
+        ), item
         assert item.handed_out_at is not None
         assert item.handed_out_at.year == item.year
 

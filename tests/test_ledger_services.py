@@ -98,6 +98,20 @@ def test_hand_out_requires_measurable_indicator_or_dated_milestone(db):
     assert work_item_hand_out(item=item, by=office).status == WorkItem.Status.ACTIVE
 
 
+def test_hand_out_ignores_deadlines_of_earlier_years_and_reached_nodes(db):
+    # given: a carried-over task whose indicator and node deadlines lie in 2023
+    office = f.UserFactory(role="office")
+    item = f.TaskFactory(status=WorkItem.Status.DRAFT)
+    indicator = f.IndicatorFactory(work_item=item, deadline=date(2023, 12, 31))
+    f.MilestoneFactory(work_item=item, planned_date=date(2023, 10, 1))
+    f.MilestoneFactory(work_item=item, planned_date=date(2024, 5, 1), actual_date=date(2024, 3, 1))
+    # when / then
+    with pytest.raises(ApplicationError, match="本年度或以后"):
+        work_item_hand_out(item=item, by=office)
+    Indicator.objects.filter(pk=indicator.pk).update(deadline=date(2024, 12, 31))
+    assert work_item_hand_out(item=item, by=office).status == WorkItem.Status.ACTIVE
+
+
 def test_hand_out_with_measurable_indicator_and_not_twice(db):
     office = f.UserFactory(role="office")
     item = f.TaskFactory(status=WorkItem.Status.DRAFT)

@@ -9,7 +9,7 @@ import pytest
 
 from duban.core.errors import ApplicationError, ConflictError
 from duban.core.periods import Period
-from duban.ledger.models import WorkItem
+from duban.ledger.models import Project, WorkItem
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
 from duban.reporting.services import (
     month_close,
@@ -94,9 +94,10 @@ def test_steward_accepts_and_returns_for_their_item(district):
 
 
 def test_accept_applies_start_statistics_and_milestones_to_item(district):
-    # given
+    # given: a project still in preparation
     milestone = f.MilestoneFactory(work_item=district.item_a, name="开工")
     item = district.item_a
+    Project.objects.filter(pk=item.project_id).update(stage=Project.Stage.PREPARATION)
     report = report_start(item=item, period=MARCH, by=district.head_a)
     report = report_save(
         report=report,
@@ -119,6 +120,7 @@ def test_accept_applies_start_statistics_and_milestones_to_item(district):
     assert item.actual_start == date(2024, 3, 18)
     assert item.in_statistics and item.in_statistics_date == date(2024, 3, 31)
     assert milestone.actual_date == date(2024, 3, 18)
+    assert Project.objects.get(pk=item.project_id).stage == Project.Stage.CONSTRUCTION
 
 
 # Every (state, action) that the workflow does not allow, done by someone who otherwise could.

@@ -46,6 +46,7 @@ from duban.ledger.models import Project, WorkItem
 from duban.ledger.services import (
     funding_set,
     indicator_update,
+    milestone_update,
     project_update,
     work_item_hand_out,
     work_item_set_plan_curve,
@@ -286,6 +287,21 @@ class _DemoBuild:
                 },
             )
             funding_set(item=item, lines=funding_lines(spec, plan))
+            # At carry-over the office re-plans last year's unreached nodes into this year.
+            for node in item.milestones.filter(
+                actual_date__isnull=True, planned_date__year__lt=2024
+            ):
+                if node.planned_date is None:  # excluded by the filter; keeps mypy informed
+                    continue
+                milestone_update(
+                    milestone=node,
+                    version=None,
+                    data={
+                        "planned_date": node.planned_date.replace(
+                            year=2024, day=min(node.planned_date.day, 28)
+                        )
+                    },
+                )
             if spec.seasonal:
                 work_item_set_plan_curve(item=item, amounts=season_curve(plan))
         else:

@@ -103,8 +103,6 @@ def _check_item_consistency(item: WorkItem) -> None:
         raise ApplicationError(_("实际完成时间不能早于实际开工时间。"))
     if item.planned_finish and item.planned_start and item.planned_finish < item.planned_start:
         raise ApplicationError(_("计划完成时间不能早于计划开工时间。"))
-    if item.in_statistics and item.in_statistics_date is None:
-        item.in_statistics_date = timezone.localdate()
 
 
 @transaction.atomic
@@ -153,12 +151,19 @@ def work_item_update(
 def hand_out_problems(item: WorkItem) -> list[str]:
     """Why `item` cannot be handed out yet (empty when it can)."""
     problems = []
-    measurable = any(i.is_measurable for i in item.indicators.all())
-    dated = any(m.planned_date for m in item.milestones.all())
+    # A deadline from an earlier year (e.g. copied by carry-over) binds nobody this year.
+    measurable = any(
+        i.is_measurable and i.deadline and i.deadline.year >= item.year
+        for i in item.indicators.all()
+    )
+    dated = any(
+        m.planned_date and m.actual_date is None and m.planned_date.year >= item.year
+        for m in item.milestones.all()
+    )
     if not (measurable or dated):
         problems.append(
             _(
-                "至少需要一个有目标值和完成时限的指标，或一个有计划日期的节点（有指标、有量化、有时限）。"
+                "至少需要一个有目标值、且完成时限在本年度或以后的指标，或一个计划日期在本年度或以后、尚未完成的节点（有指标、有量化、有时限）。"
             )
         )
     if not item.lead_unit_id:

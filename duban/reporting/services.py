@@ -22,7 +22,7 @@ from duban.core.errors import ApplicationError, check_version
 from duban.core.formatting import date_cn
 from duban.core.periods import Period
 from duban.core.services import field_label, full_clean_or_raise
-from duban.ledger.models import WorkItem
+from duban.ledger.models import Project, WorkItem
 from duban.org.models import User
 from duban.reporting.models import (
     COUNTING_STATES,
@@ -369,6 +369,7 @@ def _apply_to_item(report: MonthlyReport) -> None:
     if report.started and item.actual_start is None:
         item.actual_start = report.started_on or report.period.last_day
         changed.append("actual_start")
+        _project_under_construction(item)
     if report.in_statistics and not item.in_statistics:
         item.in_statistics = True
         item.in_statistics_date = report.in_statistics_on or report.period.last_day
@@ -384,6 +385,18 @@ def _apply_to_item(report: MonthlyReport) -> None:
         item.version += 1
         item._change_reason = f"report {report.pk}"  # type: ignore[attr-defined]
         item.save(update_fields=[*changed, "version", "updated_at"])
+
+
+def _project_under_construction(item: WorkItem) -> None:
+    """A started project leaves the reserve and preparation stages."""
+    if item.project_id is None:
+        return
+    project = Project.objects.select_for_update().get(pk=item.project_id)
+    if project.stage in (Project.Stage.RESERVE, Project.Stage.PREPARATION):
+        project.stage = Project.Stage.CONSTRUCTION
+        project.version += 1
+        project._change_reason = "started"  # type: ignore[attr-defined]
+        project.save(update_fields=["stage", "version", "updated_at"])
 
 
 @transaction.atomic
