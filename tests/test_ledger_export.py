@@ -164,3 +164,13 @@ def test_xls_and_ods_fixtures_import_like_xlsx(units):
         assert result.ok, result.summary_lines()
     item = WorkItem.objects.get(title="老旧小区改造")
     assert item.reports.get(month=3).investment_month == Decimal("1200.25")
+
+
+def test_round_trip_holds_with_the_english_interface(ledger):
+    from django.utils import translation
+
+    with translation.override("en"):
+        content = ledger_export(year=2024)
+        result = ledger_import(content=content, file_name="export.xlsx", by=None)
+    assert result.counts()["unchanged"] == 3
+    assert load_workbook(BytesIO(content))["2024年重点项目"]["L7"].value == "在建"

@@ -13,6 +13,7 @@ from io import BytesIO
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils import translation
 from openpyxl import Workbook
 
 from duban.core.money import quantize, ratio_pct
@@ -60,6 +61,8 @@ def _yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
+# The office layout and its messages are Chinese whatever the interface language.
+@translation.override("zh-hans")
 def ledger_export(*, year: int, unit: Unit | None = None, user: User | None = None) -> bytes:
     """The year's ledger (of one unit, or what `user` may see) as an .xlsx in office layout."""
     items = list(_items(year=year, unit=unit, user=user))

@@ -65,6 +65,8 @@ def missing_create(missing: Missing) -> tuple[list[str], list[str]]:
 def plans_apply(plans: Sequence[RowPlan], *, by: User | None) -> None:
     """Write every row's changes; the caller holds the transaction."""
     now = timezone.now()
+    for p in plans:
+        p.materialize()
     new_projects = [p.project for p in plans if p.project_new and p.project is not None]
     bulk_create_with_history(new_projects, Project, default_user=by)
     changed_projects: dict[str, list[Project]] = {}

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill, Protection
 
@@ -44,6 +45,8 @@ def _items(unit: Unit, year: int) -> list[WorkItem]:
     )
 
 
+# The office layout and its messages are Chinese whatever the interface language.
+@translation.override("zh-hans")
 def monthly_workbook(*, unit: Unit, period: Period) -> bytes:
     """The unit's items for `period`: last month's figures beside the blanks to fill."""
     items = _items(unit, period.year)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +40,19 @@ class RowPlan:
     report_new: bool = False
     report_changes: dict[str, Any] = field(default_factory=dict)
     changes: list[str] = field(default_factory=list)
+    year: int = 0
+    report_month: int | None = None
+
+    def materialize(self) -> None:
+        """Build the new objects from their fields (only a real import needs them)."""
+        if self.project_new and self.project is None:
+            self.project = Project(**self.project_changes)
+        if self.item_new and self.item is None:
+            self.item = WorkItem(year=self.year, kind=self.input.kind, **self.item_changes)
+        if self.report_new and self.report is None:
+            self.report = MonthlyReport(
+                year=self.year, month=int(self.report_month or 0), **self.report_changes
+            )
 
     @property
     def has_error(self) -> bool:
@@ -60,6 +74,23 @@ class Missing:
     units: dict[str, str] = field(default_factory=dict)  # key → name as written
     leaders: dict[str, str] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=32)
+def _period(year: int, month: int) -> _LabelledPeriod:
+    period = Period(year, month)
+    return _LabelledPeriod(period, period.label)
+
+
+@dataclass(frozen=True)
+class _LabelledPeriod:
+    """A period with its label translated once, not once per row."""
+
+    period: Period
+    label: str
+
+    def __gt__(self, other: Period) -> bool:
+        return self.period > other
 
 
 def _shown(value: Any) -> str:
@@ -98,7 +129,7 @@ class Planner:
         self.current = Period.current()
 
     def plan(self, ri: RowInput) -> RowPlan:
-        rp = RowPlan(input=ri)
+        rp = RowPlan(input=ri, year=self.year)
         unit = self._unit(ri, ri.lead_unit, "lead_unit")
         co_units = [u for n in ri.co_units if (u := self._unit(ri, n, "co_units"))]
         if unit is not None and any(u.pk == unit.pk for u in co_units):
@@ -214,7 +245,6 @@ class Planner:
             proposed["stage"] = stage
             if ri.content:
                 proposed["scale_content"] = ri.content
-            rp.project = Project(**proposed)
             rp.project_changes = proposed
             return
         rp.project = project
@@ -270,9 +300,7 @@ class Planner:
         rp.co_units = co_units if ri.co_units else None
         if item is None:
             rp.item_new = True
-            reserve = (
-                rp.project is not None and rp.project_changes.get("stage") == Project.Stage.RESERVE
-            )
+            reserve = rp.project_changes.get("stage") == Project.Stage.RESERVE
             if reserve:
                 proposed.setdefault("category", WorkItem.Category.PRELIMINARY)
             # 序号 is the file's numbering: kept on creation, never churned by re-imports.
@@ -282,7 +310,6 @@ class Planner:
             )
             if proposed["status"] != WorkItem.Status.DRAFT:
                 proposed["handed_out_at"] = timezone.now()
-            rp.item = WorkItem(year=self.year, kind=ri.kind, **proposed)
             rp.item_changes = proposed
             return
         rp.item = item
@@ -345,9 +372,9 @@ class Planner:
     def _report(self, rp: RowPlan) -> None:
         ri = rp.input
         month = ri.report_month
-        if month is None or rp.item is None:
+        if month is None or (rp.item is None and not rp.item_new):
             return
-        period = Period(self.year, month)
+        period = _period(self.year, month)
         if period > self.current:
             if ri.ytd is not None or ri.month_amount is not None or ri.report:
                 ri.error(
@@ -356,7 +383,7 @@ class Planner:
                 )
             return
         proposed: dict[str, Any] = dict(ri.report)
-        item_id = None if rp.item_new else rp.item.pk
+        item_id = None if rp.item_new or rp.item is None else rp.item.pk
         if ri.ytd is not None:
             before = self.lookup.counted_sum_before(item_id, month)
             amount = ri.ytd - before
@@ -377,7 +404,7 @@ class Planner:
         if not proposed:
             return
         checked: Decimal | None = proposed.get("investment_month")
-        total = (rp.project_changes.get("total_investment") if rp.project else None) or (
+        total = rp.project_changes.get("total_investment") or (
             rp.project.total_investment if rp.project else None
         )
         if checked is not None and total is not None and checked > total:
@@ -402,7 +429,7 @@ class Planner:
                 ri.error(None, f"{period.label}已关账，不能再导入该月数据")
                 return
             rp.report_new = True
-            rp.report = MonthlyReport(year=self.year, month=month, **proposed)
+            rp.report_month = month
             rp.report_changes = proposed
             rp.changes.append(f"{period.label}月报：新增")
             return

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import translation
 
 from duban.ledger.imports.apply import missing_create, plans_apply
 from duban.ledger.imports.errorbook import error_workbook
@@ -81,6 +82,8 @@ def _check(book: ParsedWorkbook, *, year: int, create_missing: bool, by: User | 
     return _Checked(inputs, [planner.plan(ri) for ri in inputs], planner)
 
 
+# The office layout and its messages are Chinese whatever the interface language.
+@translation.override("zh-hans")
 def ledger_import(
     *,
     content: bytes,
