@@ -175,3 +175,14 @@ def test_api_meetings_scope(district, api):
     assert api(district.office, "get", "/liaison/leaders").json() == []
     demands = api(district.office, "get", "/liaison/demands/2024").json()
     assert (demands["received"], demands["completion_pct"]) == (0, None)
+
+
+def test_api_router_has_an_openapi_schema():
+    from ninja import NinjaAPI
+
+    api = NinjaAPI(urls_namespace="problems-schema-test")
+    api.add_router("", router)
+    paths = api.get_openapi_schema(path_prefix="/api/v1/")["paths"]
+    assert "/api/v1/problems/{problem_id}/{action}" in paths
+    assert "/api/v1/liaison/demands/{year}" in paths
+    assert 401 in paths["/api/v1/problems"]["get"]["responses"]

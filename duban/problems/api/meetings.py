@@ -1,0 +1,133 @@
+"""Dispatch meetings and the liaison figures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest
+from ninja import Schema
+from pydantic import Field
+
+from duban.api.auth import request_user
+from duban.api.schemas import Pct, UserRef
+from duban.problems.api.base import ERRORS, router, user_out
+from duban.problems.models import Meeting
+from duban.problems.selectors import (
+    demand_figures,
+    liaison_figures,
+    meeting_get_for_user,
+    meeting_list,
+)
+
+
+class AgendaOut(Schema):
+    kind: str
+    text: str
+    problem_id: int | None
+    work_item_id: int | None
+
+
+class MeetingOut(Schema):
+    id: int
+    kind: Meeting.Kind
+    level: int
+    title: str
+    chair: UserRef | None
+    date: date
+    state: Meeting.State
+    agenda: list[AgendaOut]
+
+
+def _meeting(m: Meeting) -> MeetingOut:
+    return MeetingOut(
+        id=m.pk,
+        kind=Meeting.Kind(m.kind),
+        level=m.level,
+        title=m.title,
+        chair=user_out(m.chair),
+        date=m.date,
+        state=Meeting.State(m.state),
+        agenda=[
+            AgendaOut(
+                kind=a.kind, text=a.text, problem_id=a.problem_id, work_item_id=a.work_item_id
+            )
+            for a in m.agenda.all()
+        ],
+    )
+
+
+@router.get("/meetings", response={200: list[MeetingOut], **ERRORS}, summary="Dispatch meetings")
+def meetings(request: HttpRequest) -> list[MeetingOut]:
+    qs = meeting_list(user=request_user(request)).prefetch_related("agenda").order_by("-date")
+    return [_meeting(m) for m in qs]
+
+
+@router.get("/meetings/{meeting_id}", response={200: MeetingOut, **ERRORS}, summary="A meeting")
+def meeting_detail(request: HttpRequest, meeting_id: int) -> MeetingOut:
+    return _meeting(meeting_get_for_user(user=request_user(request), meeting_id=meeting_id))
+
+
+class LiaisonOut(Schema):
+    leader: UserRef | None
+    enterprises: int
+    projects: int
+    institutions: int
+    demands: int
+    resolved: int
+    visits: int
+    completion_pct: Pct | None
+
+
+@router.get(
+    "/liaison/leaders",
+    response={200: list[LiaisonOut], **ERRORS},
+    summary="包联 figures per leader: enterprises, projects, demands, 办结率, visits",
+)
+def liaison_leaders(request: HttpRequest, year: int | None = None) -> list[LiaisonOut]:
+    return [
+        LiaisonOut(
+            leader=user_out(r.leader),
+            enterprises=r.enterprises,
+            projects=r.projects,
+            institutions=r.institutions,
+            demands=r.demands,
+            resolved=r.resolved,
+            visits=r.visits,
+            completion_pct=r.completion_pct,
+        )
+        for r in liaison_figures(user=request_user(request), year=year)
+    ]
+
+
+class DemandFiguresOut(Schema):
+    year: int
+    received: int
+    resolved: int
+    answered_in_time: int
+    answered_late: int
+    satisfied: int
+    basic: int
+    unsatisfied: int
+    completion_pct: Pct | None = Field(description="办结率")
+    satisfaction_pct: Pct | None = Field(description="满意率 (满意 + 基本满意) among rated")
+
+
+@router.get(
+    "/liaison/demands/{year}",
+    response={200: DemandFiguresOut, **ERRORS},
+    summary="企业诉求 of a year in scope: received, resolved, answered in time, satisfaction",
+)
+def liaison_demands(request: HttpRequest, year: int) -> DemandFiguresOut:
+    f = demand_figures(user=request_user(request), year=year)
+    return DemandFiguresOut(
+        year=year,
+        received=f.received,
+        resolved=f.resolved,
+        answered_in_time=f.answered_in_time,
+        answered_late=f.answered_late,
+        satisfied=f.satisfied,
+        basic=f.basic,
+        unsatisfied=f.unsatisfied,
+        completion_pct=f.completion_pct,
+        satisfaction_pct=f.satisfaction_pct,
+    )

@@ -1,0 +1,372 @@
+"""One problem: its page with history, the transitions the user may make, reporting, and
+the reviews of extensions and feedback. Thin: scope, permission, one service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from duban.core.errors import ApplicationError
+from duban.ledger.selectors import enterprise_list, work_item_list
+from duban.org.models import User
+from duban.problems import permissions as perm
+from duban.problems import services as svc
+from duban.problems.forms import (
+    AnswerForm,
+    AssignForm,
+    EvidenceForm,
+    ExtensionForm,
+    FeedbackForm,
+    MergeForm,
+    NoteForm,
+    OpinionFeedbackForm,
+    OpinionForm,
+    ProblemReportForm,
+    ReasonForm,
+    ReopenForm,
+    SatisfactionForm,
+    VerifyForm,
+)
+from duban.problems.models import (
+    Coordination,
+    ExtensionRequest,
+    Problem,
+    ProblemSettings,
+)
+from duban.problems.selectors import (
+    coordination_list,
+    feedback_list,
+    problem_co_responses,
+    problem_events,
+    problem_get_for_user,
+    problem_list,
+)
+from duban.problems.views.base import user_of
+
+S = Problem.State
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    label: Any
+    states: tuple[str, ...]
+    allowed: Callable[[User, Problem], bool]
+    form: type
+    run: Callable[[Problem, User, dict[str, Any]], Any]
+
+
+def _escalate_allowed(user: User, problem: Problem) -> bool:
+    return perm.can_escalate_problem(user, problem, timezone.localdate())
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    "accept": ActionSpec(
+        gettext_lazy("受理"),
+        (S.REPORTED,),
+        perm.can_accept_problem,
+        NoteForm,
+        lambda p, u, d: svc.problem_accept(problem=p, by=u, version=d["version"], note=d["note"]),
+    ),
+    "reject": ActionSpec(
+        gettext_lazy("不予受理"),
+        (S.REPORTED, S.ACCEPTED),
+        perm.can_reject_problem,
+        ReasonForm,
+        lambda p, u, d: svc.problem_reject(
+            problem=p, by=u, version=d["version"], reason=d["reason"]
+        ),
+    ),
+    "merge": ActionSpec(
+        gettext_lazy("合并"),
+        (S.REPORTED, S.ACCEPTED),
+        perm.can_merge_problem,
+        MergeForm,
+        lambda p, u, d: svc.problem_merge(
+            problem=p,
+            by=u,
+            version=d["version"],
+            into=problem_get_for_user(user=u, problem_id=d["into"]),
+        ),
+    ),
+    "assign": ActionSpec(
+        gettext_lazy("交办"),
+        (S.ACCEPTED,),
+        perm.can_assign_problem,
+        AssignForm,
+        lambda p, u, d: svc.problem_assign(
+            problem=p,
+            by=u,
+            version=d["version"],
+            lead_unit=d["lead_unit"],
+            co_units=list(d["co_units"]),
+            level=d["level"],
+            due_date=d["due_date"],
+        ),
+    ),
+    "feedback": ActionSpec(
+        gettext_lazy("反馈办理情况"),
+        (S.ASSIGNED,),
+        perm.can_feedback_problem,
+        FeedbackForm,
+        lambda p, u, d: svc.problem_submit_feedback(
+            problem=p, by=u, version=d["version"], text=d["text"], resolution=d["resolution"]
+        ),
+    ),
+    "verify": ActionSpec(
+        gettext_lazy("核实通过"),
+        (S.FEEDBACK_SUBMITTED,),
+        perm.can_verify_problem,
+        VerifyForm,
+        lambda p, u, d: svc.problem_verify(
+            problem=p, by=u, version=d["version"], resolution=d["resolution"] or None
+        ),
+    ),
+    "return": ActionSpec(
+        gettext_lazy("退回重办"),
+        (S.FEEDBACK_SUBMITTED,),
+        perm.can_return_problem,
+        ReasonForm,
+        lambda p, u, d: svc.problem_return(
+            problem=p, by=u, version=d["version"], reason=d["reason"]
+        ),
+    ),
+    "close": ActionSpec(
+        gettext_lazy("销号"),
+        (S.VERIFIED,),
+        perm.can_close_problem,
+        NoteForm,
+        lambda p, u, d: svc.problem_close(problem=p, by=u, version=d["version"], note=d["note"]),
+    ),
+    "reopen": ActionSpec(
+        gettext_lazy("重新打开"),
+        (S.CLOSED,),
+        perm.can_reopen_problem,
+        ReopenForm,
+        lambda p, u, d: svc.problem_reopen(
+            problem=p, by=u, version=d["version"], reason=d["reason"], due_date=d["due_date"]
+        ),
+    ),
+    "escalate": ActionSpec(
+        gettext_lazy("升级"),
+        (S.ACCEPTED, S.ASSIGNED, S.FEEDBACK_SUBMITTED),
+        _escalate_allowed,
+        ReasonForm,
+        lambda p, u, d: svc.problem_escalate(
+            problem=p, by=u, version=d["version"], reason=d["reason"]
+        ),
+    ),
+    "extension": ActionSpec(
+        gettext_lazy("申请延期"),
+        (S.ASSIGNED,),
+        perm.can_request_extension,
+        ExtensionForm,
+        lambda p, u, d: svc.extension_request(
+            problem=p,
+            by=u,
+            version=d["version"],
+            reason=d["reason"],
+            new_due_date=d["new_due_date"],
+        ),
+    ),
+    "answer": ActionSpec(
+        gettext_lazy("配合单位答复"),
+        (S.ASSIGNED, S.FEEDBACK_SUBMITTED),
+        perm.can_answer_problem,
+        AnswerForm,
+        lambda p, u, d: svc.problem_answer_as_co_unit(problem=p, by=u, answer=d["answer"]),
+    ),
+    "opinion": ActionSpec(
+        gettext_lazy("协调意见"),
+        (S.ACCEPTED, S.ASSIGNED, S.FEEDBACK_SUBMITTED, S.VERIFIED),
+        perm.can_coordinate_problem,
+        OpinionForm,
+        lambda p, u, d: svc.coordination_create(
+            problem=p,
+            by=u,
+            leader=d["leader"],
+            text=d["text"],
+            units=list(d["units"]),
+            deadline=d["deadline"],
+        ),
+    ),
+    "satisfaction": ActionSpec(
+        gettext_lazy("满意度"),
+        (S.CLOSED,),
+        lambda u, p: perm.can_rate_problem(u, p) and p.source == Problem.Source.DEMAND,
+        SatisfactionForm,
+        lambda p, u, d: svc.problem_rate_satisfaction(
+            problem=p, by=u, version=d["version"], satisfaction=d["satisfaction"]
+        ),
+    ),
+    "evidence": ActionSpec(
+        gettext_lazy("上传佐证材料"),
+        (S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.FEEDBACK_SUBMITTED, S.VERIFIED, S.CLOSED),
+        perm.can_add_evidence,
+        EvidenceForm,
+        lambda p, u, d: svc.evidence_add(problem=p, by=u, file=d["file"]),
+    ),
+}
+
+
+def _available(user: User, problem: Problem) -> list[tuple[str, ActionSpec]]:
+    return [
+        (name, spec)
+        for name, spec in ACTIONS.items()
+        if problem.state in spec.states and spec.allowed(user, problem)
+    ]
+
+
+def _problem_context(
+    user: User, problem: Problem, failed: tuple[str, Any] | None = None
+) -> dict[str, Any]:
+    forms = []
+    for name, spec in _available(user, problem):
+        if failed is not None and failed[0] == name:
+            form = failed[1]
+        else:
+            initial = {"version": problem.version}
+            form = spec.form(initial=initial)
+        forms.append((name, spec.label, form))
+    rules = ProblemSettings.load()
+    return {
+        "problem": problem,
+        "level_name": rules.level_name(problem.level),
+        "events": problem_events(problem),
+        "co_responses": problem_co_responses(problem),
+        "extensions": problem.extensions.select_related("requested_by"),
+        "opinions": problem.opinions.select_related("leader", "meeting").prefetch_related("units"),
+        "feedback": problem.feedback.select_related("unit", "author"),
+        "evidence": problem.evidence.select_related("uploaded_by"),
+        "escalations": problem.escalations.select_related("by"),
+        "forms": forms,
+        "is_office": user.is_office,
+        "overdue": problem.is_overdue(timezone.localdate()),
+    }
+
+
+@login_required
+def problem_detail_view(request: HttpRequest, problem_id: int) -> HttpResponse:
+    user = user_of(request)
+    problem = problem_get_for_user(user=user, problem_id=problem_id)
+    return render(request, "problems/problem.html", _problem_context(user, problem))
+
+
+@login_required
+@require_POST
+def problem_action_view(request: HttpRequest, problem_id: int, action: str) -> HttpResponse:
+    user = user_of(request)
+    problem = problem_get_for_user(user=user, problem_id=problem_id)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    if not spec.allowed(user, problem):
+        raise PermissionDenied
+    form = spec.form(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            spec.run(problem, user, form.cleaned_data)
+        except ApplicationError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, _("已%(a)s。") % {"a": spec.label})
+            return redirect("problems:problem", problem_id=problem.pk)
+    problem.refresh_from_db()
+    context = _problem_context(user, problem, failed=(action, form))
+    return render(request, "problems/problem.html", context, status=400)
+
+
+@login_required
+def problem_report_view(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    if not perm.can_report_problem(user):
+        raise PermissionDenied
+    items = work_item_list(user=user)
+    enterprises = enterprise_list(user=user)
+    form = ProblemReportForm(
+        request.POST or None,
+        items=items,
+        enterprises=enterprises,
+        initial={"work_item": request.GET.get("item")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            problem = svc.problem_report(by=user, data=data)
+        except ApplicationError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, _("问题已上报，等待推进办受理。"))
+            return redirect("problems:problem", problem_id=problem.pk)
+    return render(request, "problems/report.html", {"form": form})
+
+
+@login_required
+@require_POST
+def extension_action_view(request: HttpRequest, extension_id: int, action: str) -> HttpResponse:
+    user = user_of(request)
+    extension = get_object_or_404(
+        ExtensionRequest.objects.filter(problem__in=problem_list(user=user).values("pk")),
+        pk=extension_id,
+    )
+    try:
+        if action == "approve":
+            svc.extension_approve(extension=extension, by=user)
+        elif action == "reject":
+            svc.extension_reject(
+                extension=extension, by=user, reason=request.POST.get("reason", "")
+            )
+        else:
+            raise Http404
+    except ApplicationError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("已审批延期申请。"))
+    return redirect("problems:problem", problem_id=extension.problem_id)
+
+
+@login_required
+@require_POST
+def feedback_action_view(request: HttpRequest, feedback_id: int, action: str) -> HttpResponse:
+    user = user_of(request)
+    feedback = get_object_or_404(feedback_list(user=user), pk=feedback_id)
+    try:
+        if action == "accept":
+            svc.feedback_accept(feedback=feedback, by=user)
+        elif action == "return":
+            svc.feedback_return(feedback=feedback, by=user, reason=request.POST.get("reason", ""))
+        else:
+            raise Http404
+    except ApplicationError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("已审核反馈。"))
+    return redirect("problems:problem", problem_id=feedback.target_problem.pk)
+
+
+@login_required
+@require_POST
+def opinion_feedback_view(request: HttpRequest, opinion_id: int) -> HttpResponse:
+    user = user_of(request)
+    opinion: Coordination = get_object_or_404(coordination_list(user=user), pk=opinion_id)
+    form = OpinionFeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            svc.coordination_feedback(opinion=opinion, by=user, text=form.cleaned_data["text"])
+        except ApplicationError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("反馈已提交。"))
+    else:
+        messages.error(request, _("请填写反馈内容。"))
+    return redirect("problems:problem", problem_id=opinion.problem_id)
