@@ -37,6 +37,7 @@ class PeriodField(forms.CharField):
 
 class YearForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
+    month = forms.IntegerField(label=_("截至月份"), min_value=1, max_value=12, required=False)
 
 
 class MonthCloseForm(forms.Form):

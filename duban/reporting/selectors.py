@@ -241,7 +241,9 @@ def inbox_for(*, user: User, period: Period | None = None) -> Inbox:
         if missing:
             due = missing[0].due_date(due_day)
             box.to_fill.append(
-                DueReport(item, missing[0], due, overdue=today > due, later_missing=len(missing) - 1)
+                DueReport(
+                    item, missing[0], due, overdue=today > due, later_missing=len(missing) - 1
+                )
             )
     box.to_fill.sort(key=lambda d: (d.period, d.item.lead_unit.sort_order, d.item.pk))
     visible = report_list(user=user)
@@ -251,7 +253,9 @@ def inbox_for(*, user: User, period: Period | None = None) -> Inbox:
     still_open = visible.exclude(closed_q)
     fillable_ids = {i.pk for i in fillable}
     box.drafts = [r for r in still_open.filter(state=S.DRAFT) if r.work_item_id in fillable_ids]
-    box.returned = [r for r in still_open.filter(state=S.RETURNED) if r.work_item_id in fillable_ids]
+    box.returned = [
+        r for r in still_open.filter(state=S.RETURNED) if r.work_item_id in fillable_ids
+    ]
     if user.role == User.Role.UNIT_HEAD or user.is_office:
         heads = visible.filter(state=S.PENDING_SIGNOFF)
         if not user.is_office:
@@ -287,14 +291,29 @@ class YearOverview:
     units: list[UnitReportRow]
 
 
+def overview_period_default(*, user: User, year: int) -> Period:
+    """The month an overview of `year` is as of: last month for the current year; for a past
+    year, the latest month anything was reported (December when nothing was)."""
+    current = reporting_period_default()
+    if year >= current.year:
+        return current if year == current.year else Period(year, 1)
+    latest = (
+        report_list(user=user, filters=ReportFilters(year=year))
+        .filter(state__in=COUNTING_STATES)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    return Period(year, latest or 12)
+
+
 def year_overview(*, user: User, year: int, period: Period | None = None) -> YearOverview:
     """Counts by level and category, planned vs completed investment, reporting per unit."""
     from duban.core.money import ratio_pct
     from duban.reporting.figures import time_progress_pct
 
-    today_period = Period.current()
     if period is None:
-        period = reporting_period_default() if year == today_period.year else Period(year, 12)
+        period = overview_period_default(user=user, year=year)
     items = work_item_list(user=user, filters=WorkItemFilters(year=year)).exclude(
         status=WorkItem.Status.DRAFT
     )

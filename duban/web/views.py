@@ -52,9 +52,11 @@ def overview_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = YearForm(request.GET or None)
     year = default_ledger_year(user=user, preferred=reporting_period_default().year)
-    if form.is_valid() and form.cleaned_data.get("year"):
-        year = form.cleaned_data["year"]
-    overview = year_overview(user=user, year=year)
+    month = None
+    if form.is_valid():
+        year = form.cleaned_data.get("year") or year
+        month = form.cleaned_data.get("month")
+    overview = year_overview(user=user, year=year, period=Period(year, month) if month else None)
     close_form = None
     if can_close_month(user):
         close_form = MonthCloseForm(initial={"period": str(Period.current().previous())})
@@ -74,6 +76,7 @@ def overview_view(request: HttpRequest) -> HttpResponse:
             "category_max": category_max,
             "levels": WorkItem.Level.choices,
             "categories": WorkItem.Category.choices,
+            "months": range(1, 13),
         },
     )
 
