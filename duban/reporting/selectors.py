@@ -8,10 +8,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
-    Q,
     Count,
     DecimalField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
