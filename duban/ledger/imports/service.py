@@ -133,7 +133,10 @@ def ledger_import(
                     raise _Rollback
             # In slices, so that the history rows of 20,000 items never sit in memory at once.
             for start in range(0, len(checked.plans), WRITE_SLICE):
-                plans_apply(checked.plans[start : start + WRITE_SLICE], by=by)
+                written = checked.plans[start : start + WRITE_SLICE]
+                plans_apply(written, by=by)
+                for plan in written:  # written: let the model instances go
+                    plan.project = plan.item = plan.report = None
             result.applied = True
             _record(result, by=by, size=len(content), create_missing=create_missing)
     except _Rollback:
