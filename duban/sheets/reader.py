@@ -59,9 +59,7 @@ def _sniff(content: bytes, file_name: str) -> str:
         raise SheetFileError("WPS表格的 .et 文件无法直接读取，请在WPS中“另存为” .xlsx 后再上传。")
     if content.startswith(_OLE2):
         # An encrypted .xlsx is an OLE2 container holding EncryptionInfo.
-        if "EncryptionInfo".encode("utf-16-le") in content[:65536] or (
-            "EncryptionInfo".encode("utf-16-le") in content
-        ):
+        if "EncryptionInfo".encode("utf-16-le") in content:
             raise SheetFileError(
                 "文件设置了打开密码（已加密），请取消密码后再上传。", code="encrypted"
             )
