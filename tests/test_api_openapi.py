@@ -73,3 +73,24 @@ def test_api_unknown_path_answers_json_404(db):
         response = Client().get(path)
         assert response.status_code == 404, path
         assert response.json() == {"detail": "Not Found"}
+
+
+def test_api_schema_names_are_unique_across_routers(db):
+    # Two schemas of one name would silently replace each other in the spec.
+    from ninja import Schema
+
+    from duban.api.api import api
+
+    api.get_openapi_schema()  # imports every router
+    names: dict[str, set[str]] = {}
+
+    def walk(cls: type) -> None:
+        for sub in cls.__subclasses__():
+            names.setdefault(sub.__name__, set()).add(sub.__module__)
+            walk(sub)
+
+    walk(Schema)
+    clashes = {
+        n: m for n, m in names.items() if len(m) > 1 and any(x.startswith("duban.") for x in m)
+    }
+    assert clashes == {}

@@ -16,7 +16,9 @@ SH = ZoneInfo("Asia/Shanghai")
 
 
 def _hand_out(item, when="2024-01-10"):
-    WorkItem.objects.filter(pk=item.pk).update(handed_out_at=datetime.fromisoformat(when).replace(tzinfo=SH))
+    WorkItem.objects.filter(pk=item.pk).update(
+        handed_out_at=datetime.fromisoformat(when).replace(tzinfo=SH)
+    )
 
 
 def test_missing_months_make_one_line_per_item_from_the_earliest(district):
@@ -59,7 +61,9 @@ def test_last_years_open_months_still_show(district):
 
 def test_drafts_and_returned_of_closed_months_drop_out(district):
     draft = f.ReportFactory(work_item=district.item_a, month=1, state=MonthlyReport.State.DRAFT)
-    returned = f.ReportFactory(work_item=district.item_a, month=2, state=MonthlyReport.State.RETURNED)
+    returned = f.ReportFactory(
+        work_item=district.item_a, month=2, state=MonthlyReport.State.RETURNED
+    )
     box = inbox_for(user=district.reporter_a)
     assert draft in box.drafts and returned in box.returned
     MonthClose.objects.create(year=2024, month=1, closed_by=district.office)
@@ -81,3 +85,22 @@ def test_inbox_query_count_does_not_grow_with_items(district, django_assert_max_
     with django_assert_max_num_queries(12):
         box = inbox_for(user=district.reporter_a)
     assert len(box.to_fill) >= 21
+
+
+def test_home_page_joins_reports_and_problems(district, login):
+    # given: a problem waiting for the office to accept, and one for unit A to act on
+    from django.urls import reverse
+
+    from tests.problem_factories import AssignedProblemFactory, ProblemFactory
+
+    ProblemFactory(work_item=district.item_a, title="用地指标未落实")
+    AssignedProblemFactory(work_item=district.item_a, title="施工用电未接入")
+    # when
+    office_html = login(district.office).get(reverse("web:home")).content.decode()
+    reporter_html = login(district.reporter_a).get(reverse("web:home")).content.decode()
+    # then
+    assert "用地指标未落实" in office_html and "待受理" in office_html
+    assert "施工用电未接入" in reporter_html and "待办理反馈" in reporter_html
+    assert (
+        "用地指标未落实" not in login(district.reporter_b).get(reverse("web:home")).content.decode()
+    )

@@ -18,6 +18,7 @@ from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import default_ledger_year
 from duban.org.models import User
+from duban.problems.selectors import problem_inbox
 from duban.reporting.forms import MonthCloseForm, YearForm
 from duban.reporting.permissions import can_close_month
 from duban.reporting.selectors import (
@@ -42,7 +43,12 @@ def can_view_overview(user: User) -> bool:
 def home_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     inbox = inbox_for(user=user)
-    return render(request, "web/home.html", {"inbox": inbox})
+    problem_box = problem_inbox(user=user)
+    return render(
+        request,
+        "web/home.html",
+        {"inbox": inbox, "problem_box": problem_box, "total": inbox.total + problem_box.total},
+    )
 
 
 @login_required

@@ -154,7 +154,7 @@ def problems_closeout(
     )
 
 
-class FiguresOut(Schema):
+class ListFiguresOut(Schema):
     period: str
     total: int
     new: int
@@ -167,13 +167,13 @@ class FiguresOut(Schema):
 
 @router.get(
     "/problems/figures/{period}",
-    response={200: FiguresOut, **ERRORS},
+    response={200: ListFiguresOut, **ERRORS},
     summary="Totals, new and closed in the month, 办结率, open and overdue",
 )
-def problems_figures(request: HttpRequest, period: str, q: Query[ListQuery]) -> FiguresOut:
+def problems_figures(request: HttpRequest, period: str, q: Query[ListQuery]) -> ListFiguresOut:
     month = run_service(lambda: Period.parse(period))
     f = problem_figures(user=request_user(request), period=month, filters=q.filters())
-    return FiguresOut(
+    return ListFiguresOut(
         period=str(month),
         total=f.total,
         new=f.new,
