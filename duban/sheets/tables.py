@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -131,6 +131,7 @@ def _read_rows(raw: RawSheet, parsed: ParsedTable) -> None:
     needs_pct = any(FIELDS[f][1] is Kind.PERCENT for f in cols)
     percent_cells = raw.percent_cells() if needs_pct else set()
     totals: list[tuple[int, Sequence[Any]]] = []
+    converters = [(name, col, _converter(name, col, parsed)) for name, col in cols.items()]
     group = ""
     for r in range(parsed.header.last_row + 1, len(raw.rows)):
         row = raw.rows[r]
@@ -146,8 +147,27 @@ def _read_rows(raw: RawSheet, parsed: ParsedTable) -> None:
             group = group_label(row)
             parsed.groups.append((r + 1, group))
             continue
-        parsed.rows.append(_read_row(raw.name, r, row, parsed, percent_cells, group))
+        parsed.rows.append(_read_row(raw.name, r, row, parsed, percent_cells, group, converters))
     _check_totals(parsed, totals)
+
+
+Converter = Callable[[Any, bool], Any]
+
+
+def _converter(name: str, col: Column, parsed: ParsedTable) -> Converter:
+    """How a column's cells become values: decided once per column, not once per cell."""
+    kind = FIELDS[name][1]
+    if kind is Kind.MONEY:
+        unit = col.meaning.unit if col.meaning and col.meaning.unit else parsed.unit
+        return lambda value, _pct: money_value(value, unit)
+    if kind is Kind.PERCENT:
+        return lambda value, pct: percent_value(value, cell_is_percent=pct)
+    if kind is Kind.BOOL:
+        return lambda value, _pct: bool_value(value)
+    if kind is Kind.DATE:
+        year = parsed.year
+        return lambda value, _pct: date_value(value, year=year)
+    return lambda value, _pct: text_value(value)
 
 
 def _read_row(
@@ -157,16 +177,23 @@ def _read_row(
     parsed: ParsedTable,
     percent_cells: set[tuple[int, int]],
     group: str,
+    converters: Sequence[tuple[str, Column, Converter]],
 ) -> DataRow:
-    data = DataRow(sheet=sheet, row=r + 1, group=group, values={}, cells={})
-    for name, col in parsed.columns.items():
-        value = row[col.index] if col.index < len(row) else ""
-        data.cells[name] = (col.index, value)
+    values: dict[str, Any] = {}
+    cells: dict[str, tuple[int, Any]] = {}
+    width = len(row)
+    for name, col, convert in converters:
+        index = col.index
+        value = row[index] if index < width else ""
+        cells[name] = (index, value)
+        if value == "" or value is None:
+            values[name] = None if FIELDS[name][1] is not Kind.TEXT else ""
+            continue
         try:
-            typed = _typed(name, value, col, parsed, (r, col.index) in percent_cells)
+            typed = convert(value, (r, index) in percent_cells)
         except CellValueError as e:
             parsed.issues.append(
-                CellIssue("error", sheet, r + 1, col.index, col.header, value, e.reason)
+                CellIssue("error", sheet, r + 1, index, col.header, value, e.reason)
             )
             continue
         if isinstance(typed, DateValue) and typed.mangled:
@@ -175,31 +202,15 @@ def _read_row(
                     "warning",
                     sheet,
                     r + 1,
-                    col.index,
+                    index,
                     col.header,
                     value,
                     f"按{typed.first.year}年{typed.first.month}月读取；"
                     "若原意是10月，Excel可能已把“2024.10”存成了“2024.1”，请改为文本或“2024年10月”",
                 )
             )
-        data.values[name] = typed
-    return data
-
-
-def _typed(name: str, value: Any, col: Column, parsed: ParsedTable, cell_pct: bool) -> Any:
-    kind = FIELDS[name][1]
-    if kind is Kind.MONEY:
-        unit = col.meaning.unit if col.meaning and col.meaning.unit else parsed.unit
-        return money_value(value, unit)
-    if kind is Kind.PERCENT:
-        return percent_value(value, cell_is_percent=cell_pct)
-    if kind is Kind.BOOL:
-        return bool_value(value)
-    if kind is Kind.DATE:
-        return date_value(value, year=parsed.year)
-    if kind is Kind.SEQ:
-        return text_value(value)
-    return text_value(value)
+        values[name] = typed
+    return DataRow(sheet=sheet, row=r + 1, group=group, values=values, cells=cells)
 
 
 def _check_totals(parsed: ParsedTable, totals: list[tuple[int, Sequence[Any]]]) -> None:
