@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from duban.core.periods import Period
-from duban.reporting.selectors import overview_period_default, year_overview
+from duban.reporting.selectors import figures_period_default, year_overview
 from tests import factories as f
 
 
@@ -15,9 +15,9 @@ def test_past_year_overview_defaults_to_latest_reported_month(district):
     old = f.WorkItemFactory(year=2023, lead_unit=district.unit_a)
     f.ReportFactory(work_item=old, year=2023, month=5)
     f.ReportFactory(work_item=old, year=2023, month=7, state="draft")  # not counted
-    assert overview_period_default(user=district.office, year=2023) == Period(2023, 5)
-    assert overview_period_default(user=district.office, year=2022) == Period(2022, 12)
-    assert overview_period_default(user=district.office, year=2024) == Period(2024, 3)
+    assert figures_period_default(2023, user=district.office) == Period(2023, 5)
+    assert figures_period_default(2022, user=district.office) == Period(2022, 12)
+    assert figures_period_default(2024, user=district.office) == Period(2024, 3)
 
 
 def test_overview_figures_as_of_chosen_month(district):

@@ -6,19 +6,21 @@ from ninja.errors import ValidationError
 
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
+from duban.org.models import User
 from duban.reporting.selectors import figures_period_default
 
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 PERIOD_DESCRIPTION = (
-    "YYYY-MM: the month the figures are computed for. Default: the latest month of `year` up "
-    "to last month (last month when no year is given). Items of another year get no figures."
+    "YYYY-MM: the month the figures are computed for. Default: last month for the current "
+    "year (or no year); for a past year the latest month with a counted report in scope, else "
+    "December. Items of another year get no figures."
 )
 
 
-def period_param(text: str | None, *, year: int | None) -> Period:
+def period_param(text: str | None, *, year: int | None, user: User | None = None) -> Period:
     """The period asked for, or the default for `year`; a bad one answers 422 like any param."""
     if not text:
-        return figures_period_default(year)
+        return figures_period_default(year, user=user)
     try:
         return Period.parse(text)
     except ApplicationError as e:

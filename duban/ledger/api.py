@@ -247,7 +247,7 @@ def work_items(
 ) -> WorkItemPage:
     """Filters combine with AND. The figures are computed in the same query as the items."""
     user = request_user(request)
-    period = period_param(filters.period, year=filters.year)
+    period = period_param(filters.period, year=filters.year, user=user)
     qs = work_item_list(
         user=user,
         filters=WorkItemFilters(
@@ -287,8 +287,9 @@ def work_item_detail(
     request: HttpRequest, item_id: int, query: Query[PeriodQuery]
 ) -> WorkItemDetailOut:
     """An item outside the user's scope answers 404, exactly like a missing one."""
-    item = work_item_get_for_user(user=request_user(request), item_id=item_id)
-    period = period_param(query.period, year=item.year)
+    user = request_user(request)
+    item = work_item_get_for_user(user=user, item_id=item_id)
+    period = period_param(query.period, year=item.year, user=user)
     figures = None
     if item.year == period.year:
         figures = figures_out(item_figures_for(item, period), period)

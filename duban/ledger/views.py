@@ -53,6 +53,7 @@ from duban.org.models import User
 from duban.reporting.permissions import can_fill_report
 from duban.reporting.selectors import (
     figures_of,
+    figures_period_default,
     item_figures_for,
     reporting_period_default,
     reports_of_item,
@@ -66,13 +67,6 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _figures_month(year: int | None, period: Period) -> int:
-    """Past years are shown at December; the current year at the reporting period."""
-    if year is not None and year < period.year:
-        return 12
-    return period.month
-
-
 @login_required
 def work_item_list_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -82,7 +76,7 @@ def work_item_list_view(request: HttpRequest) -> HttpResponse:
         data["year"] = str(default_ledger_year(user=user, preferred=period.year))
     form = WorkItemFilterForm(data, units=unit_list(user=user).order_by("sort_order", "code"))
     filters = form.filters()
-    month = _figures_month(filters.year, period)
+    month = figures_period_default(filters.year, user=user).month
     qs = with_figures(work_item_list(user=user, filters=filters), month=month)
     page = Paginator(qs, settings.DUBAN_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(item, figures_of(item, month=month)) for item in page]
@@ -100,13 +94,11 @@ def work_item_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _item_period(item: WorkItem) -> Period | None:
-    period = reporting_period_default()
-    if item.year == period.year:
-        return period
-    if item.year < period.year:
-        return Period(item.year, 12)
-    return None
+def _item_period(user: User, item: WorkItem) -> Period | None:
+    """Figures of an item of this year or a past one, as of the same month as its ledger list."""
+    if item.year > reporting_period_default().year:
+        return None
+    return figures_period_default(item.year, user=user)
 
 
 @login_required
@@ -117,7 +109,7 @@ def work_item_detail_view(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 def _item_context(user: User, item: WorkItem) -> dict[str, Any]:
-    period = _item_period(item)
+    period = _item_period(user, item)
     may_edit = can_edit_work_item(user, item)
     is_draft = item.status == WorkItem.Status.DRAFT
     context: dict[str, Any] = {

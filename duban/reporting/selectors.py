@@ -291,12 +291,19 @@ class YearOverview:
     units: list[UnitReportRow]
 
 
-def overview_period_default(*, user: User, year: int) -> Period:
-    """The month an overview of `year` is as of: last month for the current year; for a past
-    year, the latest month anything was reported (December when nothing was)."""
+def figures_period_default(year: int | None = None, *, user: User | None = None) -> Period:
+    """The month figures of `year` are shown as of, everywhere (lists, item pages, overview, API).
+
+    The current year (or no year): last month. A future year: January. A past year: the
+    latest month with a counted report in the user's scope, December when there is none.
+    """
     current = reporting_period_default()
-    if year >= current.year:
-        return current if year == current.year else Period(year, 1)
+    if year is None or year == current.year:
+        return current
+    if year > current.year:
+        return Period(year, 1)
+    if user is None:
+        return Period(year, 12)
     latest = (
         report_list(user=user, filters=ReportFilters(year=year))
         .filter(state__in=COUNTING_STATES)
@@ -313,7 +320,7 @@ def year_overview(*, user: User, year: int, period: Period | None = None) -> Yea
     from duban.reporting.figures import time_progress_pct
 
     if period is None:
-        period = overview_period_default(user=user, year=year)
+        period = figures_period_default(year, user=user)
     items = work_item_list(user=user, filters=WorkItemFilters(year=year)).exclude(
         status=WorkItem.Status.DRAFT
     )
@@ -364,17 +371,6 @@ def year_overview(*, user: User, year: int, period: Period | None = None) -> Yea
         time_progress_pct=time_progress_pct(period.month, None, None),
         units=list(rows.values()),
     )
-
-
-def figures_period_default(year: int | None = None) -> Period:
-    """The month figures are shown for: last month, or the latest month of `year` up to it.
-
-    A past year shows December, the current year last month, a future year January.
-    """
-    last = reporting_period_default()
-    if year is None or year == last.year:
-        return last
-    return Period(year, 12) if year < last.year else Period(year, 1)
 
 
 def reports_with_figures(qs: QuerySet[MonthlyReport]) -> QuerySet[MonthlyReport]:
