@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,14 +31,50 @@ _BUILTIN_PERCENT = {"9", "10"}
 Merged = tuple[tuple[int, int], tuple[int, int]]
 
 
+HEAD_ROWS = 40  # rows kept as a list: the title, unit rows and header are found in them
+
+
 @dataclass
 class RawSheet:
-    """One sheet: rows of values (0-based grid), its merged ranges, its percent-formatted cells."""
+    """One sheet: its rows (0-based grid), merged ranges and percent-formatted cells.
+
+    The rows come from python-calamine one at a time (`iter_rows`), so a 20,000-row sheet is
+    never held as Python objects all at once; `rows` builds the whole list when asked.
+    """
 
     name: str
-    rows: list[list[Any]]
     merged: list[Merged] = field(default_factory=list)
     percent_cells: Callable[[], set[tuple[int, int]]] = field(default=lambda: set())
+    source: Any = None  # the CalamineSheet
+    grid: list[list[Any]] | None = None
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        if self.grid is None:
+            self.grid = list(self.iter_rows())
+        return self.grid
+
+    @property
+    def head(self) -> list[list[Any]]:
+        if self.grid is not None:
+            return self.grid[:HEAD_ROWS]
+        rows = []
+        for row in self.iter_rows():
+            rows.append(row)
+            if len(rows) >= HEAD_ROWS:
+                break
+        return rows
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        if self.grid is not None:
+            yield from self.grid
+            return
+        if self.source is None:
+            return
+        # iter_rows starts at the first used column; pad so that indexes match the sheet's.
+        pad = [""] * (self.source.start[1] if self.source.start else 0)
+        for row in self.source.iter_rows():
+            yield pad + row if pad else row
 
 
 @dataclass
@@ -100,9 +136,8 @@ def workbook_read(source: bytes | Path, *, file_name: str | None = None) -> RawW
         styles = _XlsxStyles(content) if kind == "xlsx" else None
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
             merged = list(sheet.merged_cell_ranges or [])
-            raw = RawSheet(name=name, rows=rows, merged=merged)
+            raw = RawSheet(name=name, merged=merged, source=sheet)
             if styles is not None:
                 raw.percent_cells = _lazy(styles, name)
             sheets.append(raw)

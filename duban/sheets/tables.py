@@ -77,8 +77,8 @@ def _texts(rows: Sequence[Sequence[Any]]) -> list[str]:
 
 def table_read(raw: RawSheet, table: Mapping[str, str]) -> ParsedTable | None:
     """Read one sheet; None when it holds nothing (a blank sheet in a workbook of several)."""
-    rows = raw.rows
-    if not any(not is_blank(v) for row in rows for v in row):
+    rows = raw.head
+    if not any(not is_blank(v) for row in raw.iter_rows() for v in row):
         return None
     header = header_find(rows, raw.merged, table)
     if header is None:
@@ -133,8 +133,10 @@ def _read_rows(raw: RawSheet, parsed: ParsedTable) -> None:
     totals: list[tuple[int, Sequence[Any]]] = []
     converters = [(name, col, _converter(name, col, parsed)) for name, col in cols.items()]
     group = ""
-    for r in range(parsed.header.last_row + 1, len(raw.rows)):
-        row = raw.rows[r]
+    first = parsed.header.last_row + 1
+    for r, row in enumerate(raw.iter_rows()):
+        if r < first:
+            continue
         kind = row_kind(row, seq_col=seq_col, name_col=name_col)
         if kind is RowKind.FOOTER:
             break
@@ -283,8 +285,8 @@ def workbook_parse(raw: RawWorkbook, *, aliases: Mapping[str, str] | None = None
         if parsed is not None:
             tables.append(parsed)
         if raw.kind == "xlsx":
-            # The error workbook copies an .xlsx from its bytes: the grid can go now.
-            sheet.rows = []
+            # The error workbook copies an .xlsx from its bytes: calamine's copy can go now.
+            sheet.source = None
     if not tables:
         if header_errors:
             raise header_errors[0]
