@@ -348,3 +348,19 @@ def test_queries_do_not_grow_with_rows(office, django_assert_max_num_queries):
     with CaptureQueriesContext(connection) as large:
         run(book(30, 100), office)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_what_the_database_would_refuse_is_an_error_on_the_cell(office):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2024年重点项目台账（截至3月底）"])
+    ws.append(["序号", "项目名称", "责任单位", "总投资", "年度计划投资", "形象进度(%)"])
+    ws.append([1, "长" * 201, "区发改局", 100, 10, 50])
+    ws.append([2, "项目乙", "区发改局", 10**9, 10, 50])
+    ws.append([3, "项目丙", "区发改局", 100, 10, 150])
+    result = run(to_bytes(wb), office)
+    assert [e.cell_ref for e in result.errors] == ["B3", "D4", "F5"]
+    assert "超过200个字" in result.errors[0].reason
+    assert "大得不合理" in result.errors[1].reason
+    assert "0到100" in result.errors[2].reason
+    assert Project.objects.count() == 0

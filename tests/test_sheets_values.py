@@ -64,6 +64,11 @@ def test_money_value_converts_to_wan(raw, unit, expected):
     assert money_value(raw, unit) == expected
 
 
+def test_money_value_refuses_absurd_amounts():
+    with pytest.raises(CellValueError, match="不合理"):
+        money_value(1e26, MoneyUnit.WAN)
+
+
 def test_money_value_refuses_negative_amounts():
     with pytest.raises(CellValueError, match="负数"):
         money_value(-5, MoneyUnit.WAN)

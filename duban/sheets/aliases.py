@@ -111,5 +111,8 @@ def column_meaning(parts: list[str], table: Mapping[str, str]) -> ColumnMeaning 
             if m := pattern.match(text):
                 return ColumnMeaning(field, unit, percent, int(m.group(1)), year)
         if text in table:
-            return ColumnMeaning(table[text], unit, percent, None, year)
+            field = table[text]
+            if percent and field == "progress":
+                field = "progress_pct"  # 形象进度(%): the figure, not the text
+            return ColumnMeaning(field, unit, percent, None, year)
     return None

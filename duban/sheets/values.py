@@ -23,6 +23,7 @@ TRUE_WORDS = frozenset({"是", "√", "✓", "✔", "已开工", "已完成", "�
 FALSE_WORDS = frozenset({"否", "×", "✗", "✘", "未开工", "未完成", "未竣工", "未入统", "n", "no", "0", "false", "正在办理", "未办结"})  # fmt: skip
 _SEPARATORS = re.compile(r"[,，\s\u3000']")
 _MONEY_PLACES = 4
+_ABSURD = Decimal(10) ** 15  # beyond any district's ledger in any unit, and Decimal's precision
 
 
 class MoneyUnit(Enum):
@@ -113,6 +114,8 @@ def money_value(value: Any, unit: MoneyUnit) -> Decimal | None:
         return None
     if number < 0:
         raise CellValueError("金额不能为负数")
+    if number >= _ABSURD:
+        raise CellValueError("金额大得不合理，请核对")
     wan = number * unit.in_wan
     exponent = wan.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -_MONEY_PLACES:
@@ -136,6 +139,8 @@ def percent_value(value: Any, *, cell_is_percent: bool = False) -> Decimal | Non
     number = number_value(value)
     if number is None:
         return None
+    if abs(number) >= _ABSURD:
+        raise CellValueError("百分比大得不合理，请核对")
     return number * 100 if cell_is_percent else number
 
 

@@ -93,6 +93,34 @@ class _LabelledPeriod:
         return self.period > other
 
 
+# Which sheet column a model field came from, to point an error at the right cell.
+SOURCE_COLUMN = {
+    "title": "name",
+    "name": "name",
+    "location": "location",
+    "content_scale": "content",
+    "source": "source",
+    "prior_cumulative": "since_start",
+    "investment_month": "ytd_investment",
+    "progress_pct": "progress_pct",
+}
+
+
+def _limits(ri: RowInput, model: type[Model], proposed: dict[str, Any], cap: Decimal) -> None:
+    """What the database would refuse, said about the cell: too long, too large, out of range."""
+    for name, value in proposed.items():
+        column = SOURCE_COLUMN.get(name, name)
+        field_obj = model._meta.get_field(name)
+        max_length = getattr(field_obj, "max_length", None)
+        if isinstance(value, str) and max_length and len(value) > max_length:
+            ri.error(column, f"超过{max_length}个字（共{len(value)}个字）")
+        if isinstance(value, Decimal) and value > cap and name != "progress_pct":
+            ri.error(column, f"{value.normalize():f}万元大得不合理，请核对金额单位是否为万元")
+    pct = proposed.get("progress_pct")
+    if pct is not None and not 0 <= pct <= 100:
+        ri.error("progress_pct", "形象进度百分比应在0到100之间")
+
+
 def _shown(value: Any) -> str:
     if value is None or value == "":
         return "（空）"
@@ -230,12 +258,10 @@ class Planner:
             except ValidationError as e:
                 ri.error("code", "；".join(e.messages))
                 proposed.pop("code")
-        total = proposed.get("total_investment")
-        if total is not None and total > self.cap:
-            ri.error("total_investment", f"总投资{total.normalize():f}万元不合理，请核对金额单位")
         start, end = proposed.get("start_year"), proposed.get("end_year")
         if start and end and end < start:
             ri.error("years", "建设终止年不能早于起始年")
+        _limits(ri, Project, {k: v for k, v in proposed.items() if k != "owner"}, self.cap)
         project = self._match_project(ri, unit)
         if project is None:
             rp.project_new = True
@@ -297,6 +323,12 @@ class Planner:
         if ri.done:
             proposed["status"] = WorkItem.Status.DONE
         self._check_item_dates(ri, proposed, item)
+        _limits(
+            ri,
+            WorkItem,
+            {k: v for k, v in proposed.items() if k not in ("lead_unit", "lead_leader")},
+            self.cap,
+        )
         rp.co_units = co_units if ri.co_units else None
         if item is None:
             rp.item_new = True
@@ -363,9 +395,6 @@ class Planner:
             and get("actual_finish") < get("actual_start")
         ):
             ri.error("actual_finish", "实际完成时间早于实际开工时间")
-        plan = proposed.get("annual_plan")
-        if plan is not None and plan > self.cap:
-            ri.error("annual_plan", f"年度计划投资{plan.normalize():f}万元不合理，请核对金额单位")
 
     # report -----------------------------------------------------------------------------
 
@@ -403,6 +432,7 @@ class Planner:
             proposed["investment_month"] = ri.month_amount
         if not proposed:
             return
+        _limits(ri, MonthlyReport, proposed, self.cap)
         checked: Decimal | None = proposed.get("investment_month")
         total = rp.project_changes.get("total_investment") or (
             rp.project.total_investment if rp.project else None

@@ -254,7 +254,8 @@ def _report_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:
         "problems_text": v.get("problems") or "",
         "next_steps": v.get("next_steps") or "",
     }
-    if month is None and (any(texts.values()) or ri.ytd is not None or ri.month_amount is not None):
+    has_figures = ri.ytd is not None or ri.month_amount is not None
+    if month is None and (any(texts.values()) or has_figures or v.get("progress_pct") is not None):
         month = table.as_of_month
     if month is None:
         if ri.ytd is not None or ri.month_amount is not None:
