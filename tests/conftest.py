@@ -13,6 +13,7 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from duban.ledger.models import WorkItem
 from duban.org.models import Responsibility, Unit, User
@@ -31,6 +32,9 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real hashing costs ~0.3 s a user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A request with the English cookie leaves English active in the thread: start each test
+    # in the default language.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @dataclass

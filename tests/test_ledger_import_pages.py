@@ -12,7 +12,7 @@ from duban.org.models import User
 from tests import factories as f
 from tests.sheets_fixtures import ROWS, ledger_book, to_bytes
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.import_urlconf")]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture

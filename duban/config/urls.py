@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
+    path("ledger/import/", include("duban.ledger.import_urls")),
     path("ledger/", include("duban.ledger.urls")),
     path("reports/", include("duban.reporting.urls")),
     path("sheets/", include("duban.sheets.urls")),
