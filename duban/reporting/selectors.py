@@ -256,11 +256,12 @@ def inbox_for(*, user: User, period: Period | None = None) -> Inbox:
     box.returned = [
         r for r in still_open.filter(state=S.RETURNED) if r.work_item_id in fillable_ids
     ]
-    if user.role == User.Role.UNIT_HEAD or user.is_office:
-        heads = visible.filter(state=S.PENDING_SIGNOFF)
-        if not user.is_office:
-            heads = heads.filter(work_item__lead_unit_id=user.unit_id)
-        box.to_sign_off = list(heads)
+    # Sign-off is the unit head's job; the office may do it from the report page, but it
+    # does not crowd the office's inbox.
+    if user.role == User.Role.UNIT_HEAD:
+        box.to_sign_off = list(
+            visible.filter(state=S.PENDING_SIGNOFF, work_item__lead_unit_id=user.unit_id)
+        )
     if user.is_office:
         box.to_review = list(visible.filter(state=S.SUBMITTED))
     elif user.role == User.Role.STEWARD:
