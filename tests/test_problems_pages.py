@@ -270,3 +270,29 @@ def test_admin_pages_render(district, problems, login):
         "/admin/liaison/visit/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_lists_open_on_the_latest_year_with_items_and_its_last_closeout_month(
+    district, login, time_machine
+):
+    # given: the clock moves to 2025, the district's data stays in 2024
+    from django.urls import reverse
+
+    from tests.problem_factories import ClosedProblemFactory
+
+    ClosedProblemFactory(
+        work_item=district.item_a,
+        title="树木移植已协调",
+        close_year=2024,
+        close_month=3,
+        closed_at=None,
+        resolution="已完成移植",
+    )
+    time_machine.move_to("2025-02-10 10:00:00+08:00", tick=False)
+    client = login(district.office)
+    # when
+    html = client.get(reverse("problems:closeout")).content.decode()
+    bad = client.get(reverse("problems:closeout") + "?year=abc")
+    # then
+    assert 'value="2024"' in html and "树木移植已协调" in html
+    assert bad.status_code == 200

@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 from duban.core.formatting import date_cn
 from duban.core.money import fmt_pct
 from duban.core.periods import Period
-from duban.ledger.selectors import unit_list
+from duban.ledger.selectors import default_ledger_year, unit_list
+from duban.org.models import User
 from duban.problems import permissions as perm
 from duban.problems.exports import list_workbook
 from duban.problems.forms import (
@@ -38,6 +39,7 @@ from duban.problems.selectors import (
     feedback_list,
     open_problem_list,
     problem_figures,
+    problem_list,
     task_list,
 )
 from duban.problems.views.base import user_of
@@ -202,14 +204,31 @@ def _rows(key: str, qs: Iterable[Any]) -> list[list[object]]:
     ]
 
 
+def _closeout_month_default(user: User, year: int, today: Period) -> int:
+    """This month for this year; for a past year the latest month anything was closed out."""
+    if year == today.year:
+        return today.month
+    latest = (
+        problem_list(user=user)
+        .filter(close_year=year)
+        .order_by("-close_month")
+        .values_list("close_month", flat=True)
+        .first()
+    )
+    return latest or 12
+
+
 def _list_view(request: HttpRequest, key: str) -> HttpResponse:
     user = user_of(request)
     spec = LISTS[key]
     today = Period.current()
     data = request.GET.copy()
-    data.setdefault("year", str(today.year))
-    if key == "closeout":
-        data.setdefault("month", str(today.month))
+    # Open on the latest year the user has items in (a district's data may stop in a past year).
+    data.setdefault("year", str(default_ledger_year(user=user, preferred=today.year)))
+    if key == "closeout" and "month" not in data:
+        year_text = str(data.get("year", ""))
+        year = int(year_text) if year_text.isdigit() else today.year  # a bad year: the form says so
+        data["month"] = str(_closeout_month_default(user, year, today))
     form = ProblemFilterForm(
         data, units=unit_list(user=user).order_by("sort_order", "code"), states=spec.states
     )
