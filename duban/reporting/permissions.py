@@ -38,3 +38,17 @@ def can_close_month(user: User) -> bool:
 def signs_off_on_submit(user: User, item: WorkItem) -> bool:
     """A head (or the office) submitting needs no separate sign-off."""
     return user.is_office or _is_lead_unit_member(user, item, (R.UNIT_HEAD,))
+
+
+def can_fill_unit_reports(user: User, unit_id: int) -> bool:
+    """The unit's monthly workbook: its reporters and head, and the office for any unit."""
+    return user.is_office or (
+        user.role in (R.REPORTER, R.UNIT_HEAD)
+        and user.unit_id is not None
+        and user.unit_id == unit_id
+    )
+
+
+def fills_unit_reports(user: User) -> bool:
+    """Whether the user fills some unit's monthly workbook at all (else the page is refused)."""
+    return user.is_office or (user.role in (R.REPORTER, R.UNIT_HEAD) and user.unit_id is not None)

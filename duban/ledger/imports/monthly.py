@@ -21,10 +21,12 @@ from openpyxl.styles import PatternFill, Protection
 
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
+from duban.ledger.imports.errorbook import error_workbook
 from duban.ledger.models import WorkItem
 from duban.org.models import Unit, User
 from duban.reporting.models import COUNTING_STATES, EDITABLE_STATES, MonthClose, MonthlyReport
 from duban.reporting.permissions import can_fill_report
+from duban.reporting.selectors import closed_periods, reporting_period_default
 from duban.reporting.services import report_save, report_start, report_submit
 from duban.sheets.errors import CellIssue
 from duban.sheets.reader import workbook_read
@@ -143,16 +145,31 @@ def monthly_workbook(*, unit: Unit, period: Period) -> bytes:
 
 
 @dataclass
+class MonthlyRow:
+    """One report the upload saved: which row, which item, created or updated, submitted."""
+
+    row: int
+    title: str
+    created: bool
+    submitted: bool = False
+
+
+@dataclass
 class MonthlyResult:
     period: Period | None = None
     unit: Unit | None = None
     saved: int = 0
     submitted: int = 0
     issues: list[CellIssue] = field(default_factory=list)
+    rows: list[MonthlyRow] = field(default_factory=list)
 
     @property
     def errors(self) -> list[CellIssue]:
         return [i for i in self.issues if i.is_error]
+
+    @property
+    def warnings(self) -> list[CellIssue]:
+        return [i for i in self.issues if not i.is_error]
 
 
 def _meta(rows: Sequence[Sequence[Any]]) -> dict[str, str]:
@@ -211,14 +228,20 @@ def monthly_import(
     table = book.tables[0]
     result.issues += table.issues
     items = {i.pk: i for i in _items(unit, period.year)}
+    existing = set(
+        MonthlyReport.objects.filter(
+            work_item__in=list(items), year=period.year, month=period.month
+        ).values_list("work_item_id", flat=True)
+    )
     try:
         with transaction.atomic():
             for row in table.rows:
-                _row_save(result, row, items, by=by, period=period, submit=submit)
+                _row_save(result, row, items, existing, by=by, period=period, submit=submit)
             if result.errors:
                 raise _Rollback
     except _Rollback:
         result.saved = result.submitted = 0
+        result.rows = []
     return result
 
 
@@ -226,6 +249,7 @@ def _row_save(
     result: MonthlyResult,
     row: Any,
     items: dict[int, WorkItem],
+    existing: set[int],
     *,
     by: User,
     period: Period,
@@ -269,8 +293,29 @@ def _row_save(
             return
         report = report_save(report=report, by=by, version=None, data=data)
         result.saved += 1
+        saved = MonthlyRow(row.row, item.title, created=item.pk not in existing)
         if submit:
             report_submit(report=report, by=by)
             result.submitted += 1
+            saved.submitted = True
+        result.rows.append(saved)
     except ApplicationError as e:
         error(str(e.message), "month_investment" if item.is_project else "progress")
+
+
+def monthly_periods_open(*, months: int = 12) -> list[Period]:
+    """The periods a unit may still fill, newest first: the reporting period and the months
+    before it in the last year, less the closed ones."""
+    closed = closed_periods()
+    period = reporting_period_default()
+    periods = []
+    for _n in range(months):
+        if period not in closed:
+            periods.append(period)
+        period = period.previous()
+    return periods
+
+
+def monthly_error_workbook(*, content: bytes, file_name: str, issues: Sequence[CellIssue]) -> bytes:
+    """The uploaded monthly workbook with its bad cells highlighted and commented."""
+    return error_workbook(workbook_read(content, file_name=file_name), issues)
