@@ -1,0 +1,396 @@
+"""API: ledger import (office), its history, the ledger export, the monthly round trip.
+
+The same services as the pages and the CLI. Uploads are multipart; downloads are .xlsx.
+A unit outside the user's scope answers 404, like a missing one; a role that may not do the
+thing at all answers 403.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from duban.api.auth import request_user
+from duban.api.pagination import PageParams, paginate
+from duban.api.params import PERIOD_PATTERN
+from duban.api.schemas import ErrorOut, UnitRef, UserRef
+from duban.core.errors import ApplicationError
+from duban.core.periods import Period
+from duban.ledger.exports import ledger_export
+from duban.ledger.imports.monthly import (
+    MonthlyResult,
+    monthly_import,
+    monthly_target,
+    monthly_workbook,
+)
+from duban.ledger.imports.result import ImportResult
+from duban.ledger.imports.service import ledger_import
+from duban.ledger.models import LedgerImport
+from duban.org.models import Unit, User
+from duban.org.scoping import scope_for
+from duban.reporting.permissions import can_fill_unit_reports, fills_unit_reports
+from duban.reporting.selectors import closed_periods, reporting_period_default
+from duban.sheets.errors import CellIssue, column_letter
+from duban.sheets.reader import max_import_bytes
+
+router = Router(tags=["imports"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class SheetIssueOut(Schema):
+    level: str = Field(description="error or warning")
+    sheet: str
+    row: int | None = Field(description="1-based, as the spreadsheet shows it")
+    column: str | None = Field(description="Column letter (A, B, …)")
+    header: str
+    value: str
+    reason: str
+    message: str = Field(description="The whole message in Chinese: where, what, why")
+
+
+class LedgerImportRowOut(Schema):
+    sheet: str
+    row: int
+    label: str
+    action: str = Field(description="create, update, unchanged or error")
+    changes: list[str]
+
+
+class LedgerImportOut(Schema):
+    id: int | None = Field(description="The import record")
+    file_name: str
+    sha256: str
+    year: int | None
+    dry_run: bool
+    applied: bool = Field(description="True when the ledger was written")
+    counts: dict[str, int]
+    rows: list[LedgerImportRowOut]
+    errors: list[SheetIssueOut]
+    warnings: list[SheetIssueOut]
+    missing_units: list[str]
+    missing_leaders: list[str]
+    created_units: list[str]
+    created_leaders: list[str]
+    previous_import: str = Field(description="When the same file was imported before, or empty")
+
+
+class LedgerImportErrorOut(Schema):
+    detail: str
+    result: LedgerImportOut
+
+
+class LedgerImportRecordOut(Schema):
+    id: int
+    created_at: datetime
+    by: UserRef | None
+    file_name: str
+    sha256: str
+    size: int
+    year: int | None
+    dry_run: bool
+    create_missing: bool
+    outcome: str
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: int
+    warnings: int
+
+
+class LedgerImportPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[LedgerImportRecordOut]
+
+
+class MonthlyRowOut(Schema):
+    row: int
+    title: str
+    created: bool
+    submitted: bool
+
+
+class MonthlyUploadOut(Schema):
+    unit: UnitRef
+    period: str
+    saved: int
+    submitted: int
+    rows: list[MonthlyRowOut]
+    errors: list[SheetIssueOut]
+    warnings: list[SheetIssueOut]
+
+
+class MonthlyUploadErrorOut(Schema):
+    detail: str
+    result: MonthlyUploadOut
+
+
+class LedgerExportQuery(Schema):
+    year: int = Field(ge=1900, le=2200, description="年度")
+    unit: int | None = Field(None, description="Unit id: the items it leads or co-operates on")
+
+
+class MonthlyWorkbookQuery(Schema):
+    period: str | None = Field(
+        None, pattern=PERIOD_PATTERN, description="YYYY-MM; default the reporting period"
+    )
+    unit: int | None = Field(None, description="Unit id; default the user's own unit")
+
+
+def _issue(i: CellIssue) -> dict[str, Any]:
+    return {
+        "level": i.level,
+        "sheet": i.sheet,
+        "row": i.row,
+        "column": column_letter(i.column) if i.column is not None else None,
+        "header": i.header,
+        "value": "" if i.value is None else str(i.value),
+        "reason": i.reason,
+        "message": str(i),
+    }
+
+
+def _import_out(result: ImportResult) -> dict[str, Any]:
+    return {
+        "id": result.record.pk if result.record else None,
+        "file_name": result.file_name,
+        "sha256": result.sha256,
+        "year": result.year,
+        "dry_run": result.dry_run,
+        "applied": result.applied,
+        "counts": result.counts(),
+        "rows": [
+            {
+                "sheet": r.sheet,
+                "row": r.row,
+                "label": r.label,
+                "action": r.action,
+                "changes": r.changes,
+            }
+            for r in result.rows
+        ],
+        "errors": [_issue(i) for i in result.errors],
+        "warnings": [_issue(i) for i in result.warnings],
+        "missing_units": result.missing_units,
+        "missing_leaders": result.missing_leaders,
+        "created_units": result.created_units,
+        "created_leaders": result.created_leaders,
+        "previous_import": result.previous_import,
+    }
+
+
+def _monthly_out(result: MonthlyResult, unit: Unit, period: Period) -> dict[str, Any]:
+    return {
+        "unit": unit,
+        "period": str(period),
+        "saved": result.saved,
+        "submitted": result.submitted,
+        "rows": [
+            {"row": r.row, "title": r.title, "created": r.created, "submitted": r.submitted}
+            for r in result.rows
+        ],
+        "errors": [_issue(i) for i in result.errors],
+        "warnings": [_issue(i) for i in result.warnings],
+    }
+
+
+def _office(request: HttpRequest) -> User:
+    user = request_user(request)
+    if not user.is_office:
+        raise HttpError(403, "只有推进办可以导入台账。")
+    return user
+
+
+def _content(file: UploadedFile) -> bytes:
+    if file.size and file.size > max_import_bytes():
+        raise ApplicationError(f"文件太大（超过 {max_import_bytes() // 1048576} MB）。")
+    return bytes(file.read())
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def _scoped_unit(user: User, unit_id: int) -> Unit:
+    unit = Unit.objects.filter(scope_for(user).units_q(), pk=unit_id).first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def _monthly_unit(user: User, unit_id: int | None) -> Unit:
+    """The unit whose workbook the user works on: 403 for a role that fills none, else 404."""
+    if not fills_unit_reports(user):
+        raise HttpError(403, "您的角色不填报单位月报。")
+    if unit_id is None:
+        if user.unit_id is None or user.is_office:
+            raise ApplicationError("请指定单位（unit）。")
+        unit_id = user.unit_id
+    if not can_fill_unit_reports(user, unit_id):
+        raise Http404
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+@router.post(
+    "/ledger-imports",
+    response={
+        200: LedgerImportOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        422: LedgerImportErrorOut | ErrorOut,
+    },
+    summary="Import (or, with dry_run, preview) a ledger workbook: everything or nothing",
+    description=(
+        "Office only. Multipart: `file` (.xlsx/.xls/.ods), `year` (default from the title), "
+        "`dry_run`, `create_missing`. 200 with each row's outcome; 422 when the file has "
+        "errors (then nothing was written and `result.errors` names sheet, row, column, value "
+        "and reason)."
+    ),
+)
+def ledger_import_create(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    year: Form[int | None] = None,
+    dry_run: Form[bool] = False,
+    create_missing: Form[bool] = False,
+) -> Any:
+    user = _office(request)
+    if year is not None and not 1900 <= year <= 2200:
+        raise ApplicationError(f"年份不合理：{year}")
+    result = ledger_import(
+        content=_content(file),
+        file_name=file.name or "upload.xlsx",
+        by=user,
+        year=year,
+        dry_run=dry_run,
+        create_missing=create_missing,
+    )
+    out = _import_out(result)
+    if result.errors:
+        return Status(
+            422, {"detail": f"有{len(result.errors)}处错误，未导入任何数据。", "result": out}
+        )
+    return out
+
+
+@router.get(
+    "/ledger-imports",
+    response={200: LedgerImportPage, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="The import history, newest first (office only)",
+)
+def ledger_import_list(request: HttpRequest, paging: Query[PageParams]) -> Any:
+    _office(request)
+    page = paginate(LedgerImport.objects.select_related("by").order_by("-created_at"), paging)
+    return {
+        "count": page.count,
+        "page": page.page,
+        "page_size": page.page_size,
+        "items": [
+            {
+                **{
+                    k: getattr(r, k)
+                    for k in LedgerImportRecordOut.model_fields
+                    if k not in ("by", "id")
+                },
+                "id": r.pk,
+                "by": (
+                    {"id": r.by.pk, "username": r.by.username, "name": r.by.full_name}
+                    if r.by
+                    else None
+                ),
+            }
+            for r in page.rows
+        ],
+    }
+
+
+@router.get(
+    "/ledger-export",
+    response={200: None, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="A year's ledger as .xlsx in the office layout, limited to what the user may see",
+)
+def ledger_export_download(request: HttpRequest, query: Query[LedgerExportQuery]) -> HttpResponse:
+    user = request_user(request)
+    unit = _scoped_unit(user, query.unit) if query.unit is not None else None
+    content = ledger_export(year=query.year, unit=unit, user=None if user.is_office else user)
+    name = f"{unit.name if unit else ''}{query.year}年台账.xlsx"
+    return _xlsx(content, name)
+
+
+@router.get(
+    "/monthly-workbook",
+    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="A unit's monthly workbook for a period, prefilled with its items, to fill offline",
+)
+def monthly_workbook_download(
+    request: HttpRequest, query: Query[MonthlyWorkbookQuery]
+) -> HttpResponse:
+    user = request_user(request)
+    unit = _monthly_unit(user, query.unit)
+    period = Period.parse(query.period) if query.period else reporting_period_default()
+    if period in closed_periods():
+        raise ApplicationError(f"{period.label}已关账，月报已锁定，不能再填报。")
+    content = monthly_workbook(unit=unit, period=period)
+    return _xlsx(content, f"{unit.name}{period.year}年{period.month}月月报.xlsx")
+
+
+@router.post(
+    "/monthly-workbook",
+    response={
+        200: MonthlyUploadOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        422: MonthlyUploadErrorOut | ErrorOut,
+    },
+    summary="Upload a filled monthly workbook: the reports saved as drafts, or submitted",
+    description=(
+        "Multipart: `file`, `submit` (default false: drafts), `unit` (default the user's own; "
+        "the office may leave it out to take the file's), `period` (default the reporting "
+        "period, or the file's for the office). Everything or nothing: 422 with every error "
+        "when any row is wrong, or when the file is for another unit or period, or a closed "
+        "month."
+    ),
+)
+def monthly_workbook_upload(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    submit: Form[bool] = False,
+    unit: Form[int | None] = None,
+    period: Form[str | None] = None,
+) -> Any:
+    user = request_user(request)
+    if not fills_unit_reports(user):
+        raise HttpError(403, "您的角色不填报单位月报。")
+    content = _content(file)
+    file_name = file.name or "upload.xlsx"
+    target: Unit
+    if user.is_office and unit is None:
+        target, file_period = monthly_target(content, file_name=file_name)
+        asked = Period.parse(period) if period else file_period
+    else:
+        target = _monthly_unit(user, unit)
+        asked = Period.parse(period) if period else reporting_period_default()
+    result = monthly_import(
+        content=content, file_name=file_name, by=user, unit=target, period=asked, submit=submit
+    )
+    out = _monthly_out(result, target, asked)
+    if result.errors:
+        return Status(
+            422, {"detail": f"有{len(result.errors)}处错误，未保存任何月报。", "result": out}
+        )
+    return out
