@@ -151,6 +151,31 @@ def test_api_ledger_export_needs_a_year(district):
     assert response.status_code == 422
 
 
+def test_api_reports_export_is_scoped(district):
+    # the office, one unit
+    response = api(district.office).get(
+        "/api/v1/reports-export", {"period": "2024-03", "unit": district.unit_b.pk}
+    )
+    assert response.status_code == 200
+    ws = load_workbook(BytesIO(response.content)).worksheets[0]
+    assert (
+        ws["A1"].value == "2024年3月重点项目推进情况月报" and ws["A2"].value == "填报单位：区住建局"
+    )
+    # reporter b, without a unit: only unit b's items
+    response = api(district.reporter_b).get("/api/v1/reports-export", {"period": "2024-03"})
+    names = {cell.value for cell in load_workbook(BytesIO(response.content)).worksheets[0]["C"]}
+    assert district.item_b.project.name in names and district.item_a.project.name not in names
+    # another unit: 404; a bad period: 422
+    assert (
+        api(district.reporter_b).get(
+            "/api/v1/reports-export", {"period": "2024-03", "unit": district.unit_a.pk}
+        )
+    ).status_code == 404
+    assert (
+        api(district.office).get("/api/v1/reports-export", {"period": "03-2024"}).status_code == 422
+    )
+
+
 # monthly workbook
 
 

@@ -1,4 +1,4 @@
-"""API: ledger import (office), its history, the ledger export, the monthly round trip.
+"""API: ledger import (office), its history, the ledger and reports exports, the monthly round trip.
 
 The same services as the pages and the CLI. Uploads are multipart; downloads are .xlsx.
 A unit outside the user's scope answers 404, like a missing one; a role that may not do the
@@ -33,6 +33,7 @@ from duban.ledger.imports.monthly import (
 from duban.ledger.imports.result import ImportResult
 from duban.ledger.imports.service import ledger_import
 from duban.ledger.models import LedgerImport
+from duban.ledger.report_exports import reports_export
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
 from duban.reporting.permissions import can_fill_unit_reports, fills_unit_reports
@@ -329,6 +330,26 @@ def ledger_export_download(request: HttpRequest, query: Query[LedgerExportQuery]
     content = ledger_export(year=query.year, unit=unit, user=None if user.is_office else user)
     name = f"{unit.name if unit else ''}{query.year}年台账.xlsx"
     return _xlsx(content, name)
+
+
+class ReportsExportQuery(Schema):
+    period: str = Field(pattern=PERIOD_PATTERN, description="YYYY-MM")
+    unit: int | None = Field(None, description="Unit id: the reports of the items it leads")
+
+
+@router.get(
+    "/reports-export",
+    response={200: None, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="The month's reports as .xlsx in the office layout, limited to what the user may see",
+)
+def reports_export_download(request: HttpRequest, query: Query[ReportsExportQuery]) -> HttpResponse:
+    user = request_user(request)
+    unit = _scoped_unit(user, query.unit) if query.unit is not None else None
+    period = Period.parse(query.period)
+    content = reports_export(period=period, unit=unit, user=None if user.is_office else user)
+    return _xlsx(
+        content, f"{unit.name if unit else ''}{period.year}年{period.month}月月报汇总.xlsx"
+    )
 
 
 @router.get(
