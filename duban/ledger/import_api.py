@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -207,13 +208,15 @@ def _monthly_out(result: MonthlyResult, unit: Unit, period: Period) -> dict[str,
 def _office(request: HttpRequest) -> User:
     user = request_user(request)
     if not user.is_office:
-        raise HttpError(403, "只有推进办可以导入台账。")
+        raise HttpError(403, _("只有推进办可以导入台账。"))
     return user
 
 
 def _content(file: UploadedFile) -> bytes:
     if file.size and file.size > max_import_bytes():
-        raise ApplicationError(f"文件太大（超过 {max_import_bytes() // 1048576} MB）。")
+        raise ApplicationError(
+            _("文件太大（超过 %(mb)s MB）。") % {"mb": max_import_bytes() // 1048576}
+        )
     return bytes(file.read())
 
 
@@ -233,10 +236,10 @@ def _scoped_unit(user: User, unit_id: int) -> Unit:
 def _monthly_unit(user: User, unit_id: int | None) -> Unit:
     """The unit whose workbook the user works on: 403 for a role that fills none, else 404."""
     if not fills_unit_reports(user):
-        raise HttpError(403, "您的角色不填报单位月报。")
+        raise HttpError(403, _("您的角色不填报单位月报。"))
     if unit_id is None:
         if user.unit_id is None or user.is_office:
-            raise ApplicationError("请指定单位（unit）。")
+            raise ApplicationError(_("请指定单位（unit）。"))
         unit_id = user.unit_id
     if not can_fill_unit_reports(user, unit_id):
         raise Http404
@@ -271,7 +274,7 @@ def ledger_import_create(
 ) -> Any:
     user = _office(request)
     if year is not None and not 1900 <= year <= 2200:
-        raise ApplicationError(f"年份不合理：{year}")
+        raise ApplicationError(_("年份不合理：%(y)s") % {"y": year})
     result = ledger_import(
         content=_content(file),
         file_name=file.name or "upload.xlsx",
@@ -283,7 +286,11 @@ def ledger_import_create(
     out = _import_out(result)
     if result.errors:
         return Status(
-            422, {"detail": f"有{len(result.errors)}处错误，未导入任何数据。", "result": out}
+            422,
+            {
+                "detail": _("有%(n)s处错误，未导入任何数据。") % {"n": len(result.errors)},
+                "result": out,
+            },
         )
     return out
 
@@ -364,7 +371,7 @@ def monthly_workbook_download(
     unit = _monthly_unit(user, query.unit)
     period = Period.parse(query.period) if query.period else reporting_period_default()
     if period in closed_periods():
-        raise ApplicationError(f"{period.label}已关账，月报已锁定，不能再填报。")
+        raise ApplicationError(_("%(p)s已关账，月报已锁定，不能再填报。") % {"p": period.label})
     content = monthly_workbook(unit=unit, period=period)
     return _xlsx(content, f"{unit.name}{period.year}年{period.month}月月报.xlsx")
 
@@ -396,7 +403,7 @@ def monthly_workbook_upload(
 ) -> Any:
     user = request_user(request)
     if not fills_unit_reports(user):
-        raise HttpError(403, "您的角色不填报单位月报。")
+        raise HttpError(403, _("您的角色不填报单位月报。"))
     content = _content(file)
     file_name = file.name or "upload.xlsx"
     target: Unit
@@ -412,6 +419,10 @@ def monthly_workbook_upload(
     out = _monthly_out(result, target, asked)
     if result.errors:
         return Status(
-            422, {"detail": f"有{len(result.errors)}处错误，未保存任何月报。", "result": out}
+            422,
+            {
+                "detail": _("有%(n)s处错误，未保存任何月报。") % {"n": len(result.errors)},
+                "result": out,
+            },
         )
     return out
