@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from duban.core.periods import Period
 from duban.demo.build import build_demo, demo_counts, demo_is_loaded
@@ -17,9 +19,22 @@ from duban.demo.catalogue import DEMO_PASSWORD, LEADERS, PROJECTS, TASKS, UNITS
 from duban.demo.wipe import demo_wipe
 from duban.ledger.models import NodeTemplateSet, Project, WorkItem
 from duban.ledger.validators import validate_project_code
+from duban.liaison.models import Visit
 from duban.org.models import Enterprise, Responsibility, Unit, User
 from duban.org.scoping import scope_for
 from duban.org.validators import validate_credit_code
+from duban.problems.minutes import meeting_minutes_docx
+from duban.problems.models import (
+    AgendaItem,
+    Coordination,
+    Escalation,
+    ExtensionRequest,
+    Feedback,
+    Meeting,
+    Problem,
+    ProblemEvent,
+)
+from duban.problems.selectors import closeout_list, liaison_figures, problem_list
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
 from duban.reporting.selectors import item_figures_for
 from duban.reporting.services import report_is_late
@@ -203,6 +218,10 @@ def test_demo_wipe_empties_the_district_but_keeps_configuration(demo, db):
     }
     assert NodeTemplateSet.objects.filter(is_default=True).exists()
     assert ReportingSettings.objects.count() == 1
+    # a merged problem protects the one it was merged into: wiped all the same
+    assert not Problem.objects.exists()
+    assert not Meeting.objects.exists()
+    assert not Visit.objects.exists()
 
 
 def test_demo_accounts_see_their_scope(demo, db):
@@ -231,3 +250,146 @@ def test_demo_accounts_see_their_scope(demo, db):
     steward = User.objects.get(username="guanjia-sun")
     assert seen["guanjia-sun"] >= set(steward.stewarded_items.values_list("pk", flat=True))
     assert all(a.full_name for a in demo.accounts)
+
+
+# -- the problem loop (issue 4) -------------------------------------------------------------
+
+
+def test_demo_problems_cover_every_state_source_and_category(demo, db):
+    problems = Problem.objects.all()
+    assert set(problems.values_list("state", flat=True)) == set(Problem.State.values)
+    assert set(problems.values_list("source", flat=True)) == set(Problem.Source.values)
+    assert set(problems.values_list("category", flat=True)) == set(Problem.Category.values)
+    assert problems.filter(reopen_count__gt=0, state=Problem.State.CLOSED).exists()
+    assert all(p.reject_reason for p in problems.filter(state=Problem.State.REJECTED))
+    assert all(p.merged_into_id for p in problems.filter(state=Problem.State.MERGED))
+    # every problem hangs off an item of its year, or is a demand of an enterprise
+    for p in problems.select_related("work_item"):
+        assert p.work_item is None or p.work_item.year == p.reported_on.year, p
+        assert p.work_item is not None or p.enterprise_id is not None, p
+    extensions = set(ExtensionRequest.objects.values_list("state", flat=True))
+    assert {ExtensionRequest.State.APPROVED, ExtensionRequest.State.REJECTED} <= extensions
+    # opinions by leaders; feedback on problems and on opinions, accepted and returned
+    assert Coordination.objects.filter(meeting__isnull=True).exists()
+    assert not Coordination.objects.exclude(leader__role=User.Role.LEADER).exists()
+    returned = Feedback.objects.filter(state=Feedback.State.RETURNED)
+    assert Feedback.objects.filter(state=Feedback.State.ACCEPTED).exists()
+    assert returned.filter(coordination__isnull=False).exists()
+    assert returned.filter(problem__isnull=False).exists()
+    assert all(f.return_reason for f in returned)
+
+
+def test_demo_problems_escalate_at_every_level(demo, db):
+    escalations = Escalation.objects.select_related("problem")
+    for reason in Escalation.Reason.values:
+        levels = set(escalations.filter(reason=reason).values_list("to_level", flat=True))
+        assert levels == {2, 3, 4}, reason
+    assert all(e.note for e in escalations.filter(reason=Escalation.Reason.MANUAL))
+    assert set(Problem.objects.values_list("level", flat=True)) == {1, 2, 3, 4}
+    # an escalation is dated the day it happened; an automatic one after the due date
+    for e in escalations:
+        assert e.on == timezone.localtime(e.at).date()
+        assert e.problem.reported_on <= e.on
+        if e.reason == Escalation.Reason.OVERDUE:
+            assert e.on > e.problem.original_due_date, e
+
+
+def test_demo_meetings_two_held_with_minutes_and_one_upcoming(demo, db):
+    held = list(Meeting.objects.filter(state=Meeting.State.HELD).order_by("date"))
+    assert [m.level for m in held] == [4, 3]
+    for meeting in held:
+        assert meeting.minutes
+        assert meeting.agenda.filter(kind=AgendaItem.Kind.PROBLEM).exists()
+        decisions = meeting.decisions.all()
+        assert decisions.count() >= 2
+        assert all(d.leader_id == meeting.chair_id for d in decisions)
+        # a decision on the item furthest behind opened a problem of source 调度会
+        assert decisions.filter(problem__source=Problem.Source.MEETING).exists()
+        assert meeting_minutes_docx(meeting)[:2] == b"PK"
+    upcoming = Meeting.objects.get(state=Meeting.State.SCHEDULED)
+    assert upcoming.level == 4
+    assert upcoming.date > held[-1].date
+    kinds = set(upcoming.agenda.values_list("kind", flat=True))
+    assert {AgendaItem.Kind.PROBLEM, AgendaItem.Kind.BEHIND} <= kinds
+    on_agenda = Problem.objects.filter(agenda_items__meeting=upcoming)
+    assert set(on_agenda.values_list("level", flat=True)) == {4}
+
+
+def test_demo_liaison_demands_and_visits(demo, db):
+    demands = Problem.objects.filter(source=Problem.Source.DEMAND)
+    rated = demands.exclude(satisfaction="")
+    assert rated.exists()
+    assert not rated.exclude(state=Problem.State.CLOSED).exists()
+    urgent = demands.get(urgent=True)
+    wait = urgent.plan_due_at - urgent.events.first().at
+    assert timedelta(hours=2) - timedelta(seconds=1) < wait <= timedelta(hours=2)
+    for demand in demands.exclude(answered_at=None):
+        assert demand.answered_at <= demand.plan_due_at, demand
+    liaison = Responsibility.objects.filter(relation=Responsibility.Relation.LIAISON)
+    assert liaison.filter(enterprise__isnull=False).exists()
+    assert liaison.filter(work_item__isnull=False).exists()
+    office = User.objects.get(username="tuijinban")
+    rows = liaison_figures(user=office)
+    assert len(rows) == len(LEADERS)
+    assert sum(r.demands for r in rows) > 0
+    assert sum(r.visits for r in rows) > 0
+    raised = Visit.objects.filter(problems__isnull=False).distinct()
+    roles = set(raised.values_list("visitor__role", flat=True))
+    assert roles == {User.Role.STEWARD, User.Role.LEADER}
+    assert Visit.objects.filter(problems__isnull=True).count() > raised.count()
+    assert all(v.findings for v in Visit.objects.all())
+    for problem in Problem.objects.filter(visit__isnull=False).select_related("visit"):
+        assert problem.visit.date == problem.reported_on
+
+
+def test_demo_closes_out_problems_month_by_month(demo, db):
+    closed = Problem.objects.filter(state=Problem.State.CLOSED)
+    months_2024 = set(closed.filter(close_year=2024).values_list("close_month", flat=True))
+    assert len(months_2024) >= 5
+    assert max(months_2024) <= 5  # up to the last reported month
+    for problem in Problem.objects.all():
+        if problem.closed_at is not None:
+            assert Period.of(problem.closed_at) == problem.close_period, problem
+        else:
+            assert problem.close_year is None and problem.close_month is None, problem
+    office = User.objects.get(username="tuijinban")
+    for month in months_2024:
+        assert closeout_list(user=office, period=Period(2024, month)).exists()
+
+
+def test_demo_problem_dates_tell_one_story(demo, db):
+    first, last = date(2023, 5, 1), date(2024, 6, 12)
+    for p in Problem.objects.prefetch_related("events"):
+        assert first <= p.reported_on <= last, p
+        if p.original_due_date is not None:
+            assert p.reported_on < p.original_due_date <= p.due_date, p
+        events = list(p.events.all())
+        assert events[0].action == ProblemEvent.Action.REPORT
+        assert timezone.localtime(events[0].at).date() == p.reported_on
+        assert all(first <= timezone.localtime(e.at).date() <= last for e in events), p
+        # the notes quote the story's dates, not those the services saw while it ran
+        assert not any(str(year) in e.note for e in events for year in range(2025, 2040)), p
+    for model in (Feedback, Coordination, ExtensionRequest, Meeting, Visit):
+        assert not model.objects.filter(created_at__date__gt=last).exists(), model
+    assert not Problem.history.filter(history_date__date__gt=last).exists()
+    assert not Coordination.objects.filter(deadline__year__gt=2024).exists()
+
+
+def test_demo_unit_reporter_sees_only_their_units_problems(demo, db):
+    reporter = User.objects.get(username="zjj-reporter")
+    zjj = reporter.unit
+    items = set(
+        WorkItem.objects.filter(Q(lead_unit=zjj) | Q(co_units=zjj)).values_list("pk", flat=True)
+    )
+    seen = list(problem_list(user=reporter))
+    assert seen
+    for problem in seen:
+        assert (
+            problem.lead_unit_id == zjj.pk
+            or zjj in problem.co_units.all()
+            or problem.reporting_unit_id == zjj.pk
+            or problem.work_item_id in items
+        ), problem
+    led = set(Problem.objects.filter(lead_unit=zjj).values_list("pk", flat=True))
+    assert led and {p.pk for p in seen} >= led
+    assert len(seen) < Problem.objects.count()

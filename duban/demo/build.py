@@ -3,7 +3,8 @@
 Everything goes through the services, so the demo obeys the product's rules. The services
 stamp "now" on what they do; the demo's history lies in 2023–2024, so at the end the
 submission, review, hand-out and close times are moved back to when they would have happened
-(`_backdate`), with a queryset update — the one shortcut the demo takes.
+(`_backdate`), with a queryset update — the one shortcut the demo takes. The problem loop
+(problems.py) is then told through the problem services and backdated the same way (clock.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from duban.demo.catalogue import (
 )
 from duban.demo.ledger import ItemStory, LedgerBuilder, create_projects, funding_lines
 from duban.demo.people import Organisation, build_organisation
+from duban.demo.problems import build_problems
 from duban.demo.reports import (
     ACCEPTED,
     DRAFT,
@@ -75,11 +77,15 @@ def demo_is_loaded() -> bool:
 
 
 ACCOUNTS: tuple[tuple[str, str, str], ...] = (
-    (User.Role.OFFICE, "tuijinban", "全区所有事项和月报；审核、关账；后台管理 /admin/"),
-    (User.Role.LEADER, "quzhang", "分管发改局、联系经开区的事项，牵头事项，包联企业"),
-    (User.Role.UNIT_HEAD, "zjj-head", "住建局牵头或配合的事项；审签本单位月报"),
-    (User.Role.REPORTER, "zjj-reporter", "住建局牵头或配合的事项；填报月报"),
-    (User.Role.STEWARD, "guanjia-sun", "所服务的重点项目；审核其月报"),
+    (User.Role.OFFICE, "tuijinban", "全区所有事项、月报和问题；审核、关账、销号；后台管理 /admin/"),
+    (
+        User.Role.LEADER,
+        "quzhang",
+        "分管发改局、联系经开区的事项和问题，牵头事项，包联企业和项目；协调意见、调度会",
+    ),
+    (User.Role.UNIT_HEAD, "zjj-head", "住建局牵头或配合的事项和问题；审签本单位月报，审批延期"),
+    (User.Role.REPORTER, "zjj-reporter", "住建局牵头或配合的事项和问题；填报月报，上报和反馈问题"),
+    (User.Role.STEWARD, "guanjia-sun", "所服务的重点项目；审核其月报，走访并上报问题"),
     (User.Role.VIEWER, "renda", "联系的住建局、教育局、卫健局、生态环境分局的事项（只读）"),
 )
 
@@ -146,6 +152,7 @@ class _DemoBuild:
         self.year_end_2023()
         self.year_2024()
         self._backdate()
+        build_problems(self.org, self.rng)
         logger.info("demo.built", extra={"items": len(self.stories)})
 
     # -- 2023 -----------------------------------------------------------------------------

@@ -6,8 +6,6 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
-from duban.org.models import Unit
-
 # Configuration that migrations seed and the demo relies on: kept.
 KEEP = {"ledger.nodetemplateset", "ledger.nodetemplate", "reporting.reportingsettings"}
 
@@ -22,12 +20,28 @@ def _duban_models() -> list[type[models.Model]]:
     ]
 
 
-def _delete_units() -> None:
-    # Units point at their parent with PROTECT: delete the leaves, then their parents.
-    while Unit.objects.exists():
-        deleted, _ = Unit.objects.filter(children__isnull=True).delete()
+def _self_references(model: type[models.Model]) -> list[models.ForeignKey]:
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.ForeignKey) and f.related_model is model
+    ]
+
+
+def _delete_leaves_first(model: type[models.Model]) -> None:
+    # Rows that point at rows of their own model with PROTECT (a unit at its parent, a merged
+    # problem at the one it was merged into): delete the rows nobody points at, then the rest.
+    manager = model._default_manager
+    fields = _self_references(model)
+    while manager.exists():
+        referenced = set()
+        for f in fields:
+            referenced |= set(
+                manager.exclude(**{f.attname: None}).values_list(f.attname, flat=True)
+            )
+        deleted, _ = manager.exclude(pk__in=referenced).delete()
         if not deleted:
-            raise ProtectedError("单位树有环，无法清空。", set())
+            raise ProtectedError(f"{model._meta.verbose_name}相互引用成环，无法清空。", set())
 
 
 @transaction.atomic
@@ -43,8 +57,8 @@ def demo_wipe() -> None:
         for model in pending:
             try:
                 with transaction.atomic():
-                    if model is Unit:
-                        _delete_units()
+                    if _self_references(model):
+                        _delete_leaves_first(model)
                     else:
                         model._default_manager.all().delete()
             except (ProtectedError, RestrictedError):
