@@ -160,15 +160,12 @@ class DemoClock:
     def _escalated_on(
         self, row: models.Model, escalations: dict[int, list[tuple[datetime, date]]]
     ) -> date | None:
-        """The story day of the problem's latest escalation as the row stood."""
-        problem_id = row.pk if _base_label(row) == "problems.problem" else None
-        as_of = getattr(row, "history_date", None)
-        if hasattr(row, "history_id"):
-            problem_id = row.id  # type: ignore[attr-defined]
+        """The story day of the problem's latest escalation, as the row (or history row) stood."""
+        history_date = getattr(row, "history_date", None)
+        problem_id = row.id if history_date is not None else row.pk  # type: ignore[attr-defined]
+        as_of = self.story_time(history_date) if history_date is not None else None
         days = [
-            d
-            for moment, d in escalations.get(problem_id or 0, [])
-            if as_of is None or (moment <= self.story_time(as_of))
+            d for moment, d in escalations.get(problem_id, []) if as_of is None or moment <= as_of
         ]
         return days[-1] if days else None
 
