@@ -107,3 +107,16 @@ def test_row_corruptions(units, deletes, inserts):
     for r in inserts:
         ws.insert_rows(r)
     _check(to_bytes(wb))
+
+
+@pytest.mark.parametrize(("value", "number_format"), [(-1e20, "yyyy-mm-dd"), (1e20, "[h]:mm:ss")])
+def test_out_of_range_date_cell_is_a_clear_error(units, value, number_format):
+    # given a date-formatted cell whose number no calendar holds (python-calamine panics on it)
+    wb = load_workbook(BytesIO(VALID))
+    wb.active["I7"] = value
+    wb.active["I7"].number_format = number_format
+    # when
+    result = ledger_import(content=to_bytes(wb), file_name="bad.xlsx", by=None, year=2024)
+    # then
+    assert not result.applied and _counts() == (0, 0, 0)
+    assert "无法读取的单元格" in str(result.errors[0])

@@ -73,8 +73,27 @@ class RawSheet:
             return
         # iter_rows starts at the first used column; pad so that indexes match the sheet's.
         pad = [""] * (self.source.start[1] if self.source.start else 0)
-        for row in self.source.iter_rows():
+        rows = self.source.iter_rows()
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except (OverflowError, ValueError) as e:
+                raise self._unreadable() from e
+            except BaseException as e:
+                # python-calamine panics (pyo3's PanicException, a BaseException) on a date or
+                # time cell whose number is out of range, e.g. -1e20 formatted as a date.
+                if type(e).__name__ == "PanicException":
+                    raise self._unreadable() from None
+                raise
             yield pad + row if pad else row
+
+    def _unreadable(self) -> SheetFileError:
+        return SheetFileError(
+            f"工作表“{self.name}”中有无法读取的单元格（如超出范围的日期或时间），"
+            "请检查设置为日期格式的单元格后重新保存。"
+        )
 
 
 @dataclass
