@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Model
 from django.utils import timezone
 from simple_history.utils import (
@@ -70,6 +70,13 @@ def missing_create(missing: Missing) -> tuple[list[str], list[str]]:
 
 
 HISTORY_SLICE = 500
+PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.IntegerField,
+    models.ForeignKey,
+)
 
 
 def _created_with_history(objs: Sequence[Model], model: type[Model], *, by: User | None) -> None:
@@ -93,6 +100,9 @@ def _created_with_history(objs: Sequence[Model], model: type[Model], *, by: User
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
+    # Text, integers, booleans and keys of a saved object go to the driver as they are; dates,
+    # datetimes and decimals are adapted by their field (time zone, text form on SQLite).
+    plain = [isinstance(f, PLAIN_FIELDS) for f in fields]
     rows = []
     for obj in objs:
         given = {
@@ -101,15 +111,11 @@ def _created_with_history(objs: Sequence[Model], model: type[Model], *, by: User
             "history_change_reason": get_change_reason_from_object(obj) or "",
             "history_type": "+",
         }
-        rows.append(
-            [
-                f.get_db_prep_save(
-                    given[f.attname] if f.attname in special else getattr(obj, f.attname),
-                    connection,
-                )
-                for f in fields
-            ]
-        )
+        row = []
+        for f, is_plain in zip(fields, plain, strict=True):
+            value = given[f.attname] if f.attname in special else getattr(obj, f.attname)
+            row.append(value if is_plain else f.get_db_prep_save(value, connection))
+        rows.append(row)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), HISTORY_SLICE):
             cursor.executemany(sql, rows[start : start + HISTORY_SLICE])
