@@ -46,6 +46,7 @@ from duban.reporting.selectors import (
     report_get_for_user,
     report_history,
     report_list,
+    reporting_period_default,
 )
 from duban.reporting.services import (
     period_is_closed,
@@ -341,4 +342,11 @@ def report_list_view(request: HttpRequest) -> HttpResponse:
             state=form.cleaned_data.get("state") or None,
         )
     page = _page(request, report_list(user=user, filters=filters))
-    return render(request, "reporting/list.html", {"form": form, "page": page})
+    export_period = reporting_period_default()
+    if filters.year and filters.month:
+        export_period = Period(filters.year, filters.month)
+    return render(
+        request,
+        "reporting/list.html",
+        {"form": form, "page": page, "export_period": export_period},
+    )
