@@ -114,3 +114,13 @@ def test_catalogue_keeps_placeholders_and_leaves_no_chinese():
             assert sorted(PLACEHOLDER.findall(text)) == wanted, entry.msgid
             if entry.msgid not in QUOTED_CHINESE:
                 assert not CJK.search(text), entry.msgid
+
+
+def test_problem_level_filter_follows_the_language(district, login, settings):
+    from django.urls import reverse
+
+    client = login(district.office)
+    assert "1级" in client.get(reverse("problems:list")).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("problems:list")).content.decode()
+    assert "1级" not in html

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from duban.ledger.models import WorkItem
@@ -14,7 +16,14 @@ from duban.problems.models import MAX_LEVEL, Coordination, Feedback, Meeting, Pr
 from duban.problems.selectors import ProblemFilters
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-LEVELS = [(str(n), _("%(n)s级") % {"n": n}) for n in range(1, MAX_LEVEL + 1)]
+
+
+def _level_label(n: int) -> str:
+    return gettext("%(n)s级") % {"n": n}
+
+
+# Built once at import: the labels must stay lazy to follow each request's language.
+LEVELS = [(str(n), lazy(_level_label, str)(n)) for n in range(1, MAX_LEVEL + 1)]
 
 
 def _with_all(choices: Any) -> list[tuple[str, Any]]:
