@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -53,15 +53,19 @@ def locked_update(
     version: int | None,
     data: Mapping[str, Any],
     label: str,
+    check: Callable[[M], None] | None = None,
 ) -> M:
     """Lock the row, refuse a stale `version`, apply `data`, validate, save, bump version.
 
-    Must run inside a transaction. Raises ConflictError or ApplicationError, writing nothing.
+    `check` sees the row with `data` applied, for rules that span fields. Must run inside a
+    transaction. Raises ConflictError or ApplicationError, writing nothing.
     """
     obj = model._default_manager.select_for_update().get(pk=pk)
     check_version(current=obj.version, submitted=version, label=label)  # type: ignore[attr-defined]
     for field, value in data.items():
         setattr(obj, field, value)
+    if check is not None:
+        check(obj)
     full_clean_or_raise(obj)
     obj.version += 1  # type: ignore[attr-defined]
     obj.save()

@@ -136,13 +136,16 @@ def work_item_update(
 ) -> WorkItem:
     """Update a work item; raises ConflictError when it changed since `version`."""
     fields = _only(data, WORK_ITEM_FIELDS)
-    locked = WorkItem.objects.select_for_update().get(pk=item.pk)
-    if "year" in fields and fields["year"] != locked.year and locked.reports.exists():
+    if "year" in fields and fields["year"] != item.year and item.reports.exists():
         raise ApplicationError(_("事项已有月报，不能更改年度。"))
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    _check_item_consistency(locked)
-    updated = locked_update(WorkItem, pk=item.pk, version=version, data=fields, label=_("台账事项"))
+    updated = locked_update(
+        WorkItem,
+        pk=item.pk,
+        version=version,
+        data=fields,
+        label=_("台账事项"),
+        check=_check_item_consistency,
+    )
     if co_units is not None:
         _set_co_units(updated, co_units)
     return updated
