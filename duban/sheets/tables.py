@@ -37,13 +37,28 @@ _AS_OF = [
 ]
 
 
-@dataclass
+@dataclass(slots=True)
 class DataRow:
     sheet: str
     row: int  # 1-based
     group: str  # the text of the group row above it ("" when none)
     values: dict[str, Any]  # field → typed value (Decimal in 万元, bool, DateValue, str)
-    cells: dict[str, tuple[int, Any]]  # field → (column, raw value)
+    raw: Sequence[Any]  # the row's cells as read
+    index: Mapping[str, int]  # field → column, shared by the table's rows
+
+    def cell(self, name: str) -> tuple[int | None, Any]:
+        """(column, raw value) of a field; (None, "") when the table has no such column."""
+        i = self.index.get(name)
+        if i is None:
+            return None, ""
+        return i, self.raw[i] if i < len(self.raw) else ""
+
+    @property
+    def cells(self) -> dict[str, tuple[int, Any]]:
+        """field → (column, raw value)."""
+        return {
+            name: (i, self.raw[i] if i < len(self.raw) else "") for name, i in self.index.items()
+        }
 
 
 @dataclass
@@ -63,6 +78,11 @@ class ParsedTable:
     @cached_property
     def columns(self) -> dict[str, Column]:
         return self.header.by_field()
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """field → the header text as written."""
+        return {f: c.header for f, c in self.columns.items()}
 
     def month_of(self, field_name: str) -> int | None:
         col = self.columns.get(field_name)
@@ -131,7 +151,8 @@ def _read_rows(raw: RawSheet, parsed: ParsedTable) -> None:
     needs_pct = any(FIELDS[f][1] is Kind.PERCENT for f in cols)
     percent_cells = raw.percent_cells() if needs_pct else set()
     totals: list[tuple[int, Sequence[Any]]] = []
-    converters = [(name, col, _converter(name, col, parsed)) for name, col in cols.items()]
+    readers = [_ColumnReader(name, col, parsed) for name, col in cols.items()]
+    index = {name: col.index for name, col in cols.items()}
     group = ""
     first = parsed.header.last_row + 1
     for r, row in enumerate(raw.iter_rows()):
@@ -149,70 +170,95 @@ def _read_rows(raw: RawSheet, parsed: ParsedTable) -> None:
             group = group_label(row)
             parsed.groups.append((r + 1, group))
             continue
-        parsed.rows.append(_read_row(raw.name, r, row, parsed, percent_cells, group, converters))
+        values: dict[str, Any] = {}
+        width = len(row)
+        for reader in readers:
+            i = reader.index
+            value = row[i] if i < width else ""
+            if value == "" or value is None:
+                values[reader.name] = reader.empty
+                continue
+            try:
+                typed = reader.read(value, reader.percent and (r, i) in percent_cells)
+            except CellValueError as e:
+                parsed.issues.append(
+                    CellIssue("error", raw.name, r + 1, i, reader.header, value, e.reason)
+                )
+                continue
+            if reader.dates and typed.mangled:
+                parsed.issues.append(_mangled(raw.name, r, reader, value, typed))
+            values[reader.name] = typed
+        parsed.rows.append(DataRow(raw.name, r + 1, group, values, row, index))
     _check_totals(parsed, totals)
 
 
-Converter = Callable[[Any, bool], Any]
+MEMO_SIZE = 4096
+_ERROR = object()
 
 
-def _converter(name: str, col: Column, parsed: ParsedTable) -> Converter:
-    """How a column's cells become values: decided once per column, not once per cell."""
-    kind = FIELDS[name][1]
-    if kind is Kind.MONEY:
-        unit = col.meaning.unit if col.meaning and col.meaning.unit else parsed.unit
-        return lambda value, _pct: money_value(value, unit)
-    if kind is Kind.PERCENT:
-        return lambda value, pct: percent_value(value, cell_is_percent=pct)
-    if kind is Kind.BOOL:
-        return lambda value, _pct: bool_value(value)
-    if kind is Kind.DATE:
-        year = parsed.year
-        return lambda value, _pct: date_value(value, year=year)
-    return lambda value, _pct: text_value(value)
+class _ColumnReader:
+    """How a column's cells become values: decided once per column, not once per cell.
+
+    Ledgers repeat themselves (units, dates, 是/否, stage words), so each column remembers the
+    values it has read, up to MEMO_SIZE distinct ones; a long text is taken as it is.
+    """
+
+    __slots__ = ("convert", "dates", "empty", "header", "index", "memo", "name", "percent")
+
+    def __init__(self, name: str, col: Column, parsed: ParsedTable) -> None:
+        kind = FIELDS[name][1]
+        self.name = name
+        self.index = col.index
+        self.header = col.header
+        self.empty: Any = "" if kind is Kind.TEXT else None
+        self.percent = kind is Kind.PERCENT
+        self.dates = kind is Kind.DATE
+        self.memo: dict[tuple[Any, type, bool], Any] = {}
+        convert: Callable[[Any, bool], Any]
+        if kind is Kind.MONEY:
+            unit = col.meaning.unit if col.meaning and col.meaning.unit else parsed.unit
+            convert = lambda value, _pct: money_value(value, unit)  # noqa: E731
+        elif kind is Kind.PERCENT:
+            convert = lambda value, pct: percent_value(value, cell_is_percent=pct)  # noqa: E731
+        elif kind is Kind.BOOL:
+            convert = lambda value, _pct: bool_value(value)  # noqa: E731
+        elif kind is Kind.DATE:
+            year = parsed.year
+            convert = lambda value, _pct: date_value(value, year=year)  # noqa: E731
+        else:
+            convert = lambda value, _pct: text_value(value)  # noqa: E731
+        self.convert = convert
+
+    def read(self, value: Any, pct: bool) -> Any:
+        if type(value) is str and len(value) > 24:
+            if self.empty == "" and not value[0].isspace():
+                return value.rstrip()  # free text: kept as typed (text_value's fast path)
+            return self.convert(value, pct)
+        key = (value, type(value), pct)
+        hit = self.memo.get(key, _ERROR)
+        if hit is _ERROR:
+            try:
+                hit = self.convert(value, pct)
+            except CellValueError as e:
+                hit = e
+            if len(self.memo) < MEMO_SIZE:
+                self.memo[key] = hit
+        if isinstance(hit, CellValueError):
+            raise hit
+        return hit
 
 
-def _read_row(
-    sheet: str,
-    r: int,
-    row: Sequence[Any],
-    parsed: ParsedTable,
-    percent_cells: set[tuple[int, int]],
-    group: str,
-    converters: Sequence[tuple[str, Column, Converter]],
-) -> DataRow:
-    values: dict[str, Any] = {}
-    cells: dict[str, tuple[int, Any]] = {}
-    width = len(row)
-    for name, col, convert in converters:
-        index = col.index
-        value = row[index] if index < width else ""
-        cells[name] = (index, value)
-        if value == "" or value is None:
-            values[name] = None if FIELDS[name][1] is not Kind.TEXT else ""
-            continue
-        try:
-            typed = convert(value, (r, index) in percent_cells)
-        except CellValueError as e:
-            parsed.issues.append(
-                CellIssue("error", sheet, r + 1, index, col.header, value, e.reason)
-            )
-            continue
-        if isinstance(typed, DateValue) and typed.mangled:
-            parsed.issues.append(
-                CellIssue(
-                    "warning",
-                    sheet,
-                    r + 1,
-                    index,
-                    col.header,
-                    value,
-                    f"按{typed.first.year}年{typed.first.month}月读取；"
-                    "若原意是10月，Excel可能已把“2024.10”存成了“2024.1”，请改为文本或“2024年10月”",
-                )
-            )
-        values[name] = typed
-    return DataRow(sheet=sheet, row=r + 1, group=group, values=values, cells=cells)
+def _mangled(sheet: str, r: int, reader: _ColumnReader, value: Any, typed: DateValue) -> CellIssue:
+    return CellIssue(
+        "warning",
+        sheet,
+        r + 1,
+        reader.index,
+        reader.header,
+        value,
+        f"按{typed.first.year}年{typed.first.month}月读取；"
+        "若原意是10月，Excel可能已把“2024.10”存成了“2024.1”，请改为文本或“2024年10月”",
+    )
 
 
 def _check_totals(parsed: ParsedTable, totals: list[tuple[int, Sequence[Any]]]) -> None:

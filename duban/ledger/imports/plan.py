@@ -42,17 +42,10 @@ class RowPlan:
     changes: list[str] = field(default_factory=list)
     year: int = 0
     report_month: int | None = None
-
-    def materialize(self) -> None:
-        """Build the new objects from their fields (only a real import needs them)."""
-        if self.project_new and self.project is None:
-            self.project = Project(**self.project_changes)
-        if self.item_new and self.item is None:
-            self.item = WorkItem(year=self.year, kind=self.input.kind, **self.item_changes)
-        if self.report_new and self.report is None:
-            self.report = MonthlyReport(
-                year=self.year, month=int(self.report_month or 0), **self.report_changes
-            )
+    # The keys of what the import wrote (new objects are written from their fields, never
+    # built as model instances).
+    project_id: int | None = None
+    item_id: int | None = None
 
     @property
     def has_error(self) -> bool:
@@ -106,15 +99,21 @@ SOURCE_COLUMN = {
 }
 
 
+@lru_cache(maxsize=256)
+def _max_length(model: type[Model], name: str) -> int | None:
+    return getattr(model._meta.get_field(name), "max_length", None)
+
+
 def _limits(ri: RowInput, model: type[Model], proposed: dict[str, Any], cap: Decimal) -> None:
     """What the database would refuse, said about the cell: too long, too large, out of range."""
     for name, value in proposed.items():
-        column = SOURCE_COLUMN.get(name, name)
-        field_obj = model._meta.get_field(name)
-        max_length = getattr(field_obj, "max_length", None)
-        if isinstance(value, str) and max_length and len(value) > max_length:
-            ri.error(column, f"超过{max_length}个字（共{len(value)}个字）")
-        if isinstance(value, Decimal) and value > cap and name != "progress_pct":
+        if isinstance(value, str):
+            max_length = _max_length(model, name)
+            if max_length and len(value) > max_length:
+                column = SOURCE_COLUMN.get(name, name)
+                ri.error(column, f"超过{max_length}个字（共{len(value)}个字）")
+        elif isinstance(value, Decimal) and value > cap and name != "progress_pct":
+            column = SOURCE_COLUMN.get(name, name)
             ri.error(column, f"{value.normalize():f}万元大得不合理，请核对金额单位是否为万元")
     pct = proposed.get("progress_pct")
     if pct is not None and not 0 <= pct <= 100:
@@ -155,6 +154,7 @@ class Planner:
         self.seen_keys: dict[tuple[str, str, str], int] = {}
         self.cap = Decimal(getattr(settings, "DUBAN_MAX_AMOUNT", "100000000"))
         self.current = Period.current()
+        self.now = timezone.now()  # one moment for the whole file
 
     def plan(self, ri: RowInput) -> RowPlan:
         rp = RowPlan(input=ri, year=self.year)
@@ -341,7 +341,7 @@ class Planner:
                 "status", WorkItem.Status.DRAFT if reserve else WorkItem.Status.ACTIVE
             )
             if proposed["status"] != WorkItem.Status.DRAFT:
-                proposed["handed_out_at"] = timezone.now()
+                proposed["handed_out_at"] = self.now
             rp.item_changes = proposed
             return
         rp.item = item

@@ -7,6 +7,7 @@ nothing (it never clears a stored value), so a partial ledger can be merged into
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -49,8 +50,20 @@ LEVEL_WORDS: list[tuple[tuple[str, ...], str]] = [
 DONE_WORDS = ("已办结", "已完成", "办结", "完成")
 
 
+_CHOICES: dict[tuple[int, str], str | None] = {}
+
+
 def word_choice(text: str, table: list[tuple[tuple[str, ...], str]]) -> str | None:
     """The choice whose word appears first in `text` (so 民生及基础设施 → 民生)."""
+    key = (id(table), text)
+    if key not in _CHOICES:
+        if len(_CHOICES) > 4096:
+            _CHOICES.clear()
+        _CHOICES[key] = _word_choice(text, table)
+    return _CHOICES[key]
+
+
+def _word_choice(text: str, table: list[tuple[tuple[str, ...], str]]) -> str | None:
     best: tuple[int, str] | None = None
     for words, choice in table:
         for word in words:
@@ -87,12 +100,12 @@ class RowInput:
     since_start: Decimal | None = None
     report: dict[str, Any] = field(default_factory=dict)
     done: bool = False
-    cells: dict[str, tuple[int, Any]] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
+    source: DataRow | None = None  # the row's cells, to point an issue at one
+    headers: Mapping[str, str] = field(default_factory=dict)  # shared by the table's rows
     issues: list[CellIssue] = field(default_factory=list)
 
     def issue(self, level: str, field_name: str | None, reason: str) -> None:
-        col, value = self.cells.get(field_name or "", (None, ""))
+        col, value = self.source.cell(field_name or "") if self.source else (None, "")
         header = self.headers.get(field_name or "", "")
         self.issues.append(
             CellIssue(level, self.sheet, self.row, col, header, value, reason)  # type: ignore[arg-type]
@@ -127,8 +140,8 @@ def row_input(data: DataRow, table: ParsedTable, *, reserve_list: bool) -> RowIn
         co_units=split_names(v.get("co_units", "")),
         leader=leaders[0] if leaders else "",
         owner=(v.get("owner") or "").strip(),
-        cells=data.cells,
-        headers={f: c.header for f, c in table.columns.items()},
+        source=data,
+        headers=table.headers,
     )
     if len(leaders) > 1:
         ri.warn("leader", f"有多位领导，按第一位“{leaders[0]}”作为牵头领导")

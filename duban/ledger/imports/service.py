@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import translation
 
+from duban.core.bulk import gc_paused
 from duban.ledger.imports.apply import missing_create, plans_apply
 from duban.ledger.imports.errorbook import error_workbook
 from duban.ledger.imports.lookup import Lookup
@@ -84,6 +85,7 @@ def _check(book: ParsedWorkbook, *, year: int, create_missing: bool, by: User | 
 
 # The office layout and its messages are Chinese whatever the interface language.
 @translation.override("zh-hans")
+@gc_paused()
 def ledger_import(
     *,
     content: bytes,
