@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from io import BytesIO
+from urllib.parse import quote
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import load_workbook
@@ -16,9 +18,10 @@ from duban.ledger.models import LedgerImport, Project
 from duban.org.services import api_token_create
 from duban.reporting.models import MonthClose, MonthlyReport
 from tests import factories as f
-from tests.sheets_fixtures import ledger_book, to_bytes
+from tests.sheets_fixtures import ROWS, ledger_book, to_bytes
 
 MARCH = Period(2024, 3)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def api(user) -> Client:
@@ -250,3 +253,130 @@ def test_api_monthly_workbook_upload_refuses_another_units_file(district):
     )
     assert post_monthly(api(district.leader), content).status_code == 403
     assert not MonthlyReport.objects.exists()
+
+
+# error workbooks
+
+
+def bad_ledger() -> bytes:
+    rows = [list(r) for r in ROWS]
+    rows[0][4] = "十二万"  # 总投资 of 智能制造产业园, E6
+    return to_bytes(ledger_book(rows=rows, total="none"))
+
+
+def comments(content: bytes) -> dict[str, str]:
+    ws = load_workbook(BytesIO(content))["2024年重点项目"]
+    return {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
+
+
+def test_api_ledger_import_errors_offer_the_marked_workbook(units):
+    client = api(units.office)
+    # when the office uploads a file with a bad figure
+    response = post_ledger(client, bad_ledger())
+    # then the 422 names the error workbook
+    assert response.status_code == 422
+    body = response.json()
+    url = f"/api/v1/ledger-imports/{body['result']['id']}/errors.xlsx"
+    assert body["error_workbook"] == url
+    # when it downloads it
+    download = client.get(url)
+    # then it is the file back with the bad cell commented
+    assert download.status_code == 200, download.content
+    assert download["Content-Type"] == XLSX
+    assert download["Content-Disposition"] == (
+        f"attachment; filename*=UTF-8''{quote('台账错误.xlsx')}"
+    )
+    assert list(comments(download.content)) == ["E6"]
+    assert "不是数字" in comments(download.content)["E6"]
+
+
+def test_api_ledger_import_error_workbook_checks_again_with_the_recorded_options(district):
+    # given: 区商务局 and 新华街道 don't exist; one import creating them, one not
+    client = api(district.office)
+    created = post_ledger(client, bad_ledger(), year=2024, create_missing="true")
+    refused = post_ledger(client, bad_ledger(), year=2024)
+    assert created.status_code == refused.status_code == 422
+    # when each error workbook is downloaded
+    with_created = comments(client.get(created.json()["error_workbook"]).content)
+    with_refused = comments(client.get(refused.json()["error_workbook"]).content)
+    # then only the second marks the missing units as well
+    assert list(with_created) == ["E6"]
+    assert {"E6", "D7", "D8"} <= set(with_refused)
+    assert not Project.objects.filter(name="智能制造产业园").exists()
+
+
+def test_api_ledger_import_error_workbook_is_for_the_office_only(units):
+    record_id = post_ledger(api(units.office), bad_ledger()).json()["result"]["id"]
+    url = f"/api/v1/ledger-imports/{record_id}/errors.xlsx"
+    # other roles: 403, as for the other import endpoints
+    for user in (units.head_a, units.leader, units.reporter_b):
+        response = api(user).get(url)
+        assert response.status_code == 403
+        assert response.json()["detail"] == "只有推进办可以导入台账。"
+    # a missing import: 404
+    missing = api(units.office).get(f"/api/v1/ledger-imports/{record_id + 100}/errors.xlsx")
+    assert missing.status_code == 404 and missing.json() == {"detail": "Not Found"}
+
+
+def test_api_ledger_import_error_workbook_of_an_import_without_errors_is_404(units):
+    client = api(units.office)
+    record_id = post_ledger(client, to_bytes(ledger_book()), dry_run="true").json()["id"]
+    # when
+    response = client.get(f"/api/v1/ledger-imports/{record_id}/errors.xlsx")
+    # then
+    assert response.status_code == 404
+    assert response.json()["detail"] == "这次导入没有错误，没有标出错误的工作簿。"
+
+
+def test_api_ledger_import_error_workbook_whose_file_is_gone_is_404(units):
+    client = api(units.office)
+    body = post_ledger(client, bad_ledger()).json()
+    (name,) = default_storage.listdir("imports")[1]
+    default_storage.delete(f"imports/{name}")
+    # when
+    response = client.get(body["error_workbook"])
+    # then
+    assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
+
+
+def test_api_ledger_import_of_a_non_spreadsheet_has_no_error_workbook(district):
+    response = post_ledger(api(district.office), b"plain text")
+    assert response.status_code == 422 and response.json()["error_workbook"] is None
+    assert not default_storage.exists("imports")
+
+
+def test_api_monthly_workbook_upload_errors_offer_the_marked_workbook(district):
+    content = fill(
+        monthly_workbook(unit=district.unit_b, period=MARCH),
+        H5=100,
+        A6=district.item_a.pk,  # another unit's item
+        H6=50,
+    )
+    # when reporter b uploads it
+    response = post_monthly(api(district.reporter_b), content)
+    # then the 422 names the error workbook
+    assert response.status_code == 422
+    url = response.json()["error_workbook"]
+    assert url.startswith(f"/api/v1/monthly-workbook/{district.unit_b.pk}/")
+    assert url.endswith("/errors.xlsx")
+    # which reporter b and the office may download, with the bad cell commented
+    for user in (district.reporter_b, district.office):
+        download = api(user).get(url)
+        assert download.status_code == 200, download.content
+        assert download["Content-Disposition"] == (
+            f"attachment; filename*=UTF-8''{quote('区住建局月报错误.xlsx')}"
+        )
+        ws = load_workbook(BytesIO(download.content))["3月月报"]
+        assert "事项编号不属于本单位本年度的台账" in ws["A6"].comment.text
+    # another unit's reporter: 404; a leader: 403; an unknown file: 404
+    assert api(district.reporter_a).get(url).status_code == 404
+    assert api(district.leader).get(url).status_code == 403
+    unknown = url.replace(url.split("/")[-2], "0" * 64)
+    assert api(district.office).get(unknown).status_code == 404
+    assert not MonthlyReport.objects.exists()
+
+
+def test_api_monthly_workbook_upload_of_another_units_file_has_no_error_workbook(district):
+    content = fill(monthly_workbook(unit=district.unit_b, period=MARCH), H5=100)
+    response = post_monthly(api(district.reporter_a), content)
+    assert response.status_code == 422 and response.json()["error_workbook"] is None

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -25,6 +26,14 @@ from duban.api.schemas import ErrorOut, UnitRef, UserRef
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.ledger.exports import ledger_export
+from duban.ledger.import_storage import (
+    ledger_error_book_file_name,
+    ledger_import_error_book,
+    ledger_upload_save,
+    monthly_error_book_file_name,
+    monthly_error_book_read,
+    monthly_error_book_save,
+)
 from duban.ledger.imports.monthly import (
     MonthlyResult,
     monthly_import,
@@ -85,6 +94,10 @@ class LedgerImportOut(Schema):
 
 class LedgerImportErrorOut(Schema):
     detail: str
+    error_workbook: str | None = Field(
+        description="Path of the uploaded file with its bad cells marked (.xlsx), or null when "
+        "the file couldn't be read as a spreadsheet"
+    )
     result: LedgerImportOut
 
 
@@ -133,6 +146,10 @@ class MonthlyUploadOut(Schema):
 
 class MonthlyUploadErrorOut(Schema):
     detail: str
+    error_workbook: str | None = Field(
+        description="Path of the uploaded file with its bad cells marked (.xlsx), or null when "
+        "no error points at a cell"
+    )
     result: MonthlyUploadOut
 
 
@@ -261,8 +278,8 @@ def _monthly_unit(user: User, unit_id: int | None) -> Unit:
     description=(
         "Office only. Multipart: `file` (.xlsx/.xls/.ods), `year` (default from the title), "
         "`dry_run`, `create_missing`. 200 with each row's outcome; 422 when the file has "
-        "errors (then nothing was written and `result.errors` names sheet, row, column, value "
-        "and reason)."
+        "errors (then nothing was written, `result.errors` names sheet, row, column, value "
+        "and reason, and `error_workbook` is the path of the file with its bad cells marked)."
     ),
 )
 def ledger_import_create(
@@ -275,9 +292,11 @@ def ledger_import_create(
     user = _office(request)
     if year is not None and not 1900 <= year <= 2200:
         raise ApplicationError(_("年份不合理：%(y)s") % {"y": year})
+    content = _content(file)
+    file_name = file.name or "upload.xlsx"
     result = ledger_import(
-        content=_content(file),
-        file_name=file.name or "upload.xlsx",
+        content=content,
+        file_name=file_name,
         by=user,
         year=year,
         dry_run=dry_run,
@@ -285,10 +304,18 @@ def ledger_import_create(
     )
     out = _import_out(result)
     if result.errors:
+        error_workbook = None
+        # Kept as the page keeps it: the marked copy is rebuilt from it on download.
+        if result.book is not None and result.record is not None:
+            ledger_upload_save(content=content, file_name=file_name)
+            error_workbook = reverse(
+                "api:ledger_import_errors", kwargs={"import_id": result.record.pk}
+            )
         return Status(
             422,
             {
                 "detail": _("有%(n)s处错误，未导入任何数据。") % {"n": len(result.errors)},
+                "error_workbook": error_workbook,
                 "result": out,
             },
         )
@@ -324,6 +351,30 @@ def ledger_import_list(request: HttpRequest, paging: Query[PageParams]) -> Any:
             for r in page.rows
         ],
     }
+
+
+@router.get(
+    "/ledger-imports/{import_id}/errors.xlsx",
+    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    url_name="ledger_import_errors",
+    summary="The file of an import with errors, its bad cells highlighted and commented",
+    description=(
+        "Office only. The upload is checked again as a dry run with the year and "
+        "`create_missing` it was imported with. 404 when the import had no errors or its file "
+        "is no longer kept."
+    ),
+)
+def ledger_import_errors_download(request: HttpRequest, import_id: int) -> HttpResponse:
+    user = _office(request)
+    record = LedgerImport.objects.filter(pk=import_id).first()
+    if record is None:
+        raise Http404
+    if not record.errors:
+        raise HttpError(404, _("这次导入没有错误，没有标出错误的工作簿。"))
+    book = ledger_import_error_book(record=record, by=user)
+    if book is None:
+        raise HttpError(404, _("这个文件无法作为电子表格读取，没有标出错误的工作簿。"))
+    return _xlsx(book, ledger_error_book_file_name(record.file_name))
 
 
 @router.get(
@@ -391,7 +442,8 @@ def monthly_workbook_download(
         "the office may leave it out to take the file's), `period` (default the reporting "
         "period, or the file's for the office). Everything or nothing: 422 with every error "
         "when any row is wrong, or when the file is for another unit or period, or a closed "
-        "month."
+        "month; when errors point at cells, `error_workbook` is the path of the file with "
+        "them marked."
     ),
 )
 def monthly_workbook_upload(
@@ -418,11 +470,37 @@ def monthly_workbook_upload(
     )
     out = _monthly_out(result, target, asked)
     if result.errors:
+        sha = monthly_error_book_save(
+            unit=target, content=content, file_name=file_name, issues=result.issues
+        )
         return Status(
             422,
             {
                 "detail": _("有%(n)s处错误，未保存任何月报。") % {"n": len(result.errors)},
+                "error_workbook": (
+                    reverse(
+                        "api:monthly_workbook_errors", kwargs={"unit_id": target.pk, "sha": sha}
+                    )
+                    if sha
+                    else None
+                ),
                 "result": out,
             },
         )
     return out
+
+
+@router.get(
+    "/monthly-workbook/{unit_id}/{sha}/errors.xlsx",
+    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    url_name="monthly_workbook_errors",
+    summary="The last monthly upload with errors, its bad cells highlighted and commented",
+    description=(
+        "The path comes from the `error_workbook` of a 422 upload. The unit's own users and "
+        "the office; another unit answers 404, a role that fills no monthly reports 403."
+    ),
+)
+def monthly_workbook_errors_download(request: HttpRequest, unit_id: int, sha: str) -> HttpResponse:
+    user = request_user(request)
+    unit = _monthly_unit(user, unit_id)
+    return _xlsx(monthly_error_book_read(unit=unit, sha=sha), monthly_error_book_file_name(unit))

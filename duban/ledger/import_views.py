@@ -5,21 +5,24 @@ Include with `path("ledger/import/", include("duban.ledger.import_urls"))`.
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import PurePath
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from duban.ledger.import_forms import LedgerConfirmForm, LedgerUploadForm
-from duban.ledger.imports.service import import_error_workbook, ledger_import
+from duban.ledger.import_storage import (
+    ledger_error_book_file_name,
+    ledger_import_error_book,
+    ledger_upload_read,
+    ledger_upload_save,
+)
+from duban.ledger.imports.service import ledger_import
 from duban.ledger.models import LedgerImport
 from duban.org.models import User
 
@@ -33,22 +36,6 @@ def _office(request: HttpRequest) -> User:
     return user
 
 
-def _stored_name(sha: str, file_name: str) -> str:
-    suffix = PurePath(file_name).suffix.lower()[:6] or ".xlsx"
-    return f"imports/{sha}{suffix}"
-
-
-def _load(sha: str, file_name: str) -> bytes:
-    name = _stored_name(sha, file_name)
-    if not default_storage.exists(name):
-        raise Http404
-    with default_storage.open(name, "rb") as fh:
-        content: bytes = fh.read()
-    if hashlib.sha256(content).hexdigest() != sha:
-        raise Http404
-    return content
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def ledger_import_upload_view(request: HttpRequest) -> HttpResponse:
@@ -58,10 +45,7 @@ def ledger_import_upload_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
-        sha = hashlib.sha256(content).hexdigest()
-        name = _stored_name(sha, upload.name)
-        if not default_storage.exists(name):
-            default_storage.save(name, ContentFile(content))
+        sha = ledger_upload_save(content=content, file_name=upload.name)
         result = ledger_import(
             content=content,
             file_name=upload.name,
@@ -97,7 +81,7 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("确认信息不完整，请重新上传文件。"))
         return redirect("ledger_import:upload")
     data = form.cleaned_data
-    content = _load(data["sha256"], data["file_name"])
+    content = ledger_upload_read(sha=data["sha256"], file_name=data["file_name"])
     result = ledger_import(
         content=content,
         file_name=data["file_name"],
@@ -137,27 +121,11 @@ def ledger_import_errors_view(request: HttpRequest, sha: str) -> HttpResponse:
     record = LedgerImport.objects.filter(sha256=sha).order_by("-created_at").first()
     if record is None:
         raise Http404
-    content = _load(sha, record.file_name)
-    result = ledger_import(
-        content=content,
-        file_name=record.file_name,
-        by=user,
-        year=record.year,
-        dry_run=True,
-        create_missing=record.create_missing,
-    )
-    book = import_error_workbook(result)
+    book = ledger_import_error_book(record=record, by=user)
     if book is None:
         raise Http404
     response = HttpResponse(book, content_type=XLSX)
-    stem = PurePath(record.file_name).stem
     response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{_quote(stem)}%E9%94%99%E8%AF%AF.xlsx"
+        f"attachment; filename*=UTF-8''{quote(ledger_error_book_file_name(record.file_name))}"
     )
     return response
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text)

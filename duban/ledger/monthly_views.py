@@ -6,15 +6,11 @@ unit's workbook answers 404, exactly as a missing unit does.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -24,9 +20,13 @@ from django.views.decorators.http import require_http_methods
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.ledger.import_forms import MonthlyChoiceForm, MonthlyUploadForm
+from duban.ledger.import_storage import (
+    monthly_error_book_file_name,
+    monthly_error_book_read,
+    monthly_error_book_save,
+)
 from duban.ledger.imports.monthly import (
     MonthlyResult,
-    monthly_error_workbook,
     monthly_import,
     monthly_periods_open,
     monthly_workbook,
@@ -35,7 +35,6 @@ from duban.org.models import Unit, User
 from duban.reporting.permissions import can_fill_unit_reports, fills_unit_reports
 from duban.reporting.selectors import reporting_period_default
 
-SHA_RE = re.compile(r"[0-9a-f]{64}")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -69,10 +68,6 @@ def _unit(user: User, raw: Any) -> Unit | None:
 def _attachment(response: HttpResponse, name: str) -> HttpResponse:
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
-
-
-def _error_name(unit: Unit, sha: str) -> str:
-    return f"imports/monthly/{unit.pk}/{sha}-errors.xlsx"
 
 
 @login_required
@@ -136,18 +131,9 @@ def _upload(
         result = MonthlyResult(period=period, unit=unit)
         upload.add_error("file", str(e.message))
         return result, ""
-    sha = ""
-    if result.errors and any(i.sheet for i in result.errors):
-        sha = hashlib.sha256(content).hexdigest()
-        name = _error_name(unit, sha)
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        default_storage.save(
-            name,
-            ContentFile(
-                monthly_error_workbook(content=content, file_name=file.name, issues=result.issues)
-            ),
-        )
+    sha = monthly_error_book_save(
+        unit=unit, content=content, file_name=file.name, issues=result.issues
+    )
     return result, sha
 
 
@@ -175,10 +161,5 @@ def monthly_errors_view(request: HttpRequest, unit_id: int, sha: str) -> HttpRes
     unit = _unit(user, unit_id)
     if unit is None:
         raise Http404
-    name = _error_name(unit, sha)
-    if not SHA_RE.fullmatch(sha) or not default_storage.exists(name):
-        raise Http404
-    with default_storage.open(name, "rb") as fh:
-        book: bytes = fh.read()
-    response = HttpResponse(book, content_type=XLSX)
-    return _attachment(response, f"{unit.name}月报错误.xlsx")
+    response = HttpResponse(monthly_error_book_read(unit=unit, sha=sha), content_type=XLSX)
+    return _attachment(response, monthly_error_book_file_name(unit))
