@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from django.contrib.auth.hashers import make_password
+from django.db.models import Model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -16,6 +18,7 @@ from duban.ledger.models import Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
 from duban.reporting.models import MonthlyReport
 
+M = TypeVar("M", bound=Model)
 STREET_SUFFIXES = ("街道", "街道办事处", "镇", "乡", "办事处")
 PARK_WORDS = ("园区", "开发区", "高新区", "产业园")
 SOE_WORDS = ("集团", "公司", "有限")
@@ -79,13 +82,15 @@ def plans_apply(plans: Sequence[RowPlan], *, by: User | None) -> None:
         if p.project is not None:
             p.project_id = p.project.pk
     changed_projects: dict[str, list[Project]] = {}
+    whole = _whole(Project, [p.project for p in plans if p.project and p.project_changes])
     for p in plans:
         if p.project is not None and p.project_changes:
+            project = whole[p.project.pk]
             for name, value in p.project_changes.items():
-                setattr(p.project, name, value)
-            p.project.version += 1
-            p.project.updated_at = now
-            changed_projects.setdefault(",".join(sorted(p.project_changes)), []).append(p.project)
+                setattr(project, name, value)
+            project.version += 1
+            project.updated_at = now
+            changed_projects.setdefault(",".join(sorted(p.project_changes)), []).append(project)
     for fields, objs in changed_projects.items():
         bulk_update_with_history(
             objs, Project, [*fields.split(","), "version", "updated_at"], default_user=by
@@ -99,21 +104,29 @@ def plans_apply(plans: Sequence[RowPlan], *, by: User | None) -> None:
     for p, key in zip(created, keys, strict=True):
         p.item_id = key
     changed_items: dict[str, list[WorkItem]] = {}
+    whole_items = _whole(WorkItem, [p.item for p in plans if p.item and p.item_changes])
     for p in plans:
         if p.item is not None:
             p.item_id = p.item.pk
             if p.item_changes:
+                item = whole_items[p.item.pk]
                 for name, value in p.item_changes.items():
-                    setattr(p.item, name, value)
-                p.item.version += 1
-                p.item.updated_at = now
-                changed_items.setdefault(",".join(sorted(p.item_changes)), []).append(p.item)
+                    setattr(item, name, value)
+                item.version += 1
+                item.updated_at = now
+                changed_items.setdefault(",".join(sorted(p.item_changes)), []).append(item)
     for fields, items in changed_items.items():
         bulk_update_with_history(
             items, WorkItem, [*fields.split(","), "version", "updated_at"], default_user=by
         )
     _co_units_apply(plans)
     _reports_apply(plans, by=by, now=now)
+
+
+def _whole(model: type[M], objs: Sequence[M | None]) -> dict[int, M]:
+    """The complete rows of objects the lookup fetched in part (lookup.py defers stamps)."""
+    keys = [o.pk for o in objs if o is not None]
+    return model._default_manager.in_bulk(keys) if keys else {}  # type: ignore[return-value]
 
 
 def _co_units_apply(plans: Sequence[RowPlan]) -> None:
@@ -151,9 +164,10 @@ def _reports_apply(plans: Sequence[RowPlan], *, by: User | None, now: datetime) 
     ]
     insert_many(MonthlyReport, rows, history_user_id=user_id, history_reason="import")
     changed: dict[str, list[MonthlyReport]] = {}
+    whole = _whole(MonthlyReport, [p.report for p in plans if p.report and p.report_changes])
     for p in plans:
         if p.report is not None and not p.report_new and p.report_changes:
-            r = p.report
+            r = whole[p.report.pk]
             for name, value in p.report_changes.items():
                 setattr(r, name, value)
             extra = ["version", "updated_at", "reviewed_by", "reviewed_at"]

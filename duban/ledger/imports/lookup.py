@@ -20,6 +20,18 @@ def name_key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text or "").split())
 
 
+STAMPS = ("created_at", "updated_at")
+ITEM_UNCOMPARED = (*STAMPS, "handed_out_at", "schedule")
+REPORT_UNCOMPARED = (
+    *STAMPS,
+    "submitted_at",
+    "first_submitted_at",
+    "reviewed_at",
+    "return_reason",
+    "funds_month",
+)
+
+
 class Lookup:
     def __init__(self, inputs: Sequence[RowInput], year: int) -> None:
         self.year = year
@@ -45,7 +57,9 @@ class Lookup:
             self.by_id[(Enterprise, e.pk)] = e
         codes = {r.code for r in inputs if r.code}
         names = {r.name for r in inputs if r.kind == WorkItem.Kind.PROJECT and r.name}
-        projects = list(Project.objects.filter(Q(code__in=codes) | Q(name__in=names)))
+        projects = list(
+            Project.objects.filter(Q(code__in=codes) | Q(name__in=names)).defer(*STAMPS)
+        )
         self.by_code = {p.code: p for p in projects if p.code}
         self.by_name: dict[str, list[Project]] = defaultdict(list)
         for p in projects:
@@ -61,7 +75,9 @@ class Lookup:
         )
         self.items_by_project: dict[int, WorkItem] = {}
         self.tasks: dict[tuple[str, int], list[WorkItem]] = defaultdict(list)
-        for item in items.prefetch_related("co_units"):
+        # Stamps and texts no row compares stay in the database; apply.py fetches the whole
+        # row of whatever it changes.
+        for item in items.defer(*ITEM_UNCOMPARED):
             if item.project_id:
                 self.items_by_project[item.project_id] = item
             else:
@@ -69,9 +85,16 @@ class Lookup:
         item_ids = [i.pk for i in self.items_by_project.values()] + [
             i.pk for group in self.tasks.values() for i in group
         ]
+        self.co_units: dict[int, set[int]] = defaultdict(set)
+        through = WorkItem.co_units.through
+        for item_id, unit_id in through.objects.filter(workitem_id__in=item_ids).values_list(
+            "workitem_id", "unit_id"
+        ):
+            self.co_units[item_id].add(unit_id)
         self.reports: dict[tuple[int, int], MonthlyReport] = {}
         self.months: dict[int, list[MonthlyReport]] = defaultdict(list)
-        for r in MonthlyReport.objects.filter(work_item_id__in=item_ids, year=year):
+        reports = MonthlyReport.objects.filter(work_item_id__in=item_ids, year=year)
+        for r in reports.defer(*REPORT_UNCOMPARED):
             self.reports[(r.work_item_id, r.month)] = r
             self.months[r.work_item_id].append(r)
         self.closed_months = set(

@@ -355,7 +355,7 @@ class Planner:
                     f"{field_label(WorkItem, name)}：{_shown(current)} → {_shown(value)}"
                 )
         if rp.co_units is not None:
-            current_ids = {u.pk for u in item.co_units.all()}
+            current_ids = self.lookup.co_units.get(item.pk, set())
             if current_ids != {u.pk for u in rp.co_units} and all(u.pk for u in rp.co_units):
                 names = "、".join(u.name for u in rp.co_units)
                 rp.changes.append(f"配合单位：→ {names}")
