@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.money import quantize
 
@@ -15,6 +17,16 @@ def date_cn(value: date | None) -> str:
     if value is None:
         return ""
     return _("%(y)s年%(m)s月%(d)s日") % {"y": value.year, "m": value.month, "d": value.day}
+
+
+def join_items(items: Iterable[str]) -> str:
+    """A list the way the active language writes it: 甲、乙 / A, B."""
+    return pgettext("list separator", "、").join(items)
+
+
+def join_clauses(items: Iterable[str]) -> str:
+    """Clauses the way the active language separates them: 甲；乙 / A; B."""
+    return pgettext("clause separator", "；").join(items)
 
 
 def gap_phrase(gap_pp: Decimal | None) -> str:

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError, check_version
+from duban.core.formatting import join_clauses
 
 M = TypeVar("M", bound=models.Model)
 
@@ -19,10 +20,14 @@ def validation_message(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
         parts = []
         for field, errors in error.message_dict.items():
-            text = "；".join(errors)
-            parts.append(text if field == "__all__" else f"{field}：{text}")
-        return "；".join(parts)
-    return "；".join(error.messages)
+            text = join_clauses(errors)
+            parts.append(
+                text
+                if field == "__all__"
+                else _("%(label)s：%(text)s") % {"label": field, "text": text}
+            )
+        return join_clauses(parts)
+    return join_clauses(error.messages)
 
 
 def field_label(model: type[models.Model], name: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from duban.ledger.models import (
@@ -93,11 +94,14 @@ class WorkItemAdmin(VersionBumpMixin, SimpleHistoryAdmin):
             None,
             {"fields": ("year", "kind", "project", "seq", "title", "level", "category", "status")},
         ),
-        ("内容规模与进度安排", {"fields": ("content_scale", "schedule", "source", "assigned_on")}),
-        ("责任", {"fields": ("lead_leader", "lead_unit", "co_units", "steward")}),
-        ("投资", {"fields": ("annual_plan", "prior_cumulative")}),
         (
-            "时间与入统",
+            _("内容规模与进度安排"),
+            {"fields": ("content_scale", "schedule", "source", "assigned_on")},
+        ),
+        (_("责任"), {"fields": ("lead_leader", "lead_unit", "co_units", "steward")}),
+        (_("投资"), {"fields": ("annual_plan", "prior_cumulative")}),
+        (
+            _("时间与入统"),
             {
                 "fields": (
                     "planned_start",

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from duban.core.models import TimeStampedModel, VersionedModel, money_field
@@ -17,9 +18,9 @@ class Project(VersionedModel):
 
     class Stage(models.TextChoices):
         RESERVE = "reserve", _("储备/谋划")
-        PREPARATION = "preparation", _("前期")
+        PREPARATION = "preparation", pgettext_lazy("project stage", "前期")
         CONSTRUCTION = "construction", _("在建")
-        COMPLETED = "completed", _("竣工")
+        COMPLETED = "completed", pgettext_lazy("project stage", "竣工")
         OPERATING = "operating", _("投产/达效")
         SUSPENDED = "suspended", _("停缓建")
 
@@ -69,8 +70,8 @@ class Project(VersionedModel):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("项目")
-        verbose_name_plural = _("项目")
+        verbose_name = pgettext_lazy("model name", "项目")
+        verbose_name_plural = pgettext_lazy("model name plural", "项目")
         constraints = [
             models.CheckConstraint(
                 condition=Q(total_investment__isnull=True) | Q(total_investment__gte=0),
@@ -105,8 +106,8 @@ class WorkItem(VersionedModel):
     class Category(models.TextChoices):
         NEW = "new", _("新开工")
         CONTINUING = "continuing", _("续建")
-        COMPLETING = "completing", _("竣工")
-        PRELIMINARY = "preliminary", _("前期")
+        COMPLETING = "completing", pgettext_lazy("annual category", "竣工")
+        PRELIMINARY = "preliminary", pgettext_lazy("annual category", "前期")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("待下达")
@@ -183,8 +184,8 @@ class WorkItem(VersionedModel):
 
     class Meta:
         ordering = ["year", "kind", "lead_unit__sort_order", "pk"]
-        verbose_name = _("台账事项")
-        verbose_name_plural = _("台账事项")
+        verbose_name = pgettext_lazy("model name", "台账事项")
+        verbose_name_plural = pgettext_lazy("model name plural", "台账事项")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -247,8 +248,8 @@ class FundingSource(TimeStampedModel):
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = _("资金来源")
-        verbose_name_plural = _("资金来源")
+        verbose_name = pgettext_lazy("model name", "资金来源")
+        verbose_name_plural = pgettext_lazy("model name plural", "资金来源")
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gte=0),
@@ -271,8 +272,8 @@ class PlanMonth(models.Model):
 
     class Meta:
         ordering = ["month"]
-        verbose_name = _("月度计划")
-        verbose_name_plural = _("月度计划")
+        verbose_name = pgettext_lazy("model name", "月度计划")
+        verbose_name_plural = pgettext_lazy("model name plural", "月度计划")
         constraints = [
             models.UniqueConstraint(fields=["work_item", "month"], name="plan_month_unique"),
             models.CheckConstraint(
@@ -304,8 +305,8 @@ class Indicator(VersionedModel):
 
     class Meta:
         ordering = ["sort_order", "pk"]
-        verbose_name = _("指标")
-        verbose_name_plural = _("指标")
+        verbose_name = pgettext_lazy("model name", "指标")
+        verbose_name_plural = pgettext_lazy("model name plural", "指标")
         constraints = [
             models.CheckConstraint(
                 condition=Q(weight__gte=0),
@@ -332,8 +333,8 @@ class NodeTemplateSet(TimeStampedModel):
     is_default = models.BooleanField(_("默认"), default=False)
 
     class Meta:
-        verbose_name = _("节点模板")
-        verbose_name_plural = _("节点模板")
+        verbose_name = pgettext_lazy("model name", "节点模板")
+        verbose_name_plural = pgettext_lazy("model name plural", "节点模板")
 
     def __str__(self) -> str:
         return self.name
@@ -349,8 +350,8 @@ class NodeTemplate(models.Model):
 
     class Meta:
         ordering = ["sort_order"]
-        verbose_name = _("模板节点")
-        verbose_name_plural = _("模板节点")
+        verbose_name = pgettext_lazy("model name", "模板节点")
+        verbose_name_plural = pgettext_lazy("model name plural", "模板节点")
         constraints = [
             models.UniqueConstraint(
                 fields=["template_set", "sort_order"], name="node_template_order_unique"
@@ -374,8 +375,8 @@ class Milestone(VersionedModel):
 
     class Meta:
         ordering = ["sort_order", "pk"]
-        verbose_name = _("节点")
-        verbose_name_plural = _("节点")
+        verbose_name = pgettext_lazy("model name", "节点")
+        verbose_name_plural = pgettext_lazy("model name plural", "节点")
 
     def __str__(self) -> str:
         return self.name
@@ -414,8 +415,8 @@ class LedgerImport(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = _("台账导入记录")
-        verbose_name_plural = _("台账导入记录")
+        verbose_name = pgettext_lazy("model name", "台账导入记录")
+        verbose_name_plural = pgettext_lazy("model name plural", "台账导入记录")
 
     def __str__(self) -> str:
         return f"{self.file_name} {self.get_outcome_display()}"

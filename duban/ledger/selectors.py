@@ -14,8 +14,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
+from duban.core.formatting import join_items
 from duban.ledger.models import Indicator, Milestone, Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
 from duban.org.scoping import scope_for
@@ -140,7 +141,7 @@ def _display_value(model_field: Any, value: Any, names: Mapping[tuple[type, Any]
                 parts.append(names.get((related, pk), str(pk)))
             else:
                 parts.append(str(row))
-        return "、".join(parts) or "—"
+        return join_items(parts) or "—"
     if model_field is not None and model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if model_field is not None and model_field.is_relation and model_field.related_model:
@@ -183,11 +184,11 @@ def _related_names(model: type[Model], deltas: Sequence[Any]) -> dict[tuple[type
 def change_reason_label(reason: str) -> str:
     """The services' change reasons (short English codes) as words for the page."""
     known = {
-        "save": gettext("保存"),
-        "submit": gettext("提交"),
+        "save": pgettext("change history", "保存"),
+        "submit": pgettext("change history", "提交"),
         "submit: awaiting sign-off": gettext("提交，待单位负责人审签"),
-        "sign off": gettext("审签"),
-        "accept": gettext("采纳"),
+        "sign off": pgettext("change history", "审签"),
+        "accept": pgettext("change history", "采纳"),
     }
     if reason.startswith("return: "):
         return gettext("退回：%(r)s") % {"r": reason.removeprefix("return: ")}
@@ -259,7 +260,7 @@ def work_item_history(item: WorkItem) -> list[ChangeEntry]:
     entries = history_entries(
         WorkItem,
         item.history.select_related("history_user").all(),
-        lambda r: gettext("台账事项"),
+        lambda r: pgettext("model name", "台账事项"),
     )
     entries += history_entries(
         Indicator,

@@ -11,8 +11,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.errors import ApplicationError
+from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise, locked_update
 from duban.ledger.models import (
     FundingSource,
@@ -71,7 +73,7 @@ WORK_ITEM_FIELDS = {
 def _only(data: Mapping[str, Any], allowed: set[str]) -> dict[str, Any]:
     unknown = set(data) - allowed
     if unknown:
-        raise ApplicationError(_("不能修改这些字段：%(f)s") % {"f": "、".join(sorted(unknown))})
+        raise ApplicationError(_("不能修改这些字段：%(f)s") % {"f": join_items(sorted(unknown))})
     return dict(data)
 
 
@@ -91,7 +93,9 @@ def project_update(*, project: Project, version: int | None, data: Mapping[str, 
     fields = _only(data, PROJECT_FIELDS)
     if "code" in fields:
         fields["code"] = normalize_project_code(fields["code"])
-    return locked_update(Project, pk=project.pk, version=version, data=fields, label=_("项目"))
+    return locked_update(
+        Project, pk=project.pk, version=version, data=fields, label=pgettext("model name", "项目")
+    )
 
 
 def _check_item_consistency(item: WorkItem) -> None:
@@ -143,7 +147,7 @@ def work_item_update(
         pk=item.pk,
         version=version,
         data=fields,
-        label=_("台账事项"),
+        label=pgettext("model name", "台账事项"),
         check=_check_item_consistency,
     )
     if co_units is not None:
@@ -250,7 +254,9 @@ def indicator_create(*, item: WorkItem, data: Mapping[str, Any]) -> Indicator:
 def indicator_update(
     *, indicator: Indicator, version: int | None, data: Mapping[str, Any]
 ) -> Indicator:
-    return locked_update(Indicator, pk=indicator.pk, version=version, data=data, label=_("指标"))
+    return locked_update(
+        Indicator, pk=indicator.pk, version=version, data=data, label=pgettext("model name", "指标")
+    )
 
 
 @transaction.atomic
@@ -267,7 +273,9 @@ def milestone_create(*, item: WorkItem, data: Mapping[str, Any]) -> Milestone:
 def milestone_update(
     *, milestone: Milestone, version: int | None, data: Mapping[str, Any]
 ) -> Milestone:
-    return locked_update(Milestone, pk=milestone.pk, version=version, data=data, label=_("节点"))
+    return locked_update(
+        Milestone, pk=milestone.pk, version=version, data=data, label=pgettext("model name", "节点")
+    )
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from duban.core.models import VersionedModel
@@ -42,8 +43,8 @@ class Visit(VersionedModel):
 
     class Meta:
         ordering = ["-date", "-pk"]
-        verbose_name = _("走访")
-        verbose_name_plural = _("走访")
+        verbose_name = pgettext_lazy("model name", "走访")
+        verbose_name_plural = pgettext_lazy("model name plural", "走访")
         constraints = [
             models.CheckConstraint(
                 condition=Q(work_item__isnull=False) | Q(enterprise__isnull=False),

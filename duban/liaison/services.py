@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError
+from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise
 from duban.liaison.models import Visit
 from duban.liaison.permissions import can_log_visit, can_raise_from_visit
@@ -27,7 +28,7 @@ def visit_log(*, by: User, data: Mapping[str, Any], visitor: User | None = None)
         raise ApplicationError(_("只有项目管家、区领导或推进办可以登记走访。"), code="forbidden")
     unknown = set(data) - VISIT_FIELDS
     if unknown:
-        raise ApplicationError(_("不能填写这些字段：%(f)s") % {"f": "、".join(sorted(unknown))})
+        raise ApplicationError(_("不能填写这些字段：%(f)s") % {"f": join_items(sorted(unknown))})
     if visitor is not None and visitor.pk != by.pk and not by.is_office:
         raise ApplicationError(_("只能登记本人的走访。"), code="forbidden")
     visit = Visit(visitor=visitor or by, **data)

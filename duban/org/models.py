@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from duban.core.models import TimeStampedModel
@@ -42,8 +43,8 @@ class Unit(TimeStampedModel):
 
     class Meta:
         ordering = ["sort_order", "code"]
-        verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name = pgettext_lazy("model name", "单位")
+        verbose_name_plural = pgettext_lazy("model name plural", "单位")
 
     def __str__(self) -> str:
         return self.name
@@ -72,8 +73,8 @@ class User(AbstractUser):
     phone = models.CharField(_("电话"), max_length=30, blank=True)
 
     class Meta:
-        verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name = pgettext_lazy("model name", "用户")
+        verbose_name_plural = pgettext_lazy("model name plural", "用户")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(role__in=["unit_head", "reporter"]) | Q(unit__isnull=False),
@@ -108,8 +109,8 @@ class Enterprise(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("企业")
-        verbose_name_plural = _("企业")
+        verbose_name = pgettext_lazy("model name", "企业")
+        verbose_name_plural = pgettext_lazy("model name plural", "企业")
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"],
@@ -154,8 +155,8 @@ class Responsibility(TimeStampedModel):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("领导责任")
-        verbose_name_plural = _("领导责任")
+        verbose_name = pgettext_lazy("model name", "领导责任")
+        verbose_name_plural = pgettext_lazy("model name plural", "领导责任")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -195,8 +196,8 @@ class ApiToken(TimeStampedModel):
     revoked = models.BooleanField(_("已吊销"), default=False)
 
     class Meta:
-        verbose_name = _("API令牌")
-        verbose_name_plural = _("API令牌")
+        verbose_name = pgettext_lazy("model name", "API令牌")
+        verbose_name_plural = pgettext_lazy("model name plural", "API令牌")
 
     def __str__(self) -> str:
         return f"{self.user} {self.prefix}…"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError
+from duban.core.formatting import join_clauses, join_items
 from duban.org.models import ApiToken, Enterprise, Responsibility, Unit, User
 
 if TYPE_CHECKING:  # org sits below ledger: the type only, never the import
@@ -102,7 +103,7 @@ def user_create(
     if role not in User.Role.values:
         raise ApplicationError(
             _("未知角色：%(r)s（可选：%(all)s）")
-            % {"r": role, "all": "、".join(f"{v}={lbl}" for v, lbl in User.Role.choices)},
+            % {"r": role, "all": join_items(f"{v}={lbl}" for v, lbl in User.Role.choices)},
             field="role",
         )
     unit = None
@@ -131,7 +132,7 @@ def user_create(
         try:
             validate_password(password, user)
         except ValidationError as e:
-            raise ApplicationError("；".join(e.messages), field="password") from e
+            raise ApplicationError(join_clauses(e.messages), field="password") from e
         user.set_password(password)
     else:
         user.set_unusable_password()

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from duban.core.models import TimeStampedModel, VersionedModel
@@ -59,8 +60,8 @@ class ProblemSettings(models.Model):
     )
 
     class Meta:
-        verbose_name = _("问题调度设置")
-        verbose_name_plural = _("问题调度设置")
+        verbose_name = pgettext_lazy("model name", "问题调度设置")
+        verbose_name_plural = pgettext_lazy("model name plural", "问题调度设置")
         constraints = [
             models.CheckConstraint(
                 condition=Q(levels__gte=2, levels__lte=MAX_LEVEL), name="problem_settings_levels"
@@ -85,7 +86,7 @@ class Problem(VersionedModel):
         STEWARD_VISIT = "steward_visit", _("管家走访")
         DEMAND = "demand", _("企业诉求")
         INSPECTION = "inspection", _("督查发现")
-        MEETING = "meeting", _("调度会")
+        MEETING = "meeting", pgettext_lazy("problem source", "调度会")
         LEADER = "leader", _("领导交办")
 
     class Category(models.TextChoices):
@@ -208,8 +209,8 @@ class Problem(VersionedModel):
 
     class Meta:
         ordering = ["-reported_on", "-pk"]
-        verbose_name = _("问题")
-        verbose_name_plural = _("问题")
+        verbose_name = pgettext_lazy("model name", "问题")
+        verbose_name_plural = pgettext_lazy("model name plural", "问题")
         constraints = [
             models.CheckConstraint(
                 condition=Q(work_item__isnull=False) | Q(enterprise__isnull=False),
@@ -296,26 +297,26 @@ class ProblemEvent(models.Model):
     """One step in a problem's life: who, when, from → to, and why (shown on its page)."""
 
     class Action(models.TextChoices):
-        REPORT = "report", _("上报")
-        ACCEPT = "accept", _("受理")
-        REJECT = "reject", _("不予受理")
-        MERGE = "merge", _("合并")
-        ASSIGN = "assign", _("交办")
-        CO_ANSWER = "co_answer", _("配合单位答复")
-        FEEDBACK = "feedback", _("反馈")
-        VERIFY = "verify", _("核实")
-        RETURN = "return", _("退回重办")
-        CLOSE = "close", _("销号")
-        REOPEN = "reopen", _("重新打开")
-        ESCALATE = "escalate", _("升级")
-        EXTENSION_REQUEST = "extension_request", _("申请延期")
-        EXTENSION_HEAD = "extension_head", _("单位负责人同意延期")
-        EXTENSION_APPROVE = "extension_approve", _("批准延期")
-        EXTENSION_REJECT = "extension_reject", _("不同意延期")
-        OPINION = "opinion", _("协调意见")
-        EVIDENCE = "evidence", _("上传佐证")
-        SATISFACTION = "satisfaction", _("满意度评价")
-        AGENDA = "agenda", _("列入调度会议程")
+        REPORT = "report", pgettext_lazy("problem event", "上报")
+        ACCEPT = "accept", pgettext_lazy("problem event", "受理")
+        REJECT = "reject", pgettext_lazy("problem event", "不予受理")
+        MERGE = "merge", pgettext_lazy("problem event", "合并")
+        ASSIGN = "assign", pgettext_lazy("problem event", "交办")
+        CO_ANSWER = "co_answer", pgettext_lazy("problem event", "配合单位答复")
+        FEEDBACK = "feedback", pgettext_lazy("problem event", "反馈")
+        VERIFY = "verify", pgettext_lazy("problem event", "核实")
+        RETURN = "return", pgettext_lazy("problem event", "退回重办")
+        CLOSE = "close", pgettext_lazy("problem event", "销号")
+        REOPEN = "reopen", pgettext_lazy("problem event", "重新打开")
+        ESCALATE = "escalate", pgettext_lazy("problem event", "升级")
+        EXTENSION_REQUEST = "extension_request", pgettext_lazy("problem event", "申请延期")
+        EXTENSION_HEAD = "extension_head", pgettext_lazy("problem event", "单位负责人同意延期")
+        EXTENSION_APPROVE = "extension_approve", pgettext_lazy("problem event", "批准延期")
+        EXTENSION_REJECT = "extension_reject", pgettext_lazy("problem event", "不同意延期")
+        OPINION = "opinion", pgettext_lazy("problem event", "协调意见")
+        EVIDENCE = "evidence", pgettext_lazy("problem event", "上传佐证")
+        SATISFACTION = "satisfaction", pgettext_lazy("problem event", "满意度评价")
+        AGENDA = "agenda", pgettext_lazy("problem event", "列入调度会议程")
 
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("动作"), max_length=20, choices=Action.choices)
@@ -334,8 +335,8 @@ class ProblemEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        verbose_name = _("问题流转记录")
-        verbose_name_plural = _("问题流转记录")
+        verbose_name = pgettext_lazy("model name", "问题流转记录")
+        verbose_name_plural = pgettext_lazy("model name plural", "问题流转记录")
 
     def __str__(self) -> str:
         return f"{self.problem_id} {self.get_action_display()}"
@@ -359,8 +360,8 @@ class Evidence(TimeStampedModel):
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = _("佐证材料")
-        verbose_name_plural = _("佐证材料")
+        verbose_name = pgettext_lazy("model name", "佐证材料")
+        verbose_name_plural = pgettext_lazy("model name plural", "佐证材料")
 
     def __str__(self) -> str:
         return self.name
@@ -409,8 +410,8 @@ class ExtensionRequest(VersionedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = _("延期申请")
-        verbose_name_plural = _("延期申请")
+        verbose_name = pgettext_lazy("model name", "延期申请")
+        verbose_name_plural = pgettext_lazy("model name plural", "延期申请")
         constraints = [
             models.CheckConstraint(
                 condition=Q(new_due_date__gt=F("current_due_date")),
@@ -452,8 +453,8 @@ class Escalation(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        verbose_name = _("升级记录")
-        verbose_name_plural = _("升级记录")
+        verbose_name = pgettext_lazy("model name", "升级记录")
+        verbose_name_plural = pgettext_lazy("model name plural", "升级记录")
         constraints = [
             models.CheckConstraint(
                 condition=Q(to_level__gt=F("from_level"), to_level__lte=MAX_LEVEL),
@@ -491,8 +492,8 @@ class CoUnitResponse(TimeStampedModel):
 
     class Meta:
         ordering = ["pk"]
-        verbose_name = _("配合单位答复")
-        verbose_name_plural = _("配合单位答复")
+        verbose_name = pgettext_lazy("model name", "配合单位答复")
+        verbose_name_plural = pgettext_lazy("model name plural", "配合单位答复")
         constraints = [
             models.UniqueConstraint(fields=["problem", "unit"], name="co_response_unique"),
         ]
@@ -550,8 +551,8 @@ class Meeting(VersionedModel):
 
     class Meta:
         ordering = ["-date", "-pk"]
-        verbose_name = _("调度会")
-        verbose_name_plural = _("调度会")
+        verbose_name = pgettext_lazy("model name", "调度会")
+        verbose_name_plural = pgettext_lazy("model name plural", "调度会")
         constraints = [
             models.CheckConstraint(
                 condition=Q(level__in=[3, 4]),
@@ -590,8 +591,8 @@ class AgendaItem(models.Model):
 
     class Meta:
         ordering = ["sort_order", "pk"]
-        verbose_name = _("议程")
-        verbose_name_plural = _("议程")
+        verbose_name = pgettext_lazy("model name", "议程")
+        verbose_name_plural = pgettext_lazy("model name plural", "议程")
         constraints = [
             models.UniqueConstraint(
                 fields=["meeting", "problem"],
@@ -643,8 +644,8 @@ class Coordination(VersionedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = _("协调意见")
-        verbose_name_plural = _("协调意见")
+        verbose_name = pgettext_lazy("model name", "协调意见")
+        verbose_name_plural = pgettext_lazy("model name plural", "协调意见")
 
     def __str__(self) -> str:
         return self.text[:40]
@@ -699,8 +700,8 @@ class Feedback(VersionedModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = _("反馈")
-        verbose_name_plural = _("反馈")
+        verbose_name = pgettext_lazy("model name", "反馈")
+        verbose_name_plural = pgettext_lazy("model name plural", "反馈")
         constraints = [
             models.CheckConstraint(
                 condition=Q(problem__isnull=False, coordination__isnull=True)

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from duban.core.models import TimeStampedModel, VersionedModel, money_field
@@ -25,8 +26,8 @@ class ReportingSettings(models.Model):
     )
 
     class Meta:
-        verbose_name = _("月报设置")
-        verbose_name_plural = _("月报设置")
+        verbose_name = pgettext_lazy("model name", "月报设置")
+        verbose_name_plural = pgettext_lazy("model name plural", "月报设置")
         constraints = [
             models.CheckConstraint(
                 condition=Q(due_day__gte=1, due_day__lte=28), name="due_day_range"
@@ -54,8 +55,8 @@ class MonthClose(TimeStampedModel):
 
     class Meta:
         ordering = ["-year", "-month"]
-        verbose_name = _("月度关账")
-        verbose_name_plural = _("月度关账")
+        verbose_name = pgettext_lazy("model name", "月度关账")
+        verbose_name_plural = pgettext_lazy("model name plural", "月度关账")
         constraints = [
             models.UniqueConstraint(fields=["year", "month"], name="month_close_unique"),
             models.CheckConstraint(
@@ -126,8 +127,8 @@ class MonthlyReport(VersionedModel):
 
     class Meta:
         ordering = ["-year", "-month", "work_item_id"]
-        verbose_name = _("月报")
-        verbose_name_plural = _("月报")
+        verbose_name = pgettext_lazy("model name", "月报")
+        verbose_name_plural = pgettext_lazy("model name plural", "月报")
         constraints = [
             models.UniqueConstraint(
                 fields=["work_item", "year", "month"], name="report_one_per_item_month"
@@ -181,8 +182,8 @@ class IndicatorValue(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("指标完成值")
-        verbose_name_plural = _("指标完成值")
+        verbose_name = pgettext_lazy("model name", "指标完成值")
+        verbose_name_plural = pgettext_lazy("model name plural", "指标完成值")
         constraints = [
             models.UniqueConstraint(fields=["report", "indicator"], name="indicator_value_unique")
         ]
@@ -202,8 +203,8 @@ class ReportMilestone(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("本月完成节点")
-        verbose_name_plural = _("本月完成节点")
+        verbose_name = pgettext_lazy("model name", "本月完成节点")
+        verbose_name_plural = pgettext_lazy("model name plural", "本月完成节点")
         constraints = [
             models.UniqueConstraint(fields=["report", "milestone"], name="report_milestone_unique")
         ]

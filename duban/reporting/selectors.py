@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from duban.core.periods import Period
 from duban.ledger.models import PlanMonth, WorkItem
@@ -469,17 +469,17 @@ def report_history(report: MonthlyReport) -> list[ChangeEntry]:
     entries = history_entries(
         MonthlyReport,
         report.history.select_related("history_user").all(),
-        lambda r: gettext("月报"),
+        lambda r: pgettext("model name", "月报"),
     )
     entries += history_entries(
         IndicatorValue,
         IndicatorValue.history.filter(report_id=report.pk).select_related("history_user"),
-        lambda r: gettext("指标完成值"),
+        lambda r: pgettext("model name", "指标完成值"),
     )
     entries += history_entries(
         ReportMilestone,
         ReportMilestone.history.filter(report_id=report.pk).select_related("history_user"),
-        lambda r: gettext("本月完成节点"),
+        lambda r: pgettext("model name", "本月完成节点"),
     )
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries

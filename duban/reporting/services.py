@@ -17,9 +17,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.errors import ApplicationError, check_version
-from duban.core.formatting import date_cn
+from duban.core.formatting import date_cn, join_items
 from duban.core.periods import Period
 from duban.core.services import field_label, full_clean_or_raise
 from duban.ledger.models import Project, WorkItem
@@ -90,7 +91,7 @@ def _check_period_for_item(item: WorkItem, period: Period) -> None:
 
 def _lock(report: MonthlyReport, version: int | None) -> MonthlyReport:
     locked = MonthlyReport.objects.select_for_update().select_related("work_item").get(pk=report.pk)
-    check_version(current=locked.version, submitted=version, label=_("月报"))
+    check_version(current=locked.version, submitted=version, label=pgettext("model name", "月报"))
     return locked
 
 
@@ -210,7 +211,7 @@ def report_save(
         )
     unknown = set(data) - REPORT_FIELDS
     if unknown:
-        raise ApplicationError(_("不能修改这些字段：%(f)s") % {"f": "、".join(sorted(unknown))})
+        raise ApplicationError(_("不能修改这些字段：%(f)s") % {"f": join_items(sorted(unknown))})
     for name, value in data.items():
         setattr(report, name, value)
     report.no_change = False

@@ -7,8 +7,10 @@ from datetime import date
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.errors import ApplicationError, check_version
+from duban.core.formatting import join_items
 from duban.org.models import User
 from duban.problems.models import Problem, ProblemEvent
 
@@ -20,7 +22,7 @@ def lock_problem(problem: Problem, version: int | None) -> Problem:
         .select_related("lead_unit", "work_item", "enterprise")
         .get(pk=problem.pk)
     )
-    check_version(current=locked.version, submitted=version, label=_("问题"))
+    check_version(current=locked.version, submitted=version, label=pgettext("model name", "问题"))
     return locked
 
 
@@ -33,7 +35,7 @@ def refuse_unless(allowed: bool, message: str) -> None:
 def refuse_unless_state(problem: Problem, states: tuple[str, ...], action: str) -> None:
     """A state check that names the current state and what would be needed."""
     if problem.state not in states:
-        needed = "、".join(str(Problem.State(s).label) for s in states)
+        needed = join_items(str(Problem.State(s).label) for s in states)
         raise ApplicationError(
             _("问题当前状态为“%(s)s”，不能%(a)s（需要处于：%(n)s）。")
             % {"s": problem.get_state_display(), "a": action, "n": needed},

@@ -14,9 +14,10 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.errors import ApplicationError, check_version
-from duban.core.formatting import date_cn
+from duban.core.formatting import date_cn, join_items
 from duban.core.services import full_clean_or_raise
 from duban.org.models import Unit, User
 from duban.problems.models import (
@@ -88,7 +89,7 @@ def coordination_create(
         % {
             "l": leader.display_name,
             "t": text,
-            "u": "、".join(u.name for u in units),
+            "u": join_items(u.name for u in units),
             "d": date_cn(deadline),
         },
     )
@@ -118,7 +119,7 @@ def coordination_feedback(*, opinion: Coordination, by: User, text: str) -> Feed
 
 def _lock_feedback(feedback: Feedback, version: int | None) -> Feedback:
     locked = Feedback.objects.select_for_update().get(pk=feedback.pk)
-    check_version(current=locked.version, submitted=version, label=_("反馈"))
+    check_version(current=locked.version, submitted=version, label=pgettext("model name", "反馈"))
     return locked
 
 

@@ -66,7 +66,12 @@ def _raise_level(
         "a": rules.level_name(before),
         "b": rules.level_name(problem.level),
     }
-    record_event(problem, ProblemEvent.Action.ESCALATE, by, note=f"{text}：{note}")
+    record_event(
+        problem,
+        ProblemEvent.Action.ESCALATE,
+        by,
+        note=_("%(label)s：%(text)s") % {"label": text, "text": note},
+    )
     problem_put_on_next_meeting(problem=problem, on=on)
     return escalation
 

@@ -8,6 +8,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.errors import ApplicationError, check_version
 from duban.core.formatting import date_cn
@@ -96,7 +97,9 @@ def _lock_extension(extension: ExtensionRequest, version: int | None) -> Extensi
         .select_related("problem")
         .get(pk=extension.pk)
     )
-    check_version(current=locked.version, submitted=version, label=_("延期申请"))
+    check_version(
+        current=locked.version, submitted=version, label=pgettext("model name", "延期申请")
+    )
     return locked
 
 

@@ -19,8 +19,10 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.errors import ApplicationError
+from duban.core.formatting import join_items
 from duban.core.periods import Period
 from duban.core.services import full_clean_or_raise
 from duban.org.models import Unit, User
@@ -87,7 +89,7 @@ def problem_report(*, by: User, data: Mapping[str, Any]) -> Problem:
     refuse_unless(can_report_problem(by), _("您的角色不能上报问题。"))
     unknown = set(data) - REPORT_FIELDS
     if unknown:
-        raise ApplicationError(_("不能填写这些字段：%(f)s") % {"f": "、".join(sorted(unknown))})
+        raise ApplicationError(_("不能填写这些字段：%(f)s") % {"f": join_items(sorted(unknown))})
     problem = Problem(**data)
     if not problem.source:
         problem.source = Problem.Source.UNIT_REPORT
@@ -240,7 +242,7 @@ def problem_assign(
         "d": due_date.isoformat(),
     }
     if co_units:
-        text += _("；配合单位：%(c)s") % {"c": "、".join(u.name for u in co_units)}
+        text += _("；配合单位：%(c)s") % {"c": join_items(u.name for u in co_units)}
     record_event(problem, A.ASSIGN, by, from_state=before, note=f"{text} {note}".strip())
     # Handed straight to a district leader: it joins the next meeting of that level.
     problem_put_on_next_meeting(problem=problem, on=day)
@@ -259,7 +261,9 @@ def problem_answer_as_co_unit(*, problem: Problem, by: User, answer: str) -> CoU
     response = CoUnitResponse.objects.select_for_update().get(problem=problem, unit_id=unit_id)
     response.answer, response.answered_by, response.answered_at = answer, by, timezone.now()
     response.save(update_fields=["answer", "answered_by", "answered_at", "updated_at"])
-    record_event(problem, A.CO_ANSWER, by, note=f"{by.unit}：{answer}")
+    record_event(
+        problem, A.CO_ANSWER, by, note=_("%(label)s：%(text)s") % {"label": by.unit, "text": answer}
+    )
     return response
 
 
@@ -275,7 +279,7 @@ def problem_submit_feedback(
     """The lead unit's account of what it did: the problem waits for the office's check."""
     problem = lock_problem(problem, version)
     refuse_unless(can_feedback_problem(by, problem), _("只有牵头单位的人员可以反馈办理情况。"))
-    refuse_unless_state(problem, (S.ASSIGNED,), _("反馈"))
+    refuse_unless_state(problem, (S.ASSIGNED,), pgettext("verb", "反馈"))
     text = require_text(text, _("请填写办理情况。"), field="text")
     feedback = Feedback(unit=problem.lead_unit, author=by, problem=problem, text=text)
     full_clean_or_raise(feedback)

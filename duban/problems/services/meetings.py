@@ -13,9 +13,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.errors import ApplicationError, check_version
-from duban.core.formatting import gap_phrase
+from duban.core.formatting import gap_phrase, join_items
 from duban.core.periods import Period
 from duban.core.services import full_clean_or_raise
 from duban.ledger.models import Milestone, WorkItem
@@ -51,7 +52,7 @@ def meeting_schedule(
     refuse_unless(can_manage_meeting(by), _("只有推进办可以安排调度会。"))
     unknown = set(data) - MEETING_FIELDS
     if unknown:
-        raise ApplicationError(_("不能填写这些字段：%(f)s") % {"f": "、".join(sorted(unknown))})
+        raise ApplicationError(_("不能填写这些字段：%(f)s") % {"f": join_items(sorted(unknown))})
     meeting = Meeting(created_by=by, **data)
     if meeting.date is not None and meeting.date < today():
         raise ApplicationError(_("不能安排过去日期的调度会。"), field="date")
@@ -177,7 +178,7 @@ def meeting_build_agenda(*, meeting: Meeting, by: User) -> list[AgendaItem]:
 
 def _lock_meeting(meeting: Meeting, version: int | None) -> Meeting:
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    check_version(current=locked.version, submitted=version, label=_("调度会"))
+    check_version(current=locked.version, submitted=version, label=pgettext("model name", "调度会"))
     return locked
 
 
