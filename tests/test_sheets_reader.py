@@ -285,3 +285,33 @@ def test_xls_and_ods_read_like_xlsx(converted, fmt):
         Decimal("1200.25"),
     ]
     assert table.rows[0].values["planned_start"].first == date(2024, 3, 1)
+
+
+def test_repeated_values_read_once_still_give_every_row_its_value_and_its_error():
+    # given rows repeating a bad amount, a mangled date, a 是/否 and a long text
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2024年重点项目台账"])
+    ws.append(["序号", "项目名称", "责任单位", "总投资", "是否开工", "计划开工时间", "形象进度"])
+    long_text = "  主体结构施工完成百分之八十，正在进行二次结构和机电安装  "
+    for n in range(1, 4):
+        ws.append([n, f"项目{n}", "区发改局", "一百万", "是", 2024.1, long_text])
+    ws.append([4, "项目4", "区发改局", "1,000", "否", 2024.1, "—"])
+    # when
+    (table,) = load(wb).tables
+    # then: each row has its own error, warning and values
+    errors = [(i.row, i.column) for i in table.issues if i.level == "error"]
+    assert errors == [(3, 3), (4, 3), (5, 3)]
+    mangled = [i.row for i in table.issues if "Excel可能已把" in i.reason]
+    assert mangled == [3, 4, 5, 6]
+    assert [r.values.get("total_investment") for r in table.rows] == [
+        None,
+        None,
+        None,
+        Decimal(1000),
+    ]
+    assert [r.values["started"] for r in table.rows] == [True, True, True, False]
+    assert [r.values["progress"] for r in table.rows] == [long_text.strip()] * 3 + [""]
+    assert table.rows[0].values["planned_start"] is table.rows[1].values["planned_start"]
+    assert table.rows[3].cell("total_investment") == (3, "1,000")
+    assert table.rows[3].cell("nonsense") == (None, "")

@@ -137,15 +137,39 @@ def insert_many(
     _executemany(meta.db_table, columns, values)
     history = getattr(model, "history", None)
     if history is not None and getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-        hmeta = history.model._meta
-        date = _preparer(hmeta.get_field("history_date"))(now)
-        extra = [date, history_reason, "+", history_user_id]
-        hcolumns = columns + [
-            quote(hmeta.get_field(name).column)
-            for name in ("history_date", "history_change_reason", "history_type", "history_user")
-        ]
-        _executemany(hmeta.db_table, hcolumns, [v + extra for v in values])
+        _history_copy(model, history.model, columns, keys, now, history_user_id, history_reason)
     return keys
+
+
+def _history_copy(
+    model: type[models.Model],
+    history: type[models.Model],
+    columns: list[str],
+    keys: list[int],
+    now: datetime,
+    user_id: int | None,
+    reason: str,
+) -> None:
+    """The "+" history rows, copied by the database from the rows just written."""
+    quote = connection.ops.quote_name
+    hmeta = history._meta
+    extra = ("history_date", "history_change_reason", "history_type", "history_user")
+    date = _preparer(hmeta.get_field("history_date"))(now)  # type: ignore[arg-type]
+    params: list[Any]
+    if connection.vendor == "postgresql":
+        which, params = "= ANY(%s)", [keys]
+    else:  # SQLite: reserved under the write lock, the keys are one unbroken run
+        which, params = "BETWEEN %s AND %s", [keys[0], keys[-1]]
+    sql = "INSERT INTO {} ({}) SELECT {}, %s, %s, %s, %s FROM {} WHERE {} {}".format(  # noqa: S608
+        quote(hmeta.db_table),
+        ", ".join(columns + [quote(hmeta.get_field(name).column) for name in extra]),  # type: ignore[union-attr,arg-type]
+        ", ".join(columns),
+        quote(model._meta.db_table),
+        columns[0],
+        which,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [date, reason, "+", user_id, *params])
 
 
 def _executemany(table: str, columns: list[str], values: list[list[Any]]) -> None:

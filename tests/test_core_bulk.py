@@ -1,0 +1,127 @@
+"""insert_many: reserved keys, defaults, history rows, and keys that never collide afterwards."""
+
+from __future__ import annotations
+
+import gc
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from duban.core.bulk import gc_paused, insert_many
+from duban.ledger.models import Project, WorkItem
+from tests import factories as f
+
+pytestmark = [pytest.mark.django_db]
+
+
+def test_insert_many_writes_rows_with_defaults_and_returns_keys_in_order():
+    # given
+    unit = f.UnitFactory()
+    rows = [{"name": f"项目{n}", "total_investment": Decimal(f"{n}.5")} for n in range(3)]
+    # when
+    keys = insert_many(Project, rows)
+    # then
+    projects = {p.pk: p for p in Project.objects.filter(pk__in=keys)}
+    assert [projects[k].name for k in keys] == ["项目0", "项目1", "项目2"]
+    first = projects[keys[0]]
+    assert first.total_investment == Decimal("0.5")
+    assert (first.stage, first.industry, first.version, first.code) == (
+        Project.Stage.PREPARATION,
+        Project.Industry.OTHER,
+        1,
+        None,
+    )
+    assert first.created_at is not None and first.updated_at == first.created_at
+    # a foreign key given as an object or as its id
+    items = insert_many(
+        WorkItem,
+        [
+            {
+                "year": 2024,
+                "kind": "project",
+                "title": "甲",
+                "lead_unit": unit,
+                "project_id": keys[0],
+            },
+            {"year": 2024, "kind": "task", "title": "乙", "lead_unit_id": unit.pk},
+        ],
+    )
+    assert [i.lead_unit_id for i in WorkItem.objects.filter(pk__in=items).order_by("pk")] == [
+        unit.pk,
+        unit.pk,
+    ]
+
+
+def test_insert_many_writes_one_history_row_per_object_in_a_fixed_number_of_queries():
+    # given
+    office = f.UserFactory()
+    rows = [{"name": f"项目{n}"} for n in range(1500)]
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        keys = insert_many(Project, rows, history_user_id=office.pk, history_reason="import")
+    # then: reserve keys, two slices of rows, one copy into the history table
+    assert len(queries.captured_queries) <= 5
+    history = Project.history.filter(id__in=keys)
+    assert history.count() == 1500
+    assert set(history.values_list("history_type", "history_user_id", "history_change_reason")) == {
+        ("+", office.pk, "import")
+    }
+    h = history.get(id=keys[7])
+    assert (h.name, h.stage, h.created_at) == (
+        "项目7",
+        "preparation",
+        Project.objects.get(pk=keys[7]).created_at,
+    )
+
+
+def test_keys_after_insert_many_do_not_collide_with_ordinary_saves():
+    # given an object saved the usual way before and after
+    before = Project.objects.create(name="之前")
+    keys = insert_many(Project, [{"name": "批量一"}, {"name": "批量二"}])
+    after = Project.objects.create(name="之后")
+    # then
+    assert before.pk < keys[0] < keys[1] < after.pk
+    assert Project.objects.count() == 4
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's AUTOINCREMENT bookkeeping")
+def test_sqlite_keys_of_deleted_rows_are_not_handed_out_again():
+    # given the newest project deleted
+    keep = Project.objects.create(name="保留")
+    gone = Project.objects.create(name="删除")
+    gone_pk = gone.pk
+    gone.delete()
+    # when
+    (key,) = insert_many(Project, [{"name": "新"}])
+    # then: as AUTOINCREMENT promises, a deleted key is never reused
+    assert key > gone_pk > keep.pk
+
+
+def test_insert_many_refuses_an_unknown_field_and_runs_only_in_a_transaction():
+    with pytest.raises(KeyError):
+        insert_many(Project, [{"name": "甲", "nonsense": 1}])
+    assert insert_many(Project, []) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_insert_many_outside_a_transaction_is_refused():
+    with pytest.raises(RuntimeError):
+        insert_many(Project, [{"name": "甲"}])
+    with transaction.atomic():
+        assert len(insert_many(Project, [{"name": "甲"}])) == 1
+
+
+def test_gc_paused_restores_the_collector():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()
