@@ -178,11 +178,13 @@ def _read_rows(raw: RawSheet, parsed: ParsedTable) -> None:
             if value == "" or value is None:
                 values[reader.name] = reader.empty
                 continue
-            try:
+            # A value this column has read before: a dict lookup (inlined: the hot loop).
+            typed = reader.memo.get(value if type(value) is str else (value, type(value)), _MISS)
+            if typed is _MISS:
                 typed = reader.read(value, reader.percent and (r, i) in percent_cells)
-            except CellValueError as e:
+            if isinstance(typed, CellValueError):
                 parsed.issues.append(
-                    CellIssue("error", raw.name, r + 1, i, reader.header, value, e.reason)
+                    CellIssue("error", raw.name, r + 1, i, reader.header, value, typed.reason)
                 )
                 continue
             if reader.dates and typed.mangled:
@@ -193,7 +195,7 @@ def _read_rows(raw: RawSheet, parsed: ParsedTable) -> None:
 
 
 MEMO_SIZE = 4096
-_ERROR = object()
+_MISS = object()
 
 
 class _ColumnReader:
@@ -213,7 +215,7 @@ class _ColumnReader:
         self.empty: Any = "" if kind is Kind.TEXT else None
         self.percent = kind is Kind.PERCENT
         self.dates = kind is Kind.DATE
-        self.memo: dict[tuple[Any, type, bool], Any] = {}
+        self.memo: dict[Any, Any] = {}  # str → typed; (value, type) → typed for the rest
         convert: Callable[[Any, bool], Any]
         if kind is Kind.MONEY:
             unit = col.meaning.unit if col.meaning and col.meaning.unit else parsed.unit
@@ -230,22 +232,22 @@ class _ColumnReader:
         self.convert = convert
 
     def read(self, value: Any, pct: bool) -> Any:
-        if type(value) is str and len(value) > 24:
+        """The typed value, or the CellValueError saying why there is none (not raised)."""
+        if type(value) is str and len(value) > 24 and not self.percent:
             if self.empty == "" and not value[0].isspace():
                 return value.rstrip()  # free text: kept as typed (text_value's fast path)
+            return self._convert(value, pct)
+        typed = self._convert(value, pct)
+        # Percent cells depend on their format too: those columns don't remember.
+        if len(self.memo) < MEMO_SIZE and not self.percent:
+            self.memo[value if type(value) is str else (value, type(value))] = typed
+        return typed
+
+    def _convert(self, value: Any, pct: bool) -> Any:
+        try:
             return self.convert(value, pct)
-        key = (value, type(value), pct)
-        hit = self.memo.get(key, _ERROR)
-        if hit is _ERROR:
-            try:
-                hit = self.convert(value, pct)
-            except CellValueError as e:
-                hit = e
-            if len(self.memo) < MEMO_SIZE:
-                self.memo[key] = hit
-        if isinstance(hit, CellValueError):
-            raise hit
-        return hit
+        except CellValueError as e:
+            return e
 
 
 def _mangled(sheet: str, r: int, reader: _ColumnReader, value: Any, typed: DateValue) -> CellIssue:
