@@ -1,0 +1,43 @@
+"""The monthly report workflow.
+
+draft → (pending_signoff →) submitted → accepted, or → returned (with a reason) → resubmitted.
+A closed month locks its reports. Every write validates first and writes nothing on error.
+"""
+
+from duban.reporting.services.base import (
+    period_is_closed,
+    report_due_date,
+    report_is_late,
+)
+from duban.reporting.services.closing import (
+    month_close,
+)
+from duban.reporting.services.filling import (
+    REPORT_FIELDS,
+    report_save,
+    report_start,
+)
+from duban.reporting.services.workflow import (
+    report_accept,
+    report_no_change,
+    report_return,
+    report_save_and_submit,
+    report_sign_off,
+    report_submit,
+)
+
+__all__ = [
+    "REPORT_FIELDS",
+    "month_close",
+    "period_is_closed",
+    "report_accept",
+    "report_due_date",
+    "report_is_late",
+    "report_no_change",
+    "report_return",
+    "report_save",
+    "report_save_and_submit",
+    "report_sign_off",
+    "report_start",
+    "report_submit",
+]

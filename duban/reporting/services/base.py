@@ -1,0 +1,75 @@
+"""Checks and the versioned save that every step of the report workflow shares."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from duban.core.errors import ApplicationError, check_version
+from duban.core.periods import Period
+from duban.ledger.models import WorkItem
+from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
+
+
+def period_is_closed(period: Period) -> bool:
+    return MonthClose.objects.filter(year=period.year, month=period.month).exists()
+
+
+def report_due_date(period: Period) -> date:
+    return period.due_date(ReportingSettings.load().due_day)
+
+
+def _refuse_if_closed(period: Period) -> None:
+    if period_is_closed(period):
+        raise ApplicationError(
+            _("%(p)s已关账，月报已锁定，不能再修改。") % {"p": period.label}, code="locked"
+        )
+
+
+def _refuse_unless_allowed(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise ApplicationError(message, code="forbidden")
+
+
+def _check_period_for_item(item: WorkItem, period: Period) -> None:
+    if period.year != item.year:
+        raise ApplicationError(
+            _("报告期%(p)s不在该事项的年度（%(y)s年）内。") % {"p": period.label, "y": item.year}
+        )
+    if period > Period.current():
+        raise ApplicationError(_("不能填报未来月份（%(p)s）的月报。") % {"p": period.label})
+    if item.status == WorkItem.Status.DRAFT:
+        raise ApplicationError(_("该事项尚未下达，不需要填报月报。"))
+
+
+def _lock(report: MonthlyReport, version: int | None) -> MonthlyReport:
+    locked = MonthlyReport.objects.select_for_update().select_related("work_item").get(pk=report.pk)
+    check_version(current=locked.version, submitted=version, label=pgettext("model name", "月报"))
+    return locked
+
+
+def _transition_refused(report: MonthlyReport, action: str) -> ApplicationError:
+    return ApplicationError(
+        _("当前状态为“%(s)s”的月报不能%(a)s。") % {"s": report.get_state_display(), "a": action},
+        code="transition",
+    )
+
+
+def _save(report: MonthlyReport, reason: str, fields: list[str] | None = None) -> None:
+    report.version += 1
+    report._change_reason = reason  # type: ignore[attr-defined]
+    if fields is None:
+        report.save()
+    else:
+        report.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def report_is_late(report: MonthlyReport, due_day: int) -> bool:
+    """Late when first counted as submitted after the due date (local time)."""
+    due = report.period.due_date(due_day)
+    if report.first_submitted_at is None:
+        return timezone.localdate() > due
+    return timezone.localtime(report.first_submitted_at).date() > due
