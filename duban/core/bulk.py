@@ -5,7 +5,8 @@ compiler, and django-simple-history's `bulk_create_with_history` builds a second
 per object: for an imported ledger of 20,000 projects, items and reports that was most of the
 import's time. `insert_many` takes the values as dicts, reserves the primary keys in one query
 (PostgreSQL's sequence, SQLite's table under the write lock the transaction already holds),
-and sends the rows and their "+" history rows through `executemany`. Values are prepared by
+and sends the rows through `executemany` (SQLite) or COPY (PostgreSQL); the database copies
+them into the history table as django-simple-history's "+" rows. Values are prepared by
 their field where the driver can't take them as they are (datetimes, and anything unusual).
 """
 
@@ -136,7 +137,7 @@ def insert_many(
         values.append(out)
     quote = connection.ops.quote_name
     columns = [quote(meta.pk.column)] + [quote(f.column) for f in fields]  # type: ignore[union-attr]
-    _executemany(meta.db_table, columns, values)
+    _insert_rows(meta.db_table, columns, values)
     history = getattr(model, "history", None)
     if history is not None and getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         _history_copy(model, history.model, columns, keys, now, history_user_id, history_reason)
@@ -174,11 +175,20 @@ def _history_copy(
         cursor.execute(sql, [date, reason, "+", user_id, *params])
 
 
-def _executemany(table: str, columns: list[str], values: list[list[Any]]) -> None:
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 — names from the model, values bound
-        connection.ops.quote_name(table), ", ".join(columns), ", ".join(["%s"] * len(columns))
-    )
+def _insert_rows(table: str, columns: list[str], values: list[list[Any]]) -> None:
+    """PostgreSQL: one COPY (psycopg adapts each value); SQLite: executemany in slices."""
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # executemany would be a round trip per row through Django's client-side cursor.
+            sql = f"COPY {quote(table)} ({', '.join(columns)}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                for row in values:
+                    copy.write_row(row)
+            return
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 — names from the model, values bound
+            quote(table), ", ".join(columns), ", ".join(["%s"] * len(columns))
+        )
         for start in range(0, len(values), SLICE):
             cursor.executemany(sql, values[start : start + SLICE])
 
