@@ -125,3 +125,12 @@ def test_gc_paused_restores_the_collector():
         assert not gc.isenabled()  # it was off before: left off
     finally:
         gc.enable()
+
+
+def test_insert_many_keeps_awkward_text_exactly():
+    # tabs, newlines, backslashes and quotes travel through COPY / executemany unchanged
+    text = "甲\t乙\n丙\\丁'戊\"己\r\n=SUM(A1)"
+    (key,) = insert_many(Project, [{"name": text[:200], "scale_content": text, "location": ""}])
+    project = Project.objects.get(pk=key)
+    assert (project.name, project.scale_content) == (text, text)
+    assert Project.history.get(id=key).scale_content == text
