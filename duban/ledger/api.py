@@ -1,11 +1,21 @@
-"""API: the ledger's work items, with their figures for a month, in the user's scope."""
+"""API: the ledger's work items, with their figures for a month, in the user's scope; the
+office replaces an item's funding breakdown and monthly plan curve.
+
+Errors are JSON `{"detail": …}`: 403 when the role may not edit the ledger, 404 for a missing or
+out-of-scope item, 409 when the item changed since `version`, 422 for invalid data (the
+message says why)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.errors import HttpError
 from pydantic import Field
 
 from duban.api.auth import request_user
@@ -19,8 +29,10 @@ from duban.api.schemas import (
     UnitRef,
     UserRef,
 )
+from duban.core.errors import ApplicationError, ConflictError
 from duban.core.periods import Period
 from duban.ledger.models import FundingSource, Project, WorkItem
+from duban.ledger.permissions import can_edit_work_item
 from duban.ledger.selectors import (
     WorkItemFilters,
     indicators_for_item,
@@ -28,6 +40,7 @@ from duban.ledger.selectors import (
     work_item_get_for_user,
     work_item_list,
 )
+from duban.ledger.services import funding_set, work_item_set_plan_curve
 from duban.org.models import Unit, User
 from duban.reporting.figures import ItemFigures
 from duban.reporting.selectors import figures_of, item_figures_for, with_figures
@@ -145,6 +158,7 @@ class MilestoneOut(Schema):
 
 
 class WorkItemDetailOut(WorkItemOut):
+    version: int = Field(description="Send it back with a change; a stale one answers 409")
     content_scale: str = Field(description="内容规模/工作目标")
     schedule: str = Field(description="进度安排")
     source: str
@@ -212,6 +226,22 @@ def _item_fields(item: WorkItem, figures: FiguresOut | None) -> dict[str, object
         "in_statistics": item.in_statistics,
         "figures": figures,
     }
+
+
+def _funding_out(item: WorkItem) -> list[FundingOut]:
+    return [
+        FundingOut(
+            source=FundingSource.Source(f.source),
+            source_label=str(f.get_source_display()),
+            amount=f.amount,
+            note=f.note,
+        )
+        for f in item.funding.all()
+    ]
+
+
+def _plan_curve_out(item: WorkItem) -> list[PlanMonthOut]:
+    return [PlanMonthOut(month=p.month, amount=p.amount) for p in item.plan_months.all()]
 
 
 def _project_out(project: Project | None) -> ProjectOut | None:
@@ -295,6 +325,7 @@ def work_item_detail(
         figures = figures_out(item_figures_for(item, period), period)
     return WorkItemDetailOut(
         **_item_fields(item, figures),  # type: ignore[arg-type]
+        version=item.version,
         content_scale=item.content_scale,
         schedule=item.schedule,
         source=item.source,
@@ -303,16 +334,8 @@ def work_item_detail(
         in_statistics_date=item.in_statistics_date,
         handed_out_at=item.handed_out_at,
         project=_project_out(item.project),
-        funding=[
-            FundingOut(
-                source=FundingSource.Source(f.source),
-                source_label=str(f.get_source_display()),
-                amount=f.amount,
-                note=f.note,
-            )
-            for f in item.funding.all()
-        ],
-        plan_curve=[PlanMonthOut(month=p.month, amount=p.amount) for p in item.plan_months.all()],
+        funding=_funding_out(item),
+        plan_curve=_plan_curve_out(item),
         indicators=[
             IndicatorOut(
                 id=i.pk,
@@ -336,4 +359,112 @@ def work_item_detail(
             )
             for m in milestones_for_item(item)
         ],
+    )
+
+
+EDIT_ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+def _editable_item(request: HttpRequest, item_id: int) -> WorkItem:
+    """The item in the user's scope (else 404) that the user may edit (else 403)."""
+    user = request_user(request)
+    item = work_item_get_for_user(user=user, item_id=item_id)
+    if not can_edit_work_item(user, item):
+        raise HttpError(403, _("只有推进办可以修改台账。"))
+    return item
+
+
+def _run(call: Callable[[], Any]) -> Any:
+    """Run a service: a stale version answers 409, any other refusal 422 (nothing written)."""
+    try:
+        return call()
+    except ConflictError as e:
+        raise HttpError(409, str(e)) from e
+    except ApplicationError as e:
+        raise HttpError(422, str(e)) from e
+
+
+class FundingLineIn(Schema):
+    source: FundingSource.Source
+    amount: Decimal = Field(description="万元, ≥ 0, at most 4 decimals; a string keeps it exact")
+    note: str = ""
+
+
+class FundingIn(Schema):
+    version: int = Field(description="The item's version as read; a stale one answers 409")
+    funding: list[FundingLineIn] = Field(description="The whole breakdown; [] removes it")
+
+
+class FundingListOut(Schema):
+    version: int = Field(description="The item's version after the change")
+    total: Money = Field(description="Sum of the lines (万元)")
+    funding: list[FundingOut]
+
+
+class PlanMonthIn(Schema):
+    month: int = Field(ge=1, le=12)
+    amount: Decimal = Field(description="万元, ≥ 0, at most 4 decimals; a string keeps it exact")
+
+
+class PlanCurveIn(Schema):
+    version: int = Field(description="The item's version as read; a stale one answers 409")
+    plan_curve: list[PlanMonthIn] = Field(
+        description="Months 1–12 adding up to the annual plan; a month left out counts as 0; "
+        "[] removes the curve (序时进度 is then m/12)"
+    )
+
+
+class PlanCurveOut(Schema):
+    version: int = Field(description="The item's version after the change")
+    annual_plan: Money | None = Field(description="年度计划投资 (万元)")
+    plan_curve: list[PlanMonthOut]
+
+
+@router.put(
+    "/work-items/{item_id}/funding",
+    response={200: FundingListOut, **EDIT_ERRORS},
+    summary="Replace a work item's funding breakdown (资金来源)",
+)
+def work_item_funding_put(request: HttpRequest, item_id: int, body: FundingIn) -> FundingListOut:
+    """The office only. The total may not exceed the project's total investment."""
+    item = _editable_item(request, item_id)
+    lines = [(line.source.value, line.amount, line.note) for line in body.funding]
+    _run(
+        lambda: funding_set(item=item, lines=lines, version=body.version, by=request_user(request))
+    )
+    item = WorkItem.objects.get(pk=item.pk)
+    funding = _funding_out(item)
+    return FundingListOut(
+        version=item.version, total=sum((f.amount for f in funding), Decimal(0)), funding=funding
+    )
+
+
+@router.put(
+    "/work-items/{item_id}/plan-curve",
+    response={200: PlanCurveOut, **EDIT_ERRORS},
+    summary="Replace a work item's monthly plan curve (月度计划)",
+)
+def work_item_plan_curve_put(request: HttpRequest, item_id: int, body: PlanCurveIn) -> PlanCurveOut:
+    """The office only. The months must add up to the item's annual plan."""
+    item = _editable_item(request, item_id)
+    by_month: dict[int, Decimal] = {}
+    for entry in body.plan_curve:
+        if entry.month in by_month:
+            raise HttpError(422, _("%(m)s月重复出现。") % {"m": entry.month})
+        by_month[entry.month] = entry.amount
+    amounts = [by_month.get(month) for month in range(1, 13)] if by_month else []
+    _run(
+        lambda: work_item_set_plan_curve(
+            item=item, amounts=amounts, version=body.version, by=request_user(request)
+        )
+    )
+    item = WorkItem.objects.get(pk=item.pk)
+    return PlanCurveOut(
+        version=item.version, annual_plan=item.annual_plan, plan_curve=_plan_curve_out(item)
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from duban.ledger.models import NodeTemplateSet, Project, WorkItem
+from duban.ledger.models import FundingSource, NodeTemplateSet, PlanMonth, Project, WorkItem
 from duban.ledger.selectors import WorkItemFilters
 from duban.org.models import Unit, User
 
@@ -182,3 +183,82 @@ class NodeTemplateForm(forms.Form):
     template_set = forms.ModelChoiceField(
         label=_("节点模板"), queryset=NodeTemplateSet.objects.order_by("name")
     )
+
+
+# The form only parses a number: ranges and digits are the service's rules (same for the API).
+AMOUNT_ERRORS = {"invalid": _("请填写数字金额（万元）。")}
+
+
+class ItemVersionForm(forms.Form):
+    """The item's version the page was loaded at; a stale one is refused by the service."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class FundingLineForm(forms.Form):
+    source = forms.ChoiceField(
+        label=_("资金来源"), choices=[("", "—"), *FundingSource.Source.choices]
+    )
+    amount = forms.DecimalField(
+        label=_("金额（万元）"),
+        error_messages=AMOUNT_ERRORS,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 12}),
+    )
+    note = forms.CharField(label=_("说明"), required=False, max_length=200)
+
+
+class BaseFundingFormSet(forms.BaseFormSet):
+    """Saved lines first, then blank rows to add; a ticked "删除" removes a line."""
+
+    def lines(self) -> list[tuple[str, Decimal, str]]:
+        lines = []
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue  # a blank row left empty, or a removed line
+            data = form.cleaned_data
+            lines.append((data["source"], data["amount"], (data.get("note") or "").strip()))
+        return lines
+
+
+FundingFormSet = forms.formset_factory(
+    FundingLineForm, formset=BaseFundingFormSet, extra=2, can_delete=True
+)
+
+
+def funding_formset(data: Any = None, *, item: WorkItem) -> BaseFundingFormSet:
+    initial = None
+    if data is None:
+        initial = [
+            {"source": f.source, "amount": plain_decimal(f.amount), "note": f.note}
+            for f in item.funding.all()
+        ]
+    return cast(BaseFundingFormSet, FundingFormSet(data, initial=initial, prefix="funding"))
+
+
+class PlanCurveForm(forms.Form):
+    """Twelve monthly amounts (万元); all blank removes the curve, a blank month counts as 0."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(
+        self, data: Any = None, *, item: WorkItem, months: list[PlanMonth] | None = None
+    ) -> None:
+        initial = None
+        if data is None:
+            initial = {f"m{pm.month}": plain_decimal(pm.amount) for pm in months or []}
+            initial["version"] = item.version
+        super().__init__(data, initial=initial)
+        for month in range(1, 13):
+            self.fields[f"m{month}"] = forms.DecimalField(
+                # Built per request: the label follows the page's language.
+                label=gettext("%(m)s月") % {"m": month},
+                required=False,
+                error_messages=AMOUNT_ERRORS,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8}),
+            )
+
+    def month_fields(self) -> list[forms.BoundField]:
+        return [self[f"m{month}"] for month in range(1, 13)]
+
+    def amounts(self) -> list[Decimal | None]:
+        return [self.cleaned_data.get(f"m{month}") for month in range(1, 13)]

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
 from duban.core.formatting import join_items
-from duban.ledger.models import Indicator, Milestone, Project, WorkItem
+from duban.ledger.models import FundingSource, Indicator, Milestone, PlanMonth, Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
 from duban.org.scoping import scope_for
 
@@ -256,7 +256,8 @@ def history_entries(
 
 
 def work_item_history(item: WorkItem) -> list[ChangeEntry]:
-    """The changes of an item and of its indicators and milestones, newest first."""
+    """The changes of an item and of its indicators, milestones, funding and plan curve,
+    newest first."""
     entries = history_entries(
         WorkItem,
         item.history.select_related("history_user").all(),
@@ -272,8 +273,32 @@ def work_item_history(item: WorkItem) -> list[ChangeEntry]:
         Milestone.history.filter(work_item_id=item.pk).select_related("history_user"),
         lambda r: gettext("节点：%(n)s") % {"n": r.name},
     )
+    entries += history_entries(
+        FundingSource,
+        FundingSource.history.filter(work_item_id=item.pk).select_related("history_user"),
+        lambda r: gettext("资金来源：%(s)s") % {"s": r.get_source_display()},
+    )
+    entries += history_entries(
+        PlanMonth,
+        PlanMonth.history.filter(work_item_id=item.pk).select_related("history_user"),
+        lambda r: gettext("月度计划：%(m)s月") % {"m": r.month},
+    )
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries
+
+
+def plan_curve_total(months: Sequence[PlanMonth]) -> Decimal | None:
+    """The curve's total (万元), or None without a curve."""
+    if not months:
+        return None
+    return sum((m.amount for m in months), Decimal(0))
+
+
+def plan_curve_disagrees(item: WorkItem, months: Sequence[PlanMonth]) -> bool:
+    """The saved curve no longer adds up to the annual plan (changed after the curve was set,
+    or imported): 序时进度 then follows the curve's shares of the annual plan."""
+    total = plan_curve_total(months)
+    return total is not None and item.annual_plan is not None and total != item.annual_plan
 
 
 def work_items_carry_over_candidates(*, user: User, year: int) -> QuerySet[WorkItem]:

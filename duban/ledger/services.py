@@ -12,9 +12,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from simple_history.utils import bulk_create_with_history
 
-from duban.core.errors import ApplicationError
-from duban.core.formatting import join_items
+from duban.core.errors import ApplicationError, check_version
+from duban.core.formatting import join_clauses, join_items
 from duban.core.services import full_clean_or_raise, locked_update
 from duban.ledger.models import (
     FundingSource,
@@ -199,45 +200,211 @@ def work_item_hand_out(*, item: WorkItem, by: User) -> WorkItem:
     return item
 
 
-@transaction.atomic
-def work_item_set_plan_curve(*, item: WorkItem, amounts: Sequence[Decimal | None]) -> WorkItem:
-    """Replace the 12-month plan curve; an empty sequence removes it.
+# 万元 with four decimals in DecimalField(max_digits=16, decimal_places=4): 12 whole digits.
+MONEY_WHOLE_DIGITS = 12
+MONEY_PLACES = 4
+FundingLine = tuple[str, Decimal, str]
 
-    The months must add up to the annual plan, or the curve and the plan would disagree.
-    """
-    if not amounts or all(a is None for a in amounts):
-        item.plan_months.all().delete()
-        return item
-    if len(amounts) != 12:
-        raise ApplicationError(_("月度计划曲线需要12个月的数值。"))
-    values = [a if a is not None else Decimal(0) for a in amounts]
-    if any(v < 0 for v in values):
-        raise ApplicationError(_("月度计划投资不能为负数。"))
-    if item.annual_plan is None:
-        raise ApplicationError(_("请先填写年度计划投资，再设置月度计划曲线。"))
-    total = sum(values, Decimal(0))
-    if total != item.annual_plan:
-        raise ApplicationError(
-            _("12个月计划合计%(t)s万元，与年度计划投资%(p)s万元不一致。")
-            % {"t": total.normalize(), "p": item.annual_plan.normalize()}
-        )
-    item.plan_months.all().delete()
-    PlanMonth.objects.bulk_create(
-        PlanMonth(work_item=item, month=m, amount=v) for m, v in enumerate(values, start=1)
+
+def money_problem(value: Decimal) -> str | None:
+    """Why `value` can't be stored as an amount in 万元 (None when it can)."""
+    if not value.is_finite():
+        return _("不是有效的数字")
+    if value < 0:
+        return _("不能为负数")
+    if value.normalize().as_tuple().exponent < -MONEY_PLACES:  # type: ignore[operator]
+        return _("最多保留4位小数（万元精确到元）")
+    if value >= Decimal(10) ** MONEY_WHOLE_DIGITS:
+        return _("整数部分最多12位")
+    return None
+
+
+def _plain(value: Decimal) -> str:
+    """12000.0000 → 12000, 141.2000 → 141.2 (no exponent) for a message."""
+    return format(value.normalize(), "f")
+
+
+def _lock_item(item: WorkItem, version: int | None) -> WorkItem:
+    """The item's row, locked; ConflictError when it changed since `version` (None: no check)."""
+    locked = (
+        WorkItem.objects.select_for_update(of=("self",)).select_related("project").get(pk=item.pk)
     )
-    return item
+    check_version(
+        current=locked.version, submitted=version, label=pgettext("model name", "台账事项")
+    )
+    return locked
+
+
+def _bump_version(item: WorkItem, by: User | None) -> None:
+    # Funding and the plan curve belong to the item: a form opened before this edit is stale.
+    item.version += 1
+    if by is not None:
+        item._history_user = by  # type: ignore[attr-defined]
+    item.save(update_fields=["version", "updated_at"])
+
+
+def _delete_with_history(rows: Sequence[FundingSource | PlanMonth], by: User | None) -> None:
+    for row in rows:
+        if by is not None:
+            row._history_user = by  # type: ignore[union-attr]
+        row.delete()
+
+
+@transaction.atomic
+def work_item_set_plan_curve(
+    *,
+    item: WorkItem,
+    amounts: Sequence[Decimal | None],
+    version: int | None = None,
+    by: User | None = None,
+) -> WorkItem:
+    """Replace the 12-month plan curve; no values (or all blank) removes it.
+
+    A blank month counts as 0. The months must add up to the annual plan, or 序时进度 would not
+    reach 100% in December. Raises ConflictError when the item changed since `version`,
+    ApplicationError listing every problem; writes nothing then. Returns the item as saved.
+    """
+    locked = _lock_item(item, version)
+    blank = not amounts or all(a is None for a in amounts)
+    values: list[Decimal] = []
+    if not blank:
+        if len(amounts) != 12:
+            raise ApplicationError(_("月度计划曲线需要12个月的数值。"))
+        values = [a if a is not None else Decimal(0) for a in amounts]
+        problems = []
+        for month, value in enumerate(values, start=1):
+            reason = money_problem(value)
+            if reason:
+                problems.append(_("%(m)s月计划投资%(reason)s。") % {"m": month, "reason": reason})
+        if problems:
+            raise ApplicationError(join_clauses(problems))
+        if locked.annual_plan is None:
+            raise ApplicationError(_("请先填写年度计划投资，再设置月度计划曲线。"))
+        total = sum(values, Decimal(0))
+        if total != locked.annual_plan:
+            raise ApplicationError(
+                _("12个月计划合计%(t)s万元，与年度计划投资%(p)s万元不一致。")
+                % {"t": _plain(total), "p": _plain(locked.annual_plan)}
+            )
+    current = {pm.month: pm for pm in locked.plan_months.all()}
+    changed = False
+    if blank:
+        _delete_with_history(list(current.values()), by)
+        changed = bool(current)
+    else:
+        new = []
+        for month, value in enumerate(values, start=1):
+            row = current.get(month)
+            if row is None:
+                new.append(PlanMonth(work_item=locked, month=month, amount=value))
+            elif row.amount != value:
+                row.amount = value
+                if by is not None:
+                    row._history_user = by  # type: ignore[attr-defined]
+                row.save(update_fields=["amount"])
+                changed = True
+        if new:
+            bulk_create_with_history(new, PlanMonth, default_user=by)
+            changed = True
+    if changed:
+        _bump_version(locked, by)
+        logger.info("work_item.plan_curve_set", extra={"work_item_id": locked.pk})
+    return locked
+
+
+def _funding_problems(locked: WorkItem, lines: Sequence[FundingLine]) -> list[str]:
+    problems = []
+    sources = set(FundingSource.Source.values)
+    note_length = FundingSource._meta.get_field("note").max_length or 200
+    for n, (source, amount, note) in enumerate(lines, start=1):
+        if source not in sources:
+            problems.append(_("第%(n)s行：请选择资金来源。") % {"n": n})
+        reason = money_problem(amount)
+        if reason:
+            problems.append(_("第%(n)s行：金额%(reason)s。") % {"n": n, "reason": reason})
+        if len(note) > note_length:
+            problems.append(_("第%(n)s行：说明最多%(max)s个字。") % {"n": n, "max": note_length})
+    if problems:
+        return problems
+    total = sum((amount for _s, amount, _n in lines), Decimal(0))
+    ceiling = locked.project.total_investment if locked.project else None
+    if ceiling is not None and total > ceiling:
+        problems.append(
+            _("资金来源合计%(t)s万元，超过项目总投资%(p)s万元。")
+            % {"t": _plain(total), "p": _plain(ceiling)}
+        )
+    return problems
+
+
+def _match_funding(
+    existing: Sequence[FundingSource], lines: Sequence[FundingLine]
+) -> dict[int, FundingSource]:
+    """Which saved row each wanted line continues: the same line first, then the same source,
+    so the history says "amount changed" rather than "deleted and created"."""
+    remaining = list(existing)
+    matched: dict[int, FundingSource] = {}
+    for exact in (True, False):
+        for i, (source, amount, note) in enumerate(lines):
+            if i in matched:
+                continue
+            row = next(
+                (
+                    r
+                    for r in remaining
+                    if r.source == source and (not exact or (r.amount, r.note) == (amount, note))
+                ),
+                None,
+            )
+            if row is not None:
+                matched[i] = row
+                remaining.remove(row)
+    return matched
 
 
 @transaction.atomic
 def funding_set(
-    *, item: WorkItem, lines: Sequence[tuple[str, Decimal, str]]
+    *,
+    item: WorkItem,
+    lines: Sequence[FundingLine],
+    version: int | None = None,
+    by: User | None = None,
 ) -> list[FundingSource]:
-    """Replace the funding breakdown with (source, amount, note) lines."""
-    objs = [FundingSource(work_item=item, source=s, amount=a, note=n) for s, a, n in lines]
-    for obj in objs:
-        full_clean_or_raise(obj, exclude=["work_item"])
-    item.funding.all().delete()
-    return FundingSource.objects.bulk_create(objs)
+    """Replace the funding breakdown with (source, amount, note) lines; [] removes it.
+
+    Every amount is a storable 万元 amount ≥ 0, and the total stays within the project's total
+    investment. Raises ConflictError when the item changed since `version`, ApplicationError
+    listing every problem; writes nothing then. Returns the lines as saved.
+    """
+    locked = _lock_item(item, version)
+    lines = [(source, amount, note.strip()) for source, amount, note in lines]
+    problems = _funding_problems(locked, lines)
+    if problems:
+        raise ApplicationError(join_clauses(problems))
+    existing = list(locked.funding.order_by("pk"))
+    matched = _match_funding(existing, lines)
+    new = []
+    changed = False
+    for i, (source, amount, note) in enumerate(lines):
+        row = matched.get(i)
+        if row is None:
+            new.append(FundingSource(work_item=locked, source=source, amount=amount, note=note))
+        elif (row.source, row.amount, row.note) != (source, amount, note):
+            row.source, row.amount, row.note = source, amount, note
+            if by is not None:
+                row._history_user = by  # type: ignore[attr-defined]
+            row.save()
+            changed = True
+    gone = [row for row in existing if row not in matched.values()]
+    if gone:
+        _delete_with_history(gone, by)
+        changed = True
+    if new:
+        bulk_create_with_history(new, FundingSource, default_user=by)
+        changed = True
+    if changed:
+        _bump_version(locked, by)
+        logger.info("work_item.funding_set", extra={"work_item_id": locked.pk})
+    return list(locked.funding.order_by("pk"))
 
 
 @transaction.atomic

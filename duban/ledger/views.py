@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
@@ -20,10 +21,13 @@ from duban.core.periods import Period
 from duban.ledger.forms import (
     CarryOverForm,
     IndicatorForm,
+    ItemVersionForm,
     MilestoneForm,
     NodeTemplateForm,
+    PlanCurveForm,
     WorkItemEditForm,
     WorkItemFilterForm,
+    funding_formset,
 )
 from duban.ledger.models import WorkItem
 from duban.ledger.permissions import (
@@ -35,17 +39,21 @@ from duban.ledger.selectors import (
     default_ledger_year,
     indicators_for_item,
     milestones_for_item,
+    plan_curve_disagrees,
+    plan_curve_total,
     unit_list,
     work_item_get_for_user,
     work_item_list,
     work_items_carry_over_candidates,
 )
 from duban.ledger.services import (
+    funding_set,
     hand_out_problems,
     indicator_create,
     milestone_create,
     milestones_from_template,
     work_item_hand_out,
+    work_item_set_plan_curve,
     work_item_update,
     work_items_carry_over,
 )
@@ -108,10 +116,13 @@ def work_item_detail_view(request: HttpRequest, item_id: int) -> HttpResponse:
     return render(request, "ledger/item.html", _item_context(user, item))
 
 
-def _item_context(user: User, item: WorkItem) -> dict[str, Any]:
+def _item_context(user: User, item: WorkItem, **editors: Any) -> dict[str, Any]:
+    """The item page; `editors` replaces an editor's blank form with a bound one and its error."""
     period = _item_period(user, item)
     may_edit = can_edit_work_item(user, item)
     is_draft = item.status == WorkItem.Status.DRAFT
+    funding = list(item.funding.all())
+    plan_months = list(item.plan_months.all())
     context: dict[str, Any] = {
         "item": item,
         "period": period,
@@ -119,8 +130,11 @@ def _item_context(user: User, item: WorkItem) -> dict[str, Any]:
         "indicators": list(indicators_for_item(item)),
         "milestones": list(milestones_for_item(item)),
         "reports": list(reports_of_item(item=item)),
-        "funding": list(item.funding.all()),
-        "plan_months": list(item.plan_months.all()),
+        "funding": funding,
+        "funding_total": sum((f.amount for f in funding), Decimal(0)) if funding else None,
+        "plan_months": plan_months,
+        "plan_total": plan_curve_total(plan_months),
+        "plan_disagrees": plan_curve_disagrees(item, plan_months),
         "history": work_item_change_log(item),
         "may_edit": may_edit,
         "may_hand_out": can_hand_out_work_item(user, item) and is_draft,
@@ -137,6 +151,11 @@ def _item_context(user: User, item: WorkItem) -> dict[str, Any]:
         context["indicator_form"] = IndicatorForm()
         context["milestone_form"] = MilestoneForm()
         context["template_form"] = NodeTemplateForm()
+        context["funding_formset"] = funding_formset(item=item)
+        context["funding_version"] = item.version
+        if item.is_project:
+            context["plan_form"] = PlanCurveForm(item=item, months=plan_months)
+        context.update(editors)
     return context
 
 
@@ -285,3 +304,78 @@ def milestones_from_template_view(request: HttpRequest, item_id: int) -> HttpRes
     else:
         messages.error(request, _("请选择节点模板。"))
     return redirect(item)
+
+
+@login_required
+@require_POST
+def work_item_funding_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Save the funding breakdown; on an error the item page shows it with the typed lines."""
+    user = _user(request)
+    item = work_item_get_for_user(user=user, item_id=item_id)
+    if not can_edit_work_item(user, item):
+        raise PermissionDenied
+    formset = funding_formset(request.POST, item=item)
+    version_form = ItemVersionForm(request.POST)
+    version = item.version
+    if formset.is_valid() and version_form.is_valid():
+        try:
+            funding_set(
+                item=item,
+                lines=formset.lines(),
+                version=version_form.cleaned_data["version"],
+                by=user,
+            )
+        except ConflictError as e:
+            # Keep the typed lines; the current version lets a deliberate second save through.
+            error = e.message
+            item = WorkItem.objects.get(pk=item.pk)
+            version = item.version
+        except ApplicationError as e:
+            error = e.message
+            version = version_form.cleaned_data["version"]
+        else:
+            messages.success(request, _("资金来源已保存。"))
+            return redirect(f"{item.get_absolute_url()}#funding")
+    else:
+        error = _("资金来源未保存：请按提示修改标红的行。")
+        if version_form.is_valid():
+            version = version_form.cleaned_data["version"]
+    context = _item_context(
+        user, item, funding_formset=formset, funding_version=version, funding_error=error
+    )
+    return render(request, "ledger/item.html", context)
+
+
+@login_required
+@require_POST
+def work_item_plan_curve_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Save the monthly plan curve; on an error the item page shows it with the typed months."""
+    user = _user(request)
+    item = work_item_get_for_user(user=user, item_id=item_id)
+    if not can_edit_work_item(user, item):
+        raise PermissionDenied
+    form = PlanCurveForm(request.POST, item=item)
+    if form.is_valid():
+        try:
+            work_item_set_plan_curve(
+                item=item,
+                amounts=form.amounts(),
+                version=form.cleaned_data["version"],
+                by=user,
+            )
+        except ConflictError as e:
+            error = e.message
+            item = WorkItem.objects.get(pk=item.pk)
+            data = request.POST.copy()
+            data["version"] = str(item.version)
+            form = PlanCurveForm(data, item=item)
+            form.is_valid()
+        except ApplicationError as e:
+            error = e.message
+        else:
+            messages.success(request, _("月度计划已保存。"))
+            return redirect(f"{item.get_absolute_url()}#plan-curve")
+    else:
+        error = _("月度计划未保存：请按提示修改标红的月份。")
+    context = _item_context(user, item, plan_form=form, plan_error=error)
+    return render(request, "ledger/item.html", context)
