@@ -127,8 +127,8 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from duban.ledger.imports.service import ledger_import
     from duban.org.models import Unit
+    from duban.transfer.imports.service import ledger_import
 
     call_command("migrate", verbosity=0)
     Unit.objects.bulk_create(

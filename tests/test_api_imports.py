@@ -13,10 +13,10 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from duban.core.periods import Period
-from duban.ledger.imports.monthly import monthly_workbook
 from duban.ledger.models import LedgerImport, Project
 from duban.org.services import api_token_create
 from duban.reporting.models import MonthClose, MonthlyReport
+from duban.transfer.imports.monthly import monthly_workbook
 from tests import factories as f
 from tests.sheets_fixtures import ROWS, ledger_book, to_bytes
 

@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
-from duban.ledger.exports import ledger_export
-from duban.ledger.imports.service import ledger_import
 from duban.ledger.models import LedgerImport, Project, WorkItem
 from duban.reporting.models import MonthlyReport
 from duban.sheets.tables import workbook_load
+from duban.transfer.exports import ledger_export
+from duban.transfer.imports.service import ledger_import
 from tests import factories as f
 from tests.sheets_fixtures import ledger_book, sample_path, save
 

@@ -9,11 +9,11 @@ from io import BytesIO
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from duban.ledger.imports.service import import_error_workbook, ledger_import
 from duban.ledger.models import LedgerImport, Project, WorkItem
 from duban.ledger.services import counted_investment
 from duban.org.models import Unit, User
 from duban.reporting.models import MonthClose, MonthlyReport
+from duban.transfer.imports.service import import_error_workbook, ledger_import
 from tests import factories as f
 from tests.sheets_fixtures import ROWS, ledger_book, sample_path, to_bytes
 

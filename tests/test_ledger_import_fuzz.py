@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from duban.ledger.imports.service import import_error_workbook, ledger_import
 from duban.ledger.models import LedgerImport, Project, WorkItem
 from duban.reporting.models import MonthlyReport
+from duban.transfer.imports.service import import_error_workbook, ledger_import
 from tests import factories as f
 from tests.sheets_fixtures import ledger_book, to_bytes
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from duban.ledger.imports.service import ledger_import
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import User
 from duban.reporting.models import MonthlyReport
+from duban.transfer.imports.service import ledger_import
 from tests import factories as f
 from tests.sheets_fixtures import ledger_book, to_bytes
 

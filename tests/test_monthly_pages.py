@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from duban.core.periods import Period
-from duban.ledger.imports.monthly import monthly_workbook
 from duban.reporting.models import MonthClose, MonthlyReport
+from duban.transfer.imports.monthly import monthly_workbook
 
 MARCH = Period(2024, 3)
 URL = "/ledger/import/monthly/"

@@ -11,8 +11,8 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from duban.core.periods import Period
-from duban.ledger.imports.monthly import monthly_import, monthly_target, monthly_workbook
 from duban.reporting.models import MonthClose, MonthlyReport
+from duban.transfer.imports.monthly import monthly_import, monthly_target, monthly_workbook
 from tests import factories as f
 
 MARCH = Period(2024, 3)

@@ -11,8 +11,8 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from duban.core.periods import Period
-from duban.ledger.report_exports import reports_export
 from duban.reporting.models import MonthlyReport
+from duban.transfer.report_exports import reports_export
 from tests import factories as f
 
 S = MonthlyReport.State

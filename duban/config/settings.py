@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "duban.ledger",
     "duban.sheets",
     "duban.reporting",
+    "duban.transfer",
     "duban.problems",
     "duban.liaison",
     "duban.api",

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from duban.api.api import api
+from duban.transfer import urls as transfer_urls
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -12,7 +13,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
-    path("ledger/import/", include("duban.ledger.import_urls")),
+    path("ledger/import/", include(transfer_urls.import_patterns)),
+    path("ledger/", include(transfer_urls.export_patterns)),
     path("ledger/", include("duban.ledger.urls")),
     path("reports/", include("duban.reporting.urls")),
     path("sheets/", include("duban.sheets.urls")),

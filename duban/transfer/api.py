@@ -25,8 +25,24 @@ from duban.api.params import PERIOD_PATTERN
 from duban.api.schemas import ErrorOut, UnitRef, UserRef
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
-from duban.ledger.exports import ledger_export
-from duban.ledger.import_storage import (
+from duban.ledger.models import LedgerImport
+from duban.org.models import Unit, User
+from duban.org.scoping import scope_for
+from duban.reporting.permissions import can_fill_unit_reports, fills_unit_reports
+from duban.reporting.selectors import closed_periods, reporting_period_default
+from duban.sheets.errors import CellIssue, column_letter
+from duban.sheets.reader import max_import_bytes
+from duban.transfer.exports import ledger_export
+from duban.transfer.imports.monthly import (
+    MonthlyResult,
+    monthly_import,
+    monthly_target,
+    monthly_workbook,
+)
+from duban.transfer.imports.result import ImportResult
+from duban.transfer.imports.service import ledger_import
+from duban.transfer.report_exports import reports_export
+from duban.transfer.storage import (
     ledger_error_book_file_name,
     ledger_import_error_book,
     ledger_upload_save,
@@ -34,22 +50,6 @@ from duban.ledger.import_storage import (
     monthly_error_book_read,
     monthly_error_book_save,
 )
-from duban.ledger.imports.monthly import (
-    MonthlyResult,
-    monthly_import,
-    monthly_target,
-    monthly_workbook,
-)
-from duban.ledger.imports.result import ImportResult
-from duban.ledger.imports.service import ledger_import
-from duban.ledger.models import LedgerImport
-from duban.ledger.report_exports import reports_export
-from duban.org.models import Unit, User
-from duban.org.scoping import scope_for
-from duban.reporting.permissions import can_fill_unit_reports, fills_unit_reports
-from duban.reporting.selectors import closed_periods, reporting_period_default
-from duban.sheets.errors import CellIssue, column_letter
-from duban.sheets.reader import max_import_bytes
 
 router = Router(tags=["imports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -16,11 +16,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404
 
-from duban.ledger.imports.monthly import monthly_error_workbook
-from duban.ledger.imports.service import import_error_workbook, ledger_import
 from duban.ledger.models import LedgerImport
 from duban.org.models import Unit, User
 from duban.sheets.errors import CellIssue
+from duban.transfer.imports.monthly import monthly_error_workbook
+from duban.transfer.imports.service import import_error_workbook, ledger_import
 
 SHA_RE = re.compile(r"[0-9a-f]{64}")
 

@@ -1,21 +1,29 @@
-"""Ledger import pages. Include as path("ledger/import/", include("duban.ledger.import_urls"))."""
+"""Spreadsheet pages. In the project's urls:
 
-from django.urls import path
+path("ledger/import/", include(transfer_urls.import_patterns)),  # namespace ledger_import
+path("ledger/", include(transfer_urls.export_patterns)),  # namespace ledger_export
+"""
 
-from duban.ledger import import_views, monthly_views
+from django.urls import URLPattern, path
 
-app_name = "ledger_import"
-urlpatterns = [
-    path("", import_views.ledger_import_upload_view, name="upload"),
-    path("confirm/", import_views.ledger_import_confirm_view, name="confirm"),
-    path("monthly/", monthly_views.monthly_workbook_view, name="monthly"),
-    path(
-        "monthly/download/", monthly_views.monthly_workbook_download_view, name="monthly_download"
-    ),
+from duban.transfer.views import exports, imports, monthly
+
+import_urlpatterns: list[URLPattern] = [
+    path("", imports.ledger_import_upload_view, name="upload"),
+    path("confirm/", imports.ledger_import_confirm_view, name="confirm"),
+    path("monthly/", monthly.monthly_workbook_view, name="monthly"),
+    path("monthly/download/", monthly.monthly_workbook_download_view, name="monthly_download"),
     path(
         "monthly/<int:unit_id>/<str:sha>/errors.xlsx",
-        monthly_views.monthly_errors_view,
+        monthly.monthly_errors_view,
         name="monthly_errors",
     ),
-    path("<str:sha>/errors.xlsx", import_views.ledger_import_errors_view, name="errors"),
+    path("<str:sha>/errors.xlsx", imports.ledger_import_errors_view, name="errors"),
 ]
+export_urlpatterns: list[URLPattern] = [
+    path("export.xlsx", exports.ledger_export_view, name="ledger"),
+    path("reports-export.xlsx", exports.reports_export_view, name="reports"),
+]
+
+import_patterns = (import_urlpatterns, "ledger_import")
+export_patterns = (export_urlpatterns, "ledger_export")

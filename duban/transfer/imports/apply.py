@@ -13,10 +13,10 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from duban.core.bulk import insert_many
-from duban.ledger.imports.plan import Missing, RowPlan
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
 from duban.reporting.models import MonthlyReport
+from duban.transfer.imports.plan import Missing, RowPlan
 
 M = TypeVar("M", bound=Model)
 STREET_SUFFIXES = ("街道", "街道办事处", "镇", "乡", "办事处")

@@ -11,10 +11,10 @@ from typing import Any, TypeVar, cast
 from django.db.models import Model, Q, QuerySet
 
 from duban.core.bulk import values_in
-from duban.ledger.imports.rows import RowInput
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
 from duban.reporting.models import COUNTING_STATES, MonthClose, MonthlyReport
+from duban.transfer.imports.rows import RowInput
 
 
 def name_key(text: str) -> str:

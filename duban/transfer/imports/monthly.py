@@ -21,7 +21,6 @@ from openpyxl.styles import PatternFill, Protection
 
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
-from duban.ledger.imports.errorbook import error_workbook
 from duban.ledger.models import WorkItem
 from duban.org.models import Unit, User
 from duban.reporting.models import COUNTING_STATES, EDITABLE_STATES, MonthClose, MonthlyReport
@@ -32,6 +31,7 @@ from duban.sheets.errors import CellIssue
 from duban.sheets.reader import workbook_read
 from duban.sheets.tables import workbook_parse
 from duban.sheets.writer import OutColumn, OutGroup, cell_write, office_sheet_write
+from duban.transfer.imports.errorbook import error_workbook
 
 META_SHEET = "_duban"
 FILL = PatternFill("solid", fgColor="FFF2CC")

@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from duban.core.periods import Period
 from duban.core.services import field_label
-from duban.ledger.imports.lookup import Lookup, name_key
-from duban.ledger.imports.result import Action
-from duban.ledger.imports.rows import RowInput, precise_enough
 from duban.ledger.models import Project, WorkItem
 from duban.ledger.validators import validate_project_code
 from duban.org.models import Enterprise, Unit, User
 from duban.reporting.models import COUNTING_STATES, MonthlyReport
+from duban.transfer.imports.lookup import Lookup, name_key
+from duban.transfer.imports.result import Action
+from duban.transfer.imports.rows import RowInput, precise_enough
 
 REPORT_TEXT_FIELDS = ("progress_text", "problems_text", "next_steps", "progress_pct")
 

@@ -11,16 +11,16 @@ from django.db import transaction
 from django.utils import translation
 
 from duban.core.bulk import gc_paused
-from duban.ledger.imports.apply import missing_create, plans_apply
-from duban.ledger.imports.errorbook import error_workbook
-from duban.ledger.imports.lookup import Lookup
-from duban.ledger.imports.plan import Planner, RowPlan
-from duban.ledger.imports.result import ImportResult, RowOutcome
-from duban.ledger.imports.rows import RowInput, row_input
 from duban.ledger.models import LedgerImport
 from duban.org.models import User
 from duban.sheets.errors import CellIssue, SheetFileError
 from duban.sheets.tables import ParsedWorkbook, workbook_load
+from duban.transfer.imports.apply import missing_create, plans_apply
+from duban.transfer.imports.errorbook import error_workbook
+from duban.transfer.imports.lookup import Lookup
+from duban.transfer.imports.plan import Planner, RowPlan
+from duban.transfer.imports.result import ImportResult, RowOutcome
+from duban.transfer.imports.rows import RowInput, row_input
 
 logger = logging.getLogger(__name__)
 RESERVE_WORDS = ("储备", "谋划")

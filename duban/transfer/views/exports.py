@@ -11,11 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
-from duban.ledger.exports import ledger_export
-from duban.ledger.report_exports import reports_export
 from duban.ledger.selectors import unit_get_for_user
 from duban.org.models import Unit, User
 from duban.reporting.selectors import reporting_period_default
+from duban.transfer.exports import ledger_export
+from duban.transfer.report_exports import reports_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

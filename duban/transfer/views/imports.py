@@ -1,6 +1,6 @@
 """The office's ledger import pages: upload → preview → confirm, the history, error workbooks.
 
-Include with `path("ledger/import/", include("duban.ledger.import_urls"))`.
+Routed by `duban.transfer.urls.import_patterns` under /ledger/import/.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from duban.ledger.import_forms import LedgerConfirmForm, LedgerUploadForm
-from duban.ledger.import_storage import (
+from duban.ledger.models import LedgerImport
+from duban.org.models import User
+from duban.transfer.forms import LedgerConfirmForm, LedgerUploadForm
+from duban.transfer.imports.service import ledger_import
+from duban.transfer.storage import (
     ledger_error_book_file_name,
     ledger_import_error_book,
     ledger_upload_read,
     ledger_upload_save,
 )
-from duban.ledger.imports.service import ledger_import
-from duban.ledger.models import LedgerImport
-from duban.org.models import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -64,11 +64,11 @@ def ledger_import_upload_view(request: HttpRequest) -> HttpResponse:
         )
         return render(
             request,
-            "ledger/import/preview.html",
+            "transfer/preview.html",
             {"result": result, "confirm": confirm, "sha": sha, "file_name": upload.name},
         )
     history = LedgerImport.objects.select_related("by")[:30]
-    return render(request, "ledger/import/upload.html", {"form": form, "history": history})
+    return render(request, "transfer/upload.html", {"form": form, "history": history})
 
 
 @login_required
@@ -92,7 +92,7 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
     if not result.applied:
         return render(
             request,
-            "ledger/import/preview.html",
+            "transfer/preview.html",
             {
                 "result": result,
                 "confirm": None,

@@ -19,21 +19,21 @@ from django.views.decorators.http import require_http_methods
 
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
-from duban.ledger.import_forms import MonthlyChoiceForm, MonthlyUploadForm
-from duban.ledger.import_storage import (
-    monthly_error_book_file_name,
-    monthly_error_book_read,
-    monthly_error_book_save,
-)
-from duban.ledger.imports.monthly import (
+from duban.org.models import Unit, User
+from duban.reporting.permissions import can_fill_unit_reports, fills_unit_reports
+from duban.reporting.selectors import reporting_period_default
+from duban.transfer.forms import MonthlyChoiceForm, MonthlyUploadForm
+from duban.transfer.imports.monthly import (
     MonthlyResult,
     monthly_import,
     monthly_periods_open,
     monthly_workbook,
 )
-from duban.org.models import Unit, User
-from duban.reporting.permissions import can_fill_unit_reports, fills_unit_reports
-from duban.reporting.selectors import reporting_period_default
+from duban.transfer.storage import (
+    monthly_error_book_file_name,
+    monthly_error_book_read,
+    monthly_error_book_save,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -108,7 +108,7 @@ def monthly_workbook_view(request: HttpRequest) -> HttpResponse:
                 request, user=user, unit=unit, period=period, upload=upload
             )
     context["upload"] = upload
-    return render(request, "ledger/import/monthly.html", context)
+    return render(request, "transfer/monthly.html", context)
 
 
 def _upload(

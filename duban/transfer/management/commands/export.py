@@ -16,10 +16,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
-from duban.ledger.exports import ledger_export
-from duban.ledger.imports.monthly import monthly_workbook
-from duban.ledger.report_exports import reports_export
 from duban.org.models import Unit, User
+from duban.transfer.exports import ledger_export
+from duban.transfer.imports.monthly import monthly_workbook
+from duban.transfer.report_exports import reports_export
 
 
 class Command(BaseCommand):

@@ -13,10 +13,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from duban.core.errors import ApplicationError
-from duban.ledger.imports.monthly import monthly_import, monthly_target
-from duban.ledger.imports.service import import_error_workbook, ledger_import
 from duban.org.models import User
 from duban.sheets.reader import max_import_bytes
+from duban.transfer.imports.monthly import monthly_import, monthly_target
+from duban.transfer.imports.service import import_error_workbook, ledger_import
 
 
 class Command(BaseCommand):
