@@ -27,15 +27,14 @@ from duban.problems.models import (
     ProblemEvent,
     ProblemSettings,
 )
-from duban.problems.services.coordination import coordination_create, coordination_feedback
-from duban.problems.services.extensions import extension_request
-from duban.problems.services.lifecycle import (
-    problem_accept,
+from duban.problems.services.assignment import (
     problem_answer_as_co_unit,
     problem_assign,
-    problem_report,
     problem_submit_feedback,
 )
+from duban.problems.services.coordination import coordination_create, coordination_feedback
+from duban.problems.services.extensions import extension_request
+from duban.problems.services.intake import problem_accept, problem_report
 from duban.reporting.models import MonthlyReport
 from tests import factories as f
 

@@ -1,5 +1,28 @@
-"""Writes of the problems app: one module per part of the loop, re-exported here."""
+"""Writes of the problems app: one module per part of the loop, re-exported here.
 
+A problem from report to close-out (DOMAIN §3):
+
+reported → accepted (or rejected with a reason, or merged into a duplicate) → assigned (lead
+unit, level, due date, co-units) → feedback submitted → verified → closed (销号); verification
+can return it to assigned; a closed problem can be reopened (counted).
+
+Every service locks the row, checks the version the user saw, checks role and state, refuses
+with a reason naming what is wrong and writes nothing, or writes and records the event.
+"""
+
+from duban.problems.services.assignment import (
+    evidence_add,
+    problem_answer_as_co_unit,
+    problem_assign,
+    problem_submit_feedback,
+)
+from duban.problems.services.closeout import (
+    problem_close,
+    problem_rate_satisfaction,
+    problem_reopen,
+    problem_return,
+    problem_verify,
+)
 from duban.problems.services.coordination import (
     coordination_create,
     coordination_feedback,
@@ -17,20 +40,11 @@ from duban.problems.services.extensions import (
     extension_reject,
     extension_request,
 )
-from duban.problems.services.lifecycle import (
-    evidence_add,
+from duban.problems.services.intake import (
     problem_accept,
-    problem_answer_as_co_unit,
-    problem_assign,
-    problem_close,
     problem_merge,
-    problem_rate_satisfaction,
     problem_reject,
-    problem_reopen,
     problem_report,
-    problem_return,
-    problem_submit_feedback,
-    problem_verify,
 )
 from duban.problems.services.meetings import (
     items_furthest_behind,

@@ -34,7 +34,7 @@ from duban.problems.permissions import (
     can_review_feedback,
 )
 from duban.problems.services.base import record_event, refuse_unless, require_text, today
-from duban.problems.services.lifecycle import problem_return, problem_verify
+from duban.problems.services.closeout import problem_return, problem_verify
 
 C = Coordination.State
 F = Feedback.State

@@ -32,9 +32,10 @@ from duban.problems.models import (
     ProblemSettings,
 )
 from duban.problems.permissions import can_manage_meeting
+from duban.problems.services.assignment import problem_assign
 from duban.problems.services.base import record_event, refuse_unless, require_text, today
 from duban.problems.services.coordination import coordination_create
-from duban.problems.services.lifecycle import problem_accept, problem_assign, problem_report
+from duban.problems.services.intake import problem_accept, problem_report
 
 MEETING_FIELDS = {"kind", "level", "title", "number", "chair", "date", "location"}
 AUTO_KINDS = (AgendaItem.Kind.PROBLEM, AgendaItem.Kind.BEHIND, AgendaItem.Kind.MILESTONE)
