@@ -14,10 +14,17 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from duban.ledger.models import WorkItem
 from duban.org.models import Responsibility, Unit, User
 from tests import factories as f
+
+# CI replays the same examples every run (a landing must not hang on a lucky draw); local runs
+# keep exploring new ones, and what they find becomes a fixed regression test.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    hypothesis_settings.load_profile("ci")
 
 
 def pytest_report_header(config: pytest.Config) -> str:

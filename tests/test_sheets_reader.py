@@ -315,3 +315,13 @@ def test_repeated_values_read_once_still_give_every_row_its_value_and_its_error(
     assert table.rows[0].values["planned_start"] is table.rows[1].values["planned_start"]
     assert table.rows[3].cell("total_investment") == (3, "1,000")
     assert table.rows[3].cell("nonsense") == (None, "")
+
+
+def test_a_zip_needing_an_unknown_version_is_a_damaged_file_not_a_crash():
+    # given an .xlsx whose central directory asks for zip version 6.4 (found by the fuzz test)
+    content = bytearray(to_bytes(ledger_book()))
+    at = content.index(b"PK\x01\x02")
+    content[at + 6 : at + 8] = (64).to_bytes(2, "little")
+    # when / then
+    with pytest.raises(SheetFileError):
+        workbook_load(bytes(content), file_name="t.xlsx", aliases=NO_DB)
