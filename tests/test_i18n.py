@@ -19,8 +19,18 @@ from tests import factories as f
 PO_PATH = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.po"
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{[0-9a-z_]*\}")
-# Help text that quotes a Chinese spreadsheet heading on purpose.
-QUOTED_CHINESE = {"表头文字，如“包抓领导”。"}
+# Help text that quotes a Chinese spreadsheet heading on purpose, and import messages that
+# quote the Chinese words a ledger cell or heading must hold (the ledgers stay Chinese).
+QUOTED_CHINESE = {
+    "表头文字，如“包抓领导”。",
+    "工作表“%(sheet)s”中找不到表头：需要一行同时有“序号”和“项目名称”（或“督办事项”）"
+    "等列名。如列名不同，请在管理后台的“列名别名”中添加。",
+    "级别应为省重点、市重点或区重点",
+    "建设性质无法识别（新建/续建/改扩建/前期/竣工），未导入",
+    "项目阶段无法识别（谋划储备/前期/在建/竣工/投产/停缓建）",
+    "无法确定月份：请在表头写明“1-N月”或在标题写明“截至N月底”",
+    "无法确定月份（标题未写“截至N月”），形象进度等未导入月报",
+}
 
 
 def _english(client: Client) -> Client:

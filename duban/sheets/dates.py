@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from duban.sheets.errors import CellValueError
 from duban.sheets.values import clean_text, is_blank
 
@@ -72,12 +74,12 @@ class DateValue:
 
 def _check_month(month: int) -> None:
     if not 1 <= month <= 12:
-        raise CellValueError(f"月份{month}不存在")
+        raise CellValueError(_("月份%(month)s不存在") % {"month": month})
 
 
 def _check_year(year: int) -> int:
     if not 1950 <= year <= 2100:
-        raise CellValueError(f"年份{year}不合理")
+        raise CellValueError(_("年份%(year)s不合理") % {"year": year})
     return year
 
 
@@ -86,7 +88,9 @@ def _make_day(year: int, month: int, day: int) -> DateValue:
     try:
         return DateValue.day(date(_check_year(year), month, day))
     except ValueError:
-        raise CellValueError(f"{year}年{month}月没有{day}日") from None
+        raise CellValueError(
+            _("%(year)s年%(month)s月没有%(day)s日") % {"year": year, "month": month, "day": day}
+        ) from None
 
 
 _FULL = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*[日号]?$")
@@ -107,14 +111,14 @@ def date_value(value: Any, *, year: int | None = None) -> DateValue | None:
     if isinstance(value, date):
         return DateValue.day(value)
     if isinstance(value, bool):
-        raise CellValueError("不是日期")
+        raise CellValueError(_("不是日期"))
     if isinstance(value, int | float):
         return _number_date(value)
     if is_blank(value):
         return None
     text = clean_text(value).replace(" ", "")
     if text in NOT_DATES:
-        raise CellValueError("不是具体日期，请填写年月（如2024年3月）")
+        raise CellValueError(_("不是具体日期，请填写年月（如2024年3月）"))
     return _text_date(text, year)
 
 
@@ -129,14 +133,14 @@ def _number_date(value: float) -> DateValue:
             return _make_day(n // 10000, n // 100 % 100, n % 100)
         if _SERIAL_MIN <= n <= _SERIAL_MAX:
             return DateValue.day(EXCEL_EPOCH + timedelta(days=n))
-        raise CellValueError("数字无法识别为日期")
+        raise CellValueError(_("数字无法识别为日期"))
     if _SERIAL_MIN <= value <= _SERIAL_MAX:
         # A serial with a time of day.
         return DateValue.day(EXCEL_EPOCH + timedelta(days=int(value)))
     text = repr(float(value))
     match = re.fullmatch(r"(\d{4})\.(\d{1,2})", text)
     if not match:
-        raise CellValueError("数字无法识别为日期")
+        raise CellValueError(_("数字无法识别为日期"))
     year, month = int(match.group(1)), int(match.group(2))
     # Excel stores 2024.10 as 2024.1: a ".1" may be October.
     return DateValue.month(_check_year(year), month, mangled=match.group(2) == "1")
@@ -168,14 +172,14 @@ def _text_date(text: str, year: int | None) -> DateValue:
         return DateValue.year(y)
     if m := _MONTH_NO_YEAR.match(text):
         if year is None:
-            raise CellValueError("缺少年份，且无法从标题得知年份")
+            raise CellValueError(_("缺少年份，且无法从标题得知年份"))
         mo = int(m.group(1))
         if m.group(2):
             return _make_day(year, mo, int(m.group(2)))
         if m.group(3) in ("底", "末"):
             return DateValue.month_end(year, mo)
         return DateValue.month(year, mo)
-    raise CellValueError("无法识别为日期（可写2024年3月5日、2024年3月、2024.03、2024年一季度）")
+    raise CellValueError(_("无法识别为日期（可写2024年3月5日、2024年3月、2024.03、2024年一季度）"))
 
 
 def serial_of(d: date) -> int:

@@ -1,9 +1,14 @@
-"""What can go wrong reading an office spreadsheet, said in Chinese for the person who sent it."""
+"""What can go wrong reading an office spreadsheet, said for the person who sent it.
+
+Messages are translated when an issue is raised (never per cell read), in the active language.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError
 
@@ -54,17 +59,29 @@ class CellIssue:
         if self.row is None:
             return ""
         if self.column is None:
-            return f"第{self.row}行"
+            return _("第%(row)s行") % {"row": self.row}
         return f"{column_letter(self.column)}{self.row}"
 
     def __str__(self) -> str:
         if not self.sheet:
             return self.reason
-        where = [f"工作表“{self.sheet}”"]
+        where = _("工作表“%(sheet)s”") % {"sheet": self.sheet}
         if self.row is not None:
-            where.append(f"第{self.row}行")
+            where = _("%(where)s，第%(row)s行") % {"where": where, "row": self.row}
         if self.column is not None:
             col = column_letter(self.column)
-            where.append(f"{col}列（{self.header}）" if self.header else f"{col}列")
-        shown = "" if self.value in (None, "") else f"，值“{self.value}”"
-        return f"{'，'.join(where)}{shown}：{self.reason}"
+            if self.header:
+                where = _("%(where)s，%(column)s列（%(header)s）") % {
+                    "where": where,
+                    "column": col,
+                    "header": self.header,
+                }
+            else:
+                where = _("%(where)s，%(column)s列") % {"where": where, "column": col}
+        if self.value in (None, ""):
+            return _("%(where)s：%(reason)s") % {"where": where, "reason": self.reason}
+        return _("%(where)s，值“%(value)s”：%(reason)s") % {
+            "where": where,
+            "value": self.value,
+            "reason": self.reason,
+        }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from duban.sheets.errors import SheetFileError
@@ -27,6 +29,8 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _BUILTIN_PERCENT = {"9", "10"}
+# What a damaged zip (an .xlsx/.ods) raises: bad headers, unknown versions or compression, bad data.
+_ZIP_ERRORS = (zipfile.BadZipFile, NotImplementedError, EOFError, ValueError, OSError, zlib.error)
 
 Merged = tuple[tuple[int, int], tuple[int, int]]
 
@@ -91,8 +95,11 @@ class RawSheet:
 
     def _unreadable(self) -> SheetFileError:
         return SheetFileError(
-            f"工作表“{self.name}”中有无法读取的单元格（如超出范围的日期或时间），"
-            "请检查设置为日期格式的单元格后重新保存。"
+            _(
+                "工作表“%(sheet)s”中有无法读取的单元格（如超出范围的日期或时间），"
+                "请检查设置为日期格式的单元格后重新保存。"
+            )
+            % {"sheet": self.name}
         )
 
 
@@ -111,26 +118,28 @@ def max_import_bytes() -> int:
 def _sniff(content: bytes, file_name: str) -> str:
     suffix = Path(file_name).suffix.lower()
     if suffix == ".et" or suffix == ".ett":
-        raise SheetFileError("WPS表格的 .et 文件无法直接读取，请在WPS中“另存为” .xlsx 后再上传。")
+        raise SheetFileError(
+            _("WPS表格的 .et 文件无法直接读取，请在WPS中“另存为” .xlsx 后再上传。")
+        )
     if content.startswith(_OLE2):
         # An encrypted .xlsx is an OLE2 container holding EncryptionInfo.
         if "EncryptionInfo".encode("utf-16-le") in content:
             raise SheetFileError(
-                "文件设置了打开密码（已加密），请取消密码后再上传。", code="encrypted"
+                _("文件设置了打开密码（已加密），请取消密码后再上传。"), code="encrypted"
             )
         return "xls"
     if content.startswith(_ZIP):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(content)).namelist())
-        except zipfile.BadZipFile:
-            raise SheetFileError("文件已损坏，无法读取。") from None
+        except _ZIP_ERRORS:
+            raise SheetFileError(_("文件已损坏，无法读取。")) from None
         if "xl/workbook.xml" in names:
             return "xlsx"
         if "content.xml" in names and "mimetype" in names:
             return "ods"
         if "word/document.xml" in names:
-            raise SheetFileError("这是Word文档，不是表格。请上传 .xlsx、.xls 或 .ods 文件。")
-    raise SheetFileError("这不是电子表格文件。请上传 .xlsx、.xls 或 .ods 文件。")
+            raise SheetFileError(_("这是Word文档，不是表格。请上传 .xlsx、.xls 或 .ods 文件。"))
+    raise SheetFileError(_("这不是电子表格文件。请上传 .xlsx、.xls 或 .ods 文件。"))
 
 
 def workbook_read(source: bytes | Path, *, file_name: str | None = None) -> RawWorkbook:
@@ -147,7 +156,7 @@ def workbook_read(source: bytes | Path, *, file_name: str | None = None) -> RawW
     if len(content) > max_import_bytes():
         raise _too_large(len(content))
     if not content:
-        raise SheetFileError("文件是空的。")
+        raise SheetFileError(_("文件是空的。"))
     kind = _sniff(content, file_name)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
@@ -161,17 +170,17 @@ def workbook_read(source: bytes | Path, *, file_name: str | None = None) -> RawW
                 raw.percent_cells = _lazy(styles, name)
             sheets.append(raw)
     except PasswordError:
-        raise SheetFileError("文件设置了密码，请取消密码后再上传。", code="encrypted") from None
-    except (CalamineError, ValueError, OSError) as e:
-        raise SheetFileError(f"文件无法读取（可能已损坏）：{e}") from None
+        raise SheetFileError(_("文件设置了密码，请取消密码后再上传。"), code="encrypted") from None
+    except (CalamineError, *_ZIP_ERRORS) as e:
+        raise SheetFileError(_("文件无法读取（可能已损坏）：%(error)s") % {"error": e}) from None
     return RawWorkbook(file_name=file_name, kind=kind, content=content, sheets=sheets)
 
 
 def _too_large(size: int) -> SheetFileError:
     limit = max_import_bytes()
     return SheetFileError(
-        f"文件太大（{size / 1048576:.1f} MB），超过上限 {limit / 1048576:.0f} MB。"
-        "请删去无关的工作表或图片后再上传。",
+        _("文件太大（%(size)s MB），超过上限 %(limit)s MB。请删去无关的工作表或图片后再上传。")
+        % {"size": f"{size / 1048576:.1f}", "limit": f"{limit / 1048576:.0f}"},
         code="too_large",
     )
 
@@ -206,7 +215,7 @@ class _XlsxStyles:
             self._percent_styles = set()
             try:
                 root = ET.fromstring(self.zip.read("xl/styles.xml"))  # noqa: S314
-            except (KeyError, ET.ParseError):
+            except (KeyError, ET.ParseError, *_ZIP_ERRORS):
                 return self._percent_styles
             custom = {
                 el.get("numFmtId", ""): el.get("formatCode", "")
@@ -223,7 +232,7 @@ class _XlsxStyles:
         try:
             book = ET.fromstring(self.zip.read("xl/workbook.xml"))  # noqa: S314
             rels = ET.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
-        except (KeyError, ET.ParseError):
+        except (KeyError, ET.ParseError, *_ZIP_ERRORS):
             return None
         targets = {r.get("Id"): r.get("Target", "") for r in rels}
         for sheet in book.iterfind("m:sheets/m:sheet", _NS):
@@ -239,7 +248,7 @@ class _XlsxStyles:
             return set()
         try:
             xml = self.zip.read(path).decode("utf-8", "replace")
-        except KeyError:
+        except (KeyError, *_ZIP_ERRORS):
             return set()
         ids = "|".join(sorted(styles))
         pattern = re.compile(rf'<c r="([A-Z]+)(\d+)"(?=[^>]*\bs="(?:{ids})")')

@@ -9,6 +9,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from duban.core.money import quantize
 from duban.sheets.aliases import alias_table
 from duban.sheets.dates import DateValue, date_value
@@ -103,8 +105,11 @@ def table_read(raw: RawSheet, table: Mapping[str, str]) -> ParsedTable | None:
     header = header_find(rows, raw.merged, table)
     if header is None:
         raise SheetFileError(
-            f"工作表“{raw.name}”中找不到表头：需要一行同时有“序号”和“项目名称”（或“督办事项”）"
-            "等列名。如列名不同，请在管理后台的“列名别名”中添加。",
+            _(
+                "工作表“%(sheet)s”中找不到表头：需要一行同时有“序号”和“项目名称”（或“督办事项”）"
+                "等列名。如列名不同，请在管理后台的“列名别名”中添加。"
+            )
+            % {"sheet": raw.name},
             code="no_header",
         )
     above = rows[: header.first_row]
@@ -139,7 +144,7 @@ def table_read(raw: RawSheet, table: Mapping[str, str]) -> ParsedTable | None:
     _read_rows(raw, parsed)
     if not parsed.rows:
         parsed.issues.append(
-            CellIssue("warning", raw.name, None, None, "", "", "工作表有表头但没有数据行")
+            CellIssue("warning", raw.name, None, None, "", "", _("工作表有表头但没有数据行"))
         )
     return parsed
 
@@ -258,8 +263,11 @@ def _mangled(sheet: str, r: int, reader: _ColumnReader, value: Any, typed: DateV
         reader.index,
         reader.header,
         value,
-        f"按{typed.first.year}年{typed.first.month}月读取；"
-        "若原意是10月，Excel可能已把“2024.10”存成了“2024.1”，请改为文本或“2024年10月”",
+        _(
+            "按%(year)s年%(month)s月读取；"
+            "若原意是10月，Excel可能已把“2024.10”存成了“2024.1”，请改为文本或“2024年10月”"
+        )
+        % {"year": typed.first.year, "month": typed.first.month},
     )
 
 
@@ -279,7 +287,6 @@ def _check_totals(parsed: ParsedTable, totals: list[tuple[int, Sequence[Any]]]) 
             stated = money_value(raw, unit)
         except CellValueError:
             stated = None
-        shown = f"{quantize(computed / unit.in_wan, 2)}{unit.value}"
         if stated is None:
             if computed:
                 parsed.issues.append(
@@ -290,7 +297,8 @@ def _check_totals(parsed: ParsedTable, totals: list[tuple[int, Sequence[Any]]]) 
                         col.index,
                         col.header,
                         raw,
-                        f"合计行没有数值（可能是未计算的公式），按数据行重新计算为{shown}",
+                        _("合计行没有数值（可能是未计算的公式），按数据行重新计算为%(total)s")
+                        % {"total": _total_shown(computed, unit)},
                     )
                 )
             continue
@@ -303,9 +311,19 @@ def _check_totals(parsed: ParsedTable, totals: list[tuple[int, Sequence[Any]]]) 
                     col.index,
                     col.header,
                     raw,
-                    f"合计与各行之和（{shown}）不一致，以各行数据为准",
+                    _("合计与各行之和（%(total)s）不一致，以各行数据为准")
+                    % {"total": _total_shown(computed, unit)},
                 )
             )
+
+
+def _total_shown(computed: Decimal, unit: MoneyUnit) -> str:
+    """The recomputed total in the column's unit, for a warning (translated only then)."""
+    names = {MoneyUnit.YUAN: _("元"), MoneyUnit.WAN: _("万元"), MoneyUnit.YI: _("亿元")}
+    return _("%(amount)s%(unit)s") % {
+        "amount": quantize(computed / unit.in_wan, 2),
+        "unit": names[unit],
+    }
 
 
 @dataclass
@@ -338,7 +356,7 @@ def workbook_parse(raw: RawWorkbook, *, aliases: Mapping[str, str] | None = None
     if not tables:
         if header_errors:
             raise header_errors[0]
-        raise SheetFileError("工作簿中所有工作表都是空的。", code="empty")
+        raise SheetFileError(_("工作簿中所有工作表都是空的。"), code="empty")
     return ParsedWorkbook(file_name=raw.file_name, raw=raw, tables=tables)
 
 

@@ -2,7 +2,7 @@
 
 Each normaliser takes what python-calamine returns for a cell (str, float, int, bool, date,
 datetime, or "" for an empty cell) and returns a typed value or None for "no value"; it raises
-CellValueError with a Chinese reason when the cell holds something that isn't such a value.
+CellValueError with a reason (translated only then) when the cell holds something that isn't such a value.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from duban.core.money import quantize
 from duban.sheets.errors import CellValueError
@@ -77,16 +79,16 @@ def text_value(value: Any) -> str:
 def number_value(value: Any) -> Decimal | None:
     """A number: separators (, ， spaces) stripped; blanks and dashes → None."""
     if isinstance(value, bool):
-        raise CellValueError("应为数字，而不是逻辑值")
+        raise CellValueError(_("应为数字，而不是逻辑值"))
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise CellValueError("不是有效数字")
+            raise CellValueError(_("不是有效数字"))
         # repr gives the shortest text that round-trips: 8200.5 stays 8200.5.
         return Decimal(repr(value))
     if isinstance(value, date | datetime | time):
-        raise CellValueError("应为数字，而不是日期")
+        raise CellValueError(_("应为数字，而不是日期"))
     if is_blank(value):
         return None
     text = _SEPARATORS.sub("", clean_text(value))
@@ -95,9 +97,9 @@ def number_value(value: Any) -> Decimal | None:
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise CellValueError("不是数字") from None
+        raise CellValueError(_("不是数字")) from None
     if not number.is_finite():
-        raise CellValueError("不是有效数字")
+        raise CellValueError(_("不是有效数字"))
     return number
 
 
@@ -113,9 +115,9 @@ def money_value(value: Any, unit: MoneyUnit) -> Decimal | None:
     if number is None:
         return None
     if number < 0:
-        raise CellValueError("金额不能为负数")
+        raise CellValueError(_("金额不能为负数"))
     if number >= _ABSURD:
-        raise CellValueError("金额大得不合理，请核对")
+        raise CellValueError(_("金额大得不合理，请核对"))
     wan = number * unit.in_wan
     exponent = wan.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -_MONEY_PLACES:
@@ -140,7 +142,7 @@ def percent_value(value: Any, *, cell_is_percent: bool = False) -> Decimal | Non
     if number is None:
         return None
     if abs(number) >= _ABSURD:
-        raise CellValueError("百分比大得不合理，请核对")
+        raise CellValueError(_("百分比大得不合理，请核对"))
     return number * 100 if cell_is_percent else number
 
 
@@ -162,4 +164,4 @@ def bool_value(value: Any) -> bool | None:
         return True
     if text in FALSE_WORDS:
         return False
-    raise CellValueError("应为“是”或“否”（也可写√、×、已开工、未开工）")
+    raise CellValueError(_("应为“是”或“否”（也可写√、×、已开工、未开工）"))

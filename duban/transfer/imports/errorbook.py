@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from io import BytesIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
@@ -17,7 +19,6 @@ from duban.sheets.writer import cell_text, cell_write
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
-AUTHOR = "督办系统"
 
 
 def _copy(raw: RawWorkbook) -> Workbook:
@@ -50,8 +51,15 @@ def _target(ws: Worksheet, row: int, column: int) -> object:
 
 def error_workbook(raw: RawWorkbook, issues: Sequence[CellIssue]) -> bytes:
     """A copy of the file: errors red, warnings yellow, each with its reason as a comment,
-    and a first sheet listing every issue."""
+    and a first sheet listing every issue.
+
+    The comments and the listing are for the sender, in the active language; the sender's own
+    cells are copied as they are.
+    """
     wb = _copy(raw)
+    author = _("督办系统")
+    error_note, warning_note = _("错误：%(reason)s"), _("提示：%(reason)s")
+    error_level, warning_level = pgettext("issue level", "错误"), pgettext("issue level", "提示")
     notes: dict[tuple[str, int, int], list[CellIssue]] = {}
     for issue in issues:
         if issue.sheet in wb.sheetnames and issue.row is not None:
@@ -61,14 +69,24 @@ def error_workbook(raw: RawWorkbook, issues: Sequence[CellIssue]) -> bytes:
         is_error = any(i.is_error for i in group)
         cell.fill = ERROR_FILL if is_error else WARNING_FILL  # type: ignore[attr-defined]
         text = cell_text(
-            "\n".join(("错误：" if i.is_error else "提示：") + i.reason for i in group)
+            "\n".join(
+                (error_note if i.is_error else warning_note) % {"reason": i.reason} for i in group
+            )
         )
-        cell.comment = Comment(text, AUTHOR, width=300, height=120)  # type: ignore[attr-defined]
-    listing = wb.create_sheet("错误清单", 0)
-    head = ["级别", "工作表", "行", "列", "列名", "值", "原因"]
+        cell.comment = Comment(text, author, width=300, height=120)  # type: ignore[attr-defined]
+    listing = wb.create_sheet(_("错误清单")[:31], 0)
+    head = [
+        _("级别"),
+        pgettext("spreadsheet", "工作表"),
+        pgettext("spreadsheet", "行"),
+        pgettext("spreadsheet", "列"),
+        _("列名"),
+        pgettext("spreadsheet", "值"),
+        _("原因"),
+    ]
     lines = [head] + [
         [
-            "错误" if i.is_error else "提示",
+            error_level if i.is_error else warning_level,
             i.sheet,
             i.row,
             column_letter(i.column) if i.column is not None else "",

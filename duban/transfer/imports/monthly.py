@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import translation
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill, Protection
 
@@ -47,7 +48,7 @@ def _items(unit: Unit, year: int) -> list[WorkItem]:
     )
 
 
-# The office layout and its messages are Chinese whatever the interface language.
+# The office layout is Chinese whatever the interface language (labels such as states too).
 @translation.override("zh-hans")
 def monthly_workbook(*, unit: Unit, period: Period) -> bytes:
     """The unit's items for `period`: last month's figures beside the blanks to fill."""
@@ -184,7 +185,7 @@ def monthly_target(content: bytes, *, file_name: str) -> tuple[Unit, Period]:
     unit = Unit.objects.filter(code=meta.get("unit", "")).first()
     if sheet is None or unit is None or not meta.get("period"):
         raise ApplicationError(
-            "这不是从系统下载的月报工作簿（缺少单位和报告期信息），请先下载月报模板。"
+            _("这不是从系统下载的月报工作簿（缺少单位和报告期信息），请先下载月报模板。")
         )
     return unit, Period.parse(meta["period"])
 
@@ -210,19 +211,26 @@ def monthly_import(
     meta_sheet = next((s for s in raw.sheets if s.name == META_SHEET), None)
     if meta_sheet is None:
         return _file_error(
-            result, "这不是从系统下载的月报工作簿（缺少单位和报告期信息），请先下载本月的月报模板。"
+            result,
+            _("这不是从系统下载的月报工作簿（缺少单位和报告期信息），请先下载本月的月报模板。"),
         )
     meta = _meta(meta_sheet.rows)
     if meta.get("unit") != unit.code:
         return _file_error(
-            result, f"这是单位“{meta.get('unit', '?')}”的月报，不是{unit.name}的，未导入。"
+            result,
+            _("这是单位“%(code)s”的月报，不是%(unit)s的，未导入。")
+            % {"code": meta.get("unit", "?"), "unit": unit.name},
         )
     if meta.get("period") != str(period):
         return _file_error(
-            result, f"这是{meta.get('period', '?')}的月报，不是{period.label}的，未导入。"
+            result,
+            _("这是%(other)s的月报，不是%(period)s的，未导入。")
+            % {"other": meta.get("period", "?"), "period": period.label},
         )
     if MonthClose.objects.filter(year=period.year, month=period.month).exists():
-        return _file_error(result, f"{period.label}已关账，月报已锁定，不能再导入。")
+        return _file_error(
+            result, _("%(period)s已关账，月报已锁定，不能再导入。") % {"period": period.label}
+        )
     raw.sheets = [s for s in raw.sheets if s.name != META_SHEET]
     book = workbook_parse(raw)
     table = book.tables[0]
@@ -265,10 +273,10 @@ def _row_save(
     try:
         item = items[int(float(raw_id))]
     except (KeyError, ValueError, TypeError):
-        error("事项编号不属于本单位本年度的台账，请勿修改编号列")
+        error(_("事项编号不属于本单位本年度的台账，请勿修改编号列"))
         return
     if not can_fill_report(by, item):
-        error("您不能填报该事项的月报")
+        error(_("您不能填报该事项的月报"))
         return
     data: dict[str, Any] = {}
     if v.get("month_investment") is not None:
@@ -289,7 +297,10 @@ def _row_save(
     try:
         report = report_start(item=item, period=period, by=by)
         if report.state not in EDITABLE_STATES:
-            error(f"该月报状态为“{report.get_state_display()}”，不能再修改", "month_investment")
+            error(
+                _("该月报状态为“%(state)s”，不能再修改") % {"state": report.get_state_display()},
+                "month_investment",
+            )
             return
         report = report_save(report=report, by=by, version=None, data=data)
         result.saved += 1

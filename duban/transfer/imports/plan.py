@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.periods import Period
 from duban.core.services import field_label
@@ -69,21 +71,53 @@ class Missing:
     owners: dict[str, str] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=32)
-def _period(year: int, month: int) -> _LabelledPeriod:
-    period = Period(year, month)
-    return _LabelledPeriod(period, period.label)
-
-
 @dataclass(frozen=True)
 class _LabelledPeriod:
-    """A period with its label translated once, not once per row."""
+    """A period with its label and "new report" line translated once per import, not per row."""
 
     period: Period
     label: str
+    report_new: str
 
     def __gt__(self, other: Period) -> bool:
         return self.period > other
+
+
+class _Words:
+    """What a change line says, translated once per import (in the active language), so that
+    the rows that change pay a dict lookup, not a gettext call, per changed value."""
+
+    def __init__(self) -> None:
+        self.empty = _("（空）")
+        self.yes = _("是")
+        self.no = _("否")
+        self.change = _("%(field)s：%(old)s → %(new)s")
+        self.report_change = _("%(period)s%(field)s：%(old)s → %(new)s")
+        self.co_units = _("配合单位：→ %(units)s")
+        self.sep = pgettext("list separator", "、")
+        self.report_new = _("%(period)s月报：新增")
+        self.labels: dict[tuple[type[Model], str], str] = {}
+
+    def label(self, model: type[Model], name: str) -> str:
+        key = (model, name)
+        label = self.labels.get(key)
+        if label is None:
+            label = self.labels[key] = field_label(model, name)
+        return label
+
+    def shown(self, value: Any) -> str:
+        if value is None or value == "":
+            return self.empty
+        if isinstance(value, bool):
+            return self.yes if value else self.no
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}"
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Unit | User | Enterprise | Project):
+            return str(value)
+        text = str(value)
+        return text if len(text) <= 30 else text[:29] + "…"
 
 
 # Which sheet column a model field came from, to point an error at the right cell.
@@ -111,28 +145,21 @@ def _limits(ri: RowInput, model: type[Model], proposed: dict[str, Any], cap: Dec
             max_length = _max_length(model, name)
             if max_length and len(value) > max_length:
                 column = SOURCE_COLUMN.get(name, name)
-                ri.error(column, f"超过{max_length}个字（共{len(value)}个字）")
+                ri.error(
+                    column,
+                    _("超过%(limit)s个字（共%(length)s个字）")
+                    % {"limit": max_length, "length": len(value)},
+                )
         elif isinstance(value, Decimal) and value > cap and name != "progress_pct":
             column = SOURCE_COLUMN.get(name, name)
-            ri.error(column, f"{value.normalize():f}万元大得不合理，请核对金额单位是否为万元")
+            ri.error(
+                column,
+                _("%(amount)s万元大得不合理，请核对金额单位是否为万元")
+                % {"amount": f"{value.normalize():f}"},
+            )
     pct = proposed.get("progress_pct")
     if pct is not None and not 0 <= pct <= 100:
-        ri.error("progress_pct", "形象进度百分比应在0到100之间")
-
-
-def _shown(value: Any) -> str:
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Unit | User | Enterprise | Project):
-        return str(value)
-    text = str(value)
-    return text if len(text) <= 30 else text[:29] + "…"
+        ri.error("progress_pct", _("形象进度百分比应在0到100之间"))
 
 
 def _same(current: Any, proposed: Any) -> bool:
@@ -155,13 +182,24 @@ class Planner:
         self.cap = Decimal(getattr(settings, "DUBAN_MAX_AMOUNT", "100000000"))
         self.current = Period.current()
         self.now = timezone.now()  # one moment for the whole file
+        self.words = _Words()
+        self.periods: dict[int, _LabelledPeriod] = {}
+
+    def _period(self, month: int) -> _LabelledPeriod:
+        labelled = self.periods.get(month)
+        if labelled is None:
+            period = Period(self.year, month)
+            label = period.label
+            labelled = _LabelledPeriod(period, label, self.words.report_new % {"period": label})
+            self.periods[month] = labelled
+        return labelled
 
     def plan(self, ri: RowInput) -> RowPlan:
         rp = RowPlan(input=ri, year=self.year)
         unit = self._unit(ri, ri.lead_unit, "lead_unit")
         co_units = [u for n in ri.co_units if (u := self._unit(ri, n, "co_units"))]
         if unit is not None and any(u.pk == unit.pk for u in co_units):
-            ri.error("co_units", "牵头单位不能同时是配合单位")
+            ri.error("co_units", _("牵头单位不能同时是配合单位"))
         leader = self._leader(ri)
         owner = self._owner(ri)
         self._duplicates(ri)
@@ -189,7 +227,10 @@ class Planner:
         if unit is None:
             self.missing.units.setdefault(name_key(name), name)
             if not self.create_missing:
-                ri.error(field_name, f"系统中没有单位“{name}”（可选择“创建缺少的单位和领导”）")
+                ri.error(
+                    field_name,
+                    _("系统中没有单位“%(unit)s”（可选择“创建缺少的单位和领导”）") % {"unit": name},
+                )
         return unit
 
     def _leader(self, ri: RowInput) -> User | None:
@@ -197,13 +238,23 @@ class Planner:
             return None
         users = self.lookup.leader(ri.leader)
         if len(users) > 1:
-            names = "、".join(f"{u.display_name}（{u.username}）" for u in users)
-            ri.error("leader", f"有多位同名人员：{names}，请在系统中区分后再导入")
+            names = pgettext("list separator", "、").join(
+                _("%(name)s（%(code)s）") % {"name": u.display_name, "code": u.username}
+                for u in users
+            )
+            ri.error(
+                "leader",
+                _("有多位同名人员：%(names)s，请在系统中区分后再导入") % {"names": names},
+            )
             return None
         if not users:
             self.missing.leaders.setdefault(name_key(ri.leader), ri.leader)
             if not self.create_missing:
-                ri.error("leader", f"系统中没有领导“{ri.leader}”（可选择“创建缺少的单位和领导”）")
+                ri.error(
+                    "leader",
+                    _("系统中没有领导“%(leader)s”（可选择“创建缺少的单位和领导”）")
+                    % {"leader": ri.leader},
+                )
             return None
         return users[0]
 
@@ -214,17 +265,20 @@ class Planner:
         if owner is None:
             self.missing.owners.setdefault(name_key(ri.owner), ri.owner)
             if not self.create_missing:
-                ri.warn("owner", f"系统中没有企业“{ri.owner}”，建设单位未导入")
+                ri.warn(
+                    "owner",
+                    _("系统中没有企业“%(owner)s”，建设单位未导入") % {"owner": ri.owner},
+                )
         return owner
 
     def _duplicates(self, ri: RowInput) -> None:
         if ri.code:
             if ri.code in self.seen_codes:
-                ri.error("code", f"项目代码与第{self.seen_codes[ri.code]}行重复")
+                ri.error("code", _("项目代码与第%(row)s行重复") % {"row": self.seen_codes[ri.code]})
             self.seen_codes.setdefault(ri.code, ri.row)
         key = (ri.kind, name_key(ri.name), name_key(ri.lead_unit))
         if ri.name and key in self.seen_keys and not ri.code:
-            ri.error("name", f"与第{self.seen_keys[key]}行的名称和责任单位相同")
+            ri.error("name", _("与第%(row)s行的名称和责任单位相同") % {"row": self.seen_keys[key]})
         self.seen_keys.setdefault(key, ri.row)
 
     # project ----------------------------------------------------------------------------
@@ -242,8 +296,16 @@ class Planner:
             )
         ]
         if len(candidates) > 1:
-            names = "、".join(f"{p.name}（{p.code or f'编号{p.pk}'}）" for p in candidates)
-            ri.error("name", f"与多个已有项目同名且责任单位相同：{names}，请填写项目代码以区分")
+            names = pgettext("list separator", "、").join(
+                _("%(name)s（%(code)s）")
+                % {"name": p.name, "code": p.code or _("编号%(id)s") % {"id": p.pk}}
+                for p in candidates
+            )
+            ri.error(
+                "name",
+                _("与多个已有项目同名且责任单位相同：%(names)s，请填写项目代码以区分")
+                % {"names": names},
+            )
             return None
         return candidates[0] if candidates else None
 
@@ -260,7 +322,7 @@ class Planner:
                 proposed.pop("code")
         start, end = proposed.get("start_year"), proposed.get("end_year")
         if start and end and end < start:
-            ri.error("years", "建设终止年不能早于起始年")
+            ri.error("years", _("建设终止年不能早于起始年"))
         _limits(ri, Project, {k: v for k, v in proposed.items() if k != "owner"}, self.cap)
         project = self._match_project(ri, unit)
         if project is None:
@@ -285,7 +347,12 @@ class Planner:
             if not _same(current, value):
                 rp.project_changes[name] = value
                 rp.changes.append(
-                    f"{field_label(Project, name)}：{_shown(current)} → {_shown(value)}"
+                    self.words.change
+                    % {
+                        "field": self.words.label(Project, name),
+                        "old": self.words.shown(current),
+                        "new": self.words.shown(value),
+                    }
                 )
 
     # work item --------------------------------------------------------------------------
@@ -303,7 +370,7 @@ class Planner:
         if ri.since_start is not None and ri.ytd is not None:
             prior = ri.since_start - ri.ytd
             if prior < 0:
-                ri.warn("since_start", "开工以来累计完成投资小于本年累计，以前年度累计未导入")
+                ri.warn("since_start", _("开工以来累计完成投资小于本年累计，以前年度累计未导入"))
             else:
                 proposed["prior_cumulative"] = prior
         month_end = Period(self.year, ri.report_month).last_day if ri.report_month else None
@@ -315,9 +382,9 @@ class Planner:
             if month_end:
                 proposed["actual_start"] = month_end
             else:
-                ri.warn("started", "已开工但未填写实际开工时间，开工时间未导入")
+                ri.warn("started", _("已开工但未填写实际开工时间，开工时间未导入"))
         if ri.started is False and item is not None and item.actual_start:
-            ri.warn("started", "台账填“未开工”，但系统中已有实际开工时间，未清除")
+            ri.warn("started", _("台账填“未开工”，但系统中已有实际开工时间，未清除"))
         if proposed.get("in_statistics") and (item is None or not item.in_statistics):
             proposed["in_statistics_date"] = month_end or timezone.localdate()
         if ri.done:
@@ -352,13 +419,18 @@ class Planner:
             if not _same(current, value):
                 rp.item_changes[name] = value
                 rp.changes.append(
-                    f"{field_label(WorkItem, name)}：{_shown(current)} → {_shown(value)}"
+                    self.words.change
+                    % {
+                        "field": self.words.label(WorkItem, name),
+                        "old": self.words.shown(current),
+                        "new": self.words.shown(value),
+                    }
                 )
         if rp.co_units is not None:
             current_ids = self.lookup.co_units.get(item.pk, set())
             if current_ids != {u.pk for u in rp.co_units} and all(u.pk for u in rp.co_units):
-                names = "、".join(u.name for u in rp.co_units)
-                rp.changes.append(f"配合单位：→ {names}")
+                names = self.words.sep.join(u.name for u in rp.co_units)
+                rp.changes.append(self.words.co_units % {"units": names})
             else:
                 rp.co_units = None
 
@@ -371,7 +443,8 @@ class Planner:
             if len(tasks) > 1:
                 ri.error(
                     "task",
-                    f"本年度台账中有{len(tasks)}项同名、同牵头单位的工作，无法确定更新哪一项",
+                    _("本年度台账中有%(count)s项同名、同牵头单位的工作，无法确定更新哪一项")
+                    % {"count": len(tasks)},
                 )
                 return None
             return tasks[0] if tasks else None
@@ -388,13 +461,13 @@ class Planner:
             and get("planned_finish")
             and get("planned_finish") < get("planned_start")
         ):
-            ri.error("planned_finish", "计划完成时间早于计划开工时间")
+            ri.error("planned_finish", _("计划完成时间早于计划开工时间"))
         if (
             get("actual_start")
             and get("actual_finish")
             and get("actual_finish") < get("actual_start")
         ):
-            ri.error("actual_finish", "实际完成时间早于实际开工时间")
+            ri.error("actual_finish", _("实际完成时间早于实际开工时间"))
 
     # report -----------------------------------------------------------------------------
 
@@ -403,12 +476,12 @@ class Planner:
         month = ri.report_month
         if month is None or (rp.item is None and not rp.item_new):
             return
-        period = _period(self.year, month)
+        period = self._period(month)
         if period > self.current:
             if ri.ytd is not None or ri.month_amount is not None or ri.report:
                 ri.error(
                     "ytd_investment" if ri.ytd is not None else "progress",
-                    f"{period.label}尚未到来，不能导入该月数据",
+                    _("%(period)s尚未到来，不能导入该月数据") % {"period": period.label},
                 )
             return
         proposed: dict[str, Any] = dict(ri.report)
@@ -419,13 +492,15 @@ class Planner:
             if amount < 0:
                 ri.error(
                     "ytd_investment",
-                    f"1-{month}月累计完成投资小于此前各月已报送的合计{before.normalize():f}万元",
+                    _("1-%(month)s月累计完成投资小于此前各月已报送的合计%(amount)s万元")
+                    % {"month": month, "amount": f"{before.normalize():f}"},
                 )
                 return
             if ri.month_amount is not None and ri.month_amount != amount:
                 ri.warn(
                     "month_investment",
-                    f"本月完成投资与累计数推算的{amount.normalize():f}万元不一致，以累计数为准",
+                    _("本月完成投资与累计数推算的%(amount)s万元不一致，以累计数为准")
+                    % {"amount": f"{amount.normalize():f}"},
                 )
             proposed["investment_month"] = amount
         elif ri.month_amount is not None:
@@ -440,7 +515,12 @@ class Planner:
         if checked is not None and total is not None and checked > total:
             ri.error(
                 "ytd_investment" if ri.ytd is not None else "month_investment",
-                f"{period.label}完成投资{checked.normalize():f}万元超过项目总投资{total.normalize():f}万元，请核对金额单位",
+                _("%(period)s完成投资%(amount)s万元超过项目总投资%(total)s万元，请核对金额单位")
+                % {
+                    "period": period.label,
+                    "amount": f"{checked.normalize():f}",
+                    "total": f"{total.normalize():f}",
+                },
             )
         existing = None if item_id is None else self.lookup.reports.get((item_id, month))
         closed = month in self.lookup.closed_months
@@ -456,21 +536,28 @@ class Planner:
             if ri.started:
                 proposed["started"] = True
             if closed:
-                ri.error(None, f"{period.label}已关账，不能再导入该月数据")
+                ri.error(None, _("%(period)s已关账，不能再导入该月数据") % {"period": period.label})
                 return
             rp.report_new = True
             rp.report_month = month
             rp.report_changes = proposed
-            rp.changes.append(f"{period.label}月报：新增")
+            rp.changes.append(period.report_new)
             return
         rp.report = existing
         for name, value in proposed.items():
             current = getattr(existing, name)
             if not _same(current, value):
                 rp.report_changes[name] = value
-                label = field_label(MonthlyReport, name)
-                rp.changes.append(f"{period.label}{label}：{_shown(current)} → {_shown(value)}")
+                rp.changes.append(
+                    self.words.report_change
+                    % {
+                        "period": period.label,
+                        "field": self.words.label(MonthlyReport, name),
+                        "old": self.words.shown(current),
+                        "new": self.words.shown(value),
+                    }
+                )
         if rp.report_changes and closed:
-            ri.error(None, f"{period.label}已关账，月报已锁定，不能再修改")
+            ri.error(None, _("%(period)s已关账，月报已锁定，不能再修改") % {"period": period.label})
         if rp.report_changes and rp.item is not None and rp.item.status == WorkItem.Status.DRAFT:
             rp.item_changes.setdefault("status", WorkItem.Status.ACTIVE)

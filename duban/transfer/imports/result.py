@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
+
 from duban.sheets.errors import CellIssue
 
 if TYPE_CHECKING:
@@ -12,7 +15,12 @@ if TYPE_CHECKING:
     from duban.sheets.tables import ParsedWorkbook
 
 Action = Literal["create", "update", "unchanged", "error"]
-ACTION_LABELS = {"create": "新增", "update": "更新", "unchanged": "无变化", "error": "有错误"}
+ACTION_LABELS = {
+    "create": pgettext_lazy("import action", "新增"),
+    "update": pgettext_lazy("import action", "更新"),
+    "unchanged": pgettext_lazy("import action", "无变化"),
+    "error": pgettext_lazy("import action", "有错误"),
+}
 
 
 @dataclass
@@ -25,7 +33,7 @@ class RowOutcome:
 
     @property
     def action_label(self) -> str:
-        return ACTION_LABELS[self.action]
+        return str(ACTION_LABELS[self.action])
 
 
 @dataclass
@@ -64,20 +72,43 @@ class ImportResult:
     def counts(self) -> dict[str, int]:
         return {a: self.count(a) for a in ("create", "update", "unchanged", "error")}  # type: ignore[arg-type]
 
-    def summary_lines(self) -> list[str]:
-        """The preview as plain lines (the CLI prints them; the page shows a table)."""
+    def summary_lines(self, *, skip_unchanged: bool = False, errors: bool = True) -> list[str]:
+        """The preview as plain lines (the CLI prints them; the page shows a table), errors
+        last; without them when `errors` is False (the CLI writes them to stderr)."""
         lines = []
         if self.previous_import:
-            lines.append(f"此文件已于{self.previous_import}导入过；再次导入不会重复写入。")
+            lines.append(
+                _("此文件已于%(when)s导入过；再次导入不会重复写入。")
+                % {"when": self.previous_import}
+            )
+        labels = {action: str(label) for action, label in ACTION_LABELS.items()}
+        row_line = _("[%(action)s] %(sheet)s 第%(row)s行 %(label)s")
+        with_changes = _("%(line)s：%(changes)s")
+        clause_sep, sep = pgettext("clause separator", "；"), pgettext("list separator", "、")
         for r in self.rows:
-            extra = f"：{'；'.join(r.changes)}" if r.changes else ""
-            lines.append(f"[{r.action_label}] {r.sheet} 第{r.row}行 {r.label}{extra}")
+            if skip_unchanged and r.action == "unchanged":
+                continue
+            line = row_line % {
+                "action": labels[r.action],
+                "sheet": r.sheet,
+                "row": r.row,
+                "label": r.label,
+            }
+            if r.changes:
+                line = with_changes % {"line": line, "changes": clause_sep.join(r.changes)}
+            lines.append(line)
         if self.missing_units:
-            lines.append("缺少的单位：" + "、".join(self.missing_units))
+            lines.append(_("缺少的单位：%(names)s") % {"names": sep.join(self.missing_units)})
         if self.missing_leaders:
-            lines.append("缺少的领导：" + "、".join(self.missing_leaders))
+            lines.append(_("缺少的领导：%(names)s") % {"names": sep.join(self.missing_leaders)})
         if self.missing_owners:
-            lines.append("缺少的建设单位：" + "、".join(self.missing_owners))
-        lines += [f"提示：{w}" for w in self.warnings]
-        lines += [f"错误：{e}" for e in self.errors]
+            lines.append(_("缺少的建设单位：%(names)s") % {"names": sep.join(self.missing_owners)})
+        warning = _("提示：%(issue)s")
+        lines += [warning % {"issue": w} for w in self.warnings]
+        if errors:
+            lines += self.error_lines()
         return lines
+
+    def error_lines(self) -> list[str]:
+        error = _("错误：%(issue)s")
+        return [error % {"issue": e} for e in self.errors]

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from duban.ledger.models import Project, WorkItem
 from duban.ledger.validators import normalize_project_code
 from duban.sheets.dates import DateValue, Precision
@@ -144,12 +146,15 @@ def row_input(data: DataRow, table: ParsedTable, *, reserve_list: bool) -> RowIn
         headers=table.headers,
     )
     if len(leaders) > 1:
-        ri.warn("leader", f"有多位领导，按第一位“{leaders[0]}”作为牵头领导")
+        ri.warn(
+            "leader",
+            _("有多位领导，按第一位“%(leader)s”作为牵头领导") % {"leader": leaders[0]},
+        )
     if not ri.name:
-        ri.error(name_field, "名称不能为空")
+        ri.error(name_field, _("名称不能为空"))
     if not ri.lead_unit:
         ri.error(
-            "lead_unit" if "lead_unit" in table.columns else name_field, "缺少责任（牵头）单位"
+            "lead_unit" if "lead_unit" in table.columns else name_field, _("缺少责任（牵头）单位")
         )
     ri.seq = str(v.get("seq") or "")[:20]
     ri.content = v.get("content") or ""
@@ -173,7 +178,7 @@ def _item_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:
     if v.get("level"):
         level = word_choice(v["level"], LEVEL_WORDS)
         if level is None:
-            ri.error("level", "级别应为省重点、市重点或区重点")
+            ri.error("level", _("级别应为省重点、市重点或区重点"))
     elif v.get("is_province"):
         level = WorkItem.Level.PROVINCE
     elif v.get("is_city"):
@@ -185,7 +190,7 @@ def _item_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:
     category_text = v.get("category") or ""
     category = word_choice(category_text, CATEGORY_WORDS) if category_text else None
     if category_text and category is None:
-        ri.warn("category", "建设性质无法识别（新建/续建/改扩建/前期/竣工），未导入")
+        ri.warn("category", _("建设性质无法识别（新建/续建/改扩建/前期/竣工），未导入"))
     if category is None and data.group:
         category = word_choice(data.group, CATEGORY_WORDS)
     if category and ri.kind == WorkItem.Kind.PROJECT:
@@ -209,7 +214,7 @@ def _item_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:
     if v.get("started") is not None:
         ri.started = v["started"]
     if v.get("completed") is True and "actual_finish" not in item:
-        ri.warn("completed", "已竣工但未填写实际竣工时间，竣工时间未导入")
+        ri.warn("completed", _("已竣工但未填写实际竣工时间，竣工时间未导入"))
     done_text = v.get("done_status") or ""
     if (
         ri.kind == WorkItem.Kind.TASK
@@ -219,7 +224,6 @@ def _item_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:
         ri.done = True
     if v.get("since_start") is not None:
         ri.since_start = v["since_start"]
-    _ = table
 
 
 def _project_fields(ri: RowInput, data: DataRow, *, reserve_list: bool) -> None:
@@ -238,7 +242,7 @@ def _project_fields(ri: RowInput, data: DataRow, *, reserve_list: bool) -> None:
             p["start_year"] = int(m.group(1))
             p["end_year"] = int(m.group(2) or m.group(1))
         else:
-            ri.error("years", "建设起止年限应写成“2023-2025”")
+            ri.error("years", _("建设起止年限应写成“2023-2025”"))
     industry_text = v.get("industry") or ""
     industry = word_choice(industry_text, INDUSTRY_WORDS) if industry_text else None
     if industry is None and data.group:
@@ -248,7 +252,7 @@ def _project_fields(ri: RowInput, data: DataRow, *, reserve_list: bool) -> None:
     stage_text = v.get("stage") or ""
     stage = word_choice(stage_text, STAGE_WORDS) if stage_text else None
     if stage_text and stage is None:
-        ri.error("stage", "项目阶段无法识别（谋划储备/前期/在建/竣工/投产/停缓建）")
+        ri.error("stage", _("项目阶段无法识别（谋划储备/前期/在建/竣工/投产/停缓建）"))
     if stage is None and reserve_list:
         stage = Project.Stage.RESERVE
     if stage:
@@ -273,9 +277,9 @@ def _report_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:
     if month is None:
         if ri.ytd is not None or ri.month_amount is not None:
             field_name = "ytd_investment" if ri.ytd is not None else "month_investment"
-            ri.error(field_name, "无法确定月份：请在表头写明“1-N月”或在标题写明“截至N月底”")
+            ri.error(field_name, _("无法确定月份：请在表头写明“1-N月”或在标题写明“截至N月底”"))
         elif any(texts.values()):
-            ri.warn("progress", "无法确定月份（标题未写“截至N月”），形象进度等未导入月报")
+            ri.warn("progress", _("无法确定月份（标题未写“截至N月”），形象进度等未导入月报"))
         return
     ri.report_month = month
     ri.report = {k: t for k, t in texts.items() if t}

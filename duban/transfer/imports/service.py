@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.bulk import gc_paused
 from duban.ledger.models import LedgerImport
@@ -54,7 +55,8 @@ def _year(book: ParsedWorkbook, year: int | None, result: ImportResult) -> int |
                         None,
                         "",
                         t.title,
-                        f"标题为{t.year}年，按指定的{year}年导入",
+                        _("标题为%(title_year)s年，按指定的%(year)s年导入")
+                        % {"title_year": t.year, "year": year},
                     )
                 )
         return year
@@ -64,12 +66,13 @@ def _year(book: ParsedWorkbook, year: int | None, result: ImportResult) -> int |
     if len(years) > 1:
         result.issues.append(
             _file_issue(
-                f"各工作表的年度不一致（{'、'.join(map(str, sorted(years)))}），请指定导入年度"
+                _("各工作表的年度不一致（%(years)s），请指定导入年度")
+                % {"years": pgettext("list separator", "、").join(map(str, sorted(years)))}
             )
         )
     else:
         result.issues.append(
-            _file_issue("无法从标题或表头确定年度（如“2024年……台账”），请指定导入年度")
+            _file_issue(_("无法从标题或表头确定年度（如“2024年……台账”），请指定导入年度"))
         )
     return None
 
@@ -83,8 +86,8 @@ def _check(book: ParsedWorkbook, *, year: int, create_missing: bool, by: User | 
     return _Checked(inputs, [planner.plan(ri) for ri in inputs], planner)
 
 
-# The office layout and its messages are Chinese whatever the interface language.
-@translation.override("zh-hans")
+# Messages follow the active language (the interface's; the CLI's is Chinese). The row data
+# and the keyword tables that read it are Chinese whatever the language.
 @gc_paused()
 def ledger_import(
     *,
@@ -142,7 +145,7 @@ def ledger_import(
             result.applied = True
             _record(result, by=by, size=len(content), create_missing=create_missing)
     except _Rollback:
-        result.issues.append(_file_issue("创建缺少的单位或领导后仍有错误，未导入任何数据"))
+        result.issues.append(_file_issue(_("创建缺少的单位或领导后仍有错误，未导入任何数据")))
         _collect(result, checked)
         _record(result, by=by, size=len(content), create_missing=create_missing)
     logger.info(

@@ -66,10 +66,10 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             create_missing=options["create_missing"],
         )
-        for line in result.summary_lines():
-            if options["quiet"] and line.startswith("[无变化]"):
-                continue
-            (self.stderr if line.startswith("错误：") else self.stdout).write(line)
+        for line in result.summary_lines(skip_unchanged=options["quiet"], errors=False):
+            self.stdout.write(line)
+        for line in result.error_lines():
+            self.stderr.write(line)
         counts = result.counts()
         tally = (
             f"新增{counts['create']}行，更新{counts['update']}行，无变化{counts['unchanged']}行，"
