@@ -288,6 +288,8 @@ def test_api_ledger_import_errors_offer_the_marked_workbook(units):
     )
     assert list(comments(download.content)) == ["E6"]
     assert "不是数字" in comments(download.content)["E6"]
+    # and downloading it is not another import in the history
+    assert LedgerImport.objects.count() == 1
 
 
 def test_api_ledger_import_error_workbook_checks_again_with_the_recorded_options(district):

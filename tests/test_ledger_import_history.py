@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from duban.ledger.models import Project, WorkItem
+from duban.ledger.models import LedgerImport, Project, WorkItem
 from duban.org.models import User
 from duban.reporting.models import MonthlyReport
 from duban.transfer.imports.service import ledger_import
@@ -39,3 +39,18 @@ def test_ledger_import_writes_history_rows_for_what_it_creates():
     )
     project = Project.objects.first()
     assert project.history.get().instance.name == project.name
+
+
+def test_only_a_dry_run_may_leave_no_record():
+    # given
+    f.UnitFactory(name="区发改局")
+    content = to_bytes(ledger_book())
+    # a dry run that re-checks a kept file leaves no trace
+    result = ledger_import(
+        content=content, file_name="台账.xlsx", by=None, dry_run=True, record=False
+    )
+    assert result.record is None and LedgerImport.objects.count() == 0
+    # an import that writes is always recorded
+    with pytest.raises(ValueError):
+        ledger_import(content=content, file_name="台账.xlsx", by=None, record=False)
+    assert not Project.objects.exists()

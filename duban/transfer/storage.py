@@ -67,6 +67,7 @@ def ledger_import_error_book(*, record: LedgerImport, by: User) -> bytes | None:
         year=record.year,
         dry_run=True,
         create_missing=record.create_missing,
+        record=False,
     )
     return import_error_workbook(result)
 

@@ -98,25 +98,30 @@ def ledger_import(
     dry_run: bool = False,
     create_missing: bool = False,
     aliases: Mapping[str, str] | None = None,
+    record: bool = True,
 ) -> ImportResult:
     """Import a ledger workbook (projects or tasks) for one year.
 
     Writes everything or nothing: with any error, or on a dry run, the ledger is untouched and
-    the result lists every row's outcome and every issue. Each call is recorded (LedgerImport).
+    the result lists every row's outcome and every issue. Each call is recorded (LedgerImport)
+    unless `record` is False, which only a dry run may ask (re-checking a kept file to mark
+    its errors again is not another import).
     """
+    if not record and not dry_run:
+        raise ValueError("an import that writes is always recorded")
     sha = hashlib.sha256(content).hexdigest()
     result = ImportResult(file_name=file_name, sha256=sha, year=year, dry_run=dry_run)
     try:
         book = workbook_load(content, file_name=file_name, aliases=aliases)
     except SheetFileError as e:
         result.issues.append(_file_issue(str(e.message)))
-        _record(result, by=by, size=len(content), create_missing=create_missing)
+        _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
         return result
     result.book = book
     result.issues += book.issues
     resolved = _year(book, year, result)
     if resolved is None:
-        _record(result, by=by, size=len(content), create_missing=create_missing)
+        _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
         return result
     result.year = resolved
     checked = _check(book, year=resolved, create_missing=create_missing, by=by)
@@ -125,7 +130,7 @@ def ledger_import(
     if previous is not None:
         result.previous_import = previous.created_at.isoformat(timespec="minutes")
     if result.errors or dry_run:
-        _record(result, by=by, size=len(content), create_missing=create_missing)
+        _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
         return result
     try:
         with transaction.atomic():
@@ -143,11 +148,11 @@ def ledger_import(
                 for plan in written:  # written: let the model instances go
                     plan.project = plan.item = plan.report = None
             result.applied = True
-            _record(result, by=by, size=len(content), create_missing=create_missing)
+            _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
     except _Rollback:
         result.issues.append(_file_issue(_("创建缺少的单位或领导后仍有错误，未导入任何数据")))
         _collect(result, checked)
-        _record(result, by=by, size=len(content), create_missing=create_missing)
+        _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
     logger.info(
         "ledger.imported",
         extra={
@@ -180,7 +185,11 @@ def _collect(result: ImportResult, checked: _Checked) -> None:
     result.missing_owners = sorted(m.owners.values())
 
 
-def _record(result: ImportResult, *, by: User | None, size: int, create_missing: bool) -> None:
+def _record(
+    result: ImportResult, *, by: User | None, size: int, create_missing: bool, keep: bool
+) -> None:
+    if not keep:
+        return
     if result.errors:
         outcome = LedgerImport.Outcome.FAILED
     elif result.dry_run:
