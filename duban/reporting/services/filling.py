@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +19,6 @@ from duban.core.services import field_label, full_clean_or_raise
 from duban.ledger.models import WorkItem
 from duban.org.models import User
 from duban.reporting.models import (
-    COUNTING_STATES,
     EDITABLE_STATES,
     IndicatorValue,
     MonthlyReport,
@@ -68,17 +66,6 @@ def report_start(*, item: WorkItem, period: Period, by: User) -> MonthlyReport:
         # Someone created it a moment ago: use theirs.
         return MonthlyReport.objects.get(work_item=item, year=period.year, month=period.month)
     return report
-
-
-def _counted_other_months(report: MonthlyReport) -> Decimal:
-    total = (
-        MonthlyReport.objects.filter(
-            work_item_id=report.work_item_id, year=report.year, state__in=COUNTING_STATES
-        )
-        .exclude(pk=report.pk)
-        .aggregate(s=Sum("investment_month"))["s"]
-    )
-    return total or Decimal(0)
 
 
 def _validate_amounts(report: MonthlyReport) -> None:
