@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from duban.core.bulk import gc_paused, insert_many
+from duban.core.bulk import gc_paused, history_copy, insert_many
 from duban.ledger.models import Project, WorkItem
 from tests import factories as f
 
@@ -134,3 +134,22 @@ def test_insert_many_keeps_awkward_text_exactly():
     project = Project.objects.get(pk=key)
     assert (project.name, project.scale_content) == (text, text)
     assert Project.history.get(id=key).scale_content == text
+
+
+def test_history_copy_records_the_rows_as_they_are_now():
+    # given three projects, two of them changed without history
+    keys = insert_many(Project, [{"name": n} for n in ("甲", "乙", "丙")])
+    Project.objects.filter(pk__in=[keys[0], keys[2]]).update(name="改")
+    user = f.UserFactory()
+    # when
+    history_copy(Project, [keys[0], keys[2]], history_user_id=user.pk, history_reason="批量")
+    # then: a "~" row each, holding the new name
+    changed = Project.history.filter(history_type="~")
+    assert sorted(
+        changed.values_list("id", "name", "history_user_id", "history_change_reason")
+    ) == [
+        (keys[0], "改", user.pk, "批量"),
+        (keys[2], "改", user.pk, "批量"),
+    ]
+    history_copy(Project, [])  # nothing to do is fine
+    assert Project.history.count() == 5

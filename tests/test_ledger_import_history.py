@@ -54,3 +54,44 @@ def test_only_a_dry_run_may_leave_no_record():
     with pytest.raises(ValueError):
         ledger_import(content=content, file_name="台账.xlsx", by=None, record=False)
     assert not Project.objects.exists()
+
+
+def _task_ledger(co_units: str, target: str = "新增市场主体100户") -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2024年重点工作督办台账"])
+    ws.append(["序号", "督办事项", "牵头单位", "配合单位", "工作目标"])
+    ws.append([1, "优化营商环境", "区发改局", co_units, target])
+    return to_bytes(wb)
+
+
+def test_co_units_an_import_sets_are_in_the_items_history():
+    # given
+    for name in ("区发改局", "区商务局", "新华街道", "区教育局"):
+        f.UnitFactory(name=name)
+    office = f.UserFactory(role=User.Role.OFFICE, username="office")
+    # when a task is created with two co-units
+    assert ledger_import(
+        content=_task_ledger("区商务局、新华街道"), file_name="t.xlsx", by=office
+    ).applied
+    item = WorkItem.objects.get()
+    created = item.history.get()
+    # then its "+" history row holds them
+    assert sorted(c.unit.name for c in created.co_units.all()) == ["区商务局", "新华街道"]
+    # when a re-import changes only the co-units
+    assert ledger_import(content=_task_ledger("区教育局"), file_name="t.xlsx", by=office).applied
+    # then one "~" row by the importer holds the new ones, and the diff shows the change
+    changed = item.history.order_by("-history_id").first()
+    assert (changed.history_type, changed.history_user_id) == ("~", office.pk)
+    assert [c.unit.name for c in changed.co_units.all()] == ["区教育局"]
+    assert [c.field for c in changed.diff_against(created).changes] == ["co_units"]
+    # when a re-import changes the target and the co-units together: still one new row
+    assert ledger_import(
+        content=_task_ledger("区商务局", target="新增200户"), file_name="t.xlsx", by=office
+    ).applied
+    assert item.history.count() == 3
+    newest = item.history.order_by("-history_id").first()
+    assert newest.content_scale == "新增200户"
+    assert [c.unit.name for c in newest.co_units.all()] == ["区商务局"]

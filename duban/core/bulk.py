@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 SLICE = 1000
 # Values the drivers take as they are: psycopg adapts all of them; Django's SQLite backend
@@ -140,39 +141,90 @@ def insert_many(
     _insert_rows(meta.db_table, columns, values)
     history = getattr(model, "history", None)
     if history is not None and getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-        _history_copy(model, history.model, columns, keys, now, history_user_id, history_reason)
+        history_copy(
+            model,
+            keys,
+            history_type="+",
+            history_user_id=history_user_id,
+            history_reason=history_reason,
+            when=now,
+            unbroken=True,
+        )
     return keys
 
 
-def _history_copy(
+def history_copy(
     model: type[models.Model],
-    history: type[models.Model],
-    columns: list[str],
-    keys: list[int],
-    now: datetime,
-    user_id: int | None,
-    reason: str,
+    keys: Sequence[int],
+    *,
+    history_type: str = "~",
+    history_user_id: int | None = None,
+    history_reason: str = "",
+    when: datetime | None = None,
+    unbroken: bool = False,
 ) -> None:
-    """The "+" history rows, copied by the database from the rows just written."""
+    """Write a django-simple-history row for each object in `keys`, copied by the database
+    from the row as it is now ("+" for a creation, "~" for a change): one statement.
+
+    `unbroken`: the keys are one run without gaps (insert_many's on SQLite), so a range will do.
+    """
+    if not keys:
+        return
     quote = connection.ops.quote_name
+    history = model.history.model  # type: ignore[attr-defined]
     hmeta = history._meta
+    columns = [quote(f.column) for f in model._meta.concrete_fields]
     extra = ("history_date", "history_change_reason", "history_type", "history_user")
-    date = _preparer(hmeta.get_field("history_date"))(now)  # type: ignore[arg-type]
-    params: list[Any]
-    if connection.vendor == "postgresql":
-        which, params = "= ANY(%s)", [keys]
-    else:  # SQLite: reserved under the write lock, the keys are one unbroken run
-        which, params = "BETWEEN %s AND %s", [keys[0], keys[-1]]
-    sql = "INSERT INTO {} ({}) SELECT {}, %s, %s, %s, %s FROM {} WHERE {} {}".format(  # noqa: S608
+    date = _preparer(hmeta.get_field("history_date"))(when or timezone.now())
+    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
+    if unbroken and connection.vendor == "sqlite":
+        which, params = f"{pk} BETWEEN %s AND %s", [keys[0], keys[-1]]
+    else:
+        which, params = _key_in(pk, keys)
+    sql = "INSERT INTO {} ({}) SELECT {}, %s, %s, %s, %s FROM {} WHERE {}".format(  # noqa: S608
         quote(hmeta.db_table),
-        ", ".join(columns + [quote(hmeta.get_field(name).column) for name in extra]),  # type: ignore[union-attr,arg-type]
+        ", ".join(columns + [quote(hmeta.get_field(name).column) for name in extra]),  # type: ignore[union-attr]
         ", ".join(columns),
         quote(model._meta.db_table),
-        columns[0],
         which,
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [date, reason, "+", user_id, *params])
+        cursor.execute(sql, [date, history_reason, history_type, history_user_id, *params])
+
+
+def history_m2m_copy(model: type[models.Model], field_name: str, keys: Sequence[int]) -> None:
+    """Snapshot the many-to-many rows of `keys` onto each object's newest history row, as
+    django-simple-history's `m2m_fields` does after `.set()`: one statement."""
+    if not keys:
+        return
+    quote = connection.ops.quote_name
+    field = model._meta.get_field(field_name)
+    m2m_history = HistoricalRecords.m2m_models[field]
+    through = field.remote_field.through  # type: ignore[union-attr]
+    history = model.history.model  # type: ignore[attr-defined]
+    copied = [f.column for f in through._meta.concrete_fields]
+    owner = quote(field.m2m_column_name())  # type: ignore[union-attr]
+    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
+    which, params = _key_in(pk, keys)
+    # Names from the models, values bound.
+    sql = (
+        f"INSERT INTO {quote(m2m_history._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(c) for c in copied)}, {quote('history_id')}) "
+        f"SELECT {', '.join('t.' + quote(c) for c in copied)}, h.newest "
+        f"FROM {quote(through._meta.db_table)} t JOIN ("
+        f"SELECT {pk} AS owner, MAX({quote('history_id')}) AS newest "
+        f"FROM {quote(history._meta.db_table)} WHERE {which} GROUP BY {pk}"
+        f") h ON h.owner = t.{owner}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _key_in(column: str, keys: Sequence[int]) -> tuple[str, list[Any]]:
+    """`column` among `keys`, as one parameter."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(keys)]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(keys))]  # noqa: S608
 
 
 def _insert_rows(table: str, columns: list[str], values: list[list[Any]]) -> None:

@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from duban.core.bulk import insert_many
+from duban.core.bulk import history_copy, history_m2m_copy, insert_many
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
 from duban.reporting.models import MonthlyReport
@@ -119,7 +119,7 @@ def plans_apply(plans: Sequence[RowPlan], *, by: User | None) -> None:
         bulk_update_with_history(
             items, WorkItem, [*fields.split(","), "version", "updated_at"], default_user=by
         )
-    _co_units_apply(plans)
+    _co_units_apply(plans, by=by)
     _reports_apply(plans, by=by, now=now)
 
 
@@ -129,7 +129,8 @@ def _whole(model: type[M], objs: Sequence[M | None]) -> dict[int, M]:
     return model._default_manager.in_bulk(keys) if keys else {}  # type: ignore[return-value]
 
 
-def _co_units_apply(plans: Sequence[RowPlan]) -> None:
+def _co_units_apply(plans: Sequence[RowPlan], *, by: User | None) -> None:
+    """Replace the co-units the file names, and record them in the items' history."""
     through = WorkItem.co_units.through
     touched = [p for p in plans if p.co_units is not None and p.item_id is not None]
     if not touched:
@@ -139,6 +140,14 @@ def _co_units_apply(plans: Sequence[RowPlan]) -> None:
         [through(workitem_id=p.item_id, unit_id=u.pk) for p in touched for u in p.co_units or []],
         ignore_conflicts=True,
     )
+    # An item whose only change is its co-units has no history row from this import yet.
+    history_copy(
+        WorkItem,
+        [p.item_id for p in touched if not p.item_new and not p.item_changes and p.item_id],
+        history_user_id=by.pk if by is not None else None,
+    )
+    # The co-units go onto each item's newest history row: "+" or "~" of this import.
+    history_m2m_copy(WorkItem, "co_units", [p.item_id for p in touched if p.item_id])
 
 
 def _reports_apply(plans: Sequence[RowPlan], *, by: User | None, now: datetime) -> None:
