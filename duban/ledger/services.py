@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 
 from duban.core.errors import ApplicationError, check_version
 from duban.core.formatting import join_clauses, join_items
+from duban.core.history import recorded_as_by
 from duban.core.services import full_clean_or_raise, locked_update
 from duban.ledger.models import (
     FundingSource,
@@ -182,6 +183,7 @@ def hand_out_problems(item: WorkItem) -> list[str]:
 
 
 @transaction.atomic
+@recorded_as_by
 def work_item_hand_out(*, item: WorkItem, by: User) -> WorkItem:
     """Hand a draft item out to its units; raises ApplicationError listing what is missing."""
     item = WorkItem.objects.select_for_update().get(pk=item.pk)
@@ -251,6 +253,7 @@ def _delete_with_history(rows: Sequence[FundingSource | PlanMonth], by: User | N
 
 
 @transaction.atomic
+@recorded_as_by
 def work_item_set_plan_curve(
     *,
     item: WorkItem,
@@ -362,6 +365,7 @@ def _match_funding(
 
 
 @transaction.atomic
+@recorded_as_by
 def funding_set(
     *,
     item: WorkItem,
@@ -476,6 +480,7 @@ def counted_investment(item: WorkItem) -> Decimal:
 
 
 @transaction.atomic
+@recorded_as_by
 def work_items_carry_over(
     *, year: int, by: User, item_ids: Sequence[int] | None = None
 ) -> list[WorkItem]:

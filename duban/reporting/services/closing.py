@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError
+from duban.core.history import recorded_as_by
 from duban.core.periods import Period
 from duban.core.services import full_clean_or_raise
 from duban.org.models import User
@@ -19,6 +20,7 @@ S = MonthlyReport.State
 
 
 @transaction.atomic
+@recorded_as_by
 def month_close(*, period: Period, by: User) -> MonthClose:
     """Close a month: its reports lock for good. Refuses a month whose reports are not yet due."""
     if not by.is_office:

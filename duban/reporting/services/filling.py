@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn, join_items
+from duban.core.history import recorded_as_by
 from duban.core.periods import Period
 from duban.core.services import field_label, full_clean_or_raise
 from duban.ledger.models import WorkItem
@@ -48,6 +49,7 @@ REPORT_FIELDS = {
 
 
 @transaction.atomic
+@recorded_as_by
 def report_start(*, item: WorkItem, period: Period, by: User) -> MonthlyReport:
     """The item's report for `period`, created as a draft when there is none yet."""
     _refuse_unless_allowed(can_fill_report(by, item), _("您不能填报该事项的月报。"))
@@ -114,6 +116,7 @@ def _validate_amounts(report: MonthlyReport) -> None:
 
 
 @transaction.atomic
+@recorded_as_by
 def report_save(
     *,
     report: MonthlyReport,

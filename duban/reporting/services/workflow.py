@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError
+from duban.core.history import recorded_as_by
 from duban.core.periods import Period
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import User
@@ -61,6 +62,7 @@ def _mark_submitted(report: MonthlyReport) -> None:
 
 
 @transaction.atomic
+@recorded_as_by
 def report_submit(*, report: MonthlyReport, by: User, version: int | None = None) -> MonthlyReport:
     """Submit a draft or returned report; with sign-off on, a reporter's goes to the head first."""
     report = _lock(report, version)
@@ -83,6 +85,7 @@ def report_submit(*, report: MonthlyReport, by: User, version: int | None = None
 
 
 @transaction.atomic
+@recorded_as_by
 def report_save_and_submit(
     *,
     report: MonthlyReport,
@@ -105,6 +108,7 @@ def report_save_and_submit(
 
 
 @transaction.atomic
+@recorded_as_by
 def report_sign_off(
     *, report: MonthlyReport, by: User, version: int | None = None
 ) -> MonthlyReport:
@@ -121,6 +125,7 @@ def report_sign_off(
 
 
 @transaction.atomic
+@recorded_as_by
 def report_accept(*, report: MonthlyReport, by: User, version: int | None = None) -> MonthlyReport:
     """Accept a submitted report and apply its facts (start, 入统, nodes) to the work item."""
     report = _lock(report, version)
@@ -175,6 +180,7 @@ def _project_under_construction(item: WorkItem) -> None:
 
 
 @transaction.atomic
+@recorded_as_by
 def report_return(
     *, report: MonthlyReport, by: User, reason: str, version: int | None = None
 ) -> MonthlyReport:
@@ -203,6 +209,7 @@ def report_return(
 
 
 @transaction.atomic
+@recorded_as_by
 def report_no_change(*, item: WorkItem, period: Period, by: User) -> MonthlyReport:
     """One click for a task with nothing new: last month's progress and values, submitted."""
     if item.kind != WorkItem.Kind.TASK:
