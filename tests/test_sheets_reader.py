@@ -297,6 +297,7 @@ def test_repeated_values_read_once_still_give_every_row_its_value_and_its_error(
     for n in range(1, 4):
         ws.append([n, f"项目{n}", "区发改局", "一百万", "是", 2024.1, long_text])
     ws.append([4, "项目4", "区发改局", "1,000", "否", 2024.1, "—"])
+    ws.append([5, "项目5", "区发改局", 10, "否", "–", "—"])  # a dash in a date column: no date
     # when
     (table,) = load(wb).tables
     # then: each row has its own error, warning and values
@@ -309,9 +310,11 @@ def test_repeated_values_read_once_still_give_every_row_its_value_and_its_error(
         None,
         None,
         Decimal(1000),
+        Decimal(10),
     ]
-    assert [r.values["started"] for r in table.rows] == [True, True, True, False]
-    assert [r.values["progress"] for r in table.rows] == [long_text.strip()] * 3 + [""]
+    assert [r.values["started"] for r in table.rows] == [True, True, True, False, False]
+    assert [r.values["progress"] for r in table.rows] == [long_text.strip()] * 3 + ["", ""]
+    assert table.rows[4].values["planned_start"] is None
     assert table.rows[0].values["planned_start"] is table.rows[1].values["planned_start"]
     assert table.rows[3].cell("total_investment") == (3, "1,000")
     assert table.rows[3].cell("nonsense") == (None, "")

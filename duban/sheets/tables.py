@@ -192,7 +192,7 @@ def _read_rows(raw: RawSheet, parsed: ParsedTable) -> None:
                     CellIssue("error", raw.name, r + 1, i, reader.header, value, typed.reason)
                 )
                 continue
-            if reader.dates and typed.mangled:
+            if reader.dates and typed is not None and typed.mangled:
                 parsed.issues.append(_mangled(raw.name, r, reader, value, typed))
             values[reader.name] = typed
         parsed.rows.append(DataRow(raw.name, r + 1, group, values, row, index))
