@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -393,3 +393,21 @@ def test_demo_unit_reporter_sees_only_their_units_problems(demo, db):
     led = set(Problem.objects.filter(lead_unit=zjj).values_list("pk", flat=True))
     assert led and {p.pk for p in seen} >= led
     assert len(seen) < Problem.objects.count()
+
+
+def test_demo_ledger_history_tells_the_same_story_and_names_who_acted(demo, db):
+    # the ledger's and the reports' history lies in 2023–2024, as their rows do
+    first, last = date(2022, 12, 1), date(2024, 6, 30)
+    for model in (Project, WorkItem, MonthlyReport):
+        dates = model.history.aggregate(lo=Min("history_date"), hi=Max("history_date"))
+        assert first <= timezone.localtime(dates["lo"]).date(), model
+        assert timezone.localtime(dates["hi"]).date() <= last, model
+        assert not model.objects.filter(created_at__date__gt=last).exists(), model
+        # every change names a person: the office set the ledger up, units filled reports
+        assert not model.history.filter(history_user__isnull=True).exists(), model
+    # a report's history runs in order: drafted, then submitted, then reviewed
+    report = MonthlyReport.objects.filter(state=MonthlyReport.State.ACCEPTED, year=2024).first()
+    rows = list(report.history.order_by("history_id"))
+    assert [r.history_date for r in rows] == sorted(r.history_date for r in rows)
+    assert rows[-1].history_user_id == report.reviewed_by_id
+    assert abs(rows[-1].history_date - report.reviewed_at) < timedelta(seconds=1)

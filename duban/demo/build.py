@@ -1,10 +1,13 @@
 """Build 示例区: the 2023 ledger reported and closed, the 2024 ledger part-way.
 
 Everything goes through the services, so the demo obeys the product's rules. The services
-stamp "now" on what they do; the demo's history lies in 2023–2024, so at the end the
-submission, review, hand-out and close times are moved back to when they would have happened
-(`_backdate`), with a queryset update — the one shortcut the demo takes. The problem loop
-(problems.py) is then told through the problem services and backdated the same way (clock.py).
+stamp "now" on what they do; the demo's history lies in 2023–2024. So each step is run at a
+story time on a DemoClock (clock.py: set-up, hand-out, each report's filling, submission,
+return and acceptance, each month's close), and afterwards every timestamp the services
+wrote — rows and their history — is moved back to its story time, with a queryset update: the
+one shortcut the demo takes. The submission, review, hand-out and close times are then set to
+their exact story values (`_backdate`). The problem loop (problems.py) is told the same way.
+History rows name who acted: the office for the ledger's set-up, each service's `by` else.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from duban.core.history import acting_as
 from duban.core.periods import Period
 from duban.demo.catalogue import (
     DEMO_PASSWORD,
@@ -30,6 +34,7 @@ from duban.demo.catalogue import (
     ProjectSpec,
     TaskSpec,
 )
+from duban.demo.clock import DemoClock
 from duban.demo.ledger import ItemStory, LedgerBuilder, create_projects, funding_lines
 from duban.demo.people import Organisation, build_organisation
 from duban.demo.problems import build_problems
@@ -44,7 +49,7 @@ from duban.demo.reports import (
     ReportRunner,
 )
 from duban.demo.timeline import close_time, season_curve
-from duban.ledger.models import Project, WorkItem
+from duban.ledger.models import FundingSource, Indicator, Milestone, PlanMonth, Project, WorkItem
 from duban.ledger.services import (
     funding_set,
     indicator_update,
@@ -55,8 +60,13 @@ from duban.ledger.services import (
     work_item_update,
     work_items_carry_over,
 )
-from duban.org.models import Unit, User
-from duban.reporting.models import MonthClose, MonthlyReport
+from duban.org.models import Enterprise, Responsibility, Unit, User
+from duban.reporting.models import (
+    IndicatorValue,
+    MonthClose,
+    MonthlyReport,
+    ReportMilestone,
+)
 from duban.reporting.services import month_close
 
 logger = logging.getLogger(__name__)
@@ -129,6 +139,30 @@ def demo_counts() -> dict[str, int]:
     }
 
 
+SET_UP_DAY = date(2023, 1, 5)
+# What the ledger's story writes; the problem loop watches its own (problems.py).
+LEDGER_MODELS = (
+    Unit,
+    User,
+    Responsibility,
+    Enterprise,
+    Project,
+    WorkItem,
+    Indicator,
+    Milestone,
+    FundingSource,
+    PlanMonth,
+    MonthlyReport,
+    IndicatorValue,
+    ReportMilestone,
+    MonthClose,
+)
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
 class _DemoBuild:
     def __init__(self, rng: random.Random, scale: int) -> None:
         self.rng = rng
@@ -143,14 +177,21 @@ class _DemoBuild:
         return self.org.office_user
 
     def run(self) -> None:
+        self.clock = DemoClock(SET_UP_DAY)
+        self.clock.watch(list(LEDGER_MODELS))
+        self.clock.tick(_at(date(2022, 12, 20), 9))
         self.org = build_organisation(self.rng)
-        self.ledger = LedgerBuilder(self.org, self.rng)
-        self.runner = ReportRunner(self.org, self.rng)
-        specs = [(spec, copy) for copy in range(self.scale) for spec in PROJECTS]
-        self.projects = create_projects(self.org, self.rng, specs)
-        self.year_2023()
-        self.year_end_2023()
-        self.year_2024()
+        with acting_as(self.office):
+            self.ledger = LedgerBuilder(self.org, self.rng)
+            self.runner = ReportRunner(self.org, self.rng, clock=self.clock)
+            specs = [(spec, copy) for copy in range(self.scale) for spec in PROJECTS]
+            self.clock.tick(_at(SET_UP_DAY, 9, 30))
+            self.projects = create_projects(self.org, self.rng, specs)
+            self.year_2023()
+            self.clock.tick(_at(date(2023, 12, 29), 16))
+            self.year_end_2023()
+            self.year_2024()
+        self.clock.backdate()
         self._backdate()
         build_problems(self.org, self.rng)
         logger.info("demo.built", extra={"items": len(self.stories)})
@@ -183,12 +224,15 @@ class _DemoBuild:
 
     def _hand_out(self, stories: list[ItemStory], day: date) -> None:
         for story in stories:
+            moment = time(self.rng.randint(9, 16), self.rng.randint(0, 59))
+            at = timezone.make_aware(datetime.combine(day, moment))
+            self.clock.tick(at)
             story.item = work_item_hand_out(item=story.item, by=self.office)
             self.stories[story.item.pk] = story
-            moment = time(self.rng.randint(9, 16), self.rng.randint(0, 59))
-            self.handed_out[story.item.pk] = timezone.make_aware(datetime.combine(day, moment))
+            self.handed_out[story.item.pk] = at
 
     def _close(self, period: Period) -> None:
+        self.clock.tick(close_time(period))
         month_close(period=period, by=self.office)
         self.closes.append(period)
 
@@ -235,6 +279,7 @@ class _DemoBuild:
     # -- 2024 -----------------------------------------------------------------------------
 
     def year_2024(self) -> None:
+        self.clock.tick(_at(date(2024, 1, 8), 9))
         carried = work_items_carry_over(year=2023, by=self.office)
         stories = [self._prepare_carried(item) for item in carried]
         by_name = {e.project.name: e for e in self.projects}

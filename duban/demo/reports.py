@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from django.utils import timezone
 
 from duban.core.periods import Period
 from duban.demo.catalogue import (
@@ -16,6 +18,7 @@ from duban.demo.catalogue import (
     PROGRESS_WINTER,
     RETURN_REASONS,
 )
+from duban.demo.clock import DemoClock
 from duban.demo.ledger import ItemStory
 from duban.demo.people import Organisation
 from duban.demo.timeline import monthly_investment, submission_time
@@ -42,6 +45,10 @@ DRAFT = "draft"
 MISSING = "missing"
 
 
+def _at(day: date, hour: int, minute: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
 @dataclass
 class Stamps:
     """The times a report really moved, written over the services' "now" at the end."""
@@ -55,9 +62,14 @@ class Stamps:
 class ReportRunner:
     org: Organisation
     rng: random.Random
+    clock: DemoClock | None = None  # each step runs at its story time (build.py)
     stamps: dict[int, Stamps] = field(default_factory=dict)
     start_node_ids: set[int] = field(default_factory=set)
     stats_node_ids: set[int] = field(default_factory=set)
+
+    def _tick(self, moment: datetime) -> None:
+        if self.clock is not None:
+            self.clock.tick(moment)
 
     def remember_nodes(self, stories: list[ItemStory]) -> None:
         ids = [pk for s in stories for pk in s.node_actual]
@@ -159,6 +171,8 @@ class ReportRunner:
         filler = reporter if self.rng.random() < 0.4 else head
         if fate == PENDING:
             filler = reporter
+        # Drafted on the month's last afternoon (no draw: the demo stays the same).
+        self._tick(_at(period.last_day, 15, item.pk % 60))
         report = report_start(item=item, period=period, by=filler)
         reached: dict[int, date | None] = {}
         if item.kind == WorkItem.Kind.PROJECT:
@@ -175,19 +189,24 @@ class ReportRunner:
             return
         stamps = Stamps()
         self.stamps[report.pk] = stamps
-        report = self._submit(report, filler, head, sign_off=fate != PENDING)
         if fate == PENDING:
+            self._tick(_at(period.next().first_day + timedelta(days=2), 10, item.pk % 60))
+            self._submit(report, filler, head, sign_off=False)
             return
         first = submission_time(period, late=late, rng=self.rng)
+        self._tick(first)
+        report = self._submit(report, filler, head, sign_off=True)
         stamps.first_submitted_at = stamps.submitted_at = first
         reviewer = self._reviewer(item)
         if fate in (RETURNED, RETURNED_THEN_ACCEPTED):
-            report = report_return(
-                report=report, by=reviewer, reason=self.rng.choice(RETURN_REASONS)
-            )
+            reason = self.rng.choice(RETURN_REASONS)
             stamps.reviewed_at = first + timedelta(hours=self.rng.randint(4, 30))
+            self._tick(stamps.reviewed_at)
+            report = report_return(report=report, by=reviewer, reason=reason)
             if fate == RETURNED:
                 return
+            stamps.submitted_at = stamps.reviewed_at + timedelta(hours=self.rng.randint(2, 40))
+            self._tick(stamps.submitted_at)
             report = report_save(
                 report=report,
                 by=filler,
@@ -195,13 +214,13 @@ class ReportRunner:
                 data={"progress_text": report.progress_text + "（已按要求核实更正）"},
             )
             report = self._submit(report, filler, head, sign_off=True)
-            stamps.submitted_at = stamps.reviewed_at + timedelta(hours=self.rng.randint(2, 40))
         if fate == SUBMITTED:
             return
-        report_accept(report=report, by=reviewer)
         stamps.reviewed_at = (stamps.submitted_at or first) + timedelta(
             hours=self.rng.randint(2, 48)
         )
+        self._tick(stamps.reviewed_at)
+        report_accept(report=report, by=reviewer)
         story.reached |= set(reached)
         story.started = story.started or bool(data.get("started"))
         story.in_stats = story.in_stats or bool(data.get("in_statistics"))
