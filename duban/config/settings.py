@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -16,6 +17,15 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of 1 or more, not {value!r}")
+    return int(value)
 
 
 DATA_DIR = Path(os.environ.get("DUBAN_DATA_DIR", "./var")).resolve()
@@ -170,3 +180,5 @@ DUBAN_PAGE_SIZE = 50
 DUBAN_API_PAGE_SIZE = 100
 DUBAN_STEWARD_THRESHOLD = "2000"  # 万元: projects above this get a steward
 DUBAN_MAX_AMOUNT = "100000000"  # 万元 (one trillion yuan): anything above is a typing slip
+# The largest spreadsheet an import takes (page, API and CLI).
+DUBAN_IMPORT_MAX_BYTES = _env_positive_int("DUBAN_IMPORT_MAX_MB", 20) * 1024 * 1024
