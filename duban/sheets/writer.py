@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from io import BytesIO
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
@@ -38,6 +40,35 @@ class OutColumn:
 class OutGroup:
     label: str  # "省重点项目"
     rows: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class OfficeSheet:
+    """One sheet of an office-layout workbook (see `office_sheet_write`)."""
+
+    name: str
+    title: str
+    columns: Sequence[OutColumn]
+    groups: Sequence[OutGroup]
+    total: Sequence[Any] | None = None
+
+
+def office_book(sheets: Sequence[OfficeSheet], *, reporter: str) -> bytes:
+    """An .xlsx of office-layout sheets, all filed by `reporter`."""
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    for sheet in sheets:
+        office_sheet_write(
+            wb.create_sheet(sheet.name),
+            title=sheet.title,
+            reporter=reporter,
+            columns=sheet.columns,
+            groups=sheet.groups,
+            total=sheet.total,
+        )
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def cn_numeral(n: int) -> str:

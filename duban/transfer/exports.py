@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
-from io import BytesIO
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import translation
-from openpyxl import Workbook
 
 from duban.core.money import quantize, ratio_pct
 from duban.core.periods import Period
@@ -22,7 +20,7 @@ from duban.ledger.models import WorkItem
 from duban.ledger.selectors import WorkItemFilters, work_item_list
 from duban.org.models import Unit, User
 from duban.reporting.models import COUNTING_STATES, MonthlyReport
-from duban.sheets.writer import OutColumn, OutGroup, office_sheet_write
+from duban.sheets.writer import OfficeSheet, OutColumn, OutGroup, office_book
 
 LEVEL_GROUPS = [
     (WorkItem.Level.PROVINCE, "省重点项目"),
@@ -78,35 +76,19 @@ def ledger_export(*, year: int, unit: Unit | None = None, user: User | None = No
         reports = {r.work_item_id: r for r in counted.filter(month=month)}
     reporter = unit.name if unit else "区重点项目推进办公室"
     as_of = f"（截至{month}月底）" if month else ""
-    wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
     projects = [i for i in items if i.kind == WorkItem.Kind.PROJECT]
     tasks = [i for i in items if i.kind == WorkItem.Kind.TASK]
+    sheets = []
     if projects or not tasks:
-        ws = wb.create_sheet(f"{year}年重点项目")
         columns, groups, total = _project_sheet(projects, year, month, ytd, reports)
-        office_sheet_write(
-            ws,
-            title=f"{year}年重点项目推进情况台账{as_of}",
-            reporter=reporter,
-            columns=columns,
-            groups=groups,
-            total=total,
-        )
+        title = f"{year}年重点项目推进情况台账{as_of}"
+        sheets.append(OfficeSheet(f"{year}年重点项目", title, columns, groups, total))
     if tasks:
-        ws = wb.create_sheet(f"{year}年重点工作")
         columns, groups = _task_sheet(tasks, reports)
-        office_sheet_write(
-            ws,
-            title=f"{year}年重点工作督办台账{as_of}",
-            reporter=reporter,
-            columns=columns,
-            groups=groups,
-            total=None,
+        sheets.append(
+            OfficeSheet(f"{year}年重点工作", f"{year}年重点工作督办台账{as_of}", columns, groups)
         )
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return office_book(sheets, reporter=reporter)
 
 
 def _project_sheet(

@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
-from io import BytesIO
 from typing import Any
 
 from django.db.models import QuerySet, Sum
 from django.utils import translation
-from openpyxl import Workbook
 
 from duban.core.money import quantize, ratio_pct
 from duban.core.periods import Period
@@ -23,7 +21,7 @@ from duban.ledger.models import WorkItem
 from duban.ledger.selectors import WorkItemFilters, work_item_list
 from duban.org.models import Unit, User
 from duban.reporting.models import COUNTING_STATES, MonthlyReport
-from duban.sheets.writer import OutColumn, OutGroup, office_sheet_write
+from duban.sheets.writer import OfficeSheet, OutColumn, OutGroup, office_book
 
 NOT_REPORTED = "未报"
 
@@ -68,35 +66,19 @@ def reports_export(*, period: Period, unit: Unit | None = None, user: User | Non
         )
     }
     reporter = unit.name if unit else "区重点项目推进办公室"
-    wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
     projects = [i for i in items if i.kind == WorkItem.Kind.PROJECT]
     tasks = [i for i in items if i.kind == WorkItem.Kind.TASK]
+    label = f"{period.year}年{period.month}月"
+    sheets = []
     if projects or not tasks:
-        ws = wb.create_sheet(f"{period.month}月项目月报")
         columns, groups, total = _project_sheet(projects, period, earlier, reports)
-        office_sheet_write(
-            ws,
-            title=f"{period.year}年{period.month}月重点项目推进情况月报",
-            reporter=reporter,
-            columns=columns,
-            groups=groups,
-            total=total,
-        )
+        title = f"{label}重点项目推进情况月报"
+        sheets.append(OfficeSheet(f"{period.month}月项目月报", title, columns, groups, total))
     if tasks:
-        ws = wb.create_sheet(f"{period.month}月工作月报")
         columns, groups = _task_sheet(tasks, reports)
-        office_sheet_write(
-            ws,
-            title=f"{period.year}年{period.month}月重点工作推进情况月报",
-            reporter=reporter,
-            columns=columns,
-            groups=groups,
-            total=None,
-        )
-    buf = BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        title = f"{label}重点工作推进情况月报"
+        sheets.append(OfficeSheet(f"{period.month}月工作月报", title, columns, groups))
+    return office_book(sheets, reporter=reporter)
 
 
 def _by_unit(items: Sequence[WorkItem]) -> dict[Unit, list[WorkItem]]:
