@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -364,3 +365,20 @@ def test_what_the_database_would_refuse_is_an_error_on_the_cell(office):
     assert "大得不合理" in result.errors[1].reason
     assert "0到100" in result.errors[2].reason
     assert Project.objects.count() == 0
+
+
+def test_a_file_openpyxl_cannot_open_still_gets_an_error_workbook(office):
+    # given a ledger with a bad cell whose docProps/core.xml entry is damaged: python-calamine
+    # reads the sheets, openpyxl refuses the file (found by the fuzz test)
+    rows = [list(r) for r in ROWS]
+    rows[2][7] = "部分开工"
+    content = bytearray(to_bytes(ledger_book(rows=rows)))
+    entry = zipfile.ZipFile(BytesIO(bytes(content))).getinfo("docProps/core.xml")
+    content[entry.header_offset : entry.header_offset + 4] = b"\0\0\0\0"
+    result = run(bytes(content), office)
+    assert result.errors and not result.applied
+    # when / then: the marked copy holds the values read and the list of issues
+    book = load_workbook(BytesIO(import_error_workbook(result)))
+    assert book.sheetnames == ["错误清单", "2024年重点项目"]
+    cell = book["2024年重点项目"]["H9"]
+    assert cell.value == "部分开工" and "应为“是”或“否”" in cell.comment.text

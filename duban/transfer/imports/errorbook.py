@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from io import BytesIO
 
@@ -14,9 +15,10 @@ from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from duban.sheets.errors import CellIssue, column_letter
-from duban.sheets.reader import RawWorkbook
+from duban.sheets.reader import RawWorkbook, workbook_read
 from duban.sheets.writer import cell_text, cell_write
 
+logger = logging.getLogger(__name__)
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
 
@@ -25,12 +27,20 @@ def _copy(raw: RawWorkbook) -> Workbook:
     if raw.kind == "xlsx":
         try:
             return load_workbook(BytesIO(raw.content))
-        except (OSError, ValueError, KeyError):
-            pass
-    # .xls and .ods: the values in a new .xlsx (openpyxl can't write the old formats).
+        except Exception:
+            # A damaged file openpyxl can't open although python-calamine read it (the fuzz
+            # test keeps finding new kinds): copy the values instead.
+            logger.info("errorbook.copy_failed", exc_info=True)
+    # .xls and .ods: the values in a new .xlsx (openpyxl can't write the old formats). The
+    # reader let go of an .xlsx's cells after parsing them: read them again.
+    sheets = (
+        workbook_read(raw.content, file_name=raw.file_name).sheets
+        if raw.kind == "xlsx"
+        else raw.sheets
+    )
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
-    for sheet in raw.sheets:
+    for sheet in sheets:
         ws = wb.create_sheet(sheet.name[:31])
         for r, row in enumerate(sheet.rows, start=1):
             for c, value in enumerate(row, start=1):
