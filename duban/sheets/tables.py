@@ -238,10 +238,12 @@ class _ColumnReader:
 
     def read(self, value: Any, pct: bool) -> Any:
         """The typed value, or the CellValueError saying why there is none (not raised)."""
-        if type(value) is str and len(value) > 24 and not self.percent:
-            if self.empty == "" and not value[0].isspace():
-                return value.rstrip()  # free text: kept as typed (text_value's fast path)
-            return self._convert(value, pct)
+        if type(value) is str and not self.percent:
+            if self.empty == "" and len(value) > 7 and not (value[0] + value[-1]).isspace():
+                # Text longer than any blank word, nothing to trim: text_value's result.
+                return value
+            if len(value) > 24:
+                return self._convert(value, pct)  # long: not worth remembering
         typed = self._convert(value, pct)
         # Percent cells depend on their format too: those columns don't remember.
         if len(self.memo) < MEMO_SIZE and not self.percent:

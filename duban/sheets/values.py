@@ -37,7 +37,10 @@ class MoneyUnit(Enum):
 
     @property
     def in_wan(self) -> Decimal:
-        return {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10000)}[self.value]
+        return _IN_WAN[self.value]
+
+
+_IN_WAN = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10000)}
 
 
 def clean_text(value: Any) -> str:
@@ -118,7 +121,7 @@ def money_value(value: Any, unit: MoneyUnit) -> Decimal | None:
         raise CellValueError(_("金额不能为负数"))
     if number >= _ABSURD:
         raise CellValueError(_("金额大得不合理，请核对"))
-    wan = number * unit.in_wan
+    wan = number if unit is MoneyUnit.WAN else number * unit.in_wan
     exponent = wan.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -_MONEY_PLACES:
         wan = quantize(wan, _MONEY_PLACES)
