@@ -1,0 +1,37 @@
+"""The import benchmark still runs (a small ledger): it is the issue's measurement, not a test of speed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")
+def test_import_benchmark_runs_and_prints_its_figures(tmp_path):
+    env = {**os.environ, "DUBAN_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": ""}
+    env.pop("DJANGO_SETTINGS_MODULE")
+    out = subprocess.run(  # noqa: S603 — our own script
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_import.py"),
+            "--rows",
+            "300",
+            "--repeat",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "calamine bare read (lower bound)" in out.stdout
+    assert "import, writing 300 items+reports" in out.stdout
+    assert "peak RSS" in out.stdout
