@@ -104,9 +104,9 @@ def insert_many(
     if not connection.in_atomic_block:
         raise RuntimeError("insert_many must run inside transaction.atomic()")
     if connection.vendor not in ("postgresql", "sqlite"):
-        objs = [model(**row) for row in rows]
-        model._default_manager.bulk_create(objs)
-        return [o.pk for o in objs]
+        raise NotImplementedError(
+            f"insert_many speaks PostgreSQL and SQLite, not {connection.vendor}"
+        )
     meta = model._meta
     now = timezone.now()
     fields = [f for f in meta.concrete_fields if not f.primary_key]
