@@ -76,3 +76,50 @@ def test_only_the_office_may_import(office, login):
 def test_not_a_spreadsheet_gets_a_clear_message(office, login):
     response = upload(login(office), b"%PDF-1.4 hello", name="a.pdf")
     assert "这不是电子表格文件" in response.content.decode()
+
+
+def test_a_long_preview_lists_what_changes_up_to_a_limit_and_offers_every_row(
+    office, login, monkeypatch
+):
+    from duban.transfer.views import imports
+
+    monkeypatch.setattr(imports, "PREVIEW_ROWS", 2)
+    client = login(office)
+    content = to_bytes(ledger_book())
+    # when a three-row ledger is previewed with a page limit of two rows
+    response = upload(client, content)
+    body = response.content.decode()
+    # then two rows are listed, the third is counted, and the whole preview is offered
+    assert [r.label for r in response.context["rows"]] == ["智能制造产业园", "冷链物流园"]
+    assert "老旧小区改造" not in body
+    assert "另有1行未列出" in body
+    sha = response.context["sha"]
+    assert f"/ledger/import/{sha}/preview.xlsx" in body
+    records = LedgerImport.objects.count()
+    download = client.get(f"/ledger/import/{sha}/preview.xlsx")
+    assert download.status_code == 200
+    ws = load_workbook(BytesIO(download.content)).active
+    lines = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert [(line[2], line[3]) for line in lines] == [
+        ("智能制造产业园", "新增"),
+        ("冷链物流园", "新增"),
+        ("老旧小区改造", "新增"),
+    ]
+    assert LedgerImport.objects.count() == records  # downloading is not another import
+    # when it has been imported and is previewed again: unchanged rows are only counted
+    confirm = response.context["confirm"]
+    client.post(
+        "/ledger/import/confirm/",
+        {k: v for k, v in confirm.initial.items() if v not in (None, False)},
+    )
+    again = upload(client, content)
+    assert again.context["rows"] == [] and again.context["unchanged"] == 3
+    assert "无变化的3行未逐行列出" in again.content.decode()
+
+
+def test_the_preview_workbook_is_for_the_office_and_known_files_only(office, login):
+    client = login(office)
+    sha = upload(client, to_bytes(ledger_book())).context["sha"]
+    reporter = f.UserFactory(role=User.Role.REPORTER)
+    assert login(reporter).get(f"/ledger/import/{sha}/preview.xlsx").status_code == 403
+    assert login(office).get(f"/ledger/import/{'0' * 64}/preview.xlsx").status_code == 404

@@ -20,6 +20,8 @@ from duban.ledger.models import LedgerImport
 from duban.org.models import Unit, User
 from duban.sheets.errors import CellIssue
 from duban.transfer.imports.monthly import monthly_error_workbook
+from duban.transfer.imports.outcomebook import outcome_workbook
+from duban.transfer.imports.result import ImportResult
 from duban.transfer.imports.service import import_error_workbook, ledger_import
 
 SHA_RE = re.compile(r"[0-9a-f]{64}")
@@ -53,14 +55,11 @@ def ledger_upload_read(*, sha: str, file_name: str) -> bytes:
     return content
 
 
-def ledger_import_error_book(*, record: LedgerImport, by: User) -> bytes | None:
-    """The kept file of an import, re-checked as a dry run with the same year and options,
-    its bad cells marked; None when it can't be read as a spreadsheet at all.
-
-    Raises Http404 when the file is gone.
-    """
+def _recheck(record: LedgerImport, by: User) -> ImportResult:
+    """The kept file of an import, checked again as a dry run with the same year and options
+    (not recorded as another import). Raises Http404 when the file is gone."""
     content = ledger_upload_read(sha=record.sha256, file_name=record.file_name)
-    result = ledger_import(
+    return ledger_import(
         content=content,
         file_name=record.file_name,
         by=by,
@@ -69,7 +68,21 @@ def ledger_import_error_book(*, record: LedgerImport, by: User) -> bytes | None:
         create_missing=record.create_missing,
         record=False,
     )
-    return import_error_workbook(result)
+
+
+def ledger_import_error_book(*, record: LedgerImport, by: User) -> bytes | None:
+    """The kept file of an import with its bad cells marked; None when it can't be read as a
+    spreadsheet at all. Raises Http404 when the file is gone."""
+    return import_error_workbook(_recheck(record, by))
+
+
+def ledger_import_outcome_book(*, record: LedgerImport, by: User) -> bytes:
+    """Every row's outcome of the kept file, as a workbook. Raises Http404 when it is gone."""
+    return outcome_workbook(_recheck(record, by))
+
+
+def ledger_outcome_book_file_name(file_name: str) -> str:
+    return f"{PurePath(file_name).stem}预览.xlsx"
 
 
 def ledger_error_book_file_name(file_name: str) -> str:

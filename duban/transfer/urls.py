@@ -19,6 +19,7 @@ import_urlpatterns: list[URLPattern] = [
         name="monthly_errors",
     ),
     path("<str:sha>/errors.xlsx", imports.ledger_import_errors_view, name="errors"),
+    path("<str:sha>/preview.xlsx", imports.ledger_import_preview_book_view, name="preview_book"),
 ]
 export_urlpatterns: list[URLPattern] = [
     path("export.xlsx", exports.ledger_export_view, name="ledger"),

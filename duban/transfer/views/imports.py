@@ -5,6 +5,7 @@ Routed by `duban.transfer.urls.import_patterns` under /ledger/import/.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -18,10 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from duban.ledger.models import LedgerImport
 from duban.org.models import User
 from duban.transfer.forms import LedgerConfirmForm, LedgerUploadForm
+from duban.transfer.imports.result import ImportResult
 from duban.transfer.imports.service import ledger_import
 from duban.transfer.storage import (
     ledger_error_book_file_name,
     ledger_import_error_book,
+    ledger_import_outcome_book,
+    ledger_outcome_book_file_name,
     ledger_upload_read,
     ledger_upload_save,
 )
@@ -34,6 +38,30 @@ def _office(request: HttpRequest) -> User:
     if not isinstance(user, User) or not user.is_office:
         raise PermissionDenied
     return user
+
+
+# A page lists this many rows and errors at most; the rest are in the downloads (the whole
+# preview as a workbook, the file with its bad cells marked).
+PREVIEW_ROWS = 500
+PREVIEW_ERRORS = 200
+
+
+def _preview(
+    result: ImportResult, confirm: LedgerConfirmForm | None, sha: str, file_name: str
+) -> dict[str, Any]:
+    listed = [r for r in result.rows if r.action != "unchanged"]
+    errors = result.errors
+    return {
+        "result": result,
+        "confirm": confirm,
+        "sha": sha,
+        "file_name": file_name,
+        "rows": listed[:PREVIEW_ROWS],
+        "rows_not_listed": max(0, len(listed) - PREVIEW_ROWS),
+        "unchanged": len(result.rows) - len(listed),
+        "errors": errors[:PREVIEW_ERRORS],
+        "errors_not_listed": max(0, len(errors) - PREVIEW_ERRORS),
+    }
 
 
 @login_required
@@ -62,11 +90,7 @@ def ledger_import_upload_view(request: HttpRequest) -> HttpResponse:
                 "create_missing": form.cleaned_data["create_missing"],
             }
         )
-        return render(
-            request,
-            "transfer/preview.html",
-            {"result": result, "confirm": confirm, "sha": sha, "file_name": upload.name},
-        )
+        return render(request, "transfer/preview.html", _preview(result, confirm, sha, upload.name))
     history = LedgerImport.objects.select_related("by")[:30]
     return render(request, "transfer/upload.html", {"form": form, "history": history})
 
@@ -93,12 +117,7 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "transfer/preview.html",
-            {
-                "result": result,
-                "confirm": None,
-                "sha": data["sha256"],
-                "file_name": data["file_name"],
-            },
+            _preview(result, None, data["sha256"], data["file_name"]),
         )
     counts = result.counts()
     messages.success(
@@ -112,6 +131,21 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
         },
     )
     return redirect("ledger_import:upload")
+
+
+@login_required
+def ledger_import_preview_book_view(request: HttpRequest, sha: str) -> HttpResponse:
+    """Every row's outcome of the previewed file, as a workbook."""
+    user = _office(request)
+    record = LedgerImport.objects.filter(sha256=sha).order_by("-created_at").first()
+    if record is None:
+        raise Http404
+    book = ledger_import_outcome_book(record=record, by=user)
+    response = HttpResponse(book, content_type=XLSX)
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{quote(ledger_outcome_book_file_name(record.file_name))}"
+    )
+    return response
 
 
 @login_required
