@@ -104,9 +104,8 @@ def insert_many(
     if not connection.in_atomic_block:
         raise RuntimeError("insert_many must run inside transaction.atomic()")
     if connection.vendor not in ("postgresql", "sqlite"):
-        raise NotImplementedError(
-            f"insert_many speaks PostgreSQL and SQLite, not {connection.vendor}"
-        )
+        # settings.py configures only these two; a third would need its key reservation.
+        raise RuntimeError(f"insert_many speaks PostgreSQL and SQLite, not {connection.vendor}")
     meta = model._meta
     now = timezone.now()
     fields = [f for f in meta.concrete_fields if not f.primary_key]
@@ -221,10 +220,9 @@ def history_m2m_copy(model: type[models.Model], field_name: str, keys: Sequence[
 
 
 def _key_in(column: str, keys: Sequence[int]) -> tuple[str, list[Any]]:
-    """`column` among `keys`, as one parameter."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(keys)]
-    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(keys))]  # noqa: S608
+    """`column` among `keys`, as one parameter (see `values_in`)."""
+    subquery = values_in(keys, of="bigint")
+    return f"{column} IN ({subquery.sql})", list(subquery.params)
 
 
 def _insert_rows(table: str, columns: list[str], values: list[list[Any]]) -> None:
