@@ -22,8 +22,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from duban.core import clock
 
 SLICE = 1000
 # Values the drivers take as they are: psycopg adapts all of them; Django's SQLite backend
@@ -107,7 +108,7 @@ def insert_many(
         # settings.py configures only these two; a third would need its key reservation.
         raise RuntimeError(f"insert_many speaks PostgreSQL and SQLite, not {connection.vendor}")
     meta = model._meta
-    now = timezone.now()
+    now = clock.now()
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     # Each row starts as a copy of the prepared defaults; its own values overwrite them.
     template: list[Any] = [None]
@@ -174,7 +175,7 @@ def history_copy(
     hmeta = history._meta
     columns = [quote(f.column) for f in model._meta.concrete_fields]
     extra = ("history_date", "history_change_reason", "history_type", "history_user")
-    date = _preparer(hmeta.get_field("history_date"))(when or timezone.now())
+    date = _preparer(hmeta.get_field("history_date"))(when or clock.now())
     pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
     if unbroken and connection.vendor == "sqlite":
         which, params = f"{pk} BETWEEN %s AND %s", [keys[0], keys[-1]]

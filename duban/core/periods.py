@@ -10,6 +10,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.core import clock
 from duban.core.errors import ApplicationError
 
 _PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
@@ -41,7 +42,7 @@ class Period:
 
     @classmethod
     def current(cls) -> Period:
-        return cls.of(timezone.localdate())
+        return cls.of(clock.today())
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d}"

@@ -9,11 +9,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from simple_history.utils import bulk_create_with_history
 
+from duban.core import clock
 from duban.core.errors import ApplicationError, check_version
 from duban.core.formatting import join_clauses, join_items
 from duban.core.history import recorded_as_by
@@ -195,7 +195,7 @@ def work_item_hand_out(*, item: WorkItem, by: User) -> WorkItem:
     if problems:
         raise ApplicationError(_("不能下达：") + "".join(problems))
     item.status = WorkItem.Status.ACTIVE
-    item.handed_out_at = timezone.now()
+    item.handed_out_at = clock.now()
     item.version += 1
     item.save(update_fields=["status", "handed_out_at", "version", "updated_at"])
     logger.info("work_item.handed_out", extra={"work_item_id": item.pk, "by": by.pk})

@@ -8,10 +8,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.ledger.selectors import enterprise_list, work_item_list
 from duban.liaison.forms import FindingForm, VisitForm
@@ -34,7 +34,7 @@ def visit_list_view(request: HttpRequest) -> HttpResponse:
             request.POST or None,
             items=work_item_list(user=user),
             enterprises=enterprise_list(user=user),
-            initial={"date": timezone.localdate()},
+            initial={"date": clock.today()},
         )
         if request.method == "POST" and form.is_valid():
             try:
@@ -52,8 +52,8 @@ def visit_list_view(request: HttpRequest) -> HttpResponse:
             "visits": visits,
             "form": form,
             "finding_form": FindingForm(),
-            "leaders": liaison_figures(user=user, year=timezone.localdate().year),
-            "demands": demand_figures(user=user, year=timezone.localdate().year),
+            "leaders": liaison_figures(user=user, year=clock.today().year),
+            "demands": demand_figures(user=user, year=clock.today().year),
             "user_id": user.pk,
         },
     )

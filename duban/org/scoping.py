@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
+from duban.core import clock
 from duban.org.models import Responsibility, Unit, User
 
 
@@ -125,7 +125,7 @@ def scope_for(user: User | object) -> Scope:
 def _compute_scope(user: User) -> Scope:
     if user.is_office:
         return Scope(user.pk, True, frozenset(), frozenset(), frozenset())
-    today = timezone.localdate()
+    today = clock.today()
     direct_units: set[int] = set()
     item_ids: set[int] = set()
     enterprise_ids: set[int] = set()

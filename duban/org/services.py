@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_clauses, join_items
 from duban.org.models import ApiToken, Enterprise, Responsibility, Unit, User
@@ -52,7 +52,7 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 def api_token_revoke_all(*, user: User) -> int:
     """Revoke every live token of `user`; returns how many were revoked."""
     count = ApiToken.objects.filter(user=user, revoked=False).update(
-        revoked=True, updated_at=timezone.now()
+        revoked=True, updated_at=clock.now()
     )
     logger.info("api_token.revoked_all", extra={"user_id": user.pk, "count": count})
     return count
@@ -69,7 +69,7 @@ def api_token_authenticate(*, key: str) -> User | None:
     )
     if token is None:
         return None
-    now = timezone.now()
+    now = clock.now()
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
         # A plain UPDATE: no row lock, no history row, no `updated_at` churn.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, Q
-from django.utils import timezone
 
+from duban.core import clock
 from duban.core.money import ratio_pct
 from duban.core.periods import Period
 from duban.liaison.models import Visit
@@ -60,7 +60,7 @@ def problem_figures(
     closed_by_end = Q(state=S.CLOSED) & (
         Q(close_year__lt=period.year) | Q(close_year=period.year, close_month__lte=period.month)
     )
-    today = timezone.localdate()
+    today = clock.today()
     counts = year_qs.aggregate(
         total=Count("pk"),
         new=Count("pk", filter=Q(reported_on__month=period.month)),
@@ -99,7 +99,7 @@ class LeaderLiaison:
 def liaison_figures(*, user: User, year: int | None = None) -> list[LeaderLiaison]:
     """Per leader with active 包联: what they liaise with, demands received and resolved (办结率)
     and visits. The office sees every leader, a leader their own row, others none."""
-    today = timezone.localdate()
+    today = clock.today()
     active = Responsibility.objects.filter(relation=Responsibility.Relation.LIAISON).filter(
         Q(start_date__isnull=True) | Q(start_date__lte=today),
         Q(end_date__isnull=True) | Q(end_date__gte=today),
@@ -176,7 +176,7 @@ def demand_figures(*, user: User, year: int) -> DemandFigures:
         late=Count(
             "pk",
             filter=Q(answered_at__gt=F("plan_due_at"))
-            | Q(answered_at__isnull=True, plan_due_at__lt=timezone.now()),
+            | Q(answered_at__isnull=True, plan_due_at__lt=clock.now()),
         ),
         satisfied=Count("pk", filter=Q(satisfaction=sat.SATISFIED)),
         basic=Count("pk", filter=Q(satisfaction=sat.BASIC)),

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
+from duban.core import clock
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import WorkItemFilters, work_item_list
@@ -73,7 +73,7 @@ def filter_problems(qs: QuerySet[Problem], f: ProblemFilters) -> QuerySet[Proble
     if f.source:
         qs = qs.filter(source=f.source)
     if f.overdue is not None:
-        overdue = Q(state__in=OPEN_STATES, due_date__lt=timezone.localdate())
+        overdue = Q(state__in=OPEN_STATES, due_date__lt=clock.today())
         qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
     if f.q:
         qs = qs.filter(Q(title__icontains=f.q) | Q(description__icontains=f.q))
@@ -125,7 +125,7 @@ def task_list(*, user: User, filters: ProblemFilters | None = None) -> QuerySet[
     items = work_item_list(
         user=user, filters=WorkItemFilters(year=f.year, unit=f.unit, leader=f.leader)
     )
-    today = timezone.localdate()
+    today = clock.today()
     items = items.annotate(
         open_problem_count=Count("problems", filter=Q(problems__state__in=OPEN_STATES)),
         overdue_problem_count=Count(
@@ -163,7 +163,7 @@ def coordination_list(
     if f.state:
         qs = qs.filter(state=f.state)
     if f.overdue is not None:
-        late = Q(deadline__lt=timezone.localdate()) & ~Q(state=Coordination.State.COMPLETED)
+        late = Q(deadline__lt=clock.today()) & ~Q(state=Coordination.State.COMPLETED)
         qs = qs.filter(late) if f.overdue else qs.exclude(late)
     return (
         qs.distinct()

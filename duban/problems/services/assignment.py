@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 from django.core.files.base import File
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise
@@ -82,7 +82,7 @@ def problem_assign(
     fields = ["state", "lead_unit", "level", "due_date", "original_due_date"]
     if problem.source == Problem.Source.DEMAND and problem.answered_at is None:
         # Handing a demand to a unit with a deadline is the plan the enterprise is owed.
-        problem.answered_at = timezone.now()
+        problem.answered_at = clock.now()
         fields.append("answered_at")
     full_clean_or_raise(problem)
     save_problem(problem, by, "assign", fields)
@@ -114,7 +114,7 @@ def problem_answer_as_co_unit(*, problem: Problem, by: User, answer: str) -> CoU
     unit_id = by.unit_id
     assert unit_id is not None  # noqa: S101 - can_answer_problem checked it
     response = CoUnitResponse.objects.select_for_update().get(problem=problem, unit_id=unit_id)
-    response.answer, response.answered_by, response.answered_at = answer, by, timezone.now()
+    response.answer, response.answered_by, response.answered_at = answer, by, clock.now()
     response.save(update_fields=["answer", "answered_by", "answered_at", "updated_at"])
     record_event(
         problem, A.CO_ANSWER, by, note=_("%(label)s：%(text)s") % {"label": by.unit, "text": answer}

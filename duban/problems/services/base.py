@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from duban.core import clock
 from duban.core.errors import ApplicationError, check_version
 from duban.core.formatting import join_items
 from duban.org.models import User
@@ -72,10 +72,10 @@ def record_event(
         from_state=from_state,
         to_state=problem.state,
         actor=by,
-        at=timezone.now(),
+        at=clock.now(),
         note=note,
     )
 
 
 def today() -> date:
-    return timezone.localdate()
+    return clock.today()

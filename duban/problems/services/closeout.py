@@ -6,9 +6,9 @@ import logging
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.core.services import full_clean_or_raise
@@ -66,14 +66,14 @@ def problem_verify(
         feedback.state, feedback.reviewed_by, feedback.reviewed_at = (
             Feedback.State.ACCEPTED,
             by,
-            timezone.now(),
+            clock.now(),
         )
         feedback.version += 1
         feedback.save(
             update_fields=["state", "reviewed_by", "reviewed_at", "version", "updated_at"]
         )
     before = problem.state
-    problem.state, problem.verified_at = S.VERIFIED, timezone.now()
+    problem.state, problem.verified_at = S.VERIFIED, clock.now()
     save_problem(problem, by, "verify", ["state", "resolution", "verified_at"])
     record_event(problem, A.VERIFY, by, from_state=before, note=note)
     return problem
@@ -91,7 +91,7 @@ def problem_return(
     feedback = _pending_feedback(problem)
     if feedback is not None:
         feedback.state, feedback.return_reason = Feedback.State.RETURNED, reason
-        feedback.reviewed_by, feedback.reviewed_at = by, timezone.now()
+        feedback.reviewed_by, feedback.reviewed_at = by, clock.now()
         feedback.version += 1
         feedback.save(
             update_fields=[
@@ -124,7 +124,7 @@ def problem_close(
         )
     require_text(problem.resolution, _("没有办理结果的问题不能销号。"), field="resolution")
     before = problem.state
-    problem.state, problem.closed_at = S.CLOSED, timezone.now()
+    problem.state, problem.closed_at = S.CLOSED, clock.now()
     period = Period.of(problem.closed_at)
     problem.close_year, problem.close_month = period.year, period.month
     full_clean_or_raise(problem)

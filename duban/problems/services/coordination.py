@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from duban.core import clock
 from duban.core.errors import ApplicationError, check_version
 from duban.core.formatting import date_cn, join_items
 from duban.core.services import full_clean_or_raise
@@ -148,7 +148,7 @@ def feedback_accept(*, feedback: Feedback, by: User, version: int | None = None)
         problem_verify(problem=feedback.problem, by=by)
         feedback.refresh_from_db()
         return feedback
-    feedback.state, feedback.reviewed_by, feedback.reviewed_at = F.ACCEPTED, by, timezone.now()
+    feedback.state, feedback.reviewed_by, feedback.reviewed_at = F.ACCEPTED, by, clock.now()
     feedback.version += 1
     feedback.save(update_fields=["state", "reviewed_by", "reviewed_at", "version", "updated_at"])
     opinion = _lock_opinion(feedback)
@@ -177,7 +177,7 @@ def feedback_return(
         feedback.refresh_from_db()
         return feedback
     feedback.state, feedback.return_reason = F.RETURNED, reason
-    feedback.reviewed_by, feedback.reviewed_at = by, timezone.now()
+    feedback.reviewed_by, feedback.reviewed_at = by, clock.now()
     feedback.version += 1
     feedback.save(
         update_fields=[

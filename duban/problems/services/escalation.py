@@ -12,9 +12,9 @@ import logging
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.org.models import User
 from duban.problems.models import (
@@ -58,7 +58,7 @@ def _raise_level(
         reason=reason,
         note=note,
         by=by,
-        at=timezone.now(),
+        at=clock.now(),
         on=on,
     )
     rules = ProblemSettings.load()

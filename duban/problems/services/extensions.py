@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from duban.core import clock
 from duban.core.errors import ApplicationError, check_version
 from duban.core.formatting import date_cn
 from duban.core.services import full_clean_or_raise
@@ -75,7 +75,7 @@ def extension_request(
         new_due_date=new_due_date,
     )
     if by.role == User.Role.UNIT_HEAD:
-        extension.state, extension.head_by, extension.head_at = E.PENDING_OFFICE, by, timezone.now()
+        extension.state, extension.head_by, extension.head_at = E.PENDING_OFFICE, by, clock.now()
     full_clean_or_raise(extension)
     try:
         with transaction.atomic():
@@ -120,7 +120,7 @@ def extension_approve(
             can_head_approve_extension(by, extension),
             _("延期申请须先由牵头单位负责人审批。"),
         )
-        extension.state, extension.head_by, extension.head_at = E.PENDING_OFFICE, by, timezone.now()
+        extension.state, extension.head_by, extension.head_at = E.PENDING_OFFICE, by, clock.now()
         _save_extension(extension, ["state", "head_by", "head_at"])
         record_event(problem, A.EXTENSION_HEAD, by)
         return extension
@@ -135,7 +135,7 @@ def extension_approve(
     )
     problem = lock_problem(problem, None)
     refuse_unless_state(problem, (S.ASSIGNED, S.FEEDBACK_SUBMITTED), _("延期"))
-    extension.state, extension.office_by, extension.office_at = E.APPROVED, by, timezone.now()
+    extension.state, extension.office_by, extension.office_at = E.APPROVED, by, clock.now()
     _save_extension(extension, ["state", "office_by", "office_at"])
     # Keep original_due_date untouched: scoring counts lateness from it.
     problem.due_date = extension.new_due_date
@@ -174,7 +174,7 @@ def extension_reject(
     reason = require_text(reason, _("不同意延期必须写明理由。"))
     extension.state, extension.reject_reason = E.REJECTED, reason
     setattr(extension, who_field, by)
-    setattr(extension, at_field, timezone.now())
+    setattr(extension, at_field, clock.now())
     _save_extension(extension, ["state", "reject_reason", who_field, at_field])
     record_event(extension.problem, A.EXTENSION_REJECT, by, note=reason)
     return extension

@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise
@@ -95,7 +95,7 @@ def problem_report(*, by: User, data: Mapping[str, Any]) -> Problem:
             if problem.urgent
             else timedelta(days=rules.demand_plan_days)
         )
-        problem.plan_due_at = timezone.now() + wait
+        problem.plan_due_at = clock.now() + wait
     full_clean_or_raise(problem)
     problem._history_user = by  # type: ignore[attr-defined]
     problem.save()

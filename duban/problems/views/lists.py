@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from duban.core import clock
 from duban.core.formatting import date_cn
 from duban.core.money import fmt_pct
 from duban.core.periods import Period
@@ -258,7 +259,7 @@ def _list_view(request: HttpRequest, key: str) -> HttpResponse:
             )
         body = list_workbook(
             title=title,
-            unit_line=_("导出时间：%(d)s") % {"d": date_cn(timezone.localdate())},
+            unit_line=_("导出时间：%(d)s") % {"d": date_cn(clock.today())},
             headers=[str(h) for h in spec.headers],
             rows=rows,
         )

@@ -12,11 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.ledger.selectors import enterprise_list, work_item_list
 from duban.org.models import User
@@ -67,7 +67,7 @@ class ActionSpec:
 
 
 def _escalate_allowed(user: User, problem: Problem) -> bool:
-    return perm.can_escalate_problem(user, problem, timezone.localdate())
+    return perm.can_escalate_problem(user, problem, clock.today())
 
 
 ACTIONS: dict[str, ActionSpec] = {
@@ -251,7 +251,7 @@ def _problem_context(
         "escalations": problem.escalations.select_related("by"),
         "forms": forms,
         "is_office": user.is_office,
-        "overdue": problem.is_overdue(timezone.localdate()),
+        "overdue": problem.is_overdue(clock.today()),
     }
 
 

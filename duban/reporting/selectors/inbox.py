@@ -8,6 +8,7 @@ from datetime import date
 from django.db.models import Q
 from django.utils import timezone
 
+from duban.core import clock
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import WorkItemFilters, work_item_list
@@ -74,7 +75,7 @@ def inbox_for(*, user: User, period: Period | None = None) -> Inbox:
     period = period or reporting_period_default()
     due_day = ReportingSettings.load().due_day
     box = Inbox(period=period, due_date=period.due_date(due_day))
-    today = timezone.localdate()
+    today = clock.today()
     closed = closed_periods()
     fillable: list[WorkItem] = []
     if not user.is_office:

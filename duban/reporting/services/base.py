@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from duban.core import clock
 from duban.core.errors import ApplicationError, check_version
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
@@ -71,5 +72,5 @@ def report_is_late(report: MonthlyReport, due_day: int) -> bool:
     """Late when first counted as submitted after the due date (local time)."""
     due = report.period.due_date(due_day)
     if report.first_submitted_at is None:
-        return timezone.localdate() > due
+        return clock.today() > due
     return timezone.localtime(report.first_submitted_at).date() > due

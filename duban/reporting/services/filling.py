@@ -9,9 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn, join_items
 from duban.core.history import recorded_as_by
@@ -99,7 +99,7 @@ def _validate_amounts(report: MonthlyReport) -> None:
             % {"v": report.investment_month.normalize(), "t": total.normalize()},
             field="investment_month",
         )
-    today = timezone.localdate()
+    today = clock.today()
     end = report.period.last_day
     for field in ("started_on", "in_statistics_on"):
         value = getattr(report, field)
@@ -173,7 +173,7 @@ def _save_milestones(report: MonthlyReport, reached: Mapping[int, date | None]) 
     stray = set(reached) - set(valid)
     if stray:
         raise ApplicationError(_("节点不属于该事项：%(ids)s") % {"ids": sorted(stray)})
-    end = min(report.period.last_day, timezone.localdate())
+    end = min(report.period.last_day, clock.today())
     report.milestones_reached.exclude(
         milestone_id__in=[k for k, v in reached.items() if v]
     ).delete()

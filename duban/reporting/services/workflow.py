@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.history import recorded_as_by
 from duban.core.periods import Period
@@ -54,7 +54,7 @@ def _check_complete(report: MonthlyReport) -> None:
 
 
 def _mark_submitted(report: MonthlyReport) -> None:
-    now = timezone.now()
+    now = clock.now()
     report.state = S.SUBMITTED
     report.submitted_at = now
     if report.first_submitted_at is None:
@@ -136,7 +136,7 @@ def report_accept(*, report: MonthlyReport, by: User, version: int | None = None
     if report.state != S.SUBMITTED:
         raise _transition_refused(report, _("采纳"))
     report.state = S.ACCEPTED
-    report.reviewed_by, report.reviewed_at = by, timezone.now()
+    report.reviewed_by, report.reviewed_at = by, clock.now()
     report.return_reason = ""
     _save(report, "accept")
     _apply_to_item(report)
@@ -203,7 +203,7 @@ def report_return(
     report.state = S.RETURNED
     report.return_reason = reason
     report.times_returned += 1
-    report.reviewed_by, report.reviewed_at = by, timezone.now()
+    report.reviewed_by, report.reviewed_at = by, clock.now()
     _save(report, f"return: {reason}")
     return report
 

@@ -9,9 +9,9 @@ from typing import TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.db.models import Model
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from duban.core import clock
 from duban.core.bulk import history_copy, history_m2m_copy, insert_many
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
@@ -72,7 +72,7 @@ def plans_apply(plans: Sequence[RowPlan], *, by: User | None) -> None:
     New projects, items and reports go in through `insert_many` (keys reserved up front, rows
     and history rows by `executemany`); changed ones through simple-history's bulk update.
     """
-    now = timezone.now()
+    now = clock.now()
     user_id = by.pk if by is not None else None
     created = [p for p in plans if p.project_new]
     keys = insert_many(Project, [p.project_changes for p in created], history_user_id=user_id)

@@ -11,10 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from duban.core import clock
 from duban.core.periods import Period
 from duban.core.services import field_label
 from duban.ledger.models import Project, WorkItem
@@ -181,7 +181,7 @@ class Planner:
         self.seen_keys: dict[tuple[str, str, str], int] = {}
         self.cap = Decimal(getattr(settings, "DUBAN_MAX_AMOUNT", "100000000"))
         self.current = Period.current()
-        self.now = timezone.now()  # one moment for the whole file
+        self.now = clock.now()  # one moment for the whole file
         self.words = _Words()
         self.periods: dict[int, _LabelledPeriod] = {}
 
@@ -386,7 +386,7 @@ class Planner:
         if ri.started is False and item is not None and item.actual_start:
             ri.warn("started", _("台账填“未开工”，但系统中已有实际开工时间，未清除"))
         if proposed.get("in_statistics") and (item is None or not item.in_statistics):
-            proposed["in_statistics_date"] = month_end or timezone.localdate()
+            proposed["in_statistics_date"] = month_end or clock.today()
         if ri.done:
             proposed["status"] = WorkItem.Status.DONE
         self._check_item_dates(ri, proposed, item)
