@@ -36,7 +36,7 @@ from duban.problems.models import (
 )
 from duban.problems.selectors import closeout_list, liaison_figures, problem_list
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
-from duban.reporting.selectors import item_figures_for
+from duban.reporting.selectors import progress_for_item
 from duban.reporting.services import report_is_late
 
 S = MonthlyReport.State
@@ -149,7 +149,7 @@ def test_demo_2024_shows_every_report_state(demo, db):
 def test_demo_has_items_ahead_of_and_behind_time_progress(demo, db):
     gaps = []
     for item in WorkItem.objects.filter(year=2023, kind=WorkItem.Kind.PROJECT):
-        figures = item_figures_for(item, Period(2023, 9))
+        figures = progress_for_item(item, Period(2023, 9)).figures
         if figures.gap_pp is not None:
             gaps.append(figures.gap_pp)
     assert any(g > Decimal(5) for g in gaps)

@@ -11,9 +11,9 @@ from duban.core.formatting import gap_phrase
 from duban.core.money import fmt_pct, quantize
 from duban.core.periods import Period
 from duban.ledger.services import work_item_set_plan_curve
-from duban.reporting.figures import item_figures_from_months, time_progress_pct
 from duban.reporting.models import MonthlyReport
-from duban.reporting.selectors import figures_of, item_figures_for, with_figures
+from duban.reporting.progress import item_figures_from_months, time_progress_pct
+from duban.reporting.selectors import progress_for_item, progress_for_items
 from tests import factories as f
 
 
@@ -100,9 +100,10 @@ def test_annotated_figures_match_row_by_row_figures(db):
         work_item=item, month=4, investment_month=Decimal("777"), state=MonthlyReport.State.RETURNED
     )
     # when
-    annotated = with_figures(type(item).objects.filter(pk=item.pk), month=3).get()
-    fig = figures_of(annotated, month=3)
-    direct = item_figures_for(item, Period(2024, 3))
+    fig = progress_for_items(type(item).objects.filter(pk=item.pk), Period(2024, 3))[
+        item.pk
+    ].figures
+    direct = progress_for_item(item, Period(2024, 3)).figures
     # then: drafts and returned reports don't count
     assert fig.ytd_investment == direct.ytd_investment == Decimal("200.25")
     assert fig.time_progress_pct == direct.time_progress_pct == Decimal(25)

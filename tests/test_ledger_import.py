@@ -10,15 +10,22 @@ from io import BytesIO
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from duban.core.periods import Period
 from duban.ledger.models import LedgerImport, Project, WorkItem
-from duban.ledger.services import counted_investment
 from duban.org.models import Unit, User
 from duban.reporting.models import MonthClose, MonthlyReport
+from duban.reporting.selectors import counted_ytd
 from duban.transfer.imports.service import import_error_workbook, ledger_import
 from tests import factories as f
 from tests.sheets_fixtures import ROWS, ledger_book, sample_path, to_bytes
 
 pytestmark = pytest.mark.django_db
+
+
+def counted_investment(item):
+    return counted_ytd([item], Period(item.year, 12)).get(item.pk, Decimal(0))
+
+
 NO_DB_ALIASES: dict[str, str] = {}
 
 

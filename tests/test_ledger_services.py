@@ -17,9 +17,9 @@ from duban.ledger.services import (
     work_item_hand_out,
     work_item_set_plan_curve,
     work_item_update,
-    work_items_carry_over,
 )
 from duban.org.validators import credit_code_check_char, validate_credit_code
+from duban.reporting.services import work_items_carry_over
 from tests import factories as f
 
 

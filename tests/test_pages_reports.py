@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from duban.core.periods import Period
 from duban.reporting.models import MonthClose, MonthlyReport
+from duban.reporting.services import report_start
 from tests import factories as f
 
 S = MonthlyReport.State
@@ -34,9 +36,26 @@ def project_post(version, **overrides):
 
 
 def open_report(client, item, period=MARCH) -> MonthlyReport:
+    """Open the form (which writes nothing), then start the draft as a first save would."""
     response = client.get(fill_url(item, period))
     assert response.status_code == 200
-    return MonthlyReport.objects.get(work_item=item, year=2024, month=int(period[-2:]))
+    return report_start(item=item, period=Period.parse(period), by=response.wsgi_request.user)
+
+
+def test_opening_the_form_writes_nothing(district, login):
+    # given
+    client = login(district.reporter_a)
+    before = MonthlyReport.history.count()
+    # when
+    response = client.get(fill_url(district.item_a))
+    # then: the form is there, but no draft and no history row
+    assert response.status_code == 200
+    assert 'name="investment_month"' in response.content.decode()
+    assert not MonthlyReport.objects.filter(work_item=district.item_a).exists()
+    assert MonthlyReport.history.count() == before
+    # and the first save creates the draft
+    client.post(fill_url(district.item_a), project_post(1))
+    assert MonthlyReport.objects.filter(work_item=district.item_a, month=3).exists()
 
 
 def test_fill_page_shows_the_form_with_period_and_due_date(district, login):
@@ -51,7 +70,7 @@ def test_fill_page_shows_the_form_with_period_and_due_date(district, login):
     assert "2024年4月5日" in html
     assert 'name="investment_month"' in html
     assert "保存草稿" in html and "提交" in html
-    assert MonthlyReport.objects.get(work_item=district.item_a).state == S.DRAFT
+    assert not MonthlyReport.objects.filter(work_item=district.item_a).exists()
 
 
 def test_fill_page_saves_a_draft(district, login):
@@ -382,7 +401,8 @@ def test_figures_partial_recomputes_the_year_to_date(district, login):
     report = open_report(client, district.item_a)
     # when
     response = client.get(
-        reverse("reporting:figures", args=[report.pk]), {"investment_month": "500"}
+        reverse("reporting:figures", args=[report.work_item_id, report.period]),
+        {"investment_month": "500"},
     )
     # then: 1500 of 12000 = 12.5%, 序时 25%
     html = response.content.decode()
@@ -410,7 +430,8 @@ def test_report_page_of_another_unit_is_404(district, login):
     client = login(district.reporter_b)
     assert client.get(report.get_absolute_url()).status_code == 404
     assert client.post(reverse("reporting:return", args=[report.pk])).status_code == 404
-    assert client.get(reverse("reporting:figures", args=[report.pk])).status_code == 404
+    figures = reverse("reporting:figures", args=[report.work_item_id, report.period])
+    assert client.get(figures).status_code == 404
 
 
 def test_report_list_filters_by_state(district, login):

@@ -132,7 +132,7 @@ def test_overview_for_a_leader_is_scoped(district, login):
     html = login(district.leader).get(reverse("web:overview")).content.decode()
     assert "区发改局" in html
     assert "区住建局" in html  # item_b (A as co-unit) is led by B
-    table = html.split("各单位月报报送情况")[1]
+    table = html.split("各单位亮灯和月报报送情况")[1]
     assert "区推进办" not in table
     assert "月度关账" not in html
 

@@ -12,10 +12,10 @@ from ninja.openapi.docs import Swagger
 
 from duban.api.auth import TokenAuth
 from duban.core.errors import ApplicationError
-from duban.ledger.api import router as ledger_router
 from duban.org.api import router as org_router
 from duban.problems.api import router as problems_router
 from duban.reporting.api import router as reporting_router
+from duban.reporting.ledger_api import router as ledger_router
 from duban.transfer.api import router as import_router
 
 DESCRIPTION = """

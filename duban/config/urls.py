@@ -15,7 +15,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("ledger/import/", include(transfer_urls.import_patterns)),
     path("ledger/", include(transfer_urls.export_patterns)),
-    path("ledger/", include("duban.ledger.urls")),
+    path("ledger/", include("duban.reporting.ledger_urls")),
     path("reports/", include("duban.reporting.urls")),
     path("sheets/", include("duban.sheets.urls")),
     path("problems/", include("duban.problems.urls")),

@@ -55,3 +55,8 @@ def fmt_pct(value: Decimal | None, places: int = 1) -> str:
     if value is None:
         return "—"
     return f"{quantize(value, places)}%"
+
+
+def amount_text(value: Decimal) -> str:
+    """An amount as people write it: 1,400,000,000 or 12.5 (never 1.4E+9 or 12.5000)."""
+    return format(value.normalize(), ",f")

@@ -58,7 +58,6 @@ from duban.ledger.services import (
     work_item_hand_out,
     work_item_set_plan_curve,
     work_item_update,
-    work_items_carry_over,
 )
 from duban.org.models import Enterprise, Responsibility, Unit, User
 from duban.reporting.models import (
@@ -67,7 +66,7 @@ from duban.reporting.models import (
     MonthlyReport,
     ReportMilestone,
 )
-from duban.reporting.services import month_close
+from duban.reporting.services import month_close, work_items_carry_over
 
 logger = logging.getLogger(__name__)
 

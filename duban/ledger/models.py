@@ -289,6 +289,12 @@ class PlanMonth(models.Model):
 
 
 class Indicator(VersionedModel):
+    class ValueKind(models.TextChoices):
+        COUNT = "count", _("计数（非负）")
+        QUANTITY = "quantity", _("数量（非负）")
+        PERCENT = "percent", _("百分比（0—100）")
+        RATE = "rate", _("增长率/比率（可为负，可超100）")
+
     work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="indicators")
     name = models.CharField(_("指标名称"), max_length=200)
     unit_of_measure = models.CharField(_("计量单位"), max_length=30, blank=True)
@@ -300,6 +306,13 @@ class Indicator(VersionedModel):
     )
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
     weight = models.DecimalField(_("权重"), max_digits=6, decimal_places=2, default=1)
+    value_kind = models.CharField(
+        _("数值类型"),
+        max_length=10,
+        choices=ValueKind.choices,
+        blank=True,
+        help_text=_("留空时按计量单位判断：%为百分比，个/家/项等为计数，其余为非负数量。"),
+    )
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
     history = HistoricalRecords()
 

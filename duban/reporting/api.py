@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.errors import HttpError
 from pydantic import Field
 
 from duban.api.auth import request_user
 from duban.api.pagination import PageParams, paginate
 from duban.api.schemas import DecimalStr, ErrorOut, FiguresOut, Money, UnitRef, UserRef
-from duban.ledger.api import figures_out, unit_ref, user_ref
+from duban.core.errors import ApplicationError
+from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import work_item_get_for_user
-from duban.reporting.models import MonthlyReport
+from duban.org.models import User
+from duban.reporting.ledger_api import figures_out, unit_ref, user_ref
+from duban.reporting.models import MonthClose, MonthlyReport
+from duban.reporting.progress import ItemProgress
 from duban.reporting.selectors import (
     ReportFilters,
-    report_figures_of,
     report_get_for_user,
     report_list,
-    reports_with_figures,
+    report_progress,
+    reports_progress,
+)
+from duban.reporting.services import (
+    month_close,
+    month_close_blockers,
+    month_close_refusal,
+    report_correct,
 )
 
 router = Router(tags=["reporting"])
@@ -67,10 +80,11 @@ class ReportOut(Schema):
     reviewed_at: datetime | None
     created_at: datetime
     updated_at: datetime
-    figures: FiguresOut = Field(
+    figures: FiguresOut | None = Field(
         description=(
             "The item's figures for the report's month from counted (submitted or accepted) "
-            "reports: a draft's own amount is not counted until it is submitted"
+            "reports: a draft's own amount is not counted until it is submitted; a closed "
+            "month's figures are read from its snapshot"
         )
     )
 
@@ -106,7 +120,7 @@ class ReportPage(Schema):
     items: list[ReportOut]
 
 
-def _report_fields(report: MonthlyReport) -> dict[str, object]:
+def _report_fields(report: MonthlyReport, progress: ItemProgress | None) -> dict[str, object]:
     item = report.work_item
     return {
         "id": report.pk,
@@ -140,18 +154,21 @@ def _report_fields(report: MonthlyReport) -> dict[str, object]:
         "reviewed_at": report.reviewed_at,
         "created_at": report.created_at,
         "updated_at": report.updated_at,
-        "figures": figures_out(report_figures_of(report), report.period),
+        "figures": figures_out(progress.figures, report.period) if progress else None,
     }
 
 
 def _page(request: HttpRequest, filters: ReportFilters, paging: PageParams) -> ReportPage:
-    qs = reports_with_figures(report_list(user=request_user(request), filters=filters))
-    page = paginate(qs, paging)
+    page = paginate(report_list(user=request_user(request), filters=filters), paging)
+    progress = reports_progress(page.rows)
     return ReportPage(
         count=page.count,
         page=page.page,
         page_size=page.page_size,
-        items=[ReportOut(**_report_fields(r)) for r in page.rows],  # type: ignore[arg-type]
+        items=[
+            ReportOut(**_report_fields(r, progress.get(r.pk)))  # type: ignore[arg-type]
+            for r in page.rows
+        ],
     )
 
 
@@ -191,9 +208,8 @@ def work_item_reports(request: HttpRequest, item_id: int, paging: Query[PagePara
 def report_detail(request: HttpRequest, report_id: int) -> ReportDetailOut:
     """A report outside the user's scope answers 404, exactly like a missing one."""
     report = report_get_for_user(user=request_user(request), report_id=report_id)
-    # Scoped above; this second read only adds the figures' subqueries.
     report = (
-        reports_with_figures(MonthlyReport.objects.filter(pk=report.pk))
+        MonthlyReport.objects.filter(pk=report.pk)
         .select_related(
             "work_item",
             "work_item__lead_unit",
@@ -211,7 +227,7 @@ def report_detail(request: HttpRequest, report_id: int) -> ReportDetailOut:
         "milestone__sort_order", "milestone_id"
     )
     return ReportDetailOut(
-        **_report_fields(report),  # type: ignore[arg-type]
+        **_report_fields(report, report_progress(report)),  # type: ignore[arg-type]
         problems_text=report.problems_text,
         next_steps=report.next_steps,
         signed_off_by=user_ref(report.signed_off_by),
@@ -233,4 +249,137 @@ def report_detail(request: HttpRequest, report_id: int) -> ReportDetailOut:
             )
             for r in reached
         ],
+    )
+
+
+class BlockerOut(Schema):
+    report_id: int
+    item_title: str
+    unit_name: str
+    state_label: str
+
+
+class MonthCloseOut(Schema):
+    period: str
+    closed: bool
+    closed_at: datetime | None
+    closed_by: UserRef | None
+    as_of: date | None = Field(description="The day the frozen lights were judged on")
+    rules_version: int | None
+    summary: dict[str, int] = Field(
+        description="Frozen counts: items, units, green, yellow, red, reports_due, on_time, "
+        "late, missing"
+    )
+    refusal: str | None = Field(description="Why the month cannot be closed now (null: it can)")
+    blockers: list[BlockerOut] = Field(description="Reports waiting for sign-off or review")
+
+
+def _require_office(request: HttpRequest) -> User:
+    user = request_user(request)
+    if not user.is_office:
+        raise HttpError(403, _("只有推进办可以关账。"))
+    return user
+
+
+def _month_out(period: Period) -> MonthCloseOut:
+    close = MonthClose.objects.filter(year=period.year, month=period.month).first()
+    return MonthCloseOut(
+        period=str(period),
+        closed=close is not None,
+        closed_at=close.created_at if close else None,
+        closed_by=user_ref(close.closed_by) if close else None,
+        as_of=close.as_of if close else None,
+        rules_version=close.rules_id if close else None,
+        summary=dict(close.summary) if close else {},
+        refusal=None if close else month_close_refusal(period),
+        blockers=[] if close else [BlockerOut(**vars(b)) for b in month_close_blockers(period)],
+    )
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except ApplicationError as e:
+        raise HttpError(422, str(e.message)) from e
+
+
+@router.get(
+    "/months/{period}",
+    response={200: MonthCloseOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="A month's close: frozen counts when closed, else what blocks it (office)",
+)
+def month_status(request: HttpRequest, period: str) -> MonthCloseOut:
+    _require_office(request)
+    return _month_out(_period(period))
+
+
+@router.post(
+    "/months/{period}/close",
+    response={200: MonthCloseOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Close a month: lock its reports, freeze every item's figures and light (office)",
+)
+def month_close_api(request: HttpRequest, period: str) -> MonthCloseOut:
+    """422 with the reason when the month has not ended, is already closed or has reports
+    waiting; 409 when another office closed it at the same moment. There is no reopening."""
+    user = _require_office(request)
+    p = _period(period)
+    try:
+        month_close(period=p, by=user)
+    except ApplicationError as e:
+        raise HttpError(409 if e.code == "conflict" else 422, str(e.message)) from e
+    return _month_out(p)
+
+
+class CorrectionIn(Schema):
+    version: int = Field(description="The report's version, as read from /reports/{id}")
+    reason: str = Field(
+        min_length=1, max_length=2000, description="Why the closed month is corrected"
+    )
+    investment_month: DecimalStr | None = None
+    funds_month: DecimalStr | None = None
+    progress_text: str | None = Field(None, max_length=5000)
+    progress_pct: DecimalStr | None = None
+
+
+class CorrectionOut(Schema):
+    id: int
+    report_id: int
+    reason: str
+    counted_from: str = Field(description="The first open month the corrected figures count in")
+    old_values: dict[str, Any]
+    new_values: dict[str, Any]
+
+
+@router.post(
+    "/reports/{report_id}/correction",
+    response={
+        200: CorrectionOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Correct a report of a closed month (office, with a reason)",
+)
+def report_correction(request: HttpRequest, report_id: int, body: CorrectionIn) -> CorrectionOut:
+    """The closed month keeps its frozen figures; the corrected ones count from the next open
+    month of the year, where the correction is listed."""
+    user = request_user(request)
+    report = report_get_for_user(user=user, report_id=report_id)
+    values = body.dict(exclude_unset=True, exclude={"version", "reason"})
+    try:
+        c = report_correct(
+            report=report, by=user, version=body.version, reason=body.reason, values=values
+        )
+    except ApplicationError as e:
+        status = {"forbidden": 403, "conflict": 409}.get(e.code, 422)
+        raise HttpError(status, str(e.message)) from e
+    return CorrectionOut(
+        id=c.pk,
+        report_id=c.report_id,
+        reason=c.reason,
+        counted_from=str(c.counted_from),
+        old_values=c.old_values,
+        new_values=c.new_values,
     )

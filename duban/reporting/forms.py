@@ -99,6 +99,17 @@ class ReportReturnForm(VersionForm):
     )
 
 
+def item_has_started(item: WorkItem, period: Period) -> bool:
+    """Started by the end of `period`: a start date on or before it, a continuing project, or a
+    project whose construction began in an earlier year."""
+    if item.actual_start is not None:
+        return item.actual_start <= period.last_day
+    if item.category == WorkItem.Category.CONTINUING:
+        return True
+    project = item.project if item.project_id else None
+    return bool(project and project.start_year and project.start_year < item.year)
+
+
 class ReportForm(forms.Form):
     """The monthly report: fixed fields, one date per open node, one value per indicator."""
 
@@ -152,8 +163,11 @@ class ReportForm(forms.Form):
                 del self.fields[name]
         self.indicators = indicators
         self.milestones = milestones
-        values = {v.indicator_id: v for v in report.indicator_values.all()}
-        reached = {r.milestone_id: r.reached_on for r in report.milestones_reached.all()}
+        saved = report.pk is not None
+        values = {v.indicator_id: v for v in report.indicator_values.all()} if saved else {}
+        reached = (
+            {r.milestone_id: r.reached_on for r in report.milestones_reached.all()} if saved else {}
+        )
         for ind in indicators:
             current = values.get(ind.pk)
             self.fields[f"ind_{ind.pk}_value"] = forms.DecimalField(
@@ -178,6 +192,15 @@ class ReportForm(forms.Form):
             name: plain_decimal(getattr(report, name)) for name in REPORT_FIELDS
         }
         initial["version"] = report.version
+        # Whether the project has started and entered statistics is a fact of the item (a
+        # project that started years ago reads as started), not a blank to fill every month.
+        item = report.work_item
+        if not report.started and item_has_started(item, report.period):
+            initial["started"] = True
+            initial["started_on"] = item.actual_start
+        if not report.in_statistics and item.in_statistics:
+            initial["in_statistics"] = True
+            initial["in_statistics_on"] = item.in_statistics_date
         return initial
 
     def report_data(self) -> dict[str, Any]:
@@ -207,3 +230,20 @@ class ReportForm(forms.Form):
 
     def milestone_rows(self) -> list[tuple[Milestone, forms.BoundField]]:
         return [(ms, self[f"ms_{ms.pk}"]) for ms in self.milestones]
+
+
+class ReportCorrectionForm(VersionForm):
+    """An office correction of a closed month's report: the figures and a required reason."""
+
+    investment_month = forms.DecimalField(
+        label=_("本月完成投资（万元）"), required=False, max_digits=16, decimal_places=4
+    )
+    funds_month = forms.DecimalField(
+        label=_("本月资金到位（万元）"), required=False, max_digits=16, decimal_places=4
+    )
+    reason = forms.CharField(
+        label=_("更正原因"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )

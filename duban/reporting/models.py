@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -11,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from duban.core.models import TimeStampedModel, VersionedModel, money_field
 from duban.core.periods import Period
 from duban.ledger.models import Indicator, Milestone, WorkItem
+from duban.reporting.progress import COUNTED_STATES, Light
 
 
 class ReportingSettings(models.Model):
@@ -43,14 +46,97 @@ class ReportingSettings(models.Model):
         return obj
 
 
+class LightRules(models.Model):
+    """One version of the thresholds that make the lights (DOMAIN.md §4).
+
+    Versions are only ever added: the newest is in force, and every light and snapshot names
+    the version that made it, so an old light can always be explained by its own rules.
+    """
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设置人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    due_soon_days = models.PositiveSmallIntegerField(
+        _("临期天数"), default=3, help_text=_("距计划完成日期不超过该天数时亮黄灯（临期）。")
+    )
+    behind_yellow_pp = models.DecimalField(
+        _("滞后黄灯阈值（个百分点）"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(10),
+        help_text=_("低于序时进度达到该值亮黄灯。"),
+    )
+    behind_red_pp = models.DecimalField(
+        _("滞后红灯阈值（个百分点）"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(30),
+        help_text=_("低于序时进度超过该值亮红灯。"),
+    )
+    start_red_months = models.PositiveSmallIntegerField(
+        _("未开工亮红灯月数"), default=3, help_text=_("计划开工月份之后仍未开工满该月数亮红灯。")
+    )
+    statistics_yellow_months = models.PositiveSmallIntegerField(
+        _("未入统亮黄灯月数"), default=1, help_text=_("开工后满该月数仍未入统亮黄灯。")
+    )
+    statistics_red_months = models.PositiveSmallIntegerField(
+        _("未入统亮红灯月数"), default=2, help_text=_("开工后满该月数仍未入统亮红灯。")
+    )
+    statistics_threshold = money_field(
+        _("入统标准（万元）"),
+        default=Decimal(500),
+        help_text=_("计划总投资达到该金额的项目应纳入固定资产投资统计。"),
+    )
+    note = models.CharField(_("修订说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = pgettext_lazy("model name", "亮灯规则")
+        verbose_name_plural = pgettext_lazy("model name plural", "亮灯规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(behind_yellow_pp__lte=F("behind_red_pp")),
+                name="light_rules_yellow_below_red",
+                violation_error_message=_("黄灯的滞后阈值不能高于红灯的阈值。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(behind_yellow_pp__gt=0), name="light_rules_yellow_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(statistics_yellow_months__lte=F("statistics_red_months")),
+                name="light_rules_statistics_ordered",
+                violation_error_message=_("未入统亮黄灯的月数不能多于亮红灯的月数。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("第%(n)s版") % {"n": self.pk})
+
+
 class MonthClose(TimeStampedModel):
-    """A closed month: its reports are locked."""
+    """A closed month: its reports are locked and its figures and lights frozen in snapshots."""
 
     year = models.PositiveSmallIntegerField(_("年度"))
     month = models.PositiveSmallIntegerField(_("月份"))
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("关闭人"), on_delete=models.PROTECT
     )
+    as_of = models.DateField(_("亮灯判定日"), null=True, blank=True)
+    rules = models.ForeignKey(
+        LightRules,
+        verbose_name=_("亮灯规则版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    summary = models.JSONField(_("冻结摘要"), default=dict, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -166,8 +252,8 @@ class MonthlyReport(VersionedModel):
         return Period(self.year, self.month)
 
 
-# The states whose figures count in cumulative totals and statistics.
-COUNTING_STATES = (MonthlyReport.State.SUBMITTED, MonthlyReport.State.ACCEPTED)
+# The states whose figures count in cumulative totals and statistics (defined by the core).
+COUNTING_STATES = tuple(MonthlyReport.State(s) for s in sorted(COUNTED_STATES))
 # The states a unit may still edit.
 EDITABLE_STATES = (MonthlyReport.State.DRAFT, MonthlyReport.State.RETURNED)
 
@@ -211,3 +297,107 @@ class ReportMilestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone} {self.reached_on}"
+
+
+class ItemSnapshot(models.Model):
+    """A work item's frozen figures and light for a closed month.
+
+    It stores the facts the figures were computed from (year-to-date total, the month's
+    amount, the cumulative plan); rates are derived from them by the progress core's pure
+    functions, so a closed month reads back exactly as it was computed and never changes.
+    """
+
+    close = models.ForeignKey(MonthClose, on_delete=models.PROTECT, related_name="items")
+    work_item = models.ForeignKey(WorkItem, on_delete=models.PROTECT, related_name="snapshots")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    lead_unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    investment_month = money_field(_("本月完成投资（万元）"), null=True, blank=True)
+    ytd_investment = money_field(_("本年累计完成投资（万元）"))
+    prior_cumulative = money_field(_("以前年度累计完成投资（万元）"))
+    annual_plan = money_field(_("年度计划投资（万元）"), null=True, blank=True)
+    cumulative_plan = money_field(_("累计计划投资（万元）"), null=True, blank=True)
+    report = models.CharField(_("月报报送"), max_length=10)
+    report_counted = models.BooleanField(_("月报计入"))
+    start = models.CharField(_("开工状态"), max_length=10)
+    statistics = models.CharField(_("入统状态"), max_length=10)
+    milestones_due = models.PositiveIntegerField(_("临期节点"), default=0)
+    milestones_overdue = models.PositiveIntegerField(_("逾期节点"), default=0)
+    light = models.CharField(_("亮灯"), max_length=6, choices=Light.choices)
+    reasons = models.JSONField(_("亮灯原因"), default=list)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "事项月度快照")
+        verbose_name_plural = pgettext_lazy("model name plural", "事项月度快照")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_item", "year", "month"], name="item_snapshot_once"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "month", "light"])]
+
+    def __str__(self) -> str:
+        return f"{self.work_item_id} {self.year}-{self.month:02d}"
+
+
+class UnitSnapshot(models.Model):
+    """A unit's frozen counts for a closed month: items by light and its reports."""
+
+    close = models.ForeignKey(MonthClose, on_delete=models.PROTECT, related_name="units")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="snapshots")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    items = models.PositiveIntegerField(_("事项"), default=0)
+    green = models.PositiveIntegerField(_("绿灯"), default=0)
+    yellow = models.PositiveIntegerField(_("黄灯"), default=0)
+    red = models.PositiveIntegerField(_("红灯"), default=0)
+    reports_due = models.PositiveIntegerField(_("应报"), default=0)
+    on_time = models.PositiveIntegerField(_("按时报送"), default=0)
+    late = models.PositiveIntegerField(_("逾期报送"), default=0)
+    missing = models.PositiveIntegerField(_("未报送"), default=0)
+
+    class Meta:
+        ordering = ["unit__sort_order", "unit_id"]
+        verbose_name = pgettext_lazy("model name", "单位月度快照")
+        verbose_name_plural = pgettext_lazy("model name plural", "单位月度快照")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "month"], name="unit_snapshot_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}-{self.month:02d}"
+
+
+class ReportCorrection(TimeStampedModel):
+    """An office correction of a report whose month is closed.
+
+    The closed month's snapshot keeps what was published; the corrected figures count from
+    `counted_from`, the first open month after it, where the correction is listed.
+    """
+
+    report = models.ForeignKey(MonthlyReport, on_delete=models.PROTECT, related_name="corrections")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更正人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("更正原因"))
+    counted_from_year = models.PositiveSmallIntegerField(_("计入年度"))
+    counted_from_month = models.PositiveSmallIntegerField(_("计入月份"))
+    old_values = models.JSONField(_("原值"), default=dict)
+    new_values = models.JSONField(_("新值"), default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = pgettext_lazy("model name", "关账后更正")
+        verbose_name_plural = pgettext_lazy("model name plural", "关账后更正")
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.counted_from_year}-{self.counted_from_month:02d}"
+
+    @property
+    def counted_from(self) -> Period:
+        return Period(self.counted_from_year, self.counted_from_month)

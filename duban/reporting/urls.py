@@ -32,9 +32,14 @@ urlpatterns = [
         views.report_no_change_view,
         name="no_change",
     ),
+    path(
+        "item/<int:item_id>/<period:period>/figures/",
+        views.report_figures_view,
+        name="figures",
+    ),
     path("<int:report_id>/", views.report_detail_view, name="report"),
-    path("<int:report_id>/figures/", views.report_figures_view, name="figures"),
     path("<int:report_id>/sign-off/", views.report_sign_off_view, name="sign_off"),
     path("<int:report_id>/accept/", views.report_accept_view, name="accept"),
     path("<int:report_id>/return/", views.report_return_view, name="return"),
+    path("<int:report_id>/correct/", views.report_correct_view, name="correct"),
 ]

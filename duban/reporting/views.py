@@ -27,6 +27,7 @@ from duban.ledger.selectors import (
 )
 from duban.org.models import User
 from duban.reporting.forms import (
+    ReportCorrectionForm,
     ReportFilterForm,
     ReportForm,
     ReportReturnForm,
@@ -41,24 +42,27 @@ from duban.reporting.permissions import (
 )
 from duban.reporting.selectors import (
     ReportFilters,
-    report_figures,
     report_for_item_period,
     report_get_for_user,
     report_history,
     report_list,
+    report_progress,
     reporting_period_default,
 )
 from duban.reporting.services import (
     period_is_closed,
     report_accept,
+    report_correct,
     report_due_date,
     report_no_change,
+    report_prepare,
     report_return,
     report_save,
     report_save_and_submit,
     report_sign_off,
     report_start,
 )
+from duban.reporting.validation import amount_problem
 
 S = MonthlyReport.State
 
@@ -94,7 +98,10 @@ def _report_form(item: WorkItem, report: MonthlyReport, data: Any = None) -> Rep
         m
         for m in milestones_for_item(item)
         if m.actual_date is None
-        or any(r.milestone_id == m.pk for r in report.milestones_reached.all())
+        or (
+            report.pk is not None
+            and any(r.milestone_id == m.pk for r in report.milestones_reached.all())
+        )
     ]
     return ReportForm(
         data,
@@ -117,7 +124,9 @@ def report_fill_view(request: HttpRequest, item_id: int, period: Period) -> Http
     context: dict[str, Any] = {"item": item, "period": period, "due_date": None}
     try:
         context["due_date"] = report_due_date(period)
-        report = report_start(item=item, period=period, by=user)
+        # Opening the form writes nothing: the draft is created by the first save.
+        starter = report_start if request.method == "POST" else report_prepare
+        report = starter(item=item, period=period, by=user)
     except ApplicationError as e:
         context["error"] = e.message
         return render(request, "reporting/fill.html", context, status=200)
@@ -162,26 +171,46 @@ def report_fill_view(request: HttpRequest, item_id: int, period: Period) -> Http
                 return redirect(report)
     else:
         form = _report_form(item, report)
-    typed = to_decimal(form.data.get("investment_month")) if form.is_bound else None
-    context.update(
-        form=form,
-        figures=report_figures(
-            report, investment_month=typed if form.is_bound else report.investment_month
-        ),
-    )
+    typed = form.data.get("investment_month") if form.is_bound else None
+    context.update(form=form, **_figures_context(report, typed))
     return render(request, "reporting/fill.html", context)
+
+
+def _figures_context(report: MonthlyReport, typed: str | None) -> dict[str, Any]:
+    """The figure cards: as if the typed amount counted, unless the validator refuses it
+    (then the counted figures stay, and the card says why the typed amount was not used)."""
+    amount = report.investment_month if typed is None else to_decimal(typed)
+    refused = None
+    if typed is not None and typed.strip() and amount is None:
+        refused = _("“%(v)s”不是有效的金额。") % {"v": typed.strip()[:40]}
+    elif amount is not None:
+        item = report.work_item
+        total = item.project.total_investment if item.project_id and item.project else None
+        refused = amount_problem("investment_month", amount, total_investment=total)
+    if refused:
+        progress = report_progress(report)
+    else:
+        progress = report_progress(report, investment_month=amount)
+    return {
+        "progress": progress,
+        "figures": progress.figures if progress else None,
+        "figures_refused": refused,
+    }
 
 
 @login_required
 @require_GET
-def report_figures_view(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_figures_view(request: HttpRequest, item_id: int, period: Period) -> HttpResponse:
     """The derived figures for a typed 本月完成投资 (htmx partial; computes, writes nothing)."""
-    report = report_get_for_user(user=_user(request), report_id=report_id)
-    amount = to_decimal(request.GET.get("investment_month"))
+    item = work_item_get_for_user(user=_user(request), item_id=item_id)
+    report = report_for_item_period(item=item, period=period) or MonthlyReport(
+        work_item=item, year=period.year, month=period.month
+    )
+    typed = request.GET.get("investment_month", "")
     return render(
         request,
         "reporting/partials/_figures.html",
-        {"figures": report_figures(report, investment_month=amount), "report": report},
+        {"report": report, **_figures_context(report, typed)},
     )
 
 
@@ -202,10 +231,12 @@ def report_no_change_view(request: HttpRequest, item_id: int, period: Period) ->
 
 
 def _report_context(report: MonthlyReport) -> dict[str, Any]:
+    if report.pk is None:
+        return {"values": [], "reached": [], **_figures_context(report, None)}
     return {
         "values": list(report.indicator_values.select_related("indicator")),
         "reached": list(report.milestones_reached.select_related("milestone")),
-        "figures": report_figures(report, investment_month=report.investment_month),
+        **_figures_context(report, None),
     }
 
 
@@ -232,6 +263,16 @@ def report_detail_view(request: HttpRequest, report_id: int) -> HttpResponse:
             "may_return": may_return and not closed,
             "may_edit": may_edit and not closed,
             "return_form": ReportReturnForm(initial={"version": report.version}),
+            "corrections": list(report.corrections.select_related("by")),
+            "correction_form": ReportCorrectionForm(
+                initial={
+                    "version": report.version,
+                    "investment_month": report.investment_month,
+                    "funds_month": report.funds_month,
+                }
+            )
+            if closed and user.is_office and report.state in (S.SUBMITTED, S.ACCEPTED)
+            else None,
             "history": report_history(report),
             **_report_context(report),
         },
@@ -350,3 +391,35 @@ def report_list_view(request: HttpRequest) -> HttpResponse:
         "reporting/list.html",
         {"form": form, "page": page, "export_period": export_period},
     )
+
+
+@login_required
+@require_POST
+def report_correct_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The office corrects a closed month's report; the frozen month stays as it was."""
+    user = _user(request)
+    report = report_get_for_user(user=user, report_id=report_id)
+    form = ReportCorrectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("更正内容有误：%(e)s") % {"e": form.errors.as_text()})
+        return redirect(report)
+    data = form.cleaned_data
+    values = {k: data[k] for k in ("investment_month", "funds_month")}
+    try:
+        correction = report_correct(
+            report=report,
+            by=user,
+            # A post without the version it was read at is treated as stale, never as current.
+            version=int(data.get("version") or 0),
+            reason=data.get("reason") or "",
+            values=values,
+        )
+    except ApplicationError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(
+            request,
+            _("已更正，从%(p)s起计入；%(c)s冻结的数字不变。")
+            % {"p": correction.counted_from.label, "c": report.period.label},
+        )
+    return redirect(report)

@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
@@ -20,6 +19,7 @@ from duban.ledger.selectors import default_ledger_year
 from duban.org.models import User
 from duban.problems.selectors import problem_inbox
 from duban.reporting.forms import MonthCloseForm, YearForm
+from duban.reporting.models import MonthClose, ReportCorrection, UnitSnapshot
 from duban.reporting.permissions import can_close_month
 from duban.reporting.selectors import (
     closed_periods,
@@ -27,7 +27,7 @@ from duban.reporting.selectors import (
     reporting_period_default,
     year_overview,
 )
-from duban.reporting.services import month_close
+from duban.reporting.services import month_close, month_close_blockers, month_close_refusal
 
 
 def _user(request: HttpRequest) -> User:
@@ -63,9 +63,6 @@ def overview_view(request: HttpRequest) -> HttpResponse:
         year = form.cleaned_data.get("year") or year
         month = form.cleaned_data.get("month")
     overview = year_overview(user=user, year=year, period=Period(year, month) if month else None)
-    close_form = None
-    if can_close_month(user):
-        close_form = MonthCloseForm(initial={"period": str(Period.current().previous())})
     closed = sorted((p for p in closed_periods() if p.year == year), reverse=True)
     level_max = max(overview.by_level.values(), default=0)
     category_max = max(overview.by_category.values(), default=0)
@@ -76,7 +73,7 @@ def overview_view(request: HttpRequest) -> HttpResponse:
             "overview": overview,
             "form": form,
             "year": year,
-            "close_form": close_form,
+            "may_close": can_close_month(user),
             "closed": closed,
             "level_max": level_max,
             "category_max": category_max,
@@ -87,24 +84,71 @@ def overview_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _first_unclosed_before_now() -> Period:
+    """The month the office would close next: the earliest ended month of this or last year
+    that is not closed yet (normally last month)."""
+    closed = closed_periods()
+    current = Period.current()
+    p = Period(current.year - 1, 1)
+    while p < current:
+        if p not in closed:
+            return p
+        p = p.next()
+    return current.previous()
+
+
 @login_required
-@require_POST
 def month_close_view(request: HttpRequest) -> HttpResponse:
+    """The month close: what blocks it (with links), what it will freeze, and the close."""
     user = _user(request)
     if not can_close_month(user):
         raise PermissionDenied
-    form = MonthCloseForm(request.POST)
-    year = Period.current().year
-    if form.is_valid():
-        period = form.cleaned_data["period"]
-        year = period.year
+    data = request.POST if request.method == "POST" else request.GET
+    form = MonthCloseForm(data or None, initial={"period": str(_first_unclosed_before_now())})
+    period = form.cleaned_data["period"] if form.is_valid() else _first_unclosed_before_now()
+    if request.method == "POST" and not form.is_valid():
+        for error in form.errors.get("period", []):
+            messages.error(request, str(error))
+        return redirect(reverse("web:month_close"))
+    if request.method == "GET" and data and not form.is_valid():
+        for error in form.errors.get("period", []):
+            messages.error(request, str(error))
+    if request.method == "POST":
         try:
-            month_close(period=period, by=user)
+            close = month_close(period=period, by=user)
         except ApplicationError as e:
             messages.error(request, str(e.message))
         else:
-            messages.success(request, _("%(p)s已关账，月报已锁定。") % {"p": period.label})
-    else:
-        for error in form.errors.get("period", []):
-            messages.error(request, str(error))
-    return redirect(f"{reverse('web:overview')}?year={year}")
+            messages.success(
+                request,
+                _("%(p)s已关账：冻结了%(n)s个事项的数字和亮灯、%(u)s个单位的统计，月报已锁定。")
+                % {
+                    "p": period.label,
+                    "n": close.summary.get("items", 0),
+                    "u": close.summary.get("units", 0),
+                },
+            )
+        return redirect(f"{reverse('web:month_close')}?period={period}")
+    close_row = MonthClose.objects.filter(year=period.year, month=period.month).first()
+    return render(
+        request,
+        "web/month_close.html",
+        {
+            "form": form,
+            "period": period,
+            "close": close_row,
+            "refusal": None if close_row else month_close_refusal(period),
+            "blockers": [] if close_row else month_close_blockers(period),
+            "units": list(UnitSnapshot.objects.filter(close=close_row).select_related("unit"))
+            if close_row
+            else [],
+            "corrections": list(
+                ReportCorrection.objects.filter(
+                    counted_from_year=period.year, counted_from_month=period.month
+                ).select_related("report__work_item", "by")
+            ),
+            "closed": sorted(
+                (p for p in closed_periods() if p.year >= period.year - 1), reverse=True
+            ),
+        },
+    )

@@ -36,6 +36,7 @@ from duban.problems.services.assignment import problem_assign
 from duban.problems.services.base import record_event, refuse_unless, require_text, today
 from duban.problems.services.coordination import coordination_create
 from duban.problems.services.intake import problem_accept, problem_report
+from duban.reporting.selectors import progress_for_items
 
 MEETING_FIELDS = {"kind", "level", "title", "number", "chair", "date", "location"}
 AUTO_KINDS = (AgendaItem.Kind.PROBLEM, AgendaItem.Kind.BEHIND, AgendaItem.Kind.MILESTONE)
@@ -74,8 +75,6 @@ class BehindItem:
 def items_furthest_behind(*, meeting: Meeting, limit: int) -> list[BehindItem]:
     """The meeting's year's active projects furthest behind 序时 at the last reported month,
     largest gap first (only items actually behind). An L3 meeting looks at its chair's scope."""
-    from duban.reporting.selectors import figures_of, with_figures
-
     period = Period.of(meeting.date).previous()
     qs = WorkItem.objects.filter(
         year=period.year,
@@ -85,9 +84,11 @@ def items_furthest_behind(*, meeting: Meeting, limit: int) -> list[BehindItem]:
     )
     if meeting.level < 4:
         qs = qs.filter(scope_for(meeting.chair).work_items_q())
+    progress = progress_for_items(qs, period)
     rows = []
-    for item in with_figures(qs.select_related("lead_unit"), month=period.month):
-        gap = figures_of(item, month=period.month).gap_pp
+    for item in qs.select_related("lead_unit"):
+        p = progress.get(item.pk)
+        gap = p.figures.gap_pp if p else None
         if gap is not None and gap < 0:
             rows.append(BehindItem(item, gap))
     rows.sort(key=lambda r: (r.gap_pp, r.item.pk))

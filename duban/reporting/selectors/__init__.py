@@ -1,14 +1,5 @@
 """Reads of monthly reports and the figures derived from them, scoped to the user."""
 
-from duban.reporting.selectors.figures import (
-    MONEY,
-    figures_of,
-    item_figures_for,
-    report_figures,
-    report_figures_of,
-    reports_with_figures,
-    with_figures,
-)
 from duban.reporting.selectors.history import (
     report_history,
     work_item_change_log,
@@ -28,6 +19,19 @@ from duban.reporting.selectors.periods import (
     figures_period_default,
     reporting_period_default,
 )
+from duban.reporting.selectors.progress import (
+    LightCounts,
+    compute_progress,
+    counted_ytd,
+    ids_with_light,
+    light_counts,
+    progress_for_item,
+    progress_for_items,
+    report_due,
+    report_progress,
+    reports_progress,
+    rules_in_force,
+)
 from duban.reporting.selectors.reports import (
     ReportFilters,
     report_for_item_period,
@@ -37,27 +41,31 @@ from duban.reporting.selectors.reports import (
 )
 
 __all__ = [
-    "MONEY",
     "DueReport",
     "Inbox",
+    "LightCounts",
     "ReportFilters",
     "UnitReportRow",
     "YearOverview",
     "closed_periods",
-    "figures_of",
+    "compute_progress",
+    "counted_ytd",
     "figures_period_default",
+    "ids_with_light",
     "inbox_for",
-    "item_figures_for",
-    "report_figures",
-    "report_figures_of",
+    "light_counts",
+    "progress_for_item",
+    "progress_for_items",
+    "report_due",
     "report_for_item_period",
     "report_get_for_user",
     "report_history",
     "report_list",
+    "report_progress",
     "reporting_period_default",
     "reports_of_item",
-    "reports_with_figures",
-    "with_figures",
+    "reports_progress",
+    "rules_in_force",
     "work_item_change_log",
     "year_overview",
 ]

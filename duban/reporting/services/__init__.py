@@ -9,11 +9,19 @@ from duban.reporting.services.base import (
     report_due_date,
     report_is_late,
 )
+from duban.reporting.services.carry_over import (
+    work_items_carry_over,
+)
 from duban.reporting.services.closing import (
+    CloseBlocker,
     month_close,
+    month_close_blockers,
+    month_close_refusal,
+    report_correct,
 )
 from duban.reporting.services.filling import (
     REPORT_FIELDS,
+    report_prepare,
     report_save,
     report_start,
 )
@@ -28,16 +36,22 @@ from duban.reporting.services.workflow import (
 
 __all__ = [
     "REPORT_FIELDS",
+    "CloseBlocker",
     "month_close",
+    "month_close_blockers",
+    "month_close_refusal",
     "period_is_closed",
     "report_accept",
+    "report_correct",
     "report_due_date",
     "report_is_late",
     "report_no_change",
+    "report_prepare",
     "report_return",
     "report_save",
     "report_save_and_submit",
     "report_sign_off",
     "report_start",
     "report_submit",
+    "work_items_carry_over",
 ]

@@ -13,6 +13,7 @@ from duban.core.errors import ApplicationError, check_version
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
+from duban.reporting.progress import ReportStatus, report_status
 
 
 def period_is_closed(period: Period) -> bool:
@@ -69,8 +70,12 @@ def _save(report: MonthlyReport, reason: str, fields: list[str] | None = None) -
 
 
 def report_is_late(report: MonthlyReport, due_day: int) -> bool:
-    """Late when first counted as submitted after the due date (local time)."""
-    due = report.period.due_date(due_day)
-    if report.first_submitted_at is None:
-        return clock.today() > due
-    return timezone.localtime(report.first_submitted_at).date() > due
+    """Late when first submitted after the due date, or still unsubmitted past it (the core's
+    rule: `reporting.progress.report_status`)."""
+    first = report.first_submitted_at
+    status = report_status(
+        first_submitted_on=timezone.localtime(first).date() if first else None,
+        due=report.period.due_date(due_day),
+        today=clock.today(),
+    )
+    return status in (ReportStatus.LATE, ReportStatus.MISSING)

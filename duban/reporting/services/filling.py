@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -16,7 +15,7 @@ from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn, join_items
 from duban.core.history import recorded_as_by
 from duban.core.periods import Period
-from duban.core.services import field_label, full_clean_or_raise
+from duban.core.services import full_clean_or_raise
 from duban.ledger.models import WorkItem
 from duban.org.models import User
 from duban.reporting.models import (
@@ -33,6 +32,12 @@ from duban.reporting.services.base import (
     _refuse_unless_allowed,
     _save,
 )
+from duban.reporting.validation import (
+    AMOUNT_FIELDS,
+    amount_problem,
+    date_problem,
+    indicator_value_problem,
+)
 
 REPORT_FIELDS = {
     "investment_month",
@@ -48,10 +53,9 @@ REPORT_FIELDS = {
 }
 
 
-@transaction.atomic
-@recorded_as_by
-def report_start(*, item: WorkItem, period: Period, by: User) -> MonthlyReport:
-    """The item's report for `period`, created as a draft when there is none yet."""
+def report_prepare(*, item: WorkItem, period: Period, by: User) -> MonthlyReport:
+    """The item's report for `period`, or a new unsaved draft; checks as `report_start` does
+    and writes nothing (opening a form must not create a report)."""
     _refuse_unless_allowed(can_fill_report(by, item), _("您不能填报该事项的月报。"))
     _check_period_for_item(item, period)
     existing = MonthlyReport.objects.filter(
@@ -60,7 +64,16 @@ def report_start(*, item: WorkItem, period: Period, by: User) -> MonthlyReport:
     if existing:
         return existing
     _refuse_if_closed(period)
-    report = MonthlyReport(work_item=item, year=period.year, month=period.month, created_by=by)
+    return MonthlyReport(work_item=item, year=period.year, month=period.month, created_by=by)
+
+
+@transaction.atomic
+@recorded_as_by
+def report_start(*, item: WorkItem, period: Period, by: User) -> MonthlyReport:
+    """The item's report for `period`, created as a draft when there is none yet."""
+    report = report_prepare(item=item, period=period, by=by)
+    if report.pk is not None:
+        return report
     try:
         with transaction.atomic():
             report.save()
@@ -70,45 +83,21 @@ def report_start(*, item: WorkItem, period: Period, by: User) -> MonthlyReport:
     return report
 
 
-def _validate_amounts(report: MonthlyReport) -> None:
+def validate_report_values(report: MonthlyReport) -> None:
+    """Refuse what the report validator refuses (the same checks and words as every import)."""
     item = report.work_item
-    cap = Decimal(settings.DUBAN_MAX_AMOUNT)
-    for field in ("investment_month", "funds_month"):
-        value = getattr(report, field)
-        label = field_label(MonthlyReport, field)
-        if value is None:
-            continue
-        if value < 0:
-            raise ApplicationError(
-                _("%(f)s不能为负数：%(v)s") % {"f": label, "v": value}, field=field
-            )
-        if value > cap:
-            raise ApplicationError(
-                _("%(f)s%(v)s万元不合理（超过%(c)s万元），请核对金额单位是否为万元。")
-                % {"f": label, "v": value.normalize(), "c": cap.normalize()},
-                field=field,
-            )
     total = item.project.total_investment if item.project_id and item.project else None
-    if (
-        total is not None
-        and report.investment_month is not None
-        and report.investment_month > total
-    ):
-        raise ApplicationError(
-            _("本月完成投资%(v)s万元超过项目总投资%(t)s万元，请核对金额单位是否为万元。")
-            % {"v": report.investment_month.normalize(), "t": total.normalize()},
-            field="investment_month",
-        )
+    for field in AMOUNT_FIELDS:
+        problem = amount_problem(field, getattr(report, field), total_investment=total)
+        if problem:
+            raise ApplicationError(problem, field=field)
     today = clock.today()
-    end = report.period.last_day
     for field in ("started_on", "in_statistics_on"):
-        value = getattr(report, field)
-        if value and (value > today or value > end):
-            raise ApplicationError(
-                _("%(f)s%(d)s晚于报告期末或今天。")
-                % {"f": field_label(MonthlyReport, field), "d": date_cn(value)},
-                field=field,
-            )
+        problem = date_problem(
+            field, getattr(report, field), period_end=report.period.last_day, today=today
+        )
+        if problem:
+            raise ApplicationError(problem, field=field)
     if report.started_on and not report.started:
         report.started = True
     if report.in_statistics_on and not report.in_statistics:
@@ -143,7 +132,7 @@ def report_save(
     for name, value in data.items():
         setattr(report, name, value)
     report.no_change = False
-    _validate_amounts(report)
+    validate_report_values(report)
     full_clean_or_raise(report)
     if indicator_values is not None:
         _save_indicator_values(report, indicator_values)
@@ -156,10 +145,14 @@ def report_save(
 def _save_indicator_values(
     report: MonthlyReport, values: Mapping[int, tuple[Decimal | None, str]]
 ) -> None:
-    valid = set(report.work_item.indicators.values_list("pk", flat=True))
-    stray = set(values) - valid
+    valid = {i.pk: i for i in report.work_item.indicators.all()}
+    stray = set(values) - set(valid)
     if stray:
         raise ApplicationError(_("指标不属于该事项：%(ids)s") % {"ids": sorted(stray)})
+    for indicator_id, (value, _note) in values.items():
+        problem = indicator_value_problem(valid[indicator_id], value)
+        if problem:
+            raise ApplicationError(problem, field=f"ind_{indicator_id}_value")
     existing = {v.indicator_id: v for v in report.indicator_values.all()}
     for indicator_id, (value, note) in values.items():
         row = existing.get(indicator_id) or IndicatorValue(report=report, indicator_id=indicator_id)

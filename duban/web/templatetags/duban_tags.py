@@ -47,16 +47,15 @@ def pp(value: Any) -> str:
 
 
 @register.filter
-def gap_class(value: Any) -> str:
-    """A CSS class for a gap to 序时: behind by 10 points or more is a warning, over 30 a danger."""
-    number = to_decimal(value)
-    if number is None:
-        return ""
-    if number < Decimal(-30):
-        return "gap-red"
-    if number <= Decimal(-10):
-        return "gap-yellow"
-    return "gap-ok"
+def light_class(light: Any) -> str:
+    """The CSS class of a light computed by the progress core (the colours are decided there)."""
+    return f"light-{light}" if light in ("green", "yellow", "red") else ""
+
+
+@register.inclusion_tag("web/partials/_light.html")
+def light_badge(progress: Any, reasons: bool = False) -> dict[str, Any]:
+    """A light's dot and name, with its reasons as the tooltip (or listed when `reasons`)."""
+    return {"p": progress, "show_reasons": reasons}
 
 
 @register.filter

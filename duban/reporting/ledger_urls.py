@@ -1,6 +1,6 @@
 from django.urls import path
 
-from duban.ledger import views
+from duban.reporting import ledger_views as views
 
 app_name = "ledger"
 urlpatterns = [

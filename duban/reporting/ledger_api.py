@@ -19,7 +19,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from duban.api.auth import request_user
-from duban.api.pagination import PageParams, paginate
+from duban.api.pagination import PageParams, PageSlice, paginate
 from duban.api.params import PERIOD_DESCRIPTION, PERIOD_PATTERN, period_param
 from duban.api.schemas import (
     DecimalStr,
@@ -42,8 +42,8 @@ from duban.ledger.selectors import (
 )
 from duban.ledger.services import funding_set, work_item_set_plan_curve
 from duban.org.models import Unit, User
-from duban.reporting.figures import ItemFigures
-from duban.reporting.selectors import figures_of, item_figures_for, with_figures
+from duban.reporting.progress import ItemFigures, ItemProgress, Light, ReportStatus
+from duban.reporting.selectors import ids_with_light, progress_for_items
 
 router = Router(tags=["ledger"])
 
@@ -59,10 +59,59 @@ class WorkItemQuery(Schema):
     leader: int | None = Field(None, description="Lead leader's user id")
     q: str | None = Field(None, max_length=100, description="In the title or the project code")
     period: str | None = Field(None, pattern=PERIOD_PATTERN, description=PERIOD_DESCRIPTION)
+    light: Light | None = Field(None, description="Only items with this light for the period")
 
 
 class PeriodQuery(Schema):
     period: str | None = Field(None, pattern=PERIOD_PATTERN, description=PERIOD_DESCRIPTION)
+
+
+class ReasonOut(Schema):
+    code: str = Field(
+        description="behind, overdue, due_soon, not_started, not_in_statistics, "
+        "milestone_overdue, milestone_due_soon, indicator_overdue, "
+        "indicator_due_soon, indicator_behind or done"
+    )
+    light: Light
+    text: str = Field(description="The reason as a sentence, in the request's language")
+    params: dict[str, Any]
+
+
+class ProgressOut(Schema):
+    period: str
+    light: Light = Field(description="green, yellow or red, computed by the progress core")
+    light_label: str
+    reasons: list[ReasonOut]
+    report: ReportStatus = Field(description="The month's report: on_time, late, missing, not_due")
+    report_counted: bool = Field(description="Whether the month's report counts in figures")
+    start: str = Field(description="none, started, not_due, due (this month) or late")
+    statistics: str = Field(description="入统: none (not applicable), in or not_yet")
+    milestones_due: int
+    milestones_overdue: int
+    as_of: date = Field(description="The day dates were judged on")
+    frozen: bool = Field(description="True when read from the closed month's snapshot")
+    rules_version: int = Field(description="The version of the light rules that made it")
+
+
+def progress_out(p: ItemProgress) -> ProgressOut:
+    return ProgressOut(
+        period=str(p.period),
+        light=p.light,
+        light_label=str(p.light.label),
+        reasons=[
+            ReasonOut(code=r.code, light=r.light, text=r.text, params=dict(r.params))
+            for r in p.reasons
+        ],
+        report=p.report,
+        report_counted=p.report_counted,
+        start=str(p.start),
+        statistics=str(p.statistics),
+        milestones_due=p.milestones_due,
+        milestones_overdue=p.milestones_overdue,
+        as_of=p.as_of,
+        frozen=p.frozen,
+        rules_version=p.rules_version,
+    )
 
 
 class WorkItemOut(Schema):
@@ -92,6 +141,10 @@ class WorkItemOut(Schema):
     in_statistics: bool
     figures: FiguresOut | None = Field(
         description="Figures for the requested period; null for an item of another year"
+    )
+    progress: ProgressOut | None = Field(
+        description="The light and its reasons for the requested period (null: another year, "
+        "or a closed month that did not hold the item)"
     )
 
 
@@ -197,7 +250,7 @@ def figures_out(figures: ItemFigures, period: Period) -> FiguresOut:
     )
 
 
-def _item_fields(item: WorkItem, figures: FiguresOut | None) -> dict[str, object]:
+def _item_fields(item: WorkItem, progress: ItemProgress | None) -> dict[str, object]:
     return {
         "id": item.pk,
         "year": item.year,
@@ -224,7 +277,8 @@ def _item_fields(item: WorkItem, figures: FiguresOut | None) -> dict[str, object
         "planned_finish": item.planned_finish,
         "actual_finish": item.actual_finish,
         "in_statistics": item.in_statistics,
-        "figures": figures,
+        "figures": figures_out(progress.figures, progress.period) if progress else None,
+        "progress": progress_out(progress) if progress else None,
     }
 
 
@@ -267,6 +321,20 @@ def _project_out(project: Project | None) -> ProjectOut | None:
     )
 
 
+def paginate_ids(qs: Any, ids: list[int], params: PageParams) -> PageSlice[WorkItem]:
+    """One page of `qs` restricted to `ids`, in the order of `ids`."""
+    size = params.size
+    offset = (params.page - 1) * size
+    wanted = ids[offset : offset + size]
+    found = {i.pk: i for i in qs.filter(pk__in=wanted)}
+    return PageSlice(
+        count=len(ids),
+        page=params.page,
+        page_size=size,
+        rows=[found[pk] for pk in wanted if pk in found],
+    )
+
+
 @router.get(
     "/work-items",
     response={200: WorkItemPage, 401: ErrorOut, 422: ErrorOut},
@@ -292,13 +360,17 @@ def work_items(
             q=filters.q,
         ),
     )
-    page = paginate(with_figures(qs, month=period.month), paging)
-    items = []
-    for item in page.rows:
-        figures = None
-        if item.year == period.year:
-            figures = figures_out(figures_of(item, month=period.month), period)
-        items.append(WorkItemOut(**_item_fields(item, figures)))  # type: ignore[arg-type]
+    if filters.light is not None:
+        # The light is derived, not stored: the core computes it for the filtered items (in a
+        # fixed number of queries), and the page is cut from the matching ids in list order.
+        page = paginate_ids(qs, ids_with_light(qs, period, [filters.light]), paging)
+    else:
+        page = paginate(qs, paging)
+    progress = progress_for_items([i for i in page.rows if i.year == period.year], period)
+    items = [
+        WorkItemOut(**_item_fields(item, progress.get(item.pk)))  # type: ignore[arg-type]
+        for item in page.rows
+    ]
     return WorkItemPage(
         count=page.count,
         page=page.page,
@@ -320,11 +392,11 @@ def work_item_detail(
     user = request_user(request)
     item = work_item_get_for_user(user=user, item_id=item_id)
     period = period_param(query.period, year=item.year, user=user)
-    figures = None
+    progress = None
     if item.year == period.year:
-        figures = figures_out(item_figures_for(item, period), period)
+        progress = progress_for_items([item], period).get(item.pk)
     return WorkItemDetailOut(
-        **_item_fields(item, figures),  # type: ignore[arg-type]
+        **_item_fields(item, progress),  # type: ignore[arg-type]
         version=item.version,
         content_scale=item.content_scale,
         schedule=item.schedule,

@@ -5,15 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, cast
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from duban.core.errors import ApplicationError, ConflictError
@@ -55,19 +57,32 @@ from duban.ledger.services import (
     work_item_hand_out,
     work_item_set_plan_curve,
     work_item_update,
-    work_items_carry_over,
 )
 from duban.org.models import User
 from duban.reporting.permissions import can_fill_report
+from duban.reporting.progress import Light
 from duban.reporting.selectors import (
-    figures_of,
     figures_period_default,
-    item_figures_for,
+    ids_with_light,
+    progress_for_item,
+    progress_for_items,
     reporting_period_default,
     reports_of_item,
-    with_figures,
+    rules_in_force,
     work_item_change_log,
 )
+from duban.reporting.selectors.progress import is_closed
+from duban.reporting.services import work_items_carry_over
+
+
+class LedgerFilterForm(WorkItemFilterForm):
+    """The ledger's filters, plus the light the progress core derives for the shown month."""
+
+    light = forms.ChoiceField(
+        label=gettext_lazy("亮灯"),
+        choices=[("", gettext_lazy("全部")), *Light.choices],
+        required=False,
+    )
 
 
 def _user(request: HttpRequest) -> User:
@@ -82,12 +97,25 @@ def work_item_list_view(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
     if "year" not in data:
         data["year"] = str(default_ledger_year(user=user, preferred=period.year))
-    form = WorkItemFilterForm(data, units=unit_list(user=user).order_by("sort_order", "code"))
+    form = LedgerFilterForm(data, units=unit_list(user=user).order_by("sort_order", "code"))
     filters = form.filters()
-    month = figures_period_default(filters.year, user=user).month
-    qs = with_figures(work_item_list(user=user, filters=filters), month=month)
-    page = Paginator(qs, settings.DUBAN_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(item, figures_of(item, month=month)) for item in page]
+    shown = figures_period_default(filters.year, user=user)
+    qs = work_item_list(user=user, filters=filters)
+    light = form.cleaned_data.get("light") if form.is_valid() else None
+    if light:
+        # Lights are derived: the core computes them for the filtered items, then the page
+        # is cut from the matching ids in list order.
+        ids_page = Paginator(ids_with_light(qs, shown, [light]), settings.DUBAN_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        found = {i.pk: i for i in qs.filter(pk__in=list(ids_page))}
+        items = [found[pk] for pk in ids_page if pk in found]
+        page: Page[Any] = ids_page
+    else:
+        page = Paginator(qs, settings.DUBAN_PAGE_SIZE).get_page(request.GET.get("page"))
+        items = list(page.object_list)
+    progress = progress_for_items([i for i in items if i.year == shown.year], shown)
+    rows = [(item, progress.get(item.pk)) for item in items]
     return render(
         request,
         "ledger/list.html",
@@ -95,7 +123,10 @@ def work_item_list_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
-            "month": month,
+            "month": shown.month,
+            "period": shown,
+            "frozen": is_closed(shown),
+            "rules": rules_in_force()[0],
             "year": filters.year,
             "may_carry_over": can_carry_over_work_items(user) and filters.year,
         },
@@ -119,6 +150,7 @@ def work_item_detail_view(request: HttpRequest, item_id: int) -> HttpResponse:
 def _item_context(user: User, item: WorkItem, **editors: Any) -> dict[str, Any]:
     """The item page; `editors` replaces an editor's blank form with a bound one and its error."""
     period = _item_period(user, item)
+    progress = progress_for_item(item, period) if period and period.year == item.year else None
     may_edit = can_edit_work_item(user, item)
     is_draft = item.status == WorkItem.Status.DRAFT
     funding = list(item.funding.all())
@@ -126,7 +158,9 @@ def _item_context(user: User, item: WorkItem, **editors: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
         "item": item,
         "period": period,
-        "figures": item_figures_for(item, period) if period and item.is_project else None,
+        "progress": progress,
+        "figures": progress.figures if progress and item.is_project else None,
+        "rules": rules_in_force()[0],
         "indicators": list(indicators_for_item(item)),
         "milestones": list(milestones_for_item(item)),
         "reports": list(reports_of_item(item=item)),
