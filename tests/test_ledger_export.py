@@ -70,7 +70,9 @@ def test_export_has_the_office_layout(ledger):
     ws = book["2024年重点项目"]
     assert ws["A1"].value == "2024年重点项目推进情况台账（截至3月底）"
     assert ws["A2"].value.startswith("填报单位：")
-    assert "A1:Y1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:AA1" in {str(r) for r in ws.merged_cells.ranges}
+    # the lights of the month, from the progress core, with their reasons
+    assert (ws["Z3"].value, ws["AA3"].value) == ("亮灯", "亮灯原因")
     assert "O3:Q3" in {str(r) for r in ws.merged_cells.ranges}
     assert (ws["O3"].value, ws["P4"].value) == ("2024年度", "1-3月完成投资")
     assert ws["C5"].value == "合计"

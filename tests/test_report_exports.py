@@ -49,13 +49,14 @@ def test_reports_export_district_wide_has_the_office_layout(reported):
     assert ws["A2"].value == "填报单位：区重点项目推进办公室" and ws["N2"].value == "单位：万元"
     assert ws["E3"].value == "2024年" and ws["F4"].value == "3月完成投资"
     assert ws["G4"].value == "1-3月累计完成投资"
-    # 合计 of real values: the month's figures as written, the year to date with February
+    # 合计 of real values: the month's figures as written; the year to date counts only
+    # submitted and accepted reports (the progress core): item_a's March draft is not in it
     total = ws[5]
     assert total[2].value == "合计"
-    assert total[5].value == Decimal("1500") and total[6].value == Decimal("2300")
+    assert total[5].value == Decimal("1500") and total[6].value == Decimal("1100")
     by_name = {r[2]: r for r in _rows(ws) if r[2]}
     row_a = by_name[d.item_a.project.name]
-    assert (row_a[5], row_a[6], row_a[13]) == (Decimal("1200"), Decimal("2000"), "草稿")
+    assert (row_a[5], row_a[6], row_a[13]) == (Decimal("1200"), Decimal("800"), "草稿")
     assert by_name[d.item_x.project.name][13] == "未报"
     # a text starting with = is text, never a formula
     formula_cell = next(c for c in ws["K"] if c.value == "=SUM(A1:A9)")

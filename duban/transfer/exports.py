@@ -1,7 +1,8 @@
 """A year's ledger back out in the office layout (CONVENTIONS §1): the shape import reads.
 
 Projects go on one sheet grouped by level, tasks (督办台账) on another; the 合计 row holds real
-values; 1-N月完成投资 is what the counted reports add up to, N being the latest month reported.
+values; 1-N月完成投资 and the lights come from the progress core for the month the ledger
+shows by default (a closed month from its snapshot).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import translation
 
 from duban.core.money import quantize, ratio_pct
@@ -20,6 +21,8 @@ from duban.ledger.models import WorkItem
 from duban.ledger.selectors import WorkItemFilters, work_item_list
 from duban.org.models import Unit, User
 from duban.reporting.models import COUNTING_STATES, MonthlyReport
+from duban.reporting.progress import ItemProgress
+from duban.reporting.selectors import figures_period_default, progress_for_items
 from duban.sheets.writer import OfficeSheet, OutColumn, OutGroup, office_book
 
 LEVEL_GROUPS = [
@@ -42,15 +45,6 @@ def _items(*, year: int, unit: Unit | None, user: User | None) -> QuerySet[WorkI
     return qs.prefetch_related("co_units").order_by("kind", "lead_unit__sort_order", "seq", "pk")
 
 
-def _as_of(items: Sequence[WorkItem], year: int) -> int | None:
-    months = MonthlyReport.objects.filter(
-        work_item__in=items, year=year, state__in=COUNTING_STATES
-    ).values_list("month", flat=True)
-    current = Period.current()
-    valid = [m for m in months if Period(year, m) <= current]
-    return max(valid) if valid else None
-
-
 def _person(user: User | None) -> str:
     return (user.full_name or user.username) if user else ""
 
@@ -64,23 +58,25 @@ def _yes(flag: bool) -> str:
 def ledger_export(*, year: int, unit: Unit | None = None, user: User | None = None) -> bytes:
     """The year's ledger (of one unit, or what `user` may see) as an .xlsx in office layout."""
     items = list(_items(year=year, unit=unit, user=user))
-    month = _as_of(items, year)
-    ytd: dict[int, Decimal] = {}
+    shown = figures_period_default(year, user=user)
+    month: int | None = shown.month if shown <= Period.current() else None
+    progress: dict[int, ItemProgress] = {}
     reports: dict[int, MonthlyReport] = {}
     if month:
-        counted = MonthlyReport.objects.filter(
-            work_item__in=items, year=year, month__lte=month, state__in=COUNTING_STATES
-        )
-        for row in counted.values("work_item_id").annotate(s=Sum("investment_month")):
-            ytd[row["work_item_id"]] = row["s"] or Decimal(0)
-        reports = {r.work_item_id: r for r in counted.filter(month=month)}
+        progress = progress_for_items(items, shown)
+        reports = {
+            r.work_item_id: r
+            for r in MonthlyReport.objects.filter(
+                work_item__in=items, year=year, month=month, state__in=COUNTING_STATES
+            )
+        }
     reporter = unit.name if unit else "区重点项目推进办公室"
     as_of = f"（截至{month}月底）" if month else ""
     projects = [i for i in items if i.kind == WorkItem.Kind.PROJECT]
     tasks = [i for i in items if i.kind == WorkItem.Kind.TASK]
     sheets = []
     if projects or not tasks:
-        columns, groups, total = _project_sheet(projects, year, month, ytd, reports)
+        columns, groups, total = _project_sheet(projects, year, month, progress, reports)
         title = f"{year}年重点项目推进情况台账{as_of}"
         sheets.append(OfficeSheet(f"{year}年重点项目", title, columns, groups, total))
     if tasks:
@@ -95,7 +91,7 @@ def _project_sheet(
     items: Sequence[WorkItem],
     year: int,
     month: int | None,
-    ytd: dict[int, Decimal],
+    progress: dict[int, ItemProgress],
     reports: dict[int, MonthlyReport],
 ) -> tuple[list[OutColumn], list[OutGroup], list[Any]]:
     y = f"{year}年度"
@@ -131,13 +127,16 @@ def _project_sheet(
         OutColumn("存在问题", width=24),
         OutColumn("下步计划", width=24),
     ]
+    if month:
+        columns += [OutColumn("亮灯", width=6), OutColumn("亮灯原因", width=30)]
     by_level: dict[str, list[list[Any]]] = defaultdict(list)
     sums = {"total": Decimal(0), "since": Decimal(0), "plan": Decimal(0), "ytd": Decimal(0)}
     for item in items:
         p = item.project
         if p is None:  # a project item always has its project (a DB constraint)
             continue
-        done = ytd.get(item.pk, Decimal(0))
+        prog = progress.get(item.pk)
+        done = prog.figures.ytd_investment if prog else Decimal(0)
         since = item.prior_cumulative + done
         report = reports.get(item.pk)
         row: list[Any] = [
@@ -170,6 +169,11 @@ def _project_sheet(
             report.problems_text if report else "",
             report.next_steps if report else "",
         ]
+        if month:
+            row += [
+                str(prog.light.label) if prog else "",
+                "；".join(prog.reason_texts) if prog else "",
+            ]
         by_level[item.level].append(row)
         sums["total"] += p.total_investment or 0
         sums["since"] += since

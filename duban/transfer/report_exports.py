@@ -2,7 +2,8 @@
 
 Projects on one sheet grouped by lead unit, tasks on another; every item of the year appears,
 with its report for the month or 未报. The 合计 row holds real values: the sums of the rows as
-written. 1-N月累计 adds the counted reports of the earlier months to this month's figure.
+written. 1-N月累计 and 完成率 are the progress core's (counted reports only: a draft's figure is
+shown in its month's column, with its state, but not added up).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import translation
 
 from duban.core.money import quantize, ratio_pct
@@ -20,7 +21,9 @@ from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import WorkItemFilters, work_item_list
 from duban.org.models import Unit, User
-from duban.reporting.models import COUNTING_STATES, MonthlyReport
+from duban.reporting.models import MonthlyReport
+from duban.reporting.progress import ItemProgress
+from duban.reporting.selectors import progress_for_items
 from duban.sheets.writer import OfficeSheet, OutColumn, OutGroup, office_book
 
 NOT_REPORTED = "未报"
@@ -48,17 +51,7 @@ def _yes(flag: bool | None) -> str:
 def reports_export(*, period: Period, unit: Unit | None = None, user: User | None = None) -> bytes:
     """The month's reports (of one unit, or what `user` may see) as an .xlsx in office layout."""
     items = list(_items(period=period, unit=unit, user=user))
-    earlier = {
-        r["work_item_id"]: r["s"] or Decimal(0)
-        for r in MonthlyReport.objects.filter(
-            work_item__in=items,
-            year=period.year,
-            month__lt=period.month,
-            state__in=COUNTING_STATES,
-        )
-        .values("work_item_id")
-        .annotate(s=Sum("investment_month"))
-    }
+    progress = progress_for_items(items, period)
     reports = {
         r.work_item_id: r
         for r in MonthlyReport.objects.filter(
@@ -71,7 +64,7 @@ def reports_export(*, period: Period, unit: Unit | None = None, user: User | Non
     label = f"{period.year}年{period.month}月"
     sheets = []
     if projects or not tasks:
-        columns, groups, total = _project_sheet(projects, period, earlier, reports)
+        columns, groups, total = _project_sheet(projects, period, progress, reports)
         title = f"{label}重点项目推进情况月报"
         sheets.append(OfficeSheet(f"{period.month}月项目月报", title, columns, groups, total))
     if tasks:
@@ -91,7 +84,7 @@ def _by_unit(items: Sequence[WorkItem]) -> dict[Unit, list[WorkItem]]:
 def _project_sheet(
     items: Sequence[WorkItem],
     period: Period,
-    earlier: dict[int, Decimal],
+    progress: dict[int, ItemProgress],
     reports: dict[int, MonthlyReport],
 ) -> tuple[list[OutColumn], list[OutGroup], list[Any]]:
     m = period.month
@@ -119,8 +112,9 @@ def _project_sheet(
         for n, item in enumerate(members, start=1):
             report = reports.get(item.pk)
             month = report.investment_month if report else None
-            ytd = earlier.get(item.pk, Decimal(0)) + (month or Decimal(0))
-            rate = ratio_pct(ytd, item.annual_plan)
+            prog = progress.get(item.pk)
+            ytd = prog.figures.ytd_investment if prog else Decimal(0)
+            rate = prog.figures.completion_pct if prog else None
             rows.append(
                 [
                     n,

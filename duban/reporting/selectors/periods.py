@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from duban.core.periods import Period
 from duban.org.models import User
-from duban.reporting.models import COUNTING_STATES, MonthClose
+from duban.reporting.models import COUNTING_STATES, MonthClose, MonthlyReport
 from duban.reporting.selectors.reports import ReportFilters, report_list
 
 
@@ -21,18 +21,21 @@ def figures_period_default(year: int | None = None, *, user: User | None = None)
     """The month figures of `year` are shown as of, everywhere (lists, item pages, overview, API).
 
     The current year (or no year): last month. A future year: January. A past year: the
-    latest month with a counted report in the user's scope, December when there is none.
+    latest month with a counted report in the user's scope (in the district without a user),
+    December when there is none. The one definition every page, export and API uses.
     """
     current = reporting_period_default()
     if year is None or year == current.year:
         return current
     if year > current.year:
         return Period(year, 1)
-    if user is None:
-        return Period(year, 12)
+    reports = (
+        MonthlyReport.objects.filter(year=year)
+        if user is None
+        else report_list(user=user, filters=ReportFilters(year=year))
+    )
     latest = (
-        report_list(user=user, filters=ReportFilters(year=year))
-        .filter(state__in=COUNTING_STATES)
+        reports.filter(state__in=COUNTING_STATES)
         .order_by("-month")
         .values_list("month", flat=True)
         .first()

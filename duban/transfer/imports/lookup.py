@@ -13,7 +13,8 @@ from django.db.models import Model, Q, QuerySet
 from duban.core.bulk import values_in
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
-from duban.reporting.models import COUNTING_STATES, MonthClose, MonthlyReport
+from duban.reporting.models import MonthClose, MonthlyReport
+from duban.reporting.progress import is_counted, year_to_date
 from duban.transfer.imports.rows import RowInput
 
 
@@ -146,11 +147,12 @@ class Lookup:
 
     def counted_sum_before(self, item_id: int | None, month: int) -> Decimal:
         """本年累计 of the months before `month`, as the counted reports hold it."""
-        total = Decimal(0)
-        for r in self.months.get(item_id or 0, []):
-            if r.month < month and r.state in COUNTING_STATES:
-                total += r.investment_month or 0
-        return total
+        counted = {
+            r.month: r.investment_month
+            for r in self.months.get(item_id or 0, [])
+            if is_counted(r.state)
+        }
+        return year_to_date(counted, month - 1)
 
     def known(self, model: type, pk: int | None) -> object:
         """An object fetched already (units, leaders, owners), or None."""

@@ -14,7 +14,6 @@ from io import BytesIO
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -24,9 +23,9 @@ from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.org.models import Unit, User
-from duban.reporting.models import COUNTING_STATES, EDITABLE_STATES, MonthClose, MonthlyReport
+from duban.reporting.models import EDITABLE_STATES, MonthClose, MonthlyReport
 from duban.reporting.permissions import can_fill_report
-from duban.reporting.selectors import closed_periods, reporting_period_default
+from duban.reporting.selectors import closed_periods, counted_ytd, reporting_period_default
 from duban.reporting.services import report_save, report_start, report_submit
 from duban.sheets.errors import CellIssue
 from duban.sheets.reader import workbook_read
@@ -53,14 +52,7 @@ def _items(unit: Unit, year: int) -> list[WorkItem]:
 def monthly_workbook(*, unit: Unit, period: Period) -> bytes:
     """The unit's items for `period`: last month's figures beside the blanks to fill."""
     items = _items(unit, period.year)
-    previous = {
-        r["work_item_id"]: r["s"] or Decimal(0)
-        for r in MonthlyReport.objects.filter(
-            work_item__in=items, year=period.year, month__lt=period.month, state__in=COUNTING_STATES
-        )
-        .values("work_item_id")
-        .annotate(s=Sum("investment_month"))
-    }
+    previous = counted_ytd(items, period.previous()) if period.month > 1 else {}
     last = (
         {
             r.work_item_id: r

@@ -21,6 +21,7 @@ from duban.ledger.models import Project, WorkItem
 from duban.ledger.validators import validate_project_code
 from duban.org.models import Enterprise, Unit, User
 from duban.reporting.models import COUNTING_STATES, MonthlyReport
+from duban.reporting.validation import AMOUNT_FIELDS, amount_problem
 from duban.transfer.imports.lookup import Lookup, name_key
 from duban.transfer.imports.result import Action
 from duban.transfer.imports.rows import RowInput, precise_enough
@@ -507,21 +508,24 @@ class Planner:
             proposed["investment_month"] = ri.month_amount
         if not proposed:
             return
-        _limits(ri, MonthlyReport, proposed, self.cap)
-        checked: Decimal | None = proposed.get("investment_month")
         total = rp.project_changes.get("total_investment") or (
             rp.project.total_investment if rp.project else None
         )
-        if checked is not None and total is not None and checked > total:
-            ri.error(
-                "ytd_investment" if ri.ytd is not None else "month_investment",
-                _("%(period)s完成投资%(amount)s万元超过项目总投资%(total)s万元，请核对金额单位")
-                % {
-                    "period": period.label,
-                    "amount": f"{checked.normalize():f}",
-                    "total": f"{total.normalize():f}",
-                },
-            )
+        # The report validator the form uses: the same bad figure, the same message.
+        for name in AMOUNT_FIELDS:
+            problem = amount_problem(name, proposed.get(name), total_investment=total)
+            if problem:
+                column = "ytd_investment" if ri.ytd is not None else "month_investment"
+                ri.error(
+                    column if name == "investment_month" else SOURCE_COLUMN.get(name, name),
+                    _("%(period)s：%(problem)s") % {"period": period.label, "problem": problem},
+                )
+        _limits(
+            ri,
+            MonthlyReport,
+            {k: v for k, v in proposed.items() if k not in AMOUNT_FIELDS},
+            self.cap,
+        )
         existing = None if item_id is None else self.lookup.reports.get((item_id, month))
         closed = month in self.lookup.closed_months
         if existing is None or existing.state not in COUNTING_STATES:
