@@ -15,6 +15,7 @@ from duban.api.auth import request_user
 from duban.api.pagination import PageParams, paginate
 from duban.api.schemas import DecimalStr, ErrorOut, FiguresOut, Money, UnitRef, UserRef
 from duban.core.errors import ApplicationError
+from duban.core.money import to_decimal
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import work_item_get_for_user
@@ -367,7 +368,10 @@ def report_correction(request: HttpRequest, report_id: int, body: CorrectionIn) 
     month of the year, where the correction is listed."""
     user = request_user(request)
     report = report_get_for_user(user=user, report_id=report_id)
-    values = body.dict(exclude_unset=True, exclude={"version", "reason"})
+    values = {
+        k: to_decimal(v) if k != "progress_text" else v
+        for k, v in body.dict(exclude_unset=True, exclude={"version", "reason"}).items()
+    }
     try:
         c = report_correct(
             report=report, by=user, version=body.version, reason=body.reason, values=values
