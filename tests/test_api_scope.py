@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from duban.ledger.selectors import unit_list, work_item_list
+from duban.ledger.selectors import work_item_list
+from duban.org.selectors import unit_list
 from duban.org.services import api_token_create
 from duban.reporting.selectors import report_list
 from tests import factories as f

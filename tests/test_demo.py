@@ -18,8 +18,10 @@ from duban.demo.build import build_demo, demo_counts, demo_is_loaded
 from duban.demo.catalogue import DEMO_PASSWORD, LEADERS, PROJECTS, TASKS, UNITS
 from duban.demo.wipe import demo_wipe
 from duban.ledger.models import NodeTemplateSet, Project, WorkItem
+from duban.ledger.scoping import work_items_in
 from duban.ledger.validators import validate_project_code
 from duban.liaison.models import Visit
+from duban.liaison.selectors import liaison_figures
 from duban.org.models import Enterprise, Responsibility, Unit, User
 from duban.org.scoping import scope_for
 from duban.org.validators import validate_credit_code
@@ -34,7 +36,7 @@ from duban.problems.models import (
     Problem,
     ProblemEvent,
 )
-from duban.problems.selectors import closeout_list, liaison_figures, problem_list
+from duban.problems.selectors import closeout_list, problem_list
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
 from duban.reporting.selectors import progress_for_item
 from duban.reporting.services import report_is_late
@@ -229,9 +231,9 @@ def test_demo_accounts_see_their_scope(demo, db):
     everything = set(WorkItem.objects.values_list("pk", flat=True))
     seen = {
         a.username: set(
-            scope_for(User.objects.get(username=a.username))
-            .work_items()
-            .values_list("pk", flat=True)
+            work_items_in(scope_for(User.objects.get(username=a.username))).values_list(
+                "pk", flat=True
+            )
         )
         for a in demo.accounts
     }

@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 
 from duban.core.errors import ApplicationError
+from duban.liaison.selectors import visit_list
 from duban.liaison.services import visit_log, visit_raise_problem
 from duban.org.models import Responsibility
 from duban.problems.models import Problem
-from duban.problems.selectors import problem_list, visit_list
+from duban.problems.selectors import problem_list
 from tests import factories as f
 
 

@@ -172,7 +172,13 @@ def test_api_meetings_scope(district, api):
     meeting = MeetingFactory(chair=district.leader, created_by=district.office)
     assert [m["id"] for m in api(district.leader, "get", "/meetings").json()] == [meeting.pk]
     assert api(district.reporter_b, "get", f"/meetings/{meeting.pk}").status_code == 404
-    assert api(district.office, "get", "/liaison/leaders").json() == []
+    from duban.liaison.api import router as liaison_router
+
+    leaders = TestClient(liaison_router).get(
+        "/liaison/leaders",
+        headers={"Authorization": f"Bearer {api_token_create(user=district.office)}"},
+    )
+    assert leaders.json() == []
     demands = api(district.office, "get", "/liaison/demands/2024").json()
     assert (demands["received"], demands["completion_pct"]) == (0, None)
 

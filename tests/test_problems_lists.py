@@ -10,6 +10,7 @@ import pytest
 from django.http import Http404
 
 from duban.core.periods import Period
+from duban.liaison.selectors import liaison_figures
 from duban.org.models import Responsibility, User
 from duban.problems import services as svc
 from duban.problems.models import Feedback, Problem
@@ -18,7 +19,6 @@ from duban.problems.selectors import (
     closeout_list,
     coordination_list,
     feedback_list,
-    liaison_figures,
     open_problem_list,
     problem_figures,
     problem_get_for_user,

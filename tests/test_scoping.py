@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from duban.ledger.selectors import unit_list, work_item_list
+from duban.ledger.selectors import work_item_list
 from duban.org.scoping import scope_for
+from duban.org.selectors import unit_list
 
 EXPECTED_ITEMS = {
     "office": {"item_a", "item_b", "item_c", "item_x", "task_a"},
@@ -73,8 +74,8 @@ def test_item_responsibility_and_lead_leader_extend_a_leaders_scope(district):
 
 
 def test_enterprise_scope_follows_liaison_and_visible_projects(district):
-    from duban.ledger.selectors import enterprise_list
     from duban.org.models import Responsibility
+    from duban.org.selectors import enterprise_list
     from tests import factories as f
 
     liaison = f.EnterpriseFactory()

@@ -12,6 +12,7 @@ from ninja.openapi.docs import Swagger
 
 from duban.api.auth import TokenAuth
 from duban.core.errors import ApplicationError
+from duban.liaison.api import router as liaison_router
 from duban.org.api import router as org_router
 from duban.problems.api import router as problems_router
 from duban.reporting.api import router as reporting_router
@@ -56,6 +57,7 @@ api.add_router("", org_router)
 api.add_router("", ledger_router)
 api.add_router("", reporting_router)
 api.add_router("", problems_router)
+api.add_router("", liaison_router)
 api.add_router("", import_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404 too, not Django's HTML page.

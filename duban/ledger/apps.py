@@ -6,3 +6,8 @@ class LedgerConfig(AppConfig):
     name = "duban.ledger"
     label = "ledger"
     verbose_name = _("台账")
+
+    def ready(self) -> None:
+        from duban.ledger import scoping
+
+        scoping.register()

@@ -18,7 +18,8 @@ from django.utils.translation import gettext, pgettext
 
 from duban.core.formatting import join_items
 from duban.ledger.models import FundingSource, Indicator, Milestone, PlanMonth, Project, WorkItem
-from duban.org.models import Enterprise, Unit, User
+from duban.ledger.scoping import work_items_in, work_items_q
+from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
 
 
@@ -35,30 +36,18 @@ class WorkItemFilters:
     q: str | None = None
 
 
-def unit_list(*, user: User) -> QuerySet[Unit]:
-    return Unit.objects.filter(scope_for(user).units_q()).select_related("parent")
-
-
-def unit_get_for_user(*, user: User, unit_id: int) -> Unit:
-    return get_object_or_404(unit_list(user=user), pk=unit_id)
-
-
-def enterprise_list(*, user: User) -> QuerySet[Enterprise]:
-    return Enterprise.objects.filter(scope_for(user).enterprises_q())
-
-
 def project_list(*, user: User) -> QuerySet[Project]:
     scope = scope_for(user)
     qs = Project.objects.select_related("owner")
     if scope.everything:
         return qs
-    return qs.filter(pk__in=scope.work_items().values("project_id"))
+    return qs.filter(pk__in=work_items_in(scope).values("project_id"))
 
 
 def work_item_list(*, user: User, filters: WorkItemFilters | None = None) -> QuerySet[WorkItem]:
     """The items the user may see, filtered; related rows fetched in a fixed number of queries."""
     qs = (
-        WorkItem.objects.filter(scope_for(user).work_items_q())
+        WorkItem.objects.filter(work_items_q(scope_for(user)))
         .select_related("lead_unit", "project", "project__owner", "lead_leader", "steward")
         .prefetch_related(Prefetch("co_units", queryset=Unit.objects.order_by("sort_order")))
     )
@@ -314,7 +303,7 @@ def work_items_carry_over_candidates(*, user: User, year: int) -> QuerySet[WorkI
 def work_item_years(*, user: User) -> list[int]:
     """The ledger years the user has items in, newest first."""
     years = (
-        WorkItem.objects.filter(scope_for(user).work_items_q())
+        WorkItem.objects.filter(work_items_q(scope_for(user)))
         .order_by("-year")
         .values_list("year", flat=True)
         .distinct()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise
+from duban.ledger.scoping import work_items_in
 from duban.liaison.models import Visit
 from duban.liaison.permissions import can_log_visit, can_raise_from_visit
 from duban.org.models import Enterprise, User
@@ -33,7 +34,7 @@ def visit_log(*, by: User, data: Mapping[str, Any], visitor: User | None = None)
         raise ApplicationError(_("只能登记本人的走访。"), code="forbidden")
     visit = Visit(visitor=visitor or by, **data)
     scope = scope_for(visit.visitor)
-    if visit.work_item_id and not scope.work_items().filter(pk=visit.work_item_id).exists():
+    if visit.work_item_id and not work_items_in(scope).filter(pk=visit.work_item_id).exists():
         raise ApplicationError(_("该台账事项不在走访人的范围内。"), field="work_item")
     if (
         visit.enterprise_id

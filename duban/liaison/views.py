@@ -13,12 +13,14 @@ from django.views.decorators.http import require_POST
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
-from duban.ledger.selectors import enterprise_list, work_item_list
+from duban.ledger.selectors import work_item_list
 from duban.liaison.forms import FindingForm, VisitForm
 from duban.liaison.permissions import can_log_visit, can_raise_from_visit
+from duban.liaison.selectors import liaison_figures, visit_list
 from duban.liaison.services import visit_log, visit_raise_problem
 from duban.org.models import User
-from duban.problems.selectors import demand_figures, liaison_figures, visit_list
+from duban.org.selectors import enterprise_list
+from duban.problems.selectors import demand_figures
 
 
 def _user(request: HttpRequest) -> User:

@@ -9,8 +9,8 @@ from pydantic import Field
 from duban.api.auth import request_user
 from duban.api.pagination import PageParams, paginate
 from duban.api.schemas import ErrorOut, UnitRef
-from duban.ledger.selectors import unit_list
 from duban.org.models import Unit
+from duban.org.selectors import unit_list
 
 router = Router(tags=["org"])
 

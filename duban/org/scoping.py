@@ -1,6 +1,8 @@
-"""The one place that decides what a user may see.
+"""The one place that decides whom a user is: which units, items and enterprises they answer for.
 
-Every selector in duban filters through `scope_for(user)`. Units are seen by their own members
+Every selector in duban filters through `scope_for(user)` and the scoping of the app that owns
+the objects: `ledger.scoping` (work items and what hangs off them), `problems.scoping`
+(problems). Those apps register here how a scope reaches org's own units and enterprises. Units are seen by their own members
 (with the units below them) and by leaders and viewers who hold a responsibility for them;
 work items by their lead unit and co-units, their lead leader, their steward, and whoever holds
 a responsibility for the item or its units; everything else (reports, indicators, milestones,
@@ -10,11 +12,10 @@ problems…) is seen exactly when its work item is. The office sees everything.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from duban.core import clock
 from duban.org.models import Responsibility, Unit, User
@@ -28,67 +29,41 @@ class Scope:
     item_ids: frozenset[int]
     enterprise_ids: frozenset[int]
 
-    def work_items_q(self) -> Q:
-        """A filter on WorkItem selecting the items in scope."""
-        if self.everything:
-            return Q()
-        if self.user_id is None:
-            return Q(pk__in=[])
-        work_item = apps.get_model("ledger", "WorkItem")
-        co_unit_items = work_item.co_units.through.objects.filter(unit_id__in=self.unit_ids).values(
-            "workitem_id"
-        )
-        return (
-            Q(lead_unit_id__in=self.unit_ids)
-            | Q(pk__in=co_unit_items)
-            | Q(pk__in=self.item_ids)
-            | Q(lead_leader_id=self.user_id)
-            | Q(steward_id=self.user_id)
-        )
-
-    def work_items(self) -> QuerySet:
-        work_item = apps.get_model("ledger", "WorkItem")
-        return work_item.objects.filter(self.work_items_q())
-
-    def related_q(self, path: str = "work_item") -> Q:
-        """A filter on any model hanging off a work item through `path`."""
-        if self.everything:
-            return Q()
-        return Q(**{f"{path}__in": self.work_items().values("pk")})
-
     def units_q(self) -> Q:
+        """A filter on Unit: the user's own units and, through what the apps above register,
+        the units of the objects in scope (the lead units of the items they may see)."""
         if self.everything:
             return Q()
-        return Q(pk__in=self.unit_ids) | Q(pk__in=self.work_items().values("lead_unit_id"))
-
-    def problems_q(self) -> Q:
-        """A filter on Problem: led or co-operated by a unit in scope, reported by the user or
-        their units, or hanging off an item or enterprise in scope."""
-        if self.everything:
-            return Q()
-        if self.user_id is None:
-            return Q(pk__in=[])
-        problem = apps.get_model("problems", "Problem")
-        co_unit_problems = problem.co_units.through.objects.filter(
-            unit_id__in=self.unit_ids
-        ).values("problem_id")
-        return (
-            Q(lead_unit_id__in=self.unit_ids)
-            | Q(pk__in=co_unit_problems)
-            | Q(reporting_unit_id__in=self.unit_ids)
-            | Q(reported_by_id=self.user_id)
-            | Q(work_item__in=self.work_items().values("pk"))
-            | Q(enterprise_id__in=self.enterprise_ids)
-        )
+        q = Q(pk__in=self.unit_ids)
+        for reach in _UNIT_REACH:
+            q |= reach(self)
+        return q
 
     def enterprises_q(self) -> Q:
+        """A filter on Enterprise: those liaised with, and what the apps above register (the
+        owners of the projects in scope)."""
         if self.everything:
             return Q()
-        return Q(pk__in=self.enterprise_ids) | Q(
-            pk__in=self.work_items()
-            .filter(project__owner__isnull=False)
-            .values("project__owner_id")
-        )
+        q = Q(pk__in=self.enterprise_ids)
+        for reach in _ENTERPRISE_REACH:
+            q |= reach(self)
+        return q
+
+
+# How the apps above org widen what a scope reaches among org's own objects. Each app
+# registers in its AppConfig.ready(); org never imports them (the layering rule).
+_UNIT_REACH: list[Callable[[Scope], Q]] = []
+_ENTERPRISE_REACH: list[Callable[[Scope], Q]] = []
+
+
+def register_unit_reach(reach: Callable[[Scope], Q]) -> None:
+    if reach not in _UNIT_REACH:
+        _UNIT_REACH.append(reach)
+
+
+def register_enterprise_reach(reach: Callable[[Scope], Q]) -> None:
+    if reach not in _ENTERPRISE_REACH:
+        _ENTERPRISE_REACH.append(reach)
 
 
 NOTHING = Scope(None, False, frozenset(), frozenset(), frozenset())

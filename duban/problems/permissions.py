@@ -12,6 +12,7 @@ from datetime import date
 from duban.org.models import User
 from duban.org.scoping import scope_for
 from duban.problems.models import Coordination, ExtensionRequest, Feedback, Meeting, Problem
+from duban.problems.scoping import problems_q
 
 R = User.Role
 UNIT_ROLES = (R.REPORTER, R.UNIT_HEAD)
@@ -21,7 +22,7 @@ def _in_scope(user: User, problem: Problem) -> bool:
     scope = scope_for(user)
     if scope.everything:
         return True
-    return Problem.objects.filter(scope.problems_q(), pk=problem.pk).exists()
+    return Problem.objects.filter(problems_q(scope), pk=problem.pk).exists()
 
 
 def _member_of(user: User, unit_id: int | None, roles: tuple[str, ...] = UNIT_ROLES) -> bool:

@@ -43,7 +43,6 @@ from duban.ledger.selectors import (
     milestones_for_item,
     plan_curve_disagrees,
     plan_curve_total,
-    unit_list,
     work_item_get_for_user,
     work_item_list,
     work_items_carry_over_candidates,
@@ -59,6 +58,7 @@ from duban.ledger.services import (
     work_item_update,
 )
 from duban.org.models import User
+from duban.org.selectors import unit_list
 from duban.reporting.permissions import can_fill_report
 from duban.reporting.progress import Light
 from duban.reporting.selectors import (

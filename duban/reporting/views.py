@@ -22,10 +22,10 @@ from duban.ledger.models import WorkItem
 from duban.ledger.selectors import (
     indicators_for_item,
     milestones_for_item,
-    unit_list,
     work_item_get_for_user,
 )
 from duban.org.models import User
+from duban.org.selectors import unit_list
 from duban.reporting.forms import (
     ReportCorrectionForm,
     ReportFilterForm,

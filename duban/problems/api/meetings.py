@@ -14,7 +14,6 @@ from duban.problems.api.base import ERRORS, router, user_out
 from duban.problems.models import Meeting
 from duban.problems.selectors import (
     demand_figures,
-    liaison_figures,
     meeting_get_for_user,
     meeting_list,
 )
@@ -65,38 +64,6 @@ def meetings(request: HttpRequest) -> list[MeetingOut]:
 @router.get("/meetings/{meeting_id}", response={200: MeetingOut, **ERRORS}, summary="A meeting")
 def meeting_detail(request: HttpRequest, meeting_id: int) -> MeetingOut:
     return _meeting(meeting_get_for_user(user=request_user(request), meeting_id=meeting_id))
-
-
-class LiaisonOut(Schema):
-    leader: UserRef | None
-    enterprises: int
-    projects: int
-    institutions: int
-    demands: int
-    resolved: int
-    visits: int
-    completion_pct: Pct | None
-
-
-@router.get(
-    "/liaison/leaders",
-    response={200: list[LiaisonOut], **ERRORS},
-    summary="包联 figures per leader: enterprises, projects, demands, 办结率, visits",
-)
-def liaison_leaders(request: HttpRequest, year: int | None = None) -> list[LiaisonOut]:
-    return [
-        LiaisonOut(
-            leader=user_out(r.leader),
-            enterprises=r.enterprises,
-            projects=r.projects,
-            institutions=r.institutions,
-            demands=r.demands,
-            resolved=r.resolved,
-            visits=r.visits,
-            completion_pct=r.completion_pct,
-        )
-        for r in liaison_figures(user=request_user(request), year=year)
-    ]
 
 
 class DemandFiguresOut(Schema):

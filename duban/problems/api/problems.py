@@ -220,7 +220,8 @@ class ReportIn(Schema):
 
 @router.post("/problems", response={201: ProblemOut, **ERRORS}, summary="Report a problem")
 def problem_report(request: HttpRequest, body: ReportIn) -> Status[ProblemOut]:
-    from duban.ledger.selectors import enterprise_list, work_item_list
+    from duban.ledger.selectors import work_item_list
+    from duban.org.selectors import enterprise_list
 
     user = request_user(request)
     data: dict[str, Any] = body.model_dump(exclude={"work_item_id", "enterprise_id"})

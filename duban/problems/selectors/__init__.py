@@ -2,10 +2,8 @@
 
 from duban.problems.selectors.figures import (
     DemandFigures,
-    LeaderLiaison,
     ProblemFigures,
     demand_figures,
-    liaison_figures,
     problem_figures,
 )
 from duban.problems.selectors.inbox import ProblemInbox, problem_inbox
@@ -25,12 +23,10 @@ from duban.problems.selectors.records import (
     meetings_q,
     problem_co_responses,
     problem_events,
-    visit_list,
 )
 
 __all__ = [
     "DemandFigures",
-    "LeaderLiaison",
     "ProblemFigures",
     "ProblemFilters",
     "ProblemInbox",
@@ -38,7 +34,6 @@ __all__ = [
     "coordination_list",
     "demand_figures",
     "feedback_list",
-    "liaison_figures",
     "meeting_get_for_user",
     "meeting_list",
     "meetings_q",
@@ -50,5 +45,4 @@ __all__ = [
     "problem_inbox",
     "problem_list",
     "task_list",
-    "visit_list",
 ]

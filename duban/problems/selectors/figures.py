@@ -10,8 +10,7 @@ from django.db.models import Count, F, Q
 from duban.core import clock
 from duban.core.money import ratio_pct
 from duban.core.periods import Period
-from duban.liaison.models import Visit
-from duban.org.models import Responsibility, User
+from duban.org.models import User
 from duban.problems.models import (
     DISCARDED_STATES,
     OPEN_STATES,
@@ -77,64 +76,6 @@ def problem_figures(
         open=base.filter(state__in=OPEN_STATES).count(),
         overdue=base.filter(state__in=OPEN_STATES, due_date__lt=today).count(),
     )
-
-
-@dataclass(frozen=True)
-class LeaderLiaison:
-    """A leader's 包联 figures: enterprises, projects and institutions, demands and visits."""
-
-    leader: User
-    enterprises: int
-    projects: int
-    institutions: int
-    demands: int
-    resolved: int
-    visits: int
-
-    @property
-    def completion_pct(self) -> Decimal | None:
-        return ratio_pct(Decimal(self.resolved), Decimal(self.demands))
-
-
-def liaison_figures(*, user: User, year: int | None = None) -> list[LeaderLiaison]:
-    """Per leader with active 包联: what they liaise with, demands received and resolved (办结率)
-    and visits. The office sees every leader, a leader their own row, others none."""
-    today = clock.today()
-    active = Responsibility.objects.filter(relation=Responsibility.Relation.LIAISON).filter(
-        Q(start_date__isnull=True) | Q(start_date__lte=today),
-        Q(end_date__isnull=True) | Q(end_date__gte=today),
-    )
-    if user.is_office:
-        leaders = User.objects.filter(pk__in=active.values("leader_id"))
-    elif user.role == User.Role.LEADER:
-        leaders = User.objects.filter(pk=user.pk, pk__in=active.values("leader_id"))
-    else:
-        return []
-    rows = []
-    for leader in leaders.order_by("username"):
-        mine = active.filter(leader=leader)
-        enterprise_ids = list(mine.exclude(enterprise=None).values_list("enterprise_id", flat=True))
-        item_ids = list(mine.exclude(work_item=None).values_list("work_item_id", flat=True))
-        demands = Problem.objects.filter(source=Problem.Source.DEMAND).exclude(
-            state__in=DISCARDED_STATES
-        )
-        demands = demands.filter(Q(enterprise_id__in=enterprise_ids) | Q(work_item_id__in=item_ids))
-        visits = Visit.objects.filter(visitor=leader)
-        if year:
-            demands = demands.filter(reported_on__year=year)
-            visits = visits.filter(date__year=year)
-        rows.append(
-            LeaderLiaison(
-                leader=leader,
-                enterprises=len(set(enterprise_ids)),
-                projects=len(set(item_ids)),
-                institutions=mine.exclude(unit=None).count(),
-                demands=demands.count(),
-                resolved=demands.filter(state=S.CLOSED).count(),
-                visits=visits.count(),
-            )
-        )
-    return rows
 
 
 @dataclass(frozen=True)

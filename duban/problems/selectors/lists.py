@@ -24,6 +24,7 @@ from duban.problems.models import (
     Feedback,
     Problem,
 )
+from duban.problems.scoping import problems_q
 
 S = Problem.State
 
@@ -47,7 +48,7 @@ class ProblemFilters:
 def leader_q(leader_id: int) -> Q:
     """Problems in a leader's area: what the leader's own scope would show."""
     leader = User.objects.filter(pk=leader_id).first()
-    return scope_for(leader).problems_q() if leader is not None else Q(pk__in=[])
+    return problems_q(scope_for(leader)) if leader is not None else Q(pk__in=[])
 
 
 def unit_q(unit_id: int, prefix: str = "") -> Q:
@@ -81,7 +82,7 @@ def filter_problems(qs: QuerySet[Problem], f: ProblemFilters) -> QuerySet[Proble
 
 
 def scoped_problems(user: User) -> QuerySet[Problem]:
-    return Problem.objects.filter(scope_for(user).problems_q())
+    return Problem.objects.filter(problems_q(scope_for(user)))
 
 
 def problem_list(*, user: User, filters: ProblemFilters | None = None) -> QuerySet[Problem]:

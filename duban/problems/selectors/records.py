@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from duban.liaison.models import Visit
-from duban.org.models import Enterprise, User
+from duban.org.models import User
 from duban.org.scoping import scope_for
 from duban.problems.models import (
     AgendaItem,
@@ -15,6 +14,7 @@ from duban.problems.models import (
     Problem,
     ProblemEvent,
 )
+from duban.problems.scoping import problems_q
 
 
 def problem_events(problem: Problem) -> QuerySet[ProblemEvent]:
@@ -32,7 +32,7 @@ def meetings_q(user: User) -> Q:
         return Q()
     attended = Meeting.attendees.through.objects.filter(user_id=user.pk).values("meeting_id")
     on_agenda = AgendaItem.objects.filter(
-        problem__in=Problem.objects.filter(scope.problems_q()).values("pk")
+        problem__in=Problem.objects.filter(problems_q(scope)).values("pk")
     ).values("meeting_id")
     return Q(chair_id=user.pk) | Q(pk__in=attended) | Q(pk__in=on_agenda)
 
@@ -44,16 +44,3 @@ def meeting_list(*, user: User) -> QuerySet[Meeting]:
 
 def meeting_get_for_user(*, user: User, meeting_id: int) -> Meeting:
     return get_object_or_404(meeting_list(user=user), pk=meeting_id)
-
-
-def visit_list(*, user: User) -> QuerySet[Visit]:
-    """Visits the user made, or to items and enterprises in their scope."""
-    scope = scope_for(user)
-    qs = Visit.objects.select_related("visitor", "work_item", "enterprise")
-    if scope.everything:
-        return qs
-    return qs.filter(
-        Q(visitor_id=user.pk)
-        | Q(work_item__in=scope.work_items().values("pk"))
-        | Q(enterprise__in=Enterprise.objects.filter(scope.enterprises_q()).values("pk"))
-    )

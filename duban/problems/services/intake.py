@@ -14,6 +14,7 @@ from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise
+from duban.ledger.scoping import work_items_in
 from duban.org.models import User
 from duban.org.scoping import scope_for
 from duban.problems.models import OPEN_STATES, Problem, ProblemEvent, ProblemSettings
@@ -67,7 +68,7 @@ def problem_report(*, by: User, data: Mapping[str, Any]) -> Problem:
     scope = scope_for(by)
     if (
         problem.work_item_id is not None
-        and not scope.work_items().filter(pk=problem.work_item_id).exists()
+        and not work_items_in(scope).filter(pk=problem.work_item_id).exists()
     ):
         raise ApplicationError(_("该台账事项不在您的范围内。"), field="work_item")
     if problem.enterprise_id is not None and problem.work_item_id is None:

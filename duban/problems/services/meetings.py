@@ -20,6 +20,7 @@ from duban.core.formatting import gap_phrase, join_items
 from duban.core.periods import Period
 from duban.core.services import full_clean_or_raise
 from duban.ledger.models import Milestone, WorkItem
+from duban.ledger.scoping import work_items_in, work_items_q
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
 from duban.problems.models import (
@@ -32,6 +33,7 @@ from duban.problems.models import (
     ProblemSettings,
 )
 from duban.problems.permissions import can_manage_meeting
+from duban.problems.scoping import problems_q
 from duban.problems.services.assignment import problem_assign
 from duban.problems.services.base import record_event, refuse_unless, require_text, today
 from duban.problems.services.coordination import coordination_create
@@ -83,7 +85,7 @@ def items_furthest_behind(*, meeting: Meeting, limit: int) -> list[BehindItem]:
         annual_plan__gt=0,
     )
     if meeting.level < 4:
-        qs = qs.filter(scope_for(meeting.chair).work_items_q())
+        qs = qs.filter(work_items_q(scope_for(meeting.chair)))
     progress = progress_for_items(qs, period)
     rows = []
     for item in qs.select_related("lead_unit"):
@@ -103,7 +105,7 @@ def overdue_milestones(*, meeting: Meeting) -> list[Milestone]:
         work_item__year=meeting.date.year,
     ).select_related("work_item")
     if meeting.level < 4:
-        qs = qs.filter(work_item__in=scope_for(meeting.chair).work_items().values("pk"))
+        qs = qs.filter(work_item__in=work_items_in(scope_for(meeting.chair)).values("pk"))
     return list(qs.order_by("planned_date", "pk"))
 
 
@@ -112,7 +114,7 @@ def _agenda_problems(meeting: Meeting) -> list[Problem]:
         state=Problem.State.REPORTED
     )
     if meeting.level < 4:
-        qs = qs.filter(scope_for(meeting.chair).problems_q())
+        qs = qs.filter(problems_q(scope_for(meeting.chair)))
     # Overdue first, then by due date: what has waited longest is discussed first.
     return list(qs.order_by(F("due_date").asc(nulls_last=True), "pk"))
 

@@ -21,8 +21,9 @@ from duban.core import clock
 from duban.core.formatting import date_cn
 from duban.core.money import fmt_pct
 from duban.core.periods import Period
-from duban.ledger.selectors import default_ledger_year, unit_list
+from duban.ledger.selectors import default_ledger_year
 from duban.org.models import User
+from duban.org.selectors import unit_list
 from duban.problems import permissions as perm
 from duban.problems.exports import list_workbook
 from duban.problems.forms import (

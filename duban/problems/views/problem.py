@@ -18,8 +18,9 @@ from django.views.decorators.http import require_POST
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
-from duban.ledger.selectors import enterprise_list, work_item_list
+from duban.ledger.selectors import work_item_list
 from duban.org.models import User
+from duban.org.selectors import enterprise_list
 from duban.problems import permissions as perm
 from duban.problems import services as svc
 from duban.problems.forms import (

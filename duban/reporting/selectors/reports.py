@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
+from duban.ledger.scoping import related_q
 from duban.org.models import User
 from duban.org.scoping import scope_for
 from duban.reporting.models import MonthlyReport
@@ -24,7 +25,7 @@ class ReportFilters:
 
 
 def report_list(*, user: User, filters: ReportFilters | None = None) -> QuerySet[MonthlyReport]:
-    qs = MonthlyReport.objects.filter(scope_for(user).related_q("work_item")).select_related(
+    qs = MonthlyReport.objects.filter(related_q(scope_for(user), "work_item")).select_related(
         "work_item",
         "work_item__lead_unit",
         "work_item__project",

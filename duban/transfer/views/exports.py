@@ -11,8 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
-from duban.ledger.selectors import unit_get_for_user
 from duban.org.models import Unit, User
+from duban.org.selectors import unit_get_for_user
 from duban.reporting.selectors import reporting_period_default
 from duban.transfer.exports import ledger_export
 from duban.transfer.report_exports import reports_export

@@ -12,9 +12,10 @@ DEFAULT_PORT = 8000
 
 def run_server(*, host: str, port: int, threads: int = 8) -> None:
     """Block serving the WSGI app; factored out so tests can replace it."""
+    from django.core.wsgi import get_wsgi_application
     from waitress import serve
 
-    from duban.config.wsgi import application
+    application = get_wsgi_application()
 
     serve(application, host=host, port=port, threads=threads, ident="duban")
 

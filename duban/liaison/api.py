@@ -1,0 +1,46 @@
+"""API: leaders' liaison (包联) figures."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from duban.api.auth import request_user
+from duban.api.schemas import ErrorOut, Pct, UserRef
+from duban.liaison.selectors import liaison_figures
+from duban.problems.api.base import user_out
+
+router = Router(tags=["liaison"])
+ERRORS = {401: ErrorOut, 422: ErrorOut}
+
+
+class LiaisonOut(Schema):
+    leader: UserRef | None
+    enterprises: int
+    projects: int
+    institutions: int
+    demands: int
+    resolved: int
+    visits: int
+    completion_pct: Pct | None
+
+
+@router.get(
+    "/liaison/leaders",
+    response={200: list[LiaisonOut], **ERRORS},
+    summary="包联 figures per leader: enterprises, projects, demands, 办结率, visits",
+)
+def liaison_leaders(request: HttpRequest, year: int | None = None) -> list[LiaisonOut]:
+    return [
+        LiaisonOut(
+            leader=user_out(r.leader),
+            enterprises=r.enterprises,
+            projects=r.projects,
+            institutions=r.institutions,
+            demands=r.demands,
+            resolved=r.resolved,
+            visits=r.visits,
+            completion_pct=r.completion_pct,
+        )
+        for r in liaison_figures(user=request_user(request), year=year)
+    ]
