@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from duban.api.auth import request_user
+from duban.api.auth import TokenAuth, request_user
 from duban.api.schemas import ErrorOut, Pct, UserRef
 from duban.liaison.selectors import liaison_figures
 from duban.problems.api.base import user_out
 
-router = Router(tags=["liaison"])
+router = Router(tags=["liaison"], auth=TokenAuth())
 ERRORS = {401: ErrorOut, 422: ErrorOut}
 
 
