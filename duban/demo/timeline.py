@@ -135,7 +135,7 @@ def submission_time(period: Period, *, late: bool, rng: random.Random) -> dateti
     """When a unit first submitted `period`'s report: before the due day, or some days after."""
     due = period.due_date(5)
     day = (
-        due + timedelta(days=rng.randint(1, 9)) if late else due - timedelta(days=rng.randint(0, 4))
+        due + timedelta(days=rng.randint(1, 5)) if late else due - timedelta(days=rng.randint(0, 4))
     )
     moment = time(rng.randint(8, 17), rng.randint(0, 59))
     return timezone.make_aware(datetime.combine(day, moment))

@@ -58,7 +58,7 @@ def accounts_table(accounts: list[DemoAccount]) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "载入示例区演示数据（2023年全年、2024年1—5月），打印演示账号并启动服务。"
+    help = "载入示例区演示数据（上年全年、本年至上月），打印演示账号并启动服务。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="只载入数据，不启动服务")
@@ -88,8 +88,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"示例区已载入（{time.monotonic() - started:.1f}秒）：单位{c['units']}个、"
-                    f"用户{c['users']}个、项目{c['projects']}个、2023年事项{c['items_2023']}项、"
-                    f"2024年事项{c['items_2024']}项、月报{c['reports']}份。"
+                    f"用户{c['users']}个、项目{c['projects']}个、上年事项{c['items_last_year']}项、"
+                    f"本年事项{c['items_this_year']}项、月报{c['reports']}份。"
                 )
             )
         else:
