@@ -95,7 +95,7 @@ class DemoCalendar:
         def move(m: re.Match[str]) -> str:
             if m.group(2) is None:
                 return str(self.y(int(m.group(1))))
-            day = date(int(m.group(1)), int(m.group(2)), 15) + self.problem_shift
+            day = date(int(m.group(1)), int(m.group(2)), 25) + self.problem_shift
             return f"{day.year}年{day.month}月"
 
         return _YEARS.sub(move, text)
