@@ -89,13 +89,14 @@ class DemoLights:
             self._plan_node(story, soon)
         if story := take(started, "node_overdue"):
             self._plan_node(story, today - timedelta(days=21))
-        # Behind 序时: far (red) and some (yellow).
-        if story := take(started, "far_behind"):
-            story.perf = 0.3
-            self.forced.add(story.item.pk)
-        if story := take(started, "behind"):
-            story.perf = 0.8
-            self.forced.add(story.item.pk)
+        # Behind 序时 at the reporting period: far (red) and some (yellow). The gap is
+        # (perf − 1) × m/12 in points on a flat year, so early in the year no performance
+        # puts an item 10 points behind: the cases hold from the reporting period's sixth
+        # month on (and then by a plan curve, as `monthly_investment` spends along it).
+        for case, gap in (("far_behind", 45), ("behind", 20)):
+            if story := take(started, case):
+                story.perf = max(0.05, 1 - gap * 12 / (100 * period.month))
+                self.forced.add(story.item.pk)
         if story := take(started, "done"):
             self.forced.add(story.item.pk)
 
