@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -84,10 +85,12 @@ class DemoCalendar:
         return timedelta(days=(self.today - STORY_TODAY).days // 7 * 7)
 
     def problem_spec(self, spec: ProblemSpec) -> ProblemSpec:
-        return replace(spec, **{f: self.text(getattr(spec, f)) for f in PROBLEM_TEXTS})
+        texts: dict[str, Any] = {f: self.text(getattr(spec, f)) for f in PROBLEM_TEXTS}
+        return replace(spec, **texts)
 
     def meeting_spec(self, spec: MeetingSpec) -> MeetingSpec:
-        return replace(spec, **{f: self.text(getattr(spec, f)) for f in MEETING_TEXTS})
+        texts: dict[str, Any] = {f: self.text(getattr(spec, f)) for f in MEETING_TEXTS}
+        return replace(spec, **texts)
 
     def text(self, text: str) -> str:
         """Catalogue text with its years on the demo's calendar."""

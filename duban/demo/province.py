@@ -117,7 +117,10 @@ class _Province:
     def people(self) -> None:
         n = self.size.units
         kinds = [k for k in Unit.Kind.values if k != Unit.Kind.OFFICE]
-        groups = max(1, n // 20)  # one unit in twenty heads a group of the others
+        leaders = max(2, n // 100)
+        # One unit in twenty heads a group of the others; a leader is in charge of every
+        # `leaders`-th group, so each leader's part of the tree is theirs alone.
+        groups = max(leaders, n // 20 // leaders * leaders)
         top_rows = [
             {
                 "code": f"p{i:05d}",
@@ -150,7 +153,6 @@ class _Province:
                 self._user(f"p{i:05d}-head", f"单位负责人{i + 1}", "unit_head", password, unit)
             )
             users.append(self._user(f"p{i:05d}-rep", f"联络员{i + 1}", "reporter", password, unit))
-        leaders = max(2, n // 100)
         stewards = max(2, n // 40)
         users += [
             self._user(f"p-leader{i}", f"省领导{i + 1}", "leader", password) for i in range(leaders)
@@ -471,13 +473,13 @@ class _Province:
         order = sorted(range(len(rows)), key=lambda k: rows[k]["state"] == PS.MERGED)
         first = [k for k in order if rows[k]["state"] != PS.MERGED]
         firsts = insert_many(Problem, [rows[k] for k in first], history_user_id=self.office)
-        closed = [
+        closed_keys = [
             key for key, k in zip(firsts, first, strict=True) if rows[k]["state"] == PS.CLOSED
         ]
         merged = [k for k in order if rows[k]["state"] == PS.MERGED]
         for m, k in enumerate(merged):
-            if closed:
-                rows[k]["merged_into_id"] = closed[m % len(closed)]
+            if closed_keys:
+                rows[k]["merged_into_id"] = closed_keys[m % len(closed_keys)]
             else:  # a tiny set without a closed problem: nothing to merge into
                 rows[k]["state"] = PS.REPORTED
         keys = firsts + insert_many(Problem, [rows[k] for k in merged], history_user_id=self.office)
