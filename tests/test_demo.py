@@ -476,8 +476,16 @@ def test_demo_plans_a_case_for_every_light_rule(demo, cal, db):
     items = {case: WorkItem.objects.get(pk=pk) for case, pk in demo.lights.items()}
     # not started: planned in the reporting period (yellow), three months before it (red)
     due = items["start_due"]
-    assert Period.of(due.planned_start) == period
+    assert due.planned_start == period.last_day
     assert due.actual_start is None
+    this_month = items["start_this_month"]
+    assert Period.of(this_month.planned_start) == Period.of(today)
+    assert today <= this_month.planned_start <= today + timedelta(days=5)
+    assert this_month.actual_start is None
+    # an item planned to start later spends little before: 序时 (its plan curve) expects that
+    for case in ("start_due", "start_this_month"):
+        gap = item_figures_for(items[case], period).gap_pp
+        assert gap is None or gap > Decimal(-10), (case, gap)
     late = items["start_late"]
     three_back = period.previous().previous().previous()
     assert Period.of(late.planned_start) <= three_back
@@ -489,6 +497,7 @@ def test_demo_plans_a_case_for_every_light_rule(demo, cal, db):
             continue
         item = items[case]
         assert item.actual_start is not None and not item.in_statistics, case
+        assert not item.milestones.filter(name="入统", planned_date__isnull=False).exists()
         started = Period.of(item.actual_start)
         for _ in range(months):
             started = started.next()
@@ -503,6 +512,15 @@ def test_demo_plans_a_case_for_every_light_rule(demo, cal, db):
         assert today.year > cal.year
     overdue = items["node_overdue"].milestones.get(planned_date=today - timedelta(days=21))
     assert overdue.actual_date is None
+    # each case has only its own reason: no other open node is overdue or due soon
+    for case, item in items.items():
+        if case in ("start_due", "start_late", "node_overdue"):
+            continue
+        soon = item.milestones.filter(
+            actual_date__isnull=True, planned_date__lte=today + timedelta(days=7)
+        )
+        allowed = {"node_soon": 1, "start_this_month": 1}.get(case, 0)
+        assert soon.count() == allowed, (case, list(soon.values_list("name", "planned_date")))
     # behind 序时: more than 30 points (red) and 10–30 points (yellow), from the sixth month
     gaps = {case: item_figures_for(items[case], period).gap_pp for case in ("far_behind", "behind")}
     if period.month >= 6:

@@ -417,14 +417,14 @@ class _DemoBuild:
         order = list(stories)
         self.rng.shuffle(order)
         n = len(order)
-        # At least one of each state, then roughly: 35% accepted, 15% submitted, 12% pending,
-        # 10% returned, 10% drafts, the rest (≈18%) not yet reported.
+        # At least one of each state, then roughly: 55% accepted, 10% submitted, 8% waiting
+        # for sign-off, 8% returned, 7% drafts, the rest (≈12%) not reported.
         cuts = [
-            (ACCEPTED, max(1, round(n * 0.35))),
-            (SUBMITTED, max(1, round(n * 0.15))),
-            (PENDING, max(1, round(n * 0.12))),
-            (RETURNED, max(1, round(n * 0.10))),
-            (DRAFT, max(1, round(n * 0.10))),
+            (ACCEPTED, max(1, round(n * 0.55))),
+            (SUBMITTED, max(1, round(n * 0.10))),
+            (PENDING, max(1, round(n * 0.08))),
+            (RETURNED, max(1, round(n * 0.08))),
+            (DRAFT, max(1, round(n * 0.07))),
         ]
         i = 0
         for fate, count in cuts:

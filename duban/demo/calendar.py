@@ -33,7 +33,6 @@ from duban.core import clock
 from duban.core.periods import Period
 from duban.demo.problem_catalogue import MeetingSpec, ProblemSpec
 
-STORY_LAST_YEAR = 2023
 STORY_YEAR = 2024
 STORY_TODAY = date(2024, 6, 12)  # the problem loop's story is told on this day
 # "2024年4月" (a month: moves with the problem loop), or "2023年", "〔2024〕" (a year).

@@ -60,6 +60,10 @@ class ItemStory:
     started: bool = False
     in_stats: bool = False
     values: dict[int, Decimal] = field(default_factory=dict)  # indicator pk → last value
+    # A plan curve the item spends along (lights.py): its months, and the month from which
+    # spending needs the item started (before it: preparation, spent as planned).
+    curve: list[Decimal] | None = None
+    curve_from: int = 1
 
     @property
     def seasonal(self) -> bool:

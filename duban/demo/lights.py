@@ -4,7 +4,9 @@ The story (catalogue outcomes: ahead, normal, behind, overrun, not started) alre
 items around 序时进度: most near it, "behind" and "overrun" items 10–30 points behind late in the
 year. On top of it a few items are planned so that every rule has a case around today:
 
-- planned to start in the reporting period, not started (yellow) — `start_due`;
+- planned to start in the reporting period (its last day), not started (yellow) — `start_due`;
+  planned to start in the current month, within days, not started (yellow) —
+  `start_this_month`;
 - planned to start three or more months before it, still not started (red) — `start_late`;
 - started a month before the period ends, not 入统 (yellow) — `stats_due`; two months (red) —
   `stats_late`;
@@ -14,7 +16,8 @@ year. On top of it a few items are planned so that every rule has a case around 
   `behind`;
 - done in the reporting period (green) — `done`.
 
-`cases` names the item of each (the build prints nothing of it; tests and the README read it).
+Each case's other nodes are reached on time or planned beyond the coming fortnight, and its
+入统 node has no date, so that only the case's rule speaks. `cases` names the item of each (`DemoResult.lights`; tests/test_demo.py checks each one).
 Dates are chosen from the calendar, so the cases hold on any day the demo is built; early in
 the year, when the months before the period lie in last year, a case whose months don't exist
 is left out (see `plan`).
@@ -30,8 +33,9 @@ from duban.demo.calendar import DemoCalendar
 from duban.demo.catalogue import ProjectSpec
 from duban.demo.ledger import ItemStory
 from duban.demo.reports import ACCEPTED
+from duban.demo.timeline import start_curve
 from duban.ledger.models import WorkItem
-from duban.ledger.services import milestone_update, work_item_update
+from duban.ledger.services import milestone_update, work_item_set_plan_curve, work_item_update
 
 START_NODE = "开工"
 STATS_NODE = "入统"
@@ -66,9 +70,14 @@ class DemoLights:
             self.cases[case] = story.item.pk
             return story
 
-        # Not started: planned in the period (yellow), three months before it (red).
+        # Not started: planned in the reporting period (on its last day: not overdue at its
+        # end) and in the current month (yellow), three months before the period (red).
         if story := take(unstarted, "start_due"):
-            self._plan_start(story, period.first_day + timedelta(days=9), actual=None)
+            self._plan_start(story, period.last_day, actual=None)
+        if story := take(unstarted, "start_this_month"):
+            self._plan_start(
+                story, min(Period.of(today).last_day, today + timedelta(days=5)), actual=None
+            )
         back3 = period.previous().previous().previous()
         if story := take(unstarted, "start_late"):
             self._plan_start(story, back3.first_day + timedelta(days=14), actual=None)
@@ -82,7 +91,6 @@ class DemoLights:
                 continue  # early in the year: that month lies in last year
             if story := take(unstarted, case):
                 self._plan_start(story, start_day - timedelta(days=10), actual=start_day)
-                self._never(story, STATS_NODE)
         # Nodes: one due within days of today, one three weeks overdue.
         soon = min(today + timedelta(days=3), date(self.cal.year, 12, 31))
         if soon > today and (story := take(started, "node_soon")):
@@ -96,26 +104,58 @@ class DemoLights:
         for case, gap in (("far_behind", 45), ("behind", 20)):
             if story := take(started, case):
                 story.perf = max(0.05, 1 - gap * 12 / (100 * period.month))
-                self.forced.add(story.item.pk)
+                self._clear_nodes(story)
         if story := take(started, "done"):
-            self.forced.add(story.item.pk)
+            self._clear_nodes(story)
+
+    def _clear_nodes(self, story: ItemStory, *, keep: tuple[str, ...] = ()) -> None:
+        """Only the case's own rule speaks: the item's other open nodes are reached on their
+        planned day when that lies before the reporting period ends (reported then), else
+        planned beyond the coming fortnight; its reports for the year are accepted."""
+        self.forced.add(story.item.pk)
+        reported_by = self.cal.period.last_day - timedelta(days=5)
+        later = self.cal.today + timedelta(days=14)
+        first = date(self.cal.year, 1, 10)
+        for node in story.item.milestones.filter(actual_date__isnull=True).exclude(name__in=keep):
+            if node.pk in story.reached:
+                continue
+            planned = node.planned_date
+            if node.name == STATS_NODE or planned is None:
+                milestone_update(milestone=node, version=None, data={"planned_date": None})
+                story.node_actual[node.pk] = NEVER
+            elif planned <= reported_by:
+                story.node_actual[node.pk] = max(planned, first)
+            else:
+                milestone_update(
+                    milestone=node, version=None, data={"planned_date": max(planned, later)}
+                )
+                story.node_actual[node.pk] = NEVER
 
     def _plan_start(self, story: ItemStory, planned: date, *, actual: date | None) -> None:
+        """Planned to start on `planned`; started on `actual` (None: not started). The 入统
+        node carries no date: only the 入统 rule speaks of it."""
         item = work_item_update(item=story.item, version=None, data={"planned_start": planned})
         story.item = item
+        # Its plan curve spends from the month after the planned day (planned on a month's
+        # last days) or from its month, so that 序时 expects no building before it.
+        start = planned + timedelta(days=7)
+        start_month = (
+            1 if start.year < self.cal.year else 13 if start.year > self.cal.year else start.month
+        )
+        if item.annual_plan:
+            story.curve = start_curve(item.annual_plan, start_month)
+            story.curve_from = start_month
+            work_item_set_plan_curve(item=item, amounts=story.curve)
+        story.perf = 1.0
+        self._clear_nodes(story, keep=(START_NODE,))
         node = item.milestones.filter(name=START_NODE).first()
         if node is not None:
             milestone_update(milestone=node, version=None, data={"planned_date": planned})
             story.node_actual[node.pk] = actual or NEVER
-        self.forced.add(item.pk)
-
-    def _never(self, story: ItemStory, name: str) -> None:
-        node = story.item.milestones.filter(name=name).first()
-        if node is not None:
-            story.node_actual[node.pk] = NEVER
 
     def _plan_node(self, story: ItemStory, planned: date) -> None:
         """The first node not reached yet is planned on `planned` and not reached by today."""
+        self._clear_nodes(story)
         node = (
             story.item.milestones.filter(actual_date__isnull=True)
             .exclude(name__in=(START_NODE, STATS_NODE))
@@ -126,7 +166,6 @@ class DemoLights:
             return
         milestone_update(milestone=node, version=None, data={"planned_date": planned})
         story.node_actual[node.pk] = NEVER
-        self.forced.add(story.item.pk)
 
     # -- the reports ------------------------------------------------------------------------
 

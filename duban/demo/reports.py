@@ -22,7 +22,7 @@ from duban.demo.catalogue import (
 )
 from duban.demo.ledger import ItemStory
 from duban.demo.people import Organisation
-from duban.demo.timeline import monthly_investment, submission_time
+from duban.demo.timeline import curve_investment, monthly_investment, submission_time
 from duban.ledger.models import Milestone, WorkItem
 from duban.org.models import User
 from duban.reporting.models import MonthlyReport
@@ -92,14 +92,23 @@ class ReportRunner:
         starts_now = not story.started and any(pk in self.start_node_ids for pk in reached)
         started = story.started or starts_now
         plan = item.annual_plan or Decimal(0)
-        investment = monthly_investment(
-            annual_plan=plan,
-            month=period.month,
-            perf=story.perf,
-            seasonal=story.seasonal,
-            started=started,
-            rng=self.rng,
-        )
+        if story.curve is not None:
+            investment = curve_investment(
+                curve=story.curve,
+                month=period.month,
+                perf=story.perf,
+                started=started or period.month < story.curve_from,
+                rng=self.rng,
+            )
+        else:
+            investment = monthly_investment(
+                annual_plan=plan,
+                month=period.month,
+                perf=story.perf,
+                seasonal=story.seasonal,
+                started=started,
+                rng=self.rng,
+            )
         data: dict[str, Any] = {
             "investment_month": investment,
             "funds_month": (
