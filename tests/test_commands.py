@@ -171,9 +171,9 @@ def fake_demo(db, monkeypatch, settings, tmp_path):
                 "units": 16,
                 "users": 43,
                 "projects": 40,
-                "items_2023": 56,
-                "items_2024": 46,
-                "reports": 892,
+                "items_last_year": 56,
+                "items_this_year": 46,
+                "reports": 1126,
             },
         )
 
@@ -186,7 +186,7 @@ def test_demo_command_prints_accounts_and_serves(fake_demo, served, settings):
     # when
     out = _run("demo", "--port", "8765", "--seed", "7")
     # then
-    assert fake_demo == [{"seed": 7, "scale": 1}]
+    assert fake_demo == [{"seed": 7}]
     for username in ("tuijinban", "quzhang", "zjj-head", "zjj-reporter", "guanjia-sun", "renda"):
         assert username in out
     assert DEMO_PASSWORD in out

@@ -1,4 +1,7 @@
-"""The demo district: built once for the module (it takes some seconds), rolled back after."""
+"""The demo district, built on several "today"s (each once for the module: it takes some
+seconds, rolled back after): whatever the day, last year is closed month by month, this year is
+reported up to the reporting period with late, returned and missing reports, and the problems'
+due dates, escalations and the next meeting lie around today."""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ from django.db.models import Max, Min, Q
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from duban.core import clock
 from duban.core.periods import Period
 from duban.demo.build import build_demo, demo_counts, demo_is_loaded
+from duban.demo.calendar import STORY_TODAY, DemoCalendar
 from duban.demo.catalogue import DEMO_PASSWORD, LEADERS, PROJECTS, TASKS, UNITS
 from duban.demo.wipe import demo_wipe
 from duban.ledger.models import NodeTemplateSet, Project, WorkItem
@@ -45,11 +50,21 @@ S = MonthlyReport.State
 MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Build the demo inside a transaction that is rolled back when the module is done."""
+# Late in a month; the first days of a year (the reporting period is last December, its
+# reports not due yet); the last day of a month early in the year.
+DAYS = (date(2026, 11, 30), date(2027, 1, 3), date(2026, 3, 31))
+
+
+@pytest.fixture(scope="module", params=DAYS, ids=[d.isoformat() for d in DAYS])
+def demo(request, django_db_setup, django_db_blocker):
+    """Build the demo on the day, inside a transaction rolled back when the module is done;
+    the module's tests run on that day too."""
     # The same cheap hasher as conftest's per-test settings, or the accounts couldn't log in.
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[MD5]):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=[MD5]),
+        clock.travel(request.param),
+    ):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -60,7 +75,12 @@ def demo(django_db_setup, django_db_blocker):
             atomic.__exit__(None, None, None)
 
 
-def test_demo_builds_units_people_projects_and_tasks(demo, db):
+@pytest.fixture
+def cal(demo):
+    return DemoCalendar.of()
+
+
+def test_demo_builds_units_people_projects_and_tasks(demo, cal, db):
     # given the demo built once (fixture)
     # then
     assert demo.created
@@ -81,13 +101,15 @@ def test_demo_builds_units_people_projects_and_tasks(demo, db):
         roles = set(unit.members.values_list("role", flat=True))
         assert {User.Role.UNIT_HEAD, User.Role.REPORTER} <= roles
     assert Project.objects.count() == len(PROJECTS) == 40
-    assert WorkItem.objects.filter(year=2023, kind=WorkItem.Kind.TASK).count() == len(TASKS) == 20
-    assert WorkItem.objects.filter(year=2023, kind=WorkItem.Kind.PROJECT).count() == 36
-    assert WorkItem.objects.filter(year=2024).count() > 30
-    levels = set(WorkItem.objects.filter(year=2023).values_list("level", flat=True))
+    last = cal.last_year
+    assert WorkItem.objects.filter(year=last, kind=WorkItem.Kind.TASK).count() == len(TASKS) == 20
+    assert WorkItem.objects.filter(year=last, kind=WorkItem.Kind.PROJECT).count() == 36
+    assert WorkItem.objects.filter(year=cal.year).count() > 30
+    assert set(WorkItem.objects.values_list("year", flat=True)) == {last, cal.year}
+    levels = set(WorkItem.objects.filter(year=last).values_list("level", flat=True))
     assert levels == set(WorkItem.Level.values)
     categories = set(
-        WorkItem.objects.filter(year=2023, kind=WorkItem.Kind.PROJECT).values_list(
+        WorkItem.objects.filter(year=last, kind=WorkItem.Kind.PROJECT).values_list(
             "category", flat=True
         )
     )
@@ -108,55 +130,81 @@ def test_demo_codes_are_valid(demo, db):
         validate_project_code(code)
 
 
-def test_demo_2023_is_fully_reported_and_closed(demo, db):
-    items = WorkItem.objects.filter(year=2023)
+def test_demo_last_year_is_fully_reported_and_closed_month_by_month(demo, cal, db):
+    last = cal.last_year
+    items = WorkItem.objects.filter(year=last)
     assert not items.filter(status=WorkItem.Status.DRAFT).exists()
-    months = Counter(MonthlyReport.objects.filter(year=2023).values_list("work_item_id", flat=True))
+    months = Counter(MonthlyReport.objects.filter(year=last).values_list("work_item_id", flat=True))
     assert all(months[item.pk] == 12 for item in items)
-    assert set(MonthlyReport.objects.filter(year=2023).values_list("state", flat=True)) == {
+    assert set(MonthlyReport.objects.filter(year=last).values_list("state", flat=True)) == {
         S.ACCEPTED
     }
-    closed = set(MonthClose.objects.filter(year=2023).values_list("month", flat=True))
-    assert closed == set(range(1, 13))
+    # Closed one month after the other, each mid next month, after its reports were in.
+    closes = list(MonthClose.objects.filter(year=last).order_by("month"))
+    assert [c.month for c in closes] == list(range(1, 13))
+    for close in closes:
+        period = Period(close.year, close.month)
+        assert timezone.localtime(close.created_at).date() == period.next().first_day.replace(
+            day=16
+        )
+        reports = MonthlyReport.objects.filter(year=close.year, month=close.month)
+        assert not reports.filter(reviewed_at__gt=close.created_at).exists()
+    assert [c.created_at for c in closes] == sorted(c.created_at for c in closes)
     # The year's history: some reports were returned before being accepted, some were late.
-    reports = list(MonthlyReport.objects.filter(year=2023))
+    reports = list(MonthlyReport.objects.filter(year=last))
     assert any(r.times_returned for r in reports)
     late = [r for r in reports if report_is_late(r, 5)]
     assert 0 < len(late) < len(reports) // 4
-    assert all(r.first_submitted_at.year in (2023, 2024) for r in reports)
+    assert all(r.first_submitted_at.year in (last, last + 1) for r in reports)
     # Finished items are done and were not carried; unfinished ones were.
     assert items.filter(status=WorkItem.Status.DONE).exists()
-    carried = WorkItem.objects.filter(year=2024, carried_from__isnull=False)
+    carried = WorkItem.objects.filter(year=cal.year, carried_from__isnull=False)
     assert carried.count() >= 30
     assert not carried.filter(carried_from__status=WorkItem.Status.DONE).exists()
     assert not carried.filter(status=WorkItem.Status.DRAFT).exists()
 
 
-def test_demo_2024_shows_every_report_state(demo, db):
-    states = set(MonthlyReport.objects.filter(year=2024).values_list("state", flat=True))
-    assert states == set(S.values)
-    returned = MonthlyReport.objects.filter(year=2024, state=S.RETURNED)
-    assert all(r.return_reason for r in returned)
-    # Closed months hold only accepted reports; May is open and some reports are missing.
-    closed = set(MonthClose.objects.filter(year=2024).values_list("month", flat=True))
-    assert closed == {1, 2, 3}
-    assert not MonthlyReport.objects.filter(year=2024, month__gt=5).exists()
-    active = WorkItem.objects.filter(year=2024, status=WorkItem.Status.ACTIVE).count()
-    may = MonthlyReport.objects.filter(year=2024, month=5).count()
-    assert 0 < may < active
-    late = [r for r in MonthlyReport.objects.filter(year=2024) if report_is_late(r, 5)]
+def test_demo_this_year_is_reported_up_to_the_reporting_period(demo, cal, db):
+    period = cal.period
+    today = clock.today()
+    assert period == Period.of(today).previous()
+    this_year = MonthlyReport.objects.filter(year=cal.year)
+    # Months before the reporting period: accepted and closed; nothing after it.
+    closed = set(MonthClose.objects.filter(year=cal.year).values_list("month", flat=True))
+    assert closed == set(range(1, period.month))
+    assert set(this_year.filter(month__lt=period.month).values_list("state", flat=True)) <= {
+        S.ACCEPTED
+    }
+    assert not this_year.filter(month__gt=period.month).exists()
+    assert not MonthClose.objects.filter(year__gt=cal.year).exists()
+    # The reporting period: every state, drafts and returned ones with reasons, some missing.
+    reporting = this_year.filter(month=period.month)
+    states = set(reporting.values_list("state", flat=True))
+    assert {S.ACCEPTED, S.DRAFT, S.PENDING_SIGNOFF, S.SUBMITTED, S.RETURNED} <= states
+    assert all(r.return_reason for r in reporting.filter(state=S.RETURNED))
+    active = WorkItem.objects.filter(year=cal.year).exclude(status=WorkItem.Status.DRAFT).count()
+    assert 0 < reporting.count() < active
+    # Late reports: after the 5th, in the reporting period once its due day has passed.
+    late = [r for r in this_year if report_is_late(r, 5)]
     assert late
+    if today > period.due_date(5):
+        assert any(r.month == period.month for r in late)
+    # Nothing happened after today.
+    now = clock.now()
+    assert not MonthlyReport.objects.filter(updated_at__gt=now).exists()
+    assert not MonthlyReport.history.filter(history_date__gt=now).exists()
 
 
-def test_demo_has_items_ahead_of_and_behind_time_progress(demo, db):
+def test_demo_has_items_ahead_of_and_behind_time_progress(demo, cal, db):
     gaps = []
-    for item in WorkItem.objects.filter(year=2023, kind=WorkItem.Kind.PROJECT):
-        figures = progress_for_item(item, Period(2023, 9)).figures
+    for item in WorkItem.objects.filter(year=cal.last_year, kind=WorkItem.Kind.PROJECT):
+        figures = progress_for_item(item, Period(cal.last_year, 9)).figures
         if figures.gap_pp is not None:
             gaps.append(figures.gap_pp)
     assert any(g > Decimal(5) for g in gaps)
     assert any(g < Decimal(-10) for g in gaps)
-    assert WorkItem.objects.filter(year=2024, plan_months__isnull=False).distinct().count() >= 5
+    curves = WorkItem.objects.filter(year=cal.year, plan_months__isnull=False).distinct().count()
+    assert curves >= WorkItem.objects.filter(year=cal.year, kind=WorkItem.Kind.PROJECT).count() / 4
 
 
 def test_demo_projects_over_threshold_have_stewards(demo, db):
@@ -214,8 +262,8 @@ def test_demo_wipe_empties_the_district_but_keeps_configuration(demo, db):
         "units": 0,
         "users": 0,
         "projects": 0,
-        "items_2023": 0,
-        "items_2024": 0,
+        "items_last_year": 0,
+        "items_this_year": 0,
         "reports": 0,
     }
     assert NodeTemplateSet.objects.filter(is_default=True).exists()
@@ -265,9 +313,10 @@ def test_demo_problems_cover_every_state_source_and_category(demo, db):
     assert problems.filter(reopen_count__gt=0, state=Problem.State.CLOSED).exists()
     assert all(p.reject_reason for p in problems.filter(state=Problem.State.REJECTED))
     assert all(p.merged_into_id for p in problems.filter(state=Problem.State.MERGED))
-    # every problem hangs off an item of its year, or is a demand of an enterprise
+    # every problem hangs off an item of the demo's years, or is a demand of an enterprise
+    cal = DemoCalendar.of()
     for p in problems.select_related("work_item"):
-        assert p.work_item is None or p.work_item.year == p.reported_on.year, p
+        assert p.work_item is None or p.work_item.year in (cal.last_year, cal.year), p
         assert p.work_item is not None or p.enterprise_id is not None, p
     extensions = set(ExtensionRequest.objects.values_list("state", flat=True))
     assert {ExtensionRequest.State.APPROVED, ExtensionRequest.State.REJECTED} <= extensions
@@ -346,21 +395,23 @@ def test_demo_liaison_demands_and_visits(demo, db):
 
 def test_demo_closes_out_problems_month_by_month(demo, db):
     closed = Problem.objects.filter(state=Problem.State.CLOSED)
-    months_2024 = set(closed.filter(close_year=2024).values_list("close_month", flat=True))
-    assert len(months_2024) >= 5
-    assert max(months_2024) <= 5  # up to the last reported month
+    periods = {Period(y, m) for y, m in closed.values_list("close_year", "close_month")}
+    assert len(periods) >= 8
+    assert max(periods) <= Period.of(clock.today())  # nothing closed out in the future
     for problem in Problem.objects.all():
         if problem.closed_at is not None:
             assert Period.of(problem.closed_at) == problem.close_period, problem
         else:
             assert problem.close_year is None and problem.close_month is None, problem
     office = User.objects.get(username="tuijinban")
-    for month in months_2024:
-        assert closeout_list(user=office, period=Period(2024, month)).exists()
+    for period in periods:
+        assert closeout_list(user=office, period=period).exists()
 
 
 def test_demo_problem_dates_tell_one_story(demo, db):
-    first, last = date(2023, 5, 1), date(2024, 6, 12)
+    # the story (May 2023 – June 2024) moved by whole weeks to end in the week up to today
+    last = clock.today()
+    first = last - (STORY_TODAY - date(2023, 5, 1)) - timedelta(days=7)
     for p in Problem.objects.prefetch_related("events"):
         assert first <= p.reported_on <= last, p
         if p.original_due_date is not None:
@@ -369,12 +420,16 @@ def test_demo_problem_dates_tell_one_story(demo, db):
         assert events[0].action == ProblemEvent.Action.REPORT
         assert timezone.localtime(events[0].at).date() == p.reported_on
         assert all(first <= timezone.localtime(e.at).date() <= last for e in events), p
-        # the notes quote the story's dates, not those the services saw while it ran
-        assert not any(str(year) in e.note for e in events for year in range(2025, 2040)), p
     for model in (Feedback, Coordination, ExtensionRequest, Meeting, Visit):
-        assert not model.objects.filter(created_at__date__gt=last).exists(), model
-    assert not Problem.history.filter(history_date__date__gt=last).exists()
-    assert not Coordination.objects.filter(deadline__year__gt=2024).exists()
+        assert not model.objects.filter(created_at__gt=clock.now()).exists(), model
+    assert not Problem.history.filter(history_date__gt=clock.now()).exists()
+    # around today: open problems past their due date, and escalations in the last days
+    open_states = (Problem.State.ASSIGNED, Problem.State.FEEDBACK_SUBMITTED)
+    overdue = Problem.objects.filter(state__in=open_states, due_date__lt=last)
+    assert overdue.exists()
+    assert Escalation.objects.filter(on__gt=last - timedelta(days=30)).exists()
+    upcoming = Meeting.objects.get(state=Meeting.State.SCHEDULED)
+    assert last < upcoming.date <= last + timedelta(days=14)
 
 
 def test_demo_unit_reporter_sees_only_their_units_problems(demo, db):
@@ -397,9 +452,9 @@ def test_demo_unit_reporter_sees_only_their_units_problems(demo, db):
     assert len(seen) < Problem.objects.count()
 
 
-def test_demo_ledger_history_tells_the_same_story_and_names_who_acted(demo, db):
-    # the ledger's and the reports' history lies in 2023–2024, as their rows do
-    first, last = date(2022, 12, 1), date(2024, 6, 30)
+def test_demo_ledger_history_tells_the_same_story_and_names_who_acted(demo, cal, db):
+    # the ledger's and the reports' history lies in the demo's two years, as their rows do
+    first, last = date(cal.last_year - 1, 12, 1), clock.today()
     for model in (Project, WorkItem, MonthlyReport):
         dates = model.history.aggregate(lo=Min("history_date"), hi=Max("history_date"))
         assert first <= timezone.localtime(dates["lo"]).date(), model
@@ -408,8 +463,113 @@ def test_demo_ledger_history_tells_the_same_story_and_names_who_acted(demo, db):
         # every change names a person: the office set the ledger up, units filled reports
         assert not model.history.filter(history_user__isnull=True).exists(), model
     # a report's history runs in order: drafted, then submitted, then reviewed
-    report = MonthlyReport.objects.filter(state=MonthlyReport.State.ACCEPTED, year=2024).first()
+    report = MonthlyReport.objects.filter(state=MonthlyReport.State.ACCEPTED, year=cal.year).first()
     rows = list(report.history.order_by("history_id"))
     assert [r.history_date for r in rows] == sorted(r.history_date for r in rows)
     assert rows[-1].history_user_id == report.reviewed_by_id
     assert abs(rows[-1].history_date - report.reviewed_at) < timedelta(seconds=1)
+
+
+# -- lights (DOMAIN.md §4): a case for every rule, around the day the demo is built ---------
+
+
+def test_demo_plans_a_case_for_every_light_rule(demo, cal, db):
+    period, today = cal.period, clock.today()
+    items = {case: WorkItem.objects.get(pk=pk) for case, pk in demo.lights.items()}
+    # not started: planned in the reporting period (yellow), three months before it (red)
+    due = items["start_due"]
+    assert due.planned_start == period.last_day
+    assert due.actual_start is None
+    this_month = items["start_this_month"]
+    assert Period.of(this_month.planned_start) == Period.of(today)
+    assert today <= this_month.planned_start <= today + timedelta(days=5)
+    assert this_month.actual_start is None
+    # an item planned to start later spends little before: 序时 (its plan curve) expects that
+    for case in ("start_due", "start_this_month"):
+        gap = progress_for_item(items[case], period).figures.gap_pp
+        assert gap is None or gap > Decimal(-10), (case, gap)
+    late = items["start_late"]
+    three_back = period.previous().previous().previous()
+    assert Period.of(late.planned_start) <= three_back
+    assert late.actual_start is None
+    # started and not 入统 for a month (yellow) and two (red), when those months are this year
+    for case, months in (("stats_due", 1), ("stats_late", 2)):
+        if period.month <= months:
+            assert case not in items
+            continue
+        item = items[case]
+        assert item.actual_start is not None and not item.in_statistics, case
+        assert not item.milestones.filter(name="入统", planned_date__isnull=False).exists()
+        started = Period.of(item.actual_start)
+        for _ in range(months):
+            started = started.next()
+        assert started == period, case
+    # a node due within days (yellow) unless the year has ended, one three weeks overdue (red)
+    if "node_soon" in items:
+        soon = items["node_soon"].milestones.filter(
+            planned_date__gt=today, planned_date__lte=today + timedelta(days=7)
+        )
+        assert soon.filter(actual_date__isnull=True).exists()
+    else:
+        assert today.year > cal.year
+    overdue = items["node_overdue"].milestones.get(planned_date=today - timedelta(days=21))
+    assert overdue.actual_date is None
+    # each case has only its own reason: no other open node is overdue or due soon
+    for case, item in items.items():
+        if case in ("start_due", "start_late", "node_overdue"):
+            continue
+        soon = item.milestones.filter(
+            actual_date__isnull=True, planned_date__lte=today + timedelta(days=7)
+        )
+        allowed = {"node_soon": 1, "start_this_month": 1}.get(case, 0)
+        assert soon.count() == allowed, (case, list(soon.values_list("name", "planned_date")))
+    # behind 序时: more than 30 points (red) and 10–30 points (yellow), from the sixth month
+    gaps = {
+        case: progress_for_item(items[case], period).figures.gap_pp
+        for case in ("far_behind", "behind")
+    }
+    if period.month >= 6:
+        assert gaps["far_behind"] < Decimal(-30), gaps
+        assert Decimal(-30) <= gaps["behind"] <= Decimal(-10), gaps
+    # done (green)
+    assert items["done"].status == WorkItem.Status.DONE
+    # the cases' reports for the period count, once they are due (the 5th) and reviewed
+    accepted = MonthlyReport.objects.filter(
+        year=period.year, month=period.month, state=S.ACCEPTED, work_item__in=items.values()
+    )
+    if today > period.due_date(5) + timedelta(days=3):
+        assert accepted.count() == len(items)
+
+
+def test_demo_shows_lights_of_every_colour_with_reasons(demo, cal, db):
+    """The progress core on the demo built today: each light case has its own colour and
+    reason, and the reporting period holds green, yellow and red items."""
+    from duban.reporting.selectors import compute_progress
+
+    period = cal.period
+    items = WorkItem.objects.filter(year=period.year).exclude(status=WorkItem.Status.DRAFT)
+    progress = compute_progress(items, period)
+    colours = {p.light for p in progress.values()}
+    assert colours == {"green", "yellow", "red"}
+    assert all(p.reasons for p in progress.values() if p.light != "green")
+    expected = {
+        "start_due": ("yellow", "not_started"),
+        "start_late": ("red", "not_started"),
+        "stats_due": ("yellow", "not_in_statistics"),
+        "stats_late": ("red", "not_in_statistics"),
+        "node_soon": ("yellow", "milestone_due_soon"),
+        "node_overdue": ("red", "milestone_overdue"),
+        "done": ("green", "done"),
+    }
+    if period.month >= 6:
+        expected["far_behind"] = ("red", "behind")
+        expected["behind"] = ("yellow", "behind")
+    for case, (light, code) in expected.items():
+        if case not in demo.lights:
+            continue
+        p = progress[demo.lights[case]]
+        assert (p.light, code in {r.code for r in p.reasons}) == (light, True), (
+            case,
+            p.light,
+            p.reason_texts,
+        )

@@ -231,3 +231,18 @@ def test_thresholds_come_from_the_rule_set():
     strict = Rules(version=9, behind_yellow_pp=Decimal(5), behind_red_pp=Decimal(8))
     p = light_of(behind_by(Decimal(9)), rules=strict)
     assert p.light == Light.RED and p.rules_version == 9
+
+
+def test_start_and_statistics_nodes_are_judged_by_their_own_rules():
+    # given: the 开工 node is a month overdue, but the start rule says yellow (planned this month)
+    facts = project(
+        monthly={6: Decimal(600)},
+        planned_start=date(2024, 6, 30),
+        milestones=[
+            MilestoneFact("开工", date(2024, 6, 30), None),
+            MilestoneFact("施工许可", date(2024, 9, 1), None),
+        ],
+    )
+    p = light_of(facts, today=date(2024, 7, 30))
+    assert p.light == Light.YELLOW
+    assert [r.code for r in p.reasons] == ["not_started"]

@@ -1,13 +1,37 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from duban.core import clock
+
+
+class ClockDateTimeField(models.DateTimeField):  # type: ignore[type-arg]
+    """A DateTimeField whose auto_now/auto_now_add stamps read `duban.core.clock`, so a row
+    written under `clock.travel` (tests, the demo's story) is stamped with that moment.
+
+    It is a plain DateTimeField to the migrations (same deconstruction).
+    """
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        if self.auto_now or (self.auto_now_add and add):
+            value: datetime = clock.now()
+            setattr(model_instance, self.attname, value)
+            return value
+        return super().pre_save(model_instance, add)
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateTimeField", args, kwargs
+
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         abstract = True

@@ -1,20 +1,20 @@
-"""Build 示例区: the 2023 ledger reported and closed, the 2024 ledger part-way.
+"""Build 示例区, anchored to the day it is built (calendar.py): last year's ledger reported and
+closed month by month, this year's reported up to the reporting period (last month) with late,
+returned and missing reports and drafts, the current month open, and the problem loop's story
+up to today.
 
-Everything goes through the services, so the demo obeys the product's rules. The services
-stamp "now" on what they do; the demo's history lies in 2023–2024. So each step is run at a
-story time on a DemoClock (clock.py: set-up, hand-out, each report's filling, submission,
-return and acceptance, each month's close), and afterwards every timestamp the services
-wrote — rows and their history — is moved back to its story time, with a queryset update: the
-one shortcut the demo takes. The submission, review, hand-out and close times are then set to
-their exact story values (`_backdate`). The problem loop (problems.py) is told the same way.
-History rows name who acted: the office for the ledger's set-up, each service's `by` else.
+Everything goes through the services, so the demo obeys the product's rules, and every step runs
+at its story moment on `duban.core.clock` (calendar.StoryClock): the services stamp the times
+themselves (set-up, hand-out, each report's filling, submission, return and acceptance, each
+month's close). History rows name who acted: the office for the ledger's set-up, each
+service's `by` else.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from duban.core.history import acting_as
 from duban.core.periods import Period
+from duban.demo.calendar import DemoCalendar, StoryClock
 from duban.demo.catalogue import (
     DEMO_PASSWORD,
     MARKER_UNIT_CODE,
@@ -34,8 +35,8 @@ from duban.demo.catalogue import (
     ProjectSpec,
     TaskSpec,
 )
-from duban.demo.clock import DemoClock
 from duban.demo.ledger import ItemStory, LedgerBuilder, create_projects, funding_lines
+from duban.demo.lights import DemoLights
 from duban.demo.people import Organisation, build_organisation
 from duban.demo.problems import build_problems
 from duban.demo.reports import (
@@ -49,7 +50,7 @@ from duban.demo.reports import (
     ReportRunner,
 )
 from duban.demo.timeline import close_time, season_curve
-from duban.ledger.models import FundingSource, Indicator, Milestone, PlanMonth, Project, WorkItem
+from duban.ledger.models import Project, WorkItem
 from duban.ledger.services import (
     funding_set,
     indicator_update,
@@ -59,19 +60,13 @@ from duban.ledger.services import (
     work_item_set_plan_curve,
     work_item_update,
 )
-from duban.org.models import Enterprise, Responsibility, Unit, User
+from duban.org.models import Unit, User
 from duban.reporting.models import (
-    IndicatorValue,
-    MonthClose,
     MonthlyReport,
-    ReportMilestone,
 )
 from duban.reporting.services import month_close, work_items_carry_over
 
 logger = logging.getLogger(__name__)
-
-LAST_MONTH_2024 = 5  # the 2024 ledger is reported up to May
-CLOSED_2024 = 3  # …and closed up to March
 
 
 @dataclass
@@ -79,6 +74,7 @@ class DemoResult:
     created: bool
     accounts: list[DemoAccount]
     counts: dict[str, int] = field(default_factory=dict)
+    lights: dict[str, int] = field(default_factory=dict)  # lights.py's cases → work item pk
 
 
 def demo_is_loaded() -> bool:
@@ -121,41 +117,35 @@ def build_demo(*, seed: int = 2024, scale: int = 1) -> DemoResult:
         raise ValueError("scale must be at least 1")
     if demo_is_loaded():
         return DemoResult(created=False, accounts=demo_accounts(), counts=demo_counts())
-    with transaction.atomic():
-        # Seeded on purpose: the same demo every time (not for secrets).
-        _DemoBuild(random.Random(seed), scale).run()  # noqa: S311
-    return DemoResult(created=True, accounts=demo_accounts(), counts=demo_counts())
+    calendar = DemoCalendar.of()
+    story_clock = StoryClock()
+    # Seeded on purpose: the same demo every time (not for secrets).
+    build = _DemoBuild(random.Random(seed), scale, calendar, story_clock)  # noqa: S311
+    try:
+        with transaction.atomic():
+            build.run()
+    finally:
+        story_clock.done()
+    return DemoResult(
+        created=True, accounts=demo_accounts(), counts=demo_counts(), lights=build.lights.cases
+    )
 
 
 def demo_counts() -> dict[str, int]:
+    """What the district holds; the ledger's years are the calendar's (last year, this year)."""
+    years = sorted(set(WorkItem.objects.values_list("year", flat=True)))
+    this_year = years[-1] if years else DemoCalendar.of().year
     return {
         "units": Unit.objects.count(),
         "users": User.objects.count(),
         "projects": Project.objects.count(),
-        "items_2023": WorkItem.objects.filter(year=2023).count(),
-        "items_2024": WorkItem.objects.filter(year=2024).count(),
+        "items_last_year": WorkItem.objects.filter(year=this_year - 1).count(),
+        "items_this_year": WorkItem.objects.filter(year=this_year).count(),
         "reports": MonthlyReport.objects.count(),
     }
 
 
-SET_UP_DAY = date(2023, 1, 5)
-# What the ledger's story writes; the problem loop watches its own (problems.py).
-LEDGER_MODELS = (
-    Unit,
-    User,
-    Responsibility,
-    Enterprise,
-    Project,
-    WorkItem,
-    Indicator,
-    Milestone,
-    FundingSource,
-    PlanMonth,
-    MonthlyReport,
-    IndicatorValue,
-    ReportMilestone,
-    MonthClose,
-)
+SET_UP_DAY = date(2023, 1, 5)  # story days (calendar.DemoCalendar.day places them)
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -163,55 +153,82 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 class _DemoBuild:
-    def __init__(self, rng: random.Random, scale: int) -> None:
+    def __init__(
+        self, rng: random.Random, scale: int, calendar: DemoCalendar, story_clock: StoryClock
+    ) -> None:
         self.rng = rng
         self.scale = scale
+        self.cal = calendar
+        self.clock = story_clock
         self.org: Organisation = Organisation()
         self.stories: dict[int, ItemStory] = {}  # work item pk → story
-        self.handed_out: dict[int, datetime] = {}
-        self.closes: list[Period] = []
+        self.lights = DemoLights(calendar, rng)
+        # The catalogue on the calendar: names and years moved (calendar.DemoCalendar.text).
+        self.project_specs = [self._project_spec(p) for p in PROJECTS]
+        self.tasks = [replace(t, title=calendar.text(t.title)) for t in TASKS]
+        self.tasks_this_year = [replace(t, title=calendar.text(t.title)) for t in TASKS_2024]
+        self.reserve_on_list = [calendar.text(name) for name in RESERVE_ON_2024_LIST]
+
+    def _project_spec(self, spec: ProjectSpec) -> ProjectSpec:
+        return replace(
+            spec,
+            name=self.cal.text(spec.name),
+            scale=self.cal.text(spec.scale),
+            start_year=self.cal.y(spec.start_year),
+            end_year=self.cal.y(spec.end_year),
+        )
 
     @property
     def office(self) -> User:
         return self.org.office_user
 
+    @property
+    def last_year(self) -> int:
+        return self.cal.last_year
+
+    @property
+    def year(self) -> int:
+        return self.cal.year
+
+    def day(self, month: int, day: int, *, last: bool = False) -> date:
+        return date(self.last_year if last else self.year, month, day)
+
     def run(self) -> None:
-        self.clock = DemoClock(SET_UP_DAY)
-        self.clock.watch(list(LEDGER_MODELS))
-        self.clock.tick(_at(date(2022, 12, 20), 9))
-        self.org = build_organisation(self.rng)
+        self.clock.tick(_at(self.day(12, 20, last=True).replace(year=self.last_year - 1), 9))
+        self.org = build_organisation(self.rng, since=date(self.last_year, 1, 1))
         with acting_as(self.office):
-            self.ledger = LedgerBuilder(self.org, self.rng)
+            self.ledger = LedgerBuilder(self.org, self.rng, first_year=self.last_year)
             self.runner = ReportRunner(self.org, self.rng, clock=self.clock)
-            specs = [(spec, copy) for copy in range(self.scale) for spec in PROJECTS]
-            self.clock.tick(_at(SET_UP_DAY, 9, 30))
-            self.projects = create_projects(self.org, self.rng, specs)
-            self.year_2023()
-            self.clock.tick(_at(date(2023, 12, 29), 16))
-            self.year_end_2023()
-            self.year_2024()
-        self.clock.backdate()
-        self._backdate()
-        build_problems(self.org, self.rng)
+            specs = [(spec, copy) for copy in range(self.scale) for spec in self.project_specs]
+            self.clock.tick(_at(self.cal.day(SET_UP_DAY), 9, 30))
+            self.projects = create_projects(
+                self.org, self.rng, specs, first_year=self.last_year, on_list=self.reserve_on_list
+            )
+            self.year_last()
+            self.clock.tick(_at(self.day(12, 29, last=True), 16))
+            self.year_end()
+            self.year_this()
+        build_problems(self.org, self.rng, self.cal, self.clock)
         logger.info("demo.built", extra={"items": len(self.stories)})
 
-    # -- 2023 -----------------------------------------------------------------------------
+    # -- last year ------------------------------------------------------------------------
 
-    def year_2023(self) -> None:
+    def year_last(self) -> None:
+        year = self.last_year
         stories = [
-            self.ledger.project_item(e, year=2023, category=e.spec.category or "")
+            self.ledger.project_item(e, year=year, category=e.spec.category or "")
             for e in self.projects
             if e.spec.level is not None
         ]
         stories += [
-            self.ledger.task_item(spec, year=2023, copy=copy)
+            self.ledger.task_item(spec, year=year, copy=copy)
             for copy in range(self.scale)
-            for spec in TASKS
+            for spec in self.tasks
         ]
-        self._hand_out(stories, date(2023, 1, 18))
+        self._hand_out(stories, self.day(1, 18, last=True))
         self.runner.remember_nodes(stories)
         for month in range(1, 13):
-            period = Period(2023, month)
+            period = Period(year, month)
             for story in stories:
                 fate = RETURNED_THEN_ACCEPTED if self.rng.random() < 0.05 else ACCEPTED
                 self.runner.file(story, period, fate, late=self._late(story))
@@ -224,18 +241,15 @@ class _DemoBuild:
     def _hand_out(self, stories: list[ItemStory], day: date) -> None:
         for story in stories:
             moment = time(self.rng.randint(9, 16), self.rng.randint(0, 59))
-            at = timezone.make_aware(datetime.combine(day, moment))
-            self.clock.tick(at)
+            self.clock.tick(timezone.make_aware(datetime.combine(day, moment)))
             story.item = work_item_hand_out(item=story.item, by=self.office)
             self.stories[story.item.pk] = story
-            self.handed_out[story.item.pk] = at
 
     def _close(self, period: Period) -> None:
         self.clock.tick(close_time(period))
         month_close(period=period, by=self.office)
-        self.closes.append(period)
 
-    def year_end_2023(self) -> None:
+    def year_end(self) -> None:
         """Finished items are done, started projects are under construction."""
         for story in list(self.stories.values()):
             item = WorkItem.objects.get(pk=story.item.pk)
@@ -264,7 +278,10 @@ class _DemoBuild:
                 item = work_item_update(
                     item=item,
                     version=None,
-                    data={"status": WorkItem.Status.DONE, "actual_finish": date(2023, 12, 29)},
+                    data={
+                        "status": WorkItem.Status.DONE,
+                        "actual_finish": self.day(12, 29, last=True),
+                    },
                 )
             story.item = item
 
@@ -273,38 +290,48 @@ class _DemoBuild:
         if tl is None:
             return None
         finish = tl.actual(tl.planned_finish)
-        return finish if finish <= date(2023, 12, 31) else None
+        return finish if finish <= self.day(12, 31, last=True) else None
 
-    # -- 2024 -----------------------------------------------------------------------------
+    # -- this year ------------------------------------------------------------------------
 
-    def year_2024(self) -> None:
-        self.clock.tick(_at(date(2024, 1, 8), 9))
-        carried = work_items_carry_over(year=2023, by=self.office)
+    def year_this(self) -> None:
+        self.clock.tick(_at(self.day(1, 8), 9))
+        carried = work_items_carry_over(year=self.last_year, by=self.office)
         stories = [self._prepare_carried(item) for item in carried]
         by_name = {e.project.name: e for e in self.projects}
         for copy in range(self.scale):
             suffix = "" if copy == 0 else f"（{copy + 1}号地块）"
-            for name in RESERVE_ON_2024_LIST:
+            for name in self.reserve_on_list:
                 entry = by_name[name + suffix]
                 project_update(
                     project=entry.project,
                     version=None,
                     data={"stage": Project.Stage.PREPARATION},
                 )
-                stories.append(self.ledger.project_item(entry, year=2024, category="preliminary"))
-            stories += [self.ledger.task_item(spec, year=2024, copy=copy) for spec in TASKS_2024]
-        self._hand_out(stories, date(2024, 1, 22))
+                stories.append(
+                    self.ledger.project_item(entry, year=self.year, category="preliminary")
+                )
+            stories += [
+                self.ledger.task_item(spec, year=self.year, copy=copy)
+                for spec in self.tasks_this_year
+            ]
+        lights = self.lights
+        lights.plan(stories)
+        self._hand_out(stories, self.day(1, 22))
         self.runner.remember_nodes(stories)
-        for month in range(1, LAST_MONTH_2024 + 1):
-            period = Period(2024, month)
-            fates = self._fates_2024(stories, month)
+        reporting = self.cal.period
+        for month in range(1, reporting.month + 1):
+            period = Period(self.year, month)
+            fates = self._fates(stories, period)
             for story in stories:
-                self.runner.file(story, period, fates[story.item.pk], late=self._late(story))
-            if month <= CLOSED_2024:
+                fate = lights.fate(story, period, fates[story.item.pk])
+                self.runner.file(story, period, fate, late=self._late(story))
+            if period < reporting:
                 self._close(period)
+        lights.after_reports(stories)
 
     def _prepare_carried(self, item: WorkItem) -> ItemStory:
-        """Give a carried item its 2024 plan, then it can be handed out."""
+        """Give a carried item this year's plan, then it can be handed out."""
         old = self.stories[item.carried_from_id]  # type: ignore[index]
         story = ItemStory(item, old.spec, old.perf, old.timeline)
         story.node_actual = dict(old.node_actual)
@@ -320,6 +347,7 @@ class _DemoBuild:
         story.started = item.actual_start is not None
         story.in_stats = item.in_statistics
         spec = old.spec
+        year = self.year
         if isinstance(spec, ProjectSpec):
             plan = Decimal(spec.plan_2024)
             category = item.category
@@ -333,14 +361,14 @@ class _DemoBuild:
                 data={
                     "annual_plan": plan,
                     "category": category,
-                    "assigned_on": date(2024, 1, 12),
-                    "source": "2024年示例区重点项目计划",
+                    "assigned_on": self.day(1, 12),
+                    "source": f"{year}年示例区重点项目计划",
                 },
             )
             funding_set(item=item, lines=funding_lines(spec, plan))
             # At carry-over the office re-plans last year's unreached nodes into this year.
             for node in item.milestones.filter(
-                actual_date__isnull=True, planned_date__year__lt=2024
+                actual_date__isnull=True, planned_date__year__lt=year
             ):
                 if node.planned_date is None:  # excluded by the filter; keeps mypy informed
                     continue
@@ -349,7 +377,7 @@ class _DemoBuild:
                     version=None,
                     data={
                         "planned_date": node.planned_date.replace(
-                            year=2024, day=min(node.planned_date.day, 28)
+                            year=year, day=min(node.planned_date.day, 28)
                         )
                     },
                 )
@@ -362,43 +390,40 @@ class _DemoBuild:
                 indicator_update(
                     indicator=indicator,
                     version=None,
-                    data={"target": Decimal(ind.target_2024), "deadline": date(2024, 12, 31)},
+                    data={"target": Decimal(ind.target_2024), "deadline": date(year, 12, 31)},
                 )
             item = work_item_update(
                 item=item,
                 version=None,
-                data={"planned_finish": date(2024, 12, 31), "source": "2024年示例区政府工作报告"},
+                data={
+                    "planned_finish": date(year, 12, 31),
+                    "source": f"{year}年示例区政府工作报告",
+                },
             )
             story.perf = story.perf * self.rng.uniform(0.95, 1.05)
         story.item = item
         return story
 
-    def _fates_2024(self, stories: list[ItemStory], month: int) -> dict[int, str]:
-        """Closed months are accepted; April nearly so; May shows every state."""
+    def _fates(self, stories: list[ItemStory], period: Period) -> dict[int, str]:
+        """Months before the reporting period are accepted (and closed); the reporting period
+        shows every state."""
         fates: dict[int, str] = {}
-        if month < 4:
+        if period < self.cal.period:
             for s in stories:
                 roll = self.rng.random()
                 fates[s.item.pk] = RETURNED_THEN_ACCEPTED if roll < 0.08 else ACCEPTED
             return fates
-        if month == 4:
-            for s in stories:
-                roll = self.rng.random()
-                fates[s.item.pk] = (
-                    MISSING if roll < 0.04 else SUBMITTED if roll < 0.12 else ACCEPTED
-                )
-            return fates
         order = list(stories)
         self.rng.shuffle(order)
         n = len(order)
-        # At least one of each state, then roughly: 35% accepted, 15% submitted, 12% pending,
-        # 10% returned, 10% drafts, the rest (≈18%) not yet reported.
+        # At least one of each state, then roughly: 55% accepted, 10% submitted, 8% waiting
+        # for sign-off, 8% returned, 7% drafts, the rest (≈12%) not reported.
         cuts = [
-            (ACCEPTED, max(1, round(n * 0.35))),
-            (SUBMITTED, max(1, round(n * 0.15))),
-            (PENDING, max(1, round(n * 0.12))),
-            (RETURNED, max(1, round(n * 0.10))),
-            (DRAFT, max(1, round(n * 0.10))),
+            (ACCEPTED, max(1, round(n * 0.55))),
+            (SUBMITTED, max(1, round(n * 0.10))),
+            (PENDING, max(1, round(n * 0.08))),
+            (RETURNED, max(1, round(n * 0.08))),
+            (DRAFT, max(1, round(n * 0.07))),
         ]
         i = 0
         for fate, count in cuts:
@@ -408,24 +433,6 @@ class _DemoBuild:
         for s in order[i:]:
             fates[s.item.pk] = MISSING
         return fates
-
-    # -- history --------------------------------------------------------------------------
-
-    def _backdate(self) -> None:
-        # The one shortcut (see the module docstring): the services stamp "now", the story
-        # happened in 2023–2024. Only timestamps change; every state was reached by a service.
-        for report_id, stamps in self.runner.stamps.items():
-            MonthlyReport.objects.filter(pk=report_id).update(
-                first_submitted_at=stamps.first_submitted_at,
-                submitted_at=stamps.submitted_at,
-                reviewed_at=stamps.reviewed_at,
-            )
-        for item_id, moment in self.handed_out.items():
-            WorkItem.objects.filter(pk=item_id).update(handed_out_at=moment)
-        for period in self.closes:
-            MonthClose.objects.filter(year=period.year, month=period.month).update(
-                created_at=close_time(period), updated_at=close_time(period)
-            )
 
 
 __all__ = ["DEMO_PASSWORD", "DemoResult", "build_demo", "demo_accounts", "demo_is_loaded"]

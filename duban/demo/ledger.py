@@ -1,4 +1,5 @@
-"""The demo's ledgers: projects, the 2023 and 2024 work items, their five elements and nodes."""
+"""The demo's ledgers: projects, last year's and this year's work items, their five elements
+and nodes (the years are the calendar's, calendar.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,10 @@ from duban.core.errors import ApplicationError
 from duban.demo.catalogue import (
     DISTRICT,
     REGION_CODE,
-    RESERVE_ON_2024_LIST,
     ProjectSpec,
     TaskSpec,
 )
-from duban.demo.people import RESPONSIBLE_SINCE, Organisation
+from duban.demo.people import Organisation
 from duban.demo.timeline import (
     ItemTimeline,
     delay_for,
@@ -38,7 +38,6 @@ from duban.ledger.services import (
 from duban.org.models import Responsibility, User
 from duban.org.services import responsibility_create
 
-LEDGER_START = {2023: date(2023, 1, 1), 2024: date(2024, 1, 1)}
 NATURE_TYPE = {"government": "01", "approval": "02", "filing": "03"}
 INITIAL_STAGE = {
     "continuing": Project.Stage.CONSTRUCTION,
@@ -61,6 +60,10 @@ class ItemStory:
     started: bool = False
     in_stats: bool = False
     values: dict[int, Decimal] = field(default_factory=dict)  # indicator pk → last value
+    # A plan curve the item spends along (lights.py): its months, and the month from which
+    # spending needs the item started (before it: preparation, spent as planned).
+    curve: list[Decimal] | None = None
+    curve_from: int = 1
 
     @property
     def seasonal(self) -> bool:
@@ -87,19 +90,20 @@ def _code(spec: ProjectSpec, serial: int, coded_on: date) -> str:
     return f"{coded_on.year}-{REGION_CODE}-{spec.industry_code}-{NATURE_TYPE[spec.nature]}-{serial:05d}{check}"
 
 
-def _timeline(spec: ProjectSpec, rng: random.Random) -> ItemTimeline:
+def _timeline(spec: ProjectSpec, rng: random.Random, first_year: int) -> ItemTimeline:
+    """The project's plan and fate; `first_year` is the demo's last year (the story's 2023)."""
     if spec.category == "new":
-        start = date(2023, rng.choice((4, 5, 6)), rng.randint(5, 28))
-    elif spec.category in ("continuing", "completing") and spec.start_year < 2023:
+        start = date(first_year, rng.choice((4, 5, 6)), rng.randint(5, 28))
+    elif spec.category in ("continuing", "completing") and spec.start_year < first_year:
         start = date(spec.start_year, rng.choice((4, 5, 6)), rng.randint(5, 28))
     elif spec.category == "completing":
-        start = date(2023, 4, rng.randint(10, 28))
+        start = date(first_year, 4, rng.randint(10, 28))
     elif spec.category == "preliminary":
         start = date(spec.start_year, rng.choice((5, 6)), rng.randint(5, 28))
     else:  # reserve projects: late in their first year at the earliest
         start = date(spec.start_year, rng.choice((8, 9)), rng.randint(5, 28))
-    if spec.category == "completing" or spec.end_year == 2023:
-        finish = date(2023, rng.choice((8, 9)), rng.randint(1, 28))
+    if spec.category == "completing" or spec.end_year == first_year:
+        finish = date(first_year, rng.choice((8, 9)), rng.randint(1, 28))
     else:
         finish = date(spec.end_year, rng.choice((9, 10)), rng.randint(1, 28))
     coded_on = start - timedelta(days=rng.randint(300, 540))
@@ -107,13 +111,20 @@ def _timeline(spec: ProjectSpec, rng: random.Random) -> ItemTimeline:
 
 
 def create_projects(
-    org: Organisation, rng: random.Random, specs: list[tuple[ProjectSpec, int]]
+    org: Organisation,
+    rng: random.Random,
+    specs: list[tuple[ProjectSpec, int]],
+    *,
+    first_year: int,
+    on_list: list[str],
 ) -> list[ProjectEntry]:
+    """The district's projects; reserve projects named in `on_list` (this year's list) have
+    their code already."""
     entries = []
     for serial, (spec, copy) in enumerate(specs, start=1):
-        timeline = _timeline(spec, rng)
+        timeline = _timeline(spec, rng, first_year)
         reserve = spec.level is None
-        has_code = not reserve or spec.name in RESERVE_ON_2024_LIST
+        has_code = not reserve or spec.name in on_list
         project = project_create(
             data={
                 "code": _code(spec, serial + 12000, timeline.coded_on) if has_code else None,
@@ -156,9 +167,10 @@ def funding_lines(spec: ProjectSpec, plan: Decimal) -> list[tuple[str, Decimal, 
 
 
 class LedgerBuilder:
-    def __init__(self, org: Organisation, rng: random.Random) -> None:
+    def __init__(self, org: Organisation, rng: random.Random, *, first_year: int) -> None:
         self.org = org
         self.rng = rng
+        self.first_year = first_year  # the demo's last year: its plans are `plan_2023`
         template = (
             NodeTemplateSet.objects.filter(is_default=True).order_by("pk").first()
             or NodeTemplateSet.objects.order_by("pk").first()
@@ -188,13 +200,13 @@ class LedgerBuilder:
                 leader=item.lead_leader,
                 relation=Responsibility.Relation.LEAD,
                 work_item=item,
-                start_date=RESPONSIBLE_SINCE,
+                start_date=date(self.first_year, 1, 1),
             )
 
     def project_item(self, entry: ProjectEntry, *, year: int, category: str) -> ItemStory:
         spec, project, tl = entry.spec, entry.project, entry.timeline
-        plan = Decimal(spec.plan_2023 if year == 2023 else spec.plan_2024)
-        started_before = tl.actual_start < LEDGER_START[year]
+        plan = Decimal(spec.plan_2023 if year == self.first_year else spec.plan_2024)
+        started_before = tl.actual_start < date(year, 1, 1)
         item = work_item_create(
             data={
                 "year": year,
@@ -228,7 +240,7 @@ class LedgerBuilder:
         story = ItemStory(item, spec, perf_for(spec.outcome, self.rng), tl)
         story.started = started_before
         story.in_stats = started_before
-        self._plan_nodes(story, LEDGER_START[year])
+        self._plan_nodes(story, date(year, 1, 1))
         self.lead_responsibility(item)
         return story
 
@@ -275,7 +287,7 @@ class LedgerBuilder:
                     "name": ind.name,
                     "unit_of_measure": ind.unit,
                     "baseline": Decimal(ind.baseline) if ind.baseline else None,
-                    "target": Decimal(ind.target if year == 2023 else ind.target_2024),
+                    "target": Decimal(ind.target if year == self.first_year else ind.target_2024),
                     "deadline": date(year, 12, 31),
                     "sort_order": order,
                 },

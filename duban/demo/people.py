@@ -29,7 +29,6 @@ from duban.org.services import (
 )
 from duban.org.validators import credit_code_check_char
 
-RESPONSIBLE_SINCE = date(2023, 1, 1)
 _CREDIT_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
@@ -44,6 +43,7 @@ class Organisation:
     enterprises: list[Enterprise] = field(default_factory=list)
     office: User | None = None
     viewer: User | None = None
+    since: date = date(2000, 1, 1)  # when the leaders' responsibilities began
 
     @property
     def office_user(self) -> User:
@@ -70,9 +70,10 @@ def _phone(rng: random.Random) -> str:
     return f"0451-8{rng.randint(1000000, 9999999)}"
 
 
-def build_organisation(rng: random.Random) -> Organisation:
-    """Units, one head and one reporter per unit, leaders, stewards, a viewer, enterprises."""
-    org = Organisation()
+def build_organisation(rng: random.Random, *, since: date) -> Organisation:
+    """Units, one head and one reporter per unit, leaders, stewards, a viewer, enterprises;
+    the leaders' responsibilities begin on `since`."""
+    org = Organisation(since=since)
     used_names = {spec.full_name for spec in LEADERS} | {n for _, n in STEWARDS}
     used_names |= {OFFICE_USER[1], VIEWER[1]}
     for order, spec in enumerate(UNITS, start=1):
@@ -129,7 +130,7 @@ def build_organisation(rng: random.Random) -> Organisation:
                     leader=leader,
                     relation=relation,
                     unit=org.units[code],
-                    start_date=RESPONSIBLE_SINCE,
+                    start_date=org.since,
                 )
                 org.leader_for_unit.setdefault(code, leader)
     org.leader_for_unit.setdefault("tjb", org.leaders[0])
@@ -153,7 +154,7 @@ def build_organisation(rng: random.Random) -> Organisation:
             leader=org.viewer,
             relation=Responsibility.Relation.CONTACT,
             unit=org.units[code],
-            start_date=RESPONSIBLE_SINCE,
+            start_date=org.since,
         )
     for name, kind in ENTERPRISES:
         org.enterprises.append(
@@ -173,7 +174,7 @@ def build_organisation(rng: random.Random) -> Organisation:
             leader=org.leaders[i % len(org.leaders)],
             relation=Responsibility.Relation.LIAISON,
             enterprise=enterprise,
-            start_date=RESPONSIBLE_SINCE,
+            start_date=org.since,
         )
     # One hash for every demo account: hashing is deliberately slow, and the password is shared.
     User.objects.filter(pk__in=[u.pk for u in all_users(org)]).update(

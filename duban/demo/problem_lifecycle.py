@@ -60,7 +60,7 @@ class ProblemLifecycle(StoryScheduler):
     def lifecycle(self, spec: ProblemSpec) -> Iterator[datetime]:
         t = self.moment(spec.reported)
         yield t
-        story = Story(spec, self.item(spec.on, spec.reported.year))
+        story = Story(spec, self.item(spec.on, self.clock.frame(spec.reported).year))
         self.report(story, t)
         if spec.key:
             self.by_key[spec.key] = story
@@ -158,7 +158,11 @@ class ProblemLifecycle(StoryScheduler):
             assert item.steward is not None  # noqa: S101 - every demo project has one
             visit = visit_log(
                 by=item.steward,
-                data={"date": t.date(), "work_item": item, "findings": spec.description},
+                data={
+                    "date": self.clock.frame(t.date()),
+                    "work_item": item,
+                    "findings": spec.description,
+                },
             )
             story.problem = visit_raise_problem(visit=visit, by=item.steward, data=data)
             return
@@ -168,7 +172,11 @@ class ProblemLifecycle(StoryScheduler):
             leader = self.liaison_leader(owner)
             visit = visit_log(
                 by=leader,
-                data={"date": t.date(), "enterprise": owner, "findings": spec.description},
+                data={
+                    "date": self.clock.frame(t.date()),
+                    "enterprise": owner,
+                    "findings": spec.description,
+                },
             )
             story.problem = visit_raise_problem(visit=visit, by=leader, data=data)
             return
@@ -214,10 +222,11 @@ class ProblemLifecycle(StoryScheduler):
         assert spec is not None  # noqa: S101
         units = [story.lead, *story.problem.co_units.order_by("sort_order")]
         deadline = max(due - timedelta(days=3), t.date() + timedelta(days=5))
+        shown = self.clock.frame(deadline)
         text = (
             f"请{story.lead.short_name}牵头"
             + (f"，{'、'.join(u.short_name for u in units[1:])}配合" if len(units) > 1 else "")
-            + f"，{spec.request.rstrip('。')}，{deadline.month}月{deadline.day}日前反馈办理情况。"
+            + f"，{spec.request.rstrip('。')}，{shown.month}月{shown.day}日前反馈办理情况。"
         )
         leader = self.leaders[spec.leader or "quzhang"]
         opinion = coordination_create(

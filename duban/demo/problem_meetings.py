@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
+from duban.demo.calendar import STORY_TODAY
 from duban.demo.problem_catalogue import MeetingSpec
 from duban.demo.problem_lifecycle import ProblemLifecycle
-from duban.demo.problem_story import DEMO_TODAY, Story, at, close_out_day, workday
-from duban.problems.models import AgendaItem, Coordination, Meeting, Problem
+from duban.demo.problem_story import Story, at, close_out_day, workday
+from duban.problems.models import AgendaItem, Coordination, Problem
 from duban.problems.services import (
     meeting_build_agenda,
     meeting_hold,
@@ -46,11 +47,9 @@ class MeetingStories(ProblemLifecycle):
             attendee_units=[self.org.units[c] for c in spec.units],
         )
         self.meetings[spec.key] = meeting
-        # On its day (or at the demo's end for the upcoming one) the meeting takes its story
-        # date, so that its agenda looks at the right month and it can be held.
-        held = spec.day <= DEMO_TODAY
+        # The agenda is built on the meeting's day (or at the demo's end for the upcoming one).
+        held = spec.day <= STORY_TODAY
         yield at(spec.day, 9) if held else self.end - timedelta(minutes=10)
-        Meeting.objects.filter(pk=meeting.pk).update(date=spec.day)
         meeting.refresh_from_db()
         meeting_build_agenda(meeting=meeting, by=self.office)
         if not held:

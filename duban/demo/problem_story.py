@@ -11,15 +11,14 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from duban.demo.clock import DemoClock
+from duban.demo.calendar import STORY_TODAY, DemoCalendar, StoryClock
 from duban.demo.people import Organisation
-from duban.demo.problem_catalogue import ProblemSpec
+from duban.demo.problem_catalogue import MeetingSpec, ProblemSpec
 from duban.ledger.models import WorkItem
 from duban.org.models import Enterprise, Responsibility, Unit, User
 from duban.problems.models import Meeting, Problem, ProblemSettings
 
 FIRST_DAY = date(2023, 5, 1)  # the first story day (the daily escalation run starts here)
-DEMO_TODAY = date(2024, 6, 12)  # May's reports are coming in; June's close-out is ahead
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -46,6 +45,15 @@ def close_out_day(day: date) -> date:
     return day
 
 
+@dataclass(frozen=True)
+class ProblemSpecs:
+    """The catalogue's problems and meetings on the calendar (texts' years moved)."""
+
+    problems: list[ProblemSpec]
+    meetings: list[MeetingSpec]
+    calendar: DemoCalendar
+
+
 @dataclass
 class Story:
     spec: ProblemSpec | None
@@ -61,8 +69,11 @@ class Story:
 class StoryScheduler:
     """Runs the stories in story order; what every story step asks: times and people."""
 
-    def __init__(self, org: Organisation, rng: random.Random, clock: DemoClock) -> None:
+    def __init__(
+        self, org: Organisation, rng: random.Random, clock: StoryClock, specs: ProblemSpecs
+    ) -> None:
         self.org = org
+        self.specs = specs
         self.rng = rng
         self.clock = clock
         self.office = org.office_user
@@ -70,7 +81,8 @@ class StoryScheduler:
         self.by_key: dict[str, Story] = {}
         self.for_meeting: dict[str, list[Story]] = {}
         self.meetings: dict[str, Meeting] = {}
-        self.end = at(DEMO_TODAY, 18)
+        # The story's today, or now when the week's shift left today's evening ahead.
+        self.end = min(at(STORY_TODAY, 18), clock.story_now())
         self._heap: list[tuple[datetime, int, Iterator[datetime]]] = []
         self._seq = itertools.count()
         self.rules = ProblemSettings.load()
@@ -109,6 +121,12 @@ class StoryScheduler:
         ).leader
 
     def item(self, name: str, year: int) -> WorkItem:
-        return WorkItem.objects.select_related("project", "steward", "lead_unit").get(
-            year=year, title=name
+        """The item named `name` of `year` (the calendar year of the step), else of the nearest
+        year the demo's ledger holds it."""
+        items = WorkItem.objects.select_related("project", "steward", "lead_unit").filter(
+            title=name
         )
+        found = sorted(items, key=lambda i: (abs(i.year - year), -i.year))
+        if not found:
+            raise WorkItem.DoesNotExist(name)
+        return found[0]

@@ -4,8 +4,9 @@ dispatch, meetings, leaders' liaison, demands and visits (issue 4).
 Each problem of `problem_catalogue` is a story: a generator that yields the story time of its
 next step and then takes that step through the services. A scheduler runs every story's steps
 in story order, alongside the daily `duban escalate` run, the meetings and the visits, up to
-the demo's "today"; whatever a story had not reached by then does not happen. The services
-stamp real time: `DemoClock` (clock.py) frames the dates and moves the stamps back afterwards.
+the demo's "today"; whatever a story had not reached by then does not happen. Each step runs at
+its story moment moved onto the calendar by whole weeks (calendar.py), so the story's "today"
+is today and its due dates, escalations and the next meeting lie around it.
 """
 
 from __future__ import annotations
@@ -16,26 +17,17 @@ import random
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from duban.demo.clock import DemoClock
+from duban.demo.calendar import STORY_TODAY, DemoCalendar, StoryClock
 from duban.demo.people import Organisation
 from duban.demo.problem_catalogue import LEADER_FINDINGS, MEETINGS, PROBLEM_SPECS, STEWARD_FINDINGS
 from duban.demo.problem_meetings import MeetingStories
-from duban.demo.problem_story import DEMO_TODAY, FIRST_DAY, at, workday
+from duban.demo.problem_story import FIRST_DAY, ProblemSpecs, at, workday
 from duban.ledger.models import WorkItem
-from duban.liaison.models import Visit
 from duban.liaison.services import visit_log
 from duban.org.models import Enterprise, Responsibility, User
 from duban.org.services import responsibility_create
 from duban.problems.models import (
-    AgendaItem,
-    Coordination,
-    CoUnitResponse,
-    Escalation,
-    ExtensionRequest,
-    Feedback,
-    Meeting,
     Problem,
-    ProblemEvent,
 )
 from duban.problems.services import escalate_overdue_problems
 
@@ -50,27 +42,18 @@ PROJECT_LIAISON = (
     ("chen-fqz", "示例数字经济产业园（软件信息服务中心）"),
     ("zhao-fqz", "示例区城市排水防涝设施建设工程"),
 )
-STORY_MODELS = (
-    Problem,
-    ProblemEvent,
-    Escalation,
-    CoUnitResponse,
-    ExtensionRequest,
-    Coordination,
-    Feedback,
-    Meeting,
-    AgendaItem,
-    Visit,
-    Responsibility,
-)
 
 
-def build_problems(org: Organisation, rng: random.Random) -> None:
-    """Run the problem stories of 示例区 through the services, then move them into 2023–2024."""
-    clock = DemoClock(FIRST_DAY)
-    clock.watch(list(STORY_MODELS))
-    ProblemStories(org, rng, clock).run()
-    clock.backdate()
+def build_problems(
+    org: Organisation, rng: random.Random, calendar: DemoCalendar, story_clock: StoryClock
+) -> None:
+    """Run the problem stories of 示例区 through the services, on the calendar."""
+    specs = ProblemSpecs(
+        problems=[calendar.problem_spec(s) for s in PROBLEM_SPECS],
+        meetings=[calendar.meeting_spec(m) for m in MEETINGS],
+        calendar=calendar,
+    )
+    ProblemStories(org, rng, story_clock.shifted(calendar.problem_shift), specs).run()
     logger.info("demo.problems", extra={"problems": Problem.objects.count()})
 
 
@@ -82,14 +65,15 @@ class ProblemStories(MeetingStories):
     def run(self) -> None:
         self.start(self.liaison())
         self.start(self.escalation_runs())
-        for spec in PROBLEM_SPECS:
+        for spec in self.specs.problems:
             self.start(self.lifecycle(spec))
-        for meeting in MEETINGS:
+        for meeting in self.specs.meetings:
             self.start(self.meeting(meeting))
         self.start(self.routine_visits())
         while self._heap:
             moment, _, story = heapq.heappop(self._heap)
-            self.clock.tick(moment)
+            if not self.clock.tick(moment):
+                continue
             following = next(story, None)
             if following is None or following > self.end:
                 continue
@@ -102,7 +86,7 @@ class ProblemStories(MeetingStories):
     def escalation_runs(self) -> Iterator[datetime]:
         """`duban escalate`, run by the scheduler every night."""
         day = FIRST_DAY
-        while day <= DEMO_TODAY:
+        while day <= STORY_TODAY:
             yield at(day, 1)
             escalate_overdue_problems(on=self.clock.frame(day))
             day += timedelta(days=1)
@@ -115,8 +99,8 @@ class ProblemStories(MeetingStories):
             responsibility_create(
                 leader=self.leaders[username],
                 relation=Responsibility.Relation.LIAISON,
-                work_item=self.item(name, 2024),
-                start_date=day,
+                work_item=self.item(self.specs.calendar.text(name), self.specs.calendar.year),
+                start_date=self.clock.frame(day),
             )
 
     def routine_visits(self) -> Iterator[datetime]:
@@ -124,12 +108,20 @@ class ProblemStories(MeetingStories):
         nothing to raise."""
         plans: list[tuple[datetime, User, dict[str, object]]] = []
         for steward in self.org.stewards:
-            items = list(WorkItem.objects.filter(year=2024, steward=steward).order_by("pk"))
+            items = list(
+                WorkItem.objects.filter(year=self.specs.calendar.year, steward=steward).order_by(
+                    "pk"
+                )
+            )
             for month in (3, 4, 5, 6):
                 for item in self.rng.sample(items, 2):
                     day = date(2024, month, self.rng.randint(1, 28 if month < 6 else 11))
                     findings = self.rng.choice(STEWARD_FINDINGS).format(n=self.rng.randint(30, 260))
-                    data = {"date": workday(day), "work_item": item, "findings": findings}
+                    data = {
+                        "date": self.clock.frame(workday(day)),
+                        "work_item": item,
+                        "findings": findings,
+                    }
                     plans.append((self.moment(day), steward, data))
         for leader in self.org.leaders:
             enterprises = list(
@@ -141,7 +133,11 @@ class ProblemStories(MeetingStories):
             for enterprise in enterprises[:2]:
                 day = date(2024, self.rng.choice((3, 4, 5)), self.rng.randint(1, 28))
                 findings = self.rng.choice(LEADER_FINDINGS).format(n=self.rng.randint(5, 30))
-                data = {"date": workday(day), "enterprise": enterprise, "findings": findings}
+                data = {
+                    "date": self.clock.frame(workday(day)),
+                    "enterprise": enterprise,
+                    "findings": findings,
+                }
                 plans.append((self.moment(day), leader, data))
         plans.sort(key=lambda p: p[0])
         for moment, visitor, data in plans:

@@ -1,4 +1,5 @@
-"""The demo's monthly reports, driven through the reporting workflow services."""
+"""The demo's monthly reports, driven through the reporting workflow services, each step at
+its story moment (a step whose moment has not come yet does not happen)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from duban.core.periods import Period
+from duban.demo.calendar import StoryClock
 from duban.demo.catalogue import (
     PROBLEMS,
     PROGRESS_BUILD,
@@ -18,10 +20,9 @@ from duban.demo.catalogue import (
     PROGRESS_WINTER,
     RETURN_REASONS,
 )
-from duban.demo.clock import DemoClock
 from duban.demo.ledger import ItemStory
 from duban.demo.people import Organisation
-from duban.demo.timeline import monthly_investment, submission_time
+from duban.demo.timeline import curve_investment, monthly_investment, submission_time
 from duban.ledger.models import Milestone, WorkItem
 from duban.org.models import User
 from duban.reporting.models import MonthlyReport
@@ -50,26 +51,24 @@ def _at(day: date, hour: int, minute: int) -> datetime:
 
 
 @dataclass
-class Stamps:
-    """The times a report really moved, written over the services' "now" at the end."""
-
-    first_submitted_at: datetime | None = None
-    submitted_at: datetime | None = None
-    reviewed_at: datetime | None = None
-
-
-@dataclass
 class ReportRunner:
     org: Organisation
     rng: random.Random
-    clock: DemoClock | None = None  # each step runs at its story time (build.py)
-    stamps: dict[int, Stamps] = field(default_factory=dict)
+    clock: StoryClock  # each step runs at its story moment
+    _last: datetime | None = None  # the moment of the report's last step
     start_node_ids: set[int] = field(default_factory=set)
     stats_node_ids: set[int] = field(default_factory=set)
 
-    def _tick(self, moment: datetime) -> None:
-        if self.clock is not None:
-            self.clock.tick(moment)
+    def _tick(self, moment: datetime) -> bool:
+        """Move the clock to the step's moment. A step the story puts after now (the reporting
+        period's reports, early in a month) happens sooner: halfway from the report's last step
+        to now, so that every fate is there on any day (a report can't be late before its due
+        day, though)."""
+        now = self.clock.now()
+        if moment > now and self._last is not None:
+            moment = self._last + (now - self._last) / 2
+        self._last = moment
+        return self.clock.tick(moment)
 
     def remember_nodes(self, stories: list[ItemStory]) -> None:
         ids = [pk for s in stories for pk in s.node_actual]
@@ -93,14 +92,23 @@ class ReportRunner:
         starts_now = not story.started and any(pk in self.start_node_ids for pk in reached)
         started = story.started or starts_now
         plan = item.annual_plan or Decimal(0)
-        investment = monthly_investment(
-            annual_plan=plan,
-            month=period.month,
-            perf=story.perf,
-            seasonal=story.seasonal,
-            started=started,
-            rng=self.rng,
-        )
+        if story.curve is not None:
+            investment = curve_investment(
+                curve=story.curve,
+                month=period.month,
+                perf=story.perf,
+                started=started or period.month < story.curve_from,
+                rng=self.rng,
+            )
+        else:
+            investment = monthly_investment(
+                annual_plan=plan,
+                month=period.month,
+                perf=story.perf,
+                seasonal=story.seasonal,
+                started=started,
+                rng=self.rng,
+            )
         data: dict[str, Any] = {
             "investment_month": investment,
             "funds_month": (
@@ -172,7 +180,9 @@ class ReportRunner:
         if fate == PENDING:
             filler = reporter
         # Drafted on the month's last afternoon (no draw: the demo stays the same).
-        self._tick(_at(period.last_day, 15, item.pk % 60))
+        self._last = None
+        if not self._tick(_at(period.last_day, 15, item.pk % 60)):
+            return
         report = report_start(item=item, period=period, by=filler)
         reached: dict[int, date | None] = {}
         if item.kind == WorkItem.Kind.PROJECT:
@@ -187,26 +197,27 @@ class ReportRunner:
             )
         if fate == DRAFT:
             return
-        stamps = Stamps()
-        self.stamps[report.pk] = stamps
         if fate == PENDING:
-            self._tick(_at(period.next().first_day + timedelta(days=2), 10, item.pk % 60))
-            self._submit(report, filler, head, sign_off=False)
+            if self._tick(_at(period.next().first_day + timedelta(days=2), 10, item.pk % 60)):
+                self._submit(report, filler, head, sign_off=False)
             return
         first = submission_time(period, late=late, rng=self.rng)
-        self._tick(first)
+        if not self._tick(first):
+            return
         report = self._submit(report, filler, head, sign_off=True)
-        stamps.first_submitted_at = stamps.submitted_at = first
         reviewer = self._reviewer(item)
+        moment = first
         if fate in (RETURNED, RETURNED_THEN_ACCEPTED):
             reason = self.rng.choice(RETURN_REASONS)
-            stamps.reviewed_at = first + timedelta(hours=self.rng.randint(4, 30))
-            self._tick(stamps.reviewed_at)
+            moment += timedelta(hours=self.rng.randint(4, 30))
+            if not self._tick(moment):
+                return
             report = report_return(report=report, by=reviewer, reason=reason)
             if fate == RETURNED:
                 return
-            stamps.submitted_at = stamps.reviewed_at + timedelta(hours=self.rng.randint(2, 40))
-            self._tick(stamps.submitted_at)
+            moment += timedelta(hours=self.rng.randint(2, 40))
+            if not self._tick(moment):
+                return
             report = report_save(
                 report=report,
                 by=filler,
@@ -216,10 +227,9 @@ class ReportRunner:
             report = self._submit(report, filler, head, sign_off=True)
         if fate == SUBMITTED:
             return
-        stamps.reviewed_at = (stamps.submitted_at or first) + timedelta(
-            hours=self.rng.randint(2, 48)
-        )
-        self._tick(stamps.reviewed_at)
+        moment += timedelta(hours=self.rng.randint(2, 48))
+        if not self._tick(moment):
+            return
         report_accept(report=report, by=reviewer)
         story.reached |= set(reached)
         story.started = story.started or bool(data.get("started"))

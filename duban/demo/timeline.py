@@ -121,6 +121,24 @@ def monthly_investment(
     return (share * Decimal(str(round(factor, 4)))).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
+def start_curve(annual_plan: Decimal, start_month: int) -> list[Decimal]:
+    """A plan curve for an item starting in `start_month`: a little preparation each month
+    before, the rest from the start on, by the building season (FLAT_SPEND)."""
+    weights = [1 if m < start_month else FLAT_SPEND[m - 1] * 3 for m in range(1, 13)]
+    return split_by_weights(annual_plan, weights)
+
+
+def curve_investment(
+    *, curve: Sequence[Decimal], month: int, perf: float, started: bool, rng: random.Random
+) -> Decimal:
+    """What an item with a plan curve completed in `month` (万元): the month's plan times
+    performance and noise (a sixth of it before a start the month's plan needed)."""
+    factor = perf * rng.uniform(0.9, 1.1) * (1 if started else 0.15)
+    return (curve[month - 1] * Decimal(str(round(factor, 4)))).quantize(
+        ONE_DECIMAL, rounding=ROUND_HALF_UP
+    )
+
+
 def perf_for(outcome: str, rng: random.Random) -> float:
     if outcome == "ahead":
         return rng.uniform(1.12, 1.25)
@@ -135,7 +153,7 @@ def submission_time(period: Period, *, late: bool, rng: random.Random) -> dateti
     """When a unit first submitted `period`'s report: before the due day, or some days after."""
     due = period.due_date(5)
     day = (
-        due + timedelta(days=rng.randint(1, 9)) if late else due - timedelta(days=rng.randint(0, 4))
+        due + timedelta(days=rng.randint(1, 5)) if late else due - timedelta(days=rng.randint(0, 4))
     )
     moment = time(rng.randint(8, 17), rng.randint(0, 59))
     return timezone.make_aware(datetime.combine(day, moment))

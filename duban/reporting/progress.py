@@ -384,6 +384,16 @@ class ItemProgress:
         return self.report == ReportStatus.MISSING
 
 
+# Nodes that have their own rule for projects (start, 入统): judged by that rule, not twice.
+OWN_RULE_NODES = frozenset({"开工", "入统"})
+
+
+def _judged_nodes(facts: ItemFacts) -> list[MilestoneFact]:
+    if not facts.is_project:
+        return list(facts.milestones)
+    return [m for m in facts.milestones if m.name.strip() not in OWN_RULE_NODES]
+
+
 def reference_day(period: Period, today: date) -> date:
     """The day an item's dates are judged on for `period`: today while the month and the one
     after it last (the month is being reported), then the last day of the month after."""
@@ -500,7 +510,7 @@ def item_progress(
     if needs_statistics and started:
         stats = StatisticsStatus.IN if in_stats else StatisticsStatus.NOT_YET
     milestones_due = milestones_overdue = 0
-    for m in facts.milestones:
+    for m in _judged_nodes(facts):
         if m.planned is None or (m.actual is not None and m.actual <= ref):
             continue
         days = (m.planned - ref).days
@@ -590,7 +600,7 @@ def _item_reasons(
         start = facts.year_start or date(facts.year, 1, 1)
         for ind in facts.indicators:
             reasons.extend(_indicator_reasons(ind, ref, start, rules))
-    for m in facts.milestones:
+    for m in _judged_nodes(facts):
         if m.planned is None or (m.actual is not None and m.actual <= ref):
             continue
         due = _due_reason(

@@ -1,4 +1,5 @@
-"""`duban demo [--no-serve] [--port N] [--seed N] [--reset]`: migrate, load 示例区, serve."""
+"""`duban demo [--no-serve] [--port N] [--seed N] [--reset] [--scale province [--units N]
+[--items N] [--problems N]]`: migrate, load 示例区 (or the province-sized set), serve."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from duban.demo.build import build_demo, demo_is_loaded
 from duban.demo.catalogue import DEMO_PASSWORD, DemoAccount
+from duban.demo.province import MARKER, ProvinceSize, build_province, province_is_loaded
 from duban.demo.wipe import demo_wipe
 from duban.org.management.commands.serve import add_server_arguments, serve_from_options
 
@@ -58,38 +60,57 @@ def accounts_table(accounts: list[DemoAccount]) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "载入示例区演示数据（2023年全年、2024年1—5月），打印演示账号并启动服务。"
+    help = "载入示例区演示数据（上年全年、本年至上月），打印演示账号并启动服务。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="只载入数据，不启动服务")
         parser.add_argument("--seed", type=int, default=2024, help="随机种子（默认2024）")
-        parser.add_argument("--scale", type=int, default=1, help="项目和工作的倍数（压测用）")
+        parser.add_argument(
+            "--scale",
+            choices=("district", "province"),
+            default="district",
+            help="district：示例区（默认）；province：省级规模的压测数据（批量写入）",
+        )
+        parser.add_argument("--units", type=int, default=2000, help="province：单位数（默认2000）")
+        parser.add_argument(
+            "--items", type=int, default=20000, help="province：项目和工作数（默认20000）"
+        )
+        parser.add_argument(
+            "--problems", type=int, default=60000, help="province：问题数（默认60000）"
+        )
         parser.add_argument(
             "--reset", action="store_true", help="先清空全部台账、月报和人员，再重新载入"
         )
         add_server_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["scale"] < 1:
-            raise CommandError("--scale 至少为1。")
+        size = None
+        if options["scale"] == "province":
+            try:
+                size = ProvinceSize(options["units"], options["items"], options["problems"])
+            except ValueError as exc:
+                raise CommandError("省级规模至少需要10个单位、20个事项，问题数不能为负。") from exc
         data_dir = Path(settings.DATA_DIR)
         data_dir.mkdir(parents=True, exist_ok=True)
         created_key = ensure_secret_key(data_dir)
         if created_key:
             self.stdout.write(f"已生成密钥文件：{created_key}")
         call_command("migrate", interactive=False, verbosity=0)
-        if options["reset"] and demo_is_loaded():
+        if options["reset"] and (demo_is_loaded() or province_is_loaded()):
             demo_wipe()
             self.stdout.write("已清空原有数据。")
+        if size is not None:
+            self._province(options, size)
+            return
         started = time.monotonic()
-        result = build_demo(seed=options["seed"], scale=options["scale"])
+        result = build_demo(seed=options["seed"])
         if result.created:
             c = result.counts
             self.stdout.write(
                 self.style.SUCCESS(
                     f"示例区已载入（{time.monotonic() - started:.1f}秒）：单位{c['units']}个、"
-                    f"用户{c['users']}个、项目{c['projects']}个、2023年事项{c['items_2023']}项、"
-                    f"2024年事项{c['items_2024']}项、月报{c['reports']}份。"
+                    f"用户{c['users']}个、项目{c['projects']}个、上年事项{c['items_last_year']}项、"
+                    f"本年事项{c['items_this_year']}项、月报{c['reports']}份。"
                 )
             )
         else:
@@ -99,5 +120,28 @@ class Command(BaseCommand):
         for line in accounts_table(result.accounts):
             self.stdout.write("  " + line)
         self.stdout.write("")
+        if not options["no_serve"]:
+            serve_from_options(self, options)
+
+    def _province(self, options: dict[str, Any], size: ProvinceSize) -> None:
+        if demo_is_loaded():
+            raise CommandError("数据库中已有示例区：省级规模数据需要单独的数据库（或先 --reset）。")
+        result = build_province(seed=options["seed"], size=size)
+        c = result.counts
+        if result.created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"省级规模数据已载入（{result.seconds:.1f}秒）：单位{c['units']}个、"
+                    f"用户{c['users']}个、项目{c['projects']}个、事项{c['items']}项"
+                    f"（其中{c['plan_curves']}项有月度计划）、节点{c['milestones']}个、"
+                    f"月报{c['reports']}份、问题{c['problems']}个。"
+                )
+            )
+        else:
+            self.stdout.write("省级规模数据已经载入过，未重复创建（用 --reset 可清空后重建）。")
+        self.stdout.write(
+            f"账号：{MARKER}（推进办）、p00000-head、p00000-rep、p-leader0、p-steward0、p-viewer，"
+            f"密码 {DEMO_PASSWORD}"
+        )
         if not options["no_serve"]:
             serve_from_options(self, options)
