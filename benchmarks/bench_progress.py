@@ -1,0 +1,195 @@
+"""The progress core on the province-sized data set: lights and figures of every item for one
+month, the month close with its snapshot, and the first page of the ledger list and of
+`/api/v1/work-items?light=red`; each beside a lower bound measured in the same run.
+
+    .venv/bin/python benchmarks/bench_progress.py [--units 2000 --items 20000 --problems 60000]
+                                                  [--repeat 3] [--postgres URL]
+
+Builds the data set (`duban demo --scale province`) in a throw-away SQLite database under a
+temporary DUBAN_DATA_DIR (or a throw-away PostgreSQL database with --postgres), then measures.
+The lower bound is one hand-written SQL aggregate that produces the same figures (本年累计,
+累计计划, 完成率, 序时, gap, overdue nodes, a light from them) for every item; for the close, the
+same aggregate written into a table. Aim (issue 8): the close within 2× its lower bound and
+under 10 s on SQLite; list pages in a fixed number of queries whatever the number of items.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+AGGREGATE = """
+SELECT w.id, w.annual_plan, w.prior_cumulative, COALESCE(r.ytd, 0) AS ytd, p.cum_plan,
+       COALESCE(r.ytd, 0) * 100.0 / NULLIF(w.annual_plan, 0) AS completion,
+       CASE WHEN p.cum_plan IS NOT NULL AND w.annual_plan > 0
+            THEN p.cum_plan * 100.0 / w.annual_plan ELSE {month} * 100.0 / 12 END AS progress,
+       COALESCE(m.overdue, 0) AS overdue,
+       CASE WHEN w.status = 'done' THEN 'green'
+            WHEN COALESCE(m.overdue, 0) > 0 THEN 'red'
+            WHEN w.annual_plan > 0 AND (CASE WHEN p.cum_plan IS NOT NULL
+                 THEN p.cum_plan * 100.0 / w.annual_plan ELSE {month} * 100.0 / 12 END)
+                 - COALESCE(r.ytd, 0) * 100.0 / w.annual_plan > 30 THEN 'red'
+            WHEN w.annual_plan > 0 AND (CASE WHEN p.cum_plan IS NOT NULL
+                 THEN p.cum_plan * 100.0 / w.annual_plan ELSE {month} * 100.0 / 12 END)
+                 - COALESCE(r.ytd, 0) * 100.0 / w.annual_plan >= 10 THEN 'yellow'
+            ELSE 'green' END AS light
+FROM ledger_workitem w
+LEFT JOIN (SELECT work_item_id, SUM(investment_month) AS ytd FROM reporting_monthlyreport
+           WHERE year = {year} AND month <= {month} AND state IN ('submitted', 'accepted')
+           GROUP BY work_item_id) r ON r.work_item_id = w.id
+LEFT JOIN (SELECT work_item_id, SUM(amount) AS cum_plan FROM ledger_planmonth
+           WHERE month <= {month} GROUP BY work_item_id) p ON p.work_item_id = w.id
+LEFT JOIN (SELECT work_item_id, COUNT(*) AS overdue FROM ledger_milestone
+           WHERE actual_date IS NULL AND planned_date < '{day}' GROUP BY work_item_id) m
+       ON m.work_item_id = w.id
+WHERE w.year = {year} AND w.status <> 'draft'
+"""
+
+
+def _best(fn, repeat: int) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def _setup(args: argparse.Namespace) -> None:
+    data = Path(tempfile.mkdtemp(prefix="duban-bench-progress-"))
+    os.environ["DUBAN_DATA_DIR"] = str(data)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.config.settings")
+    if args.postgres:
+        parts = urlsplit(args.postgres)
+        name = f"duban_bench_progress_{os.getpid()}"
+        import psycopg
+
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--units", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--problems", type=int, default=60000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
+    args = parser.parse_args()
+    _setup(args)
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from duban.core import clock
+    from duban.core.periods import Period
+    from duban.demo.province import MARKER, ProvinceSize, build_province
+    from duban.ledger.models import WorkItem
+    from duban.org.models import User
+    from duban.org.services import api_token_create
+    from duban.reporting.selectors import compute_progress, progress_for_items
+    from duban.reporting.services import month_close
+
+    call_command("migrate", verbosity=0)
+    built = build_province(
+        size=ProvinceSize(units=args.units, items=args.items, problems=args.problems)
+    )
+    office = User.objects.get(username=MARKER)
+    year = WorkItem.objects.order_by("-year").values_list("year", flat=True).first()
+    engine = connection.vendor
+    print(f"database: {engine}; data set built in {built.seconds:.1f} s: {built.counts}")
+    items = WorkItem.objects.filter(year=year).exclude(status=WorkItem.Status.DRAFT)
+    n_items = items.count()
+    rows: list[tuple[str, float, float, str]] = []
+
+    def aggregate(month: int):
+        sql = AGGREGATE.format(year=year, month=month, day=clock.today().isoformat())
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
+    def aggregate_into_table(month: int):
+        sql = AGGREGATE.format(year=year, month=month, day=clock.today().isoformat())
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_snapshot")
+            cursor.execute(f"CREATE TABLE bench_snapshot AS {sql}")
+
+    # 1. lights and figures of every item for one month (December: twelve months to add up)
+    december = Period(year, 12)
+    bound, agg = _best(lambda: aggregate(12), args.repeat)
+    took, progress = _best(lambda: compute_progress(items, december), args.repeat)
+    assert len(agg) == len(progress) == n_items  # type: ignore[arg-type]
+    rows.append((f"lights and figures, {n_items:,} items, one month", took, bound, "SQL aggregate"))
+
+    # 2. the month close with its snapshot: months 1…repeat, each a full close
+    bound, _ = _best(lambda: aggregate_into_table(12), args.repeat)
+    closes = []
+    for month in range(1, args.repeat + 1):
+        started = time.perf_counter()
+        month_close(period=Period(year, month), by=office)
+        closes.append(time.perf_counter() - started)
+    rows.append(("month close with snapshot", min(closes), bound, "the aggregate into a table"))
+    frozen, _ = _best(lambda: progress_for_items(items, Period(year, 1)), args.repeat)
+    rows.append(("read a closed month back (all items)", frozen, bound, "SQL aggregate"))
+
+    # 3. list pages: the first page, as the office
+    client = Client()
+    client.force_login(office)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=office)}")
+    pages = [
+        ("ledger list page, first page", lambda: client.get(f"/ledger/?year={year}")),
+        (
+            "ledger list page filtered by light (red)",
+            lambda: client.get(f"/ledger/?year={year}&light=red"),
+        ),
+        (
+            "/api/v1/work-items?light=red, first page",
+            lambda: api.get(f"/api/v1/work-items?year={year}&period={year}-12&light=red"),
+        ),
+        (
+            "/api/v1/work-items, first page",
+            lambda: api.get(f"/api/v1/work-items?year={year}&period={year}-12"),
+        ),
+    ]
+    queries = {}
+    for label, call in pages:
+        response = call()
+        assert response.status_code == 200, (label, response.status_code)
+        with CaptureQueriesContext(connection) as ctx:
+            call()
+        queries[label] = len(ctx.captured_queries)
+        took, _ = _best(call, args.repeat)
+        rows.append((label, took, bound, "SQL aggregate"))
+
+    print()
+    print(f"| measured ({engine}, best of {args.repeat}) | seconds | lower bound s | × bound |")
+    print("|---|---|---|---|")
+    for label, took, low, _what in rows:
+        print(f"| {label} | {took:.2f} | {low:.2f} | {took / low:.1f} |")
+    print()
+    print("lower bound: one SQL aggregate of the same figures for every item (for the close: the")
+    print("same aggregate written into a table), measured in the same run")
+    for label, count in queries.items():
+        print(f"queries: {label}: {count}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
