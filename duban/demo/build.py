@@ -329,6 +329,28 @@ class _DemoBuild:
             if period < reporting:
                 self._close(period)
         lights.after_reports(stories)
+        self._finish_this_year(stories)
+
+    def _finish_this_year(self, stories: list[ItemStory]) -> None:
+        """Projects that the story finishes by the end of the reporting period are done (a
+        project behind schedule stays open past its planned finish: overdue, red)."""
+        cases = set(self.lights.cases.values())
+        end = self.cal.period.last_day
+        for story in stories:
+            spec, tl = story.spec, story.timeline
+            if story.item.pk in cases or not isinstance(spec, ProjectSpec) or tl is None:
+                continue
+            item = WorkItem.objects.get(pk=story.item.pk)
+            if item.status != WorkItem.Status.ACTIVE or item.planned_finish is None:
+                continue
+            finish = tl.actual(item.planned_finish)
+            if spec.outcome in ("behind", "not_started") or finish > end:
+                continue
+            story.item = work_item_update(
+                item=item,
+                version=None,
+                data={"status": WorkItem.Status.DONE, "actual_finish": finish},
+            )
 
     def _prepare_carried(self, item: WorkItem) -> ItemStory:
         """Give a carried item this year's plan, then it can be handed out."""
