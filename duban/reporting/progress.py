@@ -323,6 +323,12 @@ class ItemFacts:
     prior_cumulative: Decimal
     monthly: Mapping[int, Decimal | None]
     plan_curve: Mapping[int, Decimal] | None = None
+    # Loaded in bulk, the facts may come already added up: the counted months before the
+    # month (`ytd_before`), the month's own counted amount, and the cumulative plan (None:
+    # no curve). When `ytd_before` is given, `monthly` and `plan_curve` are not read.
+    ytd_before: Decimal | None = None
+    month_amount: Decimal | None = None
+    cumulative_plan: Decimal | None = None
     total_investment: Decimal | None = None
     planned_start: date | None = None
     actual_start: date | None = None
@@ -477,13 +483,23 @@ def item_progress(
     """
     ref = reference_day(period, today)
     month = period.month
-    figures = item_figures_from_months(
-        month=month,
-        annual_plan=facts.annual_plan,
-        prior_cumulative=facts.prior_cumulative,
-        monthly=facts.monthly,
-        plan_curve=facts.plan_curve,
-    )
+    if facts.ytd_before is not None:
+        figures = item_figures(
+            month=month,
+            annual_plan=facts.annual_plan,
+            prior_cumulative=facts.prior_cumulative,
+            ytd=facts.ytd_before + (facts.month_amount or Decimal(0)),
+            investment_month=facts.month_amount,
+            cumulative_plan=facts.cumulative_plan,
+        )
+    else:
+        figures = item_figures_from_months(
+            month=month,
+            annual_plan=facts.annual_plan,
+            prior_cumulative=facts.prior_cumulative,
+            monthly=facts.monthly,
+            plan_curve=facts.plan_curve,
+        )
     report = report_status(first_submitted_on=facts.report_first_submitted_on, due=due, today=today)
     started = facts.started_earlier or (
         facts.actual_start is not None and facts.actual_start <= ref

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from duban.core import clock
@@ -42,7 +42,6 @@ from duban.reporting.progress import (
     StatisticsStatus,
     item_figures,
     item_progress,
-    year_to_date,
 )
 
 ItemsArg = QuerySet[WorkItem] | Sequence[WorkItem] | Sequence[int]
@@ -87,21 +86,35 @@ def _ids_filter(items: ItemsArg) -> dict[str, object]:
 
 def counted_ytd(items: ItemsArg, period: Period) -> dict[int, Decimal]:
     """本年累计 of each item up to `period` (counted reports only), in one query."""
-    monthly = _counted_months(items, period)
-    return {pk: year_to_date(months, period.month) for pk, months in monthly.items()}
+    return {
+        pk: before + (at or Decimal(0)) for pk, (before, at) in _counted_sums(items, period).items()
+    }
 
 
-def _counted_months(items: ItemsArg, period: Period) -> dict[int, dict[int, Decimal | None]]:
-    monthly: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
-    rows = MonthlyReport.objects.filter(
-        **_ids_filter(items),
-        year=period.year,
-        month__lte=period.month,
-        state__in=COUNTING_STATES,
-    ).values_list("work_item_id", "month", "investment_month")
-    for pk, month, amount in rows:
-        monthly[pk][month] = amount
-    return monthly
+def _counted_sums(items: ItemsArg, period: Period) -> dict[int, tuple[Decimal, Decimal | None]]:
+    """Per item: the counted months before `period` added up, and the month's own amount.
+
+    The database adds up (one grouped query); the rule of what counts is the core's.
+    """
+    rows = (
+        MonthlyReport.objects.filter(
+            **_ids_filter(items),
+            year=period.year,
+            month__lte=period.month,
+            state__in=COUNTING_STATES,
+        )
+        .order_by()
+        .values("work_item_id")
+        .annotate(
+            before=Sum("investment_month", filter=Q(month__lt=period.month)),
+            at=Sum("investment_month", filter=Q(month=period.month)),
+            reported=Count("pk", filter=Q(month=period.month, investment_month__isnull=False)),
+        )
+        .values_list("work_item_id", "before", "at", "reported")
+    )
+    return {
+        pk: (before or Decimal(0), at if reported else None) for pk, before, at, reported in rows
+    }
 
 
 _ITEM_FIELDS = (
@@ -137,17 +150,23 @@ def item_facts(
     ids = _ids_filter(items)
     item_filter = {"pk__in": next(iter(ids.values()))}
     rows = list(WorkItem.objects.filter(**item_filter).order_by().values(*_ITEM_FIELDS))
-    monthly = _counted_months(items, period)
+    sums = _counted_sums(items, period)
     for pk, months in (extra_months or {}).items():
-        monthly[pk].update(months)
-    curves: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for pk, month, amount in PlanMonth.objects.filter(**ids).values_list(
-        "work_item_id", "month", "amount"
-    ):
-        curves[pk][month] = amount
+        # A form's figure before it is saved: this month's amount as typed.
+        before, _at = sums.get(pk, (Decimal(0), None))
+        sums[pk] = (before, months.get(period.month))
+    plans: dict[int, Decimal] = dict(
+        PlanMonth.objects.filter(**ids)
+        .order_by()
+        .values("work_item_id")
+        .annotate(cum=Sum("amount", filter=Q(month__lte=period.month), default=Decimal(0)))
+        .values_list("work_item_id", "cum")
+    )
     milestones: dict[int, list[MilestoneFact]] = defaultdict(list)
+    # Nodes reached before the month was over say nothing; the rest are read.
     for pk, name, planned, actual in (
         Milestone.objects.filter(**ids)
+        .filter(Q(actual_date__isnull=True) | Q(actual_date__gt=period.last_day))
         .order_by("sort_order", "pk")
         .values_list("work_item_id", "name", "planned_date", "actual_date")
     ):
@@ -188,8 +207,10 @@ def item_facts(
                 done=row["status"] == WorkItem.Status.DONE,
                 annual_plan=row["annual_plan"],
                 prior_cumulative=row["prior_cumulative"] or Decimal(0),
-                monthly=monthly.get(pk, {}),
-                plan_curve=curves.get(pk) or None,
+                monthly={},
+                ytd_before=sums.get(pk, (Decimal(0), None))[0],
+                month_amount=sums.get(pk, (Decimal(0), None))[1],
+                cumulative_plan=plans.get(pk),
                 total_investment=row["project__total_investment"],
                 planned_start=row["planned_start"],
                 actual_start=row["actual_start"],
