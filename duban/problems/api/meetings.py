@@ -11,8 +11,10 @@ from pydantic import Field
 from duban.api.auth import request_user
 from duban.api.schemas import Pct, UserRef
 from duban.problems.api.base import ERRORS, router, user_out
+from duban.org.models import User
 from duban.problems.models import Meeting
 from duban.problems.selectors import (
+    meeting_agenda,
     demand_figures,
     liaison_figures,
     meeting_get_for_user,
@@ -35,10 +37,14 @@ class MeetingOut(Schema):
     chair: UserRef | None
     date: date
     state: Meeting.State
-    agenda: list[AgendaOut]
+    agenda: list[AgendaOut] = Field(
+        description="The entries in the reader's scope (all of them for the office and the chair)"
+    )
+    agenda_hidden: int = Field(description="How many entries are outside the reader's scope")
 
 
-def _meeting(m: Meeting) -> MeetingOut:
+def _meeting(m: Meeting, user: User) -> MeetingOut:
+    shown = meeting_agenda(user=user, meeting=m)
     return MeetingOut(
         id=m.pk,
         kind=Meeting.Kind(m.kind),
@@ -51,20 +57,23 @@ def _meeting(m: Meeting) -> MeetingOut:
             AgendaOut(
                 kind=a.kind, text=a.text, problem_id=a.problem_id, work_item_id=a.work_item_id
             )
-            for a in m.agenda.all()
+            for a in shown.entries
         ],
+        agenda_hidden=shown.hidden_entries,
     )
 
 
 @router.get("/meetings", response={200: list[MeetingOut], **ERRORS}, summary="Dispatch meetings")
 def meetings(request: HttpRequest) -> list[MeetingOut]:
-    qs = meeting_list(user=request_user(request)).prefetch_related("agenda").order_by("-date")
-    return [_meeting(m) for m in qs]
+    user = request_user(request)
+    qs = meeting_list(user=user).order_by("-date", "-pk")
+    return [_meeting(m, user) for m in qs]
 
 
 @router.get("/meetings/{meeting_id}", response={200: MeetingOut, **ERRORS}, summary="A meeting")
 def meeting_detail(request: HttpRequest, meeting_id: int) -> MeetingOut:
-    return _meeting(meeting_get_for_user(user=request_user(request), meeting_id=meeting_id))
+    user = request_user(request)
+    return _meeting(meeting_get_for_user(user=user, meeting_id=meeting_id), user)
 
 
 class LiaisonOut(Schema):

@@ -20,6 +20,8 @@ from duban.problems.selectors.lists import (
     task_list,
 )
 from duban.problems.selectors.records import (
+    MeetingAgenda,
+    meeting_agenda,
     meeting_get_for_user,
     meeting_list,
     meetings_q,
@@ -31,6 +33,7 @@ from duban.problems.selectors.records import (
 __all__ = [
     "DemandFigures",
     "LeaderLiaison",
+    "MeetingAgenda",
     "ProblemFigures",
     "ProblemFilters",
     "ProblemInbox",
@@ -39,6 +42,7 @@ __all__ = [
     "demand_figures",
     "feedback_list",
     "liaison_figures",
+    "meeting_agenda",
     "meeting_get_for_user",
     "meeting_list",
     "meetings_q",
