@@ -10,13 +10,13 @@ from pydantic import Field
 
 from duban.api.auth import request_user
 from duban.api.schemas import Pct, UserRef
-from duban.problems.api.base import ERRORS, router, user_out
 from duban.org.models import User
+from duban.problems.api.base import ERRORS, router, user_out
 from duban.problems.models import Meeting
 from duban.problems.selectors import (
-    meeting_agenda,
     demand_figures,
     liaison_figures,
+    meeting_agenda,
     meeting_get_for_user,
     meeting_list,
 )

@@ -13,8 +13,8 @@ from duban.org.models import Enterprise, User
 from duban.org.scoping import scope_for
 from duban.problems.models import (
     AgendaItem,
-    CoUnitResponse,
     Coordination,
+    CoUnitResponse,
     Meeting,
     Problem,
     ProblemEvent,
