@@ -187,6 +187,14 @@ class OpinionForm(forms.Form):
         self.fields["leader"].queryset = User.objects.filter(role=User.Role.LEADER)  # type: ignore[attr-defined]
         self.fields["units"].queryset = Unit.objects.filter(is_active=True)  # type: ignore[attr-defined]
 
+    def for_user(self, user: User) -> None:
+        """A leader gives opinions in their own name: only the office picks a leader."""
+        if not user.is_office:
+            del self.fields["leader"]
+        else:
+            self.fields["leader"].required = True
+            self.fields["leader"].label = _("协调领导（推进办代为录入）")
+
 
 class OpinionFeedbackForm(forms.Form):
     text = forms.CharField(label=_("反馈内容"), widget=forms.Textarea(attrs={"rows": 2}))

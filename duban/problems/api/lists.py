@@ -8,6 +8,7 @@ from enum import StrEnum
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Schema, Status
+from pydantic import Field
 
 from duban.api.auth import request_user
 from duban.api.pagination import PageParams, paginate
@@ -66,6 +67,8 @@ class OpinionOut(Schema):
     id: int
     problem_id: int
     leader: UserRef | None
+    recorded_by: UserRef | None = Field(description="Who typed the opinion in")
+    on_behalf: bool = Field(description="Recorded for the leader by someone else (the office)")
     meeting_id: int | None
     text: str
     units: list[UnitRef]
@@ -94,6 +97,8 @@ def coordination(
                 id=o.pk,
                 problem_id=o.problem_id,
                 leader=user_out(o.leader),
+                recorded_by=user_out(o.created_by),
+                on_behalf=o.on_behalf,
                 meeting_id=o.meeting_id,
                 text=o.text,
                 units=[UnitRef(id=u.pk, code=u.code, name=u.name) for u in o.units.all()],

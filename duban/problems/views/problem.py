@@ -194,7 +194,7 @@ ACTIONS: dict[str, ActionSpec] = {
         lambda p, u, d: svc.coordination_create(
             problem=p,
             by=u,
-            leader=d["leader"],
+            leader=d.get("leader"),
             text=d["text"],
             units=list(d["units"]),
             deadline=d["deadline"],
@@ -227,6 +227,13 @@ def _available(user: User, problem: Problem) -> list[tuple[str, ActionSpec]]:
     ]
 
 
+def _for_user(form: Any, user: User) -> None:
+    """Let a form drop the fields this user may not set (e.g. the leader of an opinion)."""
+    limit = getattr(form, "for_user", None)
+    if limit is not None:
+        limit(user)
+
+
 def _problem_context(
     user: User, problem: Problem, failed: tuple[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -237,6 +244,7 @@ def _problem_context(
         else:
             initial = {"version": problem.version}
             form = spec.form(initial=initial)
+            _for_user(form, user)
         forms.append((name, spec.label, form))
     rules = ProblemSettings.load()
     return {
@@ -245,7 +253,9 @@ def _problem_context(
         "events": problem_events(problem),
         "co_responses": problem_co_responses(problem),
         "extensions": problem.extensions.select_related("requested_by"),
-        "opinions": problem.opinions.select_related("leader", "meeting").prefetch_related("units"),
+        "opinions": problem.opinions.select_related(
+            "leader", "created_by", "meeting"
+        ).prefetch_related("units"),
         "feedback": problem.feedback.select_related("unit", "author"),
         "evidence": problem.evidence.select_related("uploaded_by"),
         "escalations": problem.escalations.select_related("by"),
@@ -273,6 +283,7 @@ def problem_action_view(request: HttpRequest, problem_id: int, action: str) -> H
     if not spec.allowed(user, problem):
         raise PermissionDenied
     form = spec.form(request.POST, request.FILES)
+    _for_user(form, user)
     if form.is_valid():
         try:
             spec.run(problem, user, form.cleaned_data)
