@@ -7,10 +7,8 @@ message says why)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -18,10 +16,9 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.pagination import PageParams, paginate
-from duban.api.params import PERIOD_DESCRIPTION, PERIOD_PATTERN, period_param
-from duban.api.schemas import (
+from duban.core.api.errors import ERRORS, run_service
+from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.schemas import (
     DecimalStr,
     ErrorOut,
     FiguresOut,
@@ -29,7 +26,6 @@ from duban.api.schemas import (
     UnitRef,
     UserRef,
 )
-from duban.core.errors import ApplicationError, ConflictError
 from duban.core.periods import Period
 from duban.ledger.models import FundingSource, Project, WorkItem
 from duban.ledger.permissions import can_edit_work_item
@@ -41,8 +37,10 @@ from duban.ledger.selectors import (
     work_item_list,
 )
 from duban.ledger.services import funding_set, work_item_set_plan_curve
+from duban.org.auth import request_user
 from duban.org.models import Unit, User
 from duban.reporting.figures import ItemFigures
+from duban.reporting.params import PERIOD_DESCRIPTION, PERIOD_PATTERN, period_param
 from duban.reporting.selectors import figures_of, item_figures_for, with_figures
 
 router = Router(tags=["ledger"])
@@ -362,13 +360,7 @@ def work_item_detail(
     )
 
 
-EDIT_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+EDIT_ERRORS = ERRORS
 
 
 def _editable_item(request: HttpRequest, item_id: int) -> WorkItem:
@@ -378,16 +370,6 @@ def _editable_item(request: HttpRequest, item_id: int) -> WorkItem:
     if not can_edit_work_item(user, item):
         raise HttpError(403, _("只有推进办可以修改台账。"))
     return item
-
-
-def _run(call: Callable[[], Any]) -> Any:
-    """Run a service: a stale version answers 409, any other refusal 422 (nothing written)."""
-    try:
-        return call()
-    except ConflictError as e:
-        raise HttpError(409, str(e)) from e
-    except ApplicationError as e:
-        raise HttpError(422, str(e)) from e
 
 
 class FundingLineIn(Schema):
@@ -435,7 +417,7 @@ def work_item_funding_put(request: HttpRequest, item_id: int, body: FundingIn) -
     """The office only. The total may not exceed the project's total investment."""
     item = _editable_item(request, item_id)
     lines = [(line.source.value, line.amount, line.note) for line in body.funding]
-    _run(
+    run_service(
         lambda: funding_set(item=item, lines=lines, version=body.version, by=request_user(request))
     )
     item = WorkItem.objects.get(pk=item.pk)
@@ -459,7 +441,7 @@ def work_item_plan_curve_put(request: HttpRequest, item_id: int, body: PlanCurve
             raise HttpError(422, _("%(m)s月重复出现。") % {"m": entry.month})
         by_month[entry.month] = entry.amount
     amounts = [by_month.get(month) for month in range(1, 13)] if by_month else []
-    _run(
+    run_service(
         lambda: work_item_set_plan_curve(
             item=item, amounts=amounts, version=body.version, by=request_user(request)
         )

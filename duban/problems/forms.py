@@ -10,6 +10,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from duban.core.forms import VERSION_ERRORS
 from duban.ledger.models import WorkItem
 from duban.org.models import Enterprise, Unit, User
 from duban.problems.models import MAX_LEVEL, Coordination, Feedback, Meeting, Problem
@@ -110,7 +111,7 @@ class ProblemReportForm(forms.Form):
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages=VERSION_ERRORS)
 
 
 class NoteForm(VersionForm):

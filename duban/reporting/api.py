@@ -8,12 +8,12 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.pagination import PageParams, paginate
-from duban.api.schemas import DecimalStr, ErrorOut, FiguresOut, Money, UnitRef, UserRef
+from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.schemas import DecimalStr, ErrorOut, FiguresOut, Money, UnitRef, UserRef
 from duban.ledger.api import figures_out, unit_ref, user_ref
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import work_item_get_for_user
+from duban.org.auth import request_user
 from duban.reporting.models import MonthlyReport
 from duban.reporting.selectors import (
     ReportFilters,

@@ -19,15 +19,15 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.pagination import PageParams, paginate
-from duban.api.params import PERIOD_PATTERN
-from duban.api.schemas import ErrorOut, UnitRef, UserRef
+from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.schemas import ErrorOut, UnitRef, UserRef
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.ledger.models import LedgerImport
+from duban.org.auth import request_user
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
+from duban.reporting.params import PERIOD_PATTERN
 from duban.reporting.permissions import can_fill_unit_reports, fills_unit_reports
 from duban.reporting.selectors import closed_periods, reporting_period_default
 from duban.sheets.errors import CellIssue, column_letter

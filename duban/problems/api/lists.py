@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Schema, Status
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.pagination import PageParams, paginate
-from duban.api.schemas import UnitRef, UserRef
+from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.schemas import UnitRef, UserRef
+from duban.org.auth import request_user
 from duban.problems import services as svc
 from duban.problems.api.base import ERRORS, ListQuery, router, run_service, unit_out, user_out
+from duban.problems.api.problems import ExtensionOut, extension_out
 from duban.problems.models import Coordination, ExtensionRequest, Feedback
 from duban.problems.selectors import (
     coordination_list,
@@ -116,6 +117,7 @@ class OpinionFeedbackIn(Schema):
 
 class FeedbackOut(Schema):
     id: int
+    version: int = Field(description="Send it back to accept or return the feedback")
     unit: UnitRef | None
     problem_id: int | None
     coordination_id: int | None
@@ -128,6 +130,7 @@ class FeedbackOut(Schema):
 def _feedback(fb: Feedback) -> FeedbackOut:
     return FeedbackOut(
         id=fb.pk,
+        version=fb.version,
         unit=unit_out(fb.unit),
         problem_id=fb.problem_id,
         coordination_id=fb.coordination_id,
@@ -173,7 +176,7 @@ def feedback(request: HttpRequest, q: Query[ListQuery], paging: Query[PageParams
 
 
 class ReviewIn(Schema):
-    version: int | None = None
+    version: int = Field(description="The version as read; a stale one answers 409")
     reason: str = ""
 
 
@@ -204,16 +207,6 @@ def feedback_review(
     return _feedback(fb)
 
 
-class ExtensionOut(Schema):
-    id: int
-    problem_id: int
-    current_due_date: date
-    new_due_date: date
-    reason: str
-    state: ExtensionRequest.State
-    reject_reason: str
-
-
 @router.post(
     "/extensions/{extension_id}/{action}",
     response={200: ExtensionOut, **ERRORS},
@@ -235,12 +228,4 @@ def extension_review(
                 extension=ext, by=user, reason=body.reason, version=body.version
             )
         )
-    return ExtensionOut(
-        id=ext.pk,
-        problem_id=ext.problem_id,
-        current_due_date=ext.current_due_date,
-        new_due_date=ext.new_due_date,
-        reason=ext.reason,
-        state=ExtensionRequest.State(ext.state),
-        reject_reason=ext.reject_reason,
-    )
+    return extension_out(ext)

@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from ninja import Schema
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.schemas import Pct, UserRef
+from duban.core.api.schemas import Pct, UserRef
+from duban.org.auth import request_user
 from duban.org.models import User
 from duban.problems.api.base import ERRORS, router, user_out
 from duban.problems.models import Meeting

@@ -14,14 +14,14 @@ from ninja import Query, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.pagination import PageParams, paginate
-from duban.api.schemas import Pct, UnitRef, UserRef
+from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.schemas import Pct, UnitRef, UserRef
 from duban.core.periods import Period
+from duban.org.auth import request_user
 from duban.org.models import Unit, User
 from duban.problems import services as svc
 from duban.problems.api.base import ERRORS, ListQuery, router, run_service, unit_out, user_out
-from duban.problems.models import Problem
+from duban.problems.models import ExtensionRequest, Problem
 from duban.problems.selectors import (
     closeout_list,
     open_problem_list,
@@ -71,8 +71,33 @@ class EventOut(Schema):
     note: str
 
 
+class ExtensionOut(Schema):
+    id: int
+    version: int = Field(description="Send it back to approve or reject the extension")
+    problem_id: int
+    current_due_date: date
+    new_due_date: date
+    reason: str
+    state: ExtensionRequest.State
+    reject_reason: str
+
+
+def extension_out(ext: ExtensionRequest) -> ExtensionOut:
+    return ExtensionOut(
+        id=ext.pk,
+        version=ext.version,
+        problem_id=ext.problem_id,
+        current_due_date=ext.current_due_date,
+        new_due_date=ext.new_due_date,
+        reason=ext.reason,
+        state=ExtensionRequest.State(ext.state),
+        reject_reason=ext.reject_reason,
+    )
+
+
 class ProblemDetailOut(ProblemOut):
     events: list[EventOut]
+    extensions: list[ExtensionOut]
 
 
 class ProblemPage(Schema):
@@ -204,7 +229,8 @@ def problem_detail(request: HttpRequest, problem_id: int) -> ProblemDetailOut:
         )
         for e in problem_events(problem)
     ]
-    return ProblemDetailOut(**_problem(problem).model_dump(), events=events)
+    extensions = [extension_out(e) for e in problem.extensions.order_by("pk")]
+    return ProblemDetailOut(**_problem(problem).model_dump(), events=events, extensions=extensions)
 
 
 class ReportIn(Schema):
@@ -250,7 +276,7 @@ class Action(StrEnum):
 
 
 class ActionIn(Schema):
-    version: int | None = Field(None, description="The version read; a stale one answers 409")
+    version: int = Field(description="The problem's version as read; a stale one answers 409")
     note: str = ""
     reason: str = ""
     text: str = ""

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from duban.core import clock
-from duban.core.errors import ApplicationError, check_version
+from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn, join_items
-from duban.core.services import full_clean_or_raise
+from duban.core.services import full_clean_or_raise, lock_version
 from duban.org.models import Unit, User
 from duban.problems.models import (
     OPEN_STATES,
@@ -132,9 +132,9 @@ def coordination_feedback(*, opinion: Coordination, by: User, text: str) -> Feed
 
 
 def _lock_feedback(feedback: Feedback, version: int | None) -> Feedback:
-    locked = Feedback.objects.select_for_update().get(pk=feedback.pk)
-    check_version(current=locked.version, submitted=version, label=pgettext("model name", "反馈"))
-    return locked
+    return lock_version(
+        Feedback, pk=feedback.pk, version=version, label=pgettext("model name", "反馈")
+    )
 
 
 def _lock_opinion(feedback: Feedback) -> Coordination:

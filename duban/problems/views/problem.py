@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
+from duban.core.forms import posted_version
 from duban.ledger.selectors import enterprise_list, work_item_list
 from duban.org.models import User
 from duban.problems import permissions as perm
@@ -331,11 +332,15 @@ def extension_action_view(request: HttpRequest, extension_id: int, action: str) 
         pk=extension_id,
     )
     try:
+        version = posted_version(request)
         if action == "approve":
-            svc.extension_approve(extension=extension, by=user)
+            svc.extension_approve(extension=extension, by=user, version=version)
         elif action == "reject":
             svc.extension_reject(
-                extension=extension, by=user, reason=request.POST.get("reason", "")
+                extension=extension,
+                by=user,
+                reason=request.POST.get("reason", ""),
+                version=version,
             )
         else:
             raise Http404
@@ -352,10 +357,16 @@ def feedback_action_view(request: HttpRequest, feedback_id: int, action: str) ->
     user = user_of(request)
     feedback = get_object_or_404(feedback_list(user=user), pk=feedback_id)
     try:
+        version = posted_version(request)
         if action == "accept":
-            svc.feedback_accept(feedback=feedback, by=user)
+            svc.feedback_accept(feedback=feedback, by=user, version=version)
         elif action == "return":
-            svc.feedback_return(feedback=feedback, by=user, reason=request.POST.get("reason", ""))
+            svc.feedback_return(
+                feedback=feedback,
+                by=user,
+                reason=request.POST.get("reason", ""),
+                version=version,
+            )
         else:
             raise Http404
     except ApplicationError as e:
