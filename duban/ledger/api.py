@@ -12,12 +12,13 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
 from duban.core.api.errors import ERRORS, run_service
 from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, Id
 from duban.core.api.schemas import (
     DecimalStr,
     ErrorOut,
@@ -47,14 +48,16 @@ router = Router(tags=["ledger"])
 
 
 class WorkItemQuery(Schema):
-    year: int | None = Field(None, ge=1900, le=2200, description="年度")
-    unit: int | None = Field(None, description="Unit id: items it leads or co-operates on")
+    year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="年度")
+    unit: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Unit id: items it leads or co-operates on"
+    )
     level: WorkItem.Level | None = None
     kind: WorkItem.Kind | None = None
     category: WorkItem.Category | None = None
     stage: Project.Stage | None = Field(None, description="The project's stage")
     status: WorkItem.Status | None = None
-    leader: int | None = Field(None, description="Lead leader's user id")
+    leader: int | None = Field(None, ge=1, le=MAX_ID, description="Lead leader's user id")
     q: str | None = Field(None, max_length=100, description="In the title or the project code")
     period: str | None = Field(None, pattern=PERIOD_PATTERN, description=PERIOD_DESCRIPTION)
 
@@ -312,7 +315,7 @@ def work_items(
     summary="One work item with its project, funding, plan curve, indicators and milestones",
 )
 def work_item_detail(
-    request: HttpRequest, item_id: int, query: Query[PeriodQuery]
+    request: HttpRequest, item_id: Path[Id], query: Query[PeriodQuery]
 ) -> WorkItemDetailOut:
     """An item outside the user's scope answers 404, exactly like a missing one."""
     user = request_user(request)
@@ -413,7 +416,9 @@ class PlanCurveOut(Schema):
     response={200: FundingListOut, **EDIT_ERRORS},
     summary="Replace a work item's funding breakdown (资金来源)",
 )
-def work_item_funding_put(request: HttpRequest, item_id: int, body: FundingIn) -> FundingListOut:
+def work_item_funding_put(
+    request: HttpRequest, item_id: Path[Id], body: FundingIn
+) -> FundingListOut:
     """The office only. The total may not exceed the project's total investment."""
     item = _editable_item(request, item_id)
     lines = [(line.source.value, line.amount, line.note) for line in body.funding]
@@ -432,7 +437,9 @@ def work_item_funding_put(request: HttpRequest, item_id: int, body: FundingIn) -
     response={200: PlanCurveOut, **EDIT_ERRORS},
     summary="Replace a work item's monthly plan curve (月度计划)",
 )
-def work_item_plan_curve_put(request: HttpRequest, item_id: int, body: PlanCurveIn) -> PlanCurveOut:
+def work_item_plan_curve_put(
+    request: HttpRequest, item_id: Path[Id], body: PlanCurveIn
+) -> PlanCurveOut:
     """The office only. The months must add up to the item's annual plan."""
     item = _editable_item(request, item_id)
     by_month: dict[int, Decimal] = {}

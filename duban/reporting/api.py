@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, Id
 from duban.core.api.schemas import DecimalStr, ErrorOut, FiguresOut, Money, UnitRef, UserRef
 from duban.ledger.api import figures_out, unit_ref, user_ref
 from duban.ledger.models import WorkItem
@@ -27,9 +28,11 @@ router = Router(tags=["reporting"])
 
 
 class ReportQuery(Schema):
-    year: int | None = Field(None, ge=1900, le=2200)
+    year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
     month: int | None = Field(None, ge=1, le=12)
-    unit: int | None = Field(None, description="Lead unit id of the report's work item")
+    unit: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Lead unit id of the report's work item"
+    )
     state: MonthlyReport.State | None = None
 
 
@@ -177,7 +180,9 @@ def reports(
     response={200: ReportPage, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="The monthly reports of one work item",
 )
-def work_item_reports(request: HttpRequest, item_id: int, paging: Query[PageParams]) -> ReportPage:
+def work_item_reports(
+    request: HttpRequest, item_id: Path[Id], paging: Query[PageParams]
+) -> ReportPage:
     """An item outside the user's scope answers 404, exactly like a missing one."""
     item = work_item_get_for_user(user=request_user(request), item_id=item_id)
     return _page(request, ReportFilters(item=item.pk), paging)
@@ -188,7 +193,7 @@ def work_item_reports(request: HttpRequest, item_id: int, paging: Query[PagePara
     response={200: ReportDetailOut, 401: ErrorOut, 404: ErrorOut},
     summary="One monthly report with its derived figures, indicator values and nodes reached",
 )
-def report_detail(request: HttpRequest, report_id: int) -> ReportDetailOut:
+def report_detail(request: HttpRequest, report_id: Path[Id]) -> ReportDetailOut:
     """A report outside the user's scope answers 404, exactly like a missing one."""
     report = report_get_for_user(user=request_user(request), report_id=report_id)
     # Scoped above; this second read only adds the figures' subqueries.

@@ -6,6 +6,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from duban.core.api.errors import ERRORS, run_service
+from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR
 from duban.core.api.schemas import UnitRef, UserRef
 from duban.org.auth import TokenAuth
 from duban.org.models import Unit, User
@@ -28,10 +29,12 @@ def user_out(user: User | None) -> UserRef | None:
 
 
 class ListQuery(Schema):
-    year: int | None = Field(None, ge=1900, le=2200)
+    year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
     month: int | None = Field(None, ge=1, le=12)
-    unit: int | None = Field(None, description="Lead unit or co-unit id")
-    leader: int | None = Field(None, description="A leader's id: the problems in their area")
+    unit: int | None = Field(None, ge=1, le=MAX_ID, description="Lead unit or co-unit id")
+    leader: int | None = Field(
+        None, ge=1, le=MAX_ID, description="A leader's id: the problems in their area"
+    )
     level: int | None = Field(None, ge=1, le=4)
     category: Problem.Category | None = None
     state: str | None = None

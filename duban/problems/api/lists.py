@@ -7,10 +7,11 @@ from enum import StrEnum
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Schema, Status
+from ninja import Path, Query, Schema, Status
 from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.params import Id
 from duban.core.api.schemas import UnitRef, UserRef
 from duban.org.auth import request_user
 from duban.problems import services as svc
@@ -147,7 +148,7 @@ def _feedback(fb: Feedback) -> FeedbackOut:
     summary="An assigned unit's feedback on an opinion",
 )
 def opinion_feedback(
-    request: HttpRequest, opinion_id: int, body: OpinionFeedbackIn
+    request: HttpRequest, opinion_id: Path[Id], body: OpinionFeedbackIn
 ) -> Status[FeedbackOut]:
     user = request_user(request)
     opinion = get_object_or_404(coordination_list(user=user), pk=opinion_id)
@@ -191,7 +192,7 @@ class ReviewAction(StrEnum):
     summary="The office accepts or returns (with a reason) a feedback",
 )
 def feedback_review(
-    request: HttpRequest, feedback_id: int, action: ReviewAction, body: ReviewIn
+    request: HttpRequest, feedback_id: Path[Id], action: ReviewAction, body: ReviewIn
 ) -> FeedbackOut:
     user = request_user(request)
     fb = get_object_or_404(feedback_list(user=user), pk=feedback_id)
@@ -213,7 +214,7 @@ def feedback_review(
     summary="Approve (head, then office) or reject an extension",
 )
 def extension_review(
-    request: HttpRequest, extension_id: int, action: ReviewAction, body: ReviewIn
+    request: HttpRequest, extension_id: Path[Id], action: ReviewAction, body: ReviewIn
 ) -> ExtensionOut:
     user = request_user(request)
     visible = problem_list(user=user).values("pk")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
-from ninja import Schema
+from ninja import Path, Query, Schema
 from pydantic import Field
 
+from duban.core.api.params import Id, Year
 from duban.core.api.schemas import Pct, UserRef
 from duban.org.auth import request_user
 from duban.org.models import User
@@ -71,7 +72,7 @@ def meetings(request: HttpRequest) -> list[MeetingOut]:
 
 
 @router.get("/meetings/{meeting_id}", response={200: MeetingOut, **ERRORS}, summary="A meeting")
-def meeting_detail(request: HttpRequest, meeting_id: int) -> MeetingOut:
+def meeting_detail(request: HttpRequest, meeting_id: Path[Id]) -> MeetingOut:
     user = request_user(request)
     return _meeting(meeting_get_for_user(user=user, meeting_id=meeting_id), user)
 
@@ -92,7 +93,7 @@ class LiaisonOut(Schema):
     response={200: list[LiaisonOut], **ERRORS},
     summary="包联 figures per leader: enterprises, projects, demands, 办结率, visits",
 )
-def liaison_leaders(request: HttpRequest, year: int | None = None) -> list[LiaisonOut]:
+def liaison_leaders(request: HttpRequest, year: Query[Year | None] = None) -> list[LiaisonOut]:
     return [
         LiaisonOut(
             leader=user_out(r.leader),
@@ -126,7 +127,7 @@ class DemandFiguresOut(Schema):
     response={200: DemandFiguresOut, **ERRORS},
     summary="企业诉求 of a year in scope: received, resolved, answered in time, satisfaction",
 )
-def liaison_demands(request: HttpRequest, year: int) -> DemandFiguresOut:
+def liaison_demands(request: HttpRequest, year: Path[Year]) -> DemandFiguresOut:
     f = demand_figures(user=request_user(request), year=year)
     return DemandFiguresOut(
         year=year,

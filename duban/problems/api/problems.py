@@ -10,11 +10,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Schema, Status
+from ninja import Path, Query, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.params import MAX_ID, Id
 from duban.core.api.schemas import Pct, UnitRef, UserRef
 from duban.core.periods import Period
 from duban.org.auth import request_user
@@ -215,7 +216,7 @@ def problems_figures(request: HttpRequest, period: str, q: Query[ListQuery]) -> 
     response={200: ProblemDetailOut, **ERRORS},
     summary="One problem with its history (who, when, from → to, why)",
 )
-def problem_detail(request: HttpRequest, problem_id: int) -> ProblemDetailOut:
+def problem_detail(request: HttpRequest, problem_id: Path[Id]) -> ProblemDetailOut:
     problem = problem_get_for_user(user=request_user(request), problem_id=problem_id)
     events = [
         EventOut(
@@ -235,8 +236,8 @@ def problem_detail(request: HttpRequest, problem_id: int) -> ProblemDetailOut:
 
 class ReportIn(Schema):
     source: Problem.Source = Problem.Source.UNIT_REPORT
-    work_item_id: int | None = None
-    enterprise_id: int | None = None
+    work_item_id: Id | None = None
+    enterprise_id: Id | None = None
     category: Problem.Category
     title: str = Field(max_length=200)
     description: str
@@ -282,12 +283,14 @@ class ActionIn(Schema):
     text: str = ""
     resolution: str | None = None
     answer: str = ""
-    into: int | None = Field(None, description="merge: the problem that carries on")
-    lead_unit: int | None = None
-    co_units: list[int] = []
-    units: list[int] = []
-    leader: int | None = None
-    level: int = 1
+    into: int | None = Field(
+        None, ge=1, le=MAX_ID, description="merge: the problem that carries on"
+    )
+    lead_unit: Id | None = None
+    co_units: list[Id] = Field([], max_length=1000)
+    units: list[Id] = Field([], max_length=1000)
+    leader: Id | None = None
+    level: int = Field(1, ge=1, le=4)
     due_date: date | None = None
     new_due_date: date | None = None
     deadline: date | None = None
@@ -314,7 +317,7 @@ def _required(value: Any, name: str) -> Any:
     "close, reopen, escalate, extension, opinion, satisfaction)",
 )
 def problem_act(
-    request: HttpRequest, problem_id: int, action: Action, body: ActionIn
+    request: HttpRequest, problem_id: Path[Id], action: Action, body: ActionIn
 ) -> ProblemOut:
     user = request_user(request)
     p = problem_get_for_user(user=user, problem_id=problem_id)
