@@ -22,6 +22,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from duban.core.formatting import date_cn
+from duban.core.text import strip_controls
 from duban.org.models import User
 from duban.problems.models import AgendaItem, Meeting, ProblemSettings
 from duban.problems.selectors import meeting_agenda
@@ -63,7 +64,7 @@ def _fixed_line(paragraph: Paragraph) -> None:
 
 
 def _run(paragraph: Paragraph, text: str, font: str, size: Pt, bold: bool = False) -> Run:
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(strip_controls(text))
     _set_fonts(run, font, size)
     run.bold = bold
     return run
