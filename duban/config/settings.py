@@ -183,3 +183,10 @@ DUBAN_STEWARD_THRESHOLD = "2000"  # 万元: projects above this get a steward
 DUBAN_MAX_AMOUNT = "100000000"  # 万元 (one trillion yuan): anything above is a typing slip
 # The largest spreadsheet an import takes (page, API and CLI).
 DUBAN_IMPORT_MAX_BYTES = _env_positive_int("DUBAN_IMPORT_MAX_MB", 20) * 1024 * 1024
+# Upload limits checked before a file is read (duban/core/uploads.py, duban/sheets/limits.py).
+DUBAN_UPLOAD_MAX_UNPACKED_BYTES = (
+    _env_positive_int("DUBAN_UPLOAD_MAX_UNPACKED_MB", 200) * 1024 * 1024
+)
+DUBAN_IMPORT_MAX_ROWS = _env_positive_int("DUBAN_IMPORT_MAX_ROWS", 100_000)
+DUBAN_IMPORT_MAX_CELLS = _env_positive_int("DUBAN_IMPORT_MAX_CELLS", 4_000_000)
+DUBAN_EVIDENCE_MAX_BYTES = _env_positive_int("DUBAN_EVIDENCE_MAX_MB", 20) * 1024 * 1024

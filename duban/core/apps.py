@@ -2,7 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db import models
-from django.db.models.signals import class_prepared, pre_save
+from django.db.models.signals import class_prepared, post_migrate, pre_save
 
 
 def _name_choices_after_their_model(sender: type, **kwargs: Any) -> None:
@@ -35,3 +35,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         pre_save.connect(_strip_controls_before_save, dispatch_uid="duban.core.strip_controls")
+        from duban.core.immutable import install_history_triggers
+
+        post_migrate.connect(install_history_triggers, dispatch_uid="duban.core.history_triggers")

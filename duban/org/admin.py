@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from duban.org.models import ApiToken, Enterprise, Responsibility, Unit, User
+from duban.org.models import ApiToken, AuditEvent, Enterprise, Responsibility, Unit, User
 from duban.org.services import api_token_revoke
 
 
@@ -41,7 +41,7 @@ class UnitAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     list_display = ("username", "full_name", "role", "unit", "title", "is_active", "is_staff")
     list_filter = ("role", "unit__kind", "is_active", "is_staff", "is_superuser")
     list_select_related = ("unit",)
@@ -88,7 +88,7 @@ class ResponsibilityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(SimpleHistoryAdmin):
     """Tokens are issued by `duban token USER` (the key is shown once); here they are revoked."""
 
     list_display = ("user", "prefix", "created_at", "last_used_at", "revoked")
@@ -107,3 +107,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in tokens:
             api_token_revoke(token=token)
         self.message_user(request, _("已吊销%(n)s个令牌。") % {"n": len(tokens)}, messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: audit rows are written once, never changed or deleted."""
+
+    list_display = ("at", "kind", "username", "ip", "what")
+    list_filter = ("kind",)
+    search_fields = ("username", "what", "ip")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

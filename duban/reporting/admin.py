@@ -22,7 +22,7 @@ from duban.reporting.models import (
 
 
 @admin.register(ReportingSettings)
-class ReportingSettingsAdmin(admin.ModelAdmin):
+class ReportingSettingsAdmin(SimpleHistoryAdmin):
     """A single row: it can be edited, never added twice or deleted."""
 
     list_display = ("__str__", "due_day", "require_head_signoff")

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +20,7 @@ from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.forms import posted_version
 from duban.ledger.selectors import enterprise_list, work_item_list
+from duban.org.audit import log_export
 from duban.org.models import User
 from duban.problems import permissions as perm
 from duban.problems import services as svc
@@ -41,6 +42,7 @@ from duban.problems.forms import (
 )
 from duban.problems.models import (
     Coordination,
+    Evidence,
     ExtensionRequest,
     Problem,
     ProblemSettings,
@@ -392,3 +394,23 @@ def opinion_feedback_view(request: HttpRequest, opinion_id: int) -> HttpResponse
     else:
         messages.error(request, _("请填写反馈内容。"))
     return redirect("problems:problem", problem_id=opinion.problem_id)
+
+
+@login_required
+def evidence_download_view(request: HttpRequest, evidence_id: int) -> FileResponse:
+    """An evidence file, only for who may see its problem (else 404), always as a download
+    with the type judged at upload: a browser never renders an uploaded file in the page."""
+    user = user_of(request)
+    evidence = get_object_or_404(
+        Evidence.objects.filter(problem__in=problem_list(user=user).values("pk")),
+        pk=evidence_id,
+    )
+    log_export(request, "evidence", evidence_id=evidence.pk)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.name or evidence.file.name.rsplit("/", 1)[-1],
+        content_type=evidence.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
