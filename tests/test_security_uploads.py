@@ -25,7 +25,7 @@ PEAK_RSS_LIMIT_MB = 300
 def _read_in_subprocess(path: Path, tmp_path: Path) -> dict:
     env = {**os.environ, "DUBAN_DATA_DIR": str(tmp_path / "data")}
     env.pop("DATABASE_URL", None)
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "tests.security_uploads", str(path)],
         cwd=ROOT,
         env=env,
