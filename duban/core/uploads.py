@@ -76,16 +76,23 @@ def zip_check(content: bytes, *, limit: int | None = None) -> zipfile.ZipFile:
         raise refused
     # 2. What the entries really inflate to, counted and thrown away as they stream.
     total = 0
-    try:
-        for entry in entries:
-            with archive.open(entry) as stream:
+    for entry in entries:
+        try:
+            stream = archive.open(entry)
+        except _ZIP_ERRORS:
+            # A damaged local header: no reader can open this entry either (a workbook
+            # whose docProps are damaged still reads), so it costs nothing.
+            continue
+        try:
+            with stream:
                 while chunk := stream.read(_CHUNK):
                     total += len(chunk)
                     if total > limit:
                         raise refused
-    except _ZIP_ERRORS:
-        # zipfile stops an entry that inflates past its declared size ("Bad CRC" / EOF).
-        raise UploadRefusedError(_("文件已损坏，无法读取。")) from None
+        except _ZIP_ERRORS:
+            # zipfile stops an entry at its declared size and then fails its CRC: a header
+            # that understates what the entry inflates to ends here.
+            raise UploadRefusedError(_("文件已损坏，无法读取。")) from None
     return archive
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from duban.org.models import ApiToken, AuditEvent, Enterprise, Responsibility, Unit, User
-from duban.org.services import api_token_revoke
+from duban.org.services import api_token_revoke, user_password_set_by_office
 
 
 class VersionBumpMixin:
@@ -50,8 +50,26 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     ordering = ("username",)
     fieldsets = (
         *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
-        (_("督办"), {"fields": ("role", "unit", "full_name", "title", "phone")}),
+        (
+            _("督办"),
+            {"fields": ("role", "unit", "full_name", "title", "phone", "must_change_password")},
+        ),
     )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change and obj.has_usable_password():
+            user_password_set_by_office(user=obj)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # The office set a new password: the user must choose their own at next sign-in.
+            user = self.get_object(request, id)
+            if user is not None and user.pk != getattr(request.user, "pk", None):
+                user_password_set_by_office(user=user)
+        return response
+
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
         (_("督办"), {"fields": ("role", "unit", "full_name", "title", "phone")}),

@@ -1,9 +1,10 @@
-"""Bearer tokens: `Authorization: Bearer <token>`, looked up by their SHA-256."""
+"""Authentication: API bearer tokens (looked up by their SHA-256) and the sign-in throttle."""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
+from axes.backends import AxesStandaloneBackend
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
@@ -25,3 +26,20 @@ class TokenAuth(HttpBearer):
 def request_user(request: HttpRequest) -> User:
     """The authenticated user of an API request (set by TokenAuth)."""
     return cast(User, request.auth)  # type: ignore[attr-defined]
+
+
+class SignInThrottleBackend(AxesStandaloneBackend):
+    """django-axes' lockout check for every sign-in that comes with a request (the login page,
+    the admin). A sign-in without one (`authenticate()` from a script or the test client) has
+    no remote party to throttle and goes straight to the password check."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)

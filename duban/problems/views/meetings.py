@@ -81,7 +81,7 @@ def meeting_action_view(request: HttpRequest, meeting_id: int, action: str) -> H
     user = user_of(request)
     meeting = meeting_get_for_user(user=user, meeting_id=meeting_id)
     if not perm.can_manage_meeting(user, meeting):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办或会议主持人可以编排议程和记录会议。"))
     forms: dict[str, Any] = {}
     try:
         if action == "agenda":

