@@ -210,12 +210,12 @@ def test_api_work_items_query_count_does_not_grow_with_the_page(
     # when / then: auth (+ last use), count, items, co-units, and the progress core's
     # fixed batch for the page (whatever its size)
     office_api.get("/api/v1/me")  # the first use writes `last_used_at`
-    with django_assert_max_num_queries(7 + PROGRESS_QUERIES):
+    with django_assert_max_num_queries(8 + PROGRESS_QUERIES):
         response = office_api.get("/api/v1/work-items", {"page_size": 500})
     assert response.json()["count"] == 45
     reporter = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=district.head_b)}")
     reporter.get("/api/v1/me")
-    with django_assert_max_num_queries(8 + PROGRESS_QUERIES):  # + the user's scope
+    with django_assert_max_num_queries(9 + PROGRESS_QUERIES):  # + the user's scope
         response = reporter.get("/api/v1/work-items", {"page_size": 500})
     assert response.json()["count"] == 43
 

@@ -115,6 +115,12 @@ def test_createuser_refuses_a_taken_username(unit):
     assert User.objects.filter(username__iexact="zhaoliu").count() == 1
 
 
+@pytest.fixture(autouse=True)
+def real_secret_key(settings):
+    # `duban serve` refuses the development key without DEBUG (tests/test_security_server.py).
+    settings.SECRET_KEY = "k" * 50
+
+
 @pytest.fixture
 def served(monkeypatch):
     calls: list[dict] = []

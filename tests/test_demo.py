@@ -356,7 +356,7 @@ def test_demo_meetings_two_held_with_minutes_and_one_upcoming(demo, db):
         assert all(d.leader_id == meeting.chair_id for d in decisions)
         # a decision on the item furthest behind opened a problem of source 调度会
         assert decisions.filter(problem__source=Problem.Source.MEETING).exists()
-        assert meeting_minutes_docx(meeting)[:2] == b"PK"
+        assert meeting_minutes_docx(meeting, user=meeting.chair)[:2] == b"PK"
     upcoming = Meeting.objects.get(state=Meeting.State.SCHEDULED)
     assert upcoming.level == 4
     assert upcoming.date > held[-1].date

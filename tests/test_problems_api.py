@@ -103,11 +103,15 @@ def test_api_report_and_carry_to_close(district, api):
 def test_api_refusals(district, problems, api):
     mine, theirs, _closed = problems
     # role: 403 with the reason
-    response = api(district.reporter_a, "post", f"/problems/{mine.pk}/close", json={})
+    # no version: 422 (a post without it could overwrite a newer save)
+    response = api(district.office, "post", f"/problems/{mine.pk}/close", json={})
+    assert response.status_code == 422
+    v = {"version": mine.version}
+    response = api(district.reporter_a, "post", f"/problems/{mine.pk}/close", json=v)
     assert response.status_code == 403
     assert "推进办" in response.json()["detail"]
     # state: 422
-    response = api(district.office, "post", f"/problems/{mine.pk}/close", json={})
+    response = api(district.office, "post", f"/problems/{mine.pk}/close", json=v)
     assert response.status_code == 422
     assert "已核实" in response.json()["detail"]
     # stale version: 409
@@ -121,7 +125,10 @@ def test_api_refusals(district, problems, api):
     # out of scope: 404
     assert (
         api(
-            district.reporter_a, "post", f"/problems/{theirs.pk}/feedback", json={"text": "x"}
+            district.reporter_a,
+            "post",
+            f"/problems/{theirs.pk}/feedback",
+            json={"text": "x", "version": 1},
         ).status_code
         == 404
     )
@@ -135,17 +142,20 @@ def test_api_extension_and_opinion_flow(district, problems, api):
         district.reporter_a,
         "post",
         f"/problems/{mine.pk}/extension",
-        json={"reason": "等审批", "new_due_date": "2024-05-31"},
+        json={"reason": "等审批", "new_due_date": "2024-05-31", "version": mine.version},
     )
     assert response.status_code == 200
-    ext = mine.extensions.get()
-    assert api(district.office, "post", f"/extensions/{ext.pk}/accept", json={}).status_code == 403
+    detail = api(district.office, "get", f"/problems/{mine.pk}").json()
+    ext_id, v = detail["extensions"][0]["id"], {"version": detail["extensions"][0]["version"]}
+    assert api(district.office, "post", f"/extensions/{ext_id}/accept", json=v).status_code == 403
+    # without the version it was read at: 422, nothing changes
+    assert api(district.head_a, "post", f"/extensions/{ext_id}/accept", json={}).status_code == 422
+    head = api(district.head_a, "post", f"/extensions/{ext_id}/accept", json=v).json()
+    assert head["state"] == "pending_office"
+    assert api(district.office, "post", f"/extensions/{ext_id}/accept", json=v).status_code == 409
+    v = {"version": head["version"]}
     assert (
-        api(district.head_a, "post", f"/extensions/{ext.pk}/accept", json={}).json()["state"]
-        == "pending_office"
-    )
-    assert (
-        api(district.office, "post", f"/extensions/{ext.pk}/accept", json={}).json()["state"]
+        api(district.office, "post", f"/extensions/{ext_id}/accept", json=v).json()["state"]
         == "approved"
     )
     mine.refresh_from_db()
@@ -154,7 +164,12 @@ def test_api_extension_and_opinion_flow(district, problems, api):
         district.leader,
         "post",
         f"/problems/{mine.pk}/opinion",
-        json={"text": "抓紧", "units": [district.unit_a.pk], "deadline": "2024-04-15"},
+        json={
+            "text": "抓紧",
+            "units": [district.unit_a.pk],
+            "deadline": "2024-04-15",
+            "version": mine.version,
+        },
     )
     assert opinion.status_code == 200
     ops = api(district.reporter_a, "get", "/coordination").json()["items"]
@@ -163,7 +178,9 @@ def test_api_extension_and_opinion_flow(district, problems, api):
         district.reporter_a, "post", f"/coordination/{ops[0]['id']}/feedback", json={"text": "已办"}
     )
     assert fb.status_code == 201
-    reviewed = api(district.office, "post", f"/feedback/{fb.json()['id']}/accept", json={}).json()
+    review = f"/feedback/{fb.json()['id']}/accept"
+    assert api(district.office, "post", review, json={}).status_code == 422
+    reviewed = api(district.office, "post", review, json={"version": fb.json()["version"]}).json()
     assert reviewed["state"] == "accepted"
     assert api(district.office, "get", "/coordination").json()["items"][0]["state"] == "completed"
 

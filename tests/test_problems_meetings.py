@@ -160,7 +160,7 @@ def test_meeting_decisions_become_opinions_and_minutes(lagging, time_machine, tm
     assert meeting.state == Meeting.State.HELD
 
     # the minutes document
-    data = meeting_minutes_docx(meeting)
+    data = meeting_minutes_docx(meeting, user=d.office)
     (tmp_path / "minutes.docx").write_bytes(data)
     document = docx.Document(io.BytesIO(data))
     section = document.sections[0]

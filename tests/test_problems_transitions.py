@@ -443,10 +443,12 @@ def test_evidence_is_stored_under_media_root(district, settings):
 
     problem = make_problem(district, S.ASSIGNED)
     evidence = svc.evidence_add(
-        problem=problem, by=district.reporter_a, file=ContentFile(b"photo", name="site.jpg")
+        problem=problem,
+        by=district.reporter_a,
+        file=ContentFile(b"\xff\xd8\xff\xe0photo", name="site.jpg"),
     )
     assert evidence.file.path.startswith(str(settings.MEDIA_ROOT))
-    assert evidence.file.read() == b"photo"
+    assert evidence.file.read() == b"\xff\xd8\xff\xe0photo"
     with pytest.raises(ApplicationError):
         svc.evidence_add(
             problem=problem, by=district.reporter_b, file=ContentFile(b"x", name="x.jpg")

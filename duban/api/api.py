@@ -10,10 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.openapi.docs import Swagger
 
-from duban.api.auth import TokenAuth
-from duban.core.errors import ApplicationError
+from duban.core.api.errors import install_error_handlers
 from duban.liaison.api import router as liaison_router
 from duban.org.api import router as org_router
+from duban.org.auth import TokenAuth
 from duban.problems.api import router as problems_router
 from duban.reporting.api import router as reporting_router
 from duban.reporting.ledger_api import router as ledger_router
@@ -24,8 +24,10 @@ Read access to the ledger and the monthly reports of one district, scoped to the
 exactly as the pages are: an object outside the user's scope answers 404, like a missing one.
 
 - Authenticate with `Authorization: Bearer <token>`; `duban token USERNAME` prints a token.
-- Errors are JSON `{"detail": …}`: 401 without a valid token, 404 for a missing or
-  out-of-scope object, 422 for a bad parameter (then `detail` lists each problem).
+- Errors are JSON `{"detail": …}`: 401 without a valid token, 403 when the role may not act,
+  404 for a missing or out-of-scope object, 409 when the record changed since the `version`
+  sent (every change sends the `version` it read), 422 for a bad parameter or a refused
+  action (then `detail` says why, or lists each bad parameter).
 - Amounts are 万元 as exact decimal **strings** with four places (`"1234.5000"`), never floats;
   percentages are strings rounded half-up to four places from unrounded amounts.
 - Lists answer `{"count", "page", "page_size", "items"}`.
@@ -42,16 +44,7 @@ api = NinjaAPI(
 )
 
 
-@api.exception_handler(Http404)
-def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    # One fixed body: the message must not tell a missing object from one out of scope.
-    return api.create_response(request, {"detail": "Not Found"}, status=404)
-
-
-@api.exception_handler(ApplicationError)
-def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=422)
-
+install_error_handlers(api)
 
 api.add_router("", org_router)
 api.add_router("", ledger_router)

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "simple_history",
+    "axes",
+    "csp",
     # For its templates and static files: the API docs are served locally, never from a CDN.
     "ninja",
     "duban.core",
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "duban.web.middleware.ChineseFirstMiddleware",
+    "duban.web.middleware.ControlCharactersMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,6 +89,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "duban.web.middleware.SessionTimeoutMiddleware",
+    "duban.web.middleware.PasswordChangeRequiredMiddleware",
+    "duban.web.middleware.NoStoreMiddleware",
+    "duban.web.middleware.DownloadAuditMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: it answers a locked-out sign-in (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "duban.config.urls"
@@ -134,11 +144,48 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Password rules: set them to the district's policy (e.g. 等保2.0: at least 8 characters
+# of three kinds, changed after an office reset).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": _env_positive_int("DUBAN_PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "duban.org.validators.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": int(os.environ.get("DUBAN_PASSWORD_CHARACTER_CLASSES", "3"))},
+    },
 ]
+
+# Sign-in throttling (django-axes): after DUBAN_LOGIN_FAILURE_LIMIT failed sign-ins an
+# account is locked for DUBAN_LOGIN_LOCKOUT_MINUTES, whatever address they come from.
+AUTHENTICATION_BACKENDS = [
+    "duban.org.auth.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _env_positive_int("DUBAN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = _env_positive_int("DUBAN_LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours
+# Per account, not per address: offices sit behind one NAT address, so locking an address
+# would lock a whole bureau out after five typos, while an account is what is guessed.
+# axes.W006 warns that User-Agent or cookie rotation bypasses limits keyed on those; a
+# username key has no such bypass, so the warning does not apply here.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "duban.web.views.locked_out_view"
+AXES_VERBOSE = False
+# Sign-ins are logged in duban's own audit log (org.AuditEvent), not twice.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Sessions: signed out after DUBAN_SESSION_IDLE_MINUTES without a request, and in any case
+# DUBAN_SESSION_MAX_HOURS after signing in; the cookie dies with the browser.
+DUBAN_SESSION_IDLE_MINUTES = _env_positive_int("DUBAN_SESSION_IDLE_MINUTES", 30)
+DUBAN_SESSION_MAX_HOURS = _env_positive_int("DUBAN_SESSION_MAX_HOURS", 10)
+SESSION_COOKIE_AGE = DUBAN_SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -165,6 +212,41 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# A refused form post says why, in the interface language (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "duban.web.views.csrf_failure_view"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind HTTPS (DUBAN_HTTPS=true): HSTS, Secure cookies, plain HTTP redirected. When a proxy
+# terminates TLS it must send X-Forwarded-Proto (DUBAN_BEHIND_PROXY=true trusts it).
+DUBAN_HTTPS = _env_bool("DUBAN_HTTPS", False)
+if DUBAN_HTTPS:
+    SECURE_HSTS_SECONDS = _env_positive_int("DUBAN_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DUBAN_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("DUBAN_HSTS_PRELOAD", True)
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+if _env_bool("DUBAN_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts only from the app
+# itself, no inline script and no eval; forms post only here; no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Bar widths on the overview are inline style attributes (no script runs from them).
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -182,3 +264,10 @@ DUBAN_STEWARD_THRESHOLD = "2000"  # 万元: projects above this get a steward
 DUBAN_MAX_AMOUNT = "100000000"  # 万元 (one trillion yuan): anything above is a typing slip
 # The largest spreadsheet an import takes (page, API and CLI).
 DUBAN_IMPORT_MAX_BYTES = _env_positive_int("DUBAN_IMPORT_MAX_MB", 20) * 1024 * 1024
+# Upload limits checked before a file is read (duban/core/uploads.py, duban/sheets/limits.py).
+DUBAN_UPLOAD_MAX_UNPACKED_BYTES = (
+    _env_positive_int("DUBAN_UPLOAD_MAX_UNPACKED_MB", 200) * 1024 * 1024
+)
+DUBAN_IMPORT_MAX_ROWS = _env_positive_int("DUBAN_IMPORT_MAX_ROWS", 100_000)
+DUBAN_IMPORT_MAX_CELLS = _env_positive_int("DUBAN_IMPORT_MAX_CELLS", 4_000_000)
+DUBAN_EVIDENCE_MAX_BYTES = _env_positive_int("DUBAN_EVIDENCE_MAX_MB", 20) * 1024 * 1024

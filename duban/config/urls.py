@@ -1,17 +1,18 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from duban.api.api import api
 from duban.transfer import urls as transfer_urls
+from duban.web.views import PasswordChangeView, audit_log_view
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
+    path("audit/", audit_log_view, name="audit"),
     path("api/v1/", api.urls),
     path("ledger/import/", include(transfer_urls.import_patterns)),
     path("ledger/", include(transfer_urls.export_patterns)),
@@ -22,5 +23,4 @@ urlpatterns = [
     path("liaison/", include("duban.liaison.urls")),
     path("", include("duban.web.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL: evidence goes through its scoped view.

@@ -173,7 +173,9 @@ def history_copy(
     quote = connection.ops.quote_name
     history = model.history.model  # type: ignore[attr-defined]
     hmeta = history._meta
-    columns = [quote(f.column) for f in model._meta.concrete_fields]
+    # Only the columns the history keeps (a model may exclude some, e.g. the user's password).
+    kept = {f.column for f in hmeta.concrete_fields}
+    columns = [quote(f.column) for f in model._meta.concrete_fields if f.column in kept]
     extra = ("history_date", "history_change_reason", "history_type", "history_user")
     date = _preparer(hmeta.get_field("history_date"))(when or clock.now())
     pk = quote(model._meta.pk.column)  # type: ignore[union-attr]

@@ -23,6 +23,13 @@ class ConflictError(ApplicationError):
         super().__init__(message, code="conflict")
 
 
+class ImmutableRecordError(ApplicationError):
+    """History and audit rows are written once and never changed or deleted."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message, code="forbidden")
+
+
 def check_version(*, current: int, submitted: int | None, label: str) -> None:
     """Raise ConflictError when the row changed since the form was loaded."""
     from django.utils.translation import gettext as _

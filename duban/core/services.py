@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -51,6 +51,30 @@ def full_clean_or_raise(obj: models.Model, *, exclude: list[str] | None = None) 
         raise ApplicationError(validation_message(e)) from e
 
 
+def lock_version(
+    model: type[M],
+    *,
+    pk: int,
+    version: int | None,
+    label: str,
+    related: Sequence[str] = (),
+    no_key: bool = False,
+) -> M:
+    """The row, locked (`SELECT … FOR UPDATE` of its own table only), with `related` joined;
+    ConflictError when it changed since `version` was read.
+
+    `version=None` is for a service acting on a row another locked step already checked (a
+    cascade), never for user input: pages and the API always send the version they read.
+    `no_key` takes PostgreSQL's weaker lock that still lets other rows reference this one.
+    """
+    qs = model._default_manager.select_for_update(no_key=no_key, of=("self",))
+    if related:
+        qs = qs.select_related(*related)
+    obj = qs.get(pk=pk)
+    check_version(current=obj.version, submitted=version, label=label)  # type: ignore[attr-defined]
+    return obj
+
+
 def locked_update(
     model: type[M],
     *,
@@ -65,8 +89,7 @@ def locked_update(
     `check` sees the row with `data` applied, for rules that span fields. Must run inside a
     transaction. Raises ConflictError or ApplicationError, writing nothing.
     """
-    obj = model._default_manager.select_for_update().get(pk=pk)
-    check_version(current=obj.version, submitted=version, label=label)  # type: ignore[attr-defined]
+    obj = lock_version(model, pk=pk, version=version, label=label)
     for field, value in data.items():
         setattr(obj, field, value)
     if check is not None:
@@ -77,16 +100,25 @@ def locked_update(
     return obj
 
 
-def require(condition: bool, message: str) -> None:
+def require(condition: bool, message: str, *, field: str | None = None) -> None:
+    """A rule on the input or the state: refuse with `message` (422) and change nothing."""
     if not condition:
-        raise ApplicationError(message)
+        raise ApplicationError(message, field=field)
+
+
+def refuse_unless(allowed: bool, message: str) -> None:
+    """A role check: refuse with `message` (403 in the API) and change nothing."""
+    if not allowed:
+        raise ApplicationError(message, code="forbidden")
 
 
 __all__ = [
     "ApplicationError",
     "_",
     "full_clean_or_raise",
+    "lock_version",
     "locked_update",
+    "refuse_unless",
     "require",
     "validation_message",
 ]

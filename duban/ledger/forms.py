@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from duban.core.forms import VERSION_ERRORS
 from duban.ledger.models import FundingSource, NodeTemplateSet, PlanMonth, Project, WorkItem
 from duban.ledger.selectors import WorkItemFilters
 from duban.org.models import Unit, User
@@ -75,7 +76,7 @@ class WorkItemFilterForm(forms.Form):
 class WorkItemEditForm(forms.Form):
     """The main ledger fields the office edits; `version` detects a concurrent edit."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages=VERSION_ERRORS)
     seq = forms.CharField(label=_("序号"), required=False, max_length=20)
     title = forms.CharField(label=_("名称"), max_length=200)
     lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none())
@@ -192,7 +193,7 @@ AMOUNT_ERRORS = {"invalid": _("请填写数字金额（万元）。")}
 class ItemVersionForm(forms.Form):
     """The item's version the page was loaded at; a stale one is refused by the service."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages=VERSION_ERRORS)
 
 
 class FundingLineForm(forms.Form):
@@ -238,7 +239,7 @@ def funding_formset(data: Any = None, *, item: WorkItem) -> BaseFundingFormSet:
 class PlanCurveForm(forms.Form):
     """Twelve monthly amounts (万元); all blank removes the curve, a blank month counts as 0."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages=VERSION_ERRORS)
 
     def __init__(
         self, data: Any = None, *, item: WorkItem, months: list[PlanMonth] | None = None

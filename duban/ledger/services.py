@@ -13,10 +13,10 @@ from django.utils.translation import pgettext
 from simple_history.utils import bulk_create_with_history
 
 from duban.core import clock
-from duban.core.errors import ApplicationError, check_version
+from duban.core.errors import ApplicationError
 from duban.core.formatting import join_clauses, join_items
 from duban.core.history import recorded_as_by
-from duban.core.services import full_clean_or_raise, locked_update
+from duban.core.services import full_clean_or_raise, lock_version, locked_update
 from duban.ledger.models import (
     FundingSource,
     Indicator,
@@ -227,13 +227,13 @@ def _plain(value: Decimal) -> str:
 
 def _lock_item(item: WorkItem, version: int | None) -> WorkItem:
     """The item's row, locked; ConflictError when it changed since `version` (None: no check)."""
-    locked = (
-        WorkItem.objects.select_for_update(of=("self",)).select_related("project").get(pk=item.pk)
+    return lock_version(
+        WorkItem,
+        pk=item.pk,
+        version=version,
+        label=pgettext("model name", "台账事项"),
+        related=("project",),
     )
-    check_version(
-        current=locked.version, submitted=version, label=pgettext("model name", "台账事项")
-    )
-    return locked
 
 
 def _bump_version(item: WorkItem, by: User | None) -> None:

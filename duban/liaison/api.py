@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
-from duban.api.auth import TokenAuth, request_user
-from duban.api.schemas import ErrorOut, Pct, UserRef
+from duban.core.api.params import Year
+from duban.core.api.schemas import ErrorOut, Pct, UserRef
 from duban.liaison.selectors import liaison_figures
+from duban.org.auth import TokenAuth, request_user
 from duban.problems.api.base import user_out
 
 router = Router(tags=["liaison"], auth=TokenAuth())
@@ -30,7 +31,7 @@ class LiaisonOut(Schema):
     response={200: list[LiaisonOut], **ERRORS},
     summary="包联 figures per leader: enterprises, projects, demands, 办结率, visits",
 )
-def liaison_leaders(request: HttpRequest, year: int | None = None) -> list[LiaisonOut]:
+def liaison_leaders(request: HttpRequest, year: Query[Year | None] = None) -> list[LiaisonOut]:
     return [
         LiaisonOut(
             leader=user_out(r.leader),

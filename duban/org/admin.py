@@ -16,8 +16,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from duban.org.models import ApiToken, Enterprise, Responsibility, Unit, User
-from duban.org.services import api_token_revoke
+from duban.org.models import ApiToken, AuditEvent, Enterprise, Responsibility, Unit, User
+from duban.org.services import api_token_revoke, user_password_set_by_office
 
 
 class VersionBumpMixin:
@@ -41,7 +41,7 @@ class UnitAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     list_display = ("username", "full_name", "role", "unit", "title", "is_active", "is_staff")
     list_filter = ("role", "unit__kind", "is_active", "is_staff", "is_superuser")
     list_select_related = ("unit",)
@@ -50,8 +50,26 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("username",)
     fieldsets = (
         *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
-        (_("督办"), {"fields": ("role", "unit", "full_name", "title", "phone")}),
+        (
+            _("督办"),
+            {"fields": ("role", "unit", "full_name", "title", "phone", "must_change_password")},
+        ),
     )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change and obj.has_usable_password():
+            user_password_set_by_office(user=obj)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # The office set a new password: the user must choose their own at next sign-in.
+            user = self.get_object(request, id)
+            if user is not None and user.pk != getattr(request.user, "pk", None):
+                user_password_set_by_office(user=user)
+        return response
+
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
         (_("督办"), {"fields": ("role", "unit", "full_name", "title", "phone")}),
@@ -88,7 +106,7 @@ class ResponsibilityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(SimpleHistoryAdmin):
     """Tokens are issued by `duban token USER` (the key is shown once); here they are revoked."""
 
     list_display = ("user", "prefix", "created_at", "last_used_at", "revoked")
@@ -107,3 +125,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in tokens:
             api_token_revoke(token=token)
         self.message_user(request, _("已吊销%(n)s个令牌。") % {"n": len(tokens)}, messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: audit rows are written once, never changed or deleted."""
+
+    list_display = ("at", "kind", "username", "ip", "what")
+    list_filter = ("kind",)
+    search_fields = ("username", "what", "ip")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

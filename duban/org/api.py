@@ -6,9 +6,9 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.pagination import PageParams, paginate
-from duban.api.schemas import ErrorOut, UnitRef
+from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.schemas import ErrorOut, UnitRef
+from duban.org.auth import request_user
 from duban.org.models import Unit
 from duban.org.selectors import unit_list
 

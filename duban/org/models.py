@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from duban.core.errors import ImmutableRecordError
 from duban.core.models import TimeStampedModel
 from duban.org.validators import validate_credit_code
 
@@ -71,6 +72,14 @@ class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     title = models.CharField(_("职务"), max_length=60, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
+
+    must_change_password = models.BooleanField(
+        _("须修改密码"),
+        default=False,
+        help_text=_("推进办设置或重置密码后，用户下次登录须先修改密码。"),
+    )
+    # The password hash and the last login are not history: the audit log records both acts.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = pgettext_lazy("model name", "用户")
@@ -195,6 +204,9 @@ class ApiToken(TimeStampedModel):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(_("已吊销"), default=False)
 
+    # Who issued or revoked which token, and when (never the key, never each use).
+    history = HistoricalRecords(excluded_fields=["key_hash", "last_used_at"])
+
     class Meta:
         verbose_name = pgettext_lazy("model name", "API令牌")
         verbose_name_plural = pgettext_lazy("model name plural", "API令牌")
@@ -209,3 +221,50 @@ class ApiToken(TimeStampedModel):
     @classmethod
     def new_key(cls) -> str:
         return "dbn_" + secrets.token_urlsafe(32)
+
+
+class AuditEvent(models.Model):
+    """One security-relevant act: a sign-in (or a failed one), a lockout, a password change,
+    an export or a download. Written once, never changed or deleted (admin read-only; on
+    PostgreSQL a trigger refuses UPDATE and DELETE)."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("登录成功")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKED_OUT = "locked_out", _("账号锁定")
+        LOGOUT = "logout", _("退出登录")
+        PASSWORD_CHANGED = "password_changed", _("修改密码")
+        EXPORT = "export", _("导出")
+        DOWNLOAD = "download", _("下载")
+        BACKUP = "backup", _("备份")
+
+    at = models.DateTimeField(_("时间"), db_index=True)
+    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    what = models.CharField(_("对象"), max_length=300, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = pgettext_lazy("model name", "审计日志")
+        verbose_name_plural = pgettext_lazy("model name plural", "审计日志")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_kind_display()}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ImmutableRecordError(_("审计日志不能修改。"))
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError(_("审计日志不能删除。"))

@@ -87,6 +87,7 @@ def user_create(
     phone: str = "",
     password: str | None = None,
     is_superuser: bool = False,
+    must_change_password: bool = False,
 ) -> User:
     """Create an account; raises ApplicationError for an unknown role or unit, a unit role
     without a unit, a taken username or a weak password.
@@ -127,6 +128,7 @@ def user_create(
         phone=phone,
         is_staff=is_superuser,
         is_superuser=is_superuser,
+        must_change_password=must_change_password and bool(password),
     )
     if password:
         try:
@@ -220,3 +222,22 @@ def enterprise_create(
     full_clean_or_raise(enterprise)
     enterprise.save()
     return enterprise
+
+
+@transaction.atomic
+def user_password_set_by_office(*, user: User) -> User:
+    """The office set or reset this user's password: they must change it at next sign-in."""
+    User.objects.filter(pk=user.pk).update(must_change_password=True)
+    user.must_change_password = True
+    logger.info("user.password_reset", extra={"user_id": user.pk})
+    return user
+
+
+@transaction.atomic
+def user_password_changed(*, user: User) -> User:
+    """The user chose their own password: the forced change is done."""
+    if user.must_change_password:
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])
+    logger.info("user.password_changed", extra={"user_id": user.pk})
+    return user

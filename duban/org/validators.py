@@ -32,3 +32,30 @@ def validate_credit_code(value: str) -> None:
         raise ValidationError(
             _("统一社会信用代码校验位不正确：%(v)s"), params={"v": value}, code="credit_code_check"
         )
+
+
+class CharacterClassesValidator:
+    """A password must mix `min_classes` of: lower-case letters, upper-case letters, digits,
+    other characters (DUBAN_PASSWORD_CHARACTER_CLASSES; 0 or 1 turns the rule off)."""
+
+    def __init__(self, min_classes: int = 3) -> None:
+        self.min_classes = max(0, min(4, int(min_classes)))
+
+    def _classes(self, password: str) -> int:
+        return sum(
+            (
+                any(c.islower() for c in password),
+                any(c.isupper() for c in password),
+                any(c.isdigit() for c in password),
+                any(not c.isalnum() for c in password),
+            )
+        )
+
+    def validate(self, password: str, user: object = None) -> None:
+        if self._classes(password) < self.min_classes:
+            raise ValidationError(self.get_help_text(), code="password_too_simple")
+
+    def get_help_text(self) -> str:
+        return _("密码须包含小写字母、大写字母、数字、其他符号中的至少%(n)s类。") % {
+            "n": self.min_classes
+        }

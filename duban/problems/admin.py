@@ -28,7 +28,7 @@ from duban.problems.models import (
 
 
 @admin.register(ProblemSettings)
-class ProblemSettingsAdmin(admin.ModelAdmin):
+class ProblemSettingsAdmin(SimpleHistoryAdmin):
     """A single row: it can be edited, never added twice or deleted."""
 
     list_display = ("__str__", "levels", "grace_days", "co_unit_answer_days", "default_due_days")

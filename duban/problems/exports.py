@@ -10,7 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+from duban.sheets.writer import cell_text, cell_write
+
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
@@ -24,23 +25,24 @@ def list_workbook(
     assert sheet is not None  # noqa: S101 - a new workbook has one sheet
     sheet.title = title[:31]
     width = len(headers)
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=16)
+    sheet.cell(row=1, column=1, value=cell_text(title)).font = Font(bold=True, size=16)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    sheet.cell(row=2, column=1, value=unit_line)
+    sheet.cell(row=2, column=1, value=cell_text(unit_line))
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     for col, header in enumerate(headers, start=1):
-        head = sheet.cell(row=3, column=col, value=header)
+        head = sheet.cell(row=3, column=col, value=cell_text(header))
         head.font = Font(bold=True)
         head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         head.border = BOX
     for r, row in enumerate(rows, start=4):
         for col, value in enumerate(row, start=1):
             cell = sheet.cell(row=r, column=col)
-            cell.value = value  # type: ignore[assignment]
-            if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-                # Never a formula from user text: keep it a plain string.
-                cell.data_type = "s"
+            if isinstance(value, str):
+                # The one writer's rule: text stays text (never a formula), cleaned.
+                cell_write(cell, value)
+            else:
+                cell.value = value  # type: ignore[assignment]
             cell.border = BOX
             cell.alignment = Alignment(vertical="top", wrap_text=True)
     for col in range(1, width + 1):

@@ -10,6 +10,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from duban.core.forms import VERSION_ERRORS
 from duban.ledger.models import WorkItem
 from duban.org.models import Enterprise, Unit, User
 from duban.problems.models import MAX_LEVEL, Coordination, Feedback, Meeting, Problem
@@ -110,7 +111,7 @@ class ProblemReportForm(forms.Form):
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages=VERSION_ERRORS)
 
 
 class NoteForm(VersionForm):
@@ -186,6 +187,14 @@ class OpinionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["leader"].queryset = User.objects.filter(role=User.Role.LEADER)  # type: ignore[attr-defined]
         self.fields["units"].queryset = Unit.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+    def for_user(self, user: User) -> None:
+        """A leader gives opinions in their own name: only the office picks a leader."""
+        if not user.is_office:
+            del self.fields["leader"]
+        else:
+            self.fields["leader"].required = True
+            self.fields["leader"].label = _("协调领导（推进办代为录入）")
 
 
 class OpinionFeedbackForm(forms.Form):

@@ -22,7 +22,10 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from duban.core.formatting import date_cn
+from duban.core.text import strip_controls
+from duban.org.models import User
 from duban.problems.models import AgendaItem, Meeting, ProblemSettings
+from duban.problems.selectors import meeting_agenda
 
 # The font names written into the file: a per-office choice (CONVENTIONS §2).
 FONT_TITLE = "方正小标宋简体"
@@ -61,7 +64,7 @@ def _fixed_line(paragraph: Paragraph) -> None:
 
 
 def _run(paragraph: Paragraph, text: str, font: str, size: Pt, bold: bool = False) -> Run:
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(strip_controls(text))
     _set_fonts(run, font, size)
     run.bold = bold
     return run
@@ -124,8 +127,10 @@ def _heading(document: object, number: int, text: str) -> None:
     _body(document, f"{CN_NUMERALS[number - 1]}、{text}", font=FONT_H1)
 
 
-def meeting_minutes_docx(meeting: Meeting) -> bytes:
-    """The minutes of a meeting (agenda, decisions as opinions, minutes text) as .docx bytes."""
+def meeting_minutes_docx(meeting: Meeting, *, user: User) -> bytes:
+    """The minutes of a meeting (agenda, decisions as opinions, minutes text) as .docx bytes,
+    holding only the agenda entries and decisions `user` may see (and a count of the rest)."""
+    shown = meeting_agenda(user=user, meeting=meeting)
     document = Document()
     _setup(document)
     organ = ProblemSettings.load().meeting_organ
@@ -153,18 +158,18 @@ def meeting_minutes_docx(meeting: Meeting) -> bytes:
     _body(document, intro)
 
     section_no = 0
-    agenda = list(meeting.agenda.select_related("problem", "work_item"))
-    if agenda:
+    agenda = shown.entries
+    if agenda or shown.hidden_entries:
         section_no += 1
         _heading(document, section_no, _("会议议题"))
         for n, item in enumerate(agenda, start=1):
             label = dict(AgendaItem.Kind.choices)[item.kind]
             _body(document, f"{n}. {item.text}（{label}）")
+        if shown.hidden_entries:
+            _body(document, shown.hidden_entries_note)
 
-    decisions = list(
-        meeting.decisions.select_related("problem").prefetch_related("units").order_by("pk")
-    )
-    if decisions:
+    decisions = shown.decisions
+    if decisions or shown.hidden_decisions:
         section_no += 1
         _heading(document, section_no, _("会议议定事项"))
         for n, opinion in enumerate(decisions, start=1):
@@ -179,6 +184,8 @@ def meeting_minutes_docx(meeting: Meeting) -> bytes:
                     "d": date_cn(opinion.deadline),
                 },
             )
+        if shown.hidden_decisions:
+            _body(document, shown.hidden_decisions_note)
 
     if meeting.minutes.strip():
         section_no += 1

@@ -11,6 +11,7 @@ urlpatterns = [
     path("closeout/", views.closeout_view, name="closeout"),
     path("report/", views.problem_report_view, name="report"),
     path("<int:problem_id>/", views.problem_detail_view, name="problem"),
+    path("evidence/<int:evidence_id>/", views.evidence_download_view, name="evidence"),
     path("<int:problem_id>/<slug:action>/", views.problem_action_view, name="act"),
     path(
         "extensions/<int:extension_id>/<slug:action>/",

@@ -28,7 +28,7 @@ from duban.reporting.progress import Rules, rules_problems
 
 
 @admin.register(ReportingSettings)
-class ReportingSettingsAdmin(admin.ModelAdmin):
+class ReportingSettingsAdmin(SimpleHistoryAdmin):
     """A single row: it can be edited, never added twice or deleted."""
 
     list_display = ("__str__", "due_day", "require_head_signoff")

@@ -7,18 +7,19 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.pagination import PageParams, paginate
-from duban.api.schemas import DecimalStr, ErrorOut, FiguresOut, Money, UnitRef, UserRef
+from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, Id
+from duban.core.api.schemas import DecimalStr, ErrorOut, FiguresOut, Money, UnitRef, UserRef
 from duban.core.errors import ApplicationError
 from duban.core.money import to_decimal
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import work_item_get_for_user
+from duban.org.auth import request_user
 from duban.org.models import User
 from duban.reporting.ledger_api import figures_out, unit_ref, user_ref
 from duban.reporting.models import MonthClose, MonthlyReport
@@ -41,9 +42,11 @@ router = Router(tags=["reporting"])
 
 
 class ReportQuery(Schema):
-    year: int | None = Field(None, ge=1900, le=2200)
+    year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
     month: int | None = Field(None, ge=1, le=12)
-    unit: int | None = Field(None, description="Lead unit id of the report's work item")
+    unit: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Lead unit id of the report's work item"
+    )
     state: MonthlyReport.State | None = None
 
 
@@ -195,7 +198,9 @@ def reports(
     response={200: ReportPage, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="The monthly reports of one work item",
 )
-def work_item_reports(request: HttpRequest, item_id: int, paging: Query[PageParams]) -> ReportPage:
+def work_item_reports(
+    request: HttpRequest, item_id: Path[Id], paging: Query[PageParams]
+) -> ReportPage:
     """An item outside the user's scope answers 404, exactly like a missing one."""
     item = work_item_get_for_user(user=request_user(request), item_id=item_id)
     return _page(request, ReportFilters(item=item.pk), paging)
@@ -206,7 +211,7 @@ def work_item_reports(request: HttpRequest, item_id: int, paging: Query[PagePara
     response={200: ReportDetailOut, 401: ErrorOut, 404: ErrorOut},
     summary="One monthly report with its derived figures, indicator values and nodes reached",
 )
-def report_detail(request: HttpRequest, report_id: int) -> ReportDetailOut:
+def report_detail(request: HttpRequest, report_id: Path[Id]) -> ReportDetailOut:
     """A report outside the user's scope answers 404, exactly like a missing one."""
     report = report_get_for_user(user=request_user(request), report_id=report_id)
     report = (
@@ -363,7 +368,7 @@ class CorrectionOut(Schema):
     },
     summary="Correct a report of a closed month (office, with a reason)",
 )
-def report_correction(request: HttpRequest, report_id: int, body: CorrectionIn) -> CorrectionOut:
+def report_correction(request: HttpRequest, report_id: Path[Id], body: CorrectionIn) -> CorrectionOut:
     """The closed month keeps its frozen figures; the corrected ones count from the next open
     month of the year, where the correction is listed."""
     user = request_user(request)

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from duban.core.errors import ApplicationError
+from duban.core.forms import VERSION_ERRORS
 from duban.core.periods import Period
 from duban.ledger.forms import DATE_WIDGET, plain_decimal
 from duban.ledger.models import Indicator, Milestone, WorkItem
@@ -86,7 +87,7 @@ class ReviewFilterForm(forms.Form):
 class VersionForm(forms.Form):
     """The version the user saw, for actions that must not act on a changed record."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages=VERSION_ERRORS)
 
 
 class ReportReturnForm(VersionForm):
@@ -113,7 +114,7 @@ def item_has_started(item: WorkItem, period: Period) -> bool:
 class ReportForm(forms.Form):
     """The monthly report: fixed fields, one date per open node, one value per indicator."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages=VERSION_ERRORS)
     investment_month = forms.DecimalField(
         label=_("本月完成投资（万元）"), required=False, max_digits=16, decimal_places=4
     )

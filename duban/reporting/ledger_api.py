@@ -7,21 +7,20 @@ message says why)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.pagination import PageParams, PageSlice, paginate
-from duban.api.params import PERIOD_DESCRIPTION, PERIOD_PATTERN, period_param
-from duban.api.schemas import (
+from duban.core.api.errors import ERRORS, run_service
+from duban.core.api.pagination import PageParams, PageSlice, paginate
+from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, Id
+from duban.core.api.schemas import (
     DecimalStr,
     ErrorOut,
     FiguresOut,
@@ -29,7 +28,6 @@ from duban.api.schemas import (
     UnitRef,
     UserRef,
 )
-from duban.core.errors import ApplicationError, ConflictError
 from duban.core.periods import Period
 from duban.ledger.models import FundingSource, Project, WorkItem
 from duban.ledger.permissions import can_edit_work_item
@@ -41,7 +39,9 @@ from duban.ledger.selectors import (
     work_item_list,
 )
 from duban.ledger.services import funding_set, work_item_set_plan_curve
+from duban.org.auth import request_user
 from duban.org.models import Unit, User
+from duban.reporting.params import PERIOD_DESCRIPTION, PERIOD_PATTERN, period_param
 from duban.reporting.progress import ItemFigures, ItemProgress, Light, ReportStatus
 from duban.reporting.selectors import ids_with_light, progress_for_items
 
@@ -49,14 +49,16 @@ router = Router(tags=["ledger"])
 
 
 class WorkItemQuery(Schema):
-    year: int | None = Field(None, ge=1900, le=2200, description="年度")
-    unit: int | None = Field(None, description="Unit id: items it leads or co-operates on")
+    year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR, description="年度")
+    unit: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Unit id: items it leads or co-operates on"
+    )
     level: WorkItem.Level | None = None
     kind: WorkItem.Kind | None = None
     category: WorkItem.Category | None = None
     stage: Project.Stage | None = Field(None, description="The project's stage")
     status: WorkItem.Status | None = None
-    leader: int | None = Field(None, description="Lead leader's user id")
+    leader: int | None = Field(None, ge=1, le=MAX_ID, description="Lead leader's user id")
     q: str | None = Field(None, max_length=100, description="In the title or the project code")
     period: str | None = Field(None, pattern=PERIOD_PATTERN, description=PERIOD_DESCRIPTION)
     light: Light | None = Field(None, description="Only items with this light for the period")
@@ -386,7 +388,7 @@ def work_items(
     summary="One work item with its project, funding, plan curve, indicators and milestones",
 )
 def work_item_detail(
-    request: HttpRequest, item_id: int, query: Query[PeriodQuery]
+    request: HttpRequest, item_id: Path[Id], query: Query[PeriodQuery]
 ) -> WorkItemDetailOut:
     """An item outside the user's scope answers 404, exactly like a missing one."""
     user = request_user(request)
@@ -434,13 +436,7 @@ def work_item_detail(
     )
 
 
-EDIT_ERRORS: dict[int, Any] = {
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
+EDIT_ERRORS = ERRORS
 
 
 def _editable_item(request: HttpRequest, item_id: int) -> WorkItem:
@@ -450,16 +446,6 @@ def _editable_item(request: HttpRequest, item_id: int) -> WorkItem:
     if not can_edit_work_item(user, item):
         raise HttpError(403, _("只有推进办可以修改台账。"))
     return item
-
-
-def _run(call: Callable[[], Any]) -> Any:
-    """Run a service: a stale version answers 409, any other refusal 422 (nothing written)."""
-    try:
-        return call()
-    except ConflictError as e:
-        raise HttpError(409, str(e)) from e
-    except ApplicationError as e:
-        raise HttpError(422, str(e)) from e
 
 
 class FundingLineIn(Schema):
@@ -503,11 +489,13 @@ class PlanCurveOut(Schema):
     response={200: FundingListOut, **EDIT_ERRORS},
     summary="Replace a work item's funding breakdown (资金来源)",
 )
-def work_item_funding_put(request: HttpRequest, item_id: int, body: FundingIn) -> FundingListOut:
+def work_item_funding_put(
+    request: HttpRequest, item_id: Path[Id], body: FundingIn
+) -> FundingListOut:
     """The office only. The total may not exceed the project's total investment."""
     item = _editable_item(request, item_id)
     lines = [(line.source.value, line.amount, line.note) for line in body.funding]
-    _run(
+    run_service(
         lambda: funding_set(item=item, lines=lines, version=body.version, by=request_user(request))
     )
     item = WorkItem.objects.get(pk=item.pk)
@@ -522,7 +510,9 @@ def work_item_funding_put(request: HttpRequest, item_id: int, body: FundingIn) -
     response={200: PlanCurveOut, **EDIT_ERRORS},
     summary="Replace a work item's monthly plan curve (月度计划)",
 )
-def work_item_plan_curve_put(request: HttpRequest, item_id: int, body: PlanCurveIn) -> PlanCurveOut:
+def work_item_plan_curve_put(
+    request: HttpRequest, item_id: Path[Id], body: PlanCurveIn
+) -> PlanCurveOut:
     """The office only. The months must add up to the item's annual plan."""
     item = _editable_item(request, item_id)
     by_month: dict[int, Decimal] = {}
@@ -531,7 +521,7 @@ def work_item_plan_curve_put(request: HttpRequest, item_id: int, body: PlanCurve
             raise HttpError(422, _("%(m)s月重复出现。") % {"m": entry.month})
         by_month[entry.month] = entry.amount
     amounts = [by_month.get(month) for month in range(1, 13)] if by_month else []
-    _run(
+    run_service(
         lambda: work_item_set_plan_curve(
             item=item, amounts=amounts, version=body.version, by=request_user(request)
         )

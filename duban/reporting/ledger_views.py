@@ -198,7 +198,7 @@ def work_item_update_view(request: HttpRequest, item_id: int) -> HttpResponse:
     user = _user(request)
     item = work_item_get_for_user(user=user, item_id=item_id)
     if not can_edit_work_item(user, item):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办可以修改台账。"))
     units = unit_list(user=user).order_by("sort_order", "code")
     error = None
     if request.method == "POST":
@@ -235,7 +235,7 @@ def work_item_hand_out_view(request: HttpRequest, item_id: int) -> HttpResponse:
     user = _user(request)
     item = work_item_get_for_user(user=user, item_id=item_id)
     if not can_hand_out_work_item(user, item):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办可以下达事项。"))
     try:
         work_item_hand_out(item=item, by=user)
     except ApplicationError as e:
@@ -250,7 +250,7 @@ def work_items_carry_over_view(request: HttpRequest) -> HttpResponse:
     """Confirm (GET) and run (POST) the carry-over of a year's unfinished items."""
     user = _user(request)
     if not can_carry_over_work_items(user):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办可以结转台账。"))
     form = CarryOverForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         messages.error(request, _("请选择要结转的年度。"))
@@ -282,7 +282,7 @@ def indicator_create_view(request: HttpRequest, item_id: int) -> HttpResponse:
     user = _user(request)
     item = work_item_get_for_user(user=user, item_id=item_id)
     if not can_edit_work_item(user, item):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办可以修改台账。"))
     form = IndicatorForm(request.POST)
     if form.is_valid():
         try:
@@ -302,7 +302,7 @@ def milestone_create_view(request: HttpRequest, item_id: int) -> HttpResponse:
     user = _user(request)
     item = work_item_get_for_user(user=user, item_id=item_id)
     if not can_edit_work_item(user, item):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办可以修改台账。"))
     form = MilestoneForm(request.POST)
     if form.is_valid():
         try:
@@ -324,7 +324,7 @@ def milestones_from_template_view(request: HttpRequest, item_id: int) -> HttpRes
     user = _user(request)
     item = work_item_get_for_user(user=user, item_id=item_id)
     if not can_edit_work_item(user, item):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办可以修改台账。"))
     form = NodeTemplateForm(request.POST)
     if form.is_valid():
         try:
@@ -347,7 +347,7 @@ def work_item_funding_view(request: HttpRequest, item_id: int) -> HttpResponse:
     user = _user(request)
     item = work_item_get_for_user(user=user, item_id=item_id)
     if not can_edit_work_item(user, item):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办可以修改台账。"))
     formset = funding_formset(request.POST, item=item)
     version_form = ItemVersionForm(request.POST)
     version = item.version
@@ -387,7 +387,7 @@ def work_item_plan_curve_view(request: HttpRequest, item_id: int) -> HttpRespons
     user = _user(request)
     item = work_item_get_for_user(user=user, item_id=item_id)
     if not can_edit_work_item(user, item):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办可以修改台账。"))
     form = PlanCurveForm(request.POST, item=item)
     if form.is_valid():
         try:

@@ -28,6 +28,8 @@ class ReportingSettings(models.Model):
         help_text=_("开启后，联络员提交的月报须经单位负责人审签才算报送。"),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = pgettext_lazy("model name", "月报设置")
         verbose_name_plural = pgettext_lazy("model name plural", "月报设置")

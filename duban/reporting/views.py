@@ -120,7 +120,7 @@ def report_fill_view(request: HttpRequest, item_id: int, period: Period) -> Http
         existing = report_for_item_period(item=item, period=period)
         if existing is not None:
             return redirect(existing)
-        raise PermissionDenied
+        raise PermissionDenied(_("只有该事项的责任单位（填报人、负责人）或项目管家可以填报月报。"))
     context: dict[str, Any] = {"item": item, "period": period, "due_date": None}
     try:
         context["due_date"] = report_due_date(period)
@@ -220,7 +220,7 @@ def report_no_change_view(request: HttpRequest, item_id: int, period: Period) ->
     user = _user(request)
     item = work_item_get_for_user(user=user, item_id=item_id)
     if not can_fill_report(user, item):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有该事项的责任单位（填报人、负责人）或项目管家可以填报月报。"))
     try:
         report = report_no_change(item=item, period=period, by=user)
     except ApplicationError as e:
@@ -285,7 +285,7 @@ def report_sign_off_view(request: HttpRequest, report_id: int) -> HttpResponse:
     user = _user(request)
     report = report_get_for_user(user=user, report_id=report_id)
     if not can_sign_off_report(user, report):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有责任单位的负责人可以审签月报。"))
     form = VersionForm(request.POST)
     form.is_valid()
     try:
@@ -303,7 +303,7 @@ def report_accept_view(request: HttpRequest, report_id: int) -> HttpResponse:
     user = _user(request)
     report = report_get_for_user(user=user, report_id=report_id)
     if not can_review_report(user, report):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办或该项目的项目管家可以采纳或退回月报。"))
     form = VersionForm(request.POST)
     form.is_valid()
     try:
@@ -321,7 +321,7 @@ def report_return_view(request: HttpRequest, report_id: int) -> HttpResponse:
     user = _user(request)
     report = report_get_for_user(user=user, report_id=report_id)
     if not (can_review_report(user, report) or can_sign_off_report(user, report)):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办、项目管家或责任单位负责人可以退回月报。"))
     form = ReportReturnForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -347,7 +347,7 @@ def report_review_view(request: HttpRequest) -> HttpResponse:
     """The queue of reports to review (office: all; steward: the projects they steward)."""
     user = _user(request)
     if not can_view_review_queue(user):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办和项目管家可以查看月报审核。"))
     data = request.GET.copy()
     data.setdefault("state", S.SUBMITTED)
     form = ReviewFilterForm(data, units=unit_list(user=user))

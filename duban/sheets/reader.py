@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from duban.sheets.errors import SheetFileError
+from duban.sheets.limits import sheet_limits_check, workbook_limits_check
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _ZIP = b"PK\x03\x04"
@@ -158,12 +159,14 @@ def workbook_read(source: bytes | Path, *, file_name: str | None = None) -> RawW
     if not content:
         raise SheetFileError(_("文件是空的。"))
     kind = _sniff(content, file_name)
+    workbook_limits_check(content, kind)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheets = []
         styles = _XlsxStyles(content) if kind == "xlsx" else None
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
+            sheet_limits_check(name, height=sheet.height, width=sheet.width)
             merged = list(sheet.merged_cell_ranges or [])
             raw = RawSheet(name=name, merged=merged, source=sheet)
             if styles is not None:

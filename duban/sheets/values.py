@@ -17,6 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from duban.core.money import quantize
+from duban.core.text import strip_controls
 from duban.sheets.errors import CellValueError
 
 # What offices write for "nothing here".
@@ -51,7 +52,7 @@ def clean_text(value: Any) -> str:
         value = int(value)
     if isinstance(value, datetime) and value.time() == time(0):
         value = value.date()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return strip_controls(unicodedata.normalize("NFKC", str(value))).strip()
 
 
 _LONGEST_BLANK = max(len(b) for b in BLANKS)
@@ -76,7 +77,7 @@ def text_value(value: Any) -> str:
         return str(int(value))
     if isinstance(value, datetime) and value.time() == time(0):
         return value.date().isoformat()
-    return str(value).strip()
+    return strip_controls(str(value)).strip()
 
 
 def number_value(value: Any) -> Decimal | None:

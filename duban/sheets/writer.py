@@ -15,10 +15,12 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from duban.core.text import strip_controls
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 _THIN = Side(style="thin", color="808080")
@@ -82,7 +84,7 @@ def cn_numeral(n: int) -> str:
 
 def cell_text(value: str) -> str:
     """Text a cell can hold: control characters (which .xlsx can't store) dropped."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)[:32767]
+    return strip_controls(value)[:32767]
 
 
 def cell_write(cell: Cell | MergedCell, value: Any, kind: str = "text") -> None:

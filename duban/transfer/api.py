@@ -14,18 +14,18 @@ from urllib.parse import quote
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import File, Form, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.pagination import PageParams, paginate
-from duban.api.params import PERIOD_PATTERN
-from duban.api.schemas import ErrorOut, UnitRef, UserRef
+from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, PERIOD_PATTERN, Id, Year
+from duban.core.api.schemas import ErrorOut, UnitRef, UserRef
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.ledger.models import LedgerImport
+from duban.org.auth import request_user
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
 from duban.reporting.permissions import can_fill_unit_reports, fills_unit_reports
@@ -154,15 +154,19 @@ class MonthlyUploadErrorOut(Schema):
 
 
 class LedgerExportQuery(Schema):
-    year: int = Field(ge=1900, le=2200, description="年度")
-    unit: int | None = Field(None, description="Unit id: the items it leads or co-operates on")
+    year: int = Field(ge=MIN_YEAR, le=MAX_YEAR, description="年度")
+    unit: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Unit id: the items it leads or co-operates on"
+    )
 
 
 class MonthlyWorkbookQuery(Schema):
     period: str | None = Field(
         None, pattern=PERIOD_PATTERN, description="YYYY-MM; default the reporting period"
     )
-    unit: int | None = Field(None, description="Unit id; default the user's own unit")
+    unit: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Unit id; default the user's own unit"
+    )
 
 
 def _issue(i: CellIssue) -> dict[str, Any]:
@@ -285,13 +289,11 @@ def _monthly_unit(user: User, unit_id: int | None) -> Unit:
 def ledger_import_create(
     request: HttpRequest,
     file: File[UploadedFile],
-    year: Form[int | None] = None,
+    year: Form[Year | None] = None,
     dry_run: Form[bool] = False,
     create_missing: Form[bool] = False,
 ) -> Any:
     user = _office(request)
-    if year is not None and not 1900 <= year <= 2200:
-        raise ApplicationError(_("年份不合理：%(y)s") % {"y": year})
     content = _content(file)
     file_name = file.name or "upload.xlsx"
     result = ledger_import(
@@ -364,7 +366,7 @@ def ledger_import_list(request: HttpRequest, paging: Query[PageParams]) -> Any:
         "is no longer kept."
     ),
 )
-def ledger_import_errors_download(request: HttpRequest, import_id: int) -> HttpResponse:
+def ledger_import_errors_download(request: HttpRequest, import_id: Path[Id]) -> HttpResponse:
     user = _office(request)
     record = LedgerImport.objects.filter(pk=import_id).first()
     if record is None:
@@ -392,7 +394,9 @@ def ledger_export_download(request: HttpRequest, query: Query[LedgerExportQuery]
 
 class ReportsExportQuery(Schema):
     period: str = Field(pattern=PERIOD_PATTERN, description="YYYY-MM")
-    unit: int | None = Field(None, description="Unit id: the reports of the items it leads")
+    unit: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Unit id: the reports of the items it leads"
+    )
 
 
 @router.get(
@@ -450,7 +454,7 @@ def monthly_workbook_upload(
     request: HttpRequest,
     file: File[UploadedFile],
     submit: Form[bool] = False,
-    unit: Form[int | None] = None,
+    unit: Form[Id | None] = None,
     period: Form[str | None] = None,
 ) -> Any:
     user = request_user(request)
@@ -500,7 +504,9 @@ def monthly_workbook_upload(
         "the office; another unit answers 404, a role that fills no monthly reports 403."
     ),
 )
-def monthly_workbook_errors_download(request: HttpRequest, unit_id: int, sha: str) -> HttpResponse:
+def monthly_workbook_errors_download(
+    request: HttpRequest, unit_id: Path[Id], sha: str
+) -> HttpResponse:
     user = request_user(request)
     unit = _monthly_unit(user, unit_id)
     return _xlsx(monthly_error_book_read(unit=unit, sha=sha), monthly_error_book_file_name(unit))

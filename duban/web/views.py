@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import default_ledger_year
-from duban.org.models import User
+from duban.org.audit import AuditFilterForm, audit_event_list, audit_record
+from duban.org.models import AuditEvent, User
+from duban.org.services import user_password_changed
 from duban.problems.selectors import problem_inbox
 from duban.reporting.forms import MonthCloseForm, YearForm
 from duban.reporting.models import MonthClose, ReportCorrection, UnitSnapshot
@@ -55,7 +60,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 def overview_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not can_view_overview(user):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办和区领导可以查看年度概览。"))
     form = YearForm(request.GET or None)
     year = default_ledger_year(user=user, preferred=reporting_period_default().year)
     month = None
@@ -102,7 +107,7 @@ def month_close_view(request: HttpRequest) -> HttpResponse:
     """The month close: what blocks it (with links), what it will freeze, and the close."""
     user = _user(request)
     if not can_close_month(user):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办可以关账。"))
     data = request.POST if request.method == "POST" else request.GET
     form = MonthCloseForm(data or None, initial={"period": str(_first_unclosed_before_now())})
     period = form.cleaned_data["period"] if form.is_valid() else _first_unclosed_before_now()
@@ -152,3 +157,49 @@ def month_close_view(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Self-service password change; also where a forced change after an office reset lands."""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("web:home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = user_password_changed(user=form.user)
+        audit_record(kind=AuditEvent.Kind.PASSWORD_CHANGED, request=self.request, user=user)
+        messages.success(self.request, _("密码已修改。"))
+        return response
+
+
+def locked_out_view(request: HttpRequest, original_response: Any, credentials: Any) -> HttpResponse:
+    """What a locked-out sign-in sees (django-axes): why, for how long, and whom to ask."""
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": round(float(settings.AXES_COOLOFF_TIME) * 60),
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
+@login_required
+def audit_log_view(request: HttpRequest) -> HttpResponse:
+    """The office searches the audit log: sign-ins, lockouts, password changes, exports."""
+    user = cast(User, request.user)
+    if not user.is_office:
+        raise PermissionDenied(_("只有推进办可以查看审计日志。"))
+    form = AuditFilterForm(request.GET or None)
+    events = audit_event_list(user=user, filters=form.filters())
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "web/audit.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def csrf_failure_view(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form post whose CSRF check failed: say what happened and what to do, in Chinese."""
+    return render(request, "403_csrf.html", status=403)

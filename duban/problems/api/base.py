@@ -1,23 +1,21 @@
-"""The router, its error answers and the helpers every endpoint module shares."""
+"""The router and the helpers every endpoint module shares."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from pydantic import Field
 
-from duban.api.auth import TokenAuth
-from duban.api.schemas import ErrorOut, UnitRef, UserRef
-from duban.core.errors import ApplicationError, ConflictError
+from duban.core.api.errors import ERRORS, run_service
+from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR
+from duban.core.api.schemas import UnitRef, UserRef
+from duban.org.auth import TokenAuth
 from duban.org.models import Unit, User
 from duban.problems.models import Problem
 from duban.problems.selectors import ProblemFilters
 
+__all__ = ["ERRORS", "ListQuery", "router", "run_service", "unit_out", "user_out"]
+
 router = Router(tags=["problems"], auth=TokenAuth())
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 def unit_out(unit: Unit | None) -> UnitRef | None:
@@ -30,21 +28,13 @@ def user_out(user: User | None) -> UserRef | None:
     return UserRef(id=user.pk, username=user.username, name=user.display_name)
 
 
-def run_service(call: Callable[[], Any]) -> Any:
-    """Run a service, turning its refusals into HTTP answers (nothing was written)."""
-    try:
-        return call()
-    except ConflictError as e:
-        raise HttpError(409, str(e)) from e
-    except ApplicationError as e:
-        raise HttpError(403 if e.code == "forbidden" else 422, str(e)) from e
-
-
 class ListQuery(Schema):
-    year: int | None = Field(None, ge=1900, le=2200)
+    year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
     month: int | None = Field(None, ge=1, le=12)
-    unit: int | None = Field(None, description="Lead unit or co-unit id")
-    leader: int | None = Field(None, description="A leader's id: the problems in their area")
+    unit: int | None = Field(None, ge=1, le=MAX_ID, description="Lead unit or co-unit id")
+    leader: int | None = Field(
+        None, ge=1, le=MAX_ID, description="A leader's id: the problems in their area"
+    )
     level: int | None = Field(None, ge=1, le=4)
     category: Problem.Category | None = None
     state: str | None = None

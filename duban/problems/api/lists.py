@@ -7,13 +7,16 @@ from enum import StrEnum
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Schema, Status
+from ninja import Path, Query, Schema, Status
+from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.pagination import PageParams, paginate
-from duban.api.schemas import UnitRef, UserRef
+from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.params import Id
+from duban.core.api.schemas import UnitRef, UserRef
+from duban.org.auth import request_user
 from duban.problems import services as svc
 from duban.problems.api.base import ERRORS, ListQuery, router, run_service, unit_out, user_out
+from duban.problems.api.problems import ExtensionOut, extension_out
 from duban.problems.models import Coordination, ExtensionRequest, Feedback
 from duban.problems.selectors import (
     coordination_list,
@@ -66,6 +69,8 @@ class OpinionOut(Schema):
     id: int
     problem_id: int
     leader: UserRef | None
+    recorded_by: UserRef | None = Field(description="Who typed the opinion in")
+    on_behalf: bool = Field(description="Recorded for the leader by someone else (the office)")
     meeting_id: int | None
     text: str
     units: list[UnitRef]
@@ -94,6 +99,8 @@ def coordination(
                 id=o.pk,
                 problem_id=o.problem_id,
                 leader=user_out(o.leader),
+                recorded_by=user_out(o.created_by),
+                on_behalf=o.on_behalf,
                 meeting_id=o.meeting_id,
                 text=o.text,
                 units=[UnitRef(id=u.pk, code=u.code, name=u.name) for u in o.units.all()],
@@ -111,6 +118,7 @@ class OpinionFeedbackIn(Schema):
 
 class FeedbackOut(Schema):
     id: int
+    version: int = Field(description="Send it back to accept or return the feedback")
     unit: UnitRef | None
     problem_id: int | None
     coordination_id: int | None
@@ -123,6 +131,7 @@ class FeedbackOut(Schema):
 def _feedback(fb: Feedback) -> FeedbackOut:
     return FeedbackOut(
         id=fb.pk,
+        version=fb.version,
         unit=unit_out(fb.unit),
         problem_id=fb.problem_id,
         coordination_id=fb.coordination_id,
@@ -139,7 +148,7 @@ def _feedback(fb: Feedback) -> FeedbackOut:
     summary="An assigned unit's feedback on an opinion",
 )
 def opinion_feedback(
-    request: HttpRequest, opinion_id: int, body: OpinionFeedbackIn
+    request: HttpRequest, opinion_id: Path[Id], body: OpinionFeedbackIn
 ) -> Status[FeedbackOut]:
     user = request_user(request)
     opinion = get_object_or_404(coordination_list(user=user), pk=opinion_id)
@@ -168,7 +177,7 @@ def feedback(request: HttpRequest, q: Query[ListQuery], paging: Query[PageParams
 
 
 class ReviewIn(Schema):
-    version: int | None = None
+    version: int = Field(description="The version as read; a stale one answers 409")
     reason: str = ""
 
 
@@ -183,7 +192,7 @@ class ReviewAction(StrEnum):
     summary="The office accepts or returns (with a reason) a feedback",
 )
 def feedback_review(
-    request: HttpRequest, feedback_id: int, action: ReviewAction, body: ReviewIn
+    request: HttpRequest, feedback_id: Path[Id], action: ReviewAction, body: ReviewIn
 ) -> FeedbackOut:
     user = request_user(request)
     fb = get_object_or_404(feedback_list(user=user), pk=feedback_id)
@@ -199,23 +208,13 @@ def feedback_review(
     return _feedback(fb)
 
 
-class ExtensionOut(Schema):
-    id: int
-    problem_id: int
-    current_due_date: date
-    new_due_date: date
-    reason: str
-    state: ExtensionRequest.State
-    reject_reason: str
-
-
 @router.post(
     "/extensions/{extension_id}/{action}",
     response={200: ExtensionOut, **ERRORS},
     summary="Approve (head, then office) or reject an extension",
 )
 def extension_review(
-    request: HttpRequest, extension_id: int, action: ReviewAction, body: ReviewIn
+    request: HttpRequest, extension_id: Path[Id], action: ReviewAction, body: ReviewIn
 ) -> ExtensionOut:
     user = request_user(request)
     visible = problem_list(user=user).values("pk")
@@ -230,12 +229,4 @@ def extension_review(
                 extension=ext, by=user, reason=body.reason, version=body.version
             )
         )
-    return ExtensionOut(
-        id=ext.pk,
-        problem_id=ext.problem_id,
-        current_due_date=ext.current_due_date,
-        new_due_date=ext.new_due_date,
-        reason=ext.reason,
-        state=ExtensionRequest.State(ext.state),
-        reject_reason=ext.reject_reason,
-    )
+    return extension_out(ext)

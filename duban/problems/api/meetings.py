@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
-from ninja import Schema
+from ninja import Path, Schema
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.schemas import Pct, UserRef
+from duban.core.api.params import Id, Year
+from duban.core.api.schemas import Pct, UserRef
+from duban.org.auth import request_user
+from duban.org.models import User
 from duban.problems.api.base import ERRORS, router, user_out
 from duban.problems.models import Meeting
 from duban.problems.selectors import (
     demand_figures,
+    meeting_agenda,
     meeting_get_for_user,
     meeting_list,
 )
@@ -34,10 +37,14 @@ class MeetingOut(Schema):
     chair: UserRef | None
     date: date
     state: Meeting.State
-    agenda: list[AgendaOut]
+    agenda: list[AgendaOut] = Field(
+        description="The entries in the reader's scope (all of them for the office and the chair)"
+    )
+    agenda_hidden: int = Field(description="How many entries are outside the reader's scope")
 
 
-def _meeting(m: Meeting) -> MeetingOut:
+def _meeting(m: Meeting, user: User) -> MeetingOut:
+    shown = meeting_agenda(user=user, meeting=m)
     return MeetingOut(
         id=m.pk,
         kind=Meeting.Kind(m.kind),
@@ -50,20 +57,23 @@ def _meeting(m: Meeting) -> MeetingOut:
             AgendaOut(
                 kind=a.kind, text=a.text, problem_id=a.problem_id, work_item_id=a.work_item_id
             )
-            for a in m.agenda.all()
+            for a in shown.entries
         ],
+        agenda_hidden=shown.hidden_entries,
     )
 
 
 @router.get("/meetings", response={200: list[MeetingOut], **ERRORS}, summary="Dispatch meetings")
 def meetings(request: HttpRequest) -> list[MeetingOut]:
-    qs = meeting_list(user=request_user(request)).prefetch_related("agenda").order_by("-date")
-    return [_meeting(m) for m in qs]
+    user = request_user(request)
+    qs = meeting_list(user=user).order_by("-date", "-pk")
+    return [_meeting(m, user) for m in qs]
 
 
 @router.get("/meetings/{meeting_id}", response={200: MeetingOut, **ERRORS}, summary="A meeting")
-def meeting_detail(request: HttpRequest, meeting_id: int) -> MeetingOut:
-    return _meeting(meeting_get_for_user(user=request_user(request), meeting_id=meeting_id))
+def meeting_detail(request: HttpRequest, meeting_id: Path[Id]) -> MeetingOut:
+    user = request_user(request)
+    return _meeting(meeting_get_for_user(user=user, meeting_id=meeting_id), user)
 
 
 class DemandFiguresOut(Schema):
@@ -84,7 +94,7 @@ class DemandFiguresOut(Schema):
     response={200: DemandFiguresOut, **ERRORS},
     summary="企业诉求 of a year in scope: received, resolved, answered in time, satisfaction",
 )
-def liaison_demands(request: HttpRequest, year: int) -> DemandFiguresOut:
+def liaison_demands(request: HttpRequest, year: Path[Year]) -> DemandFiguresOut:
     f = demand_figures(user=request_user(request), year=year)
     return DemandFiguresOut(
         year=year,

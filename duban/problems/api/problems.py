@@ -10,18 +10,19 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Schema, Status
+from ninja import Path, Query, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
-from duban.api.auth import request_user
-from duban.api.pagination import PageParams, paginate
-from duban.api.schemas import Pct, UnitRef, UserRef
+from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.params import MAX_ID, Id
+from duban.core.api.schemas import Pct, UnitRef, UserRef
 from duban.core.periods import Period
+from duban.org.auth import request_user
 from duban.org.models import Unit, User
 from duban.problems import services as svc
 from duban.problems.api.base import ERRORS, ListQuery, router, run_service, unit_out, user_out
-from duban.problems.models import Problem
+from duban.problems.models import ExtensionRequest, Problem
 from duban.problems.selectors import (
     closeout_list,
     open_problem_list,
@@ -71,8 +72,33 @@ class EventOut(Schema):
     note: str
 
 
+class ExtensionOut(Schema):
+    id: int
+    version: int = Field(description="Send it back to approve or reject the extension")
+    problem_id: int
+    current_due_date: date
+    new_due_date: date
+    reason: str
+    state: ExtensionRequest.State
+    reject_reason: str
+
+
+def extension_out(ext: ExtensionRequest) -> ExtensionOut:
+    return ExtensionOut(
+        id=ext.pk,
+        version=ext.version,
+        problem_id=ext.problem_id,
+        current_due_date=ext.current_due_date,
+        new_due_date=ext.new_due_date,
+        reason=ext.reason,
+        state=ExtensionRequest.State(ext.state),
+        reject_reason=ext.reject_reason,
+    )
+
+
 class ProblemDetailOut(ProblemOut):
     events: list[EventOut]
+    extensions: list[ExtensionOut]
 
 
 class ProblemPage(Schema):
@@ -190,7 +216,7 @@ def problems_figures(request: HttpRequest, period: str, q: Query[ListQuery]) -> 
     response={200: ProblemDetailOut, **ERRORS},
     summary="One problem with its history (who, when, from → to, why)",
 )
-def problem_detail(request: HttpRequest, problem_id: int) -> ProblemDetailOut:
+def problem_detail(request: HttpRequest, problem_id: Path[Id]) -> ProblemDetailOut:
     problem = problem_get_for_user(user=request_user(request), problem_id=problem_id)
     events = [
         EventOut(
@@ -204,13 +230,14 @@ def problem_detail(request: HttpRequest, problem_id: int) -> ProblemDetailOut:
         )
         for e in problem_events(problem)
     ]
-    return ProblemDetailOut(**_problem(problem).model_dump(), events=events)
+    extensions = [extension_out(e) for e in problem.extensions.order_by("pk")]
+    return ProblemDetailOut(**_problem(problem).model_dump(), events=events, extensions=extensions)
 
 
 class ReportIn(Schema):
     source: Problem.Source = Problem.Source.UNIT_REPORT
-    work_item_id: int | None = None
-    enterprise_id: int | None = None
+    work_item_id: Id | None = None
+    enterprise_id: Id | None = None
     category: Problem.Category
     title: str = Field(max_length=200)
     description: str
@@ -251,18 +278,20 @@ class Action(StrEnum):
 
 
 class ActionIn(Schema):
-    version: int | None = Field(None, description="The version read; a stale one answers 409")
+    version: int = Field(description="The problem's version as read; a stale one answers 409")
     note: str = ""
     reason: str = ""
     text: str = ""
     resolution: str | None = None
     answer: str = ""
-    into: int | None = Field(None, description="merge: the problem that carries on")
-    lead_unit: int | None = None
-    co_units: list[int] = []
-    units: list[int] = []
-    leader: int | None = None
-    level: int = 1
+    into: int | None = Field(
+        None, ge=1, le=MAX_ID, description="merge: the problem that carries on"
+    )
+    lead_unit: Id | None = None
+    co_units: list[Id] = Field([], max_length=1000)
+    units: list[Id] = Field([], max_length=1000)
+    leader: Id | None = None
+    level: int = Field(1, ge=1, le=4)
     due_date: date | None = None
     new_due_date: date | None = None
     deadline: date | None = None
@@ -289,7 +318,7 @@ def _required(value: Any, name: str) -> Any:
     "close, reopen, escalate, extension, opinion, satisfaction)",
 )
 def problem_act(
-    request: HttpRequest, problem_id: int, action: Action, body: ActionIn
+    request: HttpRequest, problem_id: Path[Id], action: Action, body: ActionIn
 ) -> ProblemOut:
     user = request_user(request)
     p = problem_get_for_user(user=user, problem_id=problem_id)

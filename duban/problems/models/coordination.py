@@ -60,6 +60,11 @@ class Coordination(VersionedModel):
     def __str__(self) -> str:
         return self.text[:40]
 
+    @property
+    def on_behalf(self) -> bool:
+        """Recorded by someone other than the leader (the office, for a leader or a meeting)."""
+        return self.created_by_id != self.leader_id
+
 
 class Feedback(VersionedModel):
     """A unit's account of what it did on a problem or on a coordination opinion."""

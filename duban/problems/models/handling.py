@@ -76,6 +76,7 @@ class Evidence(TimeStampedModel):
     )
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=300)
     name = models.CharField(_("名称"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT
     )

@@ -58,6 +58,8 @@ class ProblemSettings(models.Model):
         _("纪要发文机关"), max_length=60, default="区重点项目推进办公室"
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = pgettext_lazy("model name", "问题调度设置")
         verbose_name_plural = pgettext_lazy("model name plural", "问题调度设置")

@@ -18,6 +18,8 @@ from duban.problems.selectors.lists import (
     task_list,
 )
 from duban.problems.selectors.records import (
+    MeetingAgenda,
+    meeting_agenda,
     meeting_get_for_user,
     meeting_list,
     meetings_q,
@@ -27,6 +29,7 @@ from duban.problems.selectors.records import (
 
 __all__ = [
     "DemandFigures",
+    "MeetingAgenda",
     "ProblemFigures",
     "ProblemFilters",
     "ProblemInbox",
@@ -34,6 +37,7 @@ __all__ = [
     "coordination_list",
     "demand_figures",
     "feedback_list",
+    "meeting_agenda",
     "meeting_get_for_user",
     "meeting_list",
     "meetings_q",

@@ -168,7 +168,7 @@ def coordination_list(
         qs = qs.filter(late) if f.overdue else qs.exclude(late)
     return (
         qs.distinct()
-        .select_related("problem", "problem__lead_unit", "leader", "meeting")
+        .select_related("problem", "problem__lead_unit", "leader", "created_by", "meeting")
         .prefetch_related("units")
         .order_by("-created_at", "-pk")
     )

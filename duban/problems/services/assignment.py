@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from pathlib import Path
+from uuid import uuid4
 
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -14,6 +16,7 @@ from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise
+from duban.core.uploads import check_size, evidence_kind, evidence_max_bytes
 from duban.org.models import Unit, User
 from duban.problems.models import (
     MAX_LEVEL,
@@ -156,17 +159,27 @@ def evidence_add(
     name: str = "",
     feedback: Feedback | None = None,
 ) -> Evidence:
-    """Attach a file (photo, document) to a problem; stored under MEDIA_ROOT."""
+    """Attach a photo, PDF or Office document to a problem, stored under MEDIA_ROOT (outside
+    the static files, served only through the scoped download view) under a random name.
+    The type is judged by the content and must be allowed; UploadRefusedError otherwise."""
     refuse_unless(can_add_evidence(by, problem), _("您不能为该问题上传佐证材料。"))
     if problem.state in (S.REJECTED, S.MERGED):
         raise ApplicationError(_("不予受理或已合并的问题不能再上传材料。"))
+    size = getattr(file, "size", None)
+    if size is not None:
+        check_size(int(size), evidence_max_bytes())
+    file.seek(0)
+    content = file.read()
+    original = Path(getattr(file, "name", "") or "").name
+    kind = evidence_kind(content, original)
     evidence = Evidence(
         problem=problem,
         feedback=feedback,
-        name=(name or getattr(file, "name", "") or _("佐证材料"))[:200],
+        name=(name or original or _("佐证材料"))[:200],
+        content_type=kind.content_type,
         uploaded_by=by,
     )
-    evidence.file.save(getattr(file, "name", "evidence") or "evidence", file, save=False)
+    evidence.file.save(f"{uuid4().hex}.{kind.extension}", ContentFile(content), save=False)
     evidence.save()
     record_event(problem, A.EVIDENCE, by, note=evidence.name)
     return evidence

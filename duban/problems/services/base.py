@@ -9,27 +9,33 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from duban.core import clock
-from duban.core.errors import ApplicationError, check_version
+from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
+from duban.core.services import lock_version, refuse_unless
 from duban.org.models import User
 from duban.problems.models import Problem, ProblemEvent
+
+__all__ = [
+    "lock_problem",
+    "record_event",
+    "refuse_unless",
+    "refuse_unless_state",
+    "require_text",
+    "save_problem",
+    "today",
+]
 
 
 def lock_problem(problem: Problem, version: int | None) -> Problem:
     """The problem's row, locked; ConflictError when it changed since `version` was read."""
-    locked = (
-        Problem.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("lead_unit", "work_item", "enterprise")
-        .get(pk=problem.pk)
+    return lock_version(
+        Problem,
+        pk=problem.pk,
+        version=version,
+        label=pgettext("model name", "问题"),
+        related=("lead_unit", "work_item", "enterprise"),
+        no_key=True,
     )
-    check_version(current=locked.version, submitted=version, label=pgettext("model name", "问题"))
-    return locked
-
-
-def refuse_unless(allowed: bool, message: str) -> None:
-    """A role check: refuse with `message` and change nothing."""
-    if not allowed:
-        raise ApplicationError(message, code="forbidden")
 
 
 def refuse_unless_state(problem: Problem, states: tuple[str, ...], action: str) -> None:

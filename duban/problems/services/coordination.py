@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from duban.core import clock
-from duban.core.errors import ApplicationError, check_version
+from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn, join_items
-from duban.core.services import full_clean_or_raise
+from duban.core.services import full_clean_or_raise, lock_version
 from duban.org.models import Unit, User
 from duban.problems.models import (
     OPEN_STATES,
@@ -38,6 +38,26 @@ from duban.problems.services.closeout import problem_return, problem_verify
 
 C = Coordination.State
 F = Feedback.State
+
+
+def _acting_leader(*, by: User, leader: User | None, meeting: Meeting | None) -> User:
+    """Who the opinion is recorded for: a leader speaks only in their own name; the office
+    (or a meeting's chair recording its decisions) names the leader and is marked as the one
+    who typed it in."""
+    if meeting is not None and leader is not None and leader.pk == meeting.chair_id:
+        return leader
+    if by.role == User.Role.LEADER:
+        if leader is not None and leader.pk != by.pk:
+            raise ApplicationError(
+                _("区领导只能以本人名义提出协调意见，不能代%(n)s提出。")
+                % {"n": leader.display_name},
+                field="leader",
+                code="forbidden",
+            )
+        return by
+    if leader is None:
+        raise ApplicationError(_("请指明提出协调意见的领导（推进办代为录入）。"), field="leader")
+    return leader
 
 
 @transaction.atomic
@@ -63,10 +83,7 @@ def coordination_create(
             code="transition",
         )
     text = require_text(text, _("请填写协调意见。"), field="text")
-    if leader is None:
-        if by.role != User.Role.LEADER:
-            raise ApplicationError(_("请指明提出协调意见的领导。"), field="leader")
-        leader = by
+    leader = _acting_leader(by=by, leader=leader, meeting=meeting)
     if leader.role != User.Role.LEADER:
         raise ApplicationError(
             _("%(n)s不是区领导，不能作为协调领导。") % {"n": leader.display_name}, field="leader"
@@ -81,18 +98,15 @@ def coordination_create(
     full_clean_or_raise(opinion)
     opinion.save()
     opinion.units.set(units)
-    record_event(
-        problem,
-        ProblemEvent.Action.OPINION,
-        by,
-        note=_("%(l)s：%(t)s（责任单位：%(u)s；完成时限：%(d)s）")
-        % {
-            "l": leader.display_name,
-            "t": text,
-            "u": join_items(u.name for u in units),
-            "d": date_cn(deadline),
-        },
-    )
+    note = _("%(l)s：%(t)s（责任单位：%(u)s；完成时限：%(d)s）") % {
+        "l": leader.display_name,
+        "t": text,
+        "u": join_items(u.name for u in units),
+        "d": date_cn(deadline),
+    }
+    if opinion.on_behalf:
+        note += _("（%(b)s代为录入）") % {"b": by.display_name}
+    record_event(problem, ProblemEvent.Action.OPINION, by, note=note)
     return opinion
 
 
@@ -118,9 +132,9 @@ def coordination_feedback(*, opinion: Coordination, by: User, text: str) -> Feed
 
 
 def _lock_feedback(feedback: Feedback, version: int | None) -> Feedback:
-    locked = Feedback.objects.select_for_update().get(pk=feedback.pk)
-    check_version(current=locked.version, submitted=version, label=pgettext("model name", "反馈"))
-    return locked
+    return lock_version(
+        Feedback, pk=feedback.pk, version=version, label=pgettext("model name", "反馈")
+    )
 
 
 def _lock_opinion(feedback: Feedback) -> Coordination:

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from duban.core import clock
-from duban.core.errors import ApplicationError, check_version
+from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn
-from duban.core.services import full_clean_or_raise
+from duban.core.services import full_clean_or_raise, lock_version
 from duban.org.models import User
 from duban.problems.models import ExtensionRequest, Problem, ProblemEvent
 from duban.problems.permissions import (
@@ -92,15 +92,13 @@ def extension_request(
 
 
 def _lock_extension(extension: ExtensionRequest, version: int | None) -> ExtensionRequest:
-    locked = (
-        ExtensionRequest.objects.select_for_update(of=("self",))
-        .select_related("problem")
-        .get(pk=extension.pk)
+    return lock_version(
+        ExtensionRequest,
+        pk=extension.pk,
+        version=version,
+        label=pgettext("model name", "延期申请"),
+        related=("problem",),
     )
-    check_version(
-        current=locked.version, submitted=version, label=pgettext("model name", "延期申请")
-    )
-    return locked
 
 
 def _save_extension(extension: ExtensionRequest, fields: list[str]) -> None:

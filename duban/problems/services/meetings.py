@@ -15,10 +15,10 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from duban.core.errors import ApplicationError, check_version
+from duban.core.errors import ApplicationError
 from duban.core.formatting import gap_phrase, join_items
 from duban.core.periods import Period
-from duban.core.services import full_clean_or_raise
+from duban.core.services import full_clean_or_raise, lock_version
 from duban.ledger.models import Milestone, WorkItem
 from duban.ledger.scoping import work_items_in, work_items_q
 from duban.org.models import Unit, User
@@ -181,9 +181,9 @@ def meeting_build_agenda(*, meeting: Meeting, by: User) -> list[AgendaItem]:
 
 
 def _lock_meeting(meeting: Meeting, version: int | None) -> Meeting:
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    check_version(current=locked.version, submitted=version, label=pgettext("model name", "调度会"))
-    return locked
+    return lock_version(
+        Meeting, pk=meeting.pk, version=version, label=pgettext("model name", "调度会")
+    )
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from duban.problems.views.meetings import (
     meeting_minutes_view,
 )
 from duban.problems.views.problem import (
+    evidence_download_view,
     extension_action_view,
     feedback_action_view,
     opinion_feedback_view,
@@ -25,6 +26,7 @@ from duban.problems.views.problem import (
 __all__ = [
     "closeout_view",
     "coordination_view",
+    "evidence_download_view",
     "extension_action_view",
     "feedback_action_view",
     "feedback_view",

@@ -26,6 +26,7 @@ from duban.problems.models import (
     Meeting,
 )
 from duban.problems.selectors import (
+    meeting_agenda,
     meeting_get_for_user,
     meeting_list,
 )
@@ -54,11 +55,12 @@ def meeting_list_view(request: HttpRequest) -> HttpResponse:
 
 def _meeting_context(user: User, meeting: Meeting, **forms: Any) -> dict[str, Any]:
     may_manage = perm.can_manage_meeting(user, meeting)
-    agenda = list(meeting.agenda.select_related("problem", "work_item"))
+    shown = meeting_agenda(user=user, meeting=meeting)
     return {
         "meeting": meeting,
-        "agenda": agenda,
-        "decisions": meeting.decisions.select_related("problem").prefetch_related("units"),
+        "agenda": shown.entries,
+        "decisions": shown.decisions,
+        "shown": shown,
         "may_manage": may_manage,
         "decision_form": forms.get("decision_form") or DecisionForm(),
         "hold_form": forms.get("hold_form") or HoldForm(initial={"version": meeting.version}),
@@ -79,7 +81,7 @@ def meeting_action_view(request: HttpRequest, meeting_id: int, action: str) -> H
     user = user_of(request)
     meeting = meeting_get_for_user(user=user, meeting_id=meeting_id)
     if not perm.can_manage_meeting(user, meeting):
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办或会议主持人可以编排议程和记录会议。"))
     forms: dict[str, Any] = {}
     try:
         if action == "agenda":
@@ -127,7 +129,7 @@ def meeting_minutes_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user = user_of(request)
     meeting = meeting_get_for_user(user=user, meeting_id=meeting_id)
     response = HttpResponse(
-        meeting_minutes_docx(meeting),
+        meeting_minutes_docx(meeting, user=user),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
     response["Content-Disposition"] = f'attachment; filename="minutes-{meeting.pk}.docx"'

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
+from duban.core.forms import posted_version
 from duban.ledger.selectors import work_item_list
 from duban.org.models import User
 from duban.org.selectors import enterprise_list
@@ -41,6 +42,7 @@ from duban.problems.forms import (
 )
 from duban.problems.models import (
     Coordination,
+    Evidence,
     ExtensionRequest,
     Problem,
     ProblemSettings,
@@ -195,7 +197,7 @@ ACTIONS: dict[str, ActionSpec] = {
         lambda p, u, d: svc.coordination_create(
             problem=p,
             by=u,
-            leader=d["leader"],
+            leader=d.get("leader"),
             text=d["text"],
             units=list(d["units"]),
             deadline=d["deadline"],
@@ -228,6 +230,13 @@ def _available(user: User, problem: Problem) -> list[tuple[str, ActionSpec]]:
     ]
 
 
+def _for_user(form: Any, user: User) -> None:
+    """Let a form drop the fields this user may not set (e.g. the leader of an opinion)."""
+    limit = getattr(form, "for_user", None)
+    if limit is not None:
+        limit(user)
+
+
 def _problem_context(
     user: User, problem: Problem, failed: tuple[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -238,6 +247,7 @@ def _problem_context(
         else:
             initial = {"version": problem.version}
             form = spec.form(initial=initial)
+            _for_user(form, user)
         forms.append((name, spec.label, form))
     rules = ProblemSettings.load()
     return {
@@ -246,7 +256,9 @@ def _problem_context(
         "events": problem_events(problem),
         "co_responses": problem_co_responses(problem),
         "extensions": problem.extensions.select_related("requested_by"),
-        "opinions": problem.opinions.select_related("leader", "meeting").prefetch_related("units"),
+        "opinions": problem.opinions.select_related(
+            "leader", "created_by", "meeting"
+        ).prefetch_related("units"),
         "feedback": problem.feedback.select_related("unit", "author"),
         "evidence": problem.evidence.select_related("uploaded_by"),
         "escalations": problem.escalations.select_related("by"),
@@ -272,8 +284,9 @@ def problem_action_view(request: HttpRequest, problem_id: int, action: str) -> H
     if spec is None:
         raise Http404
     if not spec.allowed(user, problem):
-        raise PermissionDenied
+        raise PermissionDenied(_("您的角色不能对该问题进行“%(a)s”操作。") % {"a": spec.label})
     form = spec.form(request.POST, request.FILES)
+    _for_user(form, user)
     if form.is_valid():
         try:
             spec.run(problem, user, form.cleaned_data)
@@ -291,7 +304,7 @@ def problem_action_view(request: HttpRequest, problem_id: int, action: str) -> H
 def problem_report_view(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     if not perm.can_report_problem(user):
-        raise PermissionDenied
+        raise PermissionDenied(_("查看人员只能查看，不能上报问题。"))
     items = work_item_list(user=user)
     enterprises = enterprise_list(user=user)
     form = ProblemReportForm(
@@ -321,11 +334,15 @@ def extension_action_view(request: HttpRequest, extension_id: int, action: str) 
         pk=extension_id,
     )
     try:
+        version = posted_version(request)
         if action == "approve":
-            svc.extension_approve(extension=extension, by=user)
+            svc.extension_approve(extension=extension, by=user, version=version)
         elif action == "reject":
             svc.extension_reject(
-                extension=extension, by=user, reason=request.POST.get("reason", "")
+                extension=extension,
+                by=user,
+                reason=request.POST.get("reason", ""),
+                version=version,
             )
         else:
             raise Http404
@@ -342,10 +359,16 @@ def feedback_action_view(request: HttpRequest, feedback_id: int, action: str) ->
     user = user_of(request)
     feedback = get_object_or_404(feedback_list(user=user), pk=feedback_id)
     try:
+        version = posted_version(request)
         if action == "accept":
-            svc.feedback_accept(feedback=feedback, by=user)
+            svc.feedback_accept(feedback=feedback, by=user, version=version)
         elif action == "return":
-            svc.feedback_return(feedback=feedback, by=user, reason=request.POST.get("reason", ""))
+            svc.feedback_return(
+                feedback=feedback,
+                by=user,
+                reason=request.POST.get("reason", ""),
+                version=version,
+            )
         else:
             raise Http404
     except ApplicationError as e:
@@ -371,3 +394,22 @@ def opinion_feedback_view(request: HttpRequest, opinion_id: int) -> HttpResponse
     else:
         messages.error(request, _("请填写反馈内容。"))
     return redirect("problems:problem", problem_id=opinion.problem_id)
+
+
+@login_required
+def evidence_download_view(request: HttpRequest, evidence_id: int) -> FileResponse:
+    """An evidence file, only for who may see its problem (else 404), always as a download
+    with the type judged at upload: a browser never renders an uploaded file in the page."""
+    user = user_of(request)
+    evidence = get_object_or_404(
+        Evidence.objects.filter(problem__in=problem_list(user=user).values("pk")),
+        pk=evidence_id,
+    )
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.name or evidence.file.name.rsplit("/", 1)[-1],
+        content_type=evidence.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

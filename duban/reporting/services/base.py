@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from duban.core import clock
-from duban.core.errors import ApplicationError, check_version
+from duban.core.errors import ApplicationError
 from duban.core.periods import Period
+from duban.core.services import lock_version
 from duban.ledger.models import WorkItem
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
 from duban.reporting.progress import ReportStatus, report_status
@@ -48,9 +49,13 @@ def _check_period_for_item(item: WorkItem, period: Period) -> None:
 
 
 def _lock(report: MonthlyReport, version: int | None) -> MonthlyReport:
-    locked = MonthlyReport.objects.select_for_update().select_related("work_item").get(pk=report.pk)
-    check_version(current=locked.version, submitted=version, label=pgettext("model name", "月报"))
-    return locked
+    return lock_version(
+        MonthlyReport,
+        pk=report.pk,
+        version=version,
+        label=pgettext("model name", "月报"),
+        related=("work_item",),
+    )
 
 
 def _transition_refused(report: MonthlyReport, action: str) -> ApplicationError:

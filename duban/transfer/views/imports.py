@@ -36,7 +36,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _office(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User) or not user.is_office:
-        raise PermissionDenied
+        raise PermissionDenied(_("只有推进办可以导入台账。"))
     return user
 
 

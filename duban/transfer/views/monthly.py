@@ -41,7 +41,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _filler(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User) or not fills_unit_reports(user):
-        raise PermissionDenied
+        raise PermissionDenied(_("您的角色不填报单位月报。"))
     return user
 
 

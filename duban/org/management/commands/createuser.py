@@ -60,6 +60,8 @@ class Command(BaseCommand):
                 phone=options["phone"],
                 password=password,
                 is_superuser=options["superuser"],
+                # The office chose this password: the user replaces it at first sign-in.
+                must_change_password=True,
             )
         except ApplicationError as e:
             raise CommandError(str(e)) from e

@@ -4,10 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+
+
+def waitress_settings(*, threads: int = 8) -> dict[str, Any]:
+    """The server's limits (README "Running in production").
+
+    Waitress reads and writes sockets in one asynchronous loop and hands only complete
+    requests to the worker threads, so an idle or slow client holds a file descriptor, never
+    a thread. What remains to bound is how many such sockets it keeps and for how long:
+
+    - connection_limit 1000 (waitress: 100): a hundred idle connections no longer fill it;
+      poll() instead of select() so more than 1024 descriptors work;
+    - channel_timeout 30 s (waitress: 120): a connection silent for 30 s is closed;
+    - max_request_body_size: the largest upload the product takes plus 1 MB (waitress:
+      1 GB), refused before the body is buffered; max_request_header_size 64 KB;
+    - backlog 1024 for bursts; threads 8 (a 2-core office server).
+    """
+    largest_upload = max(
+        int(settings.DUBAN_IMPORT_MAX_BYTES), int(settings.DUBAN_EVIDENCE_MAX_BYTES)
+    )
+    return {
+        "threads": threads,
+        "connection_limit": int(getattr(settings, "DUBAN_SERVER_CONNECTION_LIMIT", 1000)),
+        "channel_timeout": int(getattr(settings, "DUBAN_SERVER_CHANNEL_TIMEOUT", 30)),
+        "cleanup_interval": 10,
+        "asyncore_use_poll": True,
+        "backlog": 1024,
+        "max_request_body_size": largest_upload + 1024 * 1024,
+        "max_request_header_size": 64 * 1024,
+        "ident": "duban",
+    }
 
 
 def run_server(*, host: str, port: int, threads: int = 8) -> None:
@@ -17,7 +48,19 @@ def run_server(*, host: str, port: int, threads: int = 8) -> None:
 
     application = get_wsgi_application()
 
-    serve(application, host=host, port=port, threads=threads, ident="duban")
+    serve(application, host=host, port=port, **waitress_settings(threads=threads))
+
+
+def refuse_insecure_secret_key() -> None:
+    """Without DEBUG, sessions and CSRF tokens must be signed with a real secret key."""
+    key = str(settings.SECRET_KEY)
+    if not settings.DEBUG and (key.startswith("insecure-") or len(key) < 32):
+        raise CommandError(
+            "没有配置密钥：请设置环境变量 DUBAN_SECRET_KEY（至少32个字符的随机串，例如 "
+            'python -c "import secrets; print(secrets.token_urlsafe(50))" 的输出），'
+            f"或在 {settings.DATA_DIR}/secret_key 中写入一个（duban demo 会自动生成）。"
+            "在未设置密钥时拒绝启动，以免使用公开的开发密钥签发登录会话。"
+        )
 
 
 def server_url(host: str, port: int) -> str:
@@ -42,6 +85,7 @@ def serve_from_options(command: BaseCommand, options: dict[str, Any]) -> None:
         raise CommandError(f"端口应在1到65535之间：{port}")
     if threads < 1:
         raise CommandError(f"线程数至少为1：{threads}")
+    refuse_insecure_secret_key()
     command.stdout.write(command.style.SUCCESS(f"督办已启动：{server_url(host, port)}"))
     command.stdout.write("按 Ctrl+C 停止。")
     command.stdout.flush()

@@ -1,15 +1,17 @@
-"""Query parameters shared by several routers."""
+"""The `period` query parameter of the routers that show figures."""
 
 from __future__ import annotations
 
 from ninja.errors import ValidationError
 
+from duban.core.api.params import PERIOD_PATTERN
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.org.models import User
 from duban.reporting.selectors import figures_period_default
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+__all__ = ["PERIOD_DESCRIPTION", "PERIOD_PATTERN", "period_param"]
+
 PERIOD_DESCRIPTION = (
     "YYYY-MM: the month the figures are computed for. Default: last month for the current "
     "year (or no year); for a past year the latest month with a counted report in scope, else "

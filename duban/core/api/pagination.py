@@ -10,13 +10,17 @@ from django.db.models import Model, QuerySet
 from ninja import Schema
 from pydantic import Field
 
+from duban.core.api.params import MAX_PAGE
+
 MAX_PAGE_SIZE = 500
 
 M = TypeVar("M", bound=Model)
 
 
 class PageParams(Schema):
-    page: int = Field(1, ge=1, description="1-based page number; past the end gives no items")
+    page: int = Field(
+        1, ge=1, le=MAX_PAGE, description="1-based page number; past the end gives no items"
+    )
     page_size: int | None = Field(
         None,
         ge=1,

@@ -1,0 +1,1 @@
+"""Types every API router shares: schemas, pagination, parameter bounds, errors to HTTP."""

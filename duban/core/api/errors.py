@@ -1,0 +1,65 @@
+"""The one mapping of refusals to HTTP answers, for every router.
+
+A service refuses with an ApplicationError whose `code` says why: a stale version (`conflict`)
+answers 409, a role that may not act (`forbidden`) 403, a missing or out-of-scope object
+(`missing`) 404, anything else (invalid input, a transition the state does not allow) 422.
+The body is always `{"detail": "<the reason, in the user's language>"}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import HttpError
+
+from duban.core.api.schemas import ErrorOut
+from duban.core.errors import ApplicationError
+
+T = TypeVar("T")
+
+STATUS_BY_CODE = {"conflict": 409, "forbidden": 403, "missing": 404}
+
+# The error answers every endpoint may give, for the spec.
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+NOT_FOUND = "Not Found"
+
+
+def http_status(error: ApplicationError) -> int:
+    """The HTTP status of a refusal: 409 conflict, 403 forbidden, 404 missing, else 422."""
+    return STATUS_BY_CODE.get(error.code, 422)
+
+
+def run_service(call: Callable[[], T]) -> T:
+    """Run a service, turning its refusal into the HTTP answer for it (nothing was written)."""
+    try:
+        return call()
+    except ApplicationError as e:
+        if http_status(e) == 404:
+            raise Http404 from e
+        raise HttpError(http_status(e), str(e)) from e
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Register the JSON answers for refusals that reach the API object."""
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        # One fixed body: the message must not tell a missing object from one out of scope.
+        return api.create_response(request, {"detail": NOT_FOUND}, status=404)
+
+    @api.exception_handler(ApplicationError)
+    def refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+        status = http_status(exc)
+        detail = NOT_FOUND if status == 404 else str(exc)
+        return api.create_response(request, {"detail": detail}, status=status)
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        detail = str(exc) or _("您没有权限进行此操作。")
+        return api.create_response(request, {"detail": detail}, status=403)

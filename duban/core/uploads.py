@@ -1,0 +1,178 @@
+"""What an uploaded file is, judged by its content, and whether it is safe to open.
+
+Every upload (ledger, monthly workbook, problem list, evidence) comes through here before it
+is read: its size, its type from the first bytes (never the name the sender gave it), and for
+a zip container (.xlsx, .docx, .ods…) the sizes its directory declares, summed and compared
+with the limit *before anything is inflated*. Each entry is then inflated once in a streaming
+pass that keeps no output (a few hundred kilobytes of memory), so a header that understates
+its size is caught too. A 1 MB zip bomb is refused in milliseconds.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from duban.core.errors import ApplicationError
+
+MB = 1024 * 1024
+_ZIP = b"PK\x03\x04"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CHUNK = 256 * 1024
+_ZIP_ERRORS = (zipfile.BadZipFile, NotImplementedError, EOFError, ValueError, OSError, zlib.error)
+
+
+class UploadRefusedError(ApplicationError):
+    """The file is refused before it is read; the message says why and what to do."""
+
+
+def max_unpacked_bytes() -> int:
+    return int(getattr(settings, "DUBAN_UPLOAD_MAX_UNPACKED_BYTES", 200 * MB))
+
+
+def max_zip_entries() -> int:
+    return int(getattr(settings, "DUBAN_UPLOAD_MAX_ZIP_ENTRIES", 10_000))
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:.1f}"
+
+
+def check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise UploadRefusedError(
+            _("文件太大（%(size)s MB），超过上限 %(limit)s MB。")
+            % {"size": _mb(size), "limit": _mb(limit)},
+            code="too_large",
+        )
+
+
+def zip_check(content: bytes, *, limit: int | None = None) -> zipfile.ZipFile:
+    """The zip container, after its directory and its real inflated size are checked against
+    `limit` (default DUBAN_UPLOAD_MAX_UNPACKED_MB); UploadRefusedError otherwise."""
+    limit = max_unpacked_bytes() if limit is None else limit
+    refused = UploadRefusedError(
+        _(
+            "文件解压后超过 %(limit)s MB（文件内的数据量异常，可能是压缩炸弹），已拒绝。"
+            "请检查文件，删去无关的工作表、图片或空白格式后再上传。"
+        )
+        % {"limit": _mb(limit)},
+        code="too_large",
+    )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        entries = archive.infolist()
+    except _ZIP_ERRORS:
+        raise UploadRefusedError(_("文件已损坏，无法读取。")) from None
+    if len(entries) > max_zip_entries():
+        raise refused
+    # 1. What the directory declares: instant, nothing inflated.
+    if sum(e.file_size for e in entries) > limit:
+        raise refused
+    # 2. What the entries really inflate to, counted and thrown away as they stream.
+    total = 0
+    for entry in entries:
+        try:
+            stream = archive.open(entry)
+        except _ZIP_ERRORS:
+            # A damaged local header: no reader can open this entry either (a workbook
+            # whose docProps are damaged still reads), so it costs nothing.
+            continue
+        try:
+            with stream:
+                while chunk := stream.read(_CHUNK):
+                    total += len(chunk)
+                    if total > limit:
+                        raise refused
+        except _ZIP_ERRORS:
+            # zipfile stops an entry at its declared size and then fails its CRC: a header
+            # that understates what the entry inflates to ends here.
+            raise UploadRefusedError(_("文件已损坏，无法读取。")) from None
+    return archive
+
+
+@dataclass(frozen=True)
+class EvidenceKind:
+    extension: str
+    content_type: str
+
+
+_PDF = EvidenceKind("pdf", "application/pdf")
+_DOCX = EvidenceKind(
+    "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+)
+_XLSX = EvidenceKind("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+_PPTX = EvidenceKind(
+    "pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+)
+_OLE = {
+    "doc": EvidenceKind("doc", "application/msword"),
+    "xls": EvidenceKind("xls", "application/vnd.ms-excel"),
+    "ppt": EvidenceKind("ppt", "application/vnd.ms-powerpoint"),
+    "wps": EvidenceKind("wps", "application/vnd.ms-works"),
+    "et": EvidenceKind("et", "application/vnd.ms-excel"),
+    "dps": EvidenceKind("dps", "application/vnd.ms-powerpoint"),
+}
+_ODF = {
+    "application/vnd.oasis.opendocument.text": EvidenceKind(
+        "odt", "application/vnd.oasis.opendocument.text"
+    ),
+    "application/vnd.oasis.opendocument.spreadsheet": EvidenceKind(
+        "ods", "application/vnd.oasis.opendocument.spreadsheet"
+    ),
+    "application/vnd.oasis.opendocument.presentation": EvidenceKind(
+        "odp", "application/vnd.oasis.opendocument.presentation"
+    ),
+}
+
+
+def evidence_max_bytes() -> int:
+    return int(getattr(settings, "DUBAN_EVIDENCE_MAX_BYTES", 20 * MB))
+
+
+def evidence_kind(content: bytes, file_name: str) -> EvidenceKind:
+    """The type of an evidence file from its content: images (JPEG, PNG, GIF, WebP, BMP),
+    PDF, Office and WPS documents (.doc/.xls/.ppt, .docx/.xlsx/.pptx, OpenDocument).
+    UploadRefusedError for anything else, for a file past the size limit, or for a zip bomb."""
+    check_size(len(content), evidence_max_bytes())
+    if not content:
+        raise UploadRefusedError(_("文件是空的。"))
+    head = content[:16]
+    if head.startswith(b"\xff\xd8\xff"):
+        return EvidenceKind("jpg", "image/jpeg")
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return EvidenceKind("png", "image/png")
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return EvidenceKind("gif", "image/gif")
+    if head.startswith(b"RIFF") and content[8:12] == b"WEBP":
+        return EvidenceKind("webp", "image/webp")
+    if head.startswith(b"BM"):
+        return EvidenceKind("bmp", "image/bmp")
+    if head.startswith(b"%PDF-"):
+        return _PDF
+    if head.startswith(_OLE2):
+        suffix = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+        # An OLE2 container is a legacy Office/WPS file; the name only picks which one.
+        return _OLE.get(suffix, _OLE["doc"])
+    if head.startswith(_ZIP):
+        archive = zip_check(content)
+        names = set(archive.namelist())
+        if "word/document.xml" in names:
+            return _DOCX
+        if "xl/workbook.xml" in names:
+            return _XLSX
+        if "ppt/presentation.xml" in names:
+            return _PPTX
+        if "mimetype" in names:
+            mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+            if mimetype in _ODF:
+                return _ODF[mimetype]
+    raise UploadRefusedError(
+        _("只能上传图片（JPG、PNG、GIF、WebP、BMP）、PDF 或 Office/WPS 文档；该文件不是这些类型。"),
+        code="type",
+    )
