@@ -11,6 +11,7 @@ from duban.transfer.views import exports, imports, monthly
 import_urlpatterns: list[URLPattern] = [
     path("", imports.ledger_import_upload_view, name="upload"),
     path("confirm/", imports.ledger_import_confirm_view, name="confirm"),
+    path("choose/", imports.ledger_import_choose_view, name="choose"),
     path("monthly/", monthly.monthly_workbook_view, name="monthly"),
     path("monthly/download/", monthly.monthly_workbook_download_view, name="monthly_download"),
     path(

@@ -9,14 +9,17 @@ from typing import TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.db.models import Model
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from duban.core import clock
 from duban.core.bulk import history_copy, history_m2m_copy, insert_many
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
+from duban.org.services import name_alias_add, unit_create
 from duban.reporting.models import MonthlyReport
-from duban.transfer.imports.plan import Missing, RowPlan
+from duban.transfer.imports.lookup import UNASSIGNED_CODE
+from duban.transfer.imports.plan import Learned, Missing, RowPlan
 
 M = TypeVar("M", bound=Model)
 STREET_SUFFIXES = ("街道", "街道办事处", "镇", "乡", "办事处")
@@ -42,8 +45,9 @@ def _code(prefix: str, name: str) -> str:
     return f"{prefix}-{hashlib.sha1(name.encode()).hexdigest()[:10]}"  # noqa: S324 — a short id, not security
 
 
-def missing_create(missing: Missing) -> tuple[list[str], list[str]]:
-    """Create the units, leaders and enterprises the file names but the system lacks."""
+def missing_create(missing: Missing, *, owners: bool) -> tuple[list[str], list[str]]:
+    """Create the units and leaders the file names but the system lacks (the office asked for
+    them: --create-missing, or 新建 chosen in the preview), and the enterprises when `owners`."""
     units = [
         Unit(code=_code("imp", n), name=n[:100], kind=unit_kind_guess(n))
         for n in missing.units.values()
@@ -60,10 +64,33 @@ def missing_create(missing: Missing) -> tuple[list[str], list[str]]:
         for n in missing.leaders.values()
     ]
     User.objects.bulk_create(leaders)
-    bulk_create_with_history(
-        [Enterprise(name=n[:200]) for n in missing.owners.values()], Enterprise
-    )
+    if owners:
+        bulk_create_with_history(
+            [Enterprise(name=n[:200]) for n in missing.owners.values()], Enterprise
+        )
     return [u.name for u in units], [u.full_name for u in leaders]
+
+
+def learned_remember(learned: Learned) -> None:
+    """The names the office chose in the preview, remembered as aliases for the next file."""
+    for name, unit in learned.units.values():
+        name_alias_add(alias=name, unit=unit, learned=True)
+    for name, user in learned.leaders.values():
+        name_alias_add(alias=name, user=user, learned=True)
+
+
+def unassigned_unit() -> Unit:
+    """待分配: the lead unit of rows whose file names none, until the office assigns them."""
+    unit = Unit.objects.filter(code=UNASSIGNED_CODE).first()
+    if unit is None:
+        unit = unit_create(
+            code=UNASSIGNED_CODE,
+            name=str(_("待分配")),
+            kind=Unit.Kind.OFFICE,
+            assessed=False,
+            sort_order=9999,
+        )
+    return unit
 
 
 def plans_apply(plans: Sequence[RowPlan], *, by: User | None) -> None:

@@ -48,6 +48,7 @@ class RowPlan:
     # built as model instances).
     project_id: int | None = None
     item_id: int | None = None
+    unassigned: bool = False  # no lead unit in the file: the item goes to 待分配
 
     @property
     def has_error(self) -> bool:
@@ -69,6 +70,30 @@ class Missing:
     units: dict[str, str] = field(default_factory=dict)  # key → name as written
     leaders: dict[str, str] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
+    # Names that resolve to nothing (or to several) but come close to existing ones: never
+    # created by --create-missing; the office chooses (key → (name as written, candidates)).
+    unit_candidates: dict[str, tuple[str, list[Unit]]] = field(default_factory=dict)
+    leader_candidates: dict[str, tuple[str, list[User]]] = field(default_factory=dict)
+
+
+@dataclass
+class NameChoices:
+    """The office's answers for names that resolve to no unit or leader.
+
+    key (name_key of the name as written) → the unit or person it means, or None: create it.
+    """
+
+    units: dict[str, Unit | None] = field(default_factory=dict)
+    leaders: dict[str, User | None] = field(default_factory=dict)
+    unit_for_file: Unit | None = None  # the lead unit of a file that has no such column
+
+
+@dataclass
+class Learned:
+    """Choices to remember as aliases when the import writes: key → (name as written, target)."""
+
+    units: dict[str, tuple[str, Unit]] = field(default_factory=dict)
+    leaders: dict[str, tuple[str, User]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -170,13 +195,29 @@ def _same(current: Any, proposed: Any) -> bool:
     return bool(current == proposed)
 
 
+def _unit_shown(unit: Unit) -> str:
+    if not unit.short_name or unit.short_name == unit.name:
+        return unit.name
+    return _("%(short)s（%(name)s）") % {"short": unit.short_name, "name": unit.name}
+
+
 class Planner:
-    def __init__(self, *, year: int, lookup: Lookup, create_missing: bool, by: User | None) -> None:
+    def __init__(
+        self,
+        *,
+        year: int,
+        lookup: Lookup,
+        create_missing: bool,
+        by: User | None,
+        choices: NameChoices | None = None,
+    ) -> None:
         self.year = year
         self.lookup = lookup
         self.create_missing = create_missing
         self.by = by
+        self.choices = choices or NameChoices()
         self.missing = Missing()
+        self.learned = Learned()
         self.seen_codes: dict[str, int] = {}
         self.seen_keys: dict[tuple[str, str, str], int] = {}
         self.cap = Decimal(getattr(settings, "DUBAN_MAX_AMOUNT", "100000000"))
@@ -197,6 +238,14 @@ class Planner:
     def plan(self, ri: RowInput) -> RowPlan:
         rp = RowPlan(input=ri, year=self.year)
         unit = self._unit(ri, ri.lead_unit, "lead_unit")
+        if not ri.lead_unit:
+            unit = self.choices.unit_for_file
+            if unit is None and ri.unit_column:
+                ri.error("lead_unit", _("缺少责任（牵头）单位"))
+            elif unit is None:
+                # No lead-unit column and no unit chosen for the file: 待分配, for the office.
+                rp.unassigned = True
+                unit = self.lookup.unassigned
         co_units = [u for n in ri.co_units if (u := self._unit(ri, n, "co_units"))]
         if unit is not None and any(u.pk == unit.pk for u in co_units):
             ri.error("co_units", _("牵头单位不能同时是配合单位"))
@@ -204,7 +253,7 @@ class Planner:
         owner = self._owner(ri)
         self._duplicates(ri)
         if ri.kind == WorkItem.Kind.PROJECT:
-            self._project(rp, unit, owner)
+            self._project(rp, None if rp.unassigned else unit, owner)
         self._item(rp, unit, leader, co_units)
         self._report(rp)
         return rp
@@ -223,33 +272,92 @@ class Planner:
     def _unit(self, ri: RowInput, name: str, field_name: str) -> Unit | None:
         if not name:
             return None
-        unit = self.lookup.unit(name)
-        if unit is None:
-            self.missing.units.setdefault(name_key(name), name)
-            if not self.create_missing:
-                ri.error(
-                    field_name,
-                    _("系统中没有单位“%(unit)s”（可选择“创建缺少的单位和领导”）") % {"unit": name},
+        key = name_key(name)
+        if key in self.choices.units:
+            chosen = self.choices.units[key]
+            if chosen is None:  # the office chose to create it
+                self.missing.units.setdefault(key, name)
+                return None
+            if not self.lookup.units(name):
+                self.learned.units.setdefault(key, (name, chosen))
+            return chosen
+        found = self.lookup.units(name)
+        if len(found) == 1:
+            return found[0]
+        if key not in self.missing.unit_candidates and key not in self.missing.units:
+            candidates = found or self.lookup.unit_names.candidates(name)
+            if candidates:
+                self.missing.unit_candidates[key] = (name, candidates)
+            else:
+                self.missing.units[key] = name
+        if key in self.missing.unit_candidates:
+            candidates = self.missing.unit_candidates[key][1]
+            template = (
+                _(
+                    "“%(unit)s”可指多个单位：%(units)s，请在预览中选定（命令行用 --alias 名称=单位代码）"
                 )
-        return unit
+                if found
+                else _(
+                    "系统中没有单位“%(unit)s”，最接近的是：%(units)s。请在预览中选定"
+                    "（命令行用 --alias 名称=单位代码），确认是新单位时再选择新建"
+                )
+            )
+            ri.error(
+                field_name,
+                template
+                % {"unit": name, "units": self.words.sep.join(_unit_shown(u) for u in candidates)},
+            )
+        elif not self.create_missing:
+            ri.error(
+                field_name,
+                _("系统中没有单位“%(unit)s”（可选择“创建缺少的单位和领导”）") % {"unit": name},
+            )
+        return None
 
     def _leader(self, ri: RowInput) -> User | None:
         if not ri.leader:
             return None
+        key = name_key(ri.leader)
+        if key in self.choices.leaders:
+            chosen = self.choices.leaders[key]
+            if chosen is None:
+                self.missing.leaders.setdefault(key, ri.leader)
+                return None
+            if not self.lookup.leader(ri.leader):
+                self.learned.leaders.setdefault(key, (ri.leader, chosen))
+            return chosen
         users = self.lookup.leader(ri.leader)
         if len(users) > 1:
-            names = pgettext("list separator", "、").join(
-                _("%(name)s（%(code)s）") % {"name": u.display_name, "code": u.username}
+            names = self.words.sep.join(
+                _("%(name)s（%(title)s，%(code)s）")
+                % {"name": u.display_name, "title": u.title or "—", "code": u.username}
                 for u in users
             )
             ri.error(
                 "leader",
-                _("有多位同名人员：%(names)s，请在系统中区分后再导入") % {"names": names},
+                _("有多位同名人员：%(names)s，请在表中写明职务（如“张伟（副区长）”）或在预览中选定")
+                % {"names": names},
             )
+            self.missing.leader_candidates.setdefault(key, (ri.leader, users))
             return None
         if not users:
-            self.missing.leaders.setdefault(name_key(ri.leader), ri.leader)
-            if not self.create_missing:
+            if key not in self.missing.leader_candidates and key not in self.missing.leaders:
+                candidates = self.lookup.leader_names.candidates(ri.leader)
+                if candidates:
+                    self.missing.leader_candidates[key] = (ri.leader, candidates)
+                else:
+                    self.missing.leaders[key] = ri.leader
+            if key in self.missing.leader_candidates:
+                candidates = self.missing.leader_candidates[key][1]
+                ri.error(
+                    "leader",
+                    _("系统中没有领导“%(leader)s”，最接近的是：%(names)s。请在预览中选定")
+                    % {
+                        "leader": ri.leader,
+                        "names": self.words.sep.join(u.display_name for u in candidates),
+                    },
+                )
+            elif not self.create_missing:
                 ri.error(
                     "leader",
                     _("系统中没有领导“%(leader)s”（可选择“创建缺少的单位和领导”）")
@@ -292,7 +400,9 @@ class Planner:
             if (ri.code is None or p.code is None)
             and (
                 not self.lookup.project_units.get(p.pk)
-                or (unit is not None and unit.pk in self.lookup.project_units[p.pk])
+                # A file without lead units matches by name alone.
+                or unit is None
+                or unit.pk in self.lookup.project_units[p.pk]
             )
         ]
         if len(candidates) > 1:
@@ -362,11 +472,11 @@ class Planner:
     ) -> None:
         ri = rp.input
         proposed: dict[str, Any] = dict(ri.item)
-        if unit is not None:
+        item = self._existing_item(rp, unit)
+        if unit is not None and not (rp.unassigned and item is not None):
             proposed["lead_unit"] = unit
         if leader is not None:
             proposed["lead_leader"] = leader
-        item = self._existing_item(rp, unit)
         if ri.since_start is not None and ri.ytd is not None:
             prior = ri.since_start - ri.ytd
             if prior < 0:
@@ -484,6 +594,15 @@ class Planner:
                     _("%(period)s尚未到来，不能导入该月数据") % {"period": period.label},
                 )
             return
+        if month in self.lookup.closed_months:
+            # The ledger's own fields import; a closed month's figures never change silently.
+            if ri.ytd is not None or ri.month_amount is not None or ri.report:
+                ri.warn(
+                    "ytd_investment" if ri.ytd is not None else None,
+                    _("%(period)s已关账，本行该月的完成投资和进度未导入（其余台账字段照常导入）")
+                    % {"period": period.label},
+                )
+            return
         proposed: dict[str, Any] = dict(ri.report)
         item_id = None if rp.item_new or rp.item is None else rp.item.pk
         if ri.ytd is not None:
@@ -523,7 +642,6 @@ class Planner:
                 },
             )
         existing = None if item_id is None else self.lookup.reports.get((item_id, month))
-        closed = month in self.lookup.closed_months
         if existing is None or existing.state not in COUNTING_STATES:
             # The office's ledger is authoritative: its figures count at once (see README).
             proposed["state"] = MonthlyReport.State.ACCEPTED
@@ -535,9 +653,6 @@ class Planner:
                 return  # nothing new this month: no empty report
             if ri.started:
                 proposed["started"] = True
-            if closed:
-                ri.error(None, _("%(period)s已关账，不能再导入该月数据") % {"period": period.label})
-                return
             rp.report_new = True
             rp.report_month = month
             rp.report_changes = proposed
@@ -557,7 +672,5 @@ class Planner:
                         "new": self.words.shown(value),
                     }
                 )
-        if rp.report_changes and closed:
-            ri.error(None, _("%(period)s已关账，月报已锁定，不能再修改") % {"period": period.label})
         if rp.report_changes and rp.item is not None and rp.item.status == WorkItem.Status.DRAFT:
             rp.item_changes.setdefault("status", WorkItem.Status.ACTIVE)

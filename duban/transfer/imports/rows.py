@@ -102,6 +102,7 @@ class RowInput:
     since_start: Decimal | None = None
     report: dict[str, Any] = field(default_factory=dict)
     done: bool = False
+    unit_column: bool = True  # False: the table has no lead-unit column at all
     source: DataRow | None = None  # the row's cells, to point an issue at one
     headers: Mapping[str, str] = field(default_factory=dict)  # shared by the table's rows
     issues: list[CellIssue] = field(default_factory=list)
@@ -152,10 +153,7 @@ def row_input(data: DataRow, table: ParsedTable, *, reserve_list: bool) -> RowIn
         )
     if not ri.name:
         ri.error(name_field, _("名称不能为空"))
-    if not ri.lead_unit:
-        ri.error(
-            "lead_unit" if "lead_unit" in table.columns else name_field, _("缺少责任（牵头）单位")
-        )
+    ri.unit_column = "lead_unit" in table.columns
     ri.seq = str(v.get("seq") or "")[:20]
     ri.content = v.get("content") or ""
     _item_fields(ri, data, table)

@@ -17,8 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from duban.ledger.models import LedgerImport
-from duban.org.models import User
-from duban.transfer.forms import LedgerConfirmForm, LedgerUploadForm
+from duban.org.models import Unit, User
+from duban.transfer.forms import (
+    LedgerConfirmForm,
+    LedgerUploadForm,
+    choices_from_post,
+    choices_load,
+)
 from duban.transfer.imports.result import ImportResult
 from duban.transfer.imports.service import ledger_import
 from duban.transfer.storage import (
@@ -51,7 +56,12 @@ def _preview(
 ) -> dict[str, Any]:
     listed = [r for r in result.rows if r.action != "unchanged"]
     errors = result.errors
+    asks = bool(result.unit_candidates or result.leader_candidates or result.unassigned)
     return {
+        "asks": asks,
+        "all_units": Unit.objects.filter(is_active=True).order_by("sort_order", "code")
+        if asks
+        else [],
         "result": result,
         "confirm": confirm,
         "sha": sha,
@@ -88,6 +98,7 @@ def ledger_import_upload_view(request: HttpRequest) -> HttpResponse:
                 "file_name": upload.name,
                 "year": result.year,
                 "create_missing": form.cleaned_data["create_missing"],
+                "choices": "",
             }
         )
         return render(request, "transfer/preview.html", _preview(result, confirm, sha, upload.name))
@@ -112,12 +123,13 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
         by=user,
         year=data["year"],
         create_missing=data["create_missing"],
+        choices=choices_load(data["choices"]),
     )
     if not result.applied:
         return render(
             request,
             "transfer/preview.html",
-            _preview(result, None, data["sha256"], data["file_name"]),
+            _preview(result, form, data["sha256"], data["file_name"]),
         )
     counts = result.counts()
     messages.success(
@@ -131,6 +143,36 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
         },
     )
     return redirect("ledger_import:upload")
+
+
+@login_required
+@require_POST
+def ledger_import_choose_view(request: HttpRequest) -> HttpResponse:
+    """The office's answers to the preview's name questions: preview again with them (nothing
+    is written; the choices are remembered as aliases when the import is confirmed)."""
+    user = _office(request)
+    form = LedgerConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("确认信息不完整，请重新上传文件。"))
+        return redirect("ledger_import:upload")
+    data = form.cleaned_data
+    text = choices_from_post(request.POST, data["choices"])
+    content = ledger_upload_read(sha=data["sha256"], file_name=data["file_name"])
+    result = ledger_import(
+        content=content,
+        file_name=data["file_name"],
+        by=user,
+        year=data["year"],
+        dry_run=True,
+        create_missing=data["create_missing"],
+        choices=choices_load(text),
+    )
+    confirm = LedgerConfirmForm(initial={**data, "year": result.year, "choices": text})
+    return render(
+        request,
+        "transfer/preview.html",
+        _preview(result, confirm, data["sha256"], data["file_name"]),
+    )
 
 
 @login_required
