@@ -19,6 +19,7 @@ _SPACES = re.compile(r"\s+")
 _UNIT_SUFFIX = re.compile(r"[(\[](亿元|万元|元)[)\]]$|(?<![0-9])(亿元|万元)$")
 _PCT_SUFFIX = re.compile(r"[(\[]%[)\]]$|%$|[(\[]百分比[)\]]$")
 _YEAR_PREFIX = re.compile(r"^(\d{4})年度?")
+_BARE_CUMULATIVE = {"累计完成投资", "累计完成"}
 _DASH = r"[-—–~至到]"
 _MONTH_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
@@ -114,5 +115,7 @@ def column_meaning(parts: list[str], table: Mapping[str, str]) -> ColumnMeaning 
             field = table[text]
             if percent and field == "progress":
                 field = "progress_pct"  # 形象进度(%): the figure, not the text
+            if field == "since_start" and year is not None and text in _BARE_CUMULATIVE:
+                field = "ytd_investment"  # "2024年度/累计完成投资": the year's
             return ColumnMeaning(field, unit, percent, None, year)
     return None

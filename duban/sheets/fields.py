@@ -140,8 +140,13 @@ DEFAULT_ALIASES: dict[str, str] = {
     "年度累计完成投资": "ytd_investment",
     "本年累计完成投资": "ytd_investment",
     "本年完成投资": "ytd_investment",
-    "累计完成投资": "ytd_investment",
+    # Without a month, "累计" on a project table is since the start of construction (a
+    # "1-N月…" header stays the year to date; under a "2024年度" parent it is the year's).
+    "累计完成投资": "since_start",
+    "累计完成": "since_start",
+    "项目累计完成投资": "since_start",
     "开工以来累计完成投资": "since_start",
+    "开工至今累计完成投资": "since_start",
     "自开工累计完成投资": "since_start",
     "资金到位": "funds",
     "到位资金": "funds",

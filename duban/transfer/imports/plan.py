@@ -25,6 +25,9 @@ from duban.transfer.imports.lookup import Lookup, name_key
 from duban.transfer.imports.result import Action
 from duban.transfer.imports.rows import RowInput, precise_enough
 
+# Completed this many times the total investment: yuan typed into a 万元 column, not a
+# total that went stale.
+YUAN_SLIP_RATIO = 1000
 REPORT_TEXT_FIELDS = ("progress_text", "problems_text", "next_steps", "progress_pct")
 
 
@@ -256,7 +259,45 @@ class Planner:
             self._project(rp, None if rp.unassigned else unit, owner)
         self._item(rp, unit, leader, co_units)
         self._report(rp)
+        self._completed_within_total(rp)
         return rp
+
+    def _completed_within_total(self, rp: RowPlan) -> None:
+        """Completed above the total: the total went stale (a warning), unless the ratio says
+        yuan were typed into a 万元 column (an error)."""
+        ri = rp.input
+        total = rp.project_changes.get("total_investment") or (
+            rp.project.total_investment if rp.project else None
+        )
+        figures = [
+            (name, value)
+            for name, value in (
+                ("since_start", ri.since_start),
+                ("ytd_investment", ri.ytd),
+                ("month_investment", ri.month_amount),
+            )
+            if value is not None
+        ]
+        if not total or total <= 0 or not figures:
+            return
+        column, completed = max(figures, key=lambda f: f[1])
+        if completed <= total:
+            return
+        shown = {"amount": f"{completed.normalize():f}", "total": f"{total.normalize():f}"}
+        if completed >= total * YUAN_SLIP_RATIO:
+            ri.error(
+                column,
+                _(
+                    "完成投资%(amount)s万元是总投资%(total)s万元的上千倍，"
+                    "像是把“元”填进了“万元”列，请核对金额单位"
+                )
+                % shown,
+            )
+        else:
+            ri.warn(
+                column,
+                _("完成投资%(amount)s万元已超过总投资%(total)s万元，总投资可能需要更新") % shown,
+            )
 
     def _current(self, obj: Any, name: str, value: Any) -> Any:
         """The stored value; a foreign key through the objects already fetched, not a query."""
@@ -477,8 +518,15 @@ class Planner:
             proposed["lead_unit"] = unit
         if leader is not None:
             proposed["lead_leader"] = leader
-        if ri.since_start is not None and ri.ytd is not None:
-            prior = ri.since_start - ri.ytd
+        if ri.since_start is not None:
+            # Since the start = the years before + this year (the file's year to date, else
+            # what this year's counted reports hold).
+            this_year = (
+                ri.ytd
+                if ri.ytd is not None
+                else self.lookup.counted_sum_before(None if item is None else item.pk, 13)
+            )
+            prior = ri.since_start - this_year
             if prior < 0:
                 ri.warn("since_start", _("开工以来累计完成投资小于本年累计，以前年度累计未导入"))
             else:
@@ -627,20 +675,6 @@ class Planner:
         if not proposed:
             return
         _limits(ri, MonthlyReport, proposed, self.cap)
-        checked: Decimal | None = proposed.get("investment_month")
-        total = rp.project_changes.get("total_investment") or (
-            rp.project.total_investment if rp.project else None
-        )
-        if checked is not None and total is not None and checked > total:
-            ri.error(
-                "ytd_investment" if ri.ytd is not None else "month_investment",
-                _("%(period)s完成投资%(amount)s万元超过项目总投资%(total)s万元，请核对金额单位")
-                % {
-                    "period": period.label,
-                    "amount": f"{checked.normalize():f}",
-                    "total": f"{total.normalize():f}",
-                },
-            )
         existing = None if item_id is None else self.lookup.reports.get((item_id, month))
         if existing is None or existing.state not in COUNTING_STATES:
             # The office's ledger is authoritative: its figures count at once (see README).

@@ -187,7 +187,11 @@ def _item_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:
         item["level"] = level
     category_text = v.get("category") or ""
     category = word_choice(category_text, CATEGORY_WORDS) if category_text else None
-    if category_text and category is None:
+    if (
+        category_text
+        and category is None
+        and (ri.kind != WorkItem.Kind.PROJECT or not word_choice(category_text, INDUSTRY_WORDS))
+    ):
         ri.warn("category", _("建设性质无法识别（新建/续建/改扩建/前期/竣工），未导入"))
     if category is None and data.group:
         category = word_choice(data.group, CATEGORY_WORDS)
@@ -243,6 +247,10 @@ def _project_fields(ri: RowInput, data: DataRow, *, reserve_list: bool) -> None:
             ri.error("years", _("建设起止年限应写成“2023-2025”"))
     industry_text = v.get("industry") or ""
     industry = word_choice(industry_text, INDUSTRY_WORDS) if industry_text else None
+    category_text = v.get("category") or ""
+    if industry is None and category_text and not word_choice(category_text, CATEGORY_WORDS):
+        # "项目类别" holding 产业项目/基础设施/社会民生 is the industry, not 新建/续建.
+        industry = word_choice(category_text, INDUSTRY_WORDS)
     if industry is None and data.group:
         industry = word_choice(data.group, INDUSTRY_WORDS)
     if industry:
