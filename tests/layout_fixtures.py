@@ -195,3 +195,25 @@ def reserve_without_units() -> Layout:
         [2, "示例储备乙", 3000, "道路"],
     ]
     return Layout(rows)
+
+
+PROBLEM_HEADER = [
+    "序号",
+    "问题描述",
+    "所属项目",
+    "责任单位",
+    "配合单位",
+    "问题类别",
+    "提出时间",
+    "办理时限",
+    "办理进展",
+    "是否解决",
+    "销号时间",
+    "协调层级",
+]
+
+
+def problem_list(rows: list[list[Any]]) -> Layout:
+    """A 问题清单: title, header, one row per problem (PROBLEM_HEADER's columns)."""
+    title = ["2024年示例区重点项目问题清单", *[""] * (len(PROBLEM_HEADER) - 1)]
+    return Layout([title, PROBLEM_HEADER, *rows], merged=[((0, 0), (0, len(PROBLEM_HEADER) - 1))])

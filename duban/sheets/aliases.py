@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from duban.sheets.fields import DEFAULT_ALIASES, FIELDS
+from duban.sheets.fields import LEDGER, Schema
 from duban.sheets.values import MoneyUnit
 
 _SPACES = re.compile(r"\s+")
@@ -49,25 +49,26 @@ class ColumnMeaning:
     year: int | None = None  # "2024年度/…" → 2024
 
 
-def alias_table(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The built-in synonyms overlaid with the office's ColumnAlias rows.
+def alias_table(extra: Mapping[str, str] | None = None, schema: Schema = LEDGER) -> dict[str, str]:
+    """The schema's built-in synonyms overlaid with the office's ColumnAlias rows (ledgers).
 
     The office's rows win; a row switched off removes that name, built-in or not. `extra`
     (alias → field) replaces the database rows, for callers without a database.
     """
-    table = {normalize_header(k): v for k, v in DEFAULT_ALIASES.items()}
-    if extra is None:
+    fields = schema.fields
+    table = {normalize_header(k): v for k, v in schema.aliases.items()}
+    if extra is None and schema.office_aliases:
         from duban.sheets.models import ColumnAlias
 
         rows = ColumnAlias.objects.values_list("alias", "field", "is_active")
         for alias, field, active in rows:
             if not active:
                 table.pop(normalize_header(alias), None)
-            elif field in FIELDS:
+            elif field in fields:
                 table[normalize_header(alias)] = field
         return table
-    for alias, field in extra.items():
-        if field in FIELDS:
+    for alias, field in (extra or {}).items():
+        if field in fields:
             table[normalize_header(alias)] = field
     return table
 

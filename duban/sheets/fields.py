@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -204,3 +206,19 @@ DEFAULT_ALIASES: dict[str, str] = {
     "预警": "warning",
     "预警情况": "warning",
 }
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What a kind of office list holds: its fields, the synonyms of their headers, and the
+    fields one of which a header row must name (with 序号, or two more known columns)."""
+
+    name: str
+    fields: Mapping[str, tuple[str, Kind]]
+    aliases: Mapping[str, str]
+    key_fields: frozenset[str] = field(default_factory=frozenset)
+    # The office's own column names (ColumnAlias rows) apply to this schema.
+    office_aliases: bool = False
+
+
+LEDGER = Schema("ledger", FIELDS, DEFAULT_ALIASES, frozenset({"name", "task"}), office_aliases=True)

@@ -10,12 +10,13 @@ from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.money import quantize
 from duban.sheets.aliases import alias_table, normalize_header
 from duban.sheets.dates import DateValue, date_value
 from duban.sheets.errors import CellIssue, CellValueError, SheetFileError
-from duban.sheets.fields import FIELDS, Kind
+from duban.sheets.fields import LEDGER, Kind, Schema
 from duban.sheets.headers import Column, Header, header_find
 from duban.sheets.reader import HEAD_ROWS, RawSheet, RawWorkbook, workbook_read
 from duban.sheets.rows import RowKind, group_label, row_kind
@@ -77,6 +78,7 @@ class ParsedTable:
     issues: list[CellIssue] = field(default_factory=list)
     header_row_numbers: list[int] = field(default_factory=list)
     groups: list[tuple[int, str]] = field(default_factory=list)
+    schema: Schema = LEDGER
 
     @cached_property
     def columns(self) -> dict[str, Column]:
@@ -98,16 +100,20 @@ def _texts(rows: Sequence[Sequence[Any]]) -> list[str]:
     return [clean_text(v) for row in rows for v in row if isinstance(v, str) and v.strip()]
 
 
-def table_read(raw: RawSheet, table: Mapping[str, str]) -> ParsedTable | None:
+def table_read(
+    raw: RawSheet, table: Mapping[str, str], schema: Schema = LEDGER
+) -> ParsedTable | None:
     """Read one sheet's first table; None when the sheet holds nothing."""
-    tables = tables_read(raw, table)
+    tables = tables_read(raw, table, schema)
     return tables[0] if tables else None
 
 
 MAX_TABLES_PER_SHEET = 50
 
 
-def tables_read(raw: RawSheet, table: Mapping[str, str]) -> list[ParsedTable]:
+def tables_read(
+    raw: RawSheet, table: Mapping[str, str], schema: Schema = LEDGER
+) -> list[ParsedTable]:
     """Every table of a sheet: a new header row below a table starts the next one (two lists
     stacked on one sheet). [] when the sheet holds nothing (a blank sheet among several)."""
     if not any(not is_blank(v) for row in raw.iter_rows() for v in row):
@@ -115,21 +121,30 @@ def tables_read(raw: RawSheet, table: Mapping[str, str]) -> list[ParsedTable]:
     found: list[ParsedTable] = []
     start: int | None = 0
     while start is not None and len(found) < MAX_TABLES_PER_SHEET:
-        parsed, start = _table_from(raw, table, start, first=not found)
+        parsed, start = _table_from(raw, table, schema, start)
         found.append(parsed)
     return found
 
 
 def _table_from(
-    raw: RawSheet, table: Mapping[str, str], start: int, *, first: bool
+    raw: RawSheet, table: Mapping[str, str], schema: Schema, start: int
 ) -> tuple[ParsedTable, int | None]:
     """The table whose title or header begins at row `start`, and where the next one begins."""
     rows = raw.head if start == 0 else raw.rows[start : start + HEAD_ROWS]
     merged = [
         ((r0 - start, c0), (r1 - start, c1)) for (r0, c0), (r1, c1) in raw.merged if r0 >= start
     ]
-    found = header_find(rows, merged, table)
+    found = header_find(rows, merged, table, schema.key_fields)
     if found is None:
+        if schema is not LEDGER:
+            keys = pgettext("list separator", "、").join(
+                f"“{schema.fields[f][0]}”" for f in sorted(schema.key_fields)
+            )
+            raise SheetFileError(
+                _("工作表“%(sheet)s”中找不到表头：需要一行有%(keys)s等列名。")
+                % {"sheet": raw.name, "keys": keys},
+                code="no_header",
+            )
         raise SheetFileError(
             _(
                 "工作表“%(sheet)s”中找不到表头：需要一行同时有“序号”和“项目名称”（或“督办事项”）"
@@ -176,6 +191,7 @@ def _table_from(
         reporter=reporter,
         header=header,
         header_row_numbers=list(range(header.first_row + 1, header.last_row + 2)),
+        schema=schema,
     )
     following = _read_rows(raw, parsed, table)
     if not parsed.rows:
@@ -186,14 +202,21 @@ def _table_from(
 
 
 def _starts_table(
-    row: Sequence[Any], seq_col: int | None, name_col: int | None, table: Mapping[str, str]
+    row: Sequence[Any],
+    seq_col: int | None,
+    name_col: int | None,
+    table: Mapping[str, str],
+    keys: frozenset[str],
 ) -> bool:
     """A header row below the data: its 序号 or name cell is a column name."""
     return any(
         i is not None
         and i < len(row)
         and isinstance(row[i], str)
-        and table.get(normalize_header(row[i])) in ("seq", "name", "task")
+        and (
+            table.get(normalize_header(row[i])) == "seq"
+            or table.get(normalize_header(row[i])) in keys
+        )
         for i in (seq_col, name_col)
     )
 
@@ -202,8 +225,10 @@ def _read_rows(raw: RawSheet, parsed: ParsedTable, table: Mapping[str, str]) -> 
     """Read the data rows; the row where another table begins, or None at the sheet's end."""
     cols = parsed.columns
     seq_col = cols["seq"].index if "seq" in cols else None
-    name_col = next((cols[f].index for f in ("name", "task") if f in cols), None)
-    needs_pct = any(FIELDS[f][1] is Kind.PERCENT for f in cols)
+    fields = parsed.schema.fields
+    keys = parsed.schema.key_fields
+    name_col = next((cols[f].index for f in sorted(keys) if f in cols), None)
+    needs_pct = any(fields[f][1] is Kind.PERCENT for f in cols)
     percent_cells = raw.percent_cells() if needs_pct else set()
     totals: list[tuple[int, Sequence[Any]]] = []
     readers = [_ColumnReader(name, col, parsed) for name, col in cols.items()]
@@ -220,7 +245,7 @@ def _read_rows(raw: RawSheet, parsed: ParsedTable, table: Mapping[str, str]) -> 
         kind = row_kind(row, seq_col=seq_col, name_col=name_col)
         seq = row[seq_col] if seq_col is not None and seq_col < len(row) else None
         if (kind is not RowKind.DATA or type(seq) not in numbers) and _starts_table(
-            row, seq_col, name_col, table
+            row, seq_col, name_col, table, keys
         ):
             # Another table: its title and unit rows are the non-data rows just above.
             following = r if run_start is None else run_start
@@ -289,7 +314,7 @@ class _ColumnReader:
     __slots__ = ("convert", "dates", "empty", "header", "index", "memo", "name", "percent")
 
     def __init__(self, name: str, col: Column, parsed: ParsedTable) -> None:
-        kind = FIELDS[name][1]
+        kind = parsed.schema.fields[name][1]
         self.name = name
         self.index = col.index
         self.header = col.header
@@ -355,7 +380,7 @@ def _check_totals(parsed: ParsedTable, totals: list[tuple[int, Sequence[Any]]]) 
         return
     r, row = totals[0]
     for name, col in parsed.columns.items():
-        if FIELDS[name][1] is not Kind.MONEY:
+        if parsed.schema.fields[name][1] is not Kind.MONEY:
             continue
         values = [d.values.get(name) for d in parsed.rows]
         computed = sum((v for v in values if isinstance(v, Decimal)), Decimal(0))
@@ -415,14 +440,16 @@ class ParsedWorkbook:
         return [i for t in self.tables for i in t.issues]
 
 
-def workbook_parse(raw: RawWorkbook, *, aliases: Mapping[str, str] | None = None) -> ParsedWorkbook:
+def workbook_parse(
+    raw: RawWorkbook, *, aliases: Mapping[str, str] | None = None, schema: Schema = LEDGER
+) -> ParsedWorkbook:
     """Every sheet that holds a table; raises SheetFileError when none does."""
-    table = alias_table(aliases)
+    table = alias_table(aliases, schema)
     tables: list[ParsedTable] = []
     header_errors: list[SheetFileError] = []
     for sheet in raw.sheets:
         try:
-            tables += tables_read(sheet, table)
+            tables += tables_read(sheet, table, schema)
         except SheetFileError as e:
             header_errors.append(e)
             continue
@@ -437,7 +464,13 @@ def workbook_parse(raw: RawWorkbook, *, aliases: Mapping[str, str] | None = None
 
 
 def workbook_load(
-    source: bytes | Any, *, file_name: str | None = None, aliases: Mapping[str, str] | None = None
+    source: bytes | Any,
+    *,
+    file_name: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    schema: Schema = LEDGER,
 ) -> ParsedWorkbook:
     """Read and parse in one call."""
-    return workbook_parse(workbook_read(source, file_name=file_name), aliases=aliases)
+    return workbook_parse(
+        workbook_read(source, file_name=file_name), aliases=aliases, schema=schema
+    )

@@ -44,6 +44,24 @@ class LedgerConfirmForm(forms.Form):
     choices = forms.CharField(required=False, max_length=20000)
 
 
+class ProblemsUploadForm(forms.Form):
+    file = forms.FileField(label=_("问题清单或销号清单（.xlsx / .xls / .ods）"))
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload.size > max_import_bytes():
+            raise forms.ValidationError(
+                _("文件太大（超过 %(mb)s MB）。") % {"mb": max_import_bytes() // 1048576}
+            )
+        return upload
+
+
+class ProblemsConfirmForm(forms.Form):
+    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$")
+    file_name = forms.CharField(max_length=255)
+    choices = forms.CharField(required=False, max_length=20000)
+
+
 NEW = "new"
 
 

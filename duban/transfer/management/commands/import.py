@@ -18,6 +18,7 @@ from duban.org.names import UnitNames, name_key
 from duban.sheets.reader import max_import_bytes
 from duban.transfer.imports.monthly import monthly_import, monthly_target
 from duban.transfer.imports.plan import NameChoices
+from duban.transfer.imports.problems import problems_import
 from duban.transfer.imports.service import import_error_workbook, ledger_import
 
 
@@ -74,6 +75,18 @@ class Command(BaseCommand):
         )
         ledger.add_argument("--errors-out", type=Path, help="有错误时，把标出错误的工作簿写到此处")
         ledger.add_argument("--quiet", action="store_true", help="不逐行列出无变化的行")
+        problems = sub.add_parser("problems", help="导入问题清单或销号清单")
+        problems.add_argument("file", type=Path)
+        problems.add_argument(
+            "--user", required=True, help="导入人的用户名（单位用户只能导入本单位的问题）"
+        )
+        problems.add_argument("--dry-run", action="store_true", help="只预览，不写入")
+        problems.add_argument(
+            "--errors-out", type=Path, help="有错误时，把标出错误的工作簿写到此处"
+        )
+        problems.add_argument(
+            "--alias", action="append", default=[], metavar="名称=单位代码", help="同 import ledger"
+        )
         reports = sub.add_parser("reports", help="导入单位填好的月报工作簿")
         reports.add_argument("file", type=Path)
         reports.add_argument("--user", required=True, help="填报人的用户名")
@@ -82,6 +95,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["what"] == "reports":
             self._reports(options)
+            return
+        if options["what"] == "problems":
+            self._problems(options)
             return
         path: Path = options["file"]
         if not path.is_file():
@@ -135,6 +151,45 @@ class Command(BaseCommand):
                 created = "、".join(result.created_units + result.created_leaders)
                 self.stdout.write(f"已创建：{created}")
             self.stdout.write(f"导入完成（{result.year}年）：{tally}")
+
+    def _problems(self, options: dict[str, Any]) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"文件不存在：{path}", returncode=2)
+        if path.stat().st_size > max_import_bytes():
+            raise CommandError(
+                f"文件太大（超过 {max_import_bytes() // 1048576} MB）：{path}", returncode=2
+            )
+        by = User.objects.filter(username=options["user"]).select_related("unit").first()
+        if by is None:
+            raise CommandError(f"用户不存在：{options['user']}", returncode=2)
+        result = problems_import(
+            content=path.read_bytes(),
+            file_name=path.name,
+            by=by,
+            dry_run=options["dry_run"],
+            choices=name_choices(options["alias"], None),
+        )
+        for line in result.summary_lines(errors=False):
+            self.stdout.write(line)
+        for line in result.error_lines():
+            self.stderr.write(line)
+        counts = result.counts()
+        tally = f"新增{counts['create']}个问题，已有{counts['unchanged']}个，提示{len(result.warnings)}条"
+        if result.errors:
+            out = options.get("errors_out")
+            if out and (book := import_error_workbook(result)):
+                Path(out).write_bytes(book)
+                self.stderr.write(f"已把标出错误的工作簿写到 {out}")
+            raise CommandError(
+                f"有{len(result.errors)}处错误，未导入任何问题。{tally}", returncode=1
+            )
+        if result.dry_run:
+            self.stdout.write(f"预览完成（未写入）：{tally}")
+        else:
+            if result.learned:
+                self.stdout.write(f"已记住的名称：{'、'.join(result.learned)}")
+            self.stdout.write(f"导入完成：{tally}")
 
     def _reports(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]
