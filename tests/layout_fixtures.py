@@ -217,3 +217,33 @@ def problem_list(rows: list[list[Any]]) -> Layout:
     """A 问题清单: title, header, one row per problem (PROBLEM_HEADER's columns)."""
     title = ["2024年示例区重点项目问题清单", *[""] * (len(PROBLEM_HEADER) - 1)]
     return Layout([title, PROBLEM_HEADER, *rows], merged=[((0, 0), (0, len(PROBLEM_HEADER) - 1))])
+
+
+def monthly_plan(*, quarters: bool = False, plans: list[list[Any]] | None = None) -> Layout:
+    """A plan sheet: 年度计划投资, then 1月…12月 (or 一季度…四季度) under 计划 and 1月…3月 under
+    完成, in a two-row merged header."""
+    periods = (
+        ["一季度", "二季度", "三季度", "四季度"] if quarters else [f"{m}月" for m in range(1, 13)]
+    )
+    done = ["1月", "2月", "3月"]
+    top = [
+        "序号",
+        "项目名称",
+        "责任单位",
+        "年度计划投资",
+        "2024年月度计划",
+        *[""] * (len(periods) - 1),
+    ]
+    top += ["完成投资", "", ""]
+    sub = ["", "", "", "", *periods, *done]
+    default_plans = [
+        [1, "示例甲厂房", "区发改局", 1200, *([300] * 4 if quarters else [100] * 12), 90, 110, 100],
+        [2, "示例乙道路", "区住建局", 2400, *([600] * 4 if quarters else [200] * 12), 150, 0, 250],
+    ]
+    rows = [["2024年示例区重点项目月度计划（截至3月底）", *[""] * (len(sub) - 1)], top, sub]
+    rows += plans if plans is not None else default_plans
+    width = len(sub)
+    merged = [((0, 0), (0, width - 1))]
+    merged += [((1, c), (2, c)) for c in range(4)]
+    merged += [((1, 4), (1, 3 + len(periods))), ((1, 4 + len(periods)), (1, width - 1))]
+    return Layout(rows, merged=merged)

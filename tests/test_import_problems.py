@@ -22,10 +22,34 @@ S = Problem.State
 
 def rows(district):
     return [
-        [1, "学府路施工红线内树木移植审批未办结", "发改项目甲", "区发改局", "区住建局", "审批手续",
-         "2024年2月5日", "2024年4月30日", "已对接园林部门", "否", "", "二级"],
-        [2, "供热管网改造资金拨付滞后", "住建项目乙", "住建局", "", "资金",
-         "2024-01-10", "2024-02-10", "资金已拨付到位", "是", "2024年2月8日", "区领导"],
+        [
+            1,
+            "学府路施工红线内树木移植审批未办结",
+            "发改项目甲",
+            "区发改局",
+            "区住建局",
+            "审批手续",
+            "2024年2月5日",
+            "2024年4月30日",
+            "已对接园林部门",
+            "否",
+            "",
+            "二级",
+        ],
+        [
+            2,
+            "供热管网改造资金拨付滞后",
+            "住建项目乙",
+            "住建局",
+            "",
+            "资金",
+            "2024-01-10",
+            "2024-02-10",
+            "资金已拨付到位",
+            "是",
+            "2024年2月8日",
+            "区领导",
+        ],
     ]
 
 
@@ -54,7 +78,11 @@ def test_problem_list_becomes_problems_in_their_state(fmt, district, tmp_path):
     assert closed.resolution == "资金已拨付到位" and closed.level == 3
     assert closed.category == Problem.Category.FUNDING
     actions = list(closed.events.order_by("pk").values_list("action", flat=True))
-    assert actions == [ProblemEvent.Action.REPORT, ProblemEvent.Action.ASSIGN, ProblemEvent.Action.CLOSE]
+    assert actions == [
+        ProblemEvent.Action.REPORT,
+        ProblemEvent.Action.ASSIGN,
+        ProblemEvent.Action.CLOSE,
+    ]
     # and importing it again changes nothing
     again = run(content, name, district.office)
     assert again.ok and again.counts() == {"create": 0, "update": 0, "unchanged": 2, "error": 0}
@@ -122,9 +150,7 @@ def test_cli_imports_problems(district, tmp_path):
 def test_problems_page_preview_confirm_and_scope(district, login, tmp_path):
     content, name = write(problem_list(rows(district)), "xlsx", tmp_path)
     client = login(district.office)
-    response = client.post(
-        "/ledger/import/problems/", {"file": SimpleUploadedFile(name, content)}
-    )
+    response = client.post("/ledger/import/problems/", {"file": SimpleUploadedFile(name, content)})
     body = response.content.decode()
     assert response.status_code == 200 and "确认导入" in body and Problem.objects.count() == 0
     confirm = response.context["confirm"]

@@ -20,6 +20,28 @@ _UNIT_SUFFIX = re.compile(r"[(\[](亿元|万元|元)[)\]]$|(?<![0-9])(亿元|万
 _PCT_SUFFIX = re.compile(r"[(\[]%[)\]]$|%$|[(\[]百分比[)\]]$")
 _YEAR_PREFIX = re.compile(r"^(\d{4})年度?")
 _BARE_CUMULATIVE = {"累计完成投资", "累计完成"}
+_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+# Month and quarter columns under a 计划 or 完成 parent: a plan curve, or each month's figure.
+_SERIES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^[^/]*计划[^/]*/(?:\d{4}年)?(\d{1,2})月份?(?:计划)?(?:投资)?$"), "plan_m"),
+    (re.compile(r"^[^/]*计划[^/]*/(?:第)?([一二三四1-4])季度?(?:计划)?(?:投资)?$"), "plan_q"),
+    (re.compile(r"^[^/]*(?:完成|实际)[^/]*/(?:\d{4}年)?(\d{1,2})月份?$"), "done_m"),
+    (re.compile(r"^(\d{1,2})月份?计划(?:完成)?投资$|^(\d{1,2})月份?计划$"), "plan_m"),
+    (re.compile(r"^(?:第)?([一二三四])季度计划(?:投资)?$"), "plan_q"),
+]
+
+
+def _series(text: str) -> str | None:
+    """ "月度计划/3月" → plan_m3, "计划/二季度" → plan_q2, "完成投资/3月" → done_m3."""
+    for pattern, prefix in _SERIES:
+        if m := pattern.match(text):
+            raw = next(g for g in m.groups() if g)
+            n = _QUARTERS[raw] if prefix == "plan_q" else int(raw)
+            if (prefix == "plan_q" and 1 <= n <= 4) or (prefix != "plan_q" and 1 <= n <= 12):
+                return f"{prefix}{n}"
+    return None
+
+
 _DASH = r"[-—–~至到]"
 _MONTH_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
@@ -106,6 +128,10 @@ def column_meaning(parts: list[str], table: Mapping[str, str]) -> ColumnMeaning 
     candidates = [joined, _YEAR_PREFIX.sub("", joined), cleaned[-1], "/".join(cleaned)]
     if len(cleaned) > 1:
         candidates.append(_YEAR_PREFIX.sub("", "".join(cleaned[1:])))
+    if len(cleaned) > 1 and (series := _series("/".join(cleaned[-2:]))):
+        return ColumnMeaning(series, unit, percent, None, year)
+    if series := _series(joined):
+        return ColumnMeaning(series, unit, percent, None, year)
     for text in candidates:
         if not text:
             continue

@@ -64,6 +64,15 @@ FIELDS: dict[str, tuple[str, Kind]] = {
     "warning": ("预警", Kind.TEXT),
 }
 
+# A month's plan and a month's completed investment (columns 1月…12月 under 计划 or 完成), and
+# a quarter's plan (一季度…四季度 under 计划): the plan curve and each month's figure.
+for _m in range(1, 13):
+    FIELDS[f"plan_m{_m}"] = (f"计划/{_m}月", Kind.MONEY)
+for _q, _name in enumerate("一二三四", start=1):
+    FIELDS[f"plan_q{_q}"] = (f"计划/{_name}季度", Kind.MONEY)
+for _m in range(1, 13):
+    FIELDS[f"done_m{_m}"] = (f"完成/{_m}月", Kind.MONEY)
+
 FIELD_CHOICES = [(key, label) for key, (label, _kind) in FIELDS.items()]
 
 # CONVENTIONS §1's synonyms, and a few more seen in district ledgers.

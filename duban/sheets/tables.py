@@ -89,6 +89,11 @@ class ParsedTable:
         """field → the header text as written."""
         return {f: c.header for f, c in self.columns.items()}
 
+    @cached_property
+    def series(self) -> bool:
+        """The table has month or quarter columns (a plan curve, each month's figure)."""
+        return any(f.startswith(("plan_m", "plan_q", "done_m")) for f in self.columns)
+
     def month_of(self, field_name: str) -> int | None:
         col = self.columns.get(field_name)
         if col and col.meaning and col.meaning.month:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 from django.db.models import Model, Q, QuerySet
 
 from duban.core.bulk import values_in
-from duban.ledger.models import Project, WorkItem
+from duban.ledger.models import PlanMonth, Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
 from duban.org.names import LeaderNames, UnitNames, name_key
 from duban.reporting.models import COUNTING_STATES, MonthClose, MonthlyReport
@@ -119,6 +119,14 @@ class Lookup:
         for r in stored(reports, leave=REPORT_UNCOMPARED):
             self.reports[(r.work_item_id, r.month)] = r
             self.months[r.work_item_id].append(r)
+        self.plan_curves: dict[int, list[Decimal]] = {}
+        if any(r.plan_months is not None for r in inputs):
+            curves: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 12)
+            for item_id, month, amount in PlanMonth.objects.filter(
+                work_item_id__in=in_items
+            ).values_list("work_item_id", "month", "amount"):
+                curves[item_id][month - 1] = amount
+            self.plan_curves = dict(curves)
         self.closed_months = set(
             MonthClose.objects.filter(year=year).values_list("month", flat=True)
         )

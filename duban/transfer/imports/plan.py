@@ -52,6 +52,8 @@ class RowPlan:
     project_id: int | None = None
     item_id: int | None = None
     unassigned: bool = False  # no lead unit in the file: the item goes to 待分配
+    plan_curve: list[Decimal] | None = None  # the 12 months to store (changed or new)
+    more_reports: list[RowPlan] = field(default_factory=list)  # other months' figures
 
     @property
     def has_error(self) -> bool:
@@ -258,9 +260,122 @@ class Planner:
         if ri.kind == WorkItem.Kind.PROJECT:
             self._project(rp, None if rp.unassigned else unit, owner)
         self._item(rp, unit, leader, co_units)
+        if ri.done_months and (ri.ytd is not None or ri.month_amount is not None):
+            self._months_against_ytd(ri)
         self._report(rp)
+        if ri.plan_months is not None:
+            self._plan_curve(rp)
+        if ri.done_months:
+            self._done_months(rp)
         self._completed_within_total(rp)
         return rp
+
+    # monthly series ---------------------------------------------------------------------
+
+    def _months_against_ytd(self, ri: RowInput) -> None:
+        """Month columns set the figures; a 1-N月 or 本月 column is only a cross-check."""
+        month = ri.report_month
+        if ri.ytd is not None and month is not None:
+            summed = sum(
+                (amount for m, (amount, _c) in ri.done_months.items() if m <= month), Decimal(0)
+            )
+            if summed != ri.ytd:
+                ri.warn(
+                    "ytd_investment",
+                    _("各月完成投资之和%(sum)s万元与1-%(month)s月累计不一致，以各月数据为准")
+                    % {"sum": f"{summed.normalize():f}", "month": month},
+                )
+        ri.ytd = ri.month_amount = None
+
+    def _plan_curve(self, rp: RowPlan) -> None:
+        ri = rp.input
+        values = ri.plan_months or []
+        annual = ri.item.get("annual_plan")
+        if annual is None and rp.item is not None:
+            annual = rp.item.annual_plan
+        total = sum(values, Decimal(0))
+        if annual is None:
+            ri.error(ri.plan_column, _("请先填写年度计划投资，再导入月度计划"))
+            return
+        if total != annual:
+            ri.error(
+                ri.plan_column,
+                _("各月计划合计%(total)s万元，与年度计划投资%(plan)s万元不一致")
+                % {"total": f"{total.normalize():f}", "plan": f"{Decimal(annual).normalize():f}"},
+            )
+            return
+        stored = None if rp.item is None else self.lookup.plan_curves.get(rp.item.pk)
+        if stored is not None and all(a == b for a, b in zip(stored, values, strict=True)):
+            return
+        rp.plan_curve = values
+        rp.changes.append(
+            _("月度计划：%(months)s")
+            % {"months": self.words.sep.join(f"{v.normalize():f}" for v in values)}
+        )
+
+    def _done_months(self, rp: RowPlan) -> None:
+        """Each month's completed investment: a report per month (closed months skipped)."""
+        ri = rp.input
+        if rp.item is None and not rp.item_new:
+            return
+        item_id = None if rp.item_new or rp.item is None else rp.item.pk
+        closed = []
+        for month, (amount, column) in sorted(ri.done_months.items()):
+            period = self._period(month)
+            if period > self.current:
+                if amount:
+                    ri.error(
+                        column, _("%(period)s尚未到来，不能导入该月数据") % {"period": period.label}
+                    )
+                continue
+            if month in self.lookup.closed_months:
+                closed.append(period.label)
+                continue
+            main = (rp.report_new and rp.report_month == month) or (
+                rp.report is not None and rp.report.month == month
+            )
+            sub = rp if main else RowPlan(input=ri, year=self.year)
+            existing = None if item_id is None else self.lookup.reports.get((item_id, month))
+            if existing is None and not main:
+                if not amount:
+                    continue
+                sub.report_new, sub.report_month = True, month
+                sub.report_changes = {
+                    "investment_month": amount,
+                    "state": MonthlyReport.State.ACCEPTED,
+                }
+                rp.changes.append(period.report_new)
+                rp.more_reports.append(sub)
+                continue
+            if main and rp.report_new:
+                rp.report_changes["investment_month"] = amount
+                continue
+            assert existing is not None  # noqa: S101 - main with an existing report, or not main
+            sub.report = existing
+            proposed: dict[str, Any] = {"investment_month": amount}
+            if existing.state not in COUNTING_STATES:
+                proposed["state"] = MonthlyReport.State.ACCEPTED
+            for name, value in proposed.items():
+                current = getattr(existing, name)
+                if not _same(current, value):
+                    sub.report_changes[name] = value
+                    rp.changes.append(
+                        self.words.report_change
+                        % {
+                            "period": period.label,
+                            "field": self.words.label(MonthlyReport, name),
+                            "old": self.words.shown(current),
+                            "new": self.words.shown(value),
+                        }
+                    )
+            if sub is not rp and sub.report_changes:
+                rp.more_reports.append(sub)
+        if closed:
+            ri.warn(
+                None,
+                _("%(periods)s已关账，本行这些月份的完成投资未导入（其余台账字段照常导入）")
+                % {"periods": self.words.sep.join(closed)},
+            )
 
     def _completed_within_total(self, rp: RowPlan) -> None:
         """Completed above the total: the total went stale (a warning), unless the ratio says

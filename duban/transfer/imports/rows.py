@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from duban.core.money import quantize
 from duban.ledger.models import Project, WorkItem
 from duban.ledger.validators import normalize_project_code
 from duban.sheets.dates import DateValue, Precision
@@ -103,6 +104,11 @@ class RowInput:
     report: dict[str, Any] = field(default_factory=dict)
     done: bool = False
     unit_column: bool = True  # False: the table has no lead-unit column at all
+    plan_months: list[Decimal] | None = None  # the plan curve the row sets (12 months)
+    plan_column: str = ""  # the first plan column, to point an error at
+    done_months: dict[int, tuple[Decimal, str]] = field(
+        default_factory=dict
+    )  # month → (amount, column)
     source: DataRow | None = None  # the row's cells, to point an issue at one
     headers: Mapping[str, str] = field(default_factory=dict)  # shared by the table's rows
     issues: list[CellIssue] = field(default_factory=list)
@@ -160,7 +166,36 @@ def row_input(data: DataRow, table: ParsedTable, *, reserve_list: bool) -> RowIn
     if kind == WorkItem.Kind.PROJECT:
         _project_fields(ri, data, reserve_list=reserve_list)
     _report_fields(ri, data, table)
+    if table.series:
+        _series_fields(ri, data)
     return ri
+
+
+def _series_fields(ri: RowInput, data: DataRow) -> None:
+    """1月…12月 (or 一季度…四季度) under 计划: the plan curve; under 完成: each month's figure."""
+    v = data.values
+    months: list[Decimal | None] = [v.get(f"plan_m{m}") for m in range(1, 13)]
+    for q in range(1, 5):
+        amount = v.get(f"plan_q{q}")
+        if amount is None:
+            continue
+        if any(months[m] is not None for m in range(3 * q - 3, 3 * q)):
+            ri.error(f"plan_q{q}", _("同一季度既有季度计划又有月度计划，请只保留一种"))
+            continue
+        # A quarter's plan spread over its months (the last takes the rounding).
+        each = quantize(amount / 3, 4)
+        months[3 * q - 3 : 3 * q] = [each, each, amount - 2 * each]
+    if any(m is not None for m in months):
+        ri.plan_months = [m if m is not None else Decimal(0) for m in months]
+        ri.plan_column = next(
+            f"plan_{kind}{n}"
+            for kind, n in [*(("m", m) for m in range(1, 13)), *(("q", q) for q in range(1, 5))]
+            if v.get(f"plan_{kind}{n}") is not None
+        )
+    for m in range(1, 13):
+        amount = v.get(f"done_m{m}")
+        if amount is not None:
+            ri.done_months[m] = (amount, f"done_m{m}")
 
 
 def _item_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:
