@@ -146,3 +146,10 @@ def column_meaning(parts: list[str], table: Mapping[str, str]) -> ColumnMeaning 
                 field = "ytd_investment"  # "2024年度/累计完成投资": the year's
             return ColumnMeaning(field, unit, percent, None, year)
     return None
+
+
+def header_alias(header: str) -> str:
+    """The name a flattened header is remembered by: its last part, without its unit or (%)."""
+    last = header.split("/")[-1] if header else ""
+    text, _unit, _pct = _strip(normalize_header(last))
+    return text

@@ -12,6 +12,7 @@ import_urlpatterns: list[URLPattern] = [
     path("", imports.ledger_import_upload_view, name="upload"),
     path("confirm/", imports.ledger_import_confirm_view, name="confirm"),
     path("choose/", imports.ledger_import_choose_view, name="choose"),
+    path("mapping/", imports.ledger_import_mapping_view, name="mapping"),
     path("problems/", problems.problems_import_upload_view, name="problems"),
     path("problems/confirm/", problems.problems_import_confirm_view, name="problems_confirm"),
     path(
