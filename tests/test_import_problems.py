@@ -158,3 +158,22 @@ def test_problems_page_preview_confirm_and_scope(district, login, tmp_path):
     response = client.post("/ledger/import/problems/confirm/", fields)
     assert response.status_code == 302 and Problem.objects.count() == 2
     assert login(district.viewer).get("/ledger/import/problems/").status_code == 403
+
+
+def test_problems_page_asks_for_an_unknown_unit_and_remembers(district, login, tmp_path):
+    from duban.org.models import NameAlias
+
+    row = rows(district)[0]
+    row[3] = "发改委"  # close to 区发改局
+    content, name = write(problem_list([row]), "xlsx", tmp_path)
+    client = login(district.office)
+    response = client.post("/ledger/import/problems/", {"file": SimpleUploadedFile(name, content)})
+    body = response.content.decode()
+    assert 'name="unit__发改委"' in body and "确认导入" not in body
+    fields = {k: v for k, v in response.context["confirm"].initial.items() if v}
+    response = client.post("/ledger/import/problems/choose/", {**fields, "unit__发改委": "a"})
+    assert "确认导入" in response.content.decode()
+    fields = {k: v for k, v in response.context["confirm"].initial.items() if v}
+    assert client.post("/ledger/import/problems/confirm/", fields).status_code == 302
+    assert Problem.objects.get().lead_unit == district.unit_a
+    assert NameAlias.objects.get().alias == "发改委"

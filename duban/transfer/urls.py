@@ -15,6 +15,7 @@ import_urlpatterns: list[URLPattern] = [
     path("mapping/", imports.ledger_import_mapping_view, name="mapping"),
     path("problems/", problems.problems_import_upload_view, name="problems"),
     path("problems/confirm/", problems.problems_import_confirm_view, name="problems_confirm"),
+    path("problems/choose/", problems.problems_import_choose_view, name="problems_choose"),
     path(
         "problems/<str:sha>/errors.xlsx",
         problems.problems_import_errors_view,

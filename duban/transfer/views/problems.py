@@ -16,8 +16,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from duban.org.models import User
-from duban.transfer.forms import ProblemsConfirmForm, ProblemsUploadForm, choices_load
+from duban.org.models import Unit, User
+from duban.transfer.forms import (
+    ProblemsConfirmForm,
+    ProblemsUploadForm,
+    choices_from_post,
+    choices_load,
+)
 from duban.transfer.imports.problems import problems_import
 from duban.transfer.imports.result import ImportResult
 from duban.transfer.imports.service import import_error_workbook
@@ -69,8 +74,34 @@ def _preview(
             "unchanged": len(result.rows) - len(rows),
             "errors": errors[:PREVIEW_ERRORS],
             "errors_not_listed": max(0, len(errors) - PREVIEW_ERRORS),
+            "all_units": Unit.objects.filter(is_active=True).order_by("sort_order", "code")
+            if result.unit_candidates
+            else [],
         },
     )
+
+
+@login_required
+@require_POST
+def problems_import_choose_view(request: HttpRequest) -> HttpResponse:
+    """The user's answers to "which unit is this name?": preview again with them (the choices
+    become aliases when the import is confirmed)."""
+    user = _importer(request)
+    form = ProblemsConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("确认信息不完整，请重新上传文件。"))
+        return redirect("ledger_import:problems")
+    data = form.cleaned_data
+    text = choices_from_post(request.POST, data["choices"])
+    content = ledger_upload_read(sha=data["sha256"], file_name=data["file_name"])
+    result = problems_import(
+        content=content,
+        file_name=data["file_name"],
+        by=user,
+        dry_run=True,
+        choices=choices_load(text),
+    )
+    return _preview(request, result, ProblemsConfirmForm(initial={**data, "choices": text}))
 
 
 @login_required
