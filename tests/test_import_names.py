@@ -254,3 +254,13 @@ def test_choose_page_is_for_the_office(units, login):
     reporter = f.UserFactory(role=User.Role.REPORTER, unit=units["zjj"])
     response = login(reporter).post("/ledger/import/choose/", {})
     assert response.status_code == 403
+
+
+def test_a_file_of_thousands_of_unknown_names_stays_cheap(units, office):
+    from duban.org.names import MAX_CANDIDATE_NAMES
+
+    content = book([(n, f"项目{n}", f"区住建局第{n}分局", 1, "") for n in range(1, 301)])
+    result = run(content, office, dry_run=True)
+    assert not result.ok
+    assert len(result.unit_candidates) == MAX_CANDIDATE_NAMES
+    assert len(result.unit_candidates) + len(result.missing_units) == 300

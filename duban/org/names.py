@@ -22,6 +22,10 @@ from difflib import SequenceMatcher
 from duban.org.models import NameAlias, Unit, User
 
 MAX_NAME = 100  # longer text is no unit's name: compared by its first 100 characters only
+MAX_COMPARED = 30  # similarity looks at the first 30 characters (no unit's name is longer)
+# Closest candidates are looked for this many unknown names per import; the rest of a file
+# naming thousands of unknown units are listed without them (what a hostile file can cost).
+MAX_CANDIDATE_NAMES = 200
 CANDIDATES = 3
 MIN_SCORE = 0.5
 # The first characters of a full name up to 区/县/旗 (示例区, 某某县) are the district's prefix
@@ -74,6 +78,7 @@ def similarity(a: str, b: str) -> float:
         return 0.0
     if a == b:
         return 1.0
+    a, b = a[:MAX_COMPARED], b[:MAX_COMPARED]
     score = SequenceMatcher(None, a, b, autojunk=False).ratio()
     short, long = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= 2 and _subsequence(short, long):

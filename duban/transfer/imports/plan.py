@@ -20,6 +20,7 @@ from duban.core.services import field_label
 from duban.ledger.models import Project, WorkItem
 from duban.ledger.validators import validate_project_code
 from duban.org.models import Enterprise, Unit, User
+from duban.org.names import MAX_CANDIDATE_NAMES
 from duban.reporting.models import COUNTING_STATES, MonthlyReport
 from duban.transfer.imports.lookup import Lookup, name_key
 from duban.transfer.imports.result import Action
@@ -441,7 +442,10 @@ class Planner:
         if len(found) == 1:
             return found[0]
         if key not in self.missing.unit_candidates and key not in self.missing.units:
-            candidates = found or self.lookup.unit_names.candidates(name)
+            asked = len(self.missing.unit_candidates) + len(self.missing.units)
+            candidates = found or (
+                self.lookup.unit_names.candidates(name) if asked < MAX_CANDIDATE_NAMES else []
+            )
             if candidates:
                 self.missing.unit_candidates[key] = (name, candidates)
             else:
@@ -498,7 +502,12 @@ class Planner:
             return None
         if not users:
             if key not in self.missing.leader_candidates and key not in self.missing.leaders:
-                candidates = self.lookup.leader_names.candidates(ri.leader)
+                asked = len(self.missing.leader_candidates) + len(self.missing.leaders)
+                candidates = (
+                    self.lookup.leader_names.candidates(ri.leader)
+                    if asked < MAX_CANDIDATE_NAMES
+                    else []
+                )
                 if candidates:
                     self.missing.leader_candidates[key] = (ri.leader, candidates)
                 else:

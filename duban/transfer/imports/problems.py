@@ -24,7 +24,7 @@ from duban.core.formatting import join_items
 from duban.ledger.models import WorkItem
 from duban.ledger.validators import normalize_project_code
 from duban.org.models import Unit, User
-from duban.org.names import UnitNames, name_key
+from duban.org.names import MAX_CANDIDATE_NAMES, UnitNames, name_key
 from duban.org.scoping import scope_for
 from duban.org.services import name_alias_add
 from duban.problems.models import Problem, ProblemSettings
@@ -363,7 +363,8 @@ class _Checker:
         found = self.units.matches(name)
         if len(found) == 1:
             return found[0]
-        candidates = found or self.units.candidates(name)
+        asked = len(self.candidates) < MAX_CANDIDATE_NAMES
+        candidates = found or (self.units.candidates(name) if asked else [])
         if candidates:
             self.candidates.setdefault(key, (name, candidates))
             row.error(
