@@ -162,3 +162,23 @@ def test_et_file_that_calamine_reads(office):
     data = Path(__file__).parent / "data" / "ledger.xls"
     book = workbook_load(data.read_bytes(), file_name="台账.et", aliases={})
     assert book.tables and book.tables[0].rows
+
+
+def test_header_repeated_on_every_page_continues_the_table(office, tmp_path):
+    from tests.layout_fixtures import HEADER, Layout
+
+    rows = [
+        ["2024年示例区重点项目推进情况表（截至3月底）", "", "", "", "", "", ""],
+        ["单位：亿元", "", "", "", "", "", ""],
+        HEADER,
+        [1, "示例甲厂房", "区发改局", 0.5, 0.1, 0.03, "主体施工"],
+        HEADER,
+        [2, "示例乙道路", "区住建局", 0.8, 0.2, 0.05, "路基施工"],
+    ]
+    content, name = write(Layout(rows), "xlsx", tmp_path)
+    result = run(content, name, office)
+    assert result.ok and result.applied, [str(e) for e in result.errors]
+    assert [t.year for t in result.book.tables] == [2024, 2024]
+    road = WorkItem.objects.get(title="示例乙道路")
+    assert road.annual_plan == Decimal("2000")  # still 亿元
+    assert road.reports.get(month=3).investment_month == Decimal("500")

@@ -126,15 +126,23 @@ def tables_read(
     found: list[ParsedTable] = []
     start: int | None = 0
     while start is not None and len(found) < MAX_TABLES_PER_SHEET:
-        parsed, start = _table_from(raw, table, schema, start)
+        parsed, start = _table_from(raw, table, schema, start, found[-1] if found else None)
         found.append(parsed)
     return found
 
 
 def _table_from(
-    raw: RawSheet, table: Mapping[str, str], schema: Schema, start: int
+    raw: RawSheet,
+    table: Mapping[str, str],
+    schema: Schema,
+    start: int,
+    previous: ParsedTable | None,
 ) -> tuple[ParsedTable, int | None]:
-    """The table whose title or header begins at row `start`, and where the next one begins."""
+    """The table whose title or header begins at row `start`, and where the next one begins.
+
+    A header repeated below a table with no title of its own (a header printed on every page)
+    continues the table above: its title, year, month and money unit carry on.
+    """
     rows = raw.head if start == 0 else raw.rows[start : start + HEAD_ROWS]
     merged = [
         ((r0 - start, c0), (r1 - start, c1)) for (r0, c0), (r1, c1) in raw.merged if r0 >= start
@@ -173,6 +181,8 @@ def _table_from(
     )
     unit = MoneyUnit.WAN
     reporter = ""
+    if previous is not None and not title:
+        title, unit, reporter = previous.title, previous.unit, previous.reporter
     for t in texts:
         if m := _UNIT_ROW.search(t):
             unit = MoneyUnit(m.group(1))
