@@ -264,3 +264,15 @@ def test_a_file_of_thousands_of_unknown_names_stays_cheap(units, office):
     assert not result.ok
     assert len(result.unit_candidates) == MAX_CANDIDATE_NAMES
     assert len(result.unit_candidates) + len(result.missing_units) == 300
+
+
+def test_leader_choice_is_remembered(units, office):
+    a = f.UserFactory(role=User.Role.LEADER, full_name="张伟", title="副区长", username="zw1")
+    content = book([(1, "甲项目", "发改局", 100, "张副区长")])
+    first = run(content, office, dry_run=True)
+    assert not first.ok and first.leader_candidates[0][0] == "张副区长"
+    result = run(content, office, choices=NameChoices(leaders={name_key("张副区长"): a}))
+    assert result.ok and result.applied
+    assert WorkItem.objects.get().lead_leader == a
+    assert NameAlias.objects.get(user=a).alias == "张副区长"
+    assert run(book([(2, "乙项目", "发改局", 1, "张副区长")]), office).ok

@@ -177,9 +177,15 @@ class LeaderNames:
         return [self.users[i] for i in sorted(ids)]
 
     def candidates(self, text: str, limit: int = CANDIDATES) -> list[User]:
+        """The closest people: by name, or by name and title ("张副区长" → 张伟, 副区长)."""
         key = _person_key(text)
         scores = {
-            i: similarity(key, _person_key(u.full_name or u.username))
+            i: max(
+                similarity(key, _person_key(u.full_name or u.username)),
+                similarity(key, _person_key((u.full_name or u.username) + u.title))
+                if u.title
+                else 0.0,
+            )
             for i, u in self.users.items()
         }
         ranked = sorted((i for i in scores if scores[i] >= MIN_SCORE), key=lambda i: -scores[i])
