@@ -177,3 +177,44 @@ def test_problems_page_asks_for_an_unknown_unit_and_remembers(district, login, t
     assert client.post("/ledger/import/problems/confirm/", fields).status_code == 302
     assert Problem.objects.get().lead_unit == district.unit_a
     assert NameAlias.objects.get().alias == "发改委"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_closeout_list_with_its_own_headings(fmt, district, tmp_path):
+    from tests.layout_fixtures import Layout
+
+    layout = Layout(
+        [
+            ["2024年3月重点项目问题销号清单", "", "", "", "", ""],
+            ["序号", "问题", "项目", "责任部门", "上报时间", "办理结果", "销号日期"],
+            [
+                1,
+                "施工用电增容未批复",
+                "住建项目乙",
+                "区住建局",
+                "2024.2",
+                "已完成增容",
+                "2024年3月",
+            ],
+        ]
+    )
+    content, name = write(layout, fmt, tmp_path)
+    result = problems_import(content=content, file_name=name, by=district.office)
+    assert result.ok and result.applied, [str(e) for e in result.errors]
+    problem = Problem.objects.get()
+    assert (problem.state, problem.close_month, problem.category) == (
+        S.CLOSED,
+        3,
+        Problem.Category.OTHER,
+    )
+    assert problem.reported_on == date(2024, 2, 1) and problem.resolution == "已完成增容"
+
+
+def test_closeout_in_the_current_month_is_today_at_the_latest(district, tmp_path):
+    row = rows(district)[1]
+    row[10] = "2024年4月"  # the clock is at 3 April 2024
+    result = run(*write(problem_list([row]), "xlsx", tmp_path), district.office)
+    assert result.ok and result.applied
+    problem = Problem.objects.get()
+    assert (problem.close_year, problem.close_month) == (2024, 4)
+    assert problem.closed_at.date() == date(2024, 4, 3)

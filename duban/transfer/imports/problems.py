@@ -13,12 +13,14 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from duban.core import clock
 from duban.core.bulk import gc_paused, values_in
 from duban.core.formatting import join_items
 from duban.ledger.models import WorkItem
@@ -71,16 +73,28 @@ PROBLEM_ALIASES: dict[str, str] = {
     "具体问题": "description",
     "问题及诉求": "description",
     "需协调解决的问题": "description",
+    "需协调解决事项": "description",
+    "问题": "description",
+    "问题事项": "description",
+    "反映问题": "description",
+    "困难问题": "description",
+    "诉求内容": "description",
+    "企业诉求": "description",
     "所属项目": "project",
     "项目名称": "project",
     "涉及项目": "project",
     "所属重点项目": "project",
+    "项目": "project",
+    "项目名": "project",
+    "涉及重点项目": "project",
     "项目代码": "code",
     "在线平台代码": "code",
     "责任单位": "lead_unit",
     "牵头单位": "lead_unit",
     "承办单位": "lead_unit",
     "主责单位": "lead_unit",
+    "牵头责任单位": "lead_unit",
+    "责任部门": "lead_unit",
     "配合单位": "co_units",
     "协办单位": "co_units",
     "问题类别": "category",
@@ -96,15 +110,22 @@ PROBLEM_ALIASES: dict[str, str] = {
     "完成时限": "due",
     "解决时限": "due",
     "办结时限": "due",
+    "时限要求": "due",
+    "办理时间要求": "due",
     "办理进展": "progress",
     "进展情况": "progress",
     "办理情况": "progress",
     "解决情况": "progress",
     "办理结果": "progress",
+    "目前进展": "progress",
+    "办理进度": "progress",
+    "推进情况": "progress",
     "是否解决": "solved",
     "是否销号": "solved",
     "是否办结": "solved",
     "办结情况": "solved",
+    "销号情况": "solved",
+    "是否已解决": "solved",
     "销号时间": "closed_on",
     "销号日期": "closed_on",
     "办结时间": "closed_on",
@@ -113,6 +134,7 @@ PROBLEM_ALIASES: dict[str, str] = {
     "调度层级": "level",
     "协调级别": "level",
     "调度级别": "level",
+    "协调层面": "level",
     "问题来源": "source",
     "来源": "source",
     "备注": "note",
@@ -198,6 +220,15 @@ def _level(text: str) -> int | None:
         if any(w in compact for w in words):
             return level
     return None
+
+
+def _closed_day(value: Any) -> date | None:
+    """The close-out day of a cell: the end of the span it names ("2024年3月" → 31 March), or
+    today when the span runs on past today (a month still going)."""
+    if not isinstance(value, DateValue):
+        return None
+    today = clock.today()
+    return min(value.last, today) if value.first <= today else value.last
 
 
 class _Items:
@@ -437,9 +468,7 @@ class _Checker:
             level=level or 1,
             source=source,
             progress=v.get("progress") or "",
-            closed_on=closed.last
-            if isinstance(closed, DateValue) and solved is not False
-            else None,
+            closed_on=_closed_day(closed) if solved is not False else None,
         )
         fields = {"due_date": "due", "work_item": "project"}
         for about, reason in problem_entry_check(by=self.by, entry=entry, rules=self.rules):
