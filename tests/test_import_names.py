@@ -276,3 +276,11 @@ def test_leader_choice_is_remembered(units, office):
     assert WorkItem.objects.get().lead_leader == a
     assert NameAlias.objects.get(user=a).alias == "张副区长"
     assert run(book([(2, "乙项目", "发改局", 1, "张副区长")]), office).ok
+
+
+def test_cli_unit_for_a_file_without_unit_column(units, office, tmp_path):
+    header = ("序号", "项目名称", "计划总投资", "建设内容", "项目阶段")
+    path = tmp_path / "储备.xlsx"
+    path.write_bytes(book([(1, "储备甲", 5000, "厂房", "谋划")], header=header))
+    call_command("import", "ledger", str(path), "--unit", "教育局", stdout=StringIO())
+    assert WorkItem.objects.get().lead_unit == units["jyj"]
