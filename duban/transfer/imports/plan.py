@@ -18,6 +18,7 @@ from duban.core import clock
 from duban.core.periods import Period
 from duban.core.services import field_label
 from duban.ledger.models import Project, WorkItem
+from duban.ledger.services import plan_curve_mismatch
 from duban.ledger.validators import validate_project_code
 from duban.org.models import Enterprise, Unit, User
 from duban.org.names import MAX_CANDIDATE_NAMES
@@ -294,16 +295,9 @@ class Planner:
         annual = ri.item.get("annual_plan")
         if annual is None and rp.item is not None:
             annual = rp.item.annual_plan
-        total = sum(values, Decimal(0))
-        if annual is None:
-            ri.error(ri.plan_column, _("请先填写年度计划投资，再导入月度计划"))
-            return
-        if total != annual:
-            ri.error(
-                ri.plan_column,
-                _("各月计划合计%(total)s万元，与年度计划投资%(plan)s万元不一致")
-                % {"total": f"{total.normalize():f}", "plan": f"{Decimal(annual).normalize():f}"},
-            )
+        mismatch = plan_curve_mismatch(values, None if annual is None else Decimal(annual))
+        if mismatch:
+            ri.error(ri.plan_column, mismatch)
             return
         stored = None if rp.item is None else self.lookup.plan_curves.get(rp.item.pk)
         if stored is not None and all(a == b for a, b in zip(stored, values, strict=True)):
