@@ -225,6 +225,7 @@ class Planner:
         self.choices = choices or NameChoices()
         self.missing = Missing()
         self.learned = Learned()
+        self.resolved: dict[str, Unit] = {}  # name as written → the unit it resolved to
         self.seen_codes: dict[str, int] = {}
         self.seen_keys: dict[tuple[str, str, str], int] = {}
         self.cap = Decimal(getattr(settings, "DUBAN_MAX_AMOUNT", "100000000"))
@@ -423,6 +424,9 @@ class Planner:
     def _unit(self, ri: RowInput, name: str, field_name: str) -> Unit | None:
         if not name:
             return None
+        resolved = self.resolved.get(name)
+        if resolved is not None:
+            return resolved  # a name read before (ledgers repeat their units)
         key = name_key(name)
         if key in self.choices.units:
             chosen = self.choices.units[key]
@@ -434,6 +438,8 @@ class Planner:
             return chosen
         found = self.lookup.units(name)
         if len(found) == 1:
+            if len(self.resolved) < 4096:
+                self.resolved[name] = found[0]
             return found[0]
         if key not in self.missing.unit_candidates and key not in self.missing.units:
             asked = len(self.missing.unit_candidates) + len(self.missing.units)
