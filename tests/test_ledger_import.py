@@ -220,11 +220,37 @@ def test_any_error_writes_nothing_and_marks_the_cell(office):
     assert book.sheetnames[0] == "错误清单"
 
 
-def test_closed_month_is_refused(office, units):
+def test_closed_month_imports_ledger_fields_and_skips_figures(office, units):
+    # given March is closed
     MonthClose.objects.create(year=2024, month=3, closed_by=office)
+    # when a ledger "截至3月底" is imported
     result = run(to_bytes(ledger_book()), office)
-    assert not result.ok
-    assert all("已关账" in e.reason for e in result.errors)
+    # then the items import, March's figures don't, one warning per row says so
+    assert result.ok and result.applied
+    assert WorkItem.objects.count() == len(ROWS)
+    assert MonthlyReport.objects.count() == 0
+    closed = [w for w in result.warnings if "已关账" in w.reason]
+    assert sorted(w.row for w in closed) == sorted({w.row for w in closed})
+    assert len(closed) == len(ROWS)
+    assert WorkItem.objects.get(title="智能制造产业园").annual_plan == Decimal("30000")
+
+
+def test_closed_month_never_changes_a_stored_report(office, units):
+    # given March's figures were imported, then March closed
+    run(to_bytes(ledger_book()), office)
+    report = MonthlyReport.objects.get(work_item__title="智能制造产业园", month=3)
+    MonthClose.objects.create(year=2024, month=3, closed_by=office)
+    rows = [list(r) for r in ROWS]
+    rows[0][5], rows[0][6] = 32000, 9999  # a new annual plan and new March figure
+    # when
+    result = run(to_bytes(ledger_book(rows=rows)), office)
+    # then the plan changes, March's report does not
+    assert result.ok
+    item = WorkItem.objects.get(title="智能制造产业园")
+    assert item.annual_plan == Decimal("32000")
+    report.refresh_from_db()
+    assert report.investment_month == Decimal("8200.5")
+    assert any(w.row == 7 and "已关账" in w.reason for w in result.warnings)
 
 
 def test_reserve_list_creates_reserve_projects(office):

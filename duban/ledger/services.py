@@ -251,6 +251,20 @@ def _delete_with_history(rows: Sequence[FundingSource | PlanMonth], by: User | N
         row.delete()
 
 
+def plan_curve_mismatch(values: Sequence[Decimal], annual_plan: Decimal | None) -> str | None:
+    """Why 12 monthly plans can't be the item's curve (no annual plan, or they don't add up
+    to it: 序时进度 would not reach 100% in December), or None when they can."""
+    if annual_plan is None:
+        return _("请先填写年度计划投资，再设置月度计划曲线。")
+    total = sum(values, Decimal(0))
+    if total != annual_plan:
+        return _("12个月计划合计%(t)s万元，与年度计划投资%(p)s万元不一致。") % {
+            "t": _plain(total),
+            "p": _plain(annual_plan),
+        }
+    return None
+
+
 @transaction.atomic
 @recorded_as_by
 def work_item_set_plan_curve(
@@ -280,14 +294,9 @@ def work_item_set_plan_curve(
                 problems.append(_("%(m)s月计划投资%(reason)s。") % {"m": month, "reason": reason})
         if problems:
             raise ApplicationError(join_clauses(problems))
-        if locked.annual_plan is None:
-            raise ApplicationError(_("请先填写年度计划投资，再设置月度计划曲线。"))
-        total = sum(values, Decimal(0))
-        if total != locked.annual_plan:
-            raise ApplicationError(
-                _("12个月计划合计%(t)s万元，与年度计划投资%(p)s万元不一致。")
-                % {"t": _plain(total), "p": _plain(locked.annual_plan)}
-            )
+        mismatch = plan_curve_mismatch(values, locked.annual_plan)
+        if mismatch:
+            raise ApplicationError(mismatch)
     current = {pm.month: pm for pm in locked.plan_months.all()}
     changed = False
     if blank:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
@@ -16,7 +17,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from duban.org.models import ApiToken, AuditEvent, Enterprise, Responsibility, Unit, User
+from duban.org.models import (
+    ApiToken,
+    AuditEvent,
+    Enterprise,
+    NameAlias,
+    Responsibility,
+    Unit,
+    User,
+)
 from duban.org.services import api_token_revoke, user_password_set_by_office
 
 
@@ -29,8 +38,59 @@ class VersionBumpMixin:
         super().save_model(request, obj, form, change)  # type: ignore[misc]
 
 
+class NameAliasForm(forms.ModelForm):
+    """The rule of name_alias_add: one written name never names two units or two people."""
+
+    class Meta:
+        model = NameAlias
+        fields = ("alias", "unit", "user")
+
+    def clean(self) -> dict[str, Any]:
+        from duban.org.names import LeaderNames, UnitNames, name_key
+
+        data = super().clean() or {}
+        alias = data.get("alias") or ""
+        unit_id = self.instance.unit_id or getattr(data.get("unit"), "pk", None)
+        user_id = self.instance.user_id or getattr(data.get("user"), "pk", None)
+        if alias and (unit_id or user_id):
+            found = (
+                UnitNames.load().matches(alias) if unit_id else LeaderNames.load().matches(alias)
+            )
+            others = [o for o in found if o.pk != (unit_id or user_id)]
+            taken = NameAlias.objects.filter(key=name_key(alias)[:100]).exclude(pk=self.instance.pk)
+            if others or taken.exists():
+                names = ", ".join(str(o) for o in others) or str(taken.first())
+                self.add_error(
+                    "alias",
+                    _("“%(alias)s”已是%(other)s的名称或别名。") % {"alias": alias, "other": names},
+                )
+        return data
+
+
+class UnitAliasInline(admin.TabularInline):
+    """Other names of the unit (区发改局, 发展改革局…): the imports resolve names through them."""
+
+    model = NameAlias
+    form = NameAliasForm
+    fk_name = "unit"
+    fields = ("alias", "learned")
+    readonly_fields = ("learned",)
+    extra = 1
+
+
+@admin.register(NameAlias)
+class NameAliasAdmin(SimpleHistoryAdmin):
+    form = NameAliasForm
+    list_display = ("alias", "unit", "user", "learned", "created_at")
+    list_filter = ("learned",)
+    list_select_related = ("unit", "user")
+    search_fields = ("alias", "unit__name", "user__full_name")
+    autocomplete_fields = ("unit", "user")
+
+
 @admin.register(Unit)
 class UnitAdmin(SimpleHistoryAdmin):
+    inlines = (UnitAliasInline,)
     list_display = ("name", "code", "short_name", "kind", "parent", "assessed", "is_active")
     list_filter = ("kind", "assessed", "is_active", "parent")
     list_select_related = ("parent",)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -268,3 +269,56 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ImmutableRecordError(_("审计日志不能删除。"))
+
+
+class NameAlias(TimeStampedModel):
+    """Another name an office writes for a unit (区发改局 for 示例区发展和改革局) or a leader.
+
+    `key` is the alias as the name resolver compares it (duban.org.names.name_key), unique:
+    one written name never points to two units or two people.
+    """
+
+    alias = models.CharField(_("别名"), max_length=100)
+    key = models.CharField(_("比对用名称"), max_length=100, unique=True, editable=False)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=pgettext_lazy("model name", "单位"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="aliases",
+    )
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("领导"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="aliases",
+    )
+    learned = models.BooleanField(
+        _("导入时学到"), default=False, help_text=_("在导入预览中选定后记住的名称。")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name = pgettext_lazy("model name", "名称别名")
+        verbose_name_plural = pgettext_lazy("model name plural", "名称别名")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, user__isnull=True)
+                | Q(unit__isnull=True, user__isnull=False),
+                name="name_alias_one_target",
+                violation_error_message=_("别名必须且只能指向一个单位或一位领导。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alias} → {self.unit or self.user}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from duban.org.names import name_key  # names.py reads these models
+
+        self.key = name_key(self.alias)[:100]
+        super().save(*args, **kwargs)

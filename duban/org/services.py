@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_clauses, join_items
-from duban.org.models import ApiToken, Enterprise, Responsibility, Unit, User
+from duban.org.models import ApiToken, Enterprise, NameAlias, Responsibility, Unit, User
 
 if TYPE_CHECKING:  # org sits below ledger: the type only, never the import
     from duban.ledger.models import WorkItem
@@ -241,3 +241,56 @@ def user_password_changed(*, user: User) -> User:
         user.save(update_fields=["must_change_password"])
     logger.info("user.password_changed", extra={"user_id": user.pk})
     return user
+
+
+def name_alias_add(
+    *, alias: str, unit: Unit | None = None, user: User | None = None, learned: bool = False
+) -> NameAlias | None:
+    """Remember `alias` as another name of `unit` (or of the leader `user`).
+
+    Returns None when the name already resolves to that unit or person (nothing to remember).
+    Raises ApplicationError when it is blank, too long, or already names someone else: one
+    written name never points to two units.
+    """
+    from duban.core.services import full_clean_or_raise
+    from duban.org.names import MAX_NAME, LeaderNames, UnitNames, name_key
+
+    text = " ".join((alias or "").split())
+    if not text:
+        raise ApplicationError(_("请填写别名。"), field="alias")
+    if len(name_key(text)) >= MAX_NAME:
+        raise ApplicationError(
+            _("别名太长（最多%(n)s个字）。") % {"n": MAX_NAME - 1}, field="alias"
+        )
+    if (unit is None) == (user is None):
+        raise ApplicationError(_("别名必须且只能指向一个单位或一位领导。"))
+    found: list[Unit] | list[User]
+    target: Unit | User
+    if unit is not None:
+        found, target = UnitNames.load().matches(text), unit
+    elif user is not None:
+        found, target = LeaderNames.load().matches(text), user
+    others = [o for o in found if o.pk != target.pk]
+    if others:
+        raise ApplicationError(
+            _("“%(alias)s”已是%(other)s的名称或别名，不能再作为%(target)s的别名。")
+            % {"alias": text, "other": join_items(str(o) for o in others), "target": target},
+            field="alias",
+        )
+    if found:
+        return None
+    existing = NameAlias.objects.filter(key=name_key(text)).first()
+    if existing is not None:
+        raise ApplicationError(
+            _("别名“%(alias)s”已指向%(other)s。")
+            % {"alias": text, "other": existing.unit or existing.user},
+            field="alias",
+        )
+    row = NameAlias(alias=text, key=name_key(text), unit=unit, user=user, learned=learned)
+    full_clean_or_raise(row, exclude=["key"])
+    row.save()
+    logger.info(
+        "name_alias.added",
+        extra={"alias_id": row.pk, "unit_id": getattr(unit, "pk", None), "learned": learned},
+    )
+    return row

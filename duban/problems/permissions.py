@@ -123,3 +123,9 @@ def can_review_feedback(user: User, feedback: Feedback) -> bool:
 def can_manage_meeting(user: User, meeting: Meeting | None = None) -> bool:
     """The office schedules meetings and records them; the chair may record decisions."""
     return user.is_office or (meeting is not None and meeting.chair_id == user.pk)
+
+
+def can_register_problem(user: User, lead_unit_id: int | None) -> bool:
+    """Enter a problem already being handled (from an office's list): the office for any unit,
+    a unit's reporter or head for their own unit's problems only."""
+    return user.is_office or _member_of(user, lead_unit_id)

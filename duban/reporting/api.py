@@ -368,7 +368,9 @@ class CorrectionOut(Schema):
     },
     summary="Correct a report of a closed month (office, with a reason)",
 )
-def report_correction(request: HttpRequest, report_id: Path[Id], body: CorrectionIn) -> CorrectionOut:
+def report_correction(
+    request: HttpRequest, report_id: Path[Id], body: CorrectionIn
+) -> CorrectionOut:
     """The closed month keeps its frozen figures; the corrected ones count from the next open
     month of the year, where the correction is listed."""
     user = request_user(request)

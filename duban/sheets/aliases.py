@@ -12,13 +12,36 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from duban.sheets.fields import DEFAULT_ALIASES, FIELDS
+from duban.sheets.fields import LEDGER, Schema
 from duban.sheets.values import MoneyUnit
 
 _SPACES = re.compile(r"\s+")
 _UNIT_SUFFIX = re.compile(r"[(\[](亿元|万元|元)[)\]]$|(?<![0-9])(亿元|万元)$")
 _PCT_SUFFIX = re.compile(r"[(\[]%[)\]]$|%$|[(\[]百分比[)\]]$")
 _YEAR_PREFIX = re.compile(r"^(\d{4})年度?")
+_BARE_CUMULATIVE = {"累计完成投资", "累计完成"}
+_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+# Month and quarter columns under a 计划 or 完成 parent: a plan curve, or each month's figure.
+_SERIES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^[^/]*计划[^/]*/(?:\d{4}年)?(\d{1,2})月份?(?:计划)?(?:投资)?$"), "plan_m"),
+    (re.compile(r"^[^/]*计划[^/]*/(?:第)?([一二三四1-4])季度?(?:计划)?(?:投资)?$"), "plan_q"),
+    (re.compile(r"^[^/]*(?:完成|实际)[^/]*/(?:\d{4}年)?(\d{1,2})月份?$"), "done_m"),
+    (re.compile(r"^(\d{1,2})月份?计划(?:完成)?投资$|^(\d{1,2})月份?计划$"), "plan_m"),
+    (re.compile(r"^(?:第)?([一二三四])季度计划(?:投资)?$"), "plan_q"),
+]
+
+
+def _series(text: str) -> str | None:
+    """ "月度计划/3月" → plan_m3, "计划/二季度" → plan_q2, "完成投资/3月" → done_m3."""
+    for pattern, prefix in _SERIES:
+        if m := pattern.match(text):
+            raw = next(g for g in m.groups() if g)
+            n = _QUARTERS[raw] if prefix == "plan_q" else int(raw)
+            if (prefix == "plan_q" and 1 <= n <= 4) or (prefix != "plan_q" and 1 <= n <= 12):
+                return f"{prefix}{n}"
+    return None
+
+
 _DASH = r"[-—–~至到]"
 _MONTH_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
@@ -48,25 +71,26 @@ class ColumnMeaning:
     year: int | None = None  # "2024年度/…" → 2024
 
 
-def alias_table(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The built-in synonyms overlaid with the office's ColumnAlias rows.
+def alias_table(extra: Mapping[str, str] | None = None, schema: Schema = LEDGER) -> dict[str, str]:
+    """The schema's built-in synonyms overlaid with the office's ColumnAlias rows (ledgers).
 
     The office's rows win; a row switched off removes that name, built-in or not. `extra`
     (alias → field) replaces the database rows, for callers without a database.
     """
-    table = {normalize_header(k): v for k, v in DEFAULT_ALIASES.items()}
-    if extra is None:
+    fields = schema.fields
+    table = {normalize_header(k): v for k, v in schema.aliases.items()}
+    if extra is None and schema.office_aliases:
         from duban.sheets.models import ColumnAlias
 
         rows = ColumnAlias.objects.values_list("alias", "field", "is_active")
         for alias, field, active in rows:
             if not active:
                 table.pop(normalize_header(alias), None)
-            elif field in FIELDS:
+            elif field in fields:
                 table[normalize_header(alias)] = field
         return table
-    for alias, field in extra.items():
-        if field in FIELDS:
+    for alias, field in (extra or {}).items():
+        if field in fields:
             table[normalize_header(alias)] = field
     return table
 
@@ -104,6 +128,10 @@ def column_meaning(parts: list[str], table: Mapping[str, str]) -> ColumnMeaning 
     candidates = [joined, _YEAR_PREFIX.sub("", joined), cleaned[-1], "/".join(cleaned)]
     if len(cleaned) > 1:
         candidates.append(_YEAR_PREFIX.sub("", "".join(cleaned[1:])))
+    if len(cleaned) > 1 and (series := _series("/".join(cleaned[-2:]))):
+        return ColumnMeaning(series, unit, percent, None, year)
+    if series := _series(joined):
+        return ColumnMeaning(series, unit, percent, None, year)
     for text in candidates:
         if not text:
             continue
@@ -114,5 +142,14 @@ def column_meaning(parts: list[str], table: Mapping[str, str]) -> ColumnMeaning 
             field = table[text]
             if percent and field == "progress":
                 field = "progress_pct"  # 形象进度(%): the figure, not the text
+            if field == "since_start" and year is not None and text in _BARE_CUMULATIVE:
+                field = "ytd_investment"  # "2024年度/累计完成投资": the year's
             return ColumnMeaning(field, unit, percent, None, year)
     return None
+
+
+def header_alias(header: str) -> str:
+    """The name a flattened header is remembered by: its last part, without its unit or (%)."""
+    last = header.split("/")[-1] if header else ""
+    text, _unit, _pct = _strip(normalize_header(last))
+    return text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -61,6 +63,15 @@ FIELDS: dict[str, tuple[str, Kind]] = {
     "done_status": ("办结情况", Kind.TEXT),
     "warning": ("预警", Kind.TEXT),
 }
+
+# A month's plan and a month's completed investment (columns 1月…12月 under 计划 or 完成), and
+# a quarter's plan (一季度…四季度 under 计划): the plan curve and each month's figure.
+for _m in range(1, 13):
+    FIELDS[f"plan_m{_m}"] = (f"计划/{_m}月", Kind.MONEY)
+for _q, _name in enumerate("一二三四", start=1):
+    FIELDS[f"plan_q{_q}"] = (f"计划/{_name}季度", Kind.MONEY)
+for _m in range(1, 13):
+    FIELDS[f"done_m{_m}"] = (f"完成/{_m}月", Kind.MONEY)
 
 FIELD_CHOICES = [(key, label) for key, (label, _kind) in FIELDS.items()]
 
@@ -140,8 +151,13 @@ DEFAULT_ALIASES: dict[str, str] = {
     "年度累计完成投资": "ytd_investment",
     "本年累计完成投资": "ytd_investment",
     "本年完成投资": "ytd_investment",
-    "累计完成投资": "ytd_investment",
+    # Without a month, "累计" on a project table is since the start of construction (a
+    # "1-N月…" header stays the year to date; under a "2024年度" parent it is the year's).
+    "累计完成投资": "since_start",
+    "累计完成": "since_start",
+    "项目累计完成投资": "since_start",
     "开工以来累计完成投资": "since_start",
+    "开工至今累计完成投资": "since_start",
     "自开工累计完成投资": "since_start",
     "资金到位": "funds",
     "到位资金": "funds",
@@ -199,3 +215,19 @@ DEFAULT_ALIASES: dict[str, str] = {
     "预警": "warning",
     "预警情况": "warning",
 }
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What a kind of office list holds: its fields, the synonyms of their headers, and the
+    fields one of which a header row must name (with 序号, or two more known columns)."""
+
+    name: str
+    fields: Mapping[str, tuple[str, Kind]]
+    aliases: Mapping[str, str]
+    key_fields: frozenset[str] = field(default_factory=frozenset)
+    # The office's own column names (ColumnAlias rows) apply to this schema.
+    office_aliases: bool = False
+
+
+LEDGER = Schema("ledger", FIELDS, DEFAULT_ALIASES, frozenset({"name", "task"}), office_aliases=True)

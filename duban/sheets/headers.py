@@ -64,12 +64,15 @@ def _fields_in_row(row: Sequence[Any], table: Mapping[str, str]) -> set[str]:
 
 
 def header_find(
-    rows: Sequence[Sequence[Any]], merged: Sequence[Merged], table: Mapping[str, str]
+    rows: Sequence[Sequence[Any]],
+    merged: Sequence[Merged],
+    table: Mapping[str, str],
+    key_fields: frozenset[str] | set[str] = _NAME_FIELDS,
 ) -> Header | None:
     """The header: the first row naming 序号 or a name column plus two other known columns."""
     for r in range(min(HEADER_SCAN_ROWS, len(rows))):
         found = _fields_in_row(rows[r], table)
-        if found & _NAME_FIELDS and (("seq" in found) or len(found) >= 3):
+        if found & key_fields and (("seq" in found) or len(found) >= 3):
             depth = _depth(rows, merged, r)
             return Header(r, depth, _flatten(rows, merged, r, depth, table))
     return None

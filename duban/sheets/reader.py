@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from duban.sheets.errors import SheetFileError
+from duban.sheets.html import html_tables, looks_like_html
 from duban.sheets.limits import sheet_limits_check, workbook_limits_check
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -107,7 +108,7 @@ class RawSheet:
 @dataclass
 class RawWorkbook:
     file_name: str
-    kind: str  # xlsx, xls, ods
+    kind: str  # xlsx, xls, ods, html
     content: bytes
     sheets: list[RawSheet]
 
@@ -118,10 +119,6 @@ def max_import_bytes() -> int:
 
 def _sniff(content: bytes, file_name: str) -> str:
     suffix = Path(file_name).suffix.lower()
-    if suffix == ".et" or suffix == ".ett":
-        raise SheetFileError(
-            _("WPS表格的 .et 文件无法直接读取，请在WPS中“另存为” .xlsx 后再上传。")
-        )
     if content.startswith(_OLE2):
         # An encrypted .xlsx is an OLE2 container holding EncryptionInfo.
         if "EncryptionInfo".encode("utf-16-le") in content:
@@ -140,6 +137,13 @@ def _sniff(content: bytes, file_name: str) -> str:
             return "ods"
         if "word/document.xml" in names:
             raise SheetFileError(_("这是Word文档，不是表格。请上传 .xlsx、.xls 或 .ods 文件。"))
+    if looks_like_html(content):
+        return "html"  # an HTML table saved with an .xls name, as many systems export
+    if suffix in (".et", ".ett"):
+        # A WPS file python-calamine reads is an OLE2 or zip container (handled above).
+        raise SheetFileError(
+            _("WPS表格的 .et 文件无法直接读取，请在WPS中“另存为” .xlsx 后再上传。")
+        )
     raise SheetFileError(_("这不是电子表格文件。请上传 .xlsx、.xls 或 .ods 文件。"))
 
 
@@ -160,6 +164,13 @@ def workbook_read(source: bytes | Path, *, file_name: str | None = None) -> RawW
         raise SheetFileError(_("文件是空的。"))
     kind = _sniff(content, file_name)
     workbook_limits_check(content, kind)
+    if kind == "html":
+        sheets = []
+        for name, grid, merged in html_tables(content):
+            # The same row and cell limits as a spreadsheet's sheets.
+            sheet_limits_check(name, height=len(grid), width=max((len(r) for r in grid), default=0))
+            sheets.append(RawSheet(name=name, merged=merged, grid=grid))
+        return RawWorkbook(file_name=file_name, kind=kind, content=content, sheets=sheets)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheets = []
@@ -175,6 +186,10 @@ def workbook_read(source: bytes | Path, *, file_name: str | None = None) -> RawW
     except PasswordError:
         raise SheetFileError(_("文件设置了密码，请取消密码后再上传。"), code="encrypted") from None
     except (CalamineError, *_ZIP_ERRORS) as e:
+        if Path(file_name).suffix.lower() in (".et", ".ett"):
+            raise SheetFileError(
+                _("WPS表格的 .et 文件无法直接读取，请在WPS中“另存为” .xlsx 后再上传。")
+            ) from None
         raise SheetFileError(_("文件无法读取（可能已损坏）：%(error)s") % {"error": e}) from None
     return RawWorkbook(file_name=file_name, kind=kind, content=content, sheets=sheets)
 

@@ -13,6 +13,11 @@ _CN_NUM = "一二三四五六七八九十百零〇"
 _GROUP_SEQ = re.compile(rf"^(?:[{_CN_NUM}]+[、.,]?|[(][{_CN_NUM}]+[)]|[{_CN_NUM}]+[、.].*)$")
 _GROUP_TEXT = re.compile(rf"^(?:[{_CN_NUM}]+[、.]|[(][{_CN_NUM}]+[)])")
 _DATA_SEQ = re.compile(r"^\d+(?:[-.]\d+)*$")
+# A heading in the name column with no 序号: "在建一批", "新开工项目", "产业项目(6个)".
+_GROUP_NAME = re.compile(
+    r"^(?:(?:计划|拟)?(?:新开工|在建|续建|竣工|前期|储备|谋划|开工)(?:项目)?(?:一批|类)?"
+    r"|.{1,20}[(]\s*(?:共)?\d+\s*个(?:项目)?[)])$"
+)
 _FOOTER = re.compile(
     r"^(备注|注[:：]|注\d|说明[:：]|填表人|填报人|审核人|联系电话|制表|负责人|附[:：])"
 )
@@ -66,7 +71,15 @@ def row_kind(row: Sequence[Any], *, seq_col: int | None, name_col: int | None) -
         return RowKind.FOOTER
     if seq_text and _GROUP_SEQ.match(seq_text):
         return RowKind.GROUP
-    if not seq_text and name_text and _GROUP_TEXT.match(name_text):
+    if seq_text and not name_text:
+        # A label in the 序号 column, or spanning it and the name ("在建一批", "一 农林水利"),
+        # whatever count sits in another column.
+        return RowKind.GROUP
+    if (
+        not seq_text
+        and name_text
+        and (_GROUP_TEXT.match(name_text) or _GROUP_NAME.match(name_text))
+    ):
         return RowKind.GROUP
     if not seq_text and len(cells) == 1 and name_text:
         # A lone heading in the name column: "产业项目（25个）".
@@ -76,6 +89,10 @@ def row_kind(row: Sequence[Any], *, seq_col: int | None, name_col: int | None) -
 
 def group_label(row: Sequence[Any]) -> str:
     """The text of a group row without its numbering: "一、产业项目（6个）" → "产业项目（6个）"."""
-    texts = [clean_text(v) for v in row if isinstance(v, str) and not is_blank(v)]
+    texts = [
+        clean_text(v)
+        for v in row
+        if isinstance(v, str) and not is_blank(v) and not clean_text(v).isdigit()
+    ]
     text = "".join(t for t in texts if not _GROUP_SEQ.match(t.replace(" ", ""))) or "".join(texts)
     return _GROUP_TEXT.sub("", text).strip()

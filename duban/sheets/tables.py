@@ -10,14 +10,15 @@ from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.core.money import quantize
-from duban.sheets.aliases import alias_table
+from duban.sheets.aliases import alias_table, normalize_header
 from duban.sheets.dates import DateValue, date_value
 from duban.sheets.errors import CellIssue, CellValueError, SheetFileError
-from duban.sheets.fields import FIELDS, Kind
+from duban.sheets.fields import LEDGER, Kind, Schema
 from duban.sheets.headers import Column, Header, header_find
-from duban.sheets.reader import RawSheet, RawWorkbook, workbook_read
+from duban.sheets.reader import HEAD_ROWS, RawSheet, RawWorkbook, workbook_read
 from duban.sheets.rows import RowKind, group_label, row_kind
 from duban.sheets.values import (
     MoneyUnit,
@@ -31,6 +32,7 @@ from duban.sheets.values import (
 
 _UNIT_ROW = re.compile(r"(?:金额|计量)?单位\s*[:：]\s*(亿元|万元|元)")
 _REPORTER = re.compile(r"填报单位\s*[:：]\s*(\S+)")
+_NOTE = re.compile(r"^(?:注|说明|备注|附注)\s*[:：\d]")
 _YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年")
 _AS_OF = [
     re.compile(r"截[至止]\s*(\d{1,2})\s*月"),
@@ -76,6 +78,7 @@ class ParsedTable:
     issues: list[CellIssue] = field(default_factory=list)
     header_row_numbers: list[int] = field(default_factory=list)
     groups: list[tuple[int, str]] = field(default_factory=list)
+    schema: Schema = LEDGER
 
     @cached_property
     def columns(self) -> dict[str, Column]:
@@ -85,6 +88,11 @@ class ParsedTable:
     def headers(self) -> dict[str, str]:
         """field → the header text as written."""
         return {f: c.header for f, c in self.columns.items()}
+
+    @cached_property
+    def series(self) -> bool:
+        """The table has month or quarter columns (a plan curve, each month's figure)."""
+        return any(f.startswith(("plan_m", "plan_q", "done_m")) for f in self.columns)
 
     def month_of(self, field_name: str) -> int | None:
         col = self.columns.get(field_name)
@@ -97,13 +105,59 @@ def _texts(rows: Sequence[Sequence[Any]]) -> list[str]:
     return [clean_text(v) for row in rows for v in row if isinstance(v, str) and v.strip()]
 
 
-def table_read(raw: RawSheet, table: Mapping[str, str]) -> ParsedTable | None:
-    """Read one sheet; None when it holds nothing (a blank sheet in a workbook of several)."""
-    rows = raw.head
+def table_read(
+    raw: RawSheet, table: Mapping[str, str], schema: Schema = LEDGER
+) -> ParsedTable | None:
+    """Read one sheet's first table; None when the sheet holds nothing."""
+    tables = tables_read(raw, table, schema)
+    return tables[0] if tables else None
+
+
+MAX_TABLES_PER_SHEET = 50
+
+
+def tables_read(
+    raw: RawSheet, table: Mapping[str, str], schema: Schema = LEDGER
+) -> list[ParsedTable]:
+    """Every table of a sheet: a new header row below a table starts the next one (two lists
+    stacked on one sheet). [] when the sheet holds nothing (a blank sheet among several)."""
     if not any(not is_blank(v) for row in raw.iter_rows() for v in row):
-        return None
-    header = header_find(rows, raw.merged, table)
-    if header is None:
+        return []
+    found: list[ParsedTable] = []
+    start: int | None = 0
+    while start is not None and len(found) < MAX_TABLES_PER_SHEET:
+        parsed, start = _table_from(raw, table, schema, start, found[-1] if found else None)
+        found.append(parsed)
+    return found
+
+
+def _table_from(
+    raw: RawSheet,
+    table: Mapping[str, str],
+    schema: Schema,
+    start: int,
+    previous: ParsedTable | None,
+) -> tuple[ParsedTable, int | None]:
+    """The table whose title or header begins at row `start`, and where the next one begins.
+
+    A header repeated below a table with no title of its own (a header printed on every page)
+    continues the table above: its title, year, month and money unit carry on.
+    """
+    rows = raw.head if start == 0 else raw.rows[start : start + HEAD_ROWS]
+    merged = [
+        ((r0 - start, c0), (r1 - start, c1)) for (r0, c0), (r1, c1) in raw.merged if r0 >= start
+    ]
+    found = header_find(rows, merged, table, schema.key_fields)
+    if found is None:
+        if schema is not LEDGER:
+            keys = pgettext("list separator", "、").join(
+                f"“{schema.fields[f][0]}”" for f in sorted(schema.key_fields)
+            )
+            raise SheetFileError(
+                _("工作表“%(sheet)s”中找不到表头：需要一行有%(keys)s等列名。")
+                % {"sheet": raw.name, "keys": keys},
+                code="no_header",
+            )
         raise SheetFileError(
             _(
                 "工作表“%(sheet)s”中找不到表头：需要一行同时有“序号”和“项目名称”（或“督办事项”）"
@@ -112,11 +166,23 @@ def table_read(raw: RawSheet, table: Mapping[str, str]) -> ParsedTable | None:
             % {"sheet": raw.name},
             code="no_header",
         )
-    above = rows[: header.first_row]
+    header = Header(found.first_row + start, found.depth, found.columns)
+    above = rows[: found.first_row]
     texts = _texts(above)
-    title = next((t for t in texts if not _UNIT_ROW.search(t) and not _REPORTER.search(t)), "")
+    # The title: the first text above the header that is not the unit row, the reporter, or
+    # a note ("注：…", "说明：…" between the title and the header).
+    title = next(
+        (
+            t
+            for t in texts
+            if not _UNIT_ROW.search(t) and not _REPORTER.search(t) and not _NOTE.match(t)
+        ),
+        "",
+    )
     unit = MoneyUnit.WAN
     reporter = ""
+    if previous is not None and not title:
+        title, unit, reporter = previous.title, previous.unit, previous.reporter
     for t in texts:
         if m := _UNIT_ROW.search(t):
             unit = MoneyUnit(m.group(1))
@@ -140,32 +206,77 @@ def table_read(raw: RawSheet, table: Mapping[str, str]) -> ParsedTable | None:
         reporter=reporter,
         header=header,
         header_row_numbers=list(range(header.first_row + 1, header.last_row + 2)),
+        schema=schema,
     )
-    _read_rows(raw, parsed)
+    following = _read_rows(raw, parsed, table)
     if not parsed.rows:
         parsed.issues.append(
             CellIssue("warning", raw.name, None, None, "", "", _("工作表有表头但没有数据行"))
         )
-    return parsed
+    return parsed, following
 
 
-def _read_rows(raw: RawSheet, parsed: ParsedTable) -> None:
+def _starts_table(
+    row: Sequence[Any],
+    seq_col: int | None,
+    name_col: int | None,
+    table: Mapping[str, str],
+    keys: frozenset[str],
+) -> bool:
+    """A header row below the data: its 序号 or name cell is a column name."""
+    return any(
+        i is not None
+        and i < len(row)
+        and isinstance(row[i], str)
+        and (
+            table.get(normalize_header(row[i])) == "seq"
+            or table.get(normalize_header(row[i])) in keys
+        )
+        for i in (seq_col, name_col)
+    )
+
+
+def _read_rows(raw: RawSheet, parsed: ParsedTable, table: Mapping[str, str]) -> int | None:
+    """Read the data rows; the row where another table begins, or None at the sheet's end."""
     cols = parsed.columns
     seq_col = cols["seq"].index if "seq" in cols else None
-    name_col = next((cols[f].index for f in ("name", "task") if f in cols), None)
-    needs_pct = any(FIELDS[f][1] is Kind.PERCENT for f in cols)
+    fields = parsed.schema.fields
+    keys = parsed.schema.key_fields
+    name_col = next((cols[f].index for f in sorted(keys) if f in cols), None)
+    needs_pct = any(fields[f][1] is Kind.PERCENT for f in cols)
     percent_cells = raw.percent_cells() if needs_pct else set()
     totals: list[tuple[int, Sequence[Any]]] = []
     readers = [_ColumnReader(name, col, parsed) for name, col in cols.items()]
     index = {name: col.index for name, col in cols.items()}
     group = ""
     first = parsed.header.last_row + 1
+    following: int | None = None
+    run_start: int | None = None  # the first of the non-data rows just above this one
+    footer_at: int | None = None
+    numbers = (int, float)
     for r, row in enumerate(raw.iter_rows()):
         if r < first:
             continue
         kind = row_kind(row, seq_col=seq_col, name_col=name_col)
-        if kind is RowKind.FOOTER:
+        seq = row[seq_col] if seq_col is not None and seq_col < len(row) else None
+        if (kind is not RowKind.DATA or type(seq) not in numbers) and _starts_table(
+            row, seq_col, name_col, table, keys
+        ):
+            # Another table: its title and unit rows are the non-data rows just above.
+            following = r if run_start is None else run_start
             break
+        if footer_at is not None or kind is RowKind.FOOTER:
+            # Below a footer nothing is data; another table may still follow, soon.
+            if footer_at is None:
+                footer_at = r
+                run_start = r if run_start is None else run_start
+            if r - footer_at > HEAD_ROWS:
+                break
+            continue
+        if kind is RowKind.DATA:
+            run_start = None
+        elif run_start is None:
+            run_start = r
         if kind is RowKind.BLANK or kind is RowKind.SUBTOTAL:
             continue
         if kind is RowKind.TOTAL:
@@ -197,6 +308,11 @@ def _read_rows(raw: RawSheet, parsed: ParsedTable) -> None:
             values[reader.name] = typed
         parsed.rows.append(DataRow(raw.name, r + 1, group, values, row, index))
     _check_totals(parsed, totals)
+    return following
+
+
+def is_blank_row(row: Sequence[Any]) -> bool:
+    return all(is_blank(v) for v in row)
 
 
 MEMO_SIZE = 4096
@@ -213,7 +329,7 @@ class _ColumnReader:
     __slots__ = ("convert", "dates", "empty", "header", "index", "memo", "name", "percent")
 
     def __init__(self, name: str, col: Column, parsed: ParsedTable) -> None:
-        kind = FIELDS[name][1]
+        kind = parsed.schema.fields[name][1]
         self.name = name
         self.index = col.index
         self.header = col.header
@@ -279,7 +395,7 @@ def _check_totals(parsed: ParsedTable, totals: list[tuple[int, Sequence[Any]]]) 
         return
     r, row = totals[0]
     for name, col in parsed.columns.items():
-        if FIELDS[name][1] is not Kind.MONEY:
+        if parsed.schema.fields[name][1] is not Kind.MONEY:
             continue
         values = [d.values.get(name) for d in parsed.rows]
         computed = sum((v for v in values if isinstance(v, Decimal)), Decimal(0))
@@ -339,19 +455,19 @@ class ParsedWorkbook:
         return [i for t in self.tables for i in t.issues]
 
 
-def workbook_parse(raw: RawWorkbook, *, aliases: Mapping[str, str] | None = None) -> ParsedWorkbook:
+def workbook_parse(
+    raw: RawWorkbook, *, aliases: Mapping[str, str] | None = None, schema: Schema = LEDGER
+) -> ParsedWorkbook:
     """Every sheet that holds a table; raises SheetFileError when none does."""
-    table = alias_table(aliases)
+    table = alias_table(aliases, schema)
     tables: list[ParsedTable] = []
     header_errors: list[SheetFileError] = []
     for sheet in raw.sheets:
         try:
-            parsed = table_read(sheet, table)
+            tables += tables_read(sheet, table, schema)
         except SheetFileError as e:
             header_errors.append(e)
             continue
-        if parsed is not None:
-            tables.append(parsed)
         if raw.kind == "xlsx":
             # The error workbook copies an .xlsx from its bytes: calamine's copy can go now.
             sheet.source = None
@@ -363,7 +479,13 @@ def workbook_parse(raw: RawWorkbook, *, aliases: Mapping[str, str] | None = None
 
 
 def workbook_load(
-    source: bytes | Any, *, file_name: str | None = None, aliases: Mapping[str, str] | None = None
+    source: bytes | Any,
+    *,
+    file_name: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    schema: Schema = LEDGER,
 ) -> ParsedWorkbook:
     """Read and parse in one call."""
-    return workbook_parse(workbook_read(source, file_name=file_name), aliases=aliases)
+    return workbook_parse(
+        workbook_read(source, file_name=file_name), aliases=aliases, schema=schema
+    )

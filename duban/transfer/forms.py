@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -8,8 +9,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from duban.core.periods import Period
-from duban.org.models import Unit
+from duban.org.models import Unit, User
+from duban.org.names import name_key
 from duban.sheets.reader import max_import_bytes
+from duban.transfer.imports.plan import NameChoices
 
 
 class LedgerUploadForm(forms.Form):
@@ -37,6 +40,80 @@ class LedgerConfirmForm(forms.Form):
     file_name = forms.CharField(max_length=255)
     year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
     create_missing = forms.BooleanField(required=False)
+    # The office's choices for names that resolve to nothing (choices_dump's JSON).
+    choices = forms.CharField(required=False, max_length=20000)
+
+
+class ProblemsUploadForm(forms.Form):
+    file = forms.FileField(label=_("问题清单或销号清单（.xlsx / .xls / .ods）"))
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload.size > max_import_bytes():
+            raise forms.ValidationError(
+                _("文件太大（超过 %(mb)s MB）。") % {"mb": max_import_bytes() // 1048576}
+            )
+        return upload
+
+
+class ProblemsConfirmForm(forms.Form):
+    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$")
+    file_name = forms.CharField(max_length=255)
+    choices = forms.CharField(required=False, max_length=20000)
+
+
+NEW = "new"
+
+
+def choices_load(text: str) -> NameChoices:
+    """The choices a preview form carries: {"units": {name: code|"new"}, "leaders": {name:
+    username|"new"}, "unit": code}. Unknown codes and usernames are left out."""
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    units_by_code = {u.code: u for u in Unit.objects.all()}
+    choices = NameChoices()
+    for name, code in dict(data.get("units") or {}).items():
+        if code == NEW:
+            choices.units[name_key(str(name))] = None
+        elif code in units_by_code:
+            choices.units[name_key(str(name))] = units_by_code[code]
+    leaders = dict(data.get("leaders") or {})
+    users = {u.username: u for u in User.objects.filter(username__in=list(leaders.values())[:500])}
+    for name, username in leaders.items():
+        if username == NEW:
+            choices.leaders[name_key(str(name))] = None
+        elif username in users:
+            choices.leaders[name_key(str(name))] = users[username]
+    choices.unit_for_file = units_by_code.get(str(data.get("unit") or ""))
+    return choices
+
+
+def choices_from_post(post: Mapping[str, str], previous: str) -> str:
+    """The choices JSON after the office answered the name questions of a preview."""
+    try:
+        data = json.loads(previous or "{}")
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    units = dict(data.get("units") or {})
+    leaders = dict(data.get("leaders") or {})
+    for key, value in post.items():
+        if not value:
+            continue
+        if key.startswith("unit__"):
+            units[key[len("unit__") :]] = value
+        elif key.startswith("leader__"):
+            leaders[key[len("leader__") :]] = value
+    out: dict[str, Any] = {"units": units, "leaders": leaders}
+    file_unit = post.get("file_unit") or data.get("unit")
+    if file_unit:
+        out["unit"] = file_unit
+    return json.dumps(out, ensure_ascii=False)
 
 
 class MonthlyChoiceForm(forms.Form):

@@ -6,11 +6,21 @@ path("ledger/", include(transfer_urls.export_patterns)),  # namespace ledger_exp
 
 from django.urls import URLPattern, path
 
-from duban.transfer.views import exports, imports, monthly
+from duban.transfer.views import exports, imports, monthly, problems
 
 import_urlpatterns: list[URLPattern] = [
     path("", imports.ledger_import_upload_view, name="upload"),
     path("confirm/", imports.ledger_import_confirm_view, name="confirm"),
+    path("choose/", imports.ledger_import_choose_view, name="choose"),
+    path("mapping/", imports.ledger_import_mapping_view, name="mapping"),
+    path("problems/", problems.problems_import_upload_view, name="problems"),
+    path("problems/confirm/", problems.problems_import_confirm_view, name="problems_confirm"),
+    path("problems/choose/", problems.problems_import_choose_view, name="problems_choose"),
+    path(
+        "problems/<str:sha>/errors.xlsx",
+        problems.problems_import_errors_view,
+        name="problems_errors",
+    ),
     path("monthly/", monthly.monthly_workbook_view, name="monthly"),
     path("monthly/download/", monthly.monthly_workbook_download_view, name="monthly_download"),
     path(

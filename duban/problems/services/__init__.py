@@ -54,8 +54,14 @@ from duban.problems.services.meetings import (
     meeting_schedule,
     overdue_milestones,
 )
+from duban.problems.services.register import (
+    ProblemEntry,
+    problem_entry_check,
+    problem_register,
+)
 
 __all__ = [
+    "ProblemEntry",
     "coordination_create",
     "coordination_feedback",
     "escalate_overdue_problems",
@@ -76,10 +82,12 @@ __all__ = [
     "problem_answer_as_co_unit",
     "problem_assign",
     "problem_close",
+    "problem_entry_check",
     "problem_escalate",
     "problem_merge",
     "problem_put_on_next_meeting",
     "problem_rate_satisfaction",
+    "problem_register",
     "problem_reject",
     "problem_reopen",
     "problem_report",

@@ -5,18 +5,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.contrib.auth.hashers import make_password
-from django.db.models import Model
+from django.db.models import F, Model
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from duban.core import clock
 from duban.core.bulk import history_copy, history_m2m_copy, insert_many
-from duban.ledger.models import Project, WorkItem
+from duban.ledger.models import PlanMonth, Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
+from duban.org.services import name_alias_add, unit_create
 from duban.reporting.models import MonthlyReport
-from duban.transfer.imports.plan import Missing, RowPlan
+from duban.transfer.imports.lookup import UNASSIGNED_CODE
+from duban.transfer.imports.plan import Learned, Missing, RowPlan
 
 M = TypeVar("M", bound=Model)
 STREET_SUFFIXES = ("街道", "街道办事处", "镇", "乡", "办事处")
@@ -42,8 +45,9 @@ def _code(prefix: str, name: str) -> str:
     return f"{prefix}-{hashlib.sha1(name.encode()).hexdigest()[:10]}"  # noqa: S324 — a short id, not security
 
 
-def missing_create(missing: Missing) -> tuple[list[str], list[str]]:
-    """Create the units, leaders and enterprises the file names but the system lacks."""
+def missing_create(missing: Missing, *, owners: bool) -> tuple[list[str], list[str]]:
+    """Create the units and leaders the file names but the system lacks (the office asked for
+    them: --create-missing, or 新建 chosen in the preview), and the enterprises when `owners`."""
     units = [
         Unit(code=_code("imp", n), name=n[:100], kind=unit_kind_guess(n))
         for n in missing.units.values()
@@ -60,10 +64,33 @@ def missing_create(missing: Missing) -> tuple[list[str], list[str]]:
         for n in missing.leaders.values()
     ]
     User.objects.bulk_create(leaders)
-    bulk_create_with_history(
-        [Enterprise(name=n[:200]) for n in missing.owners.values()], Enterprise
-    )
+    if owners:
+        bulk_create_with_history(
+            [Enterprise(name=n[:200]) for n in missing.owners.values()], Enterprise
+        )
     return [u.name for u in units], [u.full_name for u in leaders]
+
+
+def learned_remember(learned: Learned) -> None:
+    """The names the office chose in the preview, remembered as aliases for the next file."""
+    for name, unit in learned.units.values():
+        name_alias_add(alias=name, unit=unit, learned=True)
+    for name, user in learned.leaders.values():
+        name_alias_add(alias=name, user=user, learned=True)
+
+
+def unassigned_unit() -> Unit:
+    """待分配: the lead unit of rows whose file names none, until the office assigns them."""
+    unit = Unit.objects.filter(code=UNASSIGNED_CODE).first()
+    if unit is None:
+        unit = unit_create(
+            code=UNASSIGNED_CODE,
+            name=str(_("待分配")),
+            kind=Unit.Kind.OFFICE,
+            assessed=False,
+            sort_order=9999,
+        )
+    return unit
 
 
 def plans_apply(plans: Sequence[RowPlan], *, by: User | None) -> None:
@@ -120,6 +147,7 @@ def plans_apply(plans: Sequence[RowPlan], *, by: User | None) -> None:
             items, WorkItem, [*fields.split(","), "version", "updated_at"], default_user=by
         )
     _co_units_apply(plans, by=by)
+    _plan_curves_apply(plans, by=by)
     _reports_apply(plans, by=by, now=now)
 
 
@@ -150,8 +178,38 @@ def _co_units_apply(plans: Sequence[RowPlan], *, by: User | None) -> None:
     history_m2m_copy(WorkItem, "co_units", [p.item_id for p in touched if p.item_id])
 
 
+def _plan_curves_apply(plans: Sequence[RowPlan], *, by: User | None) -> None:
+    """Replace the plan curves the file sets (history of the removed and added months kept)."""
+    touched = [p for p in plans if p.plan_curve is not None and p.item_id is not None]
+    if not touched:
+        return
+    ids = [p.item_id for p in touched]
+    for row in PlanMonth.objects.filter(work_item_id__in=ids):
+        if by is not None:
+            row._history_user = by  # type: ignore[attr-defined]
+        row.delete()
+    bulk_create_with_history(
+        [
+            PlanMonth(work_item_id=cast(int, p.item_id), month=month, amount=amount)
+            for p in touched
+            for month, amount in enumerate(p.plan_curve or [], start=1)
+        ],
+        PlanMonth,
+        default_user=by,
+    )
+    # The curve belongs to the item: a form opened before this import is stale now.
+    WorkItem.objects.filter(pk__in=ids).update(version=F("version") + 1)
+
+
 def _reports_apply(plans: Sequence[RowPlan], *, by: User | None, now: datetime) -> None:
     user_id = by.pk if by is not None else None
+    more = []
+    for p in plans:
+        for sub in p.more_reports:
+            sub.item_id = p.item_id
+            more.append(sub)
+    if more:
+        plans = [*plans, *more]
     # The office's figures count at once: submitted and accepted by the importing user.
     stamps = {
         "created_by_id": user_id,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -11,17 +10,12 @@ from typing import Any, TypeVar, cast
 from django.db.models import Model, Q, QuerySet
 
 from duban.core.bulk import values_in
-from duban.ledger.models import Project, WorkItem
+from duban.ledger.models import PlanMonth, Project, WorkItem
 from duban.org.models import Enterprise, Unit, User
+from duban.org.names import LeaderNames, UnitNames, name_key
 from duban.reporting.models import MonthClose, MonthlyReport
 from duban.reporting.progress import is_counted, year_to_date
 from duban.transfer.imports.rows import RowInput
-
-
-def name_key(text: str) -> str:
-    """Names compare without spaces, full-width forms or bracket style."""
-    return "".join(unicodedata.normalize("NFKC", text or "").split())
-
 
 STAMPS = ("created_at", "updated_at")
 ITEM_UNCOMPARED = (*STAMPS, "handed_out_at", "schedule")
@@ -57,23 +51,23 @@ def stored(queryset: QuerySet[M], *, leave: Sequence[str] = ()) -> list[M]:
     return [cast(M, Stored(row)) for row in queryset.values(*fields)]
 
 
+UNASSIGNED_CODE = "unassigned"  # 待分配: the lead unit of rows from a file without one
+
+
 class Lookup:
     def __init__(self, inputs: Sequence[RowInput], year: int) -> None:
         self.year = year
-        self.units: dict[str, Unit] = {}
         self.by_id: dict[tuple[type, int], object] = {}
-        for unit in Unit.objects.all():
+        self.unit_names = UnitNames.load()
+        for unit in self.unit_names.units.values():
             self.by_id[(Unit, unit.pk)] = unit
-            for key in {name_key(unit.name), name_key(unit.short_name)} - {""}:
-                self.units.setdefault(key, unit)
-        leader_names = {name_key(r.leader) for r in inputs if r.leader}
-        self.leaders: dict[str, list[User]] = defaultdict(list)
-        if leader_names:
-            for user in User.objects.filter(
-                Q(full_name__in=values_in(leader_names)) | Q(username__in=values_in(leader_names))
-            ):
-                key = name_key(user.full_name) or name_key(user.username)
-                self.leaders[key].append(user)
+        self.unassigned = next(
+            (u for u in self.unit_names.units.values() if u.code == UNASSIGNED_CODE), None
+        )
+        self.leader_names = LeaderNames([], [])
+        if any(r.leader for r in inputs):
+            self.leader_names = LeaderNames.load()
+            for user in self.leader_names.users.values():
                 self.by_id[(User, user.pk)] = user
         owner_names = {name_key(r.owner) for r in inputs if r.owner}
         self.owners: dict[str, Enterprise] = {}
@@ -126,15 +120,24 @@ class Lookup:
         for r in stored(reports, leave=REPORT_UNCOMPARED):
             self.reports[(r.work_item_id, r.month)] = r
             self.months[r.work_item_id].append(r)
+        self.plan_curves: dict[int, list[Decimal]] = {}
+        if any(r.plan_months is not None for r in inputs):
+            curves: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 12)
+            for item_id, month, amount in PlanMonth.objects.filter(
+                work_item_id__in=in_items
+            ).values_list("work_item_id", "month", "amount"):
+                curves[item_id][month - 1] = amount
+            self.plan_curves = dict(curves)
         self.closed_months = set(
             MonthClose.objects.filter(year=year).values_list("month", flat=True)
         )
 
-    def unit(self, name: str) -> Unit | None:
-        return self.units.get(name_key(name))
+    def units(self, name: str) -> list[Unit]:
+        """The units a written name resolves to (two or more: ambiguous)."""
+        return self.unit_names.matches(name)
 
     def leader(self, name: str) -> list[User]:
-        return self.leaders.get(name_key(name), [])
+        return self.leader_names.matches(name)
 
     def owner(self, name: str) -> Enterprise | None:
         return self.owners.get(name_key(name))

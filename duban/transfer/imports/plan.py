@@ -18,14 +18,19 @@ from duban.core import clock
 from duban.core.periods import Period
 from duban.core.services import field_label
 from duban.ledger.models import Project, WorkItem
+from duban.ledger.services import plan_curve_mismatch
 from duban.ledger.validators import validate_project_code
 from duban.org.models import Enterprise, Unit, User
+from duban.org.names import MAX_CANDIDATE_NAMES
 from duban.reporting.models import COUNTING_STATES, MonthlyReport
 from duban.reporting.validation import AMOUNT_FIELDS, amount_problem
 from duban.transfer.imports.lookup import Lookup, name_key
 from duban.transfer.imports.result import Action
 from duban.transfer.imports.rows import RowInput, precise_enough
 
+# Completed this many times the total investment: yuan typed into a 万元 column, not a
+# total that went stale.
+YUAN_SLIP_RATIO = 1000
 REPORT_TEXT_FIELDS = ("progress_text", "problems_text", "next_steps", "progress_pct")
 
 
@@ -49,6 +54,9 @@ class RowPlan:
     # built as model instances).
     project_id: int | None = None
     item_id: int | None = None
+    unassigned: bool = False  # no lead unit in the file: the item goes to 待分配
+    plan_curve: list[Decimal] | None = None  # the 12 months to store (changed or new)
+    more_reports: list[RowPlan] = field(default_factory=list)  # other months' figures
 
     @property
     def has_error(self) -> bool:
@@ -70,6 +78,30 @@ class Missing:
     units: dict[str, str] = field(default_factory=dict)  # key → name as written
     leaders: dict[str, str] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
+    # Names that resolve to nothing (or to several) but come close to existing ones: never
+    # created by --create-missing; the office chooses (key → (name as written, candidates)).
+    unit_candidates: dict[str, tuple[str, list[Unit]]] = field(default_factory=dict)
+    leader_candidates: dict[str, tuple[str, list[User]]] = field(default_factory=dict)
+
+
+@dataclass
+class NameChoices:
+    """The office's answers for names that resolve to no unit or leader.
+
+    key (name_key of the name as written) → the unit or person it means, or None: create it.
+    """
+
+    units: dict[str, Unit | None] = field(default_factory=dict)
+    leaders: dict[str, User | None] = field(default_factory=dict)
+    unit_for_file: Unit | None = None  # the lead unit of a file that has no such column
+
+
+@dataclass
+class Learned:
+    """Choices to remember as aliases when the import writes: key → (name as written, target)."""
+
+    units: dict[str, tuple[str, Unit]] = field(default_factory=dict)
+    leaders: dict[str, tuple[str, User]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -171,13 +203,30 @@ def _same(current: Any, proposed: Any) -> bool:
     return bool(current == proposed)
 
 
+def _unit_shown(unit: Unit) -> str:
+    if not unit.short_name or unit.short_name == unit.name:
+        return unit.name
+    return _("%(short)s（%(name)s）") % {"short": unit.short_name, "name": unit.name}
+
+
 class Planner:
-    def __init__(self, *, year: int, lookup: Lookup, create_missing: bool, by: User | None) -> None:
+    def __init__(
+        self,
+        *,
+        year: int,
+        lookup: Lookup,
+        create_missing: bool,
+        by: User | None,
+        choices: NameChoices | None = None,
+    ) -> None:
         self.year = year
         self.lookup = lookup
         self.create_missing = create_missing
         self.by = by
+        self.choices = choices or NameChoices()
         self.missing = Missing()
+        self.learned = Learned()
+        self.resolved: dict[str, Unit] = {}  # name as written → the unit it resolved to
         self.seen_codes: dict[str, int] = {}
         self.seen_keys: dict[tuple[str, str, str], int] = {}
         self.cap = Decimal(getattr(settings, "DUBAN_MAX_AMOUNT", "100000000"))
@@ -198,6 +247,14 @@ class Planner:
     def plan(self, ri: RowInput) -> RowPlan:
         rp = RowPlan(input=ri, year=self.year)
         unit = self._unit(ri, ri.lead_unit, "lead_unit")
+        if not ri.lead_unit:
+            unit = self.choices.unit_for_file
+            if unit is None and ri.unit_column:
+                ri.error("lead_unit", _("缺少责任（牵头）单位"))
+            elif unit is None:
+                # No lead-unit column and no unit chosen for the file: 待分配, for the office.
+                rp.unassigned = True
+                unit = self.lookup.unassigned
         co_units = [u for n in ri.co_units if (u := self._unit(ri, n, "co_units"))]
         if unit is not None and any(u.pk == unit.pk for u in co_units):
             ri.error("co_units", _("牵头单位不能同时是配合单位"))
@@ -205,10 +262,154 @@ class Planner:
         owner = self._owner(ri)
         self._duplicates(ri)
         if ri.kind == WorkItem.Kind.PROJECT:
-            self._project(rp, unit, owner)
+            self._project(rp, None if rp.unassigned else unit, owner)
         self._item(rp, unit, leader, co_units)
+        if ri.done_months and (ri.ytd is not None or ri.month_amount is not None):
+            self._months_against_ytd(ri)
         self._report(rp)
+        if ri.plan_months is not None:
+            self._plan_curve(rp)
+        if ri.done_months:
+            self._done_months(rp)
+        self._completed_within_total(rp)
         return rp
+
+    # monthly series ---------------------------------------------------------------------
+
+    def _months_against_ytd(self, ri: RowInput) -> None:
+        """Month columns set the figures; a 1-N月 or 本月 column is only a cross-check."""
+        month = ri.report_month
+        if ri.ytd is not None and month is not None:
+            summed = sum(
+                (amount for m, (amount, _c) in ri.done_months.items() if m <= month), Decimal(0)
+            )
+            if summed != ri.ytd:
+                ri.warn(
+                    "ytd_investment",
+                    _("各月完成投资之和%(sum)s万元与1-%(month)s月累计不一致，以各月数据为准")
+                    % {"sum": f"{summed.normalize():f}", "month": month},
+                )
+        ri.ytd = ri.month_amount = None
+
+    def _plan_curve(self, rp: RowPlan) -> None:
+        ri = rp.input
+        values = ri.plan_months or []
+        annual = ri.item.get("annual_plan")
+        if annual is None and rp.item is not None:
+            annual = rp.item.annual_plan
+        mismatch = plan_curve_mismatch(values, None if annual is None else Decimal(annual))
+        if mismatch:
+            ri.error(ri.plan_column, mismatch)
+            return
+        stored = None if rp.item is None else self.lookup.plan_curves.get(rp.item.pk)
+        if stored is not None and all(a == b for a, b in zip(stored, values, strict=True)):
+            return
+        rp.plan_curve = values
+        rp.changes.append(
+            _("月度计划：%(months)s")
+            % {"months": self.words.sep.join(f"{v.normalize():f}" for v in values)}
+        )
+
+    def _done_months(self, rp: RowPlan) -> None:
+        """Each month's completed investment: a report per month (closed months skipped)."""
+        ri = rp.input
+        if rp.item is None and not rp.item_new:
+            return
+        item_id = None if rp.item_new or rp.item is None else rp.item.pk
+        closed = []
+        for month, (amount, column) in sorted(ri.done_months.items()):
+            period = self._period(month)
+            if period > self.current:
+                if amount:
+                    ri.error(
+                        column, _("%(period)s尚未到来，不能导入该月数据") % {"period": period.label}
+                    )
+                continue
+            if month in self.lookup.closed_months:
+                closed.append(period.label)
+                continue
+            main = (rp.report_new and rp.report_month == month) or (
+                rp.report is not None and rp.report.month == month
+            )
+            sub = rp if main else RowPlan(input=ri, year=self.year)
+            existing = None if item_id is None else self.lookup.reports.get((item_id, month))
+            if existing is None and not main:
+                if not amount:
+                    continue
+                sub.report_new, sub.report_month = True, month
+                sub.report_changes = {
+                    "investment_month": amount,
+                    "state": MonthlyReport.State.ACCEPTED,
+                }
+                rp.changes.append(period.report_new)
+                rp.more_reports.append(sub)
+                continue
+            if main and rp.report_new:
+                rp.report_changes["investment_month"] = amount
+                continue
+            assert existing is not None  # noqa: S101 - main with an existing report, or not main
+            sub.report = existing
+            proposed: dict[str, Any] = {"investment_month": amount}
+            if existing.state not in COUNTING_STATES:
+                proposed["state"] = MonthlyReport.State.ACCEPTED
+            for name, value in proposed.items():
+                current = getattr(existing, name)
+                if not _same(current, value):
+                    sub.report_changes[name] = value
+                    rp.changes.append(
+                        self.words.report_change
+                        % {
+                            "period": period.label,
+                            "field": self.words.label(MonthlyReport, name),
+                            "old": self.words.shown(current),
+                            "new": self.words.shown(value),
+                        }
+                    )
+            if sub is not rp and sub.report_changes:
+                rp.more_reports.append(sub)
+        if closed:
+            ri.warn(
+                None,
+                _("%(periods)s已关账，本行这些月份的完成投资未导入（其余台账字段照常导入）")
+                % {"periods": self.words.sep.join(closed)},
+            )
+
+    def _completed_within_total(self, rp: RowPlan) -> None:
+        """Completed above the total: the total went stale (a warning), unless the ratio says
+        yuan were typed into a 万元 column (an error)."""
+        ri = rp.input
+        total = rp.project_changes.get("total_investment") or (
+            rp.project.total_investment if rp.project else None
+        )
+        figures = [
+            (name, value)
+            for name, value in (
+                ("since_start", ri.since_start),
+                ("ytd_investment", ri.ytd),
+                ("month_investment", ri.month_amount),
+            )
+            if value is not None
+        ]
+        if not total or total <= 0 or not figures:
+            return
+        column, completed = max(figures, key=lambda f: f[1])
+        if completed <= total:
+            return
+        shown = {"amount": f"{completed.normalize():f}", "total": f"{total.normalize():f}"}
+        if completed >= total * YUAN_SLIP_RATIO:
+            ri.error(
+                column,
+                _(
+                    "完成投资%(amount)s万元是总投资%(total)s万元的上千倍，"
+                    "像是把“元”填进了“万元”列，请核对金额单位"
+                )
+                % shown,
+            )
+        else:
+            ri.warn(
+                column,
+                _("完成投资%(amount)s万元已超过总投资%(total)s万元，总投资可能需要更新") % shown,
+            )
 
     def _current(self, obj: Any, name: str, value: Any) -> Any:
         """The stored value; a foreign key through the objects already fetched, not a query."""
@@ -224,33 +425,105 @@ class Planner:
     def _unit(self, ri: RowInput, name: str, field_name: str) -> Unit | None:
         if not name:
             return None
-        unit = self.lookup.unit(name)
-        if unit is None:
-            self.missing.units.setdefault(name_key(name), name)
-            if not self.create_missing:
-                ri.error(
-                    field_name,
-                    _("系统中没有单位“%(unit)s”（可选择“创建缺少的单位和领导”）") % {"unit": name},
+        resolved = self.resolved.get(name)
+        if resolved is not None:
+            return resolved  # a name read before (ledgers repeat their units)
+        key = name_key(name)
+        if key in self.choices.units:
+            chosen = self.choices.units[key]
+            if chosen is None:  # the office chose to create it
+                self.missing.units.setdefault(key, name)
+                return None
+            if not self.lookup.units(name):
+                self.learned.units.setdefault(key, (name, chosen))
+            return chosen
+        found = self.lookup.units(name)
+        if len(found) == 1:
+            if len(self.resolved) < 4096:
+                self.resolved[name] = found[0]
+            return found[0]
+        if key not in self.missing.unit_candidates and key not in self.missing.units:
+            asked = len(self.missing.unit_candidates) + len(self.missing.units)
+            candidates = found or (
+                self.lookup.unit_names.candidates(name) if asked < MAX_CANDIDATE_NAMES else []
+            )
+            if candidates:
+                self.missing.unit_candidates[key] = (name, candidates)
+            else:
+                self.missing.units[key] = name
+        if key in self.missing.unit_candidates:
+            candidates = self.missing.unit_candidates[key][1]
+            template = (
+                _(
+                    "“%(unit)s”可指多个单位：%(units)s，请在预览中选定（命令行用 --alias 名称=单位代码）"
                 )
-        return unit
+                if found
+                else _(
+                    "系统中没有单位“%(unit)s”，最接近的是：%(units)s。请在预览中选定"
+                    "（命令行用 --alias 名称=单位代码），确认是新单位时再选择新建"
+                )
+            )
+            ri.error(
+                field_name,
+                template
+                % {"unit": name, "units": self.words.sep.join(_unit_shown(u) for u in candidates)},
+            )
+        elif not self.create_missing:
+            ri.error(
+                field_name,
+                _("系统中没有单位“%(unit)s”（可选择“创建缺少的单位和领导”）") % {"unit": name},
+            )
+        return None
 
     def _leader(self, ri: RowInput) -> User | None:
         if not ri.leader:
             return None
+        key = name_key(ri.leader)
+        if key in self.choices.leaders:
+            chosen = self.choices.leaders[key]
+            if chosen is None:
+                self.missing.leaders.setdefault(key, ri.leader)
+                return None
+            if not self.lookup.leader(ri.leader):
+                self.learned.leaders.setdefault(key, (ri.leader, chosen))
+            return chosen
         users = self.lookup.leader(ri.leader)
         if len(users) > 1:
-            names = pgettext("list separator", "、").join(
-                _("%(name)s（%(code)s）") % {"name": u.display_name, "code": u.username}
+            names = self.words.sep.join(
+                _("%(name)s（%(title)s，%(code)s）")
+                % {"name": u.display_name, "title": u.title or "—", "code": u.username}
                 for u in users
             )
             ri.error(
                 "leader",
-                _("有多位同名人员：%(names)s，请在系统中区分后再导入") % {"names": names},
+                _("有多位同名人员：%(names)s，请在表中写明职务（如“张伟（副区长）”）或在预览中选定")
+                % {"names": names},
             )
+            self.missing.leader_candidates.setdefault(key, (ri.leader, users))
             return None
         if not users:
-            self.missing.leaders.setdefault(name_key(ri.leader), ri.leader)
-            if not self.create_missing:
+            if key not in self.missing.leader_candidates and key not in self.missing.leaders:
+                asked = len(self.missing.leader_candidates) + len(self.missing.leaders)
+                candidates = (
+                    self.lookup.leader_names.candidates(ri.leader)
+                    if asked < MAX_CANDIDATE_NAMES
+                    else []
+                )
+                if candidates:
+                    self.missing.leader_candidates[key] = (ri.leader, candidates)
+                else:
+                    self.missing.leaders[key] = ri.leader
+            if key in self.missing.leader_candidates:
+                candidates = self.missing.leader_candidates[key][1]
+                ri.error(
+                    "leader",
+                    _("系统中没有领导“%(leader)s”，最接近的是：%(names)s。请在预览中选定")
+                    % {
+                        "leader": ri.leader,
+                        "names": self.words.sep.join(u.display_name for u in candidates),
+                    },
+                )
+            elif not self.create_missing:
                 ri.error(
                     "leader",
                     _("系统中没有领导“%(leader)s”（可选择“创建缺少的单位和领导”）")
@@ -293,7 +566,9 @@ class Planner:
             if (ri.code is None or p.code is None)
             and (
                 not self.lookup.project_units.get(p.pk)
-                or (unit is not None and unit.pk in self.lookup.project_units[p.pk])
+                # A file without lead units matches by name alone.
+                or unit is None
+                or unit.pk in self.lookup.project_units[p.pk]
             )
         ]
         if len(candidates) > 1:
@@ -363,13 +638,20 @@ class Planner:
     ) -> None:
         ri = rp.input
         proposed: dict[str, Any] = dict(ri.item)
-        if unit is not None:
+        item = self._existing_item(rp, unit)
+        if unit is not None and not (rp.unassigned and item is not None):
             proposed["lead_unit"] = unit
         if leader is not None:
             proposed["lead_leader"] = leader
-        item = self._existing_item(rp, unit)
-        if ri.since_start is not None and ri.ytd is not None:
-            prior = ri.since_start - ri.ytd
+        if ri.since_start is not None:
+            # Since the start = the years before + this year (the file's year to date, else
+            # what this year's counted reports hold).
+            this_year = (
+                ri.ytd
+                if ri.ytd is not None
+                else self.lookup.counted_sum_before(None if item is None else item.pk, 13)
+            )
+            prior = ri.since_start - this_year
             if prior < 0:
                 ri.warn("since_start", _("开工以来累计完成投资小于本年累计，以前年度累计未导入"))
             else:
@@ -485,6 +767,15 @@ class Planner:
                     _("%(period)s尚未到来，不能导入该月数据") % {"period": period.label},
                 )
             return
+        if month in self.lookup.closed_months:
+            # The ledger's own fields import; a closed month's figures never change silently.
+            if ri.ytd is not None or ri.month_amount is not None or ri.report:
+                ri.warn(
+                    "ytd_investment" if ri.ytd is not None else None,
+                    _("%(period)s已关账，本行该月的完成投资和进度未导入（其余台账字段照常导入）")
+                    % {"period": period.label},
+                )
+            return
         proposed: dict[str, Any] = dict(ri.report)
         item_id = None if rp.item_new or rp.item is None else rp.item.pk
         if ri.ytd is not None:
@@ -508,12 +799,11 @@ class Planner:
             proposed["investment_month"] = ri.month_amount
         if not proposed:
             return
-        total = rp.project_changes.get("total_investment") or (
-            rp.project.total_investment if rp.project else None
-        )
-        # The report validator the form uses: the same bad figure, the same message.
+        # The report validator the form uses: the same bad figure, the same message. (A
+        # figure above the project's total is judged by the ledger's own rule: a warning,
+        # unless the ratio says yuan were typed as 万元.)
         for name in AMOUNT_FIELDS:
-            problem = amount_problem(name, proposed.get(name), total_investment=total)
+            problem = amount_problem(name, proposed.get(name))
             if problem:
                 column = "ytd_investment" if ri.ytd is not None else "month_investment"
                 ri.error(
@@ -527,7 +817,6 @@ class Planner:
             self.cap,
         )
         existing = None if item_id is None else self.lookup.reports.get((item_id, month))
-        closed = month in self.lookup.closed_months
         if existing is None or existing.state not in COUNTING_STATES:
             # The office's ledger is authoritative: its figures count at once (see README).
             proposed["state"] = MonthlyReport.State.ACCEPTED
@@ -539,9 +828,6 @@ class Planner:
                 return  # nothing new this month: no empty report
             if ri.started:
                 proposed["started"] = True
-            if closed:
-                ri.error(None, _("%(period)s已关账，不能再导入该月数据") % {"period": period.label})
-                return
             rp.report_new = True
             rp.report_month = month
             rp.report_changes = proposed
@@ -561,7 +847,5 @@ class Planner:
                         "new": self.words.shown(value),
                     }
                 )
-        if rp.report_changes and closed:
-            ri.error(None, _("%(period)s已关账，月报已锁定，不能再修改") % {"period": period.label})
         if rp.report_changes and rp.item is not None and rp.item.status == WorkItem.Status.DRAFT:
             rp.item_changes.setdefault("status", WorkItem.Status.ACTIVE)

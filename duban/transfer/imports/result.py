@@ -12,6 +12,7 @@ from duban.sheets.errors import CellIssue
 
 if TYPE_CHECKING:
     from duban.ledger.models import LedgerImport
+    from duban.org.models import Unit, User
     from duban.sheets.tables import ParsedWorkbook
 
 Action = Literal["create", "update", "unchanged", "error"]
@@ -50,6 +51,11 @@ class ImportResult:
     missing_owners: list[str] = field(default_factory=list)
     created_units: list[str] = field(default_factory=list)
     created_leaders: list[str] = field(default_factory=list)
+    # Names that resolve to nothing, with the closest units or people to choose from.
+    unit_candidates: list[tuple[str, list[Unit]]] = field(default_factory=list)
+    leader_candidates: list[tuple[str, list[User]]] = field(default_factory=list)
+    learned: list[str] = field(default_factory=list)  # "区住建局 → 示例区住房和城乡建设局"
+    unassigned: int = 0  # rows going to 待分配 (the file names no lead unit)
     record: LedgerImport | None = None
     book: ParsedWorkbook | None = None
     previous_import: str = ""  # when the same file was imported before
@@ -101,6 +107,31 @@ class ImportResult:
             lines.append(_("缺少的单位：%(names)s") % {"names": sep.join(self.missing_units)})
         if self.missing_leaders:
             lines.append(_("缺少的领导：%(names)s") % {"names": sep.join(self.missing_leaders)})
+        for name, units in self.unit_candidates:
+            lines.append(
+                _("“%(name)s”不是系统中的单位，可能是：%(units)s")
+                % {
+                    "name": name,
+                    "units": sep.join(f"{u.name}（--alias {name}={u.code}）" for u in units),
+                }
+            )
+        for name, users in self.leader_candidates:
+            lines.append(
+                _("“%(name)s”无法确定是哪位领导，可能是：%(users)s")
+                % {
+                    "name": name,
+                    "users": sep.join(
+                        f"{u.display_name}{'（' + u.title + '）' if u.title else ''}"
+                        f"（--alias {name}=@{u.username}）"
+                        for u in users
+                    ),
+                }
+            )
+        if self.unassigned:
+            lines.append(
+                _("有%(n)s行没有责任单位列，将导入为“待分配”（或用 --unit 指定全表的责任单位）")
+                % {"n": self.unassigned}
+            )
         if self.missing_owners:
             lines.append(_("缺少的建设单位：%(names)s") % {"names": sep.join(self.missing_owners)})
         warning = _("提示：%(issue)s")

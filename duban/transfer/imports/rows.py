@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from duban.core.money import quantize
 from duban.ledger.models import Project, WorkItem
 from duban.ledger.validators import normalize_project_code
 from duban.sheets.dates import DateValue, Precision
@@ -102,6 +103,12 @@ class RowInput:
     since_start: Decimal | None = None
     report: dict[str, Any] = field(default_factory=dict)
     done: bool = False
+    unit_column: bool = True  # False: the table has no lead-unit column at all
+    plan_months: list[Decimal] | None = None  # the plan curve the row sets (12 months)
+    plan_column: str = ""  # the first plan column, to point an error at
+    done_months: dict[int, tuple[Decimal, str]] = field(
+        default_factory=dict
+    )  # month → (amount, column)
     source: DataRow | None = None  # the row's cells, to point an issue at one
     headers: Mapping[str, str] = field(default_factory=dict)  # shared by the table's rows
     issues: list[CellIssue] = field(default_factory=list)
@@ -152,17 +159,43 @@ def row_input(data: DataRow, table: ParsedTable, *, reserve_list: bool) -> RowIn
         )
     if not ri.name:
         ri.error(name_field, _("名称不能为空"))
-    if not ri.lead_unit:
-        ri.error(
-            "lead_unit" if "lead_unit" in table.columns else name_field, _("缺少责任（牵头）单位")
-        )
+    ri.unit_column = "lead_unit" in table.columns
     ri.seq = str(v.get("seq") or "")[:20]
     ri.content = v.get("content") or ""
     _item_fields(ri, data, table)
     if kind == WorkItem.Kind.PROJECT:
         _project_fields(ri, data, reserve_list=reserve_list)
     _report_fields(ri, data, table)
+    if table.series:
+        _series_fields(ri, data)
     return ri
+
+
+def _series_fields(ri: RowInput, data: DataRow) -> None:
+    """1月…12月 (or 一季度…四季度) under 计划: the plan curve; under 完成: each month's figure."""
+    v = data.values
+    months: list[Decimal | None] = [v.get(f"plan_m{m}") for m in range(1, 13)]
+    for q in range(1, 5):
+        amount = v.get(f"plan_q{q}")
+        if amount is None:
+            continue
+        if any(months[m] is not None for m in range(3 * q - 3, 3 * q)):
+            ri.error(f"plan_q{q}", _("同一季度既有季度计划又有月度计划，请只保留一种"))
+            continue
+        # A quarter's plan spread over its months (the last takes the rounding).
+        each = quantize(amount / 3, 4)
+        months[3 * q - 3 : 3 * q] = [each, each, amount - 2 * each]
+    if any(m is not None for m in months):
+        ri.plan_months = [m if m is not None else Decimal(0) for m in months]
+        ri.plan_column = next(
+            f"plan_{kind}{n}"
+            for kind, n in [*(("m", m) for m in range(1, 13)), *(("q", q) for q in range(1, 5))]
+            if v.get(f"plan_{kind}{n}") is not None
+        )
+    for m in range(1, 13):
+        amount = v.get(f"done_m{m}")
+        if amount is not None:
+            ri.done_months[m] = (amount, f"done_m{m}")
 
 
 def _item_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:
@@ -189,7 +222,11 @@ def _item_fields(ri: RowInput, data: DataRow, table: ParsedTable) -> None:
         item["level"] = level
     category_text = v.get("category") or ""
     category = word_choice(category_text, CATEGORY_WORDS) if category_text else None
-    if category_text and category is None:
+    if (
+        category_text
+        and category is None
+        and (ri.kind != WorkItem.Kind.PROJECT or not word_choice(category_text, INDUSTRY_WORDS))
+    ):
         ri.warn("category", _("建设性质无法识别（新建/续建/改扩建/前期/竣工），未导入"))
     if category is None and data.group:
         category = word_choice(data.group, CATEGORY_WORDS)
@@ -245,6 +282,10 @@ def _project_fields(ri: RowInput, data: DataRow, *, reserve_list: bool) -> None:
             ri.error("years", _("建设起止年限应写成“2023-2025”"))
     industry_text = v.get("industry") or ""
     industry = word_choice(industry_text, INDUSTRY_WORDS) if industry_text else None
+    category_text = v.get("category") or ""
+    if industry is None and category_text and not word_choice(category_text, CATEGORY_WORDS):
+        # "项目类别" holding 产业项目/基础设施/社会民生 is the industry, not 新建/续建.
+        industry = word_choice(category_text, INDUSTRY_WORDS)
     if industry is None and data.group:
         industry = word_choice(data.group, INDUSTRY_WORDS)
     if industry:

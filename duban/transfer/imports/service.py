@@ -16,10 +16,15 @@ from duban.ledger.models import LedgerImport
 from duban.org.models import User
 from duban.sheets.errors import CellIssue, SheetFileError
 from duban.sheets.tables import ParsedWorkbook, workbook_load
-from duban.transfer.imports.apply import missing_create, plans_apply
+from duban.transfer.imports.apply import (
+    learned_remember,
+    missing_create,
+    plans_apply,
+    unassigned_unit,
+)
 from duban.transfer.imports.errorbook import error_workbook
 from duban.transfer.imports.lookup import Lookup
-from duban.transfer.imports.plan import Planner, RowPlan
+from duban.transfer.imports.plan import NameChoices, Planner, RowPlan
 from duban.transfer.imports.result import ImportResult, RowOutcome
 from duban.transfer.imports.rows import RowInput, row_input
 
@@ -77,12 +82,25 @@ def _year(book: ParsedWorkbook, year: int | None, result: ImportResult) -> int |
     return None
 
 
-def _check(book: ParsedWorkbook, *, year: int, create_missing: bool, by: User | None) -> _Checked:
+def _check(
+    book: ParsedWorkbook,
+    *,
+    year: int,
+    create_missing: bool,
+    by: User | None,
+    choices: NameChoices | None,
+) -> _Checked:
     inputs = []
     for table in book.tables:
         reserve = any(w in table.title or w in table.sheet for w in RESERVE_WORDS)
         inputs += [row_input(row, table, reserve_list=reserve) for row in table.rows]
-    planner = Planner(year=year, lookup=Lookup(inputs, year), create_missing=create_missing, by=by)
+    planner = Planner(
+        year=year,
+        lookup=Lookup(inputs, year),
+        create_missing=create_missing,
+        by=by,
+        choices=choices,
+    )
     return _Checked(inputs, [planner.plan(ri) for ri in inputs], planner)
 
 
@@ -99,6 +117,7 @@ def ledger_import(
     create_missing: bool = False,
     aliases: Mapping[str, str] | None = None,
     record: bool = True,
+    choices: NameChoices | None = None,
 ) -> ImportResult:
     """Import a ledger workbook (projects or tasks) for one year.
 
@@ -124,7 +143,7 @@ def ledger_import(
         _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
         return result
     result.year = resolved
-    checked = _check(book, year=resolved, create_missing=create_missing, by=by)
+    checked = _check(book, year=resolved, create_missing=create_missing, by=by, choices=choices)
     _collect(result, checked)
     previous = LedgerImport.objects.filter(sha256=sha, outcome=LedgerImport.Outcome.DONE).first()
     if previous is not None:
@@ -134,11 +153,27 @@ def ledger_import(
         return result
     try:
         with transaction.atomic():
-            if create_missing and _has_missing(checked):
+            planner = checked.planner
+            unassigned = any(p.unassigned for p in checked.plans)
+            learned = planner.learned.units or planner.learned.leaders
+            if _has_missing(checked) or learned or unassigned:
+                learned_remember(planner.learned)
+                result.learned = [
+                    f"{name} → {target}"
+                    for name, target in (
+                        *planner.learned.units.values(),
+                        *planner.learned.leaders.values(),
+                    )
+                ]
                 result.created_units, result.created_leaders = missing_create(
-                    checked.planner.missing
+                    planner.missing, owners=create_missing
                 )
-                checked = _check(book, year=resolved, create_missing=False, by=by)
+                if unassigned:
+                    unassigned_unit()
+                # Again, now that every name resolves (the choices became aliases).
+                checked = _check(
+                    book, year=resolved, create_missing=False, by=by, choices=_kept(choices)
+                )
                 if any(p.has_error for p in checked.plans):
                     raise _Rollback
             # In slices, so that the history rows of 20,000 items never sit in memory at once.
@@ -167,7 +202,18 @@ def ledger_import(
 
 def _has_missing(checked: _Checked) -> bool:
     m = checked.planner.missing
-    return bool(m.units or m.leaders or m.owners)
+    return bool(m.units or m.leaders or (m.owners and checked.planner.create_missing))
+
+
+def _kept(choices: NameChoices | None) -> NameChoices | None:
+    """The choices for the second check: names chosen as new exist now; the rest stand."""
+    if choices is None:
+        return None
+    return NameChoices(
+        units={k: u for k, u in choices.units.items() if u is not None},
+        leaders={k: u for k, u in choices.leaders.items() if u is not None},
+        unit_for_file=choices.unit_for_file,
+    )
 
 
 def _collect(result: ImportResult, checked: _Checked) -> None:
@@ -182,6 +228,9 @@ def _collect(result: ImportResult, checked: _Checked) -> None:
     m = checked.planner.missing
     result.missing_units = sorted(m.units.values())
     result.missing_leaders = sorted(m.leaders.values())
+    result.unit_candidates = sorted(m.unit_candidates.values(), key=lambda c: c[0])
+    result.leader_candidates = sorted(m.leader_candidates.values(), key=lambda c: c[0])
+    result.unassigned = sum(1 for p in checked.plans if p.unassigned)
     result.missing_owners = sorted(m.owners.values())
 
 

@@ -16,9 +16,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from duban.core.errors import ApplicationError
 from duban.ledger.models import LedgerImport
-from duban.org.models import User
-from duban.transfer.forms import LedgerConfirmForm, LedgerUploadForm
+from duban.org.models import Unit, User
+from duban.sheets.errors import SheetFileError, column_letter
+from duban.sheets.fields import FIELD_CHOICES, FIELDS
+from duban.sheets.services import ColumnMapping, column_mappings_save
+from duban.sheets.tables import workbook_load
+from duban.transfer.forms import (
+    LedgerConfirmForm,
+    LedgerUploadForm,
+    choices_from_post,
+    choices_load,
+)
 from duban.transfer.imports.result import ImportResult
 from duban.transfer.imports.service import ledger_import
 from duban.transfer.storage import (
@@ -51,7 +61,14 @@ def _preview(
 ) -> dict[str, Any]:
     listed = [r for r in result.rows if r.action != "unchanged"]
     errors = result.errors
+    asks = bool(result.unit_candidates or result.leader_candidates or result.unassigned)
     return {
+        "mapping": _mapping(result),
+        "field_choices": FIELD_CHOICES,
+        "asks": asks,
+        "all_units": Unit.objects.filter(is_active=True).order_by("sort_order", "code")
+        if asks
+        else [],
         "result": result,
         "confirm": confirm,
         "sha": sha,
@@ -88,6 +105,7 @@ def ledger_import_upload_view(request: HttpRequest) -> HttpResponse:
                 "file_name": upload.name,
                 "year": result.year,
                 "create_missing": form.cleaned_data["create_missing"],
+                "choices": "",
             }
         )
         return render(request, "transfer/preview.html", _preview(result, confirm, sha, upload.name))
@@ -112,12 +130,13 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
         by=user,
         year=data["year"],
         create_missing=data["create_missing"],
+        choices=choices_load(data["choices"]),
     )
     if not result.applied:
         return render(
             request,
             "transfer/preview.html",
-            _preview(result, None, data["sha256"], data["file_name"]),
+            _preview(result, form, data["sha256"], data["file_name"]),
         )
     counts = result.counts()
     messages.success(
@@ -131,6 +150,115 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
         },
     )
     return redirect("ledger_import:upload")
+
+
+def _mapping(result: ImportResult) -> list[dict[str, Any]]:
+    """Each table's columns with the field each was matched to (None: not recognised)."""
+    if result.book is None:
+        return []
+    tables = []
+    for t, table in enumerate(result.book.tables):
+        columns = [
+            {
+                "key": f"map__{t}__{c.index}",
+                "letter": column_letter(c.index),
+                "header": c.header,
+                "field": c.field,
+                "label": FIELDS[c.field][0] if c.field else "",
+            }
+            for c in table.header.columns
+            if c.header or c.field
+        ]
+        tables.append(
+            {
+                "sheet": table.sheet,
+                "row": table.header.last_row + 1,
+                "columns": columns,
+                "unmatched": sum(1 for c in columns if not c["field"]),
+            }
+        )
+    return tables
+
+
+@login_required
+@require_POST
+def ledger_import_mapping_view(request: HttpRequest) -> HttpResponse:
+    """Map the columns the import did not recognise to fields, once: saved as column aliases,
+    then the file is previewed again (nothing of the ledger is written)."""
+    user = _office(request)
+    form = LedgerConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("确认信息不完整，请重新上传文件。"))
+        return redirect("ledger_import:upload")
+    data = form.cleaned_data
+    content = ledger_upload_read(sha=data["sha256"], file_name=data["file_name"])
+    try:
+        book = workbook_load(content, file_name=data["file_name"])
+    except SheetFileError as e:
+        messages.error(request, e.message)
+        return redirect("ledger_import:upload")
+    mappings = []
+    for key, value in request.POST.items():
+        parts = key.split("__")
+        if len(parts) != 3 or parts[0] != "map" or not value:
+            continue
+        try:
+            t, c = int(parts[1]), int(parts[2])
+            table = book.tables[t]
+            column = next(col for col in table.header.columns if col.index == c)
+        except (ValueError, IndexError, StopIteration):
+            continue
+        mappings.append(ColumnMapping(table.sheet, table.header.last_row + 1, column, str(value)))
+    matched = {(tb.sheet, tb.header.last_row + 1): tb.columns for tb in book.tables}
+    mapping_error = ""
+    if mappings:
+        try:
+            column_mappings_save(mappings=mappings, matched=matched)
+        except ApplicationError as e:
+            mapping_error = str(e.message)
+    result = ledger_import(
+        content=content,
+        file_name=data["file_name"],
+        by=user,
+        year=data["year"],
+        dry_run=True,
+        create_missing=data["create_missing"],
+        choices=choices_load(data["choices"]),
+    )
+    confirm = LedgerConfirmForm(initial={**data, "year": result.year})
+    context = _preview(result, confirm, data["sha256"], data["file_name"])
+    context["mapping_error"] = mapping_error
+    return render(request, "transfer/preview.html", context)
+
+
+@login_required
+@require_POST
+def ledger_import_choose_view(request: HttpRequest) -> HttpResponse:
+    """The office's answers to the preview's name questions: preview again with them (nothing
+    is written; the choices are remembered as aliases when the import is confirmed)."""
+    user = _office(request)
+    form = LedgerConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("确认信息不完整，请重新上传文件。"))
+        return redirect("ledger_import:upload")
+    data = form.cleaned_data
+    text = choices_from_post(request.POST, data["choices"])
+    content = ledger_upload_read(sha=data["sha256"], file_name=data["file_name"])
+    result = ledger_import(
+        content=content,
+        file_name=data["file_name"],
+        by=user,
+        year=data["year"],
+        dry_run=True,
+        create_missing=data["create_missing"],
+        choices=choices_load(text),
+    )
+    confirm = LedgerConfirmForm(initial={**data, "year": result.year, "choices": text})
+    return render(
+        request,
+        "transfer/preview.html",
+        _preview(result, confirm, data["sha256"], data["file_name"]),
+    )
 
 
 @login_required

@@ -1,5 +1,5 @@
 # ruff: noqa: N999
-"""`duban import ledger FILE [--year Y] [--dry-run] [--create-missing]`.
+"""`duban import ledger FILE [--year Y] [--dry-run] [--create-missing] [--alias N=CODE] [--unit U]`.
 
 Exit 0 when imported (or, with --dry-run, when it would import), 1 when the file has errors
 (every error printed, nothing written), 2 on misuse (no such file, bad arguments).
@@ -14,9 +14,40 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from duban.core.errors import ApplicationError
 from duban.org.models import User
+from duban.org.names import UnitNames, name_key
 from duban.sheets.reader import max_import_bytes
 from duban.transfer.imports.monthly import monthly_import, monthly_target
+from duban.transfer.imports.plan import NameChoices
+from duban.transfer.imports.problems import problems_import
 from duban.transfer.imports.service import import_error_workbook, ledger_import
+
+
+def name_choices(pairs: list[str], unit: str | None) -> NameChoices:
+    """`--alias 名称=单位代码|@用户名|new` and `--unit` as the office's choices (exit 2 if wrong)."""
+    units = UnitNames.load()
+    choices = NameChoices()
+    for pair in pairs:
+        name, sep, target = pair.partition("=")
+        name, target = name.strip(), target.strip()
+        if not sep or not name or not target:
+            raise CommandError(f"--alias 应写成 名称=单位代码：{pair}", returncode=2)
+        if target.lower() == "new":
+            choices.units[name_key(name)] = None
+        elif target.startswith("@"):
+            user = User.objects.filter(username=target[1:]).first()
+            if user is None:
+                raise CommandError(f"用户不存在：{target[1:]}", returncode=2)
+            choices.leaders[name_key(name)] = user
+        else:
+            found = next((u for u in units.units.values() if u.code == target), None)
+            if found is None:
+                raise CommandError(f"单位代码不存在：{target}", returncode=2)
+            choices.units[name_key(name)] = found
+    if unit:
+        choices.unit_for_file = units.get(unit)
+        if choices.unit_for_file is None:
+            raise CommandError(f"找不到单位：{unit}（请写单位代码或名称）", returncode=2)
+    return choices
 
 
 class Command(BaseCommand):
@@ -32,8 +63,30 @@ class Command(BaseCommand):
             "--create-missing", action="store_true", help="创建台账中出现但系统中没有的单位和领导"
         )
         ledger.add_argument("--user", help="以该用户名记录导入人")
+        ledger.add_argument(
+            "--alias",
+            action="append",
+            default=[],
+            metavar="名称=单位代码",
+            help="表中的名称指哪个单位（单位代码）或领导（@用户名）；=new 表示新建。导入后记为别名",
+        )
+        ledger.add_argument(
+            "--unit", metavar="单位名称或代码", help="表中没有责任单位列时，全表的责任单位"
+        )
         ledger.add_argument("--errors-out", type=Path, help="有错误时，把标出错误的工作簿写到此处")
         ledger.add_argument("--quiet", action="store_true", help="不逐行列出无变化的行")
+        problems = sub.add_parser("problems", help="导入问题清单或销号清单")
+        problems.add_argument("file", type=Path)
+        problems.add_argument(
+            "--user", required=True, help="导入人的用户名（单位用户只能导入本单位的问题）"
+        )
+        problems.add_argument("--dry-run", action="store_true", help="只预览，不写入")
+        problems.add_argument(
+            "--errors-out", type=Path, help="有错误时，把标出错误的工作簿写到此处"
+        )
+        problems.add_argument(
+            "--alias", action="append", default=[], metavar="名称=单位代码", help="同 import ledger"
+        )
         reports = sub.add_parser("reports", help="导入单位填好的月报工作簿")
         reports.add_argument("file", type=Path)
         reports.add_argument("--user", required=True, help="填报人的用户名")
@@ -42,6 +95,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["what"] == "reports":
             self._reports(options)
+            return
+        if options["what"] == "problems":
+            self._problems(options)
             return
         path: Path = options["file"]
         if not path.is_file():
@@ -65,6 +121,7 @@ class Command(BaseCommand):
             year=year,
             dry_run=options["dry_run"],
             create_missing=options["create_missing"],
+            choices=name_choices(options["alias"], options.get("unit")),
         )
         for line in result.summary_lines(skip_unchanged=options["quiet"], errors=False):
             self.stdout.write(line)
@@ -88,10 +145,51 @@ class Command(BaseCommand):
         if result.dry_run:
             self.stdout.write(f"预览完成（未写入）：{tally}")
         else:
+            if result.learned:
+                self.stdout.write(f"已记住的名称：{'、'.join(result.learned)}")
             if result.created_units or result.created_leaders:
                 created = "、".join(result.created_units + result.created_leaders)
                 self.stdout.write(f"已创建：{created}")
             self.stdout.write(f"导入完成（{result.year}年）：{tally}")
+
+    def _problems(self, options: dict[str, Any]) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"文件不存在：{path}", returncode=2)
+        if path.stat().st_size > max_import_bytes():
+            raise CommandError(
+                f"文件太大（超过 {max_import_bytes() // 1048576} MB）：{path}", returncode=2
+            )
+        by = User.objects.filter(username=options["user"]).select_related("unit").first()
+        if by is None:
+            raise CommandError(f"用户不存在：{options['user']}", returncode=2)
+        result = problems_import(
+            content=path.read_bytes(),
+            file_name=path.name,
+            by=by,
+            dry_run=options["dry_run"],
+            choices=name_choices(options["alias"], None),
+        )
+        for line in result.summary_lines(errors=False):
+            self.stdout.write(line)
+        for line in result.error_lines():
+            self.stderr.write(line)
+        counts = result.counts()
+        tally = f"新增{counts['create']}个问题，已有{counts['unchanged']}个，提示{len(result.warnings)}条"
+        if result.errors:
+            out = options.get("errors_out")
+            if out and (book := import_error_workbook(result)):
+                Path(out).write_bytes(book)
+                self.stderr.write(f"已把标出错误的工作簿写到 {out}")
+            raise CommandError(
+                f"有{len(result.errors)}处错误，未导入任何问题。{tally}", returncode=1
+            )
+        if result.dry_run:
+            self.stdout.write(f"预览完成（未写入）：{tally}")
+        else:
+            if result.learned:
+                self.stdout.write(f"已记住的名称：{'、'.join(result.learned)}")
+            self.stdout.write(f"导入完成：{tally}")
 
     def _reports(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]
