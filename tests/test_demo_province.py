@@ -165,3 +165,19 @@ def test_demo_command_refuses_a_province_too_small(settings, tmp_path, monkeypat
     with pytest.raises(CommandError, match="至少需要10个单位"):
         call_command("demo", "--scale", "province", "--units", "3", "--no-serve")
     assert not WorkItem.objects.exists()
+
+
+def test_demo_command_keeps_the_demo_and_the_province_apart(
+    province, settings, tmp_path, monkeypatch
+):
+    from django.core.management.base import CommandError
+
+    from duban.demo.management.commands import demo as demo_command
+
+    settings.DATA_DIR = tmp_path / "var"
+    settings.SECRET_KEY = "insecure-test-key"
+    monkeypatch.setattr(demo_command, "call_command", lambda *a, **kw: None)
+    before = province_counts()
+    with pytest.raises(CommandError, match="省级规模数据"):
+        call_command("demo", "--no-serve")
+    assert province_counts() == before

@@ -4,7 +4,9 @@ Everything that asks what time or day it is asks here, so that tests, the demo a
 run "as of" a day (`duban escalate --date`, `duban cycle --date`) all move the same clock.
 `travel(to)` shifts the clock so that it reads `to` now and goes on ticking from there; it
 nests, and it is local to the running thread or task (a context variable), so two requests
-never see each other's clock.
+never see each other's clock. Rows' `created_at`/`updated_at` (`core.models.ClockDateTimeField`)
+and django-simple-history's `history_date` (`core.apps`) read it too, so whatever runs under a
+moved clock is stamped with that moment (the demo runs its story this way).
 """
 
 from __future__ import annotations

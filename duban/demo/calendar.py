@@ -11,8 +11,8 @@ story on the day the demo is built (`clock.today()`):
 - the ledger's story years move by whole years (2023 → last year, 2024 → this year), and its
   monthly reports run to the reporting period;
 - the problem loop's story (May 2023 – June 2024) moves by a whole number of weeks, so that its
-  "today" falls in the last week up to today (weekdays, and the days between steps that the
-  escalation rules count, are kept);
+  "today" falls in the week up to yesterday (weekdays, and the days between steps that the
+  escalation rules count, are kept; the next meeting falls in the coming week);
 - years written in the catalogue's text ("2023年", "〔2024〕", "2024年4月") move with them.
 
 Every step of a story runs at its moment with `duban.core.clock` set there (`StoryClock`), so
@@ -80,8 +80,9 @@ class DemoCalendar:
 
     @property
     def problem_shift(self) -> timedelta:
-        """Whole weeks from the problem story's day to the last week up to today."""
-        return timedelta(days=(self.today - STORY_TODAY).days // 7 * 7)
+        """Whole weeks from the problem story's day to the week up to yesterday (so the
+        story's last day is over whatever the hour of the build)."""
+        return timedelta(days=((self.today - STORY_TODAY).days - 1) // 7 * 7)
 
     def problem_spec(self, spec: ProblemSpec) -> ProblemSpec:
         texts: dict[str, Any] = {f: self.text(getattr(spec, f)) for f in PROBLEM_TEXTS}

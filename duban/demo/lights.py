@@ -10,7 +10,7 @@ year. On top of it a few items are planned so that every rule has a case around 
 - planned to start three or more months before it, still not started (red) — `start_late`;
 - started a month before the period ends, not 入统 (yellow) — `stats_due`; two months (red) —
   `stats_late`;
-- a node due within the next days (yellow, 临期) — `node_soon`; a node three weeks overdue
+- a node due in three days (yellow, 临期) — `node_soon`; a node three weeks overdue
   (red) — `node_overdue`;
 - far behind 序时 (more than 30 points, red) — `far_behind`; 10–30 points behind (yellow) —
   `behind`;
@@ -92,9 +92,8 @@ class DemoLights:
             if story := take(unstarted, case):
                 self._plan_start(story, start_day - timedelta(days=10), actual=start_day)
         # Nodes: one due within days of today, one three weeks overdue.
-        soon = min(today + timedelta(days=3), date(self.cal.year, 12, 31))
-        if soon > today and (story := take(started, "node_soon")):
-            self._plan_node(story, soon)
+        if story := take(started, "node_soon"):
+            self._plan_node(story, today + timedelta(days=3))
         if story := take(started, "node_overdue"):
             self._plan_node(story, today - timedelta(days=21))
         # Behind 序时 at the reporting period: far (red) and some (yellow). The gap is

@@ -102,6 +102,8 @@ class Command(BaseCommand):
         if size is not None:
             self._province(options, size)
             return
+        if province_is_loaded():
+            raise CommandError("数据库中已有省级规模数据：示例区需要单独的数据库（或先 --reset）。")
         started = time.monotonic()
         result = build_demo(seed=options["seed"])
         if result.created:
