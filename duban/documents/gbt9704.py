@@ -1,0 +1,205 @@
+"""A Word document in the GB/T 9704-2012 layout (CONVENTIONS §2), shared by every document
+duban writes: meeting minutes, prompts, notices, bulletins.
+
+A4; margins 37/35/28/26 mm; title 二号 (22 pt) 小标宋 centred; 文号 centred under it; body 三号
+(16 pt) 仿宋 with a two-character first-line indent and a fixed 28.95 pt line; headings 一、 in
+黑体 and （一） in 楷体; tables in 四号 (14 pt) 仿宋 with a 黑体 header row; page numbers "— 1 —"
+in 四号 宋体, odd pages right and even pages left, inset one character; the issuing office and
+the date at the end, right-aligned four characters in. python-docx only names the Latin font, so
+the East Asian name (w:eastAsia) is set on the styles and on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from io import BytesIO
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+
+from duban.core.formatting import date_cn
+from duban.core.text import strip_controls
+
+# The font names written into the file: a per-office choice (CONVENTIONS §2).
+FONT_TITLE = "方正小标宋简体"
+FONT_BODY = "仿宋_GB2312"
+FONT_H1 = "黑体"
+FONT_H2 = "楷体_GB2312"
+FONT_PAGE = "宋体"
+BODY_SIZE = Pt(16)
+TITLE_SIZE = Pt(22)
+PAGE_SIZE = Pt(14)
+TABLE_SIZE = Pt(14)
+LINE = Pt(28.95)
+CN_NUMERALS = "一二三四五六七八九十"
+
+
+def cn_number(n: int) -> str:
+    """一 … 十, then 11, 12 … (what offices write in headings past ten)."""
+    return CN_NUMERALS[n - 1] if 1 <= n <= 10 else str(n)
+
+
+def set_fonts(rpr_owner: Any, name: str, size: Pt | None = None) -> None:
+    """Set the Latin and East Asian font names (and size) of a run or a style."""
+    font = rpr_owner.font
+    font.name = name
+    if size is not None:
+        font.size = size
+    rpr = rpr_owner.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+
+
+def _fixed_line(paragraph: Paragraph, line: Pt = LINE) -> None:
+    fmt = paragraph.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = line
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+
+
+def _run(paragraph: Paragraph, text: str, font: str, size: Pt, bold: bool = False) -> Run:
+    run = paragraph.add_run(strip_controls(text))
+    set_fonts(run, font, size)
+    run.bold = bold
+    return run
+
+
+def _page_number_footer(footer: Any, align: WD_ALIGN_PARAGRAPH, inset_left: bool) -> None:
+    paragraph = footer.paragraphs[0]
+    paragraph.alignment = align
+    if inset_left:
+        paragraph.paragraph_format.left_indent = PAGE_SIZE
+    else:
+        paragraph.paragraph_format.right_indent = PAGE_SIZE
+    _run(paragraph, "— ", FONT_PAGE, PAGE_SIZE)
+    run = _run(paragraph, "", FONT_PAGE, PAGE_SIZE)
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1")):
+        if kind is not None:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        elif text == " PAGE ":
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        else:
+            element = OxmlElement("w:t")
+            element.text = text
+        run._r.append(element)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run._r.append(end)
+    _run(paragraph, " —", FONT_PAGE, PAGE_SIZE)
+
+
+class OfficialDocument:
+    """One 公文 being written: call its parts in order, then `to_bytes()`.
+
+    doc = OfficialDocument(); doc.title("关于……的提示"); doc.number("示例督提〔2024〕3号")
+    doc.recipients("区发改局、区住建局："); doc.paragraph("……"); doc.heading("……")
+    doc.table(["序号", "事项"], rows); doc.signature("区重点项目推进办公室", date.today())
+    """
+
+    def __init__(self) -> None:
+        self.document = Document()
+        section = self.document.sections[0]
+        section.start_type = WD_SECTION.NEW_PAGE
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+        section.left_margin, section.right_margin = Mm(28), Mm(26)
+        # The page number sits 7 mm below the type area.
+        section.footer_distance = Mm(35 - 7 - 5)
+        normal = self.document.styles["Normal"]
+        set_fonts(normal, FONT_BODY, BODY_SIZE)
+        normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        normal.paragraph_format.line_spacing = LINE
+        self.document.settings.odd_and_even_pages_header_footer = True
+        _page_number_footer(section.footer, WD_ALIGN_PARAGRAPH.RIGHT, inset_left=False)
+        _page_number_footer(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, inset_left=True)
+        self.headings = 0
+
+    def title(self, text: str) -> Paragraph:
+        paragraph = self.document.add_paragraph()
+        _fixed_line(paragraph)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(paragraph, text, FONT_TITLE, TITLE_SIZE)
+        return paragraph
+
+    def number(self, text: str) -> Paragraph:
+        """The 文号 (e.g. 示例督提〔2024〕3号), centred under the title, then a blank line."""
+        paragraph = self.document.add_paragraph()
+        _fixed_line(paragraph)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(paragraph, text, FONT_BODY, BODY_SIZE)
+        self.blank()
+        return paragraph
+
+    def blank(self) -> Paragraph:
+        paragraph = self.document.add_paragraph()
+        _fixed_line(paragraph)
+        return paragraph
+
+    def recipients(self, text: str) -> Paragraph:
+        """主送机关: flush left, ending with a full-width colon."""
+        return self.paragraph(text, indent=False)
+
+    def paragraph(self, text: str, *, font: str = FONT_BODY, indent: bool = True) -> Paragraph:
+        paragraph = self.document.add_paragraph()
+        _fixed_line(paragraph)
+        if indent:
+            paragraph.paragraph_format.first_line_indent = BODY_SIZE * 2
+        _run(paragraph, text, font, BODY_SIZE)
+        return paragraph
+
+    def heading(self, text: str) -> Paragraph:
+        """A first-level heading, numbered 一、二、… in 黑体."""
+        self.headings += 1
+        return self.paragraph(f"{cn_number(self.headings)}、{text}", font=FONT_H1)
+
+    def subheading(self, n: int, text: str) -> Paragraph:
+        """A second-level heading （一） in 楷体."""
+        return self.paragraph(f"（{cn_number(n)}）{text}", font=FONT_H2)
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
+        """A table of 四号 仿宋 cells with a 黑体 header row, full width, every cell ruled."""
+        table = self.document.add_table(rows=1, cols=len(header))
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for cell, text in zip(table.rows[0].cells, header, strict=True):
+            paragraph = cell.paragraphs[0]
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _fixed_line(paragraph, Pt(20))
+            _run(paragraph, str(text), FONT_H1, TABLE_SIZE)
+        for row in rows:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, row, strict=True):
+                paragraph = cell.paragraphs[0]
+                _fixed_line(paragraph, Pt(20))
+                _run(paragraph, "" if value is None else str(value), FONT_BODY, TABLE_SIZE)
+        return table
+
+    def signature(self, organ: str, day: date) -> None:
+        """The issuing office and the date, right-aligned four characters in."""
+        self.blank()
+        for text in (organ, date_cn(day)):
+            paragraph = self.paragraph(text, indent=False)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            paragraph.paragraph_format.right_indent = BODY_SIZE * 4
+
+    def to_bytes(self) -> bytes:
+        out = BytesIO()
+        self.document.save(out)
+        return out.getvalue()
