@@ -308,3 +308,23 @@ def test_indicator_values_are_checked_against_their_kind(district):
             )
     assert not report.indicator_values.exists()
     assert date(2024, 4, 3) == clock.today()
+
+
+def test_apps_above_compute_from_the_close_in_its_transaction(reported):
+    from duban.reporting.signals import month_closed
+
+    seen = []
+
+    def receiver(sender, close, by, **kwargs):
+        seen.append((close.year, close.month, close.summary["items"], by.pk))
+        raise ApplicationError("卡片计算失败")
+
+    month_closed.connect(receiver)
+    try:
+        with pytest.raises(ApplicationError, match="卡片计算失败"):
+            month_close(period=FEB, by=reported.office)
+    finally:
+        month_closed.disconnect(receiver)
+    # the receiver saw the frozen month; its failure rolled the close back
+    assert seen == [(2024, 2, 5, reported.office.pk)]
+    assert not MonthClose.objects.exists() and not ItemSnapshot.objects.exists()

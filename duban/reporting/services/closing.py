@@ -35,6 +35,7 @@ from duban.reporting.models import (
 )
 from duban.reporting.progress import ReportStatus
 from duban.reporting.selectors.progress import compute_progress, rules_in_force
+from duban.reporting.signals import month_closed
 from duban.reporting.services.base import _lock, period_is_closed
 
 logger = logging.getLogger(__name__)
@@ -158,6 +159,9 @@ def month_close(*, period: Period, by: User) -> MonthClose:
     close.as_of = min(today, period.next().last_day)
     close.summary = {"units": len(counts), **total}
     close.save(update_fields=["as_of", "summary", "updated_at"])
+    # The apps above (supervision's cards, assessment's events…) compute from the frozen month
+    # in the same transaction.
+    month_closed.send(sender=MonthClose, close=close, by=by)
     logger.info("month.closed", extra={"period": str(period), "by": by.pk, "items": len(snaps)})
     return close
 
