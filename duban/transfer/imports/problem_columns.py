@@ -10,7 +10,9 @@ from typing import Any
 from duban.core import clock
 from duban.problems.models import Problem
 from duban.sheets.dates import DateValue
+from duban.sheets.errors import CellValueError
 from duban.sheets.fields import Kind, Schema
+from duban.sheets.values import bool_value
 
 PROBLEM_FIELDS: dict[str, tuple[str, Kind]] = {
     "seq": ("序号", Kind.SEQ),
@@ -130,8 +132,8 @@ SOURCE_WORDS: list[tuple[tuple[str, ...], str]] = [
     (("领导", "交办", "批示"), Problem.Source.LEADER),
     (("单位", "上报", "自报"), Problem.Source.UNIT_REPORT),
 ]
-_YES = ("是", "已解决", "已销号", "已办结", "办结", "解决", "√", "✓", "Y", "y", "1")
-_NO = ("否", "未", "正在", "办理中", "推进中", "×", "N", "n", "0")
+_DONE = ("已解决", "已销号", "已办结", "已完成", "解决", "办结")
+_NOT_DONE = ("未", "正在", "办理中", "推进中", "否")
 _LEVEL_NUMBER = re.compile(r"([1-4一二三四])\s*级")
 _LEVEL_WORDS: list[tuple[tuple[str, ...], int]] = [
     (("区主要领导", "调度会", "区委", "区政府"), 4),
@@ -143,12 +145,22 @@ _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
 
 
 def solved_read(text: str) -> bool | None:
+    """是否解决: 是/否/√/× as every boolean cell reads; 已解决/已销号/已办结 yes; 未解决/正在办理/
+    办理中 no; None for anything else (the row is refused)."""
     compact = "".join(text.split())
     if not compact:
         return None
-    if any(w in compact for w in _NO) and not compact.startswith(("已解决", "已销号", "已办结")):
+    try:
+        said = bool_value(compact)
+    except CellValueError:
+        said = None
+    if said is not None:
+        return said
+    if compact.startswith(_DONE):
+        return True
+    if any(w in compact for w in _NOT_DONE):
         return False
-    if compact in _YES or compact.startswith(("已解决", "已销号", "已办结", "是")):
+    if any(w in compact for w in ("解决", "销号", "办结")):
         return True
     return None
 
