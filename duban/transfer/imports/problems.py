@@ -31,7 +31,7 @@ from duban.problems.services import ProblemEntry, problem_entry_check, problem_r
 from duban.sheets.dates import DateValue
 from duban.sheets.errors import CellIssue, SheetFileError
 from duban.sheets.tables import DataRow, ParsedTable, workbook_load
-from duban.transfer.imports.plan import NameChoices
+from duban.transfer.imports.plan_names import NameChoices
 from duban.transfer.imports.problem_columns import (
     CATEGORY_WORDS,
     PROBLEMS,
