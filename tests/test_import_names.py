@@ -17,7 +17,7 @@ from duban.ledger.models import WorkItem
 from duban.org.models import NameAlias, Unit, User
 from duban.org.names import UnitNames, district_prefixes, name_key, unit_key
 from duban.org.services import name_alias_add
-from duban.transfer.imports.plan import NameChoices
+from duban.transfer.imports.plan_names import NameChoices
 from duban.transfer.imports.service import ledger_import
 from tests import factories as f
 from tests.sheets_fixtures import to_bytes

@@ -218,3 +218,40 @@ def test_closeout_in_the_current_month_is_today_at_the_latest(district, tmp_path
     problem = Problem.objects.get()
     assert (problem.close_year, problem.close_month) == (2024, 4)
     assert problem.closed_at.date() == date(2024, 4, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "solved"),
+    [
+        ("是", True),
+        ("×", False),
+        ("已解决", True),
+        ("未解决", False),
+        ("正在办理", False),
+        ("已于2024年3月解决", True),
+        ("待定", None),
+    ],
+)
+def test_solved_words(text, solved):
+    from duban.transfer.imports.problem_columns import solved_read
+
+    assert solved_read(text) is solved
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("", 1),
+        ("二级", 2),
+        ("3", 3),
+        ("单位主要负责人", 2),
+        ("区领导", 3),
+        ("区主要领导", 4),
+        ("调度会", 4),
+        ("L9", None),
+    ],
+)
+def test_level_words(text, level):
+    from duban.transfer.imports.problem_columns import level_read
+
+    assert level_read(text) == level

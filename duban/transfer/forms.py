@@ -12,7 +12,7 @@ from duban.core.periods import Period
 from duban.org.models import Unit, User
 from duban.org.names import name_key
 from duban.sheets.reader import max_import_bytes
-from duban.transfer.imports.plan import NameChoices
+from duban.transfer.imports.plan_names import NameChoices
 
 
 class LedgerUploadForm(forms.Form):

@@ -24,7 +24,8 @@ from duban.transfer.imports.apply import (
 )
 from duban.transfer.imports.errorbook import error_workbook
 from duban.transfer.imports.lookup import Lookup
-from duban.transfer.imports.plan import NameChoices, Planner, RowPlan
+from duban.transfer.imports.plan import Planner, RowPlan
+from duban.transfer.imports.plan_names import NameChoices
 from duban.transfer.imports.result import ImportResult, RowOutcome
 from duban.transfer.imports.rows import RowInput, row_input
 

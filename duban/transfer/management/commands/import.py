@@ -17,7 +17,7 @@ from duban.org.models import User
 from duban.org.names import UnitNames, name_key
 from duban.sheets.reader import max_import_bytes
 from duban.transfer.imports.monthly import monthly_import, monthly_target
-from duban.transfer.imports.plan import NameChoices
+from duban.transfer.imports.plan_names import NameChoices
 from duban.transfer.imports.problems import problems_import
 from duban.transfer.imports.service import import_error_workbook, ledger_import
 
