@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db import models
@@ -394,12 +395,13 @@ class ItemProgress:
 OWN_RULE_NODES = frozenset({"开工", "入统"})
 
 
-def _judged_nodes(facts: ItemFacts) -> list[MilestoneFact]:
-    if not facts.is_project:
-        return list(facts.milestones)
-    return [m for m in facts.milestones if m.name.strip() not in OWN_RULE_NODES]
+def _judged_nodes(facts: ItemFacts) -> Sequence[MilestoneFact]:
+    if not facts.is_project or not facts.milestones:
+        return facts.milestones
+    return [m for m in facts.milestones if m.name not in OWN_RULE_NODES]
 
 
+@lru_cache(maxsize=256)
 def reference_day(period: Period, today: date) -> date:
     """The day an item's dates are judged on for `period`: today while the month and the one
     after it last (the month is being reported), then the last day of the month after."""
@@ -525,8 +527,9 @@ def item_progress(
     )
     if needs_statistics and started:
         stats = StatisticsStatus.IN if in_stats else StatisticsStatus.NOT_YET
+    nodes = _judged_nodes(facts)
     milestones_due = milestones_overdue = 0
-    for m in _judged_nodes(facts):
+    for m in nodes:
         if m.planned is None or (m.actual is not None and m.actual <= ref):
             continue
         days = (m.planned - ref).days
@@ -540,7 +543,7 @@ def item_progress(
     if done:
         reasons.append(Reason("done", Light.GREEN))
     else:
-        reasons.extend(_item_reasons(facts, figures, period, ref, rules, started, stats))
+        reasons.extend(_item_reasons(facts, figures, period, ref, rules, started, stats, nodes))
     light = Light.GREEN
     for r in reasons:
         if _SEVERITY[r.light] > _SEVERITY[light]:
@@ -572,6 +575,7 @@ def _item_reasons(
     rules: Rules,
     started: bool,
     stats: StatisticsStatus,
+    nodes: Sequence[MilestoneFact],
 ) -> list[Reason]:
     reasons: list[Reason] = []
     if facts.planned_finish is not None:
@@ -616,7 +620,7 @@ def _item_reasons(
         start = facts.year_start or date(facts.year, 1, 1)
         for ind in facts.indicators:
             reasons.extend(_indicator_reasons(ind, ref, start, rules))
-    for m in _judged_nodes(facts):
+    for m in nodes:
         if m.planned is None or (m.actual is not None and m.actual <= ref):
             continue
         due = _due_reason(

@@ -170,7 +170,7 @@ def item_facts(
         .order_by("sort_order", "pk")
         .values_list("work_item_id", "name", "planned_date", "actual_date")
     ):
-        milestones[pk].append(MilestoneFact(name, planned, actual))
+        milestones[pk].append(MilestoneFact(name.strip(), planned, actual))
     latest: dict[int, tuple[int, Decimal | None]] = {}
     for ind_id, month, value in IndicatorValue.objects.filter(
         report__in=MonthlyReport.objects.filter(
@@ -323,14 +323,21 @@ def light_counts(progress: Iterable[ItemProgress]) -> LightCounts:
 
 
 def ids_with_light(items: QuerySet[WorkItem], period: Period, lights: Sequence[str]) -> list[int]:
-    """The ids of `items` (in their order) whose light for `period` is one of `lights`."""
-    progress = progress_for_items(items, period)
+    """The ids of `items` (in their order) whose light for `period` is one of `lights`.
+
+    A closed month is filtered by the database on its snapshot; an open one is computed.
+    """
     wanted = set(lights)
-    return [
-        pk
-        for pk in items.values_list("pk", flat=True)
-        if pk in progress and progress[pk].light in wanted
-    ]
+    if is_closed(period):
+        matching = set(
+            ItemSnapshot.objects.filter(
+                **_ids_filter(items), year=period.year, month=period.month, light__in=wanted
+            ).values_list("work_item_id", flat=True)
+        )
+    else:
+        progress = compute_progress(items, period)
+        matching = {pk for pk, p in progress.items() if p.light in wanted}
+    return [pk for pk in items.values_list("pk", flat=True) if pk in matching]
 
 
 def report_progress(
