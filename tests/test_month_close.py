@@ -328,3 +328,16 @@ def test_apps_above_compute_from_the_close_in_its_transaction(reported):
     # the receiver saw the frozen month; its failure rolled the close back
     assert seen == [(2024, 2, 5, reported.office.pk)]
     assert not MonthClose.objects.exists() and not ItemSnapshot.objects.exists()
+
+
+def test_a_closed_months_light_filter_reads_the_snapshot(reported):
+    d = reported
+    month_close(period=FEB, by=d.office)
+    # given: after the close, item_c's February figure is corrected into the open months only
+    office = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=d.office)}")
+    yellow = office.get("/api/v1/work-items", {"period": "2024-02", "light": "yellow"}).json()
+    ids = {i["id"] for i in yellow["items"]}
+    assert d.item_c.pk in ids and d.item_a.pk not in ids
+    assert all(i["progress"]["frozen"] for i in yellow["items"])
+    frozen = ItemSnapshot.objects.filter(month=2, light="yellow").count()
+    assert yellow["count"] == frozen
