@@ -220,3 +220,37 @@ def test_admin_edit_of_a_work_item_bumps_its_version(admin_client_office, distri
     item.refresh_from_db()
     assert item.title == "优化营商环境（调整）"
     assert item.version == before + 1
+
+
+def test_light_rules_add_a_version_checked_and_never_changed(admin_client_office, district):
+    from duban.reporting.models import LightRules
+
+    first = LightRules.objects.order_by("-pk").first()
+    url = reverse("admin:reporting_lightrules_add")
+    # the form starts from the version in force
+    assert 'value="30.00"' in admin_client_office.get(url).content.decode()
+    data = {
+        "due_soon_days": 3,
+        "behind_yellow_pp": "40",
+        "behind_red_pp": "30",
+        "start_red_months": 3,
+        "statistics_yellow_months": 1,
+        "statistics_red_months": 2,
+        "statistics_threshold": "500",
+        "note": "试行",
+    }
+    refused = admin_client_office.post(url, data)
+    assert "不能高于红灯" in refused.content.decode()
+    assert LightRules.objects.order_by("-pk").first() == first
+    data["behind_yellow_pp"] = "15"
+    admin_client_office.post(url, data)
+    newest = LightRules.objects.order_by("-pk").first()
+    assert newest.pk != first.pk and newest.behind_yellow_pp == 15
+    # an existing version is shown read-only, never changed or deleted
+    change = reverse("admin:reporting_lightrules_change", args=[first.pk])
+    data["behind_yellow_pp"] = "5"
+    admin_client_office.post(change, data)
+    first.refresh_from_db()
+    assert first.behind_yellow_pp == 10
+    delete = reverse("admin:reporting_lightrules_delete", args=[first.pk])
+    assert admin_client_office.post(delete, {"post": "yes"}).status_code == 403
