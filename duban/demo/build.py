@@ -205,8 +205,6 @@ class _DemoBuild:
                 self.org, self.rng, specs, first_year=self.last_year, on_list=self.reserve_on_list
             )
             self.year_last()
-            self.clock.tick(_at(self.day(12, 29, last=True), 16))
-            self.year_end()
             self.year_this()
         build_problems(self.org, self.rng, self.cal, self.clock)
         logger.info("demo.built", extra={"items": len(self.stories)})
@@ -229,6 +227,10 @@ class _DemoBuild:
         self.runner.remember_nodes(stories)
         for month in range(1, 13):
             period = Period(year, month)
+            if month == 12:
+                # What finished in the year is done before December is reported and closed.
+                self.clock.tick(_at(self.day(12, 29, last=True), 16))
+                self.year_end()
             for story in stories:
                 fate = RETURNED_THEN_ACCEPTED if self.rng.random() < 0.05 else ACCEPTED
                 self.runner.file(story, period, fate, late=self._late(story))
@@ -326,16 +328,17 @@ class _DemoBuild:
             for story in stories:
                 fate = lights.fate(story, period, fates[story.item.pk])
                 self.runner.file(story, period, fate, late=self._late(story))
+            # Projects finished within the month are done before it closes.
+            self._finish_this_year(stories, until=period.last_day)
             if period < reporting:
                 self._close(period)
         lights.after_reports(stories)
-        self._finish_this_year(stories)
 
-    def _finish_this_year(self, stories: list[ItemStory]) -> None:
-        """Projects that the story finishes by the end of the reporting period are done (a
-        project behind schedule stays open past its planned finish: overdue, red)."""
+    def _finish_this_year(self, stories: list[ItemStory], *, until: date) -> None:
+        """Projects that the story finishes by `until` are done (a project behind schedule
+        stays open past its planned finish: overdue, red)."""
         cases = set(self.lights.cases.values())
-        end = self.cal.period.last_day
+        end = until
         for story in stories:
             spec, tl = story.spec, story.timeline
             if story.item.pk in cases or not isinstance(spec, ProjectSpec) or tl is None:

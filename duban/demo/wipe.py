@@ -6,6 +6,8 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
+from duban.core.immutable import history_unlocked
+
 # Configuration that migrations seed and the demo relies on: kept.
 KEEP = {"ledger.nodetemplateset", "ledger.nodetemplate", "reporting.reportingsettings"}
 
@@ -51,7 +53,13 @@ def demo_wipe() -> None:
     Only for a demo database: it holds nothing else worth keeping. Models protect each other
     (PROTECT), so each pass deletes what it can and the loop repeats until nothing is left.
     """
-    pending = _duban_models()
+    # History and event rows are immutable (a trigger on PostgreSQL): a demo wipe is the one
+    # act allowed to lift that, for its own transaction.
+    with history_unlocked():
+        _wipe(_duban_models())
+
+
+def _wipe(pending: list[type[models.Model]]) -> None:
     while pending:
         blocked = []
         for model in pending:
