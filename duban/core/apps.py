@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db import models
+from django.db.backends.signals import connection_created
 from django.db.models.signals import class_prepared, post_migrate, pre_save
 
 
@@ -29,6 +30,22 @@ def _strip_controls_before_save(
     strip_model_text(instance)
 
 
+def _owner_only_sqlite_files(sender: Any, connection: Any, **kwargs: Any) -> None:
+    # The SQLite database (and its WAL files) hold everything: readable by the owner only.
+    import os
+    import stat
+    from pathlib import Path
+
+    if connection.vendor != "sqlite":
+        return
+    name = str(connection.settings_dict.get("NAME") or "")
+    if not name or name.startswith("file:") or ":memory:" in name:
+        return
+    for path in (Path(name), Path(name + "-wal"), Path(name + "-shm")):
+        if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+            os.chmod(path, 0o600)
+
+
 class CoreConfig(AppConfig):
     name = "duban.core"
     label = "core"
@@ -38,3 +55,4 @@ class CoreConfig(AppConfig):
         from duban.core.immutable import install_history_triggers
 
         post_migrate.connect(install_history_triggers, dispatch_uid="duban.core.history_triggers")
+        connection_created.connect(_owner_only_sqlite_files, dispatch_uid="duban.core.sqlite_mode")
