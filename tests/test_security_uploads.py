@@ -82,3 +82,24 @@ def test_ledger_import_api_and_monthly_workbook_refuse_the_bomb(district, bomb):
         response = reporter.post("/api/v1/monthly-workbook", {"file": fh})
     assert response.status_code == 422
     assert "解压后超过" in json.dumps(response.json(), ensure_ascii=False)
+
+
+def test_a_zip_whose_directory_understates_its_size_is_refused(settings):
+    import io
+    import struct
+    import zipfile
+
+    from duban.core.uploads import UploadRefusedError, zip_check
+
+    settings.DUBAN_UPLOAD_MAX_UNPACKED_BYTES = 1024 * 1024
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b" " * (5 * 1024 * 1024))
+    data = bytearray(buf.getvalue())
+    # declare 1,000 bytes in the local header (offset 22) and the central directory (offset 24)
+    local = data.index(b"PK\x03\x04")
+    central = data.index(b"PK\x01\x02")
+    data[local + 22 : local + 26] = struct.pack("<I", 1000)
+    data[central + 24 : central + 28] = struct.pack("<I", 1000)
+    with pytest.raises(UploadRefusedError, match=r"损坏|解压后超过"):
+        zip_check(bytes(data))
