@@ -1,3 +1,4 @@
+import sys
 from typing import Any
 
 from django.apps import AppConfig
@@ -15,6 +16,8 @@ def _name_choices_after_their_model(sender: type, **kwargs: Any) -> None:
     for attr, value in list(vars(sender).items()):
         if isinstance(value, type) and issubclass(value, models.Choices) and attr == value.__name__:
             value.__name__ = value.__qualname__ = f"{sender.__name__}{attr}"
+            # pickle finds a class by module and qualified name: keep that lookup working.
+            setattr(sys.modules[value.__module__], value.__qualname__, value)
 
 
 class_prepared.connect(_name_choices_after_their_model, dispatch_uid="duban.core.choices_names")
