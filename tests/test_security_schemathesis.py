@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 from duban.org.services import api_token_create
 from tests.problem_factories import AssignedProblemFactory, MeetingFactory
 
-EXAMPLES = 12
+EXAMPLES = 6
 # Two checks judge the *request*, not the answer, and do not fit this API:
 # - positive_data_acceptance: a schema-valid request may still be refused by a rule of the
 #   product (a transition the state does not allow, a closed month) with the documented 422;
