@@ -44,7 +44,21 @@ schema = _load_schema()
 
 
 @pytest.fixture
-def facts(district):
+def in_test_transaction():
+    """Schemathesis calls the WSGI app directly, not through Django's test client: keep the
+    request signals from closing the test's database connection, as the test client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def facts(district, in_test_transaction):
     AssignedProblemFactory(work_item=district.item_a, reported_by=district.reporter_a)
     AssignedProblemFactory(work_item=district.item_x, reported_by=district.reporter_b)
     MeetingFactory(chair=district.leader, created_by=district.office)
