@@ -125,3 +125,13 @@ def test_round_trip_on_postgresql(facts, tmp_path, on_postgres):
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_new_data_directory_and_database_are_owner_only(tmp_path, on_postgres):
+    if on_postgres:
+        pytest.skip("the SQLite file's mode; PostgreSQL keeps its files in its own directory")
+    data_dir = tmp_path / "fresh"
+    done = _duban(["migrate", "--verbosity", "0"], _env(data_dir))
+    assert done.returncode == 0, done.stderr
+    assert _mode(data_dir) == 0o700
+    assert _mode(data_dir / "duban.sqlite3") == 0o600

@@ -68,6 +68,8 @@ def _deploy_check(extra: dict[str, str], tmp_path: Path) -> subprocess.Completed
         "DUBAN_DEBUG": "false",
         **extra,
     }
+    # The browser tests set it for Playwright's event loop; a deployment never has it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "-m", "duban.cli", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -91,6 +93,7 @@ def test_https_turns_on_hsts_and_secure_cookies(tmp_path):
         "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT)"
     )
     env = {**os.environ, "DUBAN_DATA_DIR": str(tmp_path), "DUBAN_HTTPS": "true"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env["DJANGO_SETTINGS_MODULE"] = "duban.config.settings"
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-c", "import django; django.setup(); " + code],

@@ -30,3 +30,10 @@ def test_report_state_filter_refers_to_report_states(db):
     params = {p["name"]: p for p in spec["paths"]["/api/v1/reports"]["get"]["parameters"]}
     refs = [o.get("$ref", "") for o in params["state"]["schema"]["anyOf"]]
     assert "#/components/schemas/MonthlyReportState" in refs
+
+
+def test_renamed_choices_still_pickle():
+    import pickle
+
+    assert pickle.loads(pickle.dumps(Problem.State.CLOSED)) is Problem.State.CLOSED  # noqa: S301
+    assert pickle.loads(pickle.dumps(Meeting.State.HELD)) is Meeting.State.HELD  # noqa: S301

@@ -6,11 +6,13 @@ files (no CDN: government intranets are often cut off from the internet).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.openapi.docs import Swagger
 
-from duban.core.api.errors import install_error_handlers
+from duban.core.api.errors import document_common_errors, install_error_handlers
 from duban.liaison.api import router as liaison_router
 from duban.org.api import router as org_router
 from duban.org.auth import TokenAuth
@@ -33,7 +35,17 @@ exactly as the pages are: an object outside the user's scope answers 404, like a
 - Lists answer `{"count", "page", "page_size", "items"}`.
 """
 
-api = NinjaAPI(
+
+class DubanAPI(NinjaAPI):
+    """The API object; its spec states the error answers every operation can give."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        document_common_errors(schema)
+        return schema
+
+
+api = DubanAPI(
     title="duban API",
     version="1",
     description=DESCRIPTION,

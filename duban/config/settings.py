@@ -196,6 +196,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The data directory holds the database, uploads and the secret key: owner-only.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 # WhiteNoise serves from the apps' folders (finders) and only warns when STATIC_ROOT is absent.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"

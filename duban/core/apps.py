@@ -1,7 +1,9 @@
+import sys
 from typing import Any
 
 from django.apps import AppConfig
 from django.db import models
+from django.db.backends.signals import connection_created
 from django.db.models.signals import class_prepared, post_migrate, pre_save
 
 
@@ -14,6 +16,8 @@ def _name_choices_after_their_model(sender: type, **kwargs: Any) -> None:
     for attr, value in list(vars(sender).items()):
         if isinstance(value, type) and issubclass(value, models.Choices) and attr == value.__name__:
             value.__name__ = value.__qualname__ = f"{sender.__name__}{attr}"
+            # pickle finds a class by module and qualified name: keep that lookup working.
+            setattr(sys.modules[value.__module__], value.__qualname__, value)
 
 
 class_prepared.connect(_name_choices_after_their_model, dispatch_uid="duban.core.choices_names")
@@ -38,6 +42,22 @@ def _history_at_clock(sender: Any, instance: Any, history_instance: Any, **kwarg
         history_instance.history_date = clock.now()
 
 
+def _owner_only_sqlite_files(sender: Any, connection: Any, **kwargs: Any) -> None:
+    # The SQLite database (and its WAL files) hold everything: readable by the owner only.
+    import os
+    import stat
+    from pathlib import Path
+
+    if connection.vendor != "sqlite":
+        return
+    name = str(connection.settings_dict.get("NAME") or "")
+    if not name or name.startswith("file:") or ":memory:" in name:
+        return
+    for path in (Path(name), Path(name + "-wal"), Path(name + "-shm")):
+        if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+            os.chmod(path, 0o600)
+
+
 class CoreConfig(AppConfig):
     name = "duban.core"
     label = "core"
@@ -52,3 +72,4 @@ class CoreConfig(AppConfig):
         from duban.core.immutable import install_history_triggers
 
         post_migrate.connect(install_history_triggers, dispatch_uid="duban.core.history_triggers")
+        connection_created.connect(_owner_only_sqlite_files, dispatch_uid="duban.core.sqlite_mode")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
-from duban.core.services import full_clean_or_raise
+from duban.core.services import full_clean_or_raise, refuse_unless
 from duban.ledger.scoping import work_items_in
 from duban.liaison.models import Visit
 from duban.liaison.permissions import can_log_visit, can_raise_from_visit
@@ -25,13 +25,11 @@ VISIT_FIELDS = {"date", "work_item", "enterprise", "findings"}
 @transaction.atomic
 def visit_log(*, by: User, data: Mapping[str, Any], visitor: User | None = None) -> Visit:
     """Record a visit to an item or enterprise in the visitor's scope."""
-    if not can_log_visit(by):
-        raise ApplicationError(_("只有项目管家、区领导或推进办可以登记走访。"), code="forbidden")
+    refuse_unless(can_log_visit(by), _("只有项目管家、区领导或推进办可以登记走访。"))
     unknown = set(data) - VISIT_FIELDS
     if unknown:
         raise ApplicationError(_("不能填写这些字段：%(f)s") % {"f": join_items(sorted(unknown))})
-    if visitor is not None and visitor.pk != by.pk and not by.is_office:
-        raise ApplicationError(_("只能登记本人的走访。"), code="forbidden")
+    refuse_unless(visitor is None or visitor.pk == by.pk or by.is_office, _("只能登记本人的走访。"))
     visit = Visit(visitor=visitor or by, **data)
     scope = scope_for(visit.visitor)
     if visit.work_item_id and not work_items_in(scope).filter(pk=visit.work_item_id).exists():
@@ -54,8 +52,7 @@ def visit_raise_problem(*, visit: Visit, by: User, data: Mapping[str, Any]) -> P
     The source follows the visit: a steward's visit → 管家走访; an enterprise visited without an
     item → 企业诉求; otherwise 领导交办.
     """
-    if not can_raise_from_visit(by, visit):
-        raise ApplicationError(_("只有走访人或推进办可以把走访发现转为问题。"), code="forbidden")
+    refuse_unless(can_raise_from_visit(by, visit), _("只有走访人或推进办可以把走访发现转为问题。"))
     fields = dict(data)
     if "source" not in fields:
         if visit.visitor.role == User.Role.STEWARD:

@@ -63,3 +63,26 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         detail = str(exc) or _("您没有权限进行此操作。")
         return api.create_response(request, {"detail": detail}, status=403)
+
+
+_COMMON_ERRORS = {
+    "400": "Bad Request: the body is not JSON (or not the form data) the operation takes",
+    "422": "Unprocessable: a parameter out of its bounds, or an action a rule refused",
+}
+
+
+def document_common_errors(schema: Any) -> None:
+    """Add the answers any operation can give (400 for an unreadable body, 422 for a bad
+    parameter or a refusal, 401 where a token is needed) to every operation of the spec."""
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in _COMMON_ERRORS.items():
+                responses.setdefault(code, {"description": description, "content": body})
+            if operation.get("security"):
+                responses.setdefault(
+                    "401", {"description": "Unauthorized: no valid token", "content": body}
+                )

@@ -13,7 +13,8 @@ MIN_YEAR, MAX_YEAR = 1900, 2200
 # Far beyond any real list; keeps the offset (page × size) inside 64 bits.
 MAX_PAGE = 1_000_000
 
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# YYYY-MM within MIN_YEAR..MAX_YEAR, so the spec itself says which periods are accepted.
+PERIOD_PATTERN = r"^(19\d{2}|21\d{2}|20\d{2}|2200)-(0[1-9]|1[0-2])$"
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID, description="An object's id")]
 Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR, description="A year, 1900–2200")]

@@ -11,7 +11,7 @@ from django.utils.translation import pgettext
 from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
-from duban.core.services import lock_version
+from duban.core.services import lock_version, refuse_unless
 from duban.ledger.models import WorkItem
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
 from duban.reporting.progress import ReportStatus, report_status
@@ -32,9 +32,8 @@ def _refuse_if_closed(period: Period) -> None:
         )
 
 
-def _refuse_unless_allowed(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise ApplicationError(message, code="forbidden")
+# The one role guard (duban.core.services.refuse_unless), under the name callers here use.
+_refuse_unless_allowed = refuse_unless
 
 
 def _check_period_for_item(item: WorkItem, period: Period) -> None:
