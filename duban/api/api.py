@@ -16,6 +16,7 @@ from duban.org.api import router as org_router
 from duban.org.auth import TokenAuth
 from duban.problems.api import router as problems_router
 from duban.reporting.api import router as reporting_router
+from duban.reporting.api_write import router as reporting_write_router
 from duban.reporting.ledger_api import router as ledger_router
 from duban.transfer.api import router as import_router
 
@@ -31,6 +32,9 @@ exactly as the pages are: an object outside the user's scope answers 404, like a
 - Amounts are 万元 as exact decimal **strings** with four places (`"1234.5000"`), never floats;
   percentages are strings rounded half-up to four places from unrounded amounts.
 - Lists answer `{"count", "page", "page_size", "items"}`.
+- Writes may send an `Idempotency-Key` header (1–255 characters, unique per user): a retry
+  with the same key answers what the first request answered (header `Idempotent-Replayed`)
+  and writes nothing again; the same key with another body answers 422.
 """
 
 api = NinjaAPI(
@@ -49,6 +53,7 @@ install_error_handlers(api)
 api.add_router("", org_router)
 api.add_router("", ledger_router)
 api.add_router("", reporting_router)
+api.add_router("", reporting_write_router)
 api.add_router("", problems_router)
 api.add_router("", liaison_router)
 api.add_router("", import_router)

@@ -67,6 +67,7 @@ class ReportOut(Schema):
     period: str = Field(description="YYYY-MM")
     state: MonthlyReport.State
     state_label: str
+    version: int = Field(description="Send it back with a change; a stale one answers 409")
     investment_month: Money | None = Field(description="本月完成投资 (万元), as filled in")
     funds_month: Money | None = Field(description="本月资金到位 (万元)")
     progress_text: str = Field(description="形象进度")
@@ -141,6 +142,7 @@ def _report_fields(report: MonthlyReport, progress: ItemProgress | None) -> dict
         "period": str(report.period),
         "state": report.state,
         "state_label": str(report.get_state_display()),
+        "version": report.version,
         "investment_month": report.investment_month,
         "funds_month": report.funds_month,
         "progress_text": report.progress_text,
