@@ -10,8 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.openapi.docs import Swagger
 
+from duban.api.office import router as office_router
 from duban.core.api.errors import install_error_handlers
 from duban.liaison.api import router as liaison_router
+from duban.liaison.api_write import router as visits_router
 from duban.org.api import router as org_router
 from duban.org.auth import TokenAuth
 from duban.problems.api import router as problems_router
@@ -56,6 +58,8 @@ api.add_router("", reporting_router)
 api.add_router("", reporting_write_router)
 api.add_router("", problems_router)
 api.add_router("", liaison_router)
+api.add_router("", visits_router)
+api.add_router("", office_router)
 api.add_router("", import_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404 too, not Django's HTML page.
