@@ -18,7 +18,7 @@ from pydantic import Field
 
 from duban.core.api.errors import ERRORS, run_service
 from duban.core.api.params import MAX_ID, Id
-from duban.core.api.schemas import DecimalStr, UnitRef
+from duban.core.api.schemas import DecimalStr, ErrorOut, UnitRef
 from duban.core.periods import Period
 from duban.ledger.selectors import work_item_get_for_user
 from duban.org.auth import request_user
@@ -269,11 +269,7 @@ def report_return_api(request: HttpRequest, report_id: Path[Id], body: ReturnIn)
 
 @router.post(
     "/units/{unit_id}/reports/{period}",
-    response={
-        200: BatchOut,
-        422: BatchErrorOut | Any,
-        **{k: v for k, v in ERRORS.items() if k != 422},
-    },
+    response={**ERRORS, 200: BatchOut, 422: BatchErrorOut | ErrorOut},
     summary="A unit's whole month in one request: every report saved (and submitted), or none",
     description=(
         f"Up to {MAX_BATCH} rows, one per work item the unit leads. All or nothing: when any "
