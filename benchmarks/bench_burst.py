@@ -333,13 +333,17 @@ def _start_servers(args: argparse.Namespace) -> tuple[list[subprocess.Popen[byte
     duban = Path(sys.executable).with_name("duban")
     env = {**os.environ}
     procs, bases = [], []
-    for _ in range(args.servers):
+    logs = Path(os.environ["DUBAN_DATA_DIR"])
+    for n in range(args.servers):
         port = _free_port()
         command = [str(duban), "serve", "--host", "127.0.0.1", "--port", str(port)]
         command += ["--threads", str(args.threads), "--workers", str(args.workers)]
         procs.append(
             subprocess.Popen(  # noqa: S603 — our own command on loopback
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                command,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=(logs / f"server{n}.log").open("wb"),
             )
         )
         bases.append(f"http://127.0.0.1:{port}")
@@ -349,12 +353,13 @@ def _start_servers(args: argparse.Namespace) -> tuple[list[subprocess.Popen[byte
 def _wait_ready(bases: list[str], token: str, procs: list[Any]) -> None:
     import httpx
 
+    logs = os.environ["DUBAN_DATA_DIR"]
     deadline = time.monotonic() + 90
     for base in bases:
         while True:
             for p in procs:
                 if p.poll() is not None:
-                    raise SystemExit(f"server exited: {p.stderr.read().decode()[-2000:]}")
+                    raise SystemExit(f"server exited ({p.returncode}): see its log in {logs}")
             try:
                 r = httpx.get(
                     base + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=5

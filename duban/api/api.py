@@ -23,8 +23,10 @@ from duban.reporting.ledger_api import router as ledger_router
 from duban.transfer.api import router as import_router
 
 DESCRIPTION = """
-Read access to the ledger and the monthly reports of one district, scoped to the token's user
-exactly as the pages are: an object outside the user's scope answers 404, like a missing one.
+The ledger, the monthly reports (read and written: fill, submit, sign off, accept, return, a
+unit's whole month as one batch), problems, visits and the office's lists of one district,
+scoped to the token's user exactly as the pages are: an object outside the user's scope
+answers 404, like a missing one.
 
 - Authenticate with `Authorization: Bearer <token>`; `duban token USERNAME` prints a token.
 - Errors are JSON `{"detail": …}`: 401 without a valid token, 403 when the role may not act,
