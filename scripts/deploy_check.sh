@@ -54,7 +54,7 @@ PYEOF
 echo "== Redis: $DUBAN_REDIS_URL"
 "$PY" -c 'import os, redis; assert redis.Redis.from_url(os.environ["DUBAN_REDIS_URL"]).ping()'
 "$DUBAN" migrate --verbosity 0
-"$DUBAN" shell -c '
+"$DUBAN" shell --no-imports -c '
 from django.core.cache import caches
 from django.db import connection
 cache = caches["default"]

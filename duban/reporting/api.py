@@ -216,8 +216,13 @@ def work_item_reports(
 def report_detail(request: HttpRequest, report_id: Path[Id]) -> ReportDetailOut:
     """A report outside the user's scope answers 404, exactly like a missing one."""
     report = report_get_for_user(user=request_user(request), report_id=report_id)
+    return report_detail_out(report.pk)
+
+
+def report_detail_out(report_id: int) -> ReportDetailOut:
+    """The detail of a report already in the user's scope (a write's answer reuses it)."""
     report = (
-        MonthlyReport.objects.filter(pk=report.pk)
+        MonthlyReport.objects.filter(pk=report_id)
         .select_related(
             "work_item",
             "work_item__lead_unit",
