@@ -12,18 +12,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.openapi.docs import Swagger
 
+from duban.api.office import router as office_router
 from duban.core.api.errors import document_common_errors, install_error_handlers
 from duban.liaison.api import router as liaison_router
+from duban.liaison.api_write import router as visits_router
 from duban.org.api import router as org_router
 from duban.org.auth import TokenAuth
 from duban.problems.api import router as problems_router
 from duban.reporting.api import router as reporting_router
+from duban.reporting.api_write import router as reporting_write_router
 from duban.reporting.ledger_api import router as ledger_router
 from duban.transfer.api import router as import_router
 
 DESCRIPTION = """
-Read access to the ledger and the monthly reports of one district, scoped to the token's user
-exactly as the pages are: an object outside the user's scope answers 404, like a missing one.
+The ledger, the monthly reports (read and written: fill, submit, sign off, accept, return, a
+unit's whole month as one batch), problems, visits and the office's lists of one district,
+scoped to the token's user exactly as the pages are: an object outside the user's scope
+answers 404, like a missing one.
 
 - Authenticate with `Authorization: Bearer <token>`; `duban token USERNAME` prints a token.
 - Errors are JSON `{"detail": …}`: 401 without a valid token, 403 when the role may not act,
@@ -33,6 +38,9 @@ exactly as the pages are: an object outside the user's scope answers 404, like a
 - Amounts are 万元 as exact decimal **strings** with four places (`"1234.5000"`), never floats;
   percentages are strings rounded half-up to four places from unrounded amounts.
 - Lists answer `{"count", "page", "page_size", "items"}`.
+- Writes may send an `Idempotency-Key` header (1–255 characters, unique per user): a retry
+  with the same key answers what the first request answered (header `Idempotent-Replayed`)
+  and writes nothing again; the same key with another body answers 422.
 """
 
 
@@ -61,8 +69,11 @@ install_error_handlers(api)
 api.add_router("", org_router)
 api.add_router("", ledger_router)
 api.add_router("", reporting_router)
+api.add_router("", reporting_write_router)
 api.add_router("", problems_router)
 api.add_router("", liaison_router)
+api.add_router("", visits_router)
+api.add_router("", office_router)
 api.add_router("", import_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404 too, not Django's HTML page.

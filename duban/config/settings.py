@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "duban.api.idempotency.IdempotencyMiddleware",
+    "duban.core.db_router.ReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -137,6 +139,31 @@ else:
         }
     }
 DATABASES["default"].setdefault("TEST", {})
+
+# Several processes and machines (docs/deploy.md): persistent PostgreSQL connections checked
+# before reuse, an optional read replica for reads that may lag (never right after a write),
+# and Redis for the cache when DUBAN_REDIS_URL is set. Sessions, sign-in lockouts and
+# idempotency keys live in the database; nothing shared stays in a process's memory.
+if DATABASE_URL:
+    DATABASES["default"]["CONN_MAX_AGE"] = _env_positive_int("DUBAN_DB_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["duban.core.db_router.ReplicaRouter"]
+DUBAN_REPLICA_PIN_SECONDS = _env_positive_int("DUBAN_REPLICA_PIN_SECONDS", 10)
+DUBAN_REDIS_URL = os.environ.get("DUBAN_REDIS_URL", "").strip()
+if DUBAN_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": DUBAN_REDIS_URL,
+            "KEY_PREFIX": "duban",
+        }
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"

@@ -67,6 +67,7 @@ class ReportOut(Schema):
     period: str = Field(description="YYYY-MM")
     state: MonthlyReport.State
     state_label: str
+    version: int = Field(description="Send it back with a change; a stale one answers 409")
     investment_month: Money | None = Field(description="本月完成投资 (万元), as filled in")
     funds_month: Money | None = Field(description="本月资金到位 (万元)")
     progress_text: str = Field(description="形象进度")
@@ -141,6 +142,7 @@ def _report_fields(report: MonthlyReport, progress: ItemProgress | None) -> dict
         "period": str(report.period),
         "state": report.state,
         "state_label": str(report.get_state_display()),
+        "version": report.version,
         "investment_month": report.investment_month,
         "funds_month": report.funds_month,
         "progress_text": report.progress_text,
@@ -214,8 +216,13 @@ def work_item_reports(
 def report_detail(request: HttpRequest, report_id: Path[Id]) -> ReportDetailOut:
     """A report outside the user's scope answers 404, exactly like a missing one."""
     report = report_get_for_user(user=request_user(request), report_id=report_id)
+    return report_detail_out(report.pk)
+
+
+def report_detail_out(report_id: int) -> ReportDetailOut:
+    """The detail of a report already in the user's scope (a write's answer reuses it)."""
     report = (
-        MonthlyReport.objects.filter(pk=report.pk)
+        MonthlyReport.objects.filter(pk=report_id)
         .select_related(
             "work_item",
             "work_item__lead_unit",

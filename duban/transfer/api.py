@@ -30,7 +30,7 @@ from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
 from duban.reporting.permissions import can_fill_unit_reports, fills_unit_reports
 from duban.reporting.selectors import closed_periods, reporting_period_default
-from duban.sheets.errors import CellIssue, column_letter
+from duban.sheets.api import SheetIssueOut, issue_out
 from duban.sheets.reader import max_import_bytes
 from duban.transfer.exports import ledger_export
 from duban.transfer.imports.monthly import (
@@ -53,17 +53,6 @@ from duban.transfer.storage import (
 
 router = Router(tags=["imports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class SheetIssueOut(Schema):
-    level: str = Field(description="error or warning")
-    sheet: str
-    row: int | None = Field(description="1-based, as the spreadsheet shows it")
-    column: str | None = Field(description="Column letter (A, B, …)")
-    header: str
-    value: str
-    reason: str
-    message: str = Field(description="The whole message in Chinese: where, what, why")
 
 
 class LedgerImportRowOut(Schema):
@@ -169,19 +158,6 @@ class MonthlyWorkbookQuery(Schema):
     )
 
 
-def _issue(i: CellIssue) -> dict[str, Any]:
-    return {
-        "level": i.level,
-        "sheet": i.sheet,
-        "row": i.row,
-        "column": column_letter(i.column) if i.column is not None else None,
-        "header": i.header,
-        "value": "" if i.value is None else str(i.value),
-        "reason": i.reason,
-        "message": str(i),
-    }
-
-
 def _import_out(result: ImportResult) -> dict[str, Any]:
     return {
         "id": result.record.pk if result.record else None,
@@ -201,8 +177,8 @@ def _import_out(result: ImportResult) -> dict[str, Any]:
             }
             for r in result.rows
         ],
-        "errors": [_issue(i) for i in result.errors],
-        "warnings": [_issue(i) for i in result.warnings],
+        "errors": [issue_out(i) for i in result.errors],
+        "warnings": [issue_out(i) for i in result.warnings],
         "missing_units": result.missing_units,
         "missing_leaders": result.missing_leaders,
         "created_units": result.created_units,
@@ -221,8 +197,8 @@ def _monthly_out(result: MonthlyResult, unit: Unit, period: Period) -> dict[str,
             {"row": r.row, "title": r.title, "created": r.created, "submitted": r.submitted}
             for r in result.rows
         ],
-        "errors": [_issue(i) for i in result.errors],
-        "warnings": [_issue(i) for i in result.warnings],
+        "errors": [issue_out(i) for i in result.errors],
+        "warnings": [issue_out(i) for i in result.warnings],
     }
 
 

@@ -9,6 +9,13 @@ from duban.reporting.services.base import (
     report_due_date,
     report_is_late,
 )
+from duban.reporting.services.batch import (
+    BatchResult,
+    BatchRow,
+    BatchRowsError,
+    report_put,
+    reports_batch_save,
+)
 from duban.reporting.services.carry_over import (
     work_items_carry_over,
 )
@@ -36,6 +43,9 @@ from duban.reporting.services.workflow import (
 
 __all__ = [
     "REPORT_FIELDS",
+    "BatchResult",
+    "BatchRow",
+    "BatchRowsError",
     "CloseBlocker",
     "month_close",
     "month_close_blockers",
@@ -47,11 +57,13 @@ __all__ = [
     "report_is_late",
     "report_no_change",
     "report_prepare",
+    "report_put",
     "report_return",
     "report_save",
     "report_save_and_submit",
     "report_sign_off",
     "report_start",
     "report_submit",
+    "reports_batch_save",
     "work_items_carry_over",
 ]

@@ -1,7 +1,9 @@
-"""`duban serve [--port N] [--host 127.0.0.1]`: the app under waitress (static files by WhiteNoise)."""
+"""`duban serve [--port N] [--host 127.0.0.1] [--workers N]`: the app under waitress, or
+under gunicorn with N processes on Linux (static files by WhiteNoise)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +53,62 @@ def run_server(*, host: str, port: int, threads: int = 8) -> None:
     serve(application, host=host, port=port, **waitress_settings(threads=threads))
 
 
+def gunicorn_settings(*, host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    """N processes of `threads` threads each; the same bounds as waitress where gunicorn has
+    them (body size is bounded by Django's own upload limits; gunicorn's gthread worker keeps
+    idle keep-alive sockets out of the threads)."""
+    shown = f"[{host}]" if ":" in host else host
+    return {
+        "bind": f"{shown}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "backlog": 1024,
+        "worker_connections": int(getattr(settings, "DUBAN_SERVER_CONNECTION_LIMIT", 1000)),
+        "keepalive": 5,
+        "timeout": 120,
+        "graceful_timeout": 30,
+        # A worker is replaced now and then, so a slow leak never grows for months.
+        "max_requests": 10000,
+        "max_requests_jitter": 1000,
+        "limit_request_field_size": 64 * 1024,
+        "accesslog": None,
+        "proc_name": "duban",
+    }
+
+
+def database_is_sqlite() -> bool:
+    return str(settings.DATABASES["default"]["ENGINE"]).endswith("sqlite3")
+
+
+def gunicorn_available() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
+    """Block serving with gunicorn: a master and `workers` processes (Linux)."""
+    from django.core.wsgi import get_wsgi_application
+    from gunicorn.app.base import BaseApplication
+
+    options = gunicorn_settings(host=host, port=port, workers=workers, threads=threads)
+
+    class _Duban(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return get_wsgi_application()
+
+    _Duban().run()
+
+
 def refuse_insecure_secret_key() -> None:
     """Without DEBUG, sessions and CSRF tokens must be signed with a real secret key."""
     key = str(settings.SECRET_KEY)
@@ -76,21 +134,43 @@ def add_server_arguments(parser: CommandParser) -> None:
         help="监听地址（默认127.0.0.1，只供本机访问）",
     )
     parser.add_argument("--threads", type=int, default=8, help="工作线程数（默认8）")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="进程数（默认1；大于1时在Linux上用gunicorn运行多个进程，须使用PostgreSQL）",
+    )
 
 
 def serve_from_options(command: BaseCommand, options: dict[str, Any]) -> None:
     """Check the options, print the URL, and serve until interrupted."""
     port, host, threads = options["port"], options["host"], options["threads"]
+    workers = int(options.get("workers", 1))
     if not 0 < port < 65536:
         raise CommandError(f"端口应在1到65535之间：{port}")
     if threads < 1:
         raise CommandError(f"线程数至少为1：{threads}")
+    if not 1 <= workers <= 64:
+        raise CommandError(f"进程数应在1到64之间：{workers}")
     refuse_insecure_secret_key()
+    if workers > 1:
+        if database_is_sqlite():
+            raise CommandError(
+                "多个进程须使用PostgreSQL（设置 DATABASE_URL）；SQLite请用一个进程（--workers 1）。"
+            )
+        if not gunicorn_available():
+            command.stdout.write(
+                command.style.WARNING("本系统没有gunicorn（仅Linux可用），以单进程waitress运行。")
+            )
+            workers = 1
     command.stdout.write(command.style.SUCCESS(f"督办已启动：{server_url(host, port)}"))
     command.stdout.write("按 Ctrl+C 停止。")
     command.stdout.flush()
     try:
-        run_server(host=host, port=port, threads=threads)
+        if workers > 1:
+            run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+        else:
+            run_server(host=host, port=port, threads=threads)
     except KeyboardInterrupt:
         command.stdout.write("已停止。")
     except OSError as e:
@@ -98,7 +178,7 @@ def serve_from_options(command: BaseCommand, options: dict[str, Any]) -> None:
 
 
 class Command(BaseCommand):
-    help = "启动督办网页服务（waitress），默认 http://127.0.0.1:8000/"
+    help = "启动督办网页服务（waitress；--workers N 时在Linux上用gunicorn），默认 http://127.0.0.1:8000/"
 
     def add_arguments(self, parser: CommandParser) -> None:
         add_server_arguments(parser)

@@ -1,0 +1,220 @@
+"""The write side of the monthly job over the API: fill, submit, sign off, accept, return,
+no change, the all-or-nothing batch, and `Idempotency-Key` retries."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from duban.api.models import IdempotentRequest
+from duban.org.services import api_token_create
+from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
+from tests import factories as f
+
+S = MonthlyReport.State
+
+
+def api(user) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user)}")
+
+
+def put(client: Client, item_id: int, period: str, body: dict, **headers):
+    return client.put(
+        f"/api/v1/work-items/{item_id}/reports/{period}",
+        body,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def post(client: Client, path: str, body: dict | None = None, **headers):
+    return client.post(
+        f"/api/v1{path}", body or {}, content_type="application/json", headers=headers
+    )
+
+
+FILLED = {"investment_month": "120.5", "progress_text": "主体施工"}
+
+
+def test_put_creates_a_draft_then_updates_it_only_with_its_version(district):
+    client = api(district.reporter_a)
+    # when: created
+    created = put(client, district.item_a.pk, "2024-03", FILLED)
+    # then
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["state"] == "draft"
+    assert body["investment_month"] == "120.5000"
+    # when: updated without a version, with a stale one, with the right one
+    missing = put(client, district.item_a.pk, "2024-03", {"progress_text": "封顶"})
+    stale = put(client, district.item_a.pk, "2024-03", {"progress_text": "封顶", "version": 99})
+    ok = put(
+        client,
+        district.item_a.pk,
+        "2024-03",
+        {"progress_text": "封顶", "version": body["version"]},
+    )
+    # then
+    assert missing.status_code == 422 and "version" in missing.json()["detail"]
+    assert stale.status_code == 409
+    assert ok.status_code == 200
+    assert ok.json()["progress_text"] == "封顶"
+    assert ok.json()["investment_month"] == "120.5000"  # a field left out keeps its value
+    assert MonthlyReport.objects.filter(work_item=district.item_a).count() == 1
+
+
+def test_put_refuses_out_of_scope_future_bad_amount_and_closed_month(district):
+    client = api(district.reporter_a)
+    # out of scope: item_x is led by B only → 404 like a missing one
+    assert put(client, district.item_x.pk, "2024-03", FILLED).status_code == 404
+    assert put(client, 10**12, "2024-03", FILLED).status_code == 404
+    # a future month, a bad period, a negative amount → 422 with the reason
+    future = put(client, district.item_a.pk, "2024-05", FILLED)
+    assert future.status_code == 422 and "未来" in future.json()["detail"]
+    assert put(client, district.item_a.pk, "2024-13", FILLED).status_code == 422
+    bad = put(client, district.item_a.pk, "2024-03", {"investment_month": "-5"})
+    assert bad.status_code == 422
+    # a closed month
+    MonthClose.objects.create(year=2024, month=2, closed_by=district.office, summary={})
+    closed = put(client, district.item_a.pk, "2024-02", FILLED)
+    assert closed.status_code == 422 and "关账" in closed.json()["detail"]
+    assert not MonthlyReport.objects.exists()
+
+
+def test_submit_sign_off_accept_and_return_call_the_workflow(district):
+    ReportingSettings.objects.update_or_create(pk=1, defaults={"require_head_signoff": True})
+    reporter, head, office = api(district.reporter_a), api(district.head_a), api(district.office)
+    draft = put(reporter, district.item_a.pk, "2024-03", FILLED).json()
+    # when: the reporter submits → waits for the head's sign-off
+    submitted = post(reporter, f"/reports/{draft['id']}/submit", {"version": draft["version"]})
+    assert submitted.status_code == 200, submitted.content
+    assert submitted.json()["state"] == "pending_signoff"
+    # the reporter may not sign off; the head may
+    v = submitted.json()["version"]
+    assert post(reporter, f"/reports/{draft['id']}/sign-off", {"version": v}).status_code == 403
+    signed = post(head, f"/reports/{draft['id']}/sign-off", {"version": v})
+    assert signed.json()["state"] == "submitted"
+    # the office returns it with a reason; a reason is required
+    v = signed.json()["version"]
+    no_reason = post(office, f"/reports/{draft['id']}/return", {"version": v, "reason": " "})
+    assert no_reason.status_code == 422
+    returned = post(office, f"/reports/{draft['id']}/return", {"version": v, "reason": "投资偏低"})
+    assert returned.json()["state"] == "returned"
+    assert returned.json()["return_reason"] == "投资偏低"
+    # resubmitted with the fix in one step, signed off, accepted
+    fixed = put(
+        head,
+        district.item_a.pk,
+        "2024-03",
+        {"investment_month": "300", "version": returned.json()["version"], "submit": True},
+    )
+    assert fixed.status_code == 200 and fixed.json()["state"] == "submitted"
+    accepted = post(office, f"/reports/{draft['id']}/accept", {"version": fixed.json()["version"]})
+    assert accepted.json()["state"] == "accepted"
+    # a stale version after that is a conflict; a submitted report is no longer editable
+    assert post(office, f"/reports/{draft['id']}/accept", {"version": 1}).status_code == 409
+    again = put(head, district.item_a.pk, "2024-03", {"version": accepted.json()["version"]})
+    assert again.status_code == 422
+
+
+def test_no_change_for_a_task_and_refused_for_a_project(district):
+    f.ReportFactory(work_item=district.task_a, month=2, progress_text="持续推进", state=S.ACCEPTED)
+    client = api(district.office)  # task_a is led by A1
+    done = post(client, f"/work-items/{district.task_a.pk}/reports/2024-03/no-change")
+    assert done.status_code == 200, done.content
+    assert done.json()["no_change"] is True
+    assert done.json()["progress_text"] == "持续推进"
+    project = post(client, f"/work-items/{district.item_a.pk}/reports/2024-03/no-change")
+    assert project.status_code == 422
+
+
+def _batch(client: Client, unit_id: int, rows: list[dict], submit: bool = True, **headers):
+    return post(
+        client, f"/units/{unit_id}/reports/2024-03", {"submit": submit, "rows": rows}, **headers
+    )
+
+
+def test_batch_saves_a_units_month_or_nothing_and_names_the_bad_row(district):
+    item_2 = f.WorkItemFactory(lead_unit=district.unit_b, title="住建项目戊")
+    client = api(district.head_b)
+    rows = [
+        {"work_item": district.item_b.pk, **FILLED},
+        {"work_item": district.item_c.pk, "investment_month": "-1", "progress_text": "x"},
+        {"work_item": district.item_a.pk, **FILLED},  # led by A, not B
+        {"work_item": item_2.pk, **FILLED},
+    ]
+    # when
+    refused = _batch(client, district.unit_b.pk, rows)
+    # then: every bad row named, nothing written
+    assert refused.status_code == 422, refused.content
+    errors = refused.json()["errors"]
+    assert [(e["row"], e["header"]) for e in errors] == [(2, "investment_month"), (3, "work_item")]
+    assert all(e["sheet"] == "batch" and e["reason"] for e in errors)
+    assert not MonthlyReport.objects.exists()
+    # when: fixed
+    rows[1]["investment_month"] = "10"
+    del rows[2]
+    ok = _batch(client, district.unit_b.pk, rows)
+    # then
+    assert ok.status_code == 200, ok.content
+    body = ok.json()
+    assert body["saved"] == body["submitted"] == 3
+    assert {r["state"] for r in body["rows"]} == {"submitted"}
+    assert MonthlyReport.objects.filter(state=S.SUBMITTED).count() == 3
+
+
+def test_batch_scope_role_and_closed_month(district):
+    rows = [{"work_item": district.item_b.pk, **FILLED}]
+    # another unit's batch: A's reporter cannot see… B is out of A's scope → 404
+    assert _batch(api(district.reporter_a), district.unit_b.pk, rows).status_code in (403, 404)
+    assert _batch(api(district.viewer), district.unit_b.pk, rows).status_code in (403, 404)
+    MonthClose.objects.create(year=2024, month=3, closed_by=district.office, summary={})
+    closed = _batch(api(district.head_b), district.unit_b.pk, rows)
+    assert closed.status_code == 422 and "关账" in closed.json()["detail"]
+    assert not MonthlyReport.objects.exists()
+
+
+def test_a_retry_with_the_same_key_answers_the_first_answer_and_writes_once(district):
+    client = api(district.reporter_a)
+    first = put(client, district.item_a.pk, "2024-03", FILLED, **{"Idempotency-Key": "k-1"})
+    retry = put(client, district.item_a.pk, "2024-03", FILLED, **{"Idempotency-Key": "k-1"})
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert MonthlyReport.objects.get().version == first.json()["version"]
+    # the same key with another body is refused, nothing written
+    other = put(
+        client, district.item_a.pk, "2024-03", {"progress_text": "改"}, **{"Idempotency-Key": "k-1"}
+    )
+    assert other.status_code == 422
+    assert MonthlyReport.objects.get().progress_text == "主体施工"
+    # a batch retried: one write
+    batch_client = api(district.head_b)
+    rows = [{"work_item": district.item_b.pk, **FILLED}]
+    a = _batch(batch_client, district.unit_b.pk, rows, **{"Idempotency-Key": "month-b"})
+    b = _batch(batch_client, district.unit_b.pk, rows, **{"Idempotency-Key": "month-b"})
+    assert a.status_code == b.status_code == 200 and a.json() == b.json()
+    assert (
+        MonthlyReport.objects.filter(work_item=district.item_b).get().version
+        == (a.json()["rows"][0]["version"])
+    )
+    # keys are per user: another user's same key is a new request
+    assert IdempotentRequest.objects.filter(key="k-1").count() == 1
+
+
+def test_a_refusal_is_replayed_too_and_a_bad_key_is_refused(district):
+    client = api(district.reporter_a)
+    first = put(client, district.item_x.pk, "2024-03", FILLED, **{"Idempotency-Key": "x"})
+    again = put(client, district.item_x.pk, "2024-03", FILLED, **{"Idempotency-Key": "x"})
+    assert first.status_code == again.status_code == 404
+    long_key = put(client, district.item_a.pk, "2024-03", FILLED, **{"Idempotency-Key": "k" * 256})
+    assert long_key.status_code == 422
+    assert not MonthlyReport.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/reports/{id}/submit", "/reports/{id}/accept"])
+def test_version_is_required_on_steps(district, path):
+    report = f.ReportFactory(work_item=district.item_a, month=3, state=S.DRAFT)
+    response = post(api(district.office), path.format(id=report.pk), {})
+    assert response.status_code == 422
+    assert MonthlyReport.objects.get().state == S.DRAFT
