@@ -161,7 +161,12 @@ def figure_text(figure: Figure, value: FigureValue, style: FigureStyle = DEFAULT
         return points_text(d, style)
     if figure.kind == GAP:
         return gap_phrase(d, style)
-    return _("%(n)s天") % {"n": number_text(quantize(d, 1), style)}
+    # DAYS: days early (planned − actual), written 提前17天 / 推迟3天 / 与计划同日.
+    shown = quantize(abs(d), 1)
+    if shown == 0:
+        return _("与计划同日")
+    n = number_text(shown, style)
+    return (_("提前%(n)s天") if d > 0 else _("推迟%(n)s天")) % {"n": n}
 
 
 _REGISTRY: dict[str, Figure] = {}
