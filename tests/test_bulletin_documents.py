@@ -159,3 +159,19 @@ def test_cli_writes_each_format(fig, tmp_path):
             call_command(
                 "bulletin", "monthly", "--period", "2024-03", "-o", str(tmp_path / "x.pdf")
             )
+
+
+def test_documents_list_at_most_the_limit_and_say_how_many(fig, monkeypatch):
+    from duban.bulletins import lists
+    from duban.bulletins.catalogue import FigureContext, FigureQuery
+
+    ctx = FigureContext(FigureQuery(2024, 3))
+    full = [lists.red_items(ctx), lists.yellow_items(ctx)]
+    block = max(full, key=lambda b: len(b.row_ids))
+    assert len(block.row_ids) >= 1
+    monkeypatch.setattr(lists, "LIST_LIMIT", 0)
+    cut = lists.red_items(ctx) if block is full[0] else lists.yellow_items(ctx)
+    assert cut.row_ids == block.row_ids  # every row still behind the list
+    assert cut.lines == (
+        (f"（共{len(block.row_ids)}项，此处列出前0项，完整名单见网页版明细。）", "", ""),
+    )

@@ -14,6 +14,9 @@ from duban.bulletins.figures import ITEM, progress, rows
 from duban.ledger.models import WorkItem
 from duban.reporting.progress import Light
 
+# A document lists at most this many red or yellow items (the rest: in the rows online).
+LIST_LIMIT = 50
+
 
 @dataclass(frozen=True)
 class ListBlock:
@@ -48,10 +51,16 @@ def _items_with_light(ctx: FigureContext, light: str) -> ListBlock:
             units.get(i) or "",
             "；".join(prog[i].reason_texts) or "—",
         )
-        for i in ids
+        for i in ids[:LIST_LIMIT]
     )
-    if not lines:
+    if not ids:
         return ListBlock("items", lines=((_("无"),),))
+    if len(ids) > LIST_LIMIT:
+        more = _("（共%(n)s项，此处列出前%(k)s项，完整名单见网页版明细。）") % {
+            "n": len(ids),
+            "k": LIST_LIMIT,
+        }
+        lines = (*lines, (more, "", ""))
     return ListBlock("items", (_("事项"), _("牵头单位"), _("原因")), lines, tuple(ids))
 
 
@@ -70,6 +79,9 @@ def by_level(ctx: FigureContext) -> ListBlock:
     figures: dict[str, Any] = {}
     for code, label in levels:
         sub = FigureContext(FigureQuery(q.year, q.month, (code,), q.unit_id, q.leader_id))
+        # A level only narrows the 口径: its rows and their progress are the parent's, cut.
+        sub.cache["rows"] = [r for r in rows(ctx) if r.level == code]
+        sub.cache["progress"] = progress(ctx)
         res = {
             k: compute(k, sub)
             for k in (

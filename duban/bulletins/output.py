@@ -53,7 +53,10 @@ def to_docx(bulletin: Bulletin) -> bytes:
             if block["header"]:
                 for n, row in enumerate(block["rows"], 1):
                     title, unit, reasons = row
-                    doc.paragraph(f"{n}. {title}（{unit}）：{reasons}")
+                    if unit or reasons:
+                        doc.paragraph(f"{n}. {title}（{unit}）：{reasons}")
+                    else:
+                        doc.paragraph(title)  # the closing "共N项" line
             else:
                 doc.paragraph("".join(block["rows"][0]))
     doc.signature(ORGAN, clock.today())
