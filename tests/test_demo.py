@@ -572,3 +572,17 @@ def test_demo_shows_lights_of_every_colour_with_reasons(demo, cal, db):
             p.light,
             p.reason_texts,
         )
+
+
+def test_demo_closed_year_has_its_bulletins_and_this_month_a_draft(demo, cal, db):
+    from duban.bulletins.models import Bulletin, Kind
+
+    last = Bulletin.objects.filter(year=cal.last_year, published_at__isnull=False)
+    counts = {k: last.filter(kind=k).count() for k in Kind.values}
+    assert counts == {"monthly": 12, "notice": 12, "quarterly": 4, "annual": 1, "special": 0}
+    annual = last.get(kind=Kind.ANNUAL)
+    assert not annual.draft and annual.figures["ledger.projects"]["rows"]
+    text = "".join(p["text"] for b in annual.blocks for p in b.get("parts", []))
+    assert f"{cal.last_year}年，全区开工建设重点项目" in text
+    draft = Bulletin.objects.get(year=cal.period.year, month=cal.period.month, kind=Kind.MONTHLY)
+    assert draft.draft and draft.published_at is None

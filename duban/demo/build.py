@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from duban.core.history import acting_as
 from duban.core.periods import Period
+from duban.demo.bulletins import build_bulletins
 from duban.demo.calendar import DemoCalendar, StoryClock
 from duban.demo.catalogue import (
     DEMO_PASSWORD,
@@ -207,6 +208,8 @@ class _DemoBuild:
             self.year_last()
             self.year_this()
         build_problems(self.org, self.rng, self.cal, self.clock)
+        with acting_as(self.office):
+            build_bulletins(self.cal, self.office)
         logger.info("demo.built", extra={"items": len(self.stories)})
 
     # -- last year ------------------------------------------------------------------------

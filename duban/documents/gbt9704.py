@@ -199,6 +199,14 @@ class OfficialDocument:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             paragraph.paragraph_format.right_indent = BODY_SIZE * 4
 
+    def mark(self, text: str) -> None:
+        """A line at the top of every page (e.g. 草稿 for a bulletin of an unclosed month)."""
+        section = self.document.sections[0]
+        for header in (section.header, section.even_page_header):
+            paragraph = header.paragraphs[0]
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _run(paragraph, text, FONT_H1, PAGE_SIZE, bold=True)
+
     def to_bytes(self) -> bytes:
         out = BytesIO()
         self.document.save(out)

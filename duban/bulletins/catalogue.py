@@ -1,0 +1,283 @@
+"""The catalogue of figures: every number a bulletin states is one registered function.
+
+A figure has a key, a Chinese label, a one-sentence definition and a kind (count, money in
+万元, percentage, points, days). Given a `FigureQuery` (the year and month, the 口径 levels, a
+unit or a leader's area) it returns its exact value AND the ids of the rows behind it, so a
+reader can click a number and see what it adds up. No figure is computed anywhere else: the
+documents, pages, API and CLI all read this catalogue.
+
+Apps above bulletins in the layering cannot be imported here; apps below it (supervision,
+assessment when they exist) register their figures with `register_figure` from their
+AppConfig.ready().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext as _
+
+from duban.core.formatting import (
+    DEFAULT_STYLE,
+    FigureStyle,
+    count_text,
+    gap_phrase,
+    growth_text,
+    money_text,
+    number_text,
+    pct_text,
+    points_text,
+)
+from duban.core.money import quantize, ratio_pct
+from duban.core.periods import Period
+
+COUNT = "count"
+MONEY = "money"  # 万元
+PCT = "pct"
+GROWTH = "growth"  # a change in percent against a base (同比)
+POINTS = "points"  # a difference of rates, 个百分点
+GAP = "gap"  # completion against 序时进度, in points
+DAYS = "days"
+KINDS = (COUNT, MONEY, PCT, GROWTH, POINTS, GAP, DAYS)
+
+
+@dataclass(frozen=True)
+class FigureQuery:
+    """口径: whose figures, for which time.
+
+    month: the figures up to this month's end (a year's figures: month 12). levels: the
+    WorkItem levels that count (empty: all). unit_id: items led by this unit or a unit below it.
+    leader_id: the items and units in this leader's area (lead leader or responsibility)."""
+
+    year: int
+    month: int = 12
+    levels: tuple[str, ...] = ()
+    unit_id: int | None = None
+    leader_id: int | None = None
+
+    @property
+    def period(self) -> Period:
+        return Period(self.year, self.month)
+
+    def last_year(self) -> FigureQuery:
+        return FigureQuery(self.year - 1, self.month, self.levels, self.unit_id, self.leader_id)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "month": self.month,
+            "levels": list(self.levels),
+            "unit_id": self.unit_id,
+            "leader_id": self.leader_id,
+        }
+
+
+@dataclass(frozen=True)
+class FigureValue:
+    """A figure's value with its provenance.
+
+    rows: ids of `row_model` behind the value. For a count, the rows counted; for a sum, the
+    rows summed, with `amounts` their contributions (they add up to the value); for a rate,
+    the rows of the denominator, with `amounts` their contributions to the numerator and
+    `numerator`/`denominator` the unrounded sums. `note` says why a value is missing (无去年台账…).
+    """
+
+    value: Decimal | int | None
+    rows: tuple[int, ...] = ()
+    amounts: tuple[Decimal, ...] | None = None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    note: str = ""
+
+
+def lazy_format(message: str, values: dict[str, Any]) -> Promise:
+    """gettext(message) % values, translated when shown (labels are made at import time)."""
+    made: Promise = lazy(lambda: _(message) % {k: str(v) for k, v in values.items()}, str)()  # type: ignore[assignment]
+    return made
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str | Promise
+    definition: str | Promise
+    kind: str
+    row_model: str
+    compute: Callable[[FigureContext], FigureValue]
+    measure: str = "project"  # the measure word of a count (MEASURE_WORDS)
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class FigureResult:
+    figure: Figure
+    query: FigureQuery
+    value: FigureValue
+    style: FigureStyle = DEFAULT_STYLE
+
+    @property
+    def key(self) -> str:
+        return self.figure.key
+
+    @property
+    def text(self) -> str:
+        return figure_text(self.figure, self.value, self.style)
+
+    def as_json(self) -> dict[str, Any]:
+        v = self.value.value
+        return {
+            "key": self.figure.key,
+            "label": str(self.figure.label),
+            "definition": str(self.figure.definition),
+            "kind": self.figure.kind,
+            "value": None if v is None else str(v),
+            "text": self.text,
+            "note": self.value.note,
+            "row_model": self.figure.row_model,
+            "rows": list(self.value.rows),
+        }
+
+
+def figure_text(figure: Figure, value: FigureValue, style: FigureStyle = DEFAULT_STYLE) -> str:
+    """The value as the office writes it; '无' for an empty rate, the note when one explains."""
+    v = value.value
+    if v is None:
+        return value.note or _("无")
+    if figure.kind == COUNT:
+        return count_text(int(v), figure.measure)
+    d = Decimal(v)
+    if figure.kind == MONEY:
+        return money_text(d, style)
+    if figure.kind == PCT:
+        return pct_text(d, style)
+    if figure.kind == GROWTH:
+        return growth_text(d, style)
+    if figure.kind == POINTS:
+        return points_text(d, style)
+    if figure.kind == GAP:
+        return gap_phrase(d, style)
+    # DAYS: days early (planned − actual), written 提前17天 / 推迟3天 / 与计划同日.
+    shown = quantize(abs(d), 1)
+    if shown == 0:
+        return _("与计划同日")
+    n = number_text(shown, style)
+    return (_("提前%(n)s天") if d > 0 else _("推迟%(n)s天")) % {"n": n}
+
+
+_REGISTRY: dict[str, Figure] = {}
+
+
+def register_figure(
+    key: str,
+    *,
+    label: str | Promise,
+    definition: str | Promise,
+    kind: str,
+    row_model: str,
+    measure: str = "project",
+    group: str = "",
+) -> Callable[[Callable[[FigureContext], FigureValue]], Callable[[FigureContext], FigureValue]]:
+    """Register a figure; a key may be registered once (the catalogue has one home per figure)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown figure kind {kind!r}")
+
+    def decorate(
+        fn: Callable[[FigureContext], FigureValue],
+    ) -> Callable[[FigureContext], FigureValue]:
+        existing = _REGISTRY.get(key)
+        if existing is not None and existing.compute is not fn:
+            raise ValueError(f"figure {key!r} is already registered")
+        _REGISTRY[key] = Figure(key, label, definition, kind, row_model, fn, measure, group)
+        return fn
+
+    return decorate
+
+
+def figure_keys() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def get_figure(key: str) -> Figure:
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise UnknownFigureError(key) from None
+
+
+def all_figures() -> list[Figure]:
+    return [_REGISTRY[k] for k in figure_keys()]
+
+
+class UnknownFigureError(KeyError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+    def __str__(self) -> str:
+        return _("未知的统计指标“%(key)s”。可用的指标：%(keys)s") % {
+            "key": self.key,
+            "keys": "、".join(figure_keys()),
+        }
+
+
+@dataclass
+class FigureContext:
+    """One computation of many figures over one 口径: the shared reads are made once and
+    cached here, so the catalogue costs a fixed number of queries per figure."""
+
+    query: FigureQuery
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def memo(self, name: str, make: Callable[[], Any]) -> Any:
+        if name not in self.cache:
+            self.cache[name] = make()
+        return self.cache[name]
+
+    @cached_property
+    def last_year(self) -> FigureContext:
+        return FigureContext(self.query.last_year())
+
+
+def compute(key: str, ctx: FigureContext, style: FigureStyle = DEFAULT_STYLE) -> FigureResult:
+    figure = get_figure(key)
+    return FigureResult(figure, ctx.query, figure.compute(ctx), style)
+
+
+def compute_many(
+    keys: list[str] | None, query: FigureQuery, style: FigureStyle = DEFAULT_STYLE
+) -> dict[str, FigureResult]:
+    """The figures named (all when None) over one 口径, sharing their reads."""
+    ctx = FigureContext(query)
+    for key in keys or []:
+        get_figure(key)  # refuse unknown keys before computing anything
+    return {k: compute(k, ctx, style) for k in (keys if keys is not None else figure_keys())}
+
+
+# -- helpers for the figure functions --------------------------------------------------------
+
+
+def count_of(ids: list[int] | tuple[int, ...]) -> FigureValue:
+    rows = tuple(sorted(set(ids)))
+    return FigureValue(len(rows), rows)
+
+
+def sum_of(amounts: dict[int, Decimal]) -> FigureValue:
+    rows = tuple(sorted(amounts))
+    parts = tuple(amounts[r] for r in rows)
+    return FigureValue(sum(parts, Decimal(0)), rows, parts)
+
+
+def rate_of(
+    numerators: dict[int, Decimal], denominator: Decimal, base_rows: list[int] | None = None
+) -> FigureValue:
+    """numerator / denominator × 100 unrounded over the base rows; None (无) when the
+    denominator is 0, never a division by zero."""
+    rows = tuple(sorted(set(base_rows if base_rows is not None else numerators)))
+    parts = tuple(numerators.get(r, Decimal(0)) for r in rows)
+    num = sum(parts, Decimal(0))
+    return FigureValue(ratio_pct(num, denominator), rows, parts, num, denominator)

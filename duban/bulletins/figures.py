@@ -1,0 +1,1120 @@
+"""The built-in figures: ledger, starts, 四率, funding, reserve, problems, demands, liaison.
+
+Each reads the progress core (`progress_for_items`: a closed month from its snapshot, so its
+figures never change) or the rows of the ledger, problems and liaison, through the shared reads
+of a `FigureContext`. Definitions follow DOMAIN §5 and CONVENTIONS §2/§4.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+from duban.bulletins.catalogue import (
+    COUNT,
+    DAYS,
+    GAP,
+    GROWTH,
+    MONEY,
+    PCT,
+    POINTS,
+    FigureContext,
+    FigureValue,
+    count_of,
+    lazy_format,
+    rate_of,
+    register_figure,
+    sum_of,
+)
+from duban.core import clock
+from duban.core.money import HUNDRED, ratio_pct
+from duban.ledger.models import FundingSource, Project, WorkItem
+from duban.org.models import Responsibility
+from duban.org.scoping import unit_with_descendants
+from duban.problems.models import DISCARDED_STATES, OPEN_STATES, Problem
+from duban.reporting.models import COUNTING_STATES, MonthlyReport
+from duban.reporting.progress import ItemProgress
+from duban.reporting.selectors.progress import progress_for_items
+
+ITEM = "ledger.workitem"
+PROJECT = "ledger.project"
+PROBLEM = "problems.problem"
+RESPONSIBILITY = "org.responsibility"
+
+# 集中开工: a day on which at least this many projects of the 口径 started.
+BATCH_MIN = 3
+
+P = WorkItem.Kind.PROJECT
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the figures read of one work item (one query for the whole 口径)."""
+
+    id: int
+    kind: str
+    level: str
+    category: str
+    lead_unit_id: int | None
+    lead_leader_id: int | None
+    annual_plan: Decimal | None
+    planned_start: date | None
+    actual_start: date | None
+    planned_finish: date | None
+    actual_finish: date | None
+    project_id: int | None
+    industry: str | None
+    total_investment: Decimal | None
+
+
+ROW_FIELDS = (
+    "id",
+    "kind",
+    "level",
+    "category",
+    "lead_unit_id",
+    "lead_leader_id",
+    "annual_plan",
+    "planned_start",
+    "actual_start",
+    "planned_finish",
+    "actual_finish",
+    "project_id",
+    "project__industry",
+    "project__total_investment",
+)
+
+
+def _active_responsibilities(leader_id: int) -> QuerySet[Responsibility]:
+    today = clock.today()
+    return Responsibility.objects.filter(leader_id=leader_id).filter(
+        Q(start_date__isnull=True) | Q(start_date__lte=today),
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+    )
+
+
+def items_qs(ctx: FigureContext) -> QuerySet[WorkItem]:
+    """The work items of the 口径: the year, the levels, the unit (and below), the leader's area."""
+    q = ctx.query
+    qs = WorkItem.objects.filter(year=q.year)
+    if q.levels:
+        qs = qs.filter(level__in=q.levels)
+    if q.unit_id is not None:
+        qs = qs.filter(lead_unit_id__in=unit_with_descendants([q.unit_id]))
+    if q.leader_id is not None:
+        resp = _active_responsibilities(q.leader_id)
+        units = unit_with_descendants(resp.exclude(unit=None).values_list("unit_id", flat=True))
+        qs = qs.filter(
+            Q(lead_leader_id=q.leader_id)
+            | Q(lead_unit_id__in=units)
+            | Q(pk__in=resp.exclude(work_item=None).values("work_item_id"))
+        )
+    return qs
+
+
+def rows(ctx: FigureContext) -> list[Row]:
+    def load() -> list[Row]:
+        return [Row(*r) for r in items_qs(ctx).order_by("pk").values_list(*ROW_FIELDS)]
+
+    result: list[Row] = ctx.memo("rows", load)
+    return result
+
+
+def projects(ctx: FigureContext) -> list[Row]:
+    return [r for r in rows(ctx) if r.kind == P]
+
+
+def progress(ctx: FigureContext) -> dict[int, ItemProgress]:
+    def load() -> dict[int, ItemProgress]:
+        return progress_for_items([r.id for r in rows(ctx)], ctx.query.period)
+
+    result: dict[int, ItemProgress] = ctx.memo("progress", load)
+    return result
+
+
+def _period_start(ctx: FigureContext) -> date:
+    return date(ctx.query.year, 1, 1)
+
+
+def _in_period(ctx: FigureContext, day: date | None) -> bool:
+    return day is not None and _period_start(ctx) <= day <= ctx.query.period.last_day
+
+
+# -- ledger ----------------------------------------------------------------------------------
+
+
+@register_figure(
+    "ledger.items",
+    label=_("台账事项"),
+    definition=_("本年度台账中的重点项目和重点工作数。"),
+    kind=COUNT,
+    row_model=ITEM,
+    measure="item",
+    group="ledger",
+)
+def ledger_items(ctx: FigureContext) -> FigureValue:
+    return count_of([r.id for r in rows(ctx)])
+
+
+@register_figure(
+    "ledger.projects",
+    label=_("重点项目"),
+    definition=_("本年度台账中的重点项目数。"),
+    kind=COUNT,
+    row_model=ITEM,
+    group="ledger",
+)
+def ledger_projects(ctx: FigureContext) -> FigureValue:
+    return count_of([r.id for r in projects(ctx)])
+
+
+@register_figure(
+    "ledger.tasks",
+    label=_("重点工作"),
+    definition=_("本年度台账中的重点工作数。"),
+    kind=COUNT,
+    row_model=ITEM,
+    measure="task",
+    group="ledger",
+)
+def ledger_tasks(ctx: FigureContext) -> FigureValue:
+    return count_of([r.id for r in rows(ctx) if r.kind == WorkItem.Kind.TASK])
+
+
+def _register_breakdown(attr: str, choices: Any, name: str) -> None:
+    for code, label in choices:
+
+        def fn(ctx: FigureContext, code: str = code) -> FigureValue:
+            return count_of([r.id for r in projects(ctx) if getattr(r, attr) == code])
+
+        register_figure(
+            f"ledger.projects.{name}.{code}",
+            label=lazy_format(gettext_noop("%(label)s项目"), {"label": label}),
+            definition=lazy_format(
+                gettext_noop("本年度台账中%(label)s的重点项目数。"), {"label": label}
+            ),
+            kind=COUNT,
+            row_model=ITEM,
+            group="ledger",
+        )(fn)
+
+
+_register_breakdown("level", WorkItem.Level.choices, "level")
+_register_breakdown("category", WorkItem.Category.choices, "category")
+_register_breakdown("industry", Project.Industry.choices, "industry")
+
+
+@register_figure(
+    "ledger.total_investment",
+    label=_("总投资"),
+    definition=_("本年度台账重点项目的总投资之和（万元），同一项目只计一次。"),
+    kind=MONEY,
+    row_model=ITEM,
+    group="ledger",
+)
+def ledger_total_investment(ctx: FigureContext) -> FigureValue:
+    seen: set[int] = set()
+    amounts: dict[int, Decimal] = {}
+    for r in projects(ctx):
+        if r.project_id in seen or r.total_investment is None:
+            continue
+        if r.project_id is not None:
+            seen.add(r.project_id)
+        amounts[r.id] = r.total_investment
+    return sum_of(amounts)
+
+
+@register_figure(
+    "ledger.annual_plan",
+    label=_("年度计划投资"),
+    definition=_("本年度台账重点项目的年度计划投资之和（万元）。"),
+    kind=MONEY,
+    row_model=ITEM,
+    group="ledger",
+)
+def ledger_annual_plan(ctx: FigureContext) -> FigureValue:
+    return sum_of({r.id: r.annual_plan for r in projects(ctx) if r.annual_plan is not None})
+
+
+# -- investment (from the progress core) ------------------------------------------------------
+
+
+def _project_progress(ctx: FigureContext) -> dict[int, ItemProgress]:
+    ids = {r.id for r in projects(ctx)}
+    return {i: p for i, p in progress(ctx).items() if i in ids}
+
+
+@register_figure(
+    "investment.month",
+    label=_("本月完成投资"),
+    definition=_("重点项目本月已计入统计的月报完成投资之和（万元）。"),
+    kind=MONEY,
+    row_model=ITEM,
+    group="investment",
+)
+def investment_month(ctx: FigureContext) -> FigureValue:
+    return sum_of(
+        {
+            i: p.figures.investment_month
+            for i, p in _project_progress(ctx).items()
+            if p.figures.investment_month
+        }
+    )
+
+
+@register_figure(
+    "investment.ytd",
+    label=_("累计完成投资"),
+    definition=_("重点项目1月至本月已计入统计的完成投资之和（万元）。"),
+    kind=MONEY,
+    row_model=ITEM,
+    group="investment",
+)
+def investment_ytd(ctx: FigureContext) -> FigureValue:
+    return sum_of(
+        {
+            i: p.figures.ytd_investment
+            for i, p in _project_progress(ctx).items()
+            if p.figures.ytd_investment
+        }
+    )
+
+
+def _planned(ctx: FigureContext) -> dict[int, ItemProgress]:
+    return {i: p for i, p in _project_progress(ctx).items() if p.figures.annual_plan}
+
+
+@register_figure(
+    "investment.completion_pct",
+    label=_("投资完成率"),
+    definition=_("有年度计划的重点项目累计完成投资占其年度计划投资之和的百分比。"),
+    kind=PCT,
+    row_model=ITEM,
+    group="investment",
+)
+def investment_completion_pct(ctx: FigureContext) -> FigureValue:
+    planned = _planned(ctx)
+    plan = sum((p.figures.annual_plan or Decimal(0) for p in planned.values()), Decimal(0))
+    return rate_of({i: p.figures.ytd_investment for i, p in planned.items()}, plan, list(planned))
+
+
+@register_figure(
+    "investment.time_progress_pct",
+    label=_("序时进度"),
+    definition=_(
+        "有年度计划的重点项目按月度计划（无计划曲线按月均）到本月应完成投资占年度计划之和的百分比。"
+    ),
+    kind=PCT,
+    row_model=ITEM,
+    group="investment",
+)
+def investment_time_progress(ctx: FigureContext) -> FigureValue:
+    planned = _planned(ctx)
+    plan = sum((p.figures.annual_plan or Decimal(0) for p in planned.values()), Decimal(0))
+    due = {
+        i: (p.figures.annual_plan or Decimal(0)) * p.figures.time_progress_pct / HUNDRED
+        for i, p in planned.items()
+    }
+    return rate_of(due, plan, list(planned))
+
+
+@register_figure(
+    "investment.gap_pp",
+    label=_("与序时进度之差"),
+    definition=_("投资完成率减去序时进度，以个百分点计。"),
+    kind=GAP,
+    row_model=ITEM,
+    group="investment",
+)
+def investment_gap(ctx: FigureContext) -> FigureValue:
+    done = investment_completion_pct(ctx)
+    due = investment_time_progress(ctx)
+    if done.value is None or due.value is None:
+        return FigureValue(None, done.rows)
+    return FigureValue(Decimal(done.value) - Decimal(due.value), done.rows)
+
+
+# -- 同比: against the same months of last year's ledger -----------------------------------
+
+
+def _no_last_year(ctx: FigureContext) -> str:
+    return gettext("无%(year)s年台账，不计算同比") % {"year": ctx.query.year - 1}
+
+
+def _growth(now: Decimal, before: Decimal) -> Decimal | None:
+    if not before:
+        return None
+    return (now - before) * HUNDRED / before
+
+
+def _distinct_projects(ctx: FigureContext) -> set[int]:
+    return {r.project_id for r in projects(ctx) if r.project_id is not None}
+
+
+@register_figure(
+    "yoy.projects",
+    label=_("重点项目数同比"),
+    definition=_("本年度重点项目数（按项目身份计，同一项目只计一次）较上年度的增减百分比。"),
+    kind=GROWTH,
+    row_model=ITEM,
+    group="yoy",
+)
+def yoy_projects(ctx: FigureContext) -> FigureValue:
+    this = projects(ctx)
+    before = len(_distinct_projects(ctx.last_year))
+    ids = tuple(sorted(r.id for r in this))
+    if not projects(ctx.last_year):
+        return FigureValue(None, ids, note=_no_last_year(ctx))
+    now = len(_distinct_projects(ctx))
+    return FigureValue(
+        _growth(Decimal(now), Decimal(before)),
+        ids,
+        numerator=Decimal(now),
+        denominator=Decimal(before),
+    )
+
+
+@register_figure(
+    "yoy.carried_over",
+    label=_("上年续列项目"),
+    definition=_("本年度重点项目中上年度台账也列有的项目数（按项目身份匹配）。"),
+    kind=COUNT,
+    row_model=ITEM,
+    group="yoy",
+)
+def yoy_carried_over(ctx: FigureContext) -> FigureValue:
+    before = _distinct_projects(ctx.last_year)
+    return count_of([r.id for r in projects(ctx) if r.project_id in before])
+
+
+@register_figure(
+    "yoy.investment_ytd",
+    label=_("累计完成投资同比"),
+    definition=_("1月至本月重点项目完成投资较上年同期（上年度台账同月）的增减百分比。"),
+    kind=GROWTH,
+    row_model=ITEM,
+    group="yoy",
+)
+def yoy_investment(ctx: FigureContext) -> FigureValue:
+    now = investment_ytd(ctx)
+    if not projects(ctx.last_year):
+        return FigureValue(None, now.rows, now.amounts, note=_no_last_year(ctx))
+    before = Decimal(investment_ytd(ctx.last_year).value or 0)
+    value = Decimal(now.value or 0)
+    return FigureValue(_growth(value, before), now.rows, now.amounts, value, before)
+
+
+@register_figure(
+    "yoy.completion_pp",
+    label=_("投资完成率同比"),
+    definition=_("本年投资完成率与上年同期投资完成率之差，以个百分点计。"),
+    kind=POINTS,
+    row_model=ITEM,
+    group="yoy",
+)
+def yoy_completion(ctx: FigureContext) -> FigureValue:
+    now = investment_completion_pct(ctx)
+    if not projects(ctx.last_year):
+        return FigureValue(None, now.rows, note=_no_last_year(ctx))
+    before = investment_completion_pct(ctx.last_year).value
+    if now.value is None or before is None:
+        return FigureValue(None, now.rows)
+    return FigureValue(Decimal(now.value) - Decimal(before), now.rows)
+
+
+# -- starts and finishes ---------------------------------------------------------------------
+
+
+def _planned_starts(ctx: FigureContext) -> list[Row]:
+    return [r for r in projects(ctx) if _in_period(ctx, r.planned_start)]
+
+
+def _actual_starts(ctx: FigureContext) -> list[Row]:
+    """Started within the period; a project started in an earlier year is not a start."""
+    return [r for r in projects(ctx) if _in_period(ctx, r.actual_start)]
+
+
+@register_figure(
+    "starts.planned",
+    label=_("计划开工项目"),
+    definition=_("计划开工时间在本年1月1日至本月末的重点项目数。"),
+    kind=COUNT,
+    row_model=ITEM,
+    group="starts",
+)
+def starts_planned(ctx: FigureContext) -> FigureValue:
+    return count_of([r.id for r in _planned_starts(ctx)])
+
+
+@register_figure(
+    "starts.actual",
+    label=_("实际开工项目"),
+    definition=_("实际开工时间在本年1月1日至本月末的重点项目数（以前年度已开工的续建项目不计）。"),
+    kind=COUNT,
+    row_model=ITEM,
+    group="starts",
+)
+def starts_actual(ctx: FigureContext) -> FigureValue:
+    return count_of([r.id for r in _actual_starts(ctx)])
+
+
+def _start_rate(ctx: FigureContext) -> FigureValue:
+    planned = _planned_starts(ctx)
+    end = ctx.query.period.last_day
+    started = {
+        r.id: Decimal(1) if r.actual_start is not None and r.actual_start <= end else Decimal(0)
+        for r in planned
+    }
+    return rate_of(started, Decimal(len(planned)), [r.id for r in planned])
+
+
+register_figure(
+    "starts.rate",
+    label=_("开工率"),
+    definition=_("计划本年1月至本月开工的重点项目中，到本月末已开工的项目所占百分比。"),
+    kind=PCT,
+    row_model=ITEM,
+    group="starts",
+)(_start_rate)
+
+
+def _dated_starts(ctx: FigureContext) -> list[tuple[Row, int]]:
+    """Starts within the period that had a planned date, with days early (planned − actual)."""
+    return [
+        (r, (r.planned_start - r.actual_start).days)
+        for r in _actual_starts(ctx)
+        if r.planned_start is not None and r.actual_start is not None
+    ]
+
+
+def _register_timing(key: str, label: str | Promise, definition: str | Promise, test: Any) -> None:
+    def fn(ctx: FigureContext) -> FigureValue:
+        return count_of([r.id for r, days in _dated_starts(ctx) if test(days)])
+
+    register_figure(
+        key, label=label, definition=definition, kind=COUNT, row_model=ITEM, group="starts"
+    )(fn)
+
+
+_register_timing(
+    "starts.early",
+    _("提前开工项目"),
+    _("本期开工且实际开工早于计划开工时间的重点项目数。"),
+    lambda d: d > 0,
+)
+_register_timing(
+    "starts.on_time",
+    _("按期开工项目"),
+    _("本期开工且实际开工时间等于计划开工时间的重点项目数。"),
+    lambda d: d == 0,
+)
+_register_timing(
+    "starts.late",
+    _("推迟开工项目"),
+    _("本期开工且实际开工晚于计划开工时间的重点项目数。"),
+    lambda d: d < 0,
+)
+
+
+@register_figure(
+    "starts.avg_days_early",
+    label=_("平均提前开工天数"),
+    definition=_("本期开工且有计划开工时间的重点项目，计划开工时间减实际开工时间的天数的平均值。"),
+    kind=DAYS,
+    row_model=ITEM,
+    group="starts",
+)
+def starts_avg_days_early(ctx: FigureContext) -> FigureValue:
+    dated = _dated_starts(ctx)
+    if not dated:
+        return FigureValue(None)
+    ids = tuple(r.id for r, _d in dated)
+    days = tuple(Decimal(d) for _r, d in dated)
+    total = sum(days, Decimal(0))
+    return FigureValue(total / len(days), ids, days, total, Decimal(len(days)))
+
+
+@register_figure(
+    "starts.batches",
+    label=_("集中开工批次"),
+    definition=lazy_format(
+        gettext_noop("本期内同一天开工的重点项目达到%(n)s个及以上的天数（集中开工批次）。"),
+        {"n": BATCH_MIN},
+    ),
+    kind=COUNT,
+    row_model=ITEM,
+    measure="batch",
+    group="starts",
+)
+def starts_batches(ctx: FigureContext) -> FigureValue:
+    by_day = Counter(r.actual_start for r in _actual_starts(ctx))
+    days = {d for d, n in by_day.items() if n >= BATCH_MIN}
+    ids = tuple(sorted(r.id for r in _actual_starts(ctx) if r.actual_start in days))
+    return FigureValue(len(days), ids)
+
+
+@register_figure(
+    "starts.batch_projects",
+    label=_("集中开工项目"),
+    definition=_("在集中开工批次中开工的重点项目数。"),
+    kind=COUNT,
+    row_model=ITEM,
+    group="starts",
+)
+def starts_batch_projects(ctx: FigureContext) -> FigureValue:
+    return count_of(list(starts_batches(ctx).rows))
+
+
+def _planned_finishes(ctx: FigureContext) -> list[Row]:
+    return [r for r in projects(ctx) if _in_period(ctx, r.planned_finish)]
+
+
+@register_figure(
+    "finish.planned",
+    label=_("计划竣工项目"),
+    definition=_("计划完成时间在本年1月1日至本月末的重点项目数。"),
+    kind=COUNT,
+    row_model=ITEM,
+    group="starts",
+)
+def finish_planned(ctx: FigureContext) -> FigureValue:
+    return count_of([r.id for r in _planned_finishes(ctx)])
+
+
+def _finished_on_time(ctx: FigureContext) -> dict[int, Decimal]:
+    end = ctx.query.period.last_day
+    return {
+        r.id: Decimal(1)
+        if r.actual_finish is not None
+        and r.planned_finish is not None
+        and r.actual_finish <= min(r.planned_finish, end)
+        else Decimal(0)
+        for r in _planned_finishes(ctx)
+    }
+
+
+@register_figure(
+    "finish.on_time",
+    label=_("按期竣工项目"),
+    definition=_("计划本期竣工的重点项目中，实际完成时间不晚于计划完成时间的项目数。"),
+    kind=COUNT,
+    row_model=ITEM,
+    group="starts",
+)
+def finish_on_time(ctx: FigureContext) -> FigureValue:
+    return count_of([i for i, v in _finished_on_time(ctx).items() if v])
+
+
+def _finish_rate(ctx: FigureContext) -> FigureValue:
+    done = _finished_on_time(ctx)
+    return rate_of(done, Decimal(len(done)), list(done))
+
+
+# -- 四率 (Heilongjiang) ---------------------------------------------------------------------
+
+register_figure(
+    "rates.start",
+    label=_("开工率"),
+    definition=_("四率之一：计划本期开工的重点项目中已开工项目所占百分比。"),
+    kind=PCT,
+    row_model=ITEM,
+    group="rates",
+)(_start_rate)
+register_figure(
+    "rates.investment",
+    label=_("投资完成率"),
+    definition=_("四率之一：累计完成投资占年度计划投资的百分比。"),
+    kind=PCT,
+    row_model=ITEM,
+    group="rates",
+)(investment_completion_pct)
+register_figure(
+    "rates.finish_on_time",
+    label=_("按期竣工率"),
+    definition=_("四率之一：计划本期竣工的重点项目中按期竣工项目所占百分比。"),
+    kind=PCT,
+    row_model=ITEM,
+    group="rates",
+)(_finish_rate)
+
+
+@register_figure(
+    "rates.funding",
+    label=_("资金到位率"),
+    definition=_(
+        "四率之一：有年度计划的重点项目1月至本月已计入统计的月报资金到位之和占年度计划投资之和的百分比。"
+    ),
+    kind=PCT,
+    row_model=ITEM,
+    group="rates",
+)
+def rates_funding(ctx: FigureContext) -> FigureValue:
+    planned = [r for r in projects(ctx) if r.annual_plan]
+    arrived = dict(
+        MonthlyReport.objects.filter(
+            work_item_id__in=[r.id for r in planned],
+            year=ctx.query.year,
+            month__lte=ctx.query.month,
+            state__in=COUNTING_STATES,
+        )
+        .values("work_item_id")
+        .annotate(total=Sum("funds_month"))
+        .values_list("work_item_id", "total")
+    )
+    plan = sum((r.annual_plan or Decimal(0) for r in planned), Decimal(0))
+    return rate_of({i: v or Decimal(0) for i, v in arrived.items()}, plan, [r.id for r in planned])
+
+
+# -- funding by source ------------------------------------------------------------------------
+
+
+def _funding(ctx: FigureContext) -> list[tuple[int, int, str, Decimal]]:
+    def load() -> list[tuple[int, int, str, Decimal]]:
+        ids = [r.id for r in projects(ctx)]
+        return list(
+            FundingSource.objects.filter(work_item_id__in=ids)
+            .order_by("pk")
+            .values_list("pk", "work_item_id", "source", "amount")
+        )
+
+    result: list[tuple[int, int, str, Decimal]] = ctx.memo("funding", load)
+    return result
+
+
+for _code, _label in FundingSource.Source.choices:
+
+    def _amount(ctx: FigureContext, code: str = _code) -> FigureValue:
+        return sum_of({pk: amount for pk, _i, src, amount in _funding(ctx) if src == code})
+
+    def _reached(ctx: FigureContext, code: str = _code) -> FigureValue:
+        return count_of([item for _pk, item, src, _a in _funding(ctx) if src == code])
+
+    register_figure(
+        f"funding.{_code}.amount",
+        label=lazy_format(gettext_noop("争取%(source)s"), {"source": _label}),
+        definition=lazy_format(
+            gettext_noop("本年度重点项目资金来源中%(source)s的金额之和（万元）。"),
+            {"source": _label},
+        ),
+        kind=MONEY,
+        row_model="ledger.fundingsource",
+        group="funding",
+    )(_amount)
+    register_figure(
+        f"funding.{_code}.projects",
+        label=lazy_format(gettext_noop("%(source)s支持项目"), {"source": _label}),
+        definition=lazy_format(
+            gettext_noop("资金来源中列有%(source)s的重点项目数。"), {"source": _label}
+        ),
+        kind=COUNT,
+        row_model=ITEM,
+        group="funding",
+    )(_reached)
+
+
+# -- reserve ----------------------------------------------------------------------------------
+
+
+def _reserve(ctx: FigureContext) -> list[tuple[int, str, Decimal | None]]:
+    def load() -> list[tuple[int, str, Decimal | None]]:
+        return list(
+            Project.objects.filter(stage=Project.Stage.RESERVE)
+            .order_by("pk")
+            .values_list("pk", "industry", "total_investment")
+        )
+
+    result: list[tuple[int, str, Decimal | None]] = ctx.memo("reserve", load)
+    return result
+
+
+@register_figure(
+    "reserve.projects",
+    label=_("谋划储备项目"),
+    definition=_("阶段为储备/谋划的项目数（储备项目尚无级别和牵头单位，不按口径筛选）。"),
+    kind=COUNT,
+    row_model=PROJECT,
+    group="reserve",
+)
+def reserve_projects(ctx: FigureContext) -> FigureValue:
+    return count_of([pk for pk, _i, _t in _reserve(ctx)])
+
+
+@register_figure(
+    "reserve.total_investment",
+    label=_("储备项目计划总投资"),
+    definition=_("储备/谋划项目的总投资之和（万元）。"),
+    kind=MONEY,
+    row_model=PROJECT,
+    group="reserve",
+)
+def reserve_total(ctx: FigureContext) -> FigureValue:
+    return sum_of({pk: t for pk, _i, t in _reserve(ctx) if t is not None})
+
+
+for _code, _label in Project.Industry.choices:
+
+    def _res_count(ctx: FigureContext, code: str = _code) -> FigureValue:
+        return count_of([pk for pk, ind, _t in _reserve(ctx) if ind == code])
+
+    def _res_total(ctx: FigureContext, code: str = _code) -> FigureValue:
+        return sum_of({pk: t for pk, ind, t in _reserve(ctx) if ind == code and t is not None})
+
+    register_figure(
+        f"reserve.industry.{_code}.projects",
+        label=lazy_format(gettext_noop("储备%(industry)s项目"), {"industry": _label}),
+        definition=lazy_format(
+            gettext_noop("储备/谋划项目中%(industry)s类项目数。"), {"industry": _label}
+        ),
+        kind=COUNT,
+        row_model=PROJECT,
+        group="reserve",
+    )(_res_count)
+    register_figure(
+        f"reserve.industry.{_code}.total_investment",
+        label=lazy_format(gettext_noop("储备%(industry)s项目计划总投资"), {"industry": _label}),
+        definition=lazy_format(
+            gettext_noop("储备/谋划项目中%(industry)s类项目的总投资之和（万元）。"),
+            {"industry": _label},
+        ),
+        kind=MONEY,
+        row_model=PROJECT,
+        group="reserve",
+    )(_res_total)
+
+
+# -- problems and enterprise demands --------------------------------------------------------
+# The same definitions as `problems.selectors.figures` (tests hold the two equal).
+
+S = Problem.State
+
+
+def problems_qs(ctx: FigureContext) -> QuerySet[Problem]:
+    """Problems of the 口径 (rejected and merged excluded): all for the whole district, else
+    those on the 口径's work items or led by its unit."""
+    q = ctx.query
+    qs = Problem.objects.exclude(state__in=DISCARDED_STATES)
+    if q.levels or q.leader_id is not None:
+        qs = qs.filter(work_item__in=items_qs(ctx).values("pk"))
+    if q.unit_id is not None:
+        qs = qs.filter(lead_unit_id__in=unit_with_descendants([q.unit_id]))
+    return qs
+
+
+def _problems(ctx: FigureContext) -> list[tuple[Any, ...]]:
+    def load() -> list[tuple[Any, ...]]:
+        return list(
+            problems_qs(ctx)
+            .filter(reported_on__year=ctx.query.year)
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "reported_on",
+                "state",
+                "close_year",
+                "close_month",
+                "due_date",
+                "category",
+                "level",
+                "source",
+                "satisfaction",
+            )
+        )
+
+    result: list[tuple[Any, ...]] = ctx.memo("problems", load)
+    return result
+
+
+def _year_problems(ctx: FigureContext) -> list[tuple[Any, ...]]:
+    end = ctx.query.period.last_day
+    return [p for p in _problems(ctx) if p[1] <= end]
+
+
+def _closed_by_end(ctx: FigureContext, p: tuple[Any, ...]) -> bool:
+    q = ctx.query
+    return p[2] == S.CLOSED and (p[3] < q.year or (p[3] == q.year and p[4] <= q.month))
+
+
+@register_figure(
+    "problems.total",
+    label=_("收集问题"),
+    definition=_("本年1月至本月末上报的问题数（不予受理和已合并的不计）。"),
+    kind=COUNT,
+    row_model=PROBLEM,
+    measure="problem",
+    group="problems",
+)
+def problems_total(ctx: FigureContext) -> FigureValue:
+    return count_of([p[0] for p in _year_problems(ctx)])
+
+
+@register_figure(
+    "problems.new",
+    label=_("本月新增问题"),
+    definition=_("本月上报的问题数。"),
+    kind=COUNT,
+    row_model=PROBLEM,
+    measure="problem",
+    group="problems",
+)
+def problems_new(ctx: FigureContext) -> FigureValue:
+    m = ctx.query.month
+    return count_of([p[0] for p in _year_problems(ctx) if p[1].month == m])
+
+
+@register_figure(
+    "problems.closed_month",
+    label=_("本月销号问题"),
+    definition=_("本月销号的问题数。"),
+    kind=COUNT,
+    row_model=PROBLEM,
+    measure="problem",
+    group="problems",
+)
+def problems_closed_month(ctx: FigureContext) -> FigureValue:
+    q = ctx.query
+    return count_of(
+        list(
+            problems_qs(ctx)
+            .filter(state=S.CLOSED, close_year=q.year, close_month=q.month)
+            .values_list("pk", flat=True)
+        )
+    )
+
+
+@register_figure(
+    "problems.closed",
+    label=_("已销号问题"),
+    definition=_("本年上报的问题中到本月末已销号的问题数。"),
+    kind=COUNT,
+    row_model=PROBLEM,
+    measure="problem",
+    group="problems",
+)
+def problems_closed(ctx: FigureContext) -> FigureValue:
+    return count_of([p[0] for p in _year_problems(ctx) if _closed_by_end(ctx, p)])
+
+
+@register_figure(
+    "problems.completion_pct",
+    label=_("问题办结率"),
+    definition=_("本年上报的问题中到本月末已销号的问题所占百分比。"),
+    kind=PCT,
+    row_model=PROBLEM,
+    group="problems",
+)
+def problems_completion(ctx: FigureContext) -> FigureValue:
+    year = _year_problems(ctx)
+    return rate_of(
+        {p[0]: Decimal(1) if _closed_by_end(ctx, p) else Decimal(0) for p in year},
+        Decimal(len(year)),
+        [p[0] for p in year],
+    )
+
+
+@register_figure(
+    "problems.overdue",
+    label=_("超期未办结问题"),
+    definition=_("截至今天仍未办结且已过办理时限的问题数。"),
+    kind=COUNT,
+    row_model=PROBLEM,
+    measure="problem",
+    group="problems",
+)
+def problems_overdue(ctx: FigureContext) -> FigureValue:
+    return count_of(
+        list(
+            problems_qs(ctx)
+            .filter(state__in=OPEN_STATES, due_date__lt=clock.today())
+            .values_list("pk", flat=True)
+        )
+    )
+
+
+@register_figure(
+    "problems.by_visit",
+    label=_("管家走访解决问题"),
+    definition=_("本年由管家走访发现并到本月末已销号的问题数。"),
+    kind=COUNT,
+    row_model=PROBLEM,
+    measure="problem",
+    group="problems",
+)
+def problems_by_visit(ctx: FigureContext) -> FigureValue:
+    return count_of(
+        [
+            p[0]
+            for p in _year_problems(ctx)
+            if p[8] == Problem.Source.STEWARD_VISIT and _closed_by_end(ctx, p)
+        ]
+    )
+
+
+for _code, _label in Problem.Category.choices:
+
+    def _by_category(ctx: FigureContext, code: str = _code) -> FigureValue:
+        return count_of([p[0] for p in _year_problems(ctx) if p[6] == code])
+
+    register_figure(
+        f"problems.category.{_code}",
+        label=lazy_format(gettext_noop("%(category)s类问题"), {"category": _label}),
+        definition=lazy_format(
+            gettext_noop("本年1月至本月末上报的%(category)s类问题数。"), {"category": _label}
+        ),
+        kind=COUNT,
+        row_model=PROBLEM,
+        measure="problem",
+        group="problems",
+    )(_by_category)
+
+for _lvl in range(1, 5):
+
+    def _by_level(ctx: FigureContext, level: int = _lvl) -> FigureValue:
+        return count_of([p[0] for p in _year_problems(ctx) if p[7] == level])
+
+    register_figure(
+        f"problems.level.{_lvl}",
+        label=lazy_format(gettext_noop("%(n)s级调度问题"), {"n": _lvl}),
+        definition=lazy_format(
+            gettext_noop("本年1月至本月末上报、当前处于第%(n)s级调度的问题数。"), {"n": _lvl}
+        ),
+        kind=COUNT,
+        row_model=PROBLEM,
+        measure="problem",
+        group="problems",
+    )(_by_level)
+
+
+def _demands(ctx: FigureContext) -> list[tuple[Any, ...]]:
+    return [p for p in _year_problems(ctx) if p[8] == Problem.Source.DEMAND]
+
+
+@register_figure(
+    "demands.received",
+    label=_("受理企业诉求"),
+    definition=_("本年1月至本月末受理的企业诉求数。"),
+    kind=COUNT,
+    row_model=PROBLEM,
+    measure="demand",
+    group="demands",
+)
+def demands_received(ctx: FigureContext) -> FigureValue:
+    return count_of([p[0] for p in _demands(ctx)])
+
+
+@register_figure(
+    "demands.resolved",
+    label=_("解决企业诉求"),
+    definition=_("本年受理的企业诉求中已办结（销号）的诉求数。"),
+    kind=COUNT,
+    row_model=PROBLEM,
+    measure="demand",
+    group="demands",
+)
+def demands_resolved(ctx: FigureContext) -> FigureValue:
+    return count_of([p[0] for p in _demands(ctx) if p[2] == S.CLOSED])
+
+
+@register_figure(
+    "demands.completion_pct",
+    label=_("诉求办结率"),
+    definition=_("本年受理的企业诉求中已办结诉求所占百分比。"),
+    kind=PCT,
+    row_model=PROBLEM,
+    group="demands",
+)
+def demands_completion(ctx: FigureContext) -> FigureValue:
+    d = _demands(ctx)
+    return rate_of(
+        {p[0]: Decimal(1) if p[2] == S.CLOSED else Decimal(0) for p in d},
+        Decimal(len(d)),
+        [p[0] for p in d],
+    )
+
+
+@register_figure(
+    "demands.satisfaction_pct",
+    label=_("企业满意率"),
+    definition=_("已评价的企业诉求中评价为满意或基本满意的所占百分比。"),
+    kind=PCT,
+    row_model=PROBLEM,
+    group="demands",
+)
+def demands_satisfaction(ctx: FigureContext) -> FigureValue:
+    sat = Problem.Satisfaction
+    rated = [p for p in _demands(ctx) if p[9]]
+    return rate_of(
+        {p[0]: Decimal(1) if p[9] in (sat.SATISFIED, sat.BASIC) else Decimal(0) for p in rated},
+        Decimal(len(rated)),
+        [p[0] for p in rated],
+    )
+
+
+# -- liaison (包联) ----------------------------------------------------------------------------
+
+
+def _liaison(ctx: FigureContext) -> list[tuple[int, int, int | None, int | None, int | None]]:
+    def load() -> list[tuple[int, int, int | None, int | None, int | None]]:
+        today = clock.today()
+        qs = Responsibility.objects.filter(relation=Responsibility.Relation.LIAISON).filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=today),
+            Q(end_date__isnull=True) | Q(end_date__gte=today),
+        )
+        if ctx.query.leader_id is not None:
+            qs = qs.filter(leader_id=ctx.query.leader_id)
+        return list(
+            qs.order_by("pk").values_list(
+                "pk", "leader_id", "enterprise_id", "work_item_id", "unit_id"
+            )
+        )
+
+    result: list[tuple[int, int, int | None, int | None, int | None]] = ctx.memo("liaison", load)
+    return result
+
+
+def _liaison_count(ctx: FigureContext, col: int) -> FigureValue:
+    """Distinct targets (leaders, enterprises, items, institutions); rows: one 包联 per target."""
+    first: dict[int, int] = {}
+    for r in _liaison(ctx):
+        target = r[col]
+        if target is not None and target not in first:
+            first[target] = r[0]
+    return FigureValue(len(first), tuple(sorted(first.values())))
+
+
+for _key, _col, _label, _definition, _measure in (
+    ("liaison.leaders", 1, _("包联领导"), _("当前有包联关系的区级领导人数。"), "leader"),
+    ("liaison.enterprises", 2, _("包联企业"), _("区级领导当前包联的企业数。"), "enterprise"),
+    ("liaison.projects", 3, _("包联项目"), _("区级领导当前包联的项目（事项）数。"), "project"),
+    (
+        "liaison.institutions",
+        4,
+        _("包联高校及机构"),
+        _("区级领导当前包联的高校、院所等单位数。"),
+        "institution",
+    ),
+):
+
+    def _liaison_fn(ctx: FigureContext, col: int = _col) -> FigureValue:
+        return _liaison_count(ctx, col)
+
+    register_figure(
+        _key,
+        label=_label,
+        definition=_definition,
+        kind=COUNT,
+        row_model=RESPONSIBILITY,
+        measure=_measure,
+        group="liaison",
+    )(_liaison_fn)
+
+
+def ratio(a: Decimal | int | None, b: Decimal | int | None) -> Decimal | None:
+    return ratio_pct(None if a is None else Decimal(a), None if b is None else Decimal(b))

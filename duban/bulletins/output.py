@@ -1,0 +1,175 @@
+"""A bulletin written out: Word (GB/T 9704, through the shared OfficialDocument), a
+stand-alone HTML page in which every number links to its rows, JSON, and PDF through
+LibreOffice headless when it is installed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from duban.bulletins.models import Bulletin
+from duban.core import clock
+from duban.documents.gbt9704 import OfficialDocument
+
+ORGAN = "区重点项目推进办公室"
+
+
+def draft_mark() -> str:
+    return _("草稿（所含月份尚未关账，数据可能变化）")
+
+
+def _text(block: dict[str, Any]) -> str:
+    return "".join(p["text"] for p in block.get("parts", []))
+
+
+def to_docx(bulletin: Bulletin) -> bytes:
+    doc = OfficialDocument()
+    if bulletin.draft:
+        doc.mark(draft_mark())
+    doc.title(bulletin.title)
+    doc.blank()
+    sub = 0
+    for block in bulletin.blocks:
+        kind = block["type"]
+        if kind == "heading":
+            sub = 0
+            doc.heading(_text(block))
+        elif kind == "subheading":
+            sub += 1
+            doc.subheading(sub, _text(block))
+        elif kind == "paragraph":
+            doc.paragraph(_text(block))
+        elif kind == "table":
+            doc.table(block["header"], block["rows"])
+        elif kind == "items":
+            if block["header"]:
+                for n, row in enumerate(block["rows"], 1):
+                    title, unit, reasons = row
+                    if unit or reasons:
+                        doc.paragraph(f"{n}. {title}（{unit}）：{reasons}")
+                    else:
+                        doc.paragraph(title)  # the closing "共N项" line
+            else:
+                doc.paragraph("".join(block["rows"][0]))
+    doc.signature(ORGAN, clock.today())
+    return doc.to_bytes()
+
+
+def figures_json(bulletin: Bulletin) -> dict[str, Any]:
+    return {
+        "kind": bulletin.kind,
+        "title": bulletin.title,
+        "year": bulletin.year,
+        "month": bulletin.month,
+        "levels": bulletin.levels,
+        "unit": bulletin.unit.code if bulletin.unit_id and bulletin.unit else None,
+        "draft": bulletin.draft,
+        "figures": list(bulletin.figures.values()),
+        "paragraphs": [
+            _text(b) if "parts" in b else "；".join("，".join(r) for r in b["rows"])
+            for b in bulletin.blocks
+        ],
+        "blocks": bulletin.blocks,
+    }
+
+
+def to_json(bulletin: Bulletin) -> bytes:
+    return json.dumps(figures_json(bulletin), ensure_ascii=False, indent=2).encode()
+
+
+def _parts_html(block: dict[str, Any], link: Callable[[str], str]) -> str:
+    out = []
+    for p in block.get("parts", []):
+        keys = p.get("keys")
+        if keys:
+            out.append(f'<a class="figure" href="{escape(link(keys[0]))}">{escape(p["text"])}</a>')
+        else:
+            out.append(escape(p["text"]))
+    return "".join(out)
+
+
+def blocks_html(bulletin: Bulletin, link: Callable[[str], str]) -> str:
+    """The body as HTML: every figure a link (to `link(key)`)."""
+    html = []
+    for block in bulletin.blocks:
+        kind = block["type"]
+        if kind == "heading":
+            html.append(f"<h2>{_parts_html(block, link)}</h2>")
+        elif kind == "subheading":
+            html.append(f"<h3>{_parts_html(block, link)}</h3>")
+        elif kind == "paragraph":
+            html.append(f"<p>{_parts_html(block, link)}</p>")
+        else:
+            head = "".join(f"<th>{escape(h)}</th>" for h in block["header"])
+            body = "".join(
+                "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                for row in block["rows"]
+            )
+            html.append(
+                f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+            )
+    return "\n".join(html)
+
+
+def to_html(bulletin: Bulletin) -> bytes:
+    """A stand-alone page: the bulletin, then each figure with its definition and rows; every
+    number in the text links to its figure below."""
+    mark = f'<p class="draft">{escape(draft_mark())}</p>' if bulletin.draft else ""
+    figs = []
+    for key, fig in bulletin.figures.items():
+        rows = "、".join(str(r) for r in fig["rows"]) or _("无")
+        figs.append(
+            f'<section id="fig-{escape(key)}"><h3>{escape(fig["label"])}：{escape(fig["text"])}</h3>'
+            f"<p>{escape(fig['definition'])}</p>"
+            f"<p>{escape(_('明细（%(model)s）：') % {'model': fig['row_model']})}{escape(rows)}</p></section>"
+        )
+    page = (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{escape(bulletin.title)}</title></head><body>{mark}"
+        f"<h1>{escape(bulletin.title)}</h1>"
+        f"{blocks_html(bulletin, lambda k: '#fig-' + k)}"
+        f"<hr><h2>{escape(_('统计指标及明细'))}</h2>{''.join(figs)}</body></html>"
+    )
+    return page.encode()
+
+
+def libreoffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+class NoLibreOfficeError(RuntimeError):
+    def __str__(self) -> str:
+        return _("本机未安装 LibreOffice（soffice），无法生成 PDF；请生成 Word 文档后另存为 PDF。")
+
+
+def to_pdf(bulletin: Bulletin) -> bytes:
+    """Word converted by LibreOffice headless; NoLibreOfficeError when it is not installed."""
+    office = libreoffice()
+    if office is None:
+        raise NoLibreOfficeError()
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "bulletin.docx"
+        src.write_bytes(to_docx(bulletin))
+        subprocess.run(  # noqa: S603 - fixed argument list, no shell
+            [office, "--headless", "--convert-to", "pdf", "--outdir", tmp, str(src)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        return (Path(tmp) / "bulletin.pdf").read_bytes()
+
+
+WRITERS: dict[str, Callable[[Bulletin], bytes]] = {
+    ".docx": to_docx,
+    ".html": to_html,
+    ".json": to_json,
+    ".pdf": to_pdf,
+}

@@ -1,0 +1,206 @@
+"""Generating, storing and publishing bulletins; editing their templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from duban.bulletins.catalogue import FigureContext, FigureQuery, FigureResult, compute
+from duban.bulletins.lists import LISTS
+from duban.bulletins.models import Bulletin, BulletinTemplate, Kind
+from duban.bulletins.templates_text import (
+    DEFAULTS,
+    LIST_LINE,
+    PLACEHOLDER,
+    check_template,
+    figure_keys_of,
+)
+from duban.core import clock
+from duban.core.errors import ApplicationError
+from duban.core.formatting import growth_pair_text
+from duban.core.services import full_clean_or_raise, require
+from duban.ledger.models import WorkItem
+from duban.org.models import Unit, User
+from duban.reporting.models import MonthClose
+
+QUARTER_ENDS = (3, 6, 9, 12)
+
+
+def template_for(kind: str) -> tuple[str, str]:
+    """The office's wording of `kind`, or the built-in one."""
+    row = BulletinTemplate.objects.filter(kind=kind).first()
+    if row is not None:
+        return row.title, row.body
+    return DEFAULTS[kind]
+
+
+@transaction.atomic
+def template_save(*, kind: str, title: str, body: str, by: User) -> BulletinTemplate:
+    """Save the office's wording of a kind; unknown figures and lists are refused."""
+    if not by.is_office:
+        raise ApplicationError(_("只有推进办可以修改通报模板。"), code="forbidden")
+    require(kind in Kind.values, _("未知的通报类型。"), field="kind")
+    check_template(title, body)
+    row = BulletinTemplate.objects.select_for_update().filter(kind=kind).first()
+    if row is None:
+        row = BulletinTemplate(kind=kind)
+    else:
+        row.version += 1
+    row.title, row.body, row.updated_by = title, body, by
+    full_clean_or_raise(row)
+    row.save()
+    return row
+
+
+def bulletin_month(kind: str, year: int, month: int | None) -> int:
+    """The month a bulletin's figures run to: the year's end for 年度总结, a quarter's end
+    for 季度汇报, else the month given."""
+    if kind == Kind.ANNUAL or month is None:
+        return 12
+    if kind == Kind.QUARTERLY:
+        return next(q for q in QUARTER_ENDS if q >= month)
+    return month
+
+
+def is_draft(year: int, month: int) -> bool:
+    """A month that is not closed can only be reported as a draft."""
+    return not MonthClose.objects.filter(year=year, month=month).exists()
+
+
+def scope_text(levels: tuple[str, ...], unit: Unit | None) -> str:
+    labels = dict(WorkItem.Level.choices)
+    parts = []
+    if unit is not None:
+        parts.append(unit.name)
+    else:
+        parts.append(_("全区"))
+    if levels:
+        parts.append("".join(str(labels[lvl]).removesuffix("重点") for lvl in levels) + _("重点"))
+    return "".join(parts)
+
+
+@dataclass
+class Rendered:
+    title: str
+    blocks: list[dict[str, Any]]
+    figures: dict[str, FigureResult]
+
+
+def render(
+    *,
+    kind: str,
+    query: FigureQuery,
+    unit: Unit | None = None,
+    template: tuple[str, str] | None = None,
+) -> Rendered:
+    """The bulletin's text blocks and figures for a 口径 (nothing stored)."""
+    title_t, body_t = template or template_for(kind)
+    check_template(title_t, body_t)
+    ctx = FigureContext(query)
+    figures = {k: compute(k, ctx) for k in figure_keys_of(title_t, body_t)}
+    words = {
+        "year": str(query.year),
+        "month": str(query.month),
+        "scope": scope_text(query.levels, unit),
+    }
+
+    def parts(line: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        pos = 0
+        for m in PLACEHOLDER.finditer(line):
+            if m.start() > pos:
+                out.append({"text": line[pos : m.start()]})
+            keys = [k for k in m.group(1).split(",") if k]
+            if len(keys) == 1 and keys[0] in words:
+                out.append({"text": words[keys[0]]})
+            elif m.group(2) == "pair":
+                values = [figures[k].value.value for k in keys]
+                if any(v is None for v in values):
+                    note = next(
+                        figures[k].value.note for k in keys if figures[k].value.value is None
+                    )
+                    out.append({"text": note or _("无"), "keys": keys})
+                else:
+                    out.append(
+                        {"text": growth_pair_text([Decimal(v or 0) for v in values]), "keys": keys}
+                    )
+            else:
+                out.append({"text": figures[keys[0]].text, "keys": keys})
+            pos = m.end()
+        if pos < len(line):
+            out.append({"text": line[pos:]})
+        return out
+
+    blocks: list[dict[str, Any]] = []
+    for raw in body_t.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        m = LIST_LINE.match(line)
+        if m:
+            blocks.append(LISTS[m.group(1)](ctx).as_json())
+        elif line.startswith("## "):
+            blocks.append({"type": "subheading", "parts": parts(line[3:])})
+        elif line.startswith("# "):
+            blocks.append({"type": "heading", "parts": parts(line[2:])})
+        else:
+            blocks.append({"type": "paragraph", "parts": parts(line)})
+    title = "".join(p["text"] for p in parts(title_t))
+    return Rendered(title, blocks, figures)
+
+
+@transaction.atomic
+def bulletin_generate(
+    *,
+    kind: str,
+    year: int,
+    month: int | None,
+    levels: tuple[str, ...] = (),
+    unit: Unit | None = None,
+    by: User | None,
+) -> Bulletin:
+    """Generate and store a bulletin with its figures; an unclosed month only as a draft."""
+    if by is not None and not by.is_office:
+        raise ApplicationError(_("只有推进办可以生成通报。"), code="forbidden")
+    require(kind in Kind.values, _("未知的通报类型。"), field="kind")
+    require(
+        all(lvl in WorkItem.Level.values for lvl in levels), _("未知的项目级别。"), field="levels"
+    )
+    require(2000 <= year <= 2100, _("年度不正确。"), field="year")
+    m = bulletin_month(kind, year, month)
+    query = FigureQuery(year, m, tuple(levels), unit.pk if unit else None)
+    title_t, body_t = template_for(kind)
+    out = render(kind=kind, query=query, unit=unit, template=(title_t, body_t))
+    bulletin = Bulletin(
+        kind=kind,
+        year=year,
+        month=m,
+        levels=list(levels),
+        unit=unit,
+        draft=is_draft(year, m),
+        title=out.title,
+        blocks=out.blocks,
+        figures={k: r.as_json() for k, r in out.figures.items()},
+        template_body=body_t,
+        created_by=by,
+    )
+    full_clean_or_raise(bulletin)
+    bulletin.save()
+    return bulletin
+
+
+@transaction.atomic
+def bulletin_publish(*, bulletin: Bulletin, by: User) -> Bulletin:
+    """Publish a bulletin of a closed month; a draft is refused."""
+    if not by.is_office:
+        raise ApplicationError(_("只有推进办可以发布通报。"), code="forbidden")
+    row = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+    require(not row.draft, _("月份尚未关账，草稿不能发布。"))
+    require(row.published_at is None, _("该通报已发布。"))
+    row.published_at = clock.now()
+    row.save(update_fields=["published_at", "updated_at"])
+    return row

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from duban.bulletins import views
+
+app_name = "bulletins"
+urlpatterns = [
+    path("", views.bulletin_list_view, name="list"),
+    path("<int:bulletin_id>/", views.bulletin_detail_view, name="detail"),
+    path("<int:bulletin_id>/publish/", views.bulletin_publish_view, name="publish"),
+    path("<int:bulletin_id>/<str:fmt>/download/", views.bulletin_download_view, name="download"),
+    path("<int:bulletin_id>/figures/<str:key>/", views.bulletin_figure_view, name="figure"),
+    path("templates/<str:kind>/", views.template_edit_view, name="template"),
+]

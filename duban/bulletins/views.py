@@ -1,0 +1,181 @@
+"""Bulletin pages: the office chooses kind, period and 口径, previews, generates, publishes
+and edits the templates; a bulletin's page lists its figures with definitions and rows."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from duban.bulletins.catalogue import FigureQuery, all_figures
+from duban.bulletins.forms import GenerateForm, TemplateForm
+from duban.bulletins.models import Bulletin, Kind
+from duban.bulletins.output import blocks_html, draft_mark, to_docx, to_html, to_json
+from duban.bulletins.selectors import bulletin_get_for_user, bulletin_list, figure_rows
+from duban.bulletins.services import (
+    bulletin_generate,
+    bulletin_month,
+    bulletin_publish,
+    is_draft,
+    template_for,
+    template_save,
+)
+from duban.bulletins.services import (
+    render as render_bulletin,
+)
+from duban.bulletins.templates_text import known_lists
+from duban.core.errors import ApplicationError
+from duban.org.models import User
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _office(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_office:
+        raise Http404
+    return user
+
+
+@login_required
+def bulletin_list_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = GenerateForm(request.POST or None) if user.is_office else None
+    preview = None
+    if form is not None and request.method == "POST" and form.is_valid():
+        year, month = form.period_parts()
+        kind = form.cleaned_data["kind"]
+        levels = tuple(form.cleaned_data["levels"])
+        try:
+            if "preview" in request.POST:
+                m = bulletin_month(kind, year, month)
+                out = render_bulletin(kind=kind, query=FigureQuery(year, m, levels))
+                draft = Bulletin(
+                    kind=kind,
+                    year=year,
+                    month=m,
+                    title=out.title,
+                    blocks=out.blocks,
+                    figures={k: r.as_json() for k, r in out.figures.items()},
+                    draft=is_draft(year, m),
+                )
+                preview = {
+                    "bulletin": draft,
+                    "html": mark_safe(blocks_html(draft, lambda k: "#")),  # noqa: S308 - escaped
+                }
+            else:
+                b = bulletin_generate(kind=kind, year=year, month=month, levels=levels, by=user)
+                messages.success(request, _("通报已生成。"))
+                return redirect("bulletins:detail", b.pk)
+        except ApplicationError as e:
+            form.add_error(None, e.message)
+    return render(
+        request,
+        "bulletins/list.html",
+        {
+            "bulletins": bulletin_list(user=user)[:200],
+            "form": form,
+            "preview": preview,
+            "draft_mark": draft_mark(),
+            "kinds": Kind.choices,
+        },
+    )
+
+
+@login_required
+def bulletin_detail_view(request: HttpRequest, bulletin_id: int) -> HttpResponse:
+    user = _user(request)
+    b = bulletin_get_for_user(user=user, bulletin_id=bulletin_id)
+    html = blocks_html(b, lambda k: reverse("bulletins:figure", args=[b.pk, k]))
+    return render(
+        request,
+        "bulletins/detail.html",
+        {
+            "b": b,
+            "html": mark_safe(html),  # noqa: S308 - every text escaped in blocks_html
+            "figures": list(b.figures.values()),
+            "draft_mark": draft_mark(),
+        },
+    )
+
+
+@login_required
+def bulletin_download_view(request: HttpRequest, bulletin_id: int, fmt: str) -> HttpResponse:
+    b = bulletin_get_for_user(user=_user(request), bulletin_id=bulletin_id)
+    writers = {
+        "docx": (
+            to_docx,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        "html": (to_html, "text/html; charset=utf-8"),
+        "json": (to_json, "application/json"),
+    }
+    if fmt not in writers:
+        raise Http404
+    write, content_type = writers[fmt]
+    response = HttpResponse(write(b), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="bulletin-{b.pk}.{fmt}"'
+    return response
+
+
+@login_required
+def bulletin_figure_view(request: HttpRequest, bulletin_id: int, key: str) -> HttpResponse:
+    user = _user(request)
+    b = bulletin_get_for_user(user=user, bulletin_id=bulletin_id)
+    fig = b.figures.get(key)
+    if fig is None:
+        raise Http404
+    rows = figure_rows(user=user, row_model=fig["row_model"], ids=fig["rows"])
+    return render(request, "bulletins/figure.html", {"b": b, "fig": fig, "rows": rows})
+
+
+@login_required
+@require_POST
+def bulletin_publish_view(request: HttpRequest, bulletin_id: int) -> HttpResponse:
+    user = _office(request)
+    b = bulletin_get_for_user(user=user, bulletin_id=bulletin_id)
+    try:
+        bulletin_publish(bulletin=b, by=user)
+    except ApplicationError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("通报已发布。"))
+    return redirect("bulletins:detail", b.pk)
+
+
+@login_required
+def template_edit_view(request: HttpRequest, kind: str) -> HttpResponse:
+    user = _office(request)
+    if kind not in Kind.values:
+        raise Http404
+    title, body = template_for(kind)
+    form = TemplateForm(request.POST or None, initial={"title": title, "body": body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            template_save(
+                kind=kind, title=form.cleaned_data["title"], body=form.cleaned_data["body"], by=user
+            )
+        except ApplicationError as e:
+            form.add_error(None, e.message)
+        else:
+            messages.success(request, _("模板已保存。"))
+            return redirect("bulletins:template", kind)
+    return render(
+        request,
+        "bulletins/template.html",
+        {
+            "kind": Kind(kind).label,
+            "form": form,
+            "figures": all_figures(),
+            "lists": known_lists(),
+        },
+    )

@@ -1,0 +1,78 @@
+"""Bulletin pages and API: the office generates and publishes; a unit sees its own rows and
+is told the figure covers more (issue 11 §5)."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from duban.bulletins.models import Bulletin, Kind
+from duban.bulletins.services import bulletin_generate
+from duban.org.services import api_token_create
+from tests import test_bulletin_figures
+
+fig = test_bulletin_figures.fig  # the shared fixture
+
+
+def _api(user) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user)}")
+
+
+def test_office_previews_generates_and_reads_a_bulletin(fig, login):
+    c = login(fig.office)
+    page = c.get("/bulletins/")
+    assert page.status_code == 200 and "生成通报" in page.content.decode()
+    data = {"kind": "special", "period": "2024-03", "levels": ["province", "city"]}
+    preview = c.post("/bulletins/", {**data, "preview": "1"})
+    assert "开工率" in preview.content.decode() and not Bulletin.objects.exists()
+    done = c.post("/bulletins/", {**data, "generate": "1"})
+    b = Bulletin.objects.get()
+    assert done.status_code == 302 and b.levels == ["province", "city"]
+    detail = c.get(f"/bulletins/{b.pk}/").content.decode()
+    assert f'href="/bulletins/{b.pk}/figures/starts.rate/"' in detail
+    assert "草稿" in detail
+    rows = c.get(f"/bulletins/{b.pk}/figures/starts.actual/").content.decode()
+    assert fig.item_a.title in rows and fig.item_b.title in rows
+    assert c.get(f"/bulletins/{b.pk}/docx/download/").status_code == 200
+    bad = c.post("/bulletins/", {"kind": "monthly", "period": "2024-13", "generate": "1"})
+    assert bad.status_code == 200 and Bulletin.objects.count() == 1
+
+
+def test_template_page_refuses_unknown_keys(fig, login):
+    c = login(fig.office)
+    assert "ledger.projects" in c.get("/bulletins/templates/monthly/").content.decode()
+    r = c.post("/bulletins/templates/monthly/", {"title": "t", "body": "{nope.x}"})
+    assert "nope.x" in r.content.decode()
+    assert login(fig.head_a).get("/bulletins/templates/monthly/").status_code == 404
+
+
+def test_a_unit_sees_its_own_rows_and_is_told_the_figure_covers_more(fig, login):
+    b = bulletin_generate(kind=Kind.SPECIAL, year=2024, month=3, by=fig.office)
+    Bulletin.objects.filter(pk=b.pk).update(draft=False, published_at="2024-04-03T10:00+08:00")
+    c = login(fig.reporter_b)
+    page = c.get(f"/bulletins/{b.pk}/figures/starts.actual/").content.decode()
+    assert fig.item_b.title in page and fig.item_a.title not in page
+    assert "权限范围以外的 1 条记录" in page
+    # drafts are the office's until published
+    draft = bulletin_generate(kind=Kind.SPECIAL, year=2024, month=3, by=fig.office)
+    assert c.get(f"/bulletins/{draft.pk}/").status_code == 404
+
+
+def test_api_figures_are_scoped(fig):
+    office = _api(fig.office).get("/api/v1/figures?year=2024&month=3&key=starts.actual").json()
+    (f,) = office["figures"]
+    assert f["value"] == "2" and f["text"] == "2个" and f["rows_hidden"] == 0
+    unit = _api(fig.reporter_b).get("/api/v1/figures?year=2024&month=3&key=starts.actual").json()
+    assert unit["unit_id"] == fig.unit_b.pk
+    (f,) = unit["figures"]
+    assert f["value"] == "1" and f["rows"] == [fig.item_b.pk]
+    bad = _api(fig.office).get("/api/v1/figures?year=2024&month=13")
+    assert bad.status_code == 422
+
+
+def test_api_bulletins(fig):
+    b = bulletin_generate(kind=Kind.ANNUAL, year=2024, month=None, by=fig.office)
+    listed = _api(fig.office).get("/api/v1/bulletins").json()
+    assert listed[0]["id"] == b.pk and listed[0]["draft"]
+    one = _api(fig.office).get(f"/api/v1/bulletins/{b.pk}").json()
+    assert any("开工建设重点项目4个" in p for p in one["paragraphs"])
+    assert _api(fig.reporter_b).get(f"/api/v1/bulletins/{b.pk}").status_code == 404
