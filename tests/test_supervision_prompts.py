@@ -139,7 +139,9 @@ def test_issue_numbers_in_sequence_with_the_pattern(district):
     assert len(prompts) == 3  # A, A1 (task), B
     issued = prompt_issue(prompts=prompts, by=district.office)
     assert [p.number for p in issued] == [
-        "南岗督提〔2024〕1号", "南岗督提〔2024〕2号", "南岗督提〔2024〕3号"
+        "南岗督提〔2024〕1号",
+        "南岗督提〔2024〕2号",
+        "南岗督提〔2024〕3号",
     ]
     assert PromptCounter.objects.get(year=2024).last == 3
 
@@ -244,11 +246,15 @@ def test_reply_refusals_change_nothing(district):
     p.refresh_from_db()
     assert p.state == Prompt.State.REPLIED
     p = prompt_return(prompt=p, by=district.office, reason="未写明时限", version=p.version)
-    p = prompt_reply(prompt=p, by=district.reporter_a, answers=_answers(p, "补充"), version=p.version)
+    p = prompt_reply(
+        prompt=p, by=district.reporter_a, answers=_answers(p, "补充"), version=p.version
+    )
     p = prompt_accept(prompt=p, by=district.office, version=p.version)
     # Replying after the office accepted.
     with pytest.raises(ApplicationError, match="不能答复"):
-        prompt_reply(prompt=p, by=district.reporter_a, answers=_answers(p, "再改"), version=p.version)
+        prompt_reply(
+            prompt=p, by=district.reporter_a, answers=_answers(p, "再改"), version=p.version
+        )
     assert set(PromptItem.objects.filter(prompt=p).values_list("answer", flat=True)) == {"补充"}
     p.refresh_from_db()
     assert p.state == Prompt.State.ACCEPTED

@@ -31,11 +31,11 @@ class SupervisionSettings(models.Model):
     )
     issuer = models.CharField(_("发文机关"), max_length=60, default="区重点项目推进办公室")
     due_soon_days = models.PositiveSmallIntegerField(
-        _("临期提示天数"), default=7, help_text=_("在该天数内到期的事项、节点、指标和问题列入临期提示。")
+        _("临期提示天数"),
+        default=7,
+        help_text=_("在该天数内到期的事项、节点、指标和问题列入临期提示。"),
     )
-    reply_working_days = models.PositiveSmallIntegerField(
-        _("答复时限（工作日）"), default=5
-    )
+    reply_working_days = models.PositiveSmallIntegerField(_("答复时限（工作日）"), default=5)
     due_soon_day = models.PositiveSmallIntegerField(_("临期提示生成日"), default=20)
     warning_day = models.PositiveSmallIntegerField(_("预警提示生成日"), default=8)
     history = HistoricalRecords()
@@ -106,13 +106,21 @@ class Prompt(VersionedModel):
     drafted_on = models.DateField(_("生成日期"))
     issued_at = models.DateTimeField(_("下发时间"), null=True, blank=True)
     issued_by = models.ForeignKey(
-        USER, verbose_name=_("下发人"), null=True, blank=True, on_delete=models.PROTECT,
+        USER,
+        verbose_name=_("下发人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     reply_due = models.DateField(_("答复时限"), null=True, blank=True)
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     replied_by = models.ForeignKey(
-        USER, verbose_name=_("答复人"), null=True, blank=True, on_delete=models.PROTECT,
+        USER,
+        verbose_name=_("答复人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     reply_late = models.BooleanField(_("逾期答复"), default=False)
@@ -150,11 +158,19 @@ class PromptItem(models.Model):
 
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="lines")
     work_item = models.ForeignKey(
-        WorkItem, verbose_name=_("事项"), null=True, blank=True, on_delete=models.PROTECT,
+        WorkItem,
+        verbose_name=_("事项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="prompt_lines",
     )
     problem = models.ForeignKey(
-        Problem, verbose_name=_("问题"), null=True, blank=True, on_delete=models.PROTECT,
+        Problem,
+        verbose_name=_("问题"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="prompt_lines",
     )
     reason = models.CharField(_("原因代码"), max_length=30)
@@ -196,16 +212,12 @@ class CardRules(models.Model):
     yellow_red_items = models.PositiveSmallIntegerField(
         _("黄牌：红灯事项数"), default=1, help_text=_("红灯事项达到该数亮黄牌。")
     )
-    yellow_late_reports = models.PositiveSmallIntegerField(
-        _("黄牌：逾期或未报月报数"), default=1
-    )
+    yellow_late_reports = models.PositiveSmallIntegerField(_("黄牌：逾期或未报月报数"), default=1)
     yellow_late_replies = models.PositiveSmallIntegerField(_("黄牌：逾期答复提示数"), default=1)
     yellow_overdue_problems = models.PositiveSmallIntegerField(
         _("黄牌：逾期未办结问题数"), default=1
     )
-    red_item_months = models.PositiveSmallIntegerField(
-        _("红牌：事项连续红灯月数"), default=2
-    )
+    red_item_months = models.PositiveSmallIntegerField(_("红牌：事项连续红灯月数"), default=2)
     note = models.CharField(_("修订说明"), max_length=200, blank=True)
 
     class Meta:
@@ -245,12 +257,20 @@ class Card(TimeStampedModel):
     colour = models.CharField(_("亮牌"), max_length=6, choices=Colour.choices)
     facts = models.JSONField(_("依据"), default=dict)
     rules = models.ForeignKey(
-        CardRules, verbose_name=_("规则版本"), null=True, blank=True, on_delete=models.PROTECT,
+        CardRules,
+        verbose_name=_("规则版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     override_reason = models.TextField(_("调整理由"), blank=True)
     overridden_by = models.ForeignKey(
-        USER, verbose_name=_("调整人"), null=True, blank=True, on_delete=models.PROTECT,
+        USER,
+        verbose_name=_("调整人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     overridden_at = models.DateTimeField(_("调整时间"), null=True, blank=True)
@@ -298,11 +318,19 @@ class Flag(VersionedModel):
         Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="flags"
     )
     work_item = models.ForeignKey(
-        WorkItem, verbose_name=_("事项"), null=True, blank=True, on_delete=models.PROTECT,
+        WorkItem,
+        verbose_name=_("事项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="flags",
     )
     problem = models.ForeignKey(
-        Problem, verbose_name=_("问题"), null=True, blank=True, on_delete=models.PROTECT,
+        Problem,
+        verbose_name=_("问题"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="flags",
     )
     state = models.CharField(_("状态"), max_length=20, choices=State.choices)
@@ -312,7 +340,11 @@ class Flag(VersionedModel):
     deadline = models.DateField(_("整改时限"), null=True, blank=True)
     criteria = models.TextField(_("摘牌标准"), blank=True)
     flagged_by = models.ForeignKey(
-        USER, verbose_name=_("挂牌领导"), null=True, blank=True, on_delete=models.PROTECT,
+        USER,
+        verbose_name=_("挂牌领导"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     flagged_on = models.DateField(_("挂牌日期"), null=True, blank=True)
@@ -354,7 +386,9 @@ class Flag(VersionedModel):
 class FlagUpdate(models.Model):
     flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="updates")
     at = models.DateTimeField(_("时间"))
-    by = models.ForeignKey(USER, verbose_name=_("报告人"), on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        USER, verbose_name=_("报告人"), on_delete=models.PROTECT, related_name="+"
+    )
     text = models.TextField(_("进展"))
 
     class Meta:
@@ -385,7 +419,11 @@ class Interview(VersionedModel):
         Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="interviews"
     )
     card = models.ForeignKey(
-        Card, verbose_name=_("依据亮牌"), null=True, blank=True, on_delete=models.PROTECT,
+        Card,
+        verbose_name=_("依据亮牌"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="interviews",
     )
     year = models.PositiveSmallIntegerField(_("年度"))

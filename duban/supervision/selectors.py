@@ -30,8 +30,14 @@ def units_q(user: User, path: str = "unit") -> Q:
     return Q(**{f"{path}_id__in": scope.unit_ids})
 
 
-def prompt_list(*, user: User, year: int | None = None, month: int | None = None,
-                kind: str | None = None, state: str | None = None) -> QuerySet[Prompt]:
+def prompt_list(
+    *,
+    user: User,
+    year: int | None = None,
+    month: int | None = None,
+    kind: str | None = None,
+    state: str | None = None,
+) -> QuerySet[Prompt]:
     """Prompts the user may see (drafts only for the office), newest first."""
     qs = Prompt.objects.filter(units_q(user)).select_related("unit")
     if not scope_for(user).everything:
@@ -52,14 +58,14 @@ def prompt_get_for_user(*, user: User, prompt_id: int) -> Prompt:
 
 
 def prompts_awaiting_reply(*, user: User) -> QuerySet[Prompt]:
-    return prompt_list(user=user).filter(
-        state__in=(Prompt.State.ISSUED, Prompt.State.RETURNED)
-    )
+    return prompt_list(user=user).filter(state__in=(Prompt.State.ISSUED, Prompt.State.RETURNED))
 
 
 def prompts_listing_item(*, user: User, item_id: int) -> QuerySet[Prompt]:
     """The issued prompts that listed an item (the item page)."""
-    return prompt_list(user=user).filter(lines__work_item_id=item_id, lines__dropped=False).distinct()
+    return (
+        prompt_list(user=user).filter(lines__work_item_id=item_id, lines__dropped=False).distinct()
+    )
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,8 @@ def prompt_figures(*, user: User, year: int) -> list[PromptFigures]:
         .annotate(
             n=Count("pk", distinct=True),
             on_time=Count(
-                "pk", distinct=True,
+                "pk",
+                distinct=True,
                 filter=Q(replied_at__isnull=False, reply_late=False),
             ),
             late=Count("pk", distinct=True, filter=Q(reply_late=True)),
@@ -95,8 +102,13 @@ def prompt_figures(*, user: User, year: int) -> list[PromptFigures]:
     return sorted(
         (
             PromptFigures(
-                r["month"], r["kind"], r["unit__name"], r["n"],
-                listed[(r["month"], r["kind"], r["unit__name"])], r["on_time"], r["late"],
+                r["month"],
+                r["kind"],
+                r["unit__name"],
+                r["n"],
+                listed[(r["month"], r["kind"], r["unit__name"])],
+                r["on_time"],
+                r["late"],
             )
             for r in rows
         ),

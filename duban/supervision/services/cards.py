@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
@@ -113,11 +114,13 @@ def assessed_units() -> list[Unit]:
     return list(Unit.objects.filter(assessed=True, is_active=True).order_by("sort_order", "pk"))
 
 
-def cards_compute(*, close: MonthClose) -> list[Card]:
+def cards_compute(*, close: MonthClose, by: User | None = None) -> list[Card]:
     """Compute (or recompute, before publication) every assessed unit's card for the closed
     month; then the ladder proposes interviews and flags. Runs inside the close."""
     period = Period(close.year, close.month)
-    if Card.objects.filter(year=period.year, month=period.month, published_at__isnull=False).exists():
+    if Card.objects.filter(
+        year=period.year, month=period.month, published_at__isnull=False
+    ).exists():
         raise ApplicationError(_("该月亮牌已公布，不能重新计算。"), code="conflict")
     rules = card_rules_in_force()
     facts = card_facts(period, rules)
@@ -128,11 +131,17 @@ def cards_compute(*, close: MonthClose) -> list[Card]:
         colour = colour_of(f, rules)
         cards.append(
             Card(
-                close=close, unit=unit, year=period.year, month=period.month,
-                computed=colour, colour=colour, facts=f, rules=rules,
+                close=close,
+                unit=unit,
+                year=period.year,
+                month=period.month,
+                computed=colour,
+                colour=colour,
+                facts=f,
+                rules=rules,
             )
         )
-    Card.objects.bulk_create(cards)
+    bulk_create_with_history(cards, Card, default_user=by)
     saved = list(Card.objects.filter(year=period.year, month=period.month).select_related("unit"))
     for card in saved:
         ladder_propose(card=card)
@@ -141,7 +150,7 @@ def cards_compute(*, close: MonthClose) -> list[Card]:
 
 def on_month_closed(sender: object, *, close: MonthClose, by: User, **kwargs: object) -> None:
     """The receiver of `reporting.signals.month_closed`: cards, interviews and flag candidates."""
-    cards_compute(close=close)
+    cards_compute(close=close, by=by)
     problem_flags_suggest()
 
 

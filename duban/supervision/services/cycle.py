@@ -29,7 +29,10 @@ def cycle_run(*, on: date | None = None) -> CycleResult:
     missed = flags_mark_missed(on=day)
     conf = SupervisionSettings.load()
     drafted: dict[str, int] = {}
-    for kind, dom in ((Prompt.Kind.DUE_SOON, conf.due_soon_day), (Prompt.Kind.WARNING, conf.warning_day)):
+    for kind, dom in (
+        (Prompt.Kind.DUE_SOON, conf.due_soon_day),
+        (Prompt.Kind.WARNING, conf.warning_day),
+    ):
         if day.day == dom:
             drafted[str(kind)] = len(prompt_batch_draft(kind=kind, on=day))
     return CycleResult(len(escalated), late, missed, drafted)

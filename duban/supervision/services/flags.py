@@ -20,8 +20,9 @@ def _locked(flag: Flag, version: int | None) -> Flag:
     return row
 
 
-def _require_terms(*, reason: str, actions: str, deadline: date | None, criteria: str,
-                   flagged_by: User | None) -> None:
+def _require_terms(
+    *, reason: str, actions: str, deadline: date | None, criteria: str, flagged_by: User | None
+) -> None:
     if not (reason.strip() and actions.strip() and criteria.strip()):
         raise ApplicationError(_("挂牌须写明原因、整改要求和摘牌标准。"), code="invalid")
     if deadline is None or deadline <= clock.today():
@@ -30,8 +31,9 @@ def _require_terms(*, reason: str, actions: str, deadline: date | None, criteria
         raise ApplicationError(_("挂牌领导须为区领导。"), code="invalid")
 
 
-def _open(f: Flag, *, reason: str, actions: str, deadline: date, criteria: str,
-          flagged_by: User) -> Flag:
+def _open(
+    f: Flag, *, reason: str, actions: str, deadline: date, criteria: str, flagged_by: User
+) -> Flag:
     f.state = Flag.State.OPEN
     f.reason, f.actions, f.criteria = reason.strip(), actions.strip(), criteria.strip()
     f.deadline, f.flagged_by, f.flagged_on = deadline, flagged_by, clock.today()
@@ -41,31 +43,68 @@ def _open(f: Flag, *, reason: str, actions: str, deadline: date, criteria: str,
 
 
 @transaction.atomic
-def flag_confirm(*, flag: Flag, reason: str, actions: str, deadline: date | None,
-                 criteria: str, flagged_by: User | None, version: int | None) -> Flag:
+def flag_confirm(
+    *,
+    flag: Flag,
+    reason: str,
+    actions: str,
+    deadline: date | None,
+    criteria: str,
+    flagged_by: User | None,
+    version: int | None,
+) -> Flag:
     """Confirm a suggested flag with its terms."""
     f = _locked(flag, version)
     if f.state != Flag.State.SUGGESTED:
         raise ApplicationError(_("只有建议挂牌的对象才能确认挂牌。"), code="conflict")
-    _require_terms(reason=reason, actions=actions, deadline=deadline, criteria=criteria,
-                   flagged_by=flagged_by)
+    _require_terms(
+        reason=reason, actions=actions, deadline=deadline, criteria=criteria, flagged_by=flagged_by
+    )
     assert deadline is not None and flagged_by is not None
-    return _open(f, reason=reason, actions=actions, deadline=deadline, criteria=criteria,
-                 flagged_by=flagged_by)
+    return _open(
+        f,
+        reason=reason,
+        actions=actions,
+        deadline=deadline,
+        criteria=criteria,
+        flagged_by=flagged_by,
+    )
 
 
 @transaction.atomic
-def flag_create(*, target: str, unit_id: int, work_item_id: int | None = None,
-                problem_id: int | None = None, reason: str, actions: str,
-                deadline: date | None, criteria: str, flagged_by: User | None) -> Flag:
+def flag_create(
+    *,
+    target: str,
+    unit_id: int,
+    work_item_id: int | None = None,
+    problem_id: int | None = None,
+    reason: str,
+    actions: str,
+    deadline: date | None,
+    criteria: str,
+    flagged_by: User | None,
+) -> Flag:
     """Flag a unit, an item or a problem directly (not from a suggestion)."""
-    _require_terms(reason=reason, actions=actions, deadline=deadline, criteria=criteria,
-                   flagged_by=flagged_by)
+    _require_terms(
+        reason=reason, actions=actions, deadline=deadline, criteria=criteria, flagged_by=flagged_by
+    )
     assert deadline is not None and flagged_by is not None
-    f = Flag(target=target, unit_id=unit_id, work_item_id=work_item_id, problem_id=problem_id,
-             state=Flag.State.SUGGESTED, version=0)
-    return _open(f, reason=reason, actions=actions, deadline=deadline, criteria=criteria,
-                 flagged_by=flagged_by)
+    f = Flag(
+        target=target,
+        unit_id=unit_id,
+        work_item_id=work_item_id,
+        problem_id=problem_id,
+        state=Flag.State.SUGGESTED,
+        version=0,
+    )
+    return _open(
+        f,
+        reason=reason,
+        actions=actions,
+        deadline=deadline,
+        criteria=criteria,
+        flagged_by=flagged_by,
+    )
 
 
 @transaction.atomic
@@ -108,8 +147,9 @@ def flag_request_delist(*, flag: Flag, by: User, evidence: str, version: int | N
 
 
 @transaction.atomic
-def flag_delist(*, flag: Flag, by: User, approve: bool, note: str = "",
-                version: int | None) -> Flag:
+def flag_delist(
+    *, flag: Flag, by: User, approve: bool, note: str = "", version: int | None
+) -> Flag:
     """The office approves the delisting (摘牌) or sends it back to open with a note."""
     f = _locked(flag, version)
     if f.state != Flag.State.DELIST_REQUESTED:

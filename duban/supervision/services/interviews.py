@@ -18,8 +18,14 @@ def _locked(interview: Interview, version: int | None) -> Interview:
 
 
 @transaction.atomic
-def interview_schedule(*, interview: Interview, on: date | None, interviewer: str,
-                       interviewees: str, version: int | None) -> Interview:
+def interview_schedule(
+    *,
+    interview: Interview,
+    on: date | None,
+    interviewer: str,
+    interviewees: str,
+    version: int | None,
+) -> Interview:
     """Confirm a proposed interview with its date and who takes part."""
     iv = _locked(interview, version)
     if iv.state not in (Interview.State.PROPOSED, Interview.State.SCHEDULED):

@@ -34,20 +34,29 @@ def previous_colours(card: Card, n: int) -> list[str]:
 def ladder_step(colour: str, before: list[str]) -> str | None:
     """The interview a card calls for, given the colours of the cards before it."""
     if colour == Colour.RED:
-        return Interview.Level.PANEL if before[:2] == [Colour.RED, Colour.RED] else (
-            Interview.Level.LEADER_IN_CHARGE
+        return (
+            Interview.Level.PANEL
+            if before[:2] == [Colour.RED, Colour.RED]
+            else (Interview.Level.LEADER_IN_CHARGE)
         )
     if colour == Colour.YELLOW:
-        return Interview.Level.LEADER_HEAD if before[:1] == [Colour.YELLOW] else (
-            Interview.Level.ITEM_PERSON
+        return (
+            Interview.Level.LEADER_HEAD
+            if before[:1] == [Colour.YELLOW]
+            else (Interview.Level.ITEM_PERSON)
         )
     return None
 
 
-def _suggest(*, unit_id: int, because: str, work_item_id: int | None = None,
-             problem_id: int | None = None) -> Flag | None:
+def _suggest(
+    *, unit_id: int, because: str, work_item_id: int | None = None, problem_id: int | None = None
+) -> Flag | None:
     target = (
-        Flag.Target.ITEM if work_item_id else Flag.Target.PROBLEM if problem_id else Flag.Target.UNIT
+        Flag.Target.ITEM
+        if work_item_id
+        else Flag.Target.PROBLEM
+        if problem_id
+        else Flag.Target.UNIT
     )
     live = Flag.objects.filter(
         target=target,
@@ -59,8 +68,12 @@ def _suggest(*, unit_id: int, because: str, work_item_id: int | None = None,
     if live.exists():
         return None
     return Flag.objects.create(
-        target=target, unit_id=unit_id, work_item_id=work_item_id, problem_id=problem_id,
-        state=Flag.State.SUGGESTED, suggested_because=because[:300],
+        target=target,
+        unit_id=unit_id,
+        work_item_id=work_item_id,
+        problem_id=problem_id,
+        state=Flag.State.SUGGESTED,
+        suggested_because=because[:300],
     )
 
 
@@ -91,7 +104,11 @@ def ladder_propose(*, card: Card) -> Interview | None:
         Interview.Level.PANEL: _("%(p)s连续三个月红牌"),
     }[Interview.Level(level)] % {"p": label}
     return Interview.objects.create(
-        unit_id=card.unit_id, card=card, year=card.year, month=card.month, level=level,
+        unit_id=card.unit_id,
+        card=card,
+        year=card.year,
+        month=card.month,
+        level=level,
         because=because,
     )
 
@@ -101,7 +118,9 @@ def problem_flags_suggest() -> list[Flag]:
     today = clock.today()
     out = []
     for pr in Problem.objects.filter(
-        level__gte=TOP_LEVEL, due_date__lt=today, lead_unit__isnull=False,
+        level__gte=TOP_LEVEL,
+        due_date__lt=today,
+        lead_unit__isnull=False,
         state__in=(Problem.State.ASSIGNED, Problem.State.FEEDBACK_SUBMITTED),
     ):
         assert pr.lead_unit_id is not None

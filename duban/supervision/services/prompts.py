@@ -216,7 +216,9 @@ def number_of(pattern: str, *, district: str, year: int, n: int) -> str:
 
 
 @transaction.atomic
-def supervision_settings_update(*, number_pattern: str, district: str | None = None) -> SupervisionSettings:
+def supervision_settings_update(
+    *, number_pattern: str, district: str | None = None
+) -> SupervisionSettings:
     """Change the numbering pattern (and district name); refused unless it has {n}."""
     conf = SupervisionSettings.objects.select_for_update().get(pk=SupervisionSettings.load().pk)
     number_of(number_pattern, district=district or conf.district, year=2000, n=1)
@@ -332,4 +334,3 @@ def prompts_mark_late(*, on: date | None = None) -> int:
         reply_due__lt=day,
         reply_late=False,
     ).update(reply_late=True)
-
