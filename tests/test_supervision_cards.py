@@ -123,12 +123,12 @@ def test_late_reply_makes_a_card_yellow(district):
 def test_ladder_over_three_consecutive_months(three_months):
     d = three_months
     levels = {(iv.unit_id, iv.month): iv.level for iv in Interview.objects.filter(year=2024)}
-    L = Interview.Level
-    assert levels[(d.unit_b.pk, 1)] == L.LEADER_IN_CHARGE
-    assert levels[(d.unit_b.pk, 2)] == L.LEADER_IN_CHARGE
-    assert levels[(d.unit_b.pk, 3)] == L.PANEL
-    assert levels[(d.unit_a1.pk, 1)] == L.ITEM_PERSON
-    assert levels[(d.unit_a1.pk, 2)] == L.LEADER_HEAD
+    lv = Interview.Level
+    assert levels[(d.unit_b.pk, 1)] == lv.LEADER_IN_CHARGE
+    assert levels[(d.unit_b.pk, 2)] == lv.LEADER_IN_CHARGE
+    assert levels[(d.unit_b.pk, 3)] == lv.PANEL
+    assert levels[(d.unit_a1.pk, 1)] == lv.ITEM_PERSON
+    assert levels[(d.unit_a1.pk, 2)] == lv.LEADER_HEAD
     assert (d.unit_a.pk, 1) not in levels
     suggested = Flag.objects.filter(state=Flag.State.SUGGESTED)
     assert suggested.filter(target="unit", unit=d.unit_b).count() == 1

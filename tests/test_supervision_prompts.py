@@ -185,7 +185,7 @@ def test_concurrent_issue_never_duplicates_or_skips_a_number(district):
                     if "locked" not in str(e):
                         raise
                     time.sleep(0.01)
-        except BaseException as e:  # noqa: BLE001 - reported to the main thread
+        except BaseException as e:
             errors.append(e)
         finally:
             connection.close()

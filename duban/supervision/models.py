@@ -196,7 +196,7 @@ class PromptItem(models.Model):
 
     @property
     def title(self) -> str:
-        if self.work_item_id:
+        if self.work_item is not None:
             return self.work_item.title
         return self.problem.title if self.problem else ""
 
@@ -372,9 +372,9 @@ class Flag(VersionedModel):
 
     @property
     def subject(self) -> str:
-        if self.work_item_id:
+        if self.work_item is not None:
             return self.work_item.title
-        if self.problem_id:
+        if self.problem is not None:
             return self.problem.title
         return self.unit.name
 

@@ -285,6 +285,8 @@ def unit_history(*, user: User, unit: Unit) -> list[HistoryRow]:
     for fl in flag_list(user=user).filter(unit=unit):
         day = fl.flagged_on or fl.created_at.date()
         rows.append(HistoryRow(day.year, day.month, "flag", fl.get_state_display(), fl))
-    for iv in interview_list(user=user).filter(unit=unit):
-        rows.append(HistoryRow(iv.year, iv.month, "interview", iv.get_level_display(), iv))
+    rows.extend(
+        HistoryRow(iv.year, iv.month, "interview", iv.get_level_display(), iv)
+        for iv in interview_list(user=user).filter(unit=unit)
+    )
     return sorted(rows, key=lambda r: (r.year, r.month), reverse=True)

@@ -22,13 +22,14 @@ def _locked(flag: Flag, version: int | None) -> Flag:
 
 def _require_terms(
     *, reason: str, actions: str, deadline: date | None, criteria: str, flagged_by: User | None
-) -> None:
+) -> tuple[date, User]:
     if not (reason.strip() and actions.strip() and criteria.strip()):
         raise ApplicationError(_("挂牌须写明原因、整改要求和摘牌标准。"), code="invalid")
     if deadline is None or deadline <= clock.today():
         raise ApplicationError(_("整改时限须晚于今天。"), code="invalid")
     if flagged_by is None or flagged_by.role != User.Role.LEADER:
         raise ApplicationError(_("挂牌领导须为区领导。"), code="invalid")
+    return deadline, flagged_by
 
 
 def _open(
@@ -57,10 +58,9 @@ def flag_confirm(
     f = _locked(flag, version)
     if f.state != Flag.State.SUGGESTED:
         raise ApplicationError(_("只有建议挂牌的对象才能确认挂牌。"), code="conflict")
-    _require_terms(
+    deadline, flagged_by = _require_terms(
         reason=reason, actions=actions, deadline=deadline, criteria=criteria, flagged_by=flagged_by
     )
-    assert deadline is not None and flagged_by is not None
     return _open(
         f,
         reason=reason,
@@ -85,10 +85,9 @@ def flag_create(
     flagged_by: User | None,
 ) -> Flag:
     """Flag a unit, an item or a problem directly (not from a suggestion)."""
-    _require_terms(
+    deadline, flagged_by = _require_terms(
         reason=reason, actions=actions, deadline=deadline, criteria=criteria, flagged_by=flagged_by
     )
-    assert deadline is not None and flagged_by is not None
     f = Flag(
         target=target,
         unit_id=unit_id,

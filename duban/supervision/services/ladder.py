@@ -58,11 +58,11 @@ def _suggest(
         if problem_id
         else Flag.Target.UNIT
     )
+    same: dict[str, object] = {"work_item_id": work_item_id, "problem_id": problem_id}
     live = Flag.objects.filter(
+        **same,
         target=target,
         unit_id=unit_id,
-        work_item_id=work_item_id,
-        problem_id=problem_id,
         state__in=(Flag.State.SUGGESTED, Flag.State.OPEN, Flag.State.DELIST_REQUESTED),
     )
     if live.exists():
@@ -117,16 +117,14 @@ def problem_flags_suggest() -> list[Flag]:
     """Suggest a flag for every problem overdue at the top level (the district's 主要领导)."""
     today = clock.today()
     out = []
-    for pr in Problem.objects.filter(
+    rows = Problem.objects.filter(
         level__gte=TOP_LEVEL,
         due_date__lt=today,
         lead_unit__isnull=False,
         state__in=(Problem.State.ASSIGNED, Problem.State.FEEDBACK_SUBMITTED),
-    ):
-        assert pr.lead_unit_id is not None
-        flag = _suggest(
-            unit_id=pr.lead_unit_id, problem_id=pr.pk, because=str(_("问题升至四级调度仍逾期"))
-        )
+    ).values_list("pk", "lead_unit_id")
+    for pk, unit_id in rows:
+        flag = _suggest(unit_id=unit_id, problem_id=pk, because=str(_("问题升至四级调度仍逾期")))
         if flag:
             out.append(flag)
     return out

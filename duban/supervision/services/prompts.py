@@ -113,21 +113,25 @@ def candidate_lines(kind: str, on: date) -> list[Line]:
     else:
         problems = problems.filter(due_date__lt=on)
         code = "problem_overdue"
-    for pr in problems.order_by("due_date", "pk"):
-        assert pr.due_date is not None and pr.lead_unit_id is not None
-        days = (pr.due_date - on).days
+    rows = problems.order_by("due_date", "pk").values_list(
+        "pk", "lead_unit_id", "due_date", "level"
+    )
+    for pk, unit_id, due_date, level in rows:
+        if due_date is None or unit_id is None:  # excluded by the filter; for the types
+            continue
+        days = (due_date - on).days
         text = (
-            _("办理时限%(d)s，还有%(n)s天到期") % {"d": date_cn(pr.due_date), "n": days}
+            _("办理时限%(d)s，还有%(n)s天到期") % {"d": date_cn(due_date), "n": days}
             if code == "problem_due_soon"
-            else _("办理时限%(d)s，已逾期%(n)s天") % {"d": date_cn(pr.due_date), "n": -days}
+            else _("办理时限%(d)s，已逾期%(n)s天") % {"d": date_cn(due_date), "n": -days}
         )
         lines.append(
             Line(
-                unit_id=pr.lead_unit_id,
+                unit_id=unit_id,
                 reason=code,
                 text=text,
-                problem_id=pr.pk,
-                figures={"level": pr.level, "due_date": pr.due_date.isoformat()},
+                problem_id=pk,
+                figures={"level": level, "due_date": due_date.isoformat()},
             )
         )
     return lines
