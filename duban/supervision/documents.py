@@ -15,7 +15,7 @@ from duban.supervision.models import Flag, Prompt, SupervisionSettings
 
 
 def _amount(value: str | None, places: int = 2) -> str:
-    return "" if value in (None, "") else str(quantize(Decimal(value), places))
+    return str(quantize(Decimal(value), places)) if value else ""
 
 
 def prompt_docx(prompt: Prompt) -> bytes:
