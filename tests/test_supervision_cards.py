@@ -142,10 +142,12 @@ def test_override_keeps_the_computed_colour_and_is_audited(three_months):
     d = three_months
     card = _card(d.unit_a1, FEB)
     with pytest.raises(ApplicationError, match="理由"):
-        card_override(card=card, colour=Colour.GREEN, reason="  ", by=d.office)
+        card_override(card=card, colour=Colour.GREEN, reason="  ", by=d.office, version=1)
     card.refresh_from_db()
     assert card.colour == Colour.YELLOW and card.history.count() == 1
-    card = card_override(card=card, colour=Colour.GREEN, reason="任务按季度报送", by=d.office)
+    card = card_override(
+        card=card, colour=Colour.GREEN, reason="任务按季度报送", by=d.office, version=1
+    )
     assert (card.computed, card.colour) == (Colour.YELLOW, Colour.GREEN)
     latest = card.history.first()
     assert latest.history_user == d.office and latest.override_reason == "任务按季度报送"
@@ -163,7 +165,7 @@ def test_publish_refusals_and_visibility(three_months):
     with pytest.raises(ApplicationError, match="已公布"):
         cards_publish(period=MAR, by=d.office)
     with pytest.raises(ApplicationError, match="已公布"):
-        card_override(card=_card(d.unit_a, MAR), colour="red", reason="x", by=d.office)
+        card_override(card=_card(d.unit_a, MAR), colour="red", reason="x", by=d.office, version=1)
     # head_a sees A and A1 (below it), never B; leader sees A (and A1) only.
     assert {c.unit_id for c in card_list(user=d.head_a)} == {d.unit_a.pk, d.unit_a1.pk}
     assert {c.unit_id for c in card_list(user=d.reporter_b)} == {d.unit_b.pk}

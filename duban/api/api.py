@@ -17,6 +17,7 @@ from duban.org.auth import TokenAuth
 from duban.problems.api import router as problems_router
 from duban.reporting.api import router as reporting_router
 from duban.reporting.ledger_api import router as ledger_router
+from duban.supervision.api import router as supervision_router
 from duban.transfer.api import router as import_router
 
 DESCRIPTION = """
@@ -52,6 +53,7 @@ api.add_router("", reporting_router)
 api.add_router("", problems_router)
 api.add_router("", liaison_router)
 api.add_router("", import_router)
+api.add_router("", supervision_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404 too, not Django's HTML page.
 fallback = Router()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from duban.core.models import TimeStampedModel, VersionedModel
+from duban.core.models import VersionedModel
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.org.models import Unit
@@ -243,7 +243,7 @@ class Colour(models.TextChoices):
     RED = "red", _("红牌")
 
 
-class Card(TimeStampedModel):
+class Card(VersionedModel):
     """A unit's card for a closed month: the computed colour, its facts and rule version, and
     the office's override (both kept)."""
 

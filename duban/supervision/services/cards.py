@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from duban.core import clock
-from duban.core.errors import ApplicationError
+from duban.core.errors import ApplicationError, check_version
 from duban.core.periods import Period
 from duban.org.models import Unit, User
 from duban.problems.models import Problem
@@ -155,10 +155,11 @@ def on_month_closed(sender: object, *, close: MonthClose, by: User, **kwargs: ob
 
 
 @transaction.atomic
-def card_override(*, card: Card, colour: str, reason: str, by: User) -> Card:
+def card_override(*, card: Card, colour: str, reason: str, by: User, version: int | None) -> Card:
     """Override a card before publication: the computed colour stays, the reason, who and when
     are kept in the card and its history; the ladder's proposal follows the new colour."""
     c = Card.objects.select_for_update().get(pk=card.pk)
+    check_version(current=c.version, submitted=version, label=_("亮牌"))
     if c.published_at is not None:
         raise ApplicationError(_("已公布的亮牌不能调整。"), code="conflict")
     if colour not in Colour.values:
@@ -167,6 +168,7 @@ def card_override(*, card: Card, colour: str, reason: str, by: User) -> Card:
         raise ApplicationError(_("调整亮牌须写明理由。"), code="invalid")
     c.colour, c.override_reason = colour, reason.strip()
     c.overridden_by, c.overridden_at = by, clock.now()
+    c.version += 1
     c._history_user = by  # type: ignore[attr-defined]
     c.save()
     ladder_propose(card=c)
@@ -178,7 +180,7 @@ def cards_publish(*, period: Period, by: User) -> int:
     """Publish a closed month's cards: units see them from now on. Returns how many."""
     if not MonthClose.objects.filter(year=period.year, month=period.month).exists():
         raise ApplicationError(
-            _("%(p)s尚未关账，不能公布亮牌。") % {"p": period.label}, code="conflict"
+            _("%(p)s尚未关账，不能公布亮牌。") % {"p": period.label}, code="invalid"
         )
     cards = Card.objects.select_for_update().filter(year=period.year, month=period.month)
     if not cards.exists():
