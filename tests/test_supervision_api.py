@@ -14,7 +14,7 @@ from duban.org.services import api_token_create
 from duban.reporting.models import MonthlyReport
 from duban.reporting.services import month_close
 from duban.supervision.api import router
-from duban.supervision.models import Card, Flag, Interview, Prompt
+from duban.supervision.models import Card, CardRules, Flag, Interview, Prompt
 from duban.supervision.services.prompts import prompt_batch_draft, prompt_issue
 from tests import factories as f
 
@@ -33,6 +33,7 @@ def api():
 @pytest.fixture
 def world(district):
     d = district
+    CardRules.objects.create(several_red=2, red_item_months=2, note="DOMAIN")
     prompt_issue(prompts=prompt_batch_draft(kind=Prompt.Kind.WARNING), by=d.office)
     for item in (d.item_b, d.item_x):
         item.planned_finish = date(2023, 12, 31)

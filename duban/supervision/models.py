@@ -207,7 +207,7 @@ class CardRules(models.Model):
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     several_red = models.PositiveSmallIntegerField(
-        _("红牌：红灯事项数"), default=2, help_text=_("红灯事项达到该数亮红牌。")
+        _("红牌：红灯事项数"), default=3, help_text=_("红灯事项达到该数亮红牌。")
     )
     yellow_red_items = models.PositiveSmallIntegerField(
         _("黄牌：红灯事项数"), default=1, help_text=_("红灯事项达到该数亮黄牌。")
@@ -217,7 +217,7 @@ class CardRules(models.Model):
     yellow_overdue_problems = models.PositiveSmallIntegerField(
         _("黄牌：逾期未办结问题数"), default=1
     )
-    red_item_months = models.PositiveSmallIntegerField(_("红牌：事项连续红灯月数"), default=2)
+    red_item_months = models.PositiveSmallIntegerField(_("红牌：事项连续红灯月数"), default=3)
     note = models.CharField(_("修订说明"), max_length=200, blank=True)
 
     class Meta:

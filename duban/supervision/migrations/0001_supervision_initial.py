@@ -36,12 +36,12 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('several_red', models.PositiveSmallIntegerField(default=2, help_text='红灯事项达到该数亮红牌。', verbose_name='红牌：红灯事项数')),
+                ('several_red', models.PositiveSmallIntegerField(default=3, help_text='红灯事项达到该数亮红牌。', verbose_name='红牌：红灯事项数')),
                 ('yellow_red_items', models.PositiveSmallIntegerField(default=1, help_text='红灯事项达到该数亮黄牌。', verbose_name='黄牌：红灯事项数')),
                 ('yellow_late_reports', models.PositiveSmallIntegerField(default=1, verbose_name='黄牌：逾期或未报月报数')),
                 ('yellow_late_replies', models.PositiveSmallIntegerField(default=1, verbose_name='黄牌：逾期答复提示数')),
                 ('yellow_overdue_problems', models.PositiveSmallIntegerField(default=1, verbose_name='黄牌：逾期未办结问题数')),
-                ('red_item_months', models.PositiveSmallIntegerField(default=2, verbose_name='红牌：事项连续红灯月数')),
+                ('red_item_months', models.PositiveSmallIntegerField(default=3, verbose_name='红牌：事项连续红灯月数')),
                 ('note', models.CharField(blank=True, max_length=200, verbose_name='修订说明')),
             ],
             options={
