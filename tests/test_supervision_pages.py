@@ -116,3 +116,14 @@ def test_another_units_objects_are_404(world, login):
     own = Card.objects.get(unit=d.unit_a, month=3)
     assert login(d.reporter_b).get(f"/supervision/cards/{own.pk}/").status_code == 404
     assert login(d.reporter_b).get(f"/supervision/cards/{b_card.pk}/").status_code == 200
+
+
+def test_unit_home_shows_prompts_card_and_flags(world, login):
+    d = world
+    cards_publish(period=Period(2024, 3), by=d.office)
+    home = login(d.reporter_b).get("/").content.decode()
+    b_prompt = Prompt.objects.get(unit=d.unit_b, state="issued")
+    assert b_prompt.number in home
+    assert "2024年3月亮牌" in home and "红牌" in home
+    a_prompt = Prompt.objects.get(unit=d.unit_a, state="issued")
+    assert a_prompt.number not in home

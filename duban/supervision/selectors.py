@@ -290,3 +290,28 @@ def unit_history(*, user: User, unit: Unit) -> list[HistoryRow]:
         for iv in interview_list(user=user).filter(unit=unit)
     )
     return sorted(rows, key=lambda r: (r.year, r.month), reverse=True)
+
+
+@dataclass(frozen=True)
+class SupervisionBox:
+    """What a unit's home page shows: prompts to answer, its latest published card, open flags."""
+
+    prompts: list[Prompt]
+    card: Card | None
+    flags: list[Flag]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.prompts or self.card or self.flags)
+
+
+def supervision_box(*, user: User) -> SupervisionBox:
+    if user.role not in (User.Role.UNIT_HEAD, User.Role.REPORTER) or not user.unit_id:
+        return SupervisionBox([], None, [])
+    own = Q(unit_id=user.unit_id)
+    card = card_list(user=user).filter(own).order_by("-year", "-month").first()
+    return SupervisionBox(
+        list(prompts_awaiting_reply(user=user).filter(own)[:20]),
+        card,
+        list(open_flags(user=user).filter(own)[:20]),
+    )
