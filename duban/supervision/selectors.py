@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
@@ -171,14 +172,14 @@ class ExplanationLine:
     links: list[tuple[str, str]]
 
 
-_FACT_TEXT = {
-    ("red_items", "red"): "有%(n)s个红灯事项（达到%(t)s个亮红牌）",
-    ("red_running", "red"): "有%(n)s个事项连续红灯",
-    ("missed_flags", "red"): "有%(n)s项挂牌督办逾期未摘牌",
-    ("red_items", "yellow"): "有%(n)s个红灯事项",
-    ("late_reports", "yellow"): "有%(n)s个事项月报逾期或未报",
-    ("late_replies", "yellow"): "有%(n)s份提示逾期答复",
-    ("overdue_problems", "yellow"): "有%(n)s个问题逾期未办结",
+_FACT_TEXT: dict[tuple[str, str], Any] = {
+    ("red_items", "red"): gettext_lazy("有%(n)s个红灯事项（达到%(t)s个亮红牌）"),
+    ("red_running", "red"): gettext_lazy("有%(n)s个事项连续红灯"),
+    ("missed_flags", "red"): gettext_lazy("有%(n)s项挂牌督办逾期未摘牌"),
+    ("red_items", "yellow"): gettext_lazy("有%(n)s个红灯事项"),
+    ("late_reports", "yellow"): gettext_lazy("有%(n)s个事项月报逾期或未报"),
+    ("late_replies", "yellow"): gettext_lazy("有%(n)s份提示逾期答复"),
+    ("overdue_problems", "yellow"): gettext_lazy("有%(n)s个问题逾期未办结"),
 }
 
 
@@ -206,7 +207,7 @@ def card_explanation(card: Card) -> list[ExplanationLine]:
         if red and colour == Colour.YELLOW and fact == "red_items":
             continue
         ids = card.facts.get(fact, [])
-        text = _(_FACT_TEXT[(fact, colour)]) % {"n": len(ids), "t": threshold}
+        text = str(_FACT_TEXT[(fact, colour)]) % {"n": len(ids), "t": threshold}
         lines.append(ExplanationLine(colour, text, _links(fact, ids, card.period)))
     if not hits:
         lines.append(
