@@ -127,3 +127,12 @@ def test_unit_home_shows_prompts_card_and_flags(world, login):
     assert "2024年3月亮牌" in home and "红牌" in home
     a_prompt = Prompt.objects.get(unit=d.unit_a, state="issued")
     assert a_prompt.number not in home
+
+
+def test_item_page_shows_the_prompts_that_listed_it(world, login):
+    d = world
+    p = Prompt.objects.get(unit=d.unit_a, state="issued")
+    page = login(d.reporter_a).get(f"/ledger/{d.item_a.pk}/").content.decode()
+    assert "督办提示与挂牌" in page and p.number in page
+    other = login(d.office).get(f"/ledger/{d.item_c.pk}/").content.decode()
+    assert p.number not in other

@@ -12,3 +12,8 @@ class SupervisionConfig(AppConfig):
         from duban.supervision.services.cards import on_month_closed
 
         month_closed.connect(on_month_closed, dispatch_uid="supervision.cards")
+
+        from duban.reporting.item_panels import register_item_panel
+        from duban.supervision.selectors import item_panel
+
+        register_item_panel(item_panel)

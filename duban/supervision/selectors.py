@@ -316,3 +316,13 @@ def supervision_box(*, user: User) -> SupervisionBox:
         card,
         list(open_flags(user=user).filter(own)[:20]),
     )
+
+
+def item_panel(user: User, item: WorkItem) -> tuple[str, dict[str, Any]] | None:
+    """The item page's panel: the prompts that listed the item and its flags (in scope)."""
+    listed = prompts_listing_item(user=user, item_id=item.pk).exclude(state=Prompt.State.DRAFT)
+    prompts = list(listed[:20])
+    flags = list(flag_list(user=user).filter(work_item=item))
+    if not (prompts or flags):
+        return None
+    return "supervision/_item.html", {"prompts": prompts, "flags": flags}
