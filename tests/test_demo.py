@@ -586,3 +586,31 @@ def test_demo_closed_year_has_its_bulletins_and_this_month_a_draft(demo, cal, db
     assert f"{cal.last_year}年，全区开工建设重点项目" in text
     draft = Bulletin.objects.get(year=cal.period.year, month=cal.period.month, kind=Kind.MONTHLY)
     assert draft.draft and draft.published_at is None
+
+
+def test_demo_supervision_month_by_month(demo, cal, db):
+    from duban.supervision.models import Card, Flag, Interview, Prompt
+    from duban.supervision.services.cards import assessed_units
+
+    last = cal.last_year
+    issued = Prompt.objects.filter(year=last).exclude(state=Prompt.State.DRAFT)
+    # Prompts every month of last year, of both kinds, numbered without gaps, answered.
+    assert {p.month for p in issued} == set(range(1, 13))
+    assert {p.kind for p in issued} == set(Prompt.Kind.values)
+    seqs = sorted(issued.values_list("seq", flat=True))
+    assert seqs[0] == 1 and seqs == list(range(1, len(seqs) + 1))
+    assert issued.filter(reply_late=True).exists()
+    assert issued.filter(reply_late=False, state=Prompt.State.ACCEPTED).exists()
+    # A published card for every assessed unit and month, of every colour.
+    units = len(assessed_units())
+    cards = Card.objects.filter(year=last)
+    assert cards.count() == units * 12
+    assert not cards.filter(published_at__isnull=True).exists()
+    assert set(cards.values_list("colour", flat=True)) == {"green", "yellow", "red"}
+    # Two flags (one delisted) and the interviews the ladder proposed, held.
+    states = sorted(
+        Flag.objects.exclude(state=Flag.State.SUGGESTED).values_list("state", flat=True)
+    )
+    assert states == [Flag.State.DELISTED, Flag.State.OPEN]
+    held = Interview.objects.filter(year=last)
+    assert held.exists() and not held.exclude(state=Interview.State.DONE).exists()

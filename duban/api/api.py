@@ -23,6 +23,7 @@ from duban.problems.api import router as problems_router
 from duban.reporting.api import router as reporting_router
 from duban.reporting.api_write import router as reporting_write_router
 from duban.reporting.ledger_api import router as ledger_router
+from duban.supervision.api import router as supervision_router
 from duban.transfer.api import router as import_router
 
 DESCRIPTION = """
@@ -77,6 +78,7 @@ api.add_router("", visits_router)
 api.add_router("", office_router)
 api.add_router("", import_router)
 api.add_router("", bulletins_router)
+api.add_router("", supervision_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404 too, not Django's HTML page.
 fallback = Router()

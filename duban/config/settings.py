@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "duban.problems",
     "duban.liaison",
     "duban.bulletins",
+    "duban.supervision",
     "duban.api",
     "duban.web",
     "duban.demo",

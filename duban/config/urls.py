@@ -22,6 +22,7 @@ urlpatterns = [
     path("problems/", include("duban.problems.urls")),
     path("liaison/", include("duban.liaison.urls")),
     path("bulletins/", include("duban.bulletins.urls")),
+    path("supervision/", include("duban.supervision.urls")),
     path("", include("duban.web.urls")),
 ]
 # Uploaded files are never served from MEDIA_URL: evidence goes through its scoped view.

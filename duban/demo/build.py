@@ -50,6 +50,7 @@ from duban.demo.reports import (
     SUBMITTED,
     ReportRunner,
 )
+from duban.demo.supervision import DemoSupervision
 from duban.demo.timeline import close_time, season_curve
 from duban.ledger.models import Project, WorkItem
 from duban.ledger.services import (
@@ -197,6 +198,8 @@ class _DemoBuild:
     def run(self) -> None:
         self.clock.tick(_at(self.day(12, 20, last=True).replace(year=self.last_year - 1), 9))
         self.org = build_organisation(self.rng, since=date(self.last_year, 1, 1))
+        # Its own seeded generator, so the rest of the story draws what it always drew.
+        self.supervision = DemoSupervision(self.org, random.Random(self.last_year), self.clock)  # noqa: S311
         with acting_as(self.office):
             self.ledger = LedgerBuilder(self.org, self.rng, first_year=self.last_year)
             self.runner = ReportRunner(self.org, self.rng, clock=self.clock)
@@ -206,8 +209,11 @@ class _DemoBuild:
                 self.org, self.rng, specs, first_year=self.last_year, on_list=self.reserve_on_list
             )
             self.year_last()
+            self.supervision.flags(self.last_year)
             self.year_this()
         build_problems(self.org, self.rng, self.cal, self.clock)
+        self.clock.tick(self.clock.story_now())
+        self.supervision.drafts_now()
         with acting_as(self.office):
             build_bulletins(self.cal, self.office)
         logger.info("demo.built", extra={"items": len(self.stories)})
@@ -251,8 +257,10 @@ class _DemoBuild:
             self.stories[story.item.pk] = story
 
     def _close(self, period: Period) -> None:
+        self.supervision.before_close(period)
         self.clock.tick(close_time(period))
         month_close(period=period, by=self.office)
+        self.supervision.after_close(period)
 
     def year_end(self) -> None:
         """Finished items are done, started projects are under construction."""

@@ -33,6 +33,7 @@ from duban.reporting.selectors import (
     year_overview,
 )
 from duban.reporting.services import month_close, month_close_blockers, month_close_refusal
+from duban.supervision.selectors import supervision_box
 
 
 def _user(request: HttpRequest) -> User:
@@ -52,7 +53,12 @@ def home_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/home.html",
-        {"inbox": inbox, "problem_box": problem_box, "total": inbox.total + problem_box.total},
+        {
+            "inbox": inbox,
+            "problem_box": problem_box,
+            "total": inbox.total + problem_box.total,
+            "supervision_box": supervision_box(user=user),
+        },
     )
 
 

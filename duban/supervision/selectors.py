@@ -1,0 +1,328 @@
+"""Reads of the supervision app, each scoped to a user: the office sees everything; anyone
+else the units of their scope (a unit its own and those below it, a leader the units in their
+charge). Cards are seen by units and leaders only once published. Out of scope = 404."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from duban.core.periods import Period
+from duban.ledger.models import WorkItem
+from duban.org.models import Unit, User
+from duban.org.scoping import scope_for
+from duban.problems.models import Problem
+from duban.supervision.models import Card, CardRules, Colour, Flag, Interview, Prompt
+from duban.supervision.services.cards import rule_hits
+
+
+def units_q(user: User, path: str = "unit") -> Q:
+    """A filter on any model with a unit: the units the user supervises or answers for."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Q()
+    return Q(**{f"{path}_id__in": scope.unit_ids})
+
+
+def prompt_list(
+    *,
+    user: User,
+    year: int | None = None,
+    month: int | None = None,
+    kind: str | None = None,
+    state: str | None = None,
+) -> QuerySet[Prompt]:
+    """Prompts the user may see (drafts only for the office), newest first."""
+    qs = Prompt.objects.filter(units_q(user)).select_related("unit")
+    if not scope_for(user).everything:
+        qs = qs.exclude(state=Prompt.State.DRAFT)
+    if year:
+        qs = qs.filter(year=year)
+    if month:
+        qs = qs.filter(month=month)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.annotate(listed=Count("lines", filter=Q(lines__dropped=False)))
+
+
+def prompt_get_for_user(*, user: User, prompt_id: int) -> Prompt:
+    return get_object_or_404(prompt_list(user=user), pk=prompt_id)
+
+
+def prompts_awaiting_reply(*, user: User) -> QuerySet[Prompt]:
+    return prompt_list(user=user).filter(state__in=(Prompt.State.ISSUED, Prompt.State.RETURNED))
+
+
+def prompts_listing_item(*, user: User, item_id: int) -> QuerySet[Prompt]:
+    """The issued prompts that listed an item (the item page)."""
+    return (
+        prompt_list(user=user).filter(lines__work_item_id=item_id, lines__dropped=False).distinct()
+    )
+
+
+@dataclass(frozen=True)
+class PromptFigures:
+    month: int
+    kind: str
+    unit: str
+    prompts: int
+    items: int
+    replied_on_time: int
+    replied_late: int
+
+
+def prompt_figures(*, user: User, year: int) -> list[PromptFigures]:
+    """Prompts issued and lines listed per month, kind and unit; replies on time and late."""
+    rows = (
+        prompt_list(user=user, year=year)
+        .exclude(state=Prompt.State.DRAFT)
+        .order_by()
+        .values("month", "kind", "unit__name")
+        .annotate(
+            n=Count("pk", distinct=True),
+            on_time=Count(
+                "pk",
+                distinct=True,
+                filter=Q(replied_at__isnull=False, reply_late=False),
+            ),
+            late=Count("pk", distinct=True, filter=Q(reply_late=True)),
+        )
+    )
+    listed: dict[tuple[int, str, str], int] = defaultdict(int)
+    for p in prompt_list(user=user, year=year).exclude(state=Prompt.State.DRAFT):
+        listed[(p.month, p.kind, p.unit.name)] += p.listed  # type: ignore[attr-defined]
+    return sorted(
+        (
+            PromptFigures(
+                r["month"],
+                r["kind"],
+                r["unit__name"],
+                r["n"],
+                listed[(r["month"], r["kind"], r["unit__name"])],
+                r["on_time"],
+                r["late"],
+            )
+            for r in rows
+        ),
+        key=lambda f: (f.month, f.kind, f.unit),
+    )
+
+
+# -- cards ---------------------------------------------------------------------------------
+
+
+def card_list(*, user: User, year: int | None = None, month: int | None = None) -> QuerySet[Card]:
+    """Cards the user may see: the office all; others their units' published cards."""
+    qs = Card.objects.filter(units_q(user)).select_related("unit", "rules")
+    if not scope_for(user).everything:
+        qs = qs.filter(published_at__isnull=False)
+    if year:
+        qs = qs.filter(year=year)
+    if month:
+        qs = qs.filter(month=month)
+    return qs
+
+
+def card_get_for_user(*, user: User, card_id: int) -> Card:
+    return get_object_or_404(card_list(user=user), pk=card_id)
+
+
+@dataclass(frozen=True)
+class CardCounts:
+    green: int = 0
+    yellow: int = 0
+    red: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.green + self.yellow + self.red
+
+
+def card_counts(*, user: User, year: int, month: int | None = None) -> CardCounts:
+    """The district's (or the user's units') green, yellow and red cards for a month or year."""
+    rows = dict(
+        card_list(user=user, year=year, month=month)
+        .order_by()
+        .values("colour")
+        .annotate(n=Count("pk"))
+        .values_list("colour", "n")
+    )
+    return CardCounts(rows.get("green", 0), rows.get("yellow", 0), rows.get("red", 0))
+
+
+def unit_year_cards(*, user: User, unit: Unit, year: int) -> list[Card | None]:
+    """A unit's twelve months: its card or None, January first."""
+    cards = {c.month: c for c in card_list(user=user, year=year).filter(unit=unit)}
+    return [cards.get(m) for m in range(1, 13)]
+
+
+@dataclass(frozen=True)
+class ExplanationLine:
+    colour: str
+    text: str
+    links: list[tuple[str, str]]
+
+
+_FACT_TEXT: dict[tuple[str, str], Any] = {
+    ("red_items", "red"): gettext_lazy("有%(n)s个红灯事项（达到%(t)s个亮红牌）"),
+    ("red_running", "red"): gettext_lazy("有%(n)s个事项连续红灯"),
+    ("missed_flags", "red"): gettext_lazy("有%(n)s项挂牌督办逾期未摘牌"),
+    ("red_items", "yellow"): gettext_lazy("有%(n)s个红灯事项"),
+    ("late_reports", "yellow"): gettext_lazy("有%(n)s个事项月报逾期或未报"),
+    ("late_replies", "yellow"): gettext_lazy("有%(n)s份提示逾期答复"),
+    ("overdue_problems", "yellow"): gettext_lazy("有%(n)s个问题逾期未办结"),
+}
+
+
+def _links(fact: str, ids: list[int], period: Period) -> list[tuple[str, str]]:
+    if fact in ("red_items", "red_running", "late_reports"):
+        titles = dict(WorkItem.objects.filter(pk__in=ids).values_list("pk", "title"))
+        return [(titles.get(i, str(i)), reverse("ledger:item", args=[i])) for i in ids]
+    if fact == "late_replies":
+        numbers = dict(Prompt.objects.filter(pk__in=ids).values_list("pk", "number"))
+        return [(numbers.get(i) or str(i), reverse("supervision:prompt", args=[i])) for i in ids]
+    if fact == "missed_flags":
+        return [(_("挂牌督办%(n)s") % {"n": i}, reverse("supervision:flag", args=[i])) for i in ids]
+    titles = dict(Problem.objects.filter(pk__in=ids).values_list("pk", "title"))
+    return [(titles.get(i, str(i)), reverse("problems:problem", args=[i])) for i in ids]
+
+
+def card_explanation(card: Card) -> list[ExplanationLine]:
+    """The card line by line: each rule the unit's facts met, with links to the rows; a green
+    card says why it is green."""
+    rules = card.rules or CardRules()
+    hits = rule_hits(card.facts, rules)
+    red = any(colour == Colour.RED for _f, colour, _t in hits)
+    lines = []
+    for fact, colour, threshold in hits:
+        if red and colour == Colour.YELLOW and fact == "red_items":
+            continue
+        ids = card.facts.get(fact, [])
+        text = str(_FACT_TEXT[(fact, colour)]) % {"n": len(ids), "t": threshold}
+        lines.append(ExplanationLine(colour, text, _links(fact, ids, card.period)))
+    if not hits:
+        lines.append(
+            ExplanationLine(
+                Colour.GREEN,
+                _("无红灯事项，月报按时报送，提示按时答复，问题按期办结，无逾期挂牌"),
+                [],
+            )
+        )
+    if card.colour != card.computed:
+        lines.append(
+            ExplanationLine(
+                card.colour,
+                _("推进办将%(a)s调整为%(b)s：%(r)s")
+                % {
+                    "a": Colour(card.computed).label,
+                    "b": Colour(card.colour).label,
+                    "r": card.override_reason,
+                },
+                [],
+            )
+        )
+    return lines
+
+
+# -- flags and interviews -------------------------------------------------------------------
+
+
+def flag_list(*, user: User, state: str | None = None) -> QuerySet[Flag]:
+    qs = Flag.objects.filter(units_q(user)).select_related(
+        "unit", "work_item", "problem", "flagged_by"
+    )
+    if not scope_for(user).everything:
+        qs = qs.exclude(state__in=(Flag.State.SUGGESTED, Flag.State.DISMISSED))
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def flag_get_for_user(*, user: User, flag_id: int) -> Flag:
+    return get_object_or_404(flag_list(user=user), pk=flag_id)
+
+
+def open_flags(*, user: User) -> QuerySet[Flag]:
+    return flag_list(user=user).filter(state__in=(Flag.State.OPEN, Flag.State.DELIST_REQUESTED))
+
+
+def interview_list(*, user: User, state: str | None = None) -> QuerySet[Interview]:
+    qs = Interview.objects.filter(units_q(user)).select_related("unit", "card")
+    if not scope_for(user).everything:
+        qs = qs.exclude(state__in=(Interview.State.PROPOSED, Interview.State.DISMISSED))
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def interview_get_for_user(*, user: User, interview_id: int) -> Interview:
+    return get_object_or_404(interview_list(user=user), pk=interview_id)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    year: int
+    month: int
+    kind: str
+    text: str
+    obj: Any
+
+
+def unit_history(*, user: User, unit: Unit) -> list[HistoryRow]:
+    """A unit's cards, flags and interviews together, newest first."""
+    rows = [
+        HistoryRow(c.year, c.month, "card", c.get_colour_display(), c)
+        for c in card_list(user=user).filter(unit=unit)
+    ]
+    for fl in flag_list(user=user).filter(unit=unit):
+        day = fl.flagged_on or fl.created_at.date()
+        rows.append(HistoryRow(day.year, day.month, "flag", fl.get_state_display(), fl))
+    rows.extend(
+        HistoryRow(iv.year, iv.month, "interview", iv.get_level_display(), iv)
+        for iv in interview_list(user=user).filter(unit=unit)
+    )
+    return sorted(rows, key=lambda r: (r.year, r.month), reverse=True)
+
+
+@dataclass(frozen=True)
+class SupervisionBox:
+    """What a unit's home page shows: prompts to answer, its latest published card, open flags."""
+
+    prompts: list[Prompt]
+    card: Card | None
+    flags: list[Flag]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.prompts or self.card or self.flags)
+
+
+def supervision_box(*, user: User) -> SupervisionBox:
+    if user.role not in (User.Role.UNIT_HEAD, User.Role.REPORTER) or not user.unit_id:
+        return SupervisionBox([], None, [])
+    own = Q(unit_id=user.unit_id)
+    card = card_list(user=user).filter(own).order_by("-year", "-month").first()
+    return SupervisionBox(
+        list(prompts_awaiting_reply(user=user).filter(own)[:20]),
+        card,
+        list(open_flags(user=user).filter(own)[:20]),
+    )
+
+
+def item_panel(user: User, item: WorkItem) -> tuple[str, dict[str, Any]] | None:
+    """The item page's panel: the prompts that listed the item and its flags (in scope)."""
+    listed = prompts_listing_item(user=user, item_id=item.pk).exclude(state=Prompt.State.DRAFT)
+    prompts = list(listed[:20])
+    flags = list(flag_list(user=user).filter(work_item=item))
+    if not (prompts or flags):
+        return None
+    return "supervision/_item.html", {"prompts": prompts, "flags": flags}

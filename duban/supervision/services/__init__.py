@@ -1,0 +1,1 @@
+"""Writes of the supervision app: prompts, cards, flags, interviews and the daily cycle."""

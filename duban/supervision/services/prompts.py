@@ -1,0 +1,340 @@
+"""两个提示: draft a batch from the current lights, issue it under the district's numbering,
+and take the units' replies."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from duban.core import clock
+from duban.core.errors import ApplicationError, check_version
+from duban.core.formatting import date_cn
+from duban.core.periods import Period
+from duban.ledger.models import WorkItem
+from duban.org.models import User
+from duban.problems.models import Problem
+from duban.reporting.progress import ItemProgress, Light
+from duban.reporting.selectors.progress import compute_progress, rules_in_force
+from duban.supervision.models import Prompt, PromptCounter, PromptItem, SupervisionSettings
+from duban.supervision.workdays import add_working_days
+
+# Problems that are being handled: a due date counts from assignment on.
+HANDLED_PROBLEM_STATES = (
+    Problem.State.ASSIGNED,
+    Problem.State.FEEDBACK_SUBMITTED,
+    Problem.State.VERIFIED,
+)
+DUE_SOON_CODES = frozenset({"due_soon", "milestone_due_soon", "indicator_due_soon"})
+WARNING_CODES = frozenset(
+    {"behind", "overdue", "milestone_overdue", "indicator_overdue", "indicator_behind"}
+)
+_SEVERITY = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
+
+
+@dataclasses.dataclass(frozen=True)
+class Line:
+    unit_id: int
+    reason: str
+    text: str
+    work_item_id: int | None = None
+    problem_id: int | None = None
+    figures: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def lights_period(on: date) -> Period:
+    """The month whose lights a prompt drafted on `on` reads: last month, or January in
+    January (the year's items are judged in their own year)."""
+    period = Period.of(on)
+    return period.previous() if period.month > 1 else period
+
+
+def _figures(p: ItemProgress) -> dict[str, Any]:
+    f = p.figures
+    return {
+        "annual_plan": None if f.annual_plan is None else str(f.annual_plan),
+        "ytd": str(f.ytd_investment),
+        "completion_pct": None if f.completion_pct is None else str(f.completion_pct),
+        "gap_pp": None if f.gap_pp is None else str(f.gap_pp),
+        "light": str(p.light),
+        "month": f.month,
+    }
+
+
+def _item_line(item_id: int, unit_id: int, p: ItemProgress, codes: frozenset[str]) -> Line | None:
+    wanted = [r for r in p.reasons if r.code in codes]
+    if codes is WARNING_CODES and p.light == Light.RED:
+        wanted = [r for r in p.reasons if r.light == Light.RED] or wanted
+    if not wanted:
+        return None
+    wanted.sort(key=lambda r: -_SEVERITY[r.light])
+    return Line(
+        unit_id=unit_id,
+        reason=wanted[0].code,
+        text="；".join(r.text for r in wanted)[:300],
+        work_item_id=item_id,
+        figures=_figures(p),
+    )
+
+
+def candidate_lines(kind: str, on: date) -> list[Line]:
+    """Every line a prompt of `kind` drafted on `on` would list, from the lights of the month
+    before (临期: due within the configured days; 预警: red, behind 序时 or overdue) and the
+    problems under handling (due soon, or past their due date)."""
+    conf = SupervisionSettings.load()
+    period = lights_period(on)
+    items = WorkItem.objects.filter(year=period.year, status=WorkItem.Status.ACTIVE)
+    units = dict(items.values_list("pk", "lead_unit_id"))
+    rules = rules_in_force()[0]
+    if kind == Prompt.Kind.DUE_SOON:
+        rules = dataclasses.replace(rules, due_soon_days=conf.due_soon_days)
+        codes = DUE_SOON_CODES
+    else:
+        codes = WARNING_CODES
+    progress = compute_progress(items, period, today=on, rules=rules)
+    lines = [
+        line
+        for pk, p in progress.items()
+        if (line := _item_line(pk, units[pk], p, codes)) is not None
+    ]
+    problems = Problem.objects.filter(
+        state__in=HANDLED_PROBLEM_STATES, lead_unit__isnull=False, due_date__isnull=False
+    )
+    if kind == Prompt.Kind.DUE_SOON:
+        problems = problems.filter(
+            due_date__gte=on, due_date__lte=on + timedelta(days=conf.due_soon_days)
+        )
+        code = "problem_due_soon"
+    else:
+        problems = problems.filter(due_date__lt=on)
+        code = "problem_overdue"
+    rows = problems.order_by("due_date", "pk").values_list(
+        "pk", "lead_unit_id", "due_date", "level"
+    )
+    for pk, unit_id, due_date, level in rows:
+        if due_date is None or unit_id is None:  # excluded by the filter; for the types
+            continue
+        days = (due_date - on).days
+        text = (
+            _("办理时限%(d)s，还有%(n)s天到期") % {"d": date_cn(due_date), "n": days}
+            if code == "problem_due_soon"
+            else _("办理时限%(d)s，已逾期%(n)s天") % {"d": date_cn(due_date), "n": -days}
+        )
+        lines.append(
+            Line(
+                unit_id=unit_id,
+                reason=code,
+                text=text,
+                problem_id=pk,
+                figures={"level": level, "due_date": due_date.isoformat()},
+            )
+        )
+    return lines
+
+
+def _already_listed(kind: str, period: Period) -> set[tuple[int | None, int | None, str]]:
+    rows = PromptItem.objects.filter(
+        prompt__kind=kind, prompt__year=period.year, prompt__month=period.month, dropped=False
+    ).exclude(prompt__state=Prompt.State.DRAFT)
+    return set(rows.values_list("work_item_id", "problem_id", "reason"))
+
+
+@transaction.atomic
+def prompt_batch_draft(
+    *, kind: str, on: date | None = None, include_repeats: bool = False
+) -> list[Prompt]:
+    """The month's draft batch of `kind`: one prompt per unit with lines to list. Safe to run
+    again: an existing draft batch of the month is returned as it is. An item or problem
+    already listed for the same reason in an issued prompt of the month is left out unless
+    `include_repeats`."""
+    if kind not in Prompt.Kind.values:
+        raise ApplicationError(_("提示类型无效。"), code="invalid")
+    on = on or clock.today()
+    period = Period.of(on)
+    existing = list(
+        Prompt.objects.filter(kind=kind, year=period.year, month=period.month, state="draft")
+    )
+    if existing:
+        return existing
+    seen = set() if include_repeats else _already_listed(kind, period)
+    by_unit: dict[int, list[Line]] = defaultdict(list)
+    for line in candidate_lines(kind, on):
+        if (line.work_item_id, line.problem_id, line.reason) not in seen:
+            by_unit[line.unit_id].append(line)
+    prompts = []
+    for unit_id in sorted(by_unit):
+        prompt = Prompt.objects.create(
+            kind=kind, year=period.year, month=period.month, unit_id=unit_id, drafted_on=on
+        )
+        PromptItem.objects.bulk_create(
+            PromptItem(
+                prompt=prompt,
+                work_item_id=line.work_item_id,
+                problem_id=line.problem_id,
+                reason=line.reason,
+                reason_text=line.text,
+                figures=dict(line.figures),
+            )
+            for line in by_unit[unit_id]
+        )
+        prompts.append(prompt)
+    return prompts
+
+
+def _draft(prompt_id: int) -> Prompt:
+    prompt = Prompt.objects.select_for_update().get(pk=prompt_id)
+    if prompt.state != Prompt.State.DRAFT:
+        raise ApplicationError(_("提示已下发，不能再修改。"), code="conflict")
+    return prompt
+
+
+@transaction.atomic
+def prompt_line_drop(*, line: PromptItem, dropped: bool = True) -> PromptItem:
+    """Drop a line from (or put it back into) a draft prompt."""
+    _draft(line.prompt_id)
+    line.dropped = dropped
+    line.save(update_fields=["dropped"])
+    return line
+
+
+@transaction.atomic
+def prompt_drop(*, prompt: Prompt) -> None:
+    """Leave a unit out of the batch: its draft is deleted."""
+    _draft(prompt.pk).delete()
+
+
+def number_of(pattern: str, *, district: str, year: int, n: int) -> str:
+    if "{n}" not in pattern:
+        raise ApplicationError(_("文号格式必须含 {n}（顺序号）。"), code="invalid")
+    try:
+        return pattern.format(district=district, year=year, n=n)
+    except (KeyError, IndexError, ValueError) as e:
+        raise ApplicationError(
+            _("文号格式只能使用 {district}、{year}、{n}。"), code="invalid"
+        ) from e
+
+
+@transaction.atomic
+def supervision_settings_update(
+    *, number_pattern: str, district: str | None = None
+) -> SupervisionSettings:
+    """Change the numbering pattern (and district name); refused unless it has {n}."""
+    conf = SupervisionSettings.objects.select_for_update().get(pk=SupervisionSettings.load().pk)
+    number_of(number_pattern, district=district or conf.district, year=2000, n=1)
+    conf.number_pattern = number_pattern
+    if district is not None:
+        conf.district = district
+    conf.save()
+    return conf
+
+
+@transaction.atomic
+def prompt_issue(*, prompts: Sequence[Prompt], by: User) -> list[Prompt]:
+    """Issue draft prompts: each takes the next number of the year's sequence (the counter row
+    is locked, so two offices issuing at once never share or skip a number) and a reply
+    deadline in working days. Refused as a whole if any prompt is not a draft or lists nothing."""
+    if not prompts:
+        raise ApplicationError(_("没有要下发的提示。"), code="invalid")
+    conf = SupervisionSettings.load()
+    now = clock.now()
+    today = clock.today()
+    locked = [_draft(p.pk) for p in sorted(prompts, key=lambda p: p.pk)]
+    for p in locked:
+        if not p.lines.filter(dropped=False).exists():
+            raise ApplicationError(
+                _("提示“%(unit)s”没有列入任何事项，不能下发。") % {"unit": p.unit}, code="invalid"
+            )
+    number_of(conf.number_pattern, district=conf.district, year=today.year, n=1)
+    PromptCounter.objects.get_or_create(year=today.year)
+    counter = PromptCounter.objects.select_for_update().get(year=today.year)
+    due = add_working_days(today, conf.reply_working_days)
+    for p in locked:
+        counter.last += 1
+        p.seq = counter.last
+        p.number = number_of(conf.number_pattern, district=conf.district, year=today.year, n=p.seq)
+        p.state = Prompt.State.ISSUED
+        p.issued_at, p.issued_by, p.reply_due = now, by, due
+        p.version += 1
+        p.save()
+    counter.save(update_fields=["last"])
+    return locked
+
+
+def _locked(prompt: Prompt, version: int | None) -> Prompt:
+    row = Prompt.objects.select_for_update().get(pk=prompt.pk)
+    check_version(current=row.version, submitted=version, label=_("提示"))
+    return row
+
+
+@transaction.atomic
+def prompt_reply(
+    *,
+    prompt: Prompt,
+    by: User,
+    answers: Mapping[int, tuple[str, date | None]],
+    version: int | None,
+) -> Prompt:
+    """The unit's reply: an answer to every listed line (what was done, a new date). A reply
+    after the deadline is marked late."""
+    p = _locked(prompt, version)
+    if not p.awaits_reply:
+        raise ApplicationError(
+            _("该提示当前状态为“%(s)s”，不能答复。") % {"s": p.get_state_display()},
+            code="conflict",
+        )
+    lines = list(p.lines.filter(dropped=False))
+    missing = [line for line in lines if not (answers.get(line.pk, ("", None))[0] or "").strip()]
+    if missing:
+        raise ApplicationError(
+            _("请逐项填写落实情况（还有%(n)s项未填）。") % {"n": len(missing)}, code="invalid"
+        )
+    for line in lines:
+        text, new_date = answers[line.pk]
+        line.answer, line.new_date = text.strip(), new_date
+        line.save(update_fields=["answer", "new_date"])
+    p.state, p.replied_at, p.replied_by = Prompt.State.REPLIED, clock.now(), by
+    p.reply_late = p.reply_late or (p.reply_due is not None and clock.today() > p.reply_due)
+    p.version += 1
+    p.save()
+    return p
+
+
+@transaction.atomic
+def prompt_accept(*, prompt: Prompt, by: User, version: int | None) -> Prompt:
+    """The office accepts a reply."""
+    p = _locked(prompt, version)
+    if p.state != Prompt.State.REPLIED:
+        raise ApplicationError(_("只有已答复的提示才能采纳。"), code="conflict")
+    p.state, p.accepted_at = Prompt.State.ACCEPTED, clock.now()
+    p.version += 1
+    p.save()
+    return p
+
+
+@transaction.atomic
+def prompt_return(*, prompt: Prompt, by: User, reason: str, version: int | None) -> Prompt:
+    """The office returns a reply with a reason; the unit answers again."""
+    p = _locked(prompt, version)
+    if p.state != Prompt.State.REPLIED:
+        raise ApplicationError(_("只有已答复的提示才能退回。"), code="conflict")
+    if not reason.strip():
+        raise ApplicationError(_("退回须写明原因。"), code="invalid")
+    p.state, p.return_reason = Prompt.State.RETURNED, reason.strip()
+    p.version += 1
+    p.save()
+    return p
+
+
+def prompts_mark_late(*, on: date | None = None) -> int:
+    """Mark prompts still awaiting a reply after their deadline as late; returns how many."""
+    day = on or clock.today()
+    return Prompt.objects.filter(
+        state__in=(Prompt.State.ISSUED, Prompt.State.RETURNED),
+        reply_due__lt=day,
+        reply_late=False,
+    ).update(reply_late=True)

@@ -1,0 +1,423 @@
+"""Pages: 提示 (the office's batch preview and issue, a unit's reply), 亮牌 (the month's cards,
+a card explained, a unit's year and history), 挂牌督办 and 约谈. Thin: scoped selector, a
+permission, one service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from duban.core import clock
+from duban.core.errors import ApplicationError
+from duban.core.forms import posted_version
+from duban.core.periods import Period
+from duban.org.models import Unit, User
+from duban.org.scoping import scope_for
+from duban.reporting.models import MonthClose
+from duban.supervision import selectors as sel
+from duban.supervision.documents import flag_docx, prompt_docx
+from duban.supervision.models import Colour, Flag, Interview, Prompt, PromptItem
+from duban.supervision.permissions import (
+    can_manage_supervision,
+    can_reply_prompt,
+    can_report_flag,
+)
+from duban.supervision.services import cards as card_svc
+from duban.supervision.services import flags as flag_svc
+from duban.supervision.services import interviews as iv_svc
+from duban.supervision.services import prompts as prompt_svc
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _office(user: User) -> None:
+    if not can_manage_supervision(user):
+        raise PermissionDenied
+
+
+def _run(request: HttpRequest, call: Callable[[], Any], done: str) -> None:
+    try:
+        call()
+    except ApplicationError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, done)
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+# -- prompts ----------------------------------------------------------------------------------
+
+
+@login_required
+def prompts_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    year = clock.today().year
+    drafts = (
+        sel.prompt_list(user=user, state=Prompt.State.DRAFT).prefetch_related("lines")
+        if can_manage_supervision(user)
+        else None
+    )
+    return render(
+        request,
+        "supervision/prompts.html",
+        {
+            "drafts": drafts,
+            "prompts": sel.prompt_list(user=user).exclude(state=Prompt.State.DRAFT)[:200],
+            "figures": sel.prompt_figures(user=user, year=year),
+            "year": year,
+            "kinds": Prompt.Kind.choices,
+            "is_office": can_manage_supervision(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def prompts_draft_view(request: HttpRequest) -> HttpResponse:
+    _office(_user(request))
+    kind = request.POST.get("kind", "")
+    repeats = request.POST.get("include_repeats") == "1"
+    _run(
+        request,
+        lambda: prompt_svc.prompt_batch_draft(kind=kind, include_repeats=repeats),
+        _("已生成提示草稿，请预览后下发。"),
+    )
+    return redirect("supervision:prompts")
+
+
+@login_required
+@require_POST
+def prompts_issue_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _office(user)
+    ids = [int(x) for x in request.POST.getlist("prompt") if x.isdigit()]
+    chosen = list(sel.prompt_list(user=user, state=Prompt.State.DRAFT).filter(pk__in=ids))
+    _run(request, lambda: prompt_svc.prompt_issue(prompts=chosen, by=user), _("提示已下发。"))
+    return redirect("supervision:prompts")
+
+
+@login_required
+@require_POST
+def prompt_draft_edit_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
+    """Drop a line (or put it back), or drop the whole draft."""
+    user = _user(request)
+    _office(user)
+    prompt = sel.prompt_get_for_user(user=user, prompt_id=prompt_id)
+    line_id = request.POST.get("line", "")
+    if line_id.isdigit():
+        line = get_object_or_404(PromptItem, pk=int(line_id), prompt=prompt)
+        keep = request.POST.get("keep") == "1"
+        _run(
+            request,
+            lambda: prompt_svc.prompt_line_drop(line=line, dropped=not keep),
+            _("已更新提示草稿。"),
+        )
+    else:
+        _run(request, lambda: prompt_svc.prompt_drop(prompt=prompt), _("已删除该单位的提示草稿。"))
+    return redirect("supervision:prompts")
+
+
+@login_required
+def prompt_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
+    user = _user(request)
+    prompt = sel.prompt_get_for_user(user=user, prompt_id=prompt_id)
+    return render(
+        request,
+        "supervision/prompt.html",
+        {
+            "prompt": prompt,
+            "lines": prompt.lines.filter(dropped=False).select_related("work_item", "problem"),
+            "can_reply": can_reply_prompt(user, prompt),
+            "is_office": can_manage_supervision(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def prompt_action_view(request: HttpRequest, prompt_id: int, action: str) -> HttpResponse:
+    user = _user(request)
+    prompt = sel.prompt_get_for_user(user=user, prompt_id=prompt_id)
+    if action == "reply":
+        if not can_reply_prompt(user, prompt):
+            raise PermissionDenied
+        answers = {
+            line.pk: (
+                request.POST.get(f"answer-{line.pk}", ""),
+                _date(request.POST.get(f"date-{line.pk}")),
+            )
+            for line in prompt.lines.filter(dropped=False)
+        }
+
+        def call() -> Prompt:
+            return prompt_svc.prompt_reply(
+                prompt=prompt, by=user, answers=answers, version=posted_version(request)
+            )
+
+        _run(request, call, _("已提交答复。"))
+    elif action in ("accept", "return"):
+        _office(user)
+
+        def review() -> Prompt:
+            version = posted_version(request)
+            if action == "accept":
+                return prompt_svc.prompt_accept(prompt=prompt, by=user, version=version)
+            return prompt_svc.prompt_return(
+                prompt=prompt, by=user, reason=request.POST.get("reason", ""), version=version
+            )
+
+        _run(request, review, _("已审核答复。"))
+    else:
+        raise Http404
+    return redirect("supervision:prompt", prompt_id=prompt.pk)
+
+
+@login_required
+def prompt_docx_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
+    prompt = sel.prompt_get_for_user(user=_user(request), prompt_id=prompt_id)
+    response = HttpResponse(prompt_docx(prompt), content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="prompt-{prompt.pk}.docx"'
+    return response
+
+
+# -- cards ----------------------------------------------------------------------------------
+
+
+def _period_param(request: HttpRequest) -> Period:
+    text = request.GET.get("period", "")
+    try:
+        return Period.parse(text)
+    except ApplicationError:
+        close = MonthClose.objects.order_by("-year", "-month").first()
+        return Period(close.year, close.month) if close else Period.current().previous()
+
+
+@login_required
+def cards_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    period = _period_param(request)
+    cards = list(sel.card_list(user=user, year=period.year, month=period.month))
+    return render(
+        request,
+        "supervision/cards.html",
+        {
+            "period": period,
+            "cards": cards,
+            "month_counts": sel.card_counts(user=user, year=period.year, month=period.month),
+            "year_counts": sel.card_counts(user=user, year=period.year),
+            "published": bool(cards) and all(c.published_at for c in cards),
+            "is_office": can_manage_supervision(user),
+            "periods": [Period(period.year, m) for m in range(1, 13)],
+        },
+    )
+
+
+@login_required
+@require_POST
+def cards_publish_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _office(user)
+    period = _period_param(request)
+    _run(request, lambda: card_svc.cards_publish(period=period, by=user), _("亮牌已公布。"))
+    return redirect(f"{request.path.rsplit('publish/', 1)[0]}?period={period}")
+
+
+@login_required
+def card_view(request: HttpRequest, card_id: int) -> HttpResponse:
+    user = _user(request)
+    card = sel.card_get_for_user(user=user, card_id=card_id)
+    if request.method == "POST":
+        _office(user)
+
+        def override() -> Any:
+            return card_svc.card_override(
+                card=card,
+                colour=request.POST.get("colour", ""),
+                reason=request.POST.get("reason", ""),
+                by=user,
+                version=posted_version(request),
+            )
+
+        _run(request, override, _("已调整亮牌。"))
+        return redirect("supervision:card", card_id=card.pk)
+    return render(
+        request,
+        "supervision/card.html",
+        {
+            "card": card,
+            "lines": sel.card_explanation(card),
+            "colours": Colour.choices,
+            "is_office": can_manage_supervision(user),
+        },
+    )
+
+
+@login_required
+def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
+    user = _user(request)
+    scope = scope_for(user)
+    units = Unit.objects.all() if scope.everything else Unit.objects.filter(pk__in=scope.unit_ids)
+    unit = get_object_or_404(units, pk=unit_id)
+    year = clock.today().year
+    years = [(y, sel.unit_year_cards(user=user, unit=unit, year=y)) for y in (year - 1, year)]
+    return render(
+        request,
+        "supervision/unit.html",
+        {"unit": unit, "years": years, "history": sel.unit_history(user=user, unit=unit)},
+    )
+
+
+# -- flags and interviews -------------------------------------------------------------------
+
+
+@login_required
+def flags_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    flags = sel.flag_list(user=user)
+    return render(
+        request,
+        "supervision/flags.html",
+        {
+            "suggested": flags.filter(state=Flag.State.SUGGESTED),
+            "open": flags.filter(state__in=(Flag.State.OPEN, Flag.State.DELIST_REQUESTED)),
+            "delisted": flags.filter(state=Flag.State.DELISTED),
+            "leaders": User.objects.filter(role=User.Role.LEADER, is_active=True),
+            "is_office": can_manage_supervision(user),
+        },
+    )
+
+
+@login_required
+def flag_view(request: HttpRequest, flag_id: int) -> HttpResponse:
+    user = _user(request)
+    flag = sel.flag_get_for_user(user=user, flag_id=flag_id)
+    return render(
+        request,
+        "supervision/flag.html",
+        {
+            "flag": flag,
+            "updates": flag.updates.select_related("by"),
+            "can_report": can_report_flag(user, flag),
+            "is_office": can_manage_supervision(user),
+            "leaders": User.objects.filter(role=User.Role.LEADER, is_active=True),
+        },
+    )
+
+
+@login_required
+@require_POST
+def flag_action_view(request: HttpRequest, flag_id: int, action: str) -> HttpResponse:
+    user = _user(request)
+    flag = sel.flag_get_for_user(user=user, flag_id=flag_id)
+    post = request.POST
+    if action in ("progress", "request_delist"):
+        if not can_report_flag(user, flag):
+            raise PermissionDenied
+    elif action in ("confirm", "dismiss", "delist", "refuse_delist"):
+        _office(user)
+    else:
+        raise Http404
+
+    def call() -> Any:
+        if action == "progress":
+            return flag_svc.flag_report_progress(flag=flag, by=user, text=post.get("text", ""))
+        version = posted_version(request)
+        if action == "request_delist":
+            return flag_svc.flag_request_delist(
+                flag=flag, by=user, evidence=post.get("text", ""), version=version
+            )
+        if action == "confirm":
+            leader = User.objects.filter(pk=post.get("leader") or 0, role="leader").first()
+            return flag_svc.flag_confirm(
+                flag=flag,
+                reason=post.get("reason", ""),
+                actions=post.get("actions", ""),
+                deadline=_date(post.get("deadline")),
+                criteria=post.get("criteria", ""),
+                flagged_by=leader,
+                version=version,
+            )
+        if action == "dismiss":
+            return flag_svc.flag_dismiss(flag=flag, reason=post.get("reason", ""), version=version)
+        return flag_svc.flag_delist(
+            flag=flag,
+            by=user,
+            approve=action == "delist",
+            note=post.get("text", ""),
+            version=version,
+        )
+
+    _run(request, call, _("已保存。"))
+    return redirect("supervision:flag", flag_id=flag.pk)
+
+
+@login_required
+def flag_docx_view(request: HttpRequest, flag_id: int) -> HttpResponse:
+    flag = sel.flag_get_for_user(user=_user(request), flag_id=flag_id)
+    response = HttpResponse(flag_docx(flag), content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="flag-{flag.pk}.docx"'
+    return response
+
+
+@login_required
+def interviews_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "supervision/interviews.html",
+        {
+            "interviews": sel.interview_list(user=user).order_by("state", "-year", "-month")[:300],
+            "is_office": can_manage_supervision(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def interview_action_view(request: HttpRequest, interview_id: int, action: str) -> HttpResponse:
+    user = _user(request)
+    iv = sel.interview_get_for_user(user=user, interview_id=interview_id)
+    _office(user)
+    post = request.POST
+
+    def call() -> Interview:
+        version = posted_version(request)
+        if action == "schedule":
+            return iv_svc.interview_schedule(
+                interview=iv,
+                on=_date(post.get("on")),
+                interviewer=post.get("interviewer", ""),
+                interviewees=post.get("interviewees", ""),
+                version=version,
+            )
+        if action == "record":
+            return iv_svc.interview_record(
+                interview=iv, outcome=post.get("text", ""), version=version
+            )
+        if action == "dismiss":
+            return iv_svc.interview_dismiss(
+                interview=iv, reason=post.get("text", ""), version=version
+            )
+        raise Http404
+
+    _run(request, call, _("已保存。"))
+    return redirect("supervision:interviews")

@@ -1,0 +1,198 @@
+"""The supervision API: every object scoped per role (a unit its own, a leader their area, the
+office all; out of scope 404), the happy paths and refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from ninja.testing import TestClient
+
+from duban.core.periods import Period
+from duban.org.services import api_token_create
+from duban.reporting.models import MonthlyReport
+from duban.reporting.services import month_close
+from duban.supervision.api import router
+from duban.supervision.models import Card, CardRules, Flag, Interview, Prompt
+from duban.supervision.services.prompts import prompt_batch_draft, prompt_issue
+from tests import factories as f
+
+
+@pytest.fixture
+def api():
+    client = TestClient(router)
+
+    def call(user, method: str, path: str, **kwargs):
+        headers = {"Authorization": f"Bearer {api_token_create(user=user)}"}
+        return getattr(client, method)(path, headers=headers, **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def world(district):
+    d = district
+    CardRules.objects.create(several_red=2, red_item_months=2, note="DOMAIN")
+    prompt_issue(prompts=prompt_batch_draft(kind=Prompt.Kind.WARNING), by=d.office)
+    for item in (d.item_b, d.item_x):
+        item.planned_finish = date(2023, 12, 31)
+        item.save()
+    on_time = datetime(2024, 1, 31, tzinfo=UTC)
+    for m in (1, 2, 3):
+        f.ReportFactory(
+            work_item=d.item_a,
+            month=m,
+            investment_month=Decimal(1000),
+            state=MonthlyReport.State.ACCEPTED,
+            submitted_at=on_time,
+            first_submitted_at=on_time,
+        )
+    for m in (1, 2, 3):
+        month_close(period=Period(2024, m), by=d.office)
+    return d
+
+
+def _ids(response):
+    body = response.json()
+    items = body["items"] if isinstance(body, dict) else body
+    return {x["unit"]["id"] for x in items}
+
+
+def test_prompt_scope_per_role(world, api):
+    d = world
+    a = Prompt.objects.get(unit=d.unit_a)
+    b = Prompt.objects.get(unit=d.unit_b)
+    assert _ids(api(d.office, "get", "/prompts")) == {d.unit_a.pk, d.unit_a1.pk, d.unit_b.pk}
+    # A unit sees its own and the units below it (A1 is a section of A).
+    assert _ids(api(d.reporter_a, "get", "/prompts")) == {d.unit_a.pk, d.unit_a1.pk}
+    assert _ids(api(d.reporter_b, "get", "/prompts")) == {d.unit_b.pk}
+    assert _ids(api(d.head_a, "get", "/prompts")) == {d.unit_a.pk, d.unit_a1.pk}
+    assert _ids(api(d.leader, "get", "/prompts")) == {d.unit_a.pk, d.unit_a1.pk}
+    assert _ids(api(d.viewer, "get", "/prompts")) == {d.unit_b.pk}
+    assert api(d.reporter_a, "get", f"/prompts/{b.pk}").status_code == 404
+    assert api(d.reporter_b, "get", f"/prompts/{a.pk}").status_code == 404
+    assert (
+        api(d.reporter_b, "post", f"/prompts/{a.pk}/reply", json={"version": 2}).status_code == 404
+    )
+
+
+def test_prompt_reply_and_review(world, api):
+    d = world
+    p = Prompt.objects.get(unit=d.unit_a)
+    answers = [
+        {"line": line.pk, "answer": "已落实", "new_date": "2024-05-31"} for line in p.lines.all()
+    ]
+    r = api(d.reporter_a, "post", f"/prompts/{p.pk}/reply", json={"version": p.version})
+    assert r.status_code == 422 and "逐项填写" in r.json()["detail"]
+    r = api(
+        d.office, "post", f"/prompts/{p.pk}/reply", json={"version": p.version, "answers": answers}
+    )
+    assert r.status_code == 403
+    r = api(
+        d.reporter_a,
+        "post",
+        f"/prompts/{p.pk}/reply",
+        json={"version": p.version, "answers": answers},
+    )
+    assert r.status_code == 200 and r.json()["state"] == "replied"
+    r = api(d.office, "post", f"/prompts/{p.pk}/accept", json={"version": p.version})
+    assert r.status_code == 409
+    r = api(d.office, "post", f"/prompts/{p.pk}/accept", json={"version": p.version + 1})
+    assert r.json()["state"] == "accepted"
+    r = api(
+        d.reporter_a,
+        "post",
+        f"/prompts/{p.pk}/reply",
+        json={"version": p.version + 2, "answers": answers},
+    )
+    assert r.status_code == 403
+
+
+def test_drafts_only_for_the_office(world, api):
+    d = world
+    r = api(d.reporter_a, "post", "/prompts/draft", json={"kind": "due_soon"})
+    assert r.status_code == 403
+    r = api(d.office, "post", "/prompts/draft", json={"kind": "due_soon"})
+    assert r.status_code == 200
+
+
+def test_card_scope_and_publish(world, api):
+    d = world
+    card_b = Card.objects.get(unit=d.unit_b, year=2024, month=3)
+    assert api(d.reporter_b, "get", "/cards").json() == []  # not published yet
+    assert api(d.reporter_b, "get", f"/cards/{card_b.pk}").status_code == 404
+    r = api(d.office, "post", "/months/2024-04/cards/publish")
+    assert r.status_code == 422 and "尚未关账" in r.json()["detail"]
+    assert api(d.reporter_a, "post", "/months/2024-03/cards/publish").status_code == 403
+    assert api(d.office, "post", "/months/2024-03/cards/publish").json() == {"published": 3}
+    body = api(d.reporter_b, "get", f"/cards/{card_b.pk}").json()
+    assert body["colour"] == "red" and body["explanation"][0]["text"].startswith("有2个红灯事项")
+    assert _ids(api(d.reporter_b, "get", "/cards")) == {d.unit_b.pk}
+    assert _ids(api(d.leader, "get", "/cards")) == {d.unit_a.pk, d.unit_a1.pk}
+    assert api(d.reporter_a, "get", f"/cards/{card_b.pk}").status_code == 404
+
+
+def test_card_override_needs_a_reason(world, api):
+    d = world
+    card = Card.objects.get(unit=d.unit_a1, year=2024, month=2)
+    r = api(
+        d.office,
+        "post",
+        f"/cards/{card.pk}/override",
+        json={"version": card.version, "colour": "green", "reason": ""},
+    )
+    assert r.status_code == 422
+    r = api(
+        d.office,
+        "post",
+        f"/cards/{card.pk}/override",
+        json={"version": card.version, "colour": "green", "reason": "按季报送"},
+    )
+    assert r.json()["colour"] == "green" and r.json()["computed"] == "yellow"
+
+
+def test_flag_and_interview_scope(world, api):
+    d = world
+    flag = Flag.objects.get(target="unit", unit=d.unit_b)
+    # Suggestions are the office's until confirmed.
+    assert api(d.reporter_b, "get", f"/flags/{flag.pk}").status_code == 404
+    r = api(
+        d.office,
+        "post",
+        f"/flags/{flag.pk}/confirm",
+        json={
+            "version": flag.version,
+            "reason": "连续红牌",
+            "actions": "整改",
+            "criteria": "转绿",
+            "deadline": "2024-06-30",
+            "leader": d.leader.pk,
+        },
+    )
+    assert r.status_code == 200 and r.json()["state"] == "open"
+    assert api(d.reporter_b, "get", f"/flags/{flag.pk}").status_code == 200
+    assert api(d.reporter_a, "get", f"/flags/{flag.pk}").status_code == 404
+    r = api(
+        d.reporter_b,
+        "post",
+        f"/flags/{flag.pk}/request_delist",
+        json={"version": flag.version + 1, "text": ""},
+    )
+    assert r.status_code == 422 and "佐证" in r.json()["detail"]
+    iv = Interview.objects.get(unit=d.unit_b, month=3)
+    assert api(d.reporter_b, "get", "/interviews").json() == []
+    r = api(
+        d.office,
+        "post",
+        f"/interviews/{iv.pk}/schedule",
+        json={
+            "version": iv.version,
+            "on": "2024-04-10",
+            "interviewer": "区长",
+            "interviewees": "局长",
+        },
+    )
+    assert r.json()["state"] == "scheduled"
+    assert [x["id"] for x in api(d.reporter_b, "get", "/interviews").json()] == [iv.pk]
+    assert api(d.reporter_a, "get", "/interviews").json() == []

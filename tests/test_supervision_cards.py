@@ -1,0 +1,251 @@
+"""三色亮牌 at the close: each rule and its explanation, the override audit, publication and
+its refusals, the ladder over three consecutive months, flag suggestion and delisting."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from duban.core import clock
+from duban.core.errors import ApplicationError
+from duban.core.periods import Period
+from duban.reporting.models import MonthlyReport
+from duban.reporting.services import month_close
+from duban.supervision.models import Card, CardRules, Colour, Flag, Interview
+from duban.supervision.selectors import card_counts, card_explanation, card_list, unit_year_cards
+from duban.supervision.services.cards import card_override, cards_publish, colour_of
+from duban.supervision.services.flags import (
+    flag_confirm,
+    flag_delist,
+    flag_dismiss,
+    flag_request_delist,
+    flags_mark_missed,
+)
+from tests import factories as f
+from tests.supervision_fixtures import issued_prompt
+
+JAN, FEB, MAR = Period(2024, 1), Period(2024, 2), Period(2024, 3)
+R = CardRules(several_red=2, red_item_months=2)
+
+
+@pytest.mark.parametrize(
+    ("facts", "colour"),
+    [
+        ({}, Colour.GREEN),
+        ({"red_items": [1]}, Colour.YELLOW),
+        ({"late_reports": [1]}, Colour.YELLOW),
+        ({"late_replies": [1]}, Colour.YELLOW),
+        ({"overdue_problems": [1]}, Colour.YELLOW),
+        ({"red_items": [1, 2]}, Colour.RED),
+        ({"red_items": [1], "red_running": [1]}, Colour.RED),
+        ({"missed_flags": [1]}, Colour.RED),
+    ],
+)
+def test_each_card_rule(facts, colour):
+    assert colour_of(facts, R) == colour
+
+
+def _on_time_reports(item, months):
+    on_time = datetime(2024, 1, 31, 9, tzinfo=UTC)
+    for m in months:
+        f.ReportFactory(
+            work_item=item,
+            month=m,
+            investment_month=Decimal(1000 * m),
+            state=MonthlyReport.State.ACCEPTED,
+            submitted_at=on_time,
+            first_submitted_at=on_time,
+        )
+
+
+@pytest.fixture
+def three_months(district):
+    """A: item_a reported on time, task_a (A1) never; B: two items overdue since 2023."""
+    d = district
+    # The rules as DOMAIN.md words them (the defaults are calibrated on the demo year).
+    CardRules.objects.create(several_red=2, red_item_months=2, note="DOMAIN")
+    _on_time_reports(d.item_a, [1, 2, 3])
+    for item in (d.item_b, d.item_x):
+        item.planned_finish = date(2023, 12, 31)
+        item.save()
+    for period in (JAN, FEB, MAR):
+        month_close(period=period, by=d.office)
+    return d
+
+
+def _card(unit, period):
+    return Card.objects.get(unit=unit, year=period.year, month=period.month)
+
+
+def test_close_computes_a_card_for_every_assessed_unit(three_months):
+    d = three_months
+    assert Card.objects.filter(year=2024, month=1).count() == 3  # A, A1, B; not the office
+    jan_b = _card(d.unit_b, JAN)
+    assert jan_b.colour == Colour.RED
+    assert sorted(jan_b.facts["red_items"]) == sorted([d.item_b.pk, d.item_x.pk])
+    assert jan_b.rules == CardRules.objects.get()
+    assert _card(d.unit_a1, JAN).colour == Colour.YELLOW  # task_a never reported
+    assert _card(d.unit_a1, JAN).facts["late_reports"] == [d.task_a.pk]
+
+
+def test_explanation_reads_line_by_line_with_links(three_months):
+    d = three_months
+    feb_b = _card(d.unit_b, FEB)
+    lines = card_explanation(feb_b)
+    texts = [line.text for line in lines]
+    assert texts[0] == "有2个红灯事项（达到2个亮红牌）"
+    assert texts[1] == "有2个事项连续红灯"
+    assert {label for label, _url in lines[0].links} == {"住建项目乙", "住建项目丁"}
+    assert lines[0].links[0][1].startswith("/ledger/")
+    a1 = card_explanation(_card(d.unit_a1, FEB))
+    assert [line.text for line in a1] == ["有1个事项月报逾期或未报"]
+
+
+def test_green_card_explains_itself(three_months):
+    d = three_months
+    card = _card(d.unit_a, JAN)
+    assert card.colour == Colour.GREEN, card.facts
+    assert card_explanation(card)[0].colour == Colour.GREEN
+
+
+def test_late_reply_makes_a_card_yellow(district):
+    d = district
+    _on_time_reports(d.item_a, [1])
+    p = issued_prompt(d.unit_a, items=[d.item_a], reply_due=date(2024, 1, 20))
+    p.reply_late = True
+    p.save()
+    month_close(period=JAN, by=d.office)
+    card = _card(d.unit_a, JAN)
+    assert card.colour == Colour.YELLOW
+    assert card.facts["late_replies"] == [p.pk]
+
+
+def test_ladder_over_three_consecutive_months(three_months):
+    d = three_months
+    levels = {(iv.unit_id, iv.month): iv.level for iv in Interview.objects.filter(year=2024)}
+    lv = Interview.Level
+    assert levels[(d.unit_b.pk, 1)] == lv.LEADER_IN_CHARGE
+    assert levels[(d.unit_b.pk, 2)] == lv.LEADER_IN_CHARGE
+    assert levels[(d.unit_b.pk, 3)] == lv.PANEL
+    assert levels[(d.unit_a1.pk, 1)] == lv.ITEM_PERSON
+    assert levels[(d.unit_a1.pk, 2)] == lv.LEADER_HEAD
+    assert (d.unit_a.pk, 1) not in levels
+    suggested = Flag.objects.filter(state=Flag.State.SUGGESTED)
+    assert suggested.filter(target="unit", unit=d.unit_b).count() == 1
+    assert set(suggested.filter(target="item").values_list("work_item_id", flat=True)) == {
+        d.item_b.pk,
+        d.item_x.pk,
+    }
+
+
+def test_override_keeps_the_computed_colour_and_is_audited(three_months):
+    d = three_months
+    card = _card(d.unit_a1, FEB)
+    with pytest.raises(ApplicationError, match="理由"):
+        card_override(card=card, colour=Colour.GREEN, reason="  ", by=d.office, version=1)
+    card.refresh_from_db()
+    assert card.colour == Colour.YELLOW and card.history.count() == 1
+    card = card_override(
+        card=card, colour=Colour.GREEN, reason="任务按季度报送", by=d.office, version=1
+    )
+    assert (card.computed, card.colour) == (Colour.YELLOW, Colour.GREEN)
+    latest = card.history.first()
+    assert latest.history_user == d.office and latest.override_reason == "任务按季度报送"
+    assert card_explanation(card)[-1].text == "推进办将黄牌调整为绿牌：任务按季度报送"
+    # The ladder follows the override: no interview for a green card.
+    assert not Interview.objects.filter(unit=d.unit_a1, year=2024, month=2).exists()
+
+
+def test_publish_refusals_and_visibility(three_months):
+    d = three_months
+    with pytest.raises(ApplicationError, match="尚未关账"):
+        cards_publish(period=Period(2024, 4), by=d.office)
+    assert card_list(user=d.head_a, year=2024).count() == 0
+    assert cards_publish(period=MAR, by=d.office) == 3
+    with pytest.raises(ApplicationError, match="已公布"):
+        cards_publish(period=MAR, by=d.office)
+    with pytest.raises(ApplicationError, match="已公布"):
+        card_override(card=_card(d.unit_a, MAR), colour="red", reason="x", by=d.office, version=1)
+    # head_a sees A and A1 (below it), never B; leader sees A (and A1) only.
+    assert {c.unit_id for c in card_list(user=d.head_a)} == {d.unit_a.pk, d.unit_a1.pk}
+    assert {c.unit_id for c in card_list(user=d.reporter_b)} == {d.unit_b.pk}
+    # March reports are not due before 5 April: A1 is green in March.
+    counts = card_counts(user=d.office, year=2024)
+    assert (counts.green, counts.yellow, counts.red) == (4, 2, 3)
+    march = card_counts(user=d.office, year=2024, month=3)
+    assert (march.green, march.yellow, march.red) == (2, 0, 1)
+    row = unit_year_cards(user=d.office, unit=d.unit_b, year=2024)
+    assert [c.colour if c else None for c in row[:4]] == ["red", "red", "red", None]
+
+
+def test_flag_confirm_delist_and_refusals(three_months):
+    d = three_months
+    flag = Flag.objects.get(target="unit", unit=d.unit_b)
+    deadline = clock.today() + timedelta(days=30)
+    terms = {
+        "reason": "连续三个月红牌",
+        "actions": "制定整改方案",
+        "deadline": deadline,
+        "criteria": "连续两个月无红灯",
+    }
+    with pytest.raises(ApplicationError, match="区领导"):
+        flag_confirm(flag=flag, flagged_by=d.office, version=flag.version, **terms)
+    with pytest.raises(ApplicationError, match="摘牌标准"):
+        flag_confirm(
+            flag=flag, flagged_by=d.leader, version=flag.version, **{**terms, "criteria": ""}
+        )
+    flag.refresh_from_db()
+    assert flag.state == Flag.State.SUGGESTED and flag.deadline is None
+    flag = flag_confirm(flag=flag, flagged_by=d.leader, version=flag.version, **terms)
+    assert flag.state == Flag.State.OPEN and flag.flagged_on == clock.today()
+    with pytest.raises(ApplicationError, match="佐证"):
+        flag_request_delist(flag=flag, by=d.head_b, evidence="", version=flag.version)
+    flag.refresh_from_db()
+    assert flag.state == Flag.State.OPEN
+    with pytest.raises(ApplicationError, match="已申请摘牌"):
+        flag_delist(flag=flag, by=d.office, approve=True, version=flag.version)
+    flag = flag_request_delist(
+        flag=flag, by=d.head_b, evidence="两个月无红灯", version=flag.version
+    )
+    flag = flag_delist(flag=flag, by=d.office, approve=True, version=flag.version)
+    assert flag.state == Flag.State.DELISTED and flag.delisted_on == clock.today()
+    item_flag = Flag.objects.filter(target="item").first()
+    with pytest.raises(ApplicationError, match="理由"):
+        flag_dismiss(flag=item_flag, reason="", version=item_flag.version)
+    assert (
+        flag_dismiss(flag=item_flag, reason="已完工", version=item_flag.version).state
+        == "dismissed"
+    )
+
+
+def test_a_flag_past_its_deadline_counts_red(district, time_machine):
+    d = district
+    _on_time_reports(d.item_a, [1, 2])
+    flag = Flag.objects.create(
+        target="unit", unit=d.unit_a, state=Flag.State.SUGGESTED, suggested_because="测试"
+    )
+    flag_confirm(
+        flag=flag,
+        reason="r",
+        actions="a",
+        deadline=date(2024, 4, 20),
+        criteria="c",
+        flagged_by=d.leader,
+        version=flag.version,
+    )
+    assert flags_mark_missed(on=date(2024, 4, 21)) == 1
+    time_machine.move_to("2024-05-03 10:00:00+08:00", tick=False)
+    f.ReportFactory(
+        work_item=d.item_a,
+        month=4,
+        investment_month=Decimal(9000),
+        state=MonthlyReport.State.ACCEPTED,
+        submitted_at=datetime(2024, 4, 30, tzinfo=UTC),
+        first_submitted_at=datetime(2024, 4, 30, tzinfo=UTC),
+    )
+    _on_time_reports(d.item_a, [3])
+    month_close(period=Period(2024, 4), by=d.office)
+    card = _card(d.unit_a, Period(2024, 4))
+    assert card.colour == Colour.RED and card.facts["missed_flags"] == [flag.pk]

@@ -1,0 +1,138 @@
+"""Supervision pages: each page for the office, a unit's reply through the page, a card
+override refused without a reason, and 404 for another unit's prompt, card and flag."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from duban.core.periods import Period
+from duban.reporting.models import MonthlyReport
+from duban.reporting.services import month_close
+from duban.supervision.models import Card, CardRules, Flag, Prompt
+from duban.supervision.services.cards import cards_publish
+from duban.supervision.services.prompts import prompt_batch_draft, prompt_issue
+from tests import factories as f
+
+
+@pytest.fixture
+def world(district):
+    d = district
+    CardRules.objects.create(several_red=2, red_item_months=2, note="DOMAIN")
+    prompt_issue(prompts=prompt_batch_draft(kind=Prompt.Kind.WARNING), by=d.office)
+    f.MilestoneFactory(work_item=d.item_a, name="主体封顶", planned_date=date(2024, 4, 8))
+    prompt_batch_draft(kind=Prompt.Kind.DUE_SOON)
+    for item in (d.item_b, d.item_x):
+        item.planned_finish = date(2023, 12, 31)
+        item.save()
+    on_time = datetime(2024, 1, 31, tzinfo=UTC)
+    for m in (1, 2, 3):
+        f.ReportFactory(
+            work_item=d.item_a,
+            month=m,
+            investment_month=Decimal(1000),
+            state=MonthlyReport.State.ACCEPTED,
+            submitted_at=on_time,
+            first_submitted_at=on_time,
+        )
+        month_close(period=Period(2024, m), by=d.office)
+    return d
+
+
+def test_office_pages(world, login):
+    d = world
+    c = login(d.office)
+    page = c.get("/supervision/prompts/").content.decode()
+    assert "待下发草稿" in page and "下发所选提示" in page
+    menu = c.get("/").content.decode()
+    for label in ("提示", "亮牌", "挂牌督办", "约谈"):
+        assert f">{label}</a>" in menu
+    page = c.get("/supervision/cards/?period=2024-03").content.decode()
+    assert "公布本月亮牌" in page and "区住建局" in page
+    card = Card.objects.get(unit=d.unit_b, month=3)
+    page = c.get(f"/supervision/cards/{card.pk}/").content.decode()
+    assert "有2个红灯事项（达到2个亮红牌）" in page and "/ledger/" in page
+    assert c.get(f"/supervision/units/{d.unit_b.pk}/").status_code == 200
+    assert "连续三个月红牌" in c.get("/supervision/flags/").content.decode()
+    assert "联合约谈" in c.get("/supervision/interviews/").content.decode()
+    p = Prompt.objects.exclude(state="draft").first()
+    r = c.get(f"/supervision/prompts/{p.pk}/docx/")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+
+
+def test_unit_replies_through_the_page(world, login):
+    d = world
+    p = Prompt.objects.get(unit=d.unit_a, state="issued")
+    c = login(d.reporter_a)
+    page = c.get(f"/supervision/prompts/{p.pk}/").content.decode()
+    assert "提交答复" in page
+    data = {"version": p.version}
+    for line in p.lines.all():
+        data[f"answer-{line.pk}"] = "已落实"
+        data[f"date-{line.pk}"] = "2024-05-31"
+    c.post(f"/supervision/prompts/{p.pk}/reply/", {"answer-1": "x"})  # no version: refused
+    p.refresh_from_db()
+    assert p.state == "issued"
+    c.post(f"/supervision/prompts/{p.pk}/reply/", data)
+    p.refresh_from_db()
+    assert p.state == "replied"
+
+
+def test_override_without_reason_is_refused(world, login):
+    d = world
+    card = Card.objects.get(unit=d.unit_a1, month=2)
+    c = login(d.office)
+    r = c.post(
+        f"/supervision/cards/{card.pk}/",
+        {"version": card.version, "colour": "green", "reason": ""},
+        follow=True,
+    )
+    assert "调整亮牌须写明理由" in r.content.decode()
+    card.refresh_from_db()
+    assert card.colour == "yellow"
+    assert (
+        login(d.head_a)
+        .post(f"/supervision/cards/{card.pk}/", {"version": 1, "colour": "green", "reason": "x"})
+        .status_code
+        == 404
+    )  # unpublished: not visible to the unit
+
+
+def test_another_units_objects_are_404(world, login):
+    d = world
+    cards_publish(period=Period(2024, 3), by=d.office)
+    b_prompt = Prompt.objects.get(unit=d.unit_b, state="issued")
+    b_card = Card.objects.get(unit=d.unit_b, month=3)
+    flag = Flag.objects.get(target="unit", unit=d.unit_b)
+    c = login(d.reporter_a)
+    assert c.get(f"/supervision/prompts/{b_prompt.pk}/").status_code == 404
+    assert c.get(f"/supervision/prompts/{b_prompt.pk}/docx/").status_code == 404
+    assert c.get(f"/supervision/cards/{b_card.pk}/").status_code == 404
+    assert c.get(f"/supervision/flags/{flag.pk}/").status_code == 404
+    assert c.get(f"/supervision/units/{d.unit_b.pk}/").status_code == 404
+    assert "区住建局" not in c.get("/supervision/cards/?period=2024-03").content.decode()
+    own = Card.objects.get(unit=d.unit_a, month=3)
+    assert login(d.reporter_b).get(f"/supervision/cards/{own.pk}/").status_code == 404
+    assert login(d.reporter_b).get(f"/supervision/cards/{b_card.pk}/").status_code == 200
+
+
+def test_unit_home_shows_prompts_card_and_flags(world, login):
+    d = world
+    cards_publish(period=Period(2024, 3), by=d.office)
+    home = login(d.reporter_b).get("/").content.decode()
+    b_prompt = Prompt.objects.get(unit=d.unit_b, state="issued")
+    assert b_prompt.number in home
+    assert "2024年3月亮牌" in home and "红牌" in home
+    a_prompt = Prompt.objects.get(unit=d.unit_a, state="issued")
+    assert a_prompt.number not in home
+
+
+def test_item_page_shows_the_prompts_that_listed_it(world, login):
+    d = world
+    p = Prompt.objects.get(unit=d.unit_a, state="issued")
+    page = login(d.reporter_a).get(f"/ledger/{d.item_a.pk}/").content.decode()
+    assert "督办提示与挂牌" in page and p.number in page
+    other = login(d.office).get(f"/ledger/{d.item_c.pk}/").content.decode()
+    assert p.number not in other
