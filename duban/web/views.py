@@ -25,7 +25,7 @@ from duban.org.services import user_password_changed
 from duban.problems.selectors import problem_inbox
 from duban.reporting.forms import MonthCloseForm, YearForm
 from duban.reporting.models import MonthClose, ReportCorrection, UnitSnapshot
-from duban.reporting.permissions import can_close_month
+from duban.reporting.permissions import can_close_month, fills_unit_reports
 from duban.reporting.selectors import (
     closed_periods,
     inbox_for,
@@ -33,6 +33,7 @@ from duban.reporting.selectors import (
     year_overview,
 )
 from duban.reporting.services import month_close, month_close_blockers, month_close_refusal
+from duban.transfer.imports.monthly import monthly_periods_open, monthly_workbook_size
 
 
 def _user(request: HttpRequest) -> User:
@@ -44,15 +45,41 @@ def can_view_overview(user: User) -> bool:
     return user.is_office or user.role == User.Role.LEADER
 
 
+def _workbooks(user: User, inbox: Any) -> list[dict[str, Any]]:
+    """The unit's monthly workbooks worth downloading: every open month with reports missing
+    (a backlog included), with how many items miss it and how many the workbook holds."""
+    if user.is_office or not fills_unit_reports(user) or not inbox.missing:
+        return []
+    open_periods = set(monthly_periods_open())
+    sizes: dict[int, int] = {}
+    rows = []
+    for period, missing in inbox.missing_periods:
+        if period not in open_periods:
+            continue
+        if period.year not in sizes:
+            sizes[period.year] = monthly_workbook_size(unit=user.unit, period=period)
+        rows.append({"period": period, "missing": missing, "size": sizes[period.year]})
+    return rows
+
+
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    if user.role == User.Role.LEADER:
+        from duban.web.cockpit import cockpit_view
+
+        return cockpit_view(request)
     inbox = inbox_for(user=user)
     problem_box = problem_inbox(user=user)
     return render(
         request,
         "web/home.html",
-        {"inbox": inbox, "problem_box": problem_box, "total": inbox.total + problem_box.total},
+        {
+            "inbox": inbox,
+            "problem_box": problem_box,
+            "total": inbox.total + problem_box.total,
+            "workbooks": _workbooks(user, inbox),
+        },
     )
 
 
