@@ -223,7 +223,7 @@ def battle_map_view(request: HttpRequest) -> HttpResponse:
 def battle_map_export_view(request: HttpRequest) -> HttpResponse:
     """Every filtered item (not one page) with its nodes, one row per node."""
     user = cast(User, request.user)
-    form, qs, (shown, light), year = _filtered(request, user)
+    _form, qs, (shown, light), year = _filtered(request, user)
     ids = _items(qs, shown, light)
     items = list(qs.filter(pk__in=ids)) if light else list(qs)
     progress = progress_for_items(items, shown)
@@ -324,17 +324,16 @@ def gantt_view(request: HttpRequest) -> HttpResponse:
         raise Http404
     today = clock.today()
     nodes = nodes_for(items, year, today)
-    rows = []
-    for item in items:
-        for n in nodes.get(item.pk, []):
-            rows.append(
-                GanttRow(
-                    item=item,
-                    node=n,
-                    start_pct=_pct(n.milestone.planned_date, year) or 0.0,
-                    actual_pct=_pct(n.milestone.actual_date, year),
-                )
-            )
+    rows = [
+        GanttRow(
+            item=item,
+            node=n,
+            start_pct=_pct(n.milestone.planned_date, year) or 0.0,
+            actual_pct=_pct(n.milestone.actual_date, year),
+        )
+        for item in items
+        for n in nodes.get(item.pk, [])
+    ]
     return render(
         request,
         "web/gantt.html",
