@@ -125,6 +125,7 @@ class MapRow:
     progress: ItemProgress | None
     by_month: dict[int, list[Node]]
     undated: list[Node]
+    earlier: int  # nodes done before the year (a multi-year project's past): counted, not drawn
     done: int
     overdue: int
     total: int
@@ -147,8 +148,14 @@ def _rows(items: list[WorkItem], year: int, progress: dict[int, ItemProgress]) -
     for item in items:
         by_month: dict[int, list[Node]] = defaultdict(list)
         undated = []
+        earlier = 0
         for n in nodes.get(item.pk, []):
-            if n.month is None:
+            done_before = (
+                n.milestone.actual_date is not None and n.milestone.actual_date.year < year
+            )
+            if done_before:
+                earlier += 1
+            elif n.month is None:
                 undated.append(n)
             else:
                 by_month[n.month].append(n)
@@ -159,6 +166,7 @@ def _rows(items: list[WorkItem], year: int, progress: dict[int, ItemProgress]) -
                 progress=progress.get(item.pk),
                 by_month=dict(by_month),
                 undated=undated,
+                earlier=earlier,
                 done=sum(1 for n in all_nodes if n.state == "done"),
                 overdue=sum(1 for n in all_nodes if n.state == "overdue"),
                 total=len(all_nodes),

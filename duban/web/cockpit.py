@@ -32,7 +32,7 @@ from duban.reporting.progress import ItemProgress, Light, StartStatus
 from duban.reporting.selectors import figures_period_default, reporting_period_default
 from duban.reporting.selectors.progress import LightCounts, is_closed, progress_for_items
 
-LISTED = 8  # red / yellow / behind items listed by name; the rest through the link
+LISTED = 5  # red / yellow / behind items listed by name; the rest through the link
 
 
 @dataclass(frozen=True)
@@ -229,6 +229,7 @@ def cockpit_view(request: HttpRequest) -> HttpResponse:
         {
             "c": cockpit,
             "problem_box": box,
+            "waiting": box.total + len(cockpit.meetings),
             "charts": _chart_data(cockpit),
             "panels": home_panels("cockpit", user),
             "start_labels": dict(StartStatus.choices),
