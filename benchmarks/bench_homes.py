@@ -30,7 +30,7 @@ def _p95(call, runs: int) -> tuple[float, float]:
         times.append(time.perf_counter() - started)
         assert response.status_code == 200, response.status_code
     times.sort()
-    return times[max(0, int(round(0.95 * len(times))) - 1)], times[len(times) // 2]
+    return times[max(0, round(0.95 * len(times)) - 1)], times[len(times) // 2]
 
 
 def main() -> int:
