@@ -144,3 +144,50 @@ def test_registered_panel_shows_on_the_cockpit(district, login):
     finally:
         unregister_home_panel("test-panel")
     assert "面板leader" in html
+
+
+def test_office_desk_batch_accepts_and_shows_lateness_and_close_blockers(district, login):
+    # given: two submitted reports of March (due 2024-04-05: not late) and one of January
+    a = f.ReportFactory(work_item=district.item_a, month=3)
+    b = f.ReportFactory(work_item=district.item_b, month=3)
+    client = login(district.office)
+    html = client.get(reverse("web:home")).content.decode()
+    assert f'value="{a.pk}:{a.version}"' in html and "采纳所选" in html
+    assert "关账" in html
+    # when: both ticked, b at a stale version
+    response = client.post(
+        reverse("web:desk_accept"),
+        {"report": [f"{a.pk}:{a.version}", f"{b.pk}:{b.version + 5}"]},
+    )
+    # then: PRG back home; a accepted, b refused with the reason shown
+    assert response.status_code == 302
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.state == MonthlyReport.State.ACCEPTED
+    assert b.state == MonthlyReport.State.SUBMITTED
+    page = client.get(response["Location"]).content.decode()
+    assert "已采纳1份月报" in page and "未采纳" in page
+
+
+def test_only_the_office_batch_accepts(district, login):
+    r = f.ReportFactory(work_item=district.item_c, month=3)
+    response = login(district.steward).post(
+        reverse("web:desk_accept"), {"report": [f"{r.pk}:{r.version}"]}
+    )
+    assert response.status_code == 403
+
+
+def test_search_finds_items_problems_and_units_in_scope(district, login):
+    from tests.problem_factories import ProblemFactory
+
+    problem = ProblemFactory(work_item=district.item_a, title="用地指标未落实")
+    html = login(district.reporter_a).get(reverse("web:search"), {"q": "发改"}).content.decode()
+    assert "发改项目甲" in html and "区发改局" in html
+    html = login(district.reporter_a).get(reverse("web:search"), {"q": "用地"}).content.decode()
+    assert "用地指标未落实" in html
+    html = login(district.reporter_b).get(reverse("web:search"), {"q": "用地"}).content.decode()
+    assert "用地指标未落实" not in html
+    html = (
+        login(district.office).get(reverse("web:search"), {"q": str(problem.pk)}).content.decode()
+    )
+    assert "用地指标未落实" in html

@@ -33,6 +33,7 @@ from duban.reporting.selectors import (
     year_overview,
 )
 from duban.reporting.services import month_close, month_close_blockers, month_close_refusal
+from duban.web.desk import desk_context
 from duban.transfer.imports.monthly import monthly_periods_open, monthly_workbook_size
 
 
@@ -71,6 +72,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
         return cockpit_view(request)
     inbox = inbox_for(user=user)
     problem_box = problem_inbox(user=user)
+    desk = desk_context(user, inbox.to_review) if user.is_office else {}
     return render(
         request,
         "web/home.html",
@@ -79,6 +81,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
             "problem_box": problem_box,
             "total": inbox.total + problem_box.total,
             "workbooks": _workbooks(user, inbox),
+            "desk": desk,
         },
     )
 
