@@ -33,8 +33,8 @@ from duban.reporting.selectors import (
     year_overview,
 )
 from duban.reporting.services import month_close, month_close_blockers, month_close_refusal
-from duban.web.desk import desk_context
 from duban.transfer.imports.monthly import monthly_periods_open, monthly_workbook_size
+from duban.web.desk import desk_context
 
 
 def _user(request: HttpRequest) -> User:
