@@ -134,8 +134,10 @@ class MapRow:
 def nodes_for(items: list[WorkItem], year: int, today: date) -> dict[int, list[Node]]:
     """Each item's nodes in order (one query)."""
     out: dict[int, list[Node]] = defaultdict(list)
-    for m in Milestone.objects.filter(work_item__in=[i.pk for i in items]).order_by(
-        "work_item_id", "sort_order", "pk"
+    for m in (
+        Milestone.objects.filter(work_item__in=[i.pk for i in items])
+        .select_related("responsible_unit")
+        .order_by("work_item_id", "sort_order", "pk")
     ):
         out[m.work_item_id].append(Node(m, node_state(m, today), _column(m, year)))
     return out
@@ -269,7 +271,7 @@ def battle_map_export_view(request: HttpRequest) -> HttpResponse:
                     m.planned_date,
                     m.actual_date,
                     str(n.label),
-                    m.responsible_unit.name if m.responsible_unit_id else "",
+                    m.responsible_unit.name if m.responsible_unit else "",
                 ]
             )
     sheet = OfficeSheet(

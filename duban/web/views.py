@@ -49,7 +49,8 @@ def can_view_overview(user: User) -> bool:
 def _workbooks(user: User, inbox: Any) -> list[dict[str, Any]]:
     """The unit's monthly workbooks worth downloading: every open month with reports missing
     (a backlog included), with how many items miss it and how many the workbook holds."""
-    if user.is_office or not fills_unit_reports(user) or not inbox.missing:
+    unit = user.unit
+    if user.is_office or not fills_unit_reports(user) or not inbox.missing or unit is None:
         return []
     open_periods = set(monthly_periods_open())
     sizes: dict[int, int] = {}
@@ -58,7 +59,7 @@ def _workbooks(user: User, inbox: Any) -> list[dict[str, Any]]:
         if period not in open_periods:
             continue
         if period.year not in sizes:
-            sizes[period.year] = monthly_workbook_size(unit=user.unit, period=period)
+            sizes[period.year] = monthly_workbook_size(unit=unit, period=period)
         rows.append({"period": period, "missing": missing, "size": sizes[period.year]})
     return rows
 
