@@ -191,3 +191,16 @@ def test_search_finds_items_problems_and_units_in_scope(district, login):
         login(district.office).get(reverse("web:search"), {"q": str(problem.pk)}).content.decode()
     )
     assert "用地指标未落实" in html
+
+
+def test_item_page_lists_its_problems_with_a_report_button(district, login):
+    from tests.problem_factories import AssignedProblemFactory
+
+    AssignedProblemFactory(work_item=district.item_a, title="施工用电未接入")
+    AssignedProblemFactory(work_item=district.item_x, title="别人的问题")
+    html = login(district.reporter_a).get(district.item_a.get_absolute_url()).content.decode()
+    assert 'id="item-problems"' in html and "施工用电未接入" in html
+    assert "别人的问题" not in html
+    assert f"/problems/report/?item={district.item_a.pk}" in html
+    viewer_html = login(district.viewer).get(district.item_b.get_absolute_url()).content.decode()
+    assert "上报问题" not in viewer_html  # viewers only read

@@ -8,11 +8,13 @@ it. So they register a panel here, in their AppConfig.ready():
 
     register_home_panel(HomePanel(
         key="bulletins",            # unique
-        homes=("cockpit",),         # "cockpit" (leaders) and/or "desk" (the office)
+        homes=("cockpit",),         # "cockpit" (leaders), "desk" (the office), "item" (an item's page)
         order=50,                   # lower first
         template="bulletins/partials/_cockpit.html",
-        context=latest_bulletin_for,  # (user) -> dict | None; None hides the panel
+        context=latest_bulletin_for,  # (user, **subject) -> dict | None; None hides it
     ))
+
+On an item's page the context is called as `context(user, item=item)` (the item is in scope).
 
 The template is included with the returned dict as `panel`; `web/partials/_panel.html` is a
 generic one (title, lines of text/url/note, more_url). A panel answers in a fixed number
@@ -32,7 +34,7 @@ class HomePanel:
     homes: tuple[str, ...]
     order: int
     template: str
-    context: Callable[[Any], dict[str, Any] | None]
+    context: Callable[..., dict[str, Any] | None]
 
 
 _PANELS: dict[str, HomePanel] = {}
@@ -46,14 +48,14 @@ def unregister_home_panel(key: str) -> None:
     _PANELS.pop(key, None)
 
 
-def home_panels(home: str, user: Any) -> list[tuple[HomePanel, dict[str, Any]]]:
-    """The panels registered for `home`, in order, with their context for `user` (those that
-    answer None are left out)."""
+def home_panels(home: str, user: Any, **subject: Any) -> list[tuple[HomePanel, dict[str, Any]]]:
+    """The panels registered for `home`, in order, with their context for `user` (and the
+    page's subject, e.g. `item=`); those that answer None are left out."""
     out = []
     for panel in sorted(_PANELS.values(), key=lambda p: (p.order, p.key)):
         if home not in panel.homes:
             continue
-        context = panel.context(user)
+        context = panel.context(user, **subject)
         if context is not None:
             out.append((panel, context))
     return out
