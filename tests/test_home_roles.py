@@ -204,3 +204,15 @@ def test_item_page_lists_its_problems_with_a_report_button(district, login):
     assert f"/problems/report/?item={district.item_a.pk}" in html
     viewer_html = login(district.viewer).get(district.item_b.get_absolute_url()).content.decode()
     assert "上报问题" not in viewer_html  # viewers only read
+
+
+def test_office_home_lists_a_screenful_of_problems_and_counts_the_rest(district, login):
+    from duban.problems.selectors import problem_inbox
+    from tests.problem_factories import ProblemFactory
+
+    for n in range(25):
+        ProblemFactory(work_item=district.item_a, title=f"待受理问题{n}")
+    box = problem_inbox(user=district.office, limit=20)
+    assert len(box.to_triage) == 20 and box.hidden == 5 and box.total == 25
+    html = login(district.office).get(reverse("web:home")).content.decode()
+    assert "另有5项，见五个清单" in html

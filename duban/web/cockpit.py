@@ -32,6 +32,7 @@ from duban.reporting.progress import ItemProgress, Light, StartStatus
 from duban.reporting.selectors import figures_period_default, reporting_period_default
 from duban.reporting.selectors.progress import LightCounts, is_closed, progress_for_items
 
+HOME_LIST_LIMIT = 20  # lines a home card lists of what waits; the rest through the lists
 LISTED = 5  # red / yellow / behind items listed by name; the rest through the link
 
 
@@ -222,7 +223,7 @@ def _chart_data(c: Cockpit) -> dict[str, Any]:
 def cockpit_view(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     cockpit = leader_cockpit(user=user)
-    box = problem_inbox(user=user)
+    box = problem_inbox(user=user, limit=HOME_LIST_LIMIT)
     return render(
         request,
         "web/cockpit.html",

@@ -34,6 +34,7 @@ from duban.reporting.selectors import (
 )
 from duban.reporting.services import month_close, month_close_blockers, month_close_refusal
 from duban.transfer.imports.monthly import monthly_periods_open, monthly_workbook_size
+from duban.web.cockpit import HOME_LIST_LIMIT, cockpit_view
 from duban.web.desk import desk_context
 
 
@@ -68,11 +69,9 @@ def _workbooks(user: User, inbox: Any) -> list[dict[str, Any]]:
 def home_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if user.role == User.Role.LEADER:
-        from duban.web.cockpit import cockpit_view
-
         return cockpit_view(request)
     inbox = inbox_for(user=user)
-    problem_box = problem_inbox(user=user)
+    problem_box = problem_inbox(user=user, limit=HOME_LIST_LIMIT)
     desk = desk_context(user, inbox.to_review) if user.is_office else {}
     return render(
         request,
