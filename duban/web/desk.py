@@ -17,13 +17,14 @@ from django.views.decorators.http import require_POST
 from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.home_panels import home_panels
+from duban.core.periods import Period
 from duban.ledger.selectors import work_item_list
 from duban.org.models import User
 from duban.org.selectors import unit_list
 from duban.problems.models import OPEN_STATES
 from duban.problems.selectors import problem_list
 from duban.reporting.models import MonthlyReport, ReportingSettings
-from duban.reporting.selectors import closed_periods, reporting_period_default
+from duban.reporting.selectors import closed_periods
 from duban.reporting.services import month_close_blockers, report_accept
 from duban.reporting.services.base import report_is_late
 
@@ -31,23 +32,23 @@ SEARCH_LIMIT = 20
 BATCH_LIMIT = 200
 
 
-def _first_unclosed() -> Any:
-    """The earliest month before the current one that is not closed (the next to close)."""
+def next_month_to_close() -> Period:
+    """The month the office would close next: the earliest ended month of this or last year
+    that is not closed yet (normally last month)."""
     closed = closed_periods()
-    period = reporting_period_default()
-    earliest = period
-    for _n in range(24):
-        if period in closed:
-            break
-        earliest = period
-        period = period.previous()
-    return earliest
+    current = Period.current()
+    p = Period(current.year - 1, 1)
+    while p < current:
+        if p not in closed:
+            return p
+        p = p.next()
+    return current.previous()
 
 
 def desk_context(user: User, to_review: list[MonthlyReport]) -> dict[str, Any]:
     """What the office's home adds to 我的待办 (a fixed number of queries)."""
     due_day = ReportingSettings.load().due_day
-    period = _first_unclosed()
+    period = next_month_to_close()
     overdue = problem_list(user=user).filter(state__in=OPEN_STATES, due_date__lt=clock.today())
     return {
         "late_ids": {r.pk for r in to_review if report_is_late(r, due_day)},

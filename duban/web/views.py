@@ -35,7 +35,7 @@ from duban.reporting.selectors import (
 from duban.reporting.services import month_close, month_close_blockers, month_close_refusal
 from duban.transfer.imports.monthly import monthly_periods_open, monthly_workbook_size
 from duban.web.cockpit import HOME_LIST_LIMIT, cockpit_view
-from duban.web.desk import desk_context
+from duban.web.desk import desk_context, next_month_to_close
 
 
 def _user(request: HttpRequest) -> User:
@@ -119,19 +119,6 @@ def overview_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _first_unclosed_before_now() -> Period:
-    """The month the office would close next: the earliest ended month of this or last year
-    that is not closed yet (normally last month)."""
-    closed = closed_periods()
-    current = Period.current()
-    p = Period(current.year - 1, 1)
-    while p < current:
-        if p not in closed:
-            return p
-        p = p.next()
-    return current.previous()
-
-
 @login_required
 def month_close_view(request: HttpRequest) -> HttpResponse:
     """The month close: what blocks it (with links), what it will freeze, and the close."""
@@ -139,8 +126,8 @@ def month_close_view(request: HttpRequest) -> HttpResponse:
     if not can_close_month(user):
         raise PermissionDenied(_("只有推进办可以关账。"))
     data = request.POST if request.method == "POST" else request.GET
-    form = MonthCloseForm(data or None, initial={"period": str(_first_unclosed_before_now())})
-    period = form.cleaned_data["period"] if form.is_valid() else _first_unclosed_before_now()
+    form = MonthCloseForm(data or None, initial={"period": str(next_month_to_close())})
+    period = form.cleaned_data["period"] if form.is_valid() else next_month_to_close()
     if request.method == "POST" and not form.is_valid():
         for error in form.errors.get("period", []):
             messages.error(request, str(error))
