@@ -45,7 +45,26 @@ def _in_viewport(page, selector) -> bool:
     )
 
 
+@pytest.fixture
+def seeded():
+    """The node templates the migrations seed (a transactional test before may have flushed
+    them); and no DJANGO_ALLOW_ASYNC_UNSAFE left behind for later tests in this process."""
+    import importlib
+    import os
+
+    from django.apps import apps
+
+    from duban.ledger.models import NodeTemplate
+
+    if not NodeTemplate.objects.exists():
+        seed = importlib.import_module("duban.ledger.migrations.0003_seed_node_templates").seed
+        seed(apps, None)
+    yield
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
 @override_settings(PASSWORD_HASHERS=[MD5])
+@pytest.mark.usefixtures("seeded")
 def test_every_demo_role_first_screen_cockpit_click_and_battle_map(browser, live_server):  # noqa: F811
     build_demo(seed=2024)
     base = live_server.url
