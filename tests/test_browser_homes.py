@@ -48,9 +48,8 @@ def _in_viewport(page, selector) -> bool:
 @pytest.fixture
 def seeded():
     """The node templates the migrations seed (a transactional test before may have flushed
-    them); and no DJANGO_ALLOW_ASYNC_UNSAFE left behind for later tests in this process."""
+    them)."""
     import importlib
-    import os
 
     from django.apps import apps
 
@@ -60,7 +59,6 @@ def seeded():
         seed = importlib.import_module("duban.ledger.migrations.0003_seed_node_templates").seed
         seed(apps, None)
     yield
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @override_settings(PASSWORD_HASHERS=[MD5])
