@@ -30,11 +30,19 @@ class ImmutableRecordError(ApplicationError):
         super().__init__(message, code="forbidden")
 
 
-def check_version(*, current: int, submitted: int | None, label: str) -> None:
-    """Raise ConflictError when the row changed since the form was loaded."""
+def check_version(*, current: int, submitted: int | None, label: str, changed_by: str = "") -> None:
+    """Raise ConflictError when the row changed since the form was loaded; `changed_by` names
+    who saved it last, and when ("张三于2024年4月3日 10:15"), when the history knows."""
     from django.utils.translation import gettext as _
 
     if submitted is not None and int(submitted) != int(current):
+        if changed_by:
+            raise ConflictError(
+                _(
+                    "%(label)s已被他人修改（您打开的是第%(old)s版，当前是第%(new)s版）：最后由%(who)s保存。请刷新后重新填写；您填写的内容显示在下方，未保存。"
+                )
+                % {"label": label, "who": changed_by, "old": submitted, "new": current}
+            )
         raise ConflictError(
             _(
                 "%(label)s已被他人修改（您打开的是第%(old)s版，当前是第%(new)s版）。请刷新后重新填写；您填写的内容显示在下方，未保存。"

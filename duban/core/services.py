@@ -71,8 +71,30 @@ def lock_version(
     if related:
         qs = qs.select_related(*related)
     obj = qs.get(pk=pk)
-    check_version(current=obj.version, submitted=version, label=label)  # type: ignore[attr-defined]
+    current = obj.version  # type: ignore[attr-defined]
+    if version is not None and int(version) != int(current):
+        check_version(
+            current=current, submitted=version, label=label, changed_by=last_changed_by(obj)
+        )
     return obj
+
+
+def last_changed_by(obj: Any) -> str:
+    """Who saved `obj` last and when, from its history ("" when the history doesn't say)."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    history = getattr(obj, "history", None)
+    if history is None:
+        return ""
+    latest = history.order_by("-history_date", "-history_id").select_related("history_user").first()
+    if latest is None or latest.history_user is None:
+        return ""
+    at = timezone.localtime(latest.history_date)
+    return _("%(who)s于%(when)s") % {
+        "who": str(latest.history_user),
+        "when": f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}",
+    }
 
 
 def locked_update(

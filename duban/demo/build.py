@@ -88,7 +88,7 @@ ACCOUNTS: tuple[tuple[str, str, str], ...] = (
     (
         User.Role.LEADER,
         "quzhang",
-        "分管发改局、联系经开区的事项和问题，牵头事项，包联企业和项目；协调意见、调度会",
+        "主要领导：全区的事项和问题（驾驶舱、挂图作战）；协调意见、主持调度会",
     ),
     (User.Role.UNIT_HEAD, "zjj-head", "住建局牵头或配合的事项和问题；审签本单位月报，审批延期"),
     (User.Role.REPORTER, "zjj-reporter", "住建局牵头或配合的事项和问题；填报月报，上报和反馈问题"),

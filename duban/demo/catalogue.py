@@ -62,10 +62,11 @@ class LeaderSpec:
     title: str
     in_charge: tuple[str, ...]  # 分管 units
     contact: tuple[str, ...]  # 联系 units
+    principal: bool = False  # 主要领导: sees the whole district
 
 
 LEADERS: tuple[LeaderSpec, ...] = (
-    LeaderSpec("quzhang", "王志刚", "区委副书记、区长", ("fgj",), ("kfq",)),
+    LeaderSpec("quzhang", "王志刚", "区委副书记、区长", ("fgj",), ("kfq",), principal=True),
     LeaderSpec("li-changwu", "李春明", "区委常委、常务副区长", ("zrzy", "ctjt"), ("hexing",)),
     LeaderSpec("zhang-fqz", "张晓燕", "副区长", ("jyj", "wjj"), ("xianfeng",)),
     LeaderSpec("liu-fqz", "刘建国", "副区长", ("zjj", "jtj"), ("gxzb",)),

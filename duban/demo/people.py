@@ -119,6 +119,7 @@ def build_organisation(rng: random.Random, *, since: date) -> Organisation:
             role=User.Role.LEADER,
             full_name=leader_spec.full_name,
             title=leader_spec.title,
+            principal=leader_spec.principal,
         )
         org.leaders.append(leader)
         for relation, codes in (

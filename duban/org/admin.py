@@ -112,7 +112,17 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
         (
             _("督办"),
-            {"fields": ("role", "unit", "full_name", "title", "phone", "must_change_password")},
+            {
+                "fields": (
+                    "role",
+                    "unit",
+                    "principal",
+                    "full_name",
+                    "title",
+                    "phone",
+                    "must_change_password",
+                )
+            },
         ),
     )
 

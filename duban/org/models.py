@@ -73,6 +73,13 @@ class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     title = models.CharField(_("职务"), max_length=60, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
+    principal = models.BooleanField(
+        _("主要领导"),
+        default=False,
+        help_text=_(
+            "区委书记、区长等主要领导：看全区的事项、问题和会议（只读范围，不含推进办的办理权限）。"
+        ),
+    )
 
     must_change_password = models.BooleanField(
         _("须修改密码"),
@@ -90,7 +97,12 @@ class User(AbstractUser):
                 condition=~Q(role__in=["unit_head", "reporter"]) | Q(unit__isnull=False),
                 name="user_unit_role_has_unit",
                 violation_error_message=_("单位负责人和联络员必须属于一个单位。"),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(principal=False) | Q(role="leader"),
+                name="user_principal_is_leader",
+                violation_error_message=_("只有区领导可以标为主要领导。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -103,6 +115,11 @@ class User(AbstractUser):
     @property
     def is_office(self) -> bool:
         return self.is_superuser or self.role == self.Role.OFFICE
+
+    @property
+    def is_principal(self) -> bool:
+        """A district's 主要领导 (区委书记、区长): sees the whole district."""
+        return self.principal and self.role == self.Role.LEADER
 
 
 class Enterprise(TimeStampedModel):

@@ -6,7 +6,8 @@ the objects: `ledger.scoping` (work items and what hangs off them), `problems.sc
 (with the units below them) and by leaders and viewers who hold a responsibility for them;
 work items by their lead unit and co-units, their lead leader, their steward, and whoever holds
 a responsibility for the item or its units; everything else (reports, indicators, milestones,
-problems…) is seen exactly when its work item is. The office sees everything.
+problems…) is seen exactly when its work item is. The office and a district's 主要领导
+(`User.principal`) see everything; the chair of a meeting sees the problems on its agenda.
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ def scope_for(user: User | object) -> Scope:
 
 
 def _compute_scope(user: User) -> Scope:
-    if user.is_office:
+    # The office works on everything; a district's 主要领导 (区委书记、区长) answers for the
+    # whole district and so sees all of it (what they may *do* is still decided by role).
+    if user.is_office or user.is_principal:
         return Scope(user.pk, True, frozenset(), frozenset(), frozenset())
     today = clock.today()
     direct_units: set[int] = set()

@@ -88,6 +88,7 @@ def user_create(
     password: str | None = None,
     is_superuser: bool = False,
     must_change_password: bool = False,
+    principal: bool = False,
 ) -> User:
     """Create an account; raises ApplicationError for an unknown role or unit, a unit role
     without a unit, a taken username or a weak password.
@@ -117,6 +118,8 @@ def user_create(
             _("角色“%(r)s”必须指定所在单位（--unit 单位代码）。") % {"r": User.Role(role).label},
             field="unit",
         )
+    if principal and role != User.Role.LEADER:
+        raise ApplicationError(_("只有区领导可以标为主要领导。"), field="principal")
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError(_("用户名%(u)s已存在。") % {"u": username}, field="username")
     user = User(
@@ -129,6 +132,7 @@ def user_create(
         is_staff=is_superuser,
         is_superuser=is_superuser,
         must_change_password=must_change_password and bool(password),
+        principal=principal,
     )
     if password:
         try:

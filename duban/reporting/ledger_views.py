@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from duban.core.errors import ApplicationError, ConflictError
+from duban.core.home_panels import home_panels
 from duban.core.periods import Period
 from duban.ledger.forms import (
     CarryOverForm,
@@ -192,6 +193,7 @@ def _item_context(user: User, item: WorkItem, **editors: Any) -> dict[str, Any]:
         if item.is_project:
             context["plan_form"] = PlanCurveForm(item=item, months=plan_months)
         context.update(editors)
+    context["panels"] = home_panels("item", user, item=item)
     return context
 
 

@@ -25,7 +25,7 @@ from duban.org.services import user_password_changed
 from duban.problems.selectors import problem_inbox
 from duban.reporting.forms import MonthCloseForm, YearForm
 from duban.reporting.models import MonthClose, ReportCorrection, UnitSnapshot
-from duban.reporting.permissions import can_close_month
+from duban.reporting.permissions import can_close_month, fills_unit_reports
 from duban.reporting.selectors import (
     closed_periods,
     inbox_for,
@@ -34,6 +34,9 @@ from duban.reporting.selectors import (
 )
 from duban.reporting.services import month_close, month_close_blockers, month_close_refusal
 from duban.supervision.selectors import supervision_box
+from duban.transfer.imports.monthly import monthly_periods_open, monthly_workbook_size
+from duban.web.cockpit import HOME_LIST_LIMIT, cockpit_view
+from duban.web.desk import desk_context, next_month_to_close
 
 
 def _user(request: HttpRequest) -> User:
@@ -45,11 +48,32 @@ def can_view_overview(user: User) -> bool:
     return user.is_office or user.role == User.Role.LEADER
 
 
+def _workbooks(user: User, inbox: Any) -> list[dict[str, Any]]:
+    """The unit's monthly workbooks worth downloading: every open month with reports missing
+    (a backlog included), with how many items miss it and how many the workbook holds."""
+    unit = user.unit
+    if user.is_office or not fills_unit_reports(user) or not inbox.missing or unit is None:
+        return []
+    open_periods = set(monthly_periods_open())
+    sizes: dict[int, int] = {}
+    rows = []
+    for period, missing in inbox.missing_periods:
+        if period not in open_periods:
+            continue
+        if period.year not in sizes:
+            sizes[period.year] = monthly_workbook_size(unit=unit, period=period)
+        rows.append({"period": period, "missing": missing, "size": sizes[period.year]})
+    return rows
+
+
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    if user.role == User.Role.LEADER:
+        return cockpit_view(request)
     inbox = inbox_for(user=user)
-    problem_box = problem_inbox(user=user)
+    problem_box = problem_inbox(user=user, limit=HOME_LIST_LIMIT)
+    desk = desk_context(user, inbox.to_review) if user.is_office else {}
     return render(
         request,
         "web/home.html",
@@ -58,6 +82,8 @@ def home_view(request: HttpRequest) -> HttpResponse:
             "problem_box": problem_box,
             "total": inbox.total + problem_box.total,
             "supervision_box": supervision_box(user=user),
+            "workbooks": _workbooks(user, inbox),
+            "desk": desk,
         },
     )
 
@@ -95,19 +121,6 @@ def overview_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _first_unclosed_before_now() -> Period:
-    """The month the office would close next: the earliest ended month of this or last year
-    that is not closed yet (normally last month)."""
-    closed = closed_periods()
-    current = Period.current()
-    p = Period(current.year - 1, 1)
-    while p < current:
-        if p not in closed:
-            return p
-        p = p.next()
-    return current.previous()
-
-
 @login_required
 def month_close_view(request: HttpRequest) -> HttpResponse:
     """The month close: what blocks it (with links), what it will freeze, and the close."""
@@ -115,8 +128,8 @@ def month_close_view(request: HttpRequest) -> HttpResponse:
     if not can_close_month(user):
         raise PermissionDenied(_("只有推进办可以关账。"))
     data = request.POST if request.method == "POST" else request.GET
-    form = MonthCloseForm(data or None, initial={"period": str(_first_unclosed_before_now())})
-    period = form.cleaned_data["period"] if form.is_valid() else _first_unclosed_before_now()
+    form = MonthCloseForm(data or None, initial={"period": str(next_month_to_close())})
+    period = form.cleaned_data["period"] if form.is_valid() else next_month_to_close()
     if request.method == "POST" and not form.is_valid():
         for error in form.errors.get("period", []):
             messages.error(request, str(error))

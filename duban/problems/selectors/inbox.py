@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, OuterRef
 
@@ -35,10 +36,13 @@ class ProblemInbox:
     extensions: list[ExtensionRequest]
     opinions: list[Coordination]
     feedback: list[Feedback]
+    # With a limit: how many were left out of the office's long lists (triage, verify, close,
+    # feedback), so a home page stays one screen and fast on a province-sized set.
+    hidden: int = 0
 
     @property
     def total(self) -> int:
-        return sum(
+        return self.hidden + sum(
             len(v)
             for v in (
                 self.to_triage,
@@ -53,10 +57,23 @@ class ProblemInbox:
         )
 
 
-def problem_inbox(*, user: User) -> ProblemInbox:
+def problem_inbox(*, user: User, limit: int | None = None) -> ProblemInbox:
     """Problems to accept and assign, act on, answer, verify and close; extensions to approve;
-    opinions to act on; feedback to review."""
+    opinions to act on; feedback to review. With `limit`, the office's lists hold at most that
+    many each and `hidden` counts the rest."""
     visible = problem_list(user=user)
+    hidden = 0
+
+    def take(qs: Any) -> list[Any]:
+        nonlocal hidden
+        if limit is None:
+            return list(qs)
+        rows = list(qs[: limit + 1])
+        if len(rows) > limit:
+            hidden += qs.count() - limit
+            rows = rows[:limit]
+        return rows
+
     office = user.is_office
     unit_id = user.unit_id if user.role in (User.Role.REPORTER, User.Role.UNIT_HEAD) else None
     unit_member = unit_id is not None
@@ -95,21 +112,26 @@ def problem_inbox(*, user: User) -> ProblemInbox:
         if unit_member
         else []
     )
+    to_triage = take(visible.filter(state__in=[S.REPORTED, S.ACCEPTED])) if office else []
+    to_verify = take(visible.filter(state=S.FEEDBACK_SUBMITTED)) if office else []
+    to_close = take(visible.filter(state=S.VERIFIED)) if office else []
+    feedback = (
+        take(
+            feedback_list(user=user).filter(
+                state=Feedback.State.SUBMITTED, coordination__isnull=False
+            )
+        )
+        if office
+        else []
+    )
     return ProblemInbox(
-        to_triage=list(visible.filter(state__in=[S.REPORTED, S.ACCEPTED])) if office else [],
+        to_triage=to_triage,
         to_act=(list(visible.filter(state=S.ASSIGNED, lead_unit_id=uid)) if unit_member else []),
         to_answer=to_answer,
-        to_verify=list(visible.filter(state=S.FEEDBACK_SUBMITTED)) if office else [],
-        to_close=list(visible.filter(state=S.VERIFIED)) if office else [],
+        to_verify=to_verify,
+        to_close=to_close,
         extensions=pending_ext,
         opinions=opinions,
-        feedback=(
-            list(
-                feedback_list(user=user).filter(
-                    state=Feedback.State.SUBMITTED, coordination__isnull=False
-                )
-            )
-            if office
-            else []
-        ),
+        feedback=feedback,
+        hidden=hidden,
     )

@@ -41,6 +41,18 @@ class Inbox:
     returned: list[MonthlyReport] = field(default_factory=list)
     to_sign_off: list[MonthlyReport] = field(default_factory=list)
     to_review: list[MonthlyReport] = field(default_factory=list)
+    # every open month with reports missing -> how many items miss it (the backlog counted)
+    missing: dict[Period, int] = field(default_factory=dict)
+
+    @property
+    def missing_total(self) -> int:
+        """Every missing monthly report, not one per item: 40 when 40 are missing."""
+        return sum(self.missing.values())
+
+    @property
+    def missing_periods(self) -> list[tuple[Period, int]]:
+        """(month, items missing it), oldest first."""
+        return sorted(self.missing.items())
 
     @property
     def total(self) -> int:
@@ -94,6 +106,8 @@ def inbox_for(*, user: User, period: Period | None = None) -> Inbox:
             for p in _months_expected(item, period, due_day)
             if p not in closed and (item.pk, p.year, p.month) not in reported
         ]
+        for p in missing:
+            box.missing[p] = box.missing.get(p, 0) + 1
         if missing:
             due = missing[0].due_date(due_day)
             box.to_fill.append(

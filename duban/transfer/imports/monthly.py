@@ -306,11 +306,22 @@ def _row_save(
         error(str(e.message), "month_investment" if item.is_project else "progress")
 
 
-def monthly_periods_open(*, months: int = 12) -> list[Period]:
+def monthly_workbook_size(*, unit: Unit, period: Period) -> int:
+    """How many items the unit's workbook for `period` holds (one row each)."""
+    return (
+        WorkItem.objects.filter(year=period.year, lead_unit=unit)
+        .exclude(status=WorkItem.Status.DRAFT)
+        .count()
+    )
+
+
+def monthly_periods_open(*, months: int | None = None) -> list[Period]:
     """The periods a unit may still fill, newest first: the reporting period and the months
-    before it in the last year, less the closed ones."""
+    before it back to January of the year before (a backlog included), less the closed ones."""
     closed = closed_periods()
     period = reporting_period_default()
+    if months is None:
+        months = 12 + period.month
     periods = []
     for _n in range(months):
         if period not in closed:

@@ -1,0 +1,91 @@
+"""The first screens on the province-sized data set (issue 12): each role's home, the leader's
+cockpit (a leader of a twentieth of the tree, and a 主要领导 seeing all of it) and the battle
+map, beside the ledger list page measured in the same run; p95 of N requests each.
+
+    .venv/bin/python benchmarks/bench_homes.py [--units 2000 --items 20000 --problems 60000]
+                                               [--runs 20] [--postgres URL]
+
+Builds the data set (`duban demo --scale province`) in a throw-away database as
+bench_progress.py does. Aim: each page within 500 ms at the 95th percentile on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_progress import _setup  # noqa: E402
+
+
+def _p95(call, runs: int) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = call()
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+    times.sort()
+    return times[max(0, round(0.95 * len(times)) - 1)], times[len(times) // 2]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--units", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--problems", type=int, default=60000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
+    args = parser.parse_args()
+    _setup(args)
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from duban.demo.province import MARKER, ProvinceSize, build_province
+    from duban.ledger.models import WorkItem
+    from duban.org.models import User
+
+    call_command("migrate", verbosity=0)
+    built = build_province(
+        size=ProvinceSize(units=args.units, items=args.items, problems=args.problems)
+    )
+    year = WorkItem.objects.order_by("-year").values_list("year", flat=True).first()
+    print(f"database: {connection.vendor}; data set built in {built.seconds:.1f} s")
+    principal = User.objects.filter(role=User.Role.LEADER).order_by("username").last()
+    assert principal is not None
+    User.objects.filter(pk=principal.pk).update(principal=True)
+
+    def client(username: str) -> Client:
+        c = Client()
+        c.force_login(User.objects.get(username=username))
+        return c
+
+    office = client(MARKER)
+    pages = [
+        ("ledger list page (office, first page)", office, f"/ledger/?year={year}"),
+        ("home: office desk", office, "/"),
+        ("home: cockpit of a leader (1/20 of the tree)", client("p-leader0"), "/"),
+        ("home: cockpit of a 主要领导 (everything)", client(principal.username), "/"),
+        ("home: unit head", client("p00001-head"), "/"),
+        ("home: reporter", client("p00001-rep"), "/"),
+        ("home: steward", client("p-steward0"), "/"),
+        ("battle map (office, first page)", office, f"/battle-map/?year={year}"),
+        ("battle map filtered by light (red)", office, f"/battle-map/?year={year}&light=red"),
+    ]
+    print()
+    print(f"| page ({connection.vendor}, {args.runs} requests) | p95 ms | median ms |")
+    print("|---|---|---|")
+    for label, c, url in pages:
+        assert c.get(url).status_code == 200, label
+        p95, median = _p95(lambda c=c, url=url: c.get(url), args.runs)
+        print(f"| {label} | {p95 * 1000:.0f} | {median * 1000:.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Each demo role's first screen in a real browser (issue 12): at 1366×768 and 390×844 the
+headline is visible without scrolling and nothing scrolls sideways; a cockpit figure opens its
+rows; the battle map downloads. Screenshots go to test-results/ (the README's come from here).
+
+Skips with a reason when Chromium is missing, except under CI=true where it fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from duban.demo.build import build_demo
+from tests.test_browser import SHOTS, browser  # noqa: F401 (the module-scoped fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"
+PASSWORD = "duban-demo-2024"
+# (username, what must be visible at the top of the first screen)
+ROLES = (
+    ("quzhang", "#cockpit-headline"),
+    ("tuijinban", "h1"),
+    ("zjj-head", "h1"),
+    ("zjj-reporter", "h1"),
+    ("guanjia-sun", "h1"),
+    ("renda", "h1"),
+)
+SIZES = ((1366, 768), (390, 844))
+
+
+def _login(page, base, username):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form [type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+def _in_viewport(page, selector) -> bool:
+    return page.evaluate(
+        """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+             return r.top >= 0 && r.bottom <= window.innerHeight && r.width > 0; }""",
+        selector,
+    )
+
+
+@pytest.fixture
+def seeded():
+    """The node templates the migrations seed (a transactional test before may have flushed
+    them)."""
+    import importlib
+
+    from django.apps import apps
+
+    from duban.ledger.models import NodeTemplate
+
+    if not NodeTemplate.objects.exists():
+        seed = importlib.import_module("duban.ledger.migrations.0003_seed_node_templates").seed
+        seed(apps, None)
+    yield
+
+
+@override_settings(PASSWORD_HASHERS=[MD5])
+@pytest.mark.usefixtures("seeded")
+def test_every_demo_role_first_screen_cockpit_click_and_battle_map(browser, live_server):  # noqa: F811
+    build_demo(seed=2024)
+    base = live_server.url
+    SHOTS.mkdir(exist_ok=True)
+    for username, headline in ROLES:
+        for width, height in SIZES:
+            page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+            _login(page, base, username)
+            page.goto(f"{base}/")
+            page.wait_for_load_state("networkidle")
+            assert _in_viewport(page, headline), (username, width)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, (username, width, overflow)
+            page.screenshot(path=str(SHOTS / f"home-{username}-{width}.png"))
+            page.close()
+    # the cockpit's charts draw (ECharts served by the app) and a figure opens its rows
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    _login(page, base, "quzhang")
+    page.goto(f"{base}/")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("typeof window.echarts") == "object"
+    assert page.locator("[data-chart=trend] canvas").count() == 1
+    red = int(page.locator("[data-figure=red] .value").inner_text().split()[0])
+    page.locator("[data-figure=red]").click()
+    page.wait_for_load_state()
+    assert "light=red" in page.url
+    assert page.locator("tbody .light-badge.light-red").count() == min(red, 50)
+    assert page.locator("tbody .light-badge.light-green").count() == 0
+    # the battle map shows, prints on A3 and downloads as Excel
+    page.goto(f"{base}/battle-map/")
+    page.wait_for_load_state()
+    page.screenshot(path=str(SHOTS / "battle-map-1366.png"))
+    with page.expect_download() as info:
+        page.locator("[data-download=battle-map]").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    assert download.path().stat().st_size > 1000
+    page.close()
