@@ -12,6 +12,7 @@ from ninja.openapi.docs import Swagger
 
 from duban.core.api.errors import install_error_handlers
 from duban.liaison.api import router as liaison_router
+from duban.notify.api import router as notify_router
 from duban.org.api import router as org_router
 from duban.org.auth import TokenAuth
 from duban.problems.api import router as problems_router
@@ -52,6 +53,7 @@ api.add_router("", reporting_router)
 api.add_router("", problems_router)
 api.add_router("", liaison_router)
 api.add_router("", import_router)
+api.add_router("", notify_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404 too, not Django's HTML page.
 fallback = Router()

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "duban.transfer",
     "duban.problems",
     "duban.liaison",
+    "duban.notify",
     "duban.api",
     "duban.web",
     "duban.demo",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("sheets/", include("duban.sheets.urls")),
     path("problems/", include("duban.problems.urls")),
     path("liaison/", include("duban.liaison.urls")),
+    path("notifications/", include("duban.notify.urls")),
     path("", include("duban.web.urls")),
 ]
 # Uploaded files are never served from MEDIA_URL: evidence goes through its scoped view.

@@ -35,8 +35,8 @@ from duban.reporting.models import (
 )
 from duban.reporting.progress import ReportStatus
 from duban.reporting.selectors.progress import compute_progress, rules_in_force
-from duban.reporting.signals import month_closed
 from duban.reporting.services.base import _lock, period_is_closed
+from duban.reporting.signals import month_closed
 
 logger = logging.getLogger(__name__)
 S = MonthlyReport.State
