@@ -43,10 +43,11 @@ def report_event(
     event = Event(
         kind=kind,
         key=key,
-        target=TARGET,
-        target_id=report.pk,
+        # A report not started yet: the event is about its item.
+        target=TARGET if report.pk else "ledger.workitem",
+        target_id=report.pk or report.work_item_id,
         text=text,
-        url=report.get_absolute_url(),
+        url=report.get_absolute_url() if report.pk else report.work_item.get_absolute_url(),
         unit_ids=unit_ids,
         unit_roles=unit_roles,
         user_ids=user_ids,
