@@ -9,6 +9,8 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         from duban.core import events
+        from duban.notify.delivery import group_notices_for_event
         from duban.notify.services import notification_create_for_event
 
         events.subscribe(notification_create_for_event)
+        events.subscribe(group_notices_for_event)

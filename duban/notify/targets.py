@@ -13,8 +13,10 @@ from django.db.models import QuerySet
 from duban.ledger.scoping import work_items_in
 from duban.org.models import User
 from duban.org.scoping import scope_for
+from duban.problems.models import Problem
 from duban.problems.selectors.lists import problem_list
 from duban.problems.selectors.records import meeting_list
+from duban.reporting.models import MonthlyReport
 from duban.reporting.selectors.reports import report_list
 
 VISIBLE: dict[str, Callable[[User], QuerySet]] = {  # type: ignore[type-arg]
@@ -36,3 +38,18 @@ def target_visible(user: User, label: str, target_id: int) -> bool:
         # An object whose scope nobody declared is shown to nobody but the office.
         return user.is_office
     return bool(visible(user).filter(pk=target_id).exists())
+
+
+def target_item_id(label: str, target_id: int) -> int | None:
+    """The work item an event's object hangs off (for the groups that cover items)."""
+    if label == "ledger.workitem":
+        return target_id
+    if label == "reporting.monthlyreport":
+        return (
+            MonthlyReport.objects.filter(pk=target_id)
+            .values_list("work_item_id", flat=True)
+            .first()
+        )
+    if label == "problems.problem":
+        return Problem.objects.filter(pk=target_id).values_list("work_item_id", flat=True).first()
+    return None
