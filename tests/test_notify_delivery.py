@@ -84,11 +84,8 @@ def test_group_message_reaches_each_platform_signed_with_mentions(district, fake
     if platform == "dingtalk":
         assert got.body["at"]["atMobiles"] == ["13800000001"]
     delivery = Delivery.objects.get()
-    assert (
-        delivery.state == Delivery.State.SENT
-        and '"errcode": 0' in delivery.answer
-        or ('"code": 0' in delivery.answer)
-    )
+    assert delivery.state == Delivery.State.SENT
+    assert ('"errcode": 0' in delivery.answer) or ('"code": 0' in delivery.answer)
 
 
 def test_group_not_covering_the_unit_or_not_receiving_the_kind_gets_nothing(district, fake):
