@@ -394,3 +394,14 @@ def worker_round(*, now: datetime | None = None, limit: int = 100) -> WorkerRoun
         sent += state == Delivery.State.SENT
         failed += state == Delivery.State.FAILED
     return WorkerRound(built, sent, failed)
+
+
+def work_group_test(*, group: WorkGroup, by: User) -> Delivery:
+    """A test message to a group's robot, queued like any other (the office sends it)."""
+    from duban.core.errors import ApplicationError
+
+    if not by.is_office:
+        raise ApplicationError(_("只有推进办可以发送测试消息。"), code="forbidden")
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("【测试】这是督办系统发往“%(g)s”的测试消息。") % {"g": group.name}
+    return _new_delivery(channel=Delivery.Channel.ROBOT, group=group, subject=text[:200], text=text)
