@@ -570,3 +570,14 @@ def test_demo_shows_lights_of_every_colour_with_reasons(demo, cal, db):
             p.light,
             p.reason_texts,
         )
+
+
+def test_demo_every_role_has_unread_notifications_and_a_robot_group(demo, db):
+    from duban.demo.build import ACCOUNTS
+    from duban.notify.models import Notification, WorkGroup
+
+    for _role, username, _sees in ACCOUNTS:
+        user = User.objects.get(username=username)
+        assert Notification.objects.filter(recipient=user, read_at__isnull=True).exists(), username
+    group = WorkGroup.objects.get()
+    assert group.endpoint.startswith("http://127.0.0.1:") and group.units.exists()

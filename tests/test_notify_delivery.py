@@ -14,6 +14,7 @@ from django.core import mail
 from duban.core import events
 from duban.core.events import Event
 from duban.core.events import NotificationKind as K
+from duban.demo import fake_robot
 from duban.notify.delivery import (
     MAX_ATTEMPTS,
     delivery_resend,
@@ -22,7 +23,6 @@ from duban.notify.delivery import (
     worker_round,
 )
 from duban.notify.models import ChannelSetting, Delivery, GroupNotice, Mode, Notification, WorkGroup
-from tests import fake_robot
 
 SH = ZoneInfo("Asia/Shanghai")
 

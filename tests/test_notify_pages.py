@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
+from duban.demo import fake_robot
 from duban.notify.models import ChannelSetting, Delivery, WorkGroup
-from tests import fake_robot
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ roles), single users, and/or the office.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -70,6 +72,19 @@ class Event:
 
 Subscriber = Callable[[Event], object]
 _SUBSCRIBERS: list[Subscriber] = []
+_suspended: ContextVar[bool] = ContextVar("duban_events_suspended", default=False)
+_immediate: ContextVar[bool] = ContextVar("duban_events_immediate", default=False)
+
+
+@contextmanager
+def suspended() -> Iterator[None]:
+    """Events raised (and committed) inside reach nobody: a replayed story is history, not news
+    (the demo builds months of past work through the services)."""
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
 
 
 def subscribe(subscriber: Subscriber) -> None:
@@ -83,8 +98,21 @@ def unsubscribe(subscriber: Subscriber) -> None:
         _SUBSCRIBERS.remove(subscriber)
 
 
+@contextmanager
+def immediate() -> Iterator[None]:
+    """Events raised inside are delivered at once, not at commit: for code that writes nothing
+    the event depends on (the demo raising today's news from finished data)."""
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
 def deliver(event: Event) -> None:
     """Hand an event to every subscriber now; a failing one is logged, never raised."""
+    if _suspended.get():
+        return
     for subscriber in _SUBSCRIBERS:
         try:
             subscriber(event)
@@ -96,4 +124,7 @@ def deliver(event: Event) -> None:
 
 def emit(event: Event) -> None:
     """Raise an event: delivered after the current transaction commits (now if there is none)."""
+    if _immediate.get():
+        deliver(event)
+        return
     transaction.on_commit(lambda: deliver(event), robust=True)

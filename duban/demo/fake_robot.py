@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 KEY = "wecom-key-0001"
-SECRET = "SECfake-secret-0001"
+SECRET = "SECfake-secret-0001"  # noqa: S105 (the fake's own, public on purpose)
 
 
 @dataclass
@@ -43,8 +43,7 @@ class FakeRobots:
 
     @property
     def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def url(self, platform: str) -> str:
         return {
@@ -84,7 +83,8 @@ def _feishu_ok(body: dict[str, Any]) -> bool:
     )
 
 
-def start() -> FakeRobots:
+def start(port: int = 0) -> FakeRobots:
+    """Serve on 127.0.0.1 (`port` 0: any free port) in a daemon thread."""
     state: dict[str, FakeRobots] = {}
     lock = threading.Lock()
 
@@ -142,7 +142,7 @@ def start() -> FakeRobots:
                 fake.received.append(Received(platform, now, body))
             return self._answer(200, ok_code)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     fake = FakeRobots(server)
     state["fake"] = fake
     threading.Thread(target=server.serve_forever, daemon=True).start()
