@@ -617,3 +617,14 @@ def test_demo_supervision_month_by_month(demo, cal, db):
     assert states == [Flag.State.DELISTED, Flag.State.OPEN]
     held = Interview.objects.filter(year=last)
     assert held.exists() and not held.exclude(state=Interview.State.DONE).exists()
+
+
+def test_demo_every_role_has_unread_notifications_and_a_robot_group(demo, db):
+    from duban.demo.build import ACCOUNTS
+    from duban.notify.models import Notification, WorkGroup
+
+    for _role, username, _sees in ACCOUNTS:
+        user = User.objects.get(username=username)
+        assert Notification.objects.filter(recipient=user, read_at__isnull=True).exists(), username
+    group = WorkGroup.objects.get()
+    assert group.endpoint.startswith("http://127.0.0.1:") and group.units.exists()

@@ -17,6 +17,7 @@ from duban.bulletins.api import router as bulletins_router
 from duban.core.api.errors import document_common_errors, install_error_handlers
 from duban.liaison.api import router as liaison_router
 from duban.liaison.api_write import router as visits_router
+from duban.notify.api import router as notify_router
 from duban.org.api import router as org_router
 from duban.org.auth import TokenAuth
 from duban.problems.api import router as problems_router
@@ -79,6 +80,7 @@ api.add_router("", office_router)
 api.add_router("", import_router)
 api.add_router("", bulletins_router)
 api.add_router("", supervision_router)
+api.add_router("", notify_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404 too, not Django's HTML page.
 fallback = Router()

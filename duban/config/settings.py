@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "duban.liaison",
     "duban.bulletins",
     "duban.supervision",
+    "duban.notify",
     "duban.api",
     "duban.web",
     "duban.demo",
@@ -302,3 +303,19 @@ DUBAN_UPLOAD_MAX_UNPACKED_BYTES = (
 DUBAN_IMPORT_MAX_ROWS = _env_positive_int("DUBAN_IMPORT_MAX_ROWS", 100_000)
 DUBAN_IMPORT_MAX_CELLS = _env_positive_int("DUBAN_IMPORT_MAX_CELLS", 4_000_000)
 DUBAN_EVIDENCE_MAX_BYTES = _env_positive_int("DUBAN_EVIDENCE_MAX_MB", 20) * 1024 * 1024
+
+# Email reminders (notify): SMTP when DUBAN_EMAIL_HOST is set, else printed to the console so
+# that nothing leaves a demo or a test machine.
+EMAIL_HOST = os.environ.get("DUBAN_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("DUBAN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DUBAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DUBAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("DUBAN_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DUBAN_EMAIL_FROM", "duban@localhost")
+DUBAN_REMIND_DAYS_BEFORE = _env_positive_int("DUBAN_REMIND_DAYS_BEFORE", 3)
+DUBAN_DEMO_ROBOT_PORT = _env_positive_int("DUBAN_DEMO_ROBOT_PORT", 8765)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from duban.core import events
 from duban.core.history import acting_as
 from duban.core.periods import Period
 from duban.demo.bulletins import build_bulletins
@@ -38,6 +39,7 @@ from duban.demo.catalogue import (
 )
 from duban.demo.ledger import ItemStory, LedgerBuilder, create_projects, funding_lines
 from duban.demo.lights import DemoLights
+from duban.demo.notify import demo_notifications
 from duban.demo.people import Organisation, build_organisation
 from duban.demo.problems import build_problems
 from duban.demo.reports import (
@@ -124,10 +126,13 @@ def build_demo(*, seed: int = 2024, scale: int = 1) -> DemoResult:
     # Seeded on purpose: the same demo every time (not for secrets).
     build = _DemoBuild(random.Random(seed), scale, calendar, story_clock)  # noqa: S311
     try:
-        with transaction.atomic():
+        # The story's events are history, not news: today's are raised after it.
+        with events.suspended(), transaction.atomic():
             build.run()
     finally:
         story_clock.done()
+    with events.immediate():
+        demo_notifications([a[1] for a in ACCOUNTS])
     return DemoResult(
         created=True, accounts=demo_accounts(), counts=demo_counts(), lights=build.lights.cases
     )

@@ -18,6 +18,7 @@ from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise
 from duban.core.uploads import check_size, evidence_kind, evidence_max_bytes
 from duban.org.models import Unit, User
+from duban.problems.events import problem_assigned_event
 from duban.problems.models import (
     MAX_LEVEL,
     CoUnitResponse,
@@ -104,6 +105,7 @@ def problem_assign(
     record_event(problem, A.ASSIGN, by, from_state=before, note=f"{text} {note}".strip())
     # Handed straight to a district leader: it joins the next meeting of that level.
     problem_put_on_next_meeting(problem=problem, on=day)
+    problem_assigned_event(problem)
     return problem
 
 

@@ -13,6 +13,7 @@ from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.core.services import full_clean_or_raise
 from duban.org.models import User
+from duban.problems.events import problem_returned_event
 from duban.problems.models import Feedback, Problem, ProblemEvent
 from duban.problems.permissions import (
     can_close_problem,
@@ -107,6 +108,7 @@ def problem_return(
     problem.state = S.ASSIGNED
     save_problem(problem, by, f"return: {reason}", ["state"])
     record_event(problem, A.RETURN, by, from_state=before, note=reason)
+    problem_returned_event(problem, reason)
     return problem
 
 

@@ -20,6 +20,7 @@ from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn, join_items
 from duban.core.services import full_clean_or_raise, lock_version
 from duban.org.models import Unit, User
+from duban.problems.events import opinion_addressed_event
 from duban.problems.models import (
     OPEN_STATES,
     Coordination,
@@ -98,6 +99,7 @@ def coordination_create(
     full_clean_or_raise(opinion)
     opinion.save()
     opinion.units.set(units)
+    opinion_addressed_event(opinion)
     note = _("%(l)s：%(t)s（责任单位：%(u)s；完成时限：%(d)s）") % {
         "l": leader.display_name,
         "t": text,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.org.models import User
+from duban.problems.events import problem_escalated_event
 from duban.problems.models import (
     AgendaItem,
     Escalation,
@@ -73,6 +74,7 @@ def _raise_level(
         note=_("%(label)s：%(text)s") % {"label": text, "text": note},
     )
     problem_put_on_next_meeting(problem=problem, on=on)
+    problem_escalated_event(problem, escalation.pk)
     return escalation
 
 

@@ -14,6 +14,7 @@ from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn
 from duban.core.services import full_clean_or_raise, lock_version
 from duban.org.models import User
+from duban.problems.events import extension_decided_event
 from duban.problems.models import ExtensionRequest, Problem, ProblemEvent
 from duban.problems.permissions import (
     can_head_approve_extension,
@@ -145,6 +146,7 @@ def extension_approve(
         note=_("办理时限由%(a)s延至%(b)s")
         % {"a": date_cn(extension.current_due_date), "b": date_cn(extension.new_due_date)},
     )
+    extension_decided_event(extension)
     return extension
 
 
@@ -175,4 +177,5 @@ def extension_reject(
     setattr(extension, at_field, clock.now())
     _save_extension(extension, ["state", "reject_reason", who_field, at_field])
     record_event(extension.problem, A.EXTENSION_REJECT, by, note=reason)
+    extension_decided_event(extension)
     return extension

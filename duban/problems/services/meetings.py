@@ -23,6 +23,7 @@ from duban.ledger.models import Milestone, WorkItem
 from duban.ledger.scoping import work_items_in, work_items_q
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
+from duban.problems.events import meeting_scheduled_event
 from duban.problems.models import (
     OPEN_STATES,
     AgendaItem,
@@ -65,6 +66,7 @@ def meeting_schedule(
     meeting.attendees.set(attendees)
     meeting.attendee_units.set(attendee_units)
     meeting_build_agenda(meeting=meeting, by=by)
+    meeting_scheduled_event(meeting)
     return meeting
 
 

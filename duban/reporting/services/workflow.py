@@ -17,6 +17,7 @@ from duban.core.history import recorded_as_by
 from duban.core.periods import Period
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import User
+from duban.reporting.events import report_returned_event, report_submitted_events
 from duban.reporting.models import EDITABLE_STATES, MonthlyReport, ReportingSettings
 from duban.reporting.permissions import (
     can_fill_report,
@@ -81,6 +82,7 @@ def report_submit(*, report: MonthlyReport, by: User, version: int | None = None
         reason = "submit"
     _save(report, reason)
     logger.info("report.submitted", extra={"report_id": report.pk, "state": report.state})
+    report_submitted_events(report)
     return report
 
 
@@ -121,6 +123,7 @@ def report_sign_off(
     _mark_submitted(report)
     report.signed_off_by = by
     _save(report, "sign off")
+    report_submitted_events(report)
     return report
 
 
@@ -205,6 +208,7 @@ def report_return(
     report.times_returned += 1
     report.reviewed_by, report.reviewed_at = by, clock.now()
     _save(report, f"return: {reason}")
+    report_returned_event(report)
     return report
 
 

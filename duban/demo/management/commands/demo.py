@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from duban.demo.build import build_demo, demo_is_loaded
 from duban.demo.catalogue import DEMO_PASSWORD, DemoAccount
+from duban.demo.notify import start_companions
 from duban.demo.province import MARKER, ProvinceSize, build_province, province_is_loaded
 from duban.demo.wipe import demo_wipe
 from duban.org.management.commands.serve import add_server_arguments, serve_from_options
@@ -123,7 +124,11 @@ class Command(BaseCommand):
             self.stdout.write("  " + line)
         self.stdout.write("")
         if not options["no_serve"]:
-            serve_from_options(self, options)
+            stop = start_companions(self.stdout.write)
+            try:
+                serve_from_options(self, options)
+            finally:
+                stop()
 
     def _province(self, options: dict[str, Any], size: ProvinceSize) -> None:
         if demo_is_loaded():

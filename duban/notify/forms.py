@@ -1,0 +1,97 @@
+"""Forms of the settings pages: a user's channels and digest times; the office's work groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from duban.core.events import NotificationKind
+from duban.ledger.models import WorkItem
+from duban.notify.models import ChannelSetting, WorkGroup
+from duban.notify.robots import SIGNED, check_endpoint
+from duban.org.models import Unit, User
+
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ChannelSettingForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = ChannelSetting
+        fields = ["email", "mode", "digest_time", "digest_weekday", "quiet_start", "quiet_end"]
+        widgets = {"digest_time": TIME, "quiet_start": TIME, "quiet_end": TIME}
+
+    def clean_digest_weekday(self) -> int:
+        day = self.cleaned_data["digest_weekday"]
+        if not 0 <= day <= 6:
+            raise forms.ValidationError(_("每周汇总日应在0（星期一）到6（星期日）之间。"))
+        return int(day)
+
+
+class WorkGroupForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The robot URL and secret are write-only: left blank on an edit, they stay as they are."""
+
+    endpoint = forms.CharField(label=_("机器人地址"), required=False, max_length=500)
+    secret = forms.CharField(label=_("加签密钥"), required=False, max_length=200)
+    kinds = forms.MultipleChoiceField(
+        label=_("接收类型"),
+        choices=NotificationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选表示接收全部类型。"),
+    )
+
+    class Meta:
+        model = WorkGroup
+        fields = [
+            "name",
+            "platform",
+            "endpoint",
+            "secret",
+            "units",
+            "items",
+            "leaders",
+            "kinds",
+            "mention",
+            "active",
+            "mode",
+            "digest_time",
+            "digest_weekday",
+            "quiet_start",
+            "quiet_end",
+        ]
+        widgets = {"digest_time": TIME, "quiet_start": TIME, "quiet_end": TIME}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = Unit.objects.order_by("sort_order", "pk")  # type: ignore[attr-defined]
+        self.fields["items"].queryset = WorkItem.objects.order_by("-year", "pk")  # type: ignore[attr-defined]
+        self.fields["leaders"].queryset = User.objects.filter(role=User.Role.LEADER)  # type: ignore[attr-defined]
+        self.initial["endpoint"] = ""
+        self.initial["secret"] = ""
+        if self.instance.pk:
+            self.fields["endpoint"].help_text = _("已设置（%(u)s），留空则不修改。") % {
+                "u": self.instance.endpoint_shown
+            }
+            if self.instance.secret:
+                self.fields["secret"].help_text = _("已设置，留空则不修改。")
+
+    def clean_digest_weekday(self) -> int:
+        day = self.cleaned_data["digest_weekday"]
+        if not 0 <= day <= 6:
+            raise forms.ValidationError(_("每周汇总日应在0（星期一）到6（星期日）之间。"))
+        return int(day)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        endpoint = (data.get("endpoint") or "").strip() or (self.instance.endpoint or "")
+        secret = (data.get("secret") or "").strip() or (self.instance.secret or "")
+        if not endpoint:
+            self.add_error("endpoint", _("请填写机器人地址。"))
+        elif (why := check_endpoint(endpoint)) is not None:
+            self.add_error("endpoint", why)
+        if data.get("platform") in SIGNED and not secret:
+            self.add_error("secret", _("钉钉和飞书机器人须填写加签密钥。"))
+        data["endpoint"], data["secret"] = endpoint, secret
+        return data
