@@ -193,7 +193,7 @@ def _item_context(user: User, item: WorkItem, **editors: Any) -> dict[str, Any]:
         if item.is_project:
             context["plan_form"] = PlanCurveForm(item=item, months=plan_months)
         context.update(editors)
-    context["panels"] = home_panels("item", user, item=item)
+    context["home_panels"] = home_panels("item", user, item=item)
     return context
 
 
