@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
 
-from duban.bulletins.catalogue import FigureQuery, compute_many
+from duban.bulletins.catalogue import FigureQuery, UnknownFigureError, compute_many
 from duban.bulletins.models import Bulletin
 from duban.bulletins.selectors import (
     bulletin_get_for_user,
@@ -96,7 +97,11 @@ def figures(
 ) -> FiguresPage:
     user = request_user(request)
     q = query_for_user(user, FigureQuery(year, month, tuple(str(lv) for lv in levels or ())))
-    results = compute_many(key or None, q)
+    try:
+        results = compute_many(key or None, q)
+    except UnknownFigureError as e:
+        # An unknown key is the caller's mistake: 422 with the list of known keys.
+        raise HttpError(422, str(e)) from e
     return FiguresPage(
         year=q.year,
         month=q.month,
