@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_clauses, join_items
 from duban.org.models import ApiToken, Enterprise, NameAlias, Responsibility, Unit, User
-
-if TYPE_CHECKING:  # org sits below ledger: the type only, never the import
-    from duban.ledger.models import WorkItem
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +149,8 @@ def responsibility_create(
     leader: User,
     relation: str,
     unit: Unit | None = None,
-    work_item: WorkItem | None = None,
+    # A ledger WorkItem: org sits below the ledger, so it is typed as any model here.
+    work_item: models.Model | None = None,
     enterprise: Enterprise | None = None,
     start_date: date | None = None,
     end_date: date | None = None,
@@ -172,7 +169,7 @@ def responsibility_create(
         leader=leader,
         relation=relation,
         unit=unit,
-        work_item=work_item,
+        work_item_id=work_item.pk if work_item is not None else None,
         enterprise=enterprise,
         start_date=start_date,
         end_date=end_date,
