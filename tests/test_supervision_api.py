@@ -34,7 +34,9 @@ def api():
 def world(district):
     d = district
     CardRules.objects.create(several_red=2, red_item_months=2, note="DOMAIN")
-    prompt_issue(prompts=prompt_batch_draft(kind=Prompt.Kind.WARNING), by=d.office)
+    prompt_issue(
+        prompts={p.pk: p.version for p in prompt_batch_draft(kind=Prompt.Kind.WARNING)}, by=d.office
+    )
     for item in (d.item_b, d.item_x):
         item.planned_finish = date(2023, 12, 31)
         item.save()

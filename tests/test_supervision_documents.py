@@ -37,7 +37,11 @@ def test_prompt_document(district):
     conf.district = "南岗"
     conf.save()
     prompts = prompt_batch_draft(kind=Prompt.Kind.WARNING)
-    p = next(x for x in prompt_issue(prompts=prompts, by=d.office) if x.unit_id == d.unit_b.pk)
+    p = next(
+        x
+        for x in prompt_issue(prompts={p.pk: p.version for p in prompts}, by=d.office)
+        if x.unit_id == d.unit_b.pk
+    )
     document = docx.Document(io.BytesIO(prompt_docx(p)))
     assert _layout(document) == [210, 297, 37, 35, 28, 26]
     paragraphs = document.paragraphs

@@ -21,7 +21,9 @@ from tests import factories as f
 def world(district):
     d = district
     CardRules.objects.create(several_red=2, red_item_months=2, note="DOMAIN")
-    prompt_issue(prompts=prompt_batch_draft(kind=Prompt.Kind.WARNING), by=d.office)
+    prompt_issue(
+        prompts={p.pk: p.version for p in prompt_batch_draft(kind=Prompt.Kind.WARNING)}, by=d.office
+    )
     f.MilestoneFactory(work_item=d.item_a, name="主体封顶", planned_date=date(2024, 4, 8))
     prompt_batch_draft(kind=Prompt.Kind.DUE_SOON)
     for item in (d.item_b, d.item_x):

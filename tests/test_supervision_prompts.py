@@ -63,7 +63,7 @@ def test_reply_deadline_counts_five_working_days_across_the_holiday():
 def test_issue_sets_the_deadline_in_working_days(district, time_machine):
     time_machine.move_to("2024-09-27 10:00:00+08:00", tick=False)
     prompts = prompt_batch_draft(kind=K.WARNING)
-    issued = prompt_issue(prompts=prompts[:1], by=district.office)
+    issued = prompt_issue(prompts={p.pk: p.version for p in prompts[:1]}, by=district.office)
     assert issued[0].reply_due == date(2024, 10, 10)
 
 
@@ -122,7 +122,7 @@ def test_due_soon_lists_within_the_configured_days(district):
 def test_draft_is_idempotent_and_repeats_are_left_out(district):
     first = prompt_batch_draft(kind=K.WARNING)
     assert prompt_batch_draft(kind=K.WARNING) == first
-    prompt_issue(prompts=first, by=district.office)
+    prompt_issue(prompts={p.pk: p.version for p in first}, by=district.office)
     # Same month, same reasons: nothing new to list.
     assert prompt_batch_draft(kind=K.WARNING) == []
     # Unless the office asks for repeats.
@@ -137,7 +137,7 @@ def test_issue_numbers_in_sequence_with_the_pattern(district):
     supervision_settings_update(number_pattern="{district}督提〔{year}〕{n}号", district="南岗")
     prompts = prompt_batch_draft(kind=K.WARNING)
     assert len(prompts) == 3  # A, A1 (task), B
-    issued = prompt_issue(prompts=prompts, by=district.office)
+    issued = prompt_issue(prompts={p.pk: p.version for p in prompts}, by=district.office)
     assert [p.number for p in issued] == [
         "南岗督提〔2024〕1号",
         "南岗督提〔2024〕2号",
@@ -158,9 +158,10 @@ def test_pattern_without_n_is_refused_and_nothing_changes(district):
 def test_issuing_an_empty_prompt_is_refused_and_nothing_changes(district):
     prompts = prompt_batch_draft(kind=K.WARNING)
     for line in prompts[0].lines.all():
-        prompt_line_drop(line=line)
+        prompt_line_drop(line=line, version=Prompt.objects.get(pk=line.prompt_id).version)
+    prompts = list(Prompt.objects.filter(pk__in=[p.pk for p in prompts]))
     with pytest.raises(ApplicationError, match="没有列入任何事项"):
-        prompt_issue(prompts=prompts, by=district.office)
+        prompt_issue(prompts={p.pk: p.version for p in prompts}, by=district.office)
     assert not Prompt.objects.exclude(state="draft").exists()
     assert not PromptCounter.objects.filter(last__gt=0).exists()
 
@@ -177,7 +178,7 @@ def test_concurrent_issue_never_duplicates_or_skips_a_number(district):
             barrier.wait(timeout=5)
             for _attempt in range(200):
                 try:
-                    prompt_issue(prompts=[prompt], by=district.office)
+                    prompt_issue(prompts={p.pk: p.version for p in [prompt]}, by=district.office)
                     return
                 except OperationalError as e:
                     # The test database is SQLite in memory, which reports a lock at once
@@ -206,7 +207,7 @@ def test_concurrent_issue_never_duplicates_or_skips_a_number(district):
 
 def _issued(district):
     prompts = prompt_batch_draft(kind=K.WARNING)
-    issued = prompt_issue(prompts=prompts, by=district.office)
+    issued = prompt_issue(prompts={p.pk: p.version for p in prompts}, by=district.office)
     return next(p for p in issued if p.unit_id == district.unit_a.pk)
 
 

@@ -55,7 +55,7 @@ class DemoSupervision:
         if not drafts:
             return
         self.clock.tick(_at(day, 15))
-        issued = prompt_issue(prompts=drafts, by=self.office)
+        issued = prompt_issue(prompts={p.pk: p.version for p in drafts}, by=self.office)
         for prompt in issued:
             user = self._replier(prompt)
             if user is None or prompt.reply_due is None:

@@ -22,7 +22,7 @@ from duban.core.periods import Period
 from duban.org.auth import TokenAuth, request_user
 from duban.org.models import Unit, User
 from duban.supervision import selectors as sel
-from duban.supervision.models import Card, Colour, Flag, Interview, Prompt
+from duban.supervision.models import Card, Colour, FalseReport, Flag, Interview, Prompt
 from duban.supervision.permissions import (
     can_manage_supervision,
     can_reply_prompt,
@@ -32,6 +32,7 @@ from duban.supervision.services import cards as card_svc
 from duban.supervision.services import flags as flag_svc
 from duban.supervision.services import interviews as iv_svc
 from duban.supervision.services import prompts as prompt_svc
+from duban.supervision.services.false_reports import false_report_record
 
 router = Router(tags=["supervision"], auth=TokenAuth())
 
@@ -157,8 +158,13 @@ def prompts_draft(request: HttpRequest, body: DraftIn) -> list[PromptOut]:
     return [_prompt(p) for p in drafts]
 
 
+class PromptVersion(Schema):
+    id: Id
+    version: int = Field(..., ge=1, le=MAX_ID)
+
+
 class IssueIn(Schema):
-    prompts: list[Id] = Field(..., min_length=1, max_length=1000)
+    prompts: list[PromptVersion] = Field(..., min_length=1, max_length=1000)
 
 
 @router.post(
@@ -169,9 +175,46 @@ class IssueIn(Schema):
 def prompts_issue(request: HttpRequest, body: IssueIn) -> list[PromptOut]:
     user = request_user(request)
     _office(user)
-    chosen = [sel.prompt_get_for_user(user=user, prompt_id=pk) for pk in body.prompts]
+    versions = {
+        sel.prompt_get_for_user(user=user, prompt_id=p.id).pk: p.version for p in body.prompts
+    }
     return [
-        _prompt(p) for p in run_service(lambda: prompt_svc.prompt_issue(prompts=chosen, by=user))
+        _prompt(p) for p in run_service(lambda: prompt_svc.prompt_issue(prompts=versions, by=user))
+    ]
+
+
+class PromptFiguresOut(Schema):
+    month: int
+    kind: Prompt.Kind
+    unit: str
+    prompts: int
+    items: int
+    replied_on_time: int
+    replied_late: int
+
+
+class YearQuery(Schema):
+    year: int = Field(..., ge=MIN_YEAR, le=MAX_YEAR)
+
+
+@router.get(
+    "/prompts/figures",
+    response={200: list[PromptFiguresOut], **ERRORS},
+    summary="Prompts issued and items listed per month, kind and unit; replies on time and late",
+)
+def prompt_figures(request: HttpRequest, q: Query[YearQuery]) -> list[PromptFiguresOut]:
+    rows = sel.prompt_figures(user=request_user(request), year=q.year)
+    return [
+        PromptFiguresOut(
+            month=r.month,
+            kind=Prompt.Kind(r.kind),
+            unit=r.unit,
+            prompts=r.prompts,
+            items=r.items,
+            replied_on_time=r.replied_on_time,
+            replied_late=r.replied_late,
+        )
+        for r in rows
     ]
 
 
@@ -287,6 +330,26 @@ def cards(request: HttpRequest, q: Query[CardQuery]) -> list[CardOut]:
     return [_card(c) for c in qs[:1000]]
 
 
+class CardCountsOut(Schema):
+    year: int
+    month: int | None
+    green: int
+    yellow: int
+    red: int
+
+
+@router.get(
+    "/cards/counts",
+    response={200: CardCountsOut, **ERRORS},
+    summary="Green, yellow and red cards of a month, or of the year without a month (in scope)",
+)
+def card_counts(request: HttpRequest, q: Query[CardQuery]) -> CardCountsOut:
+    if q.year is None:
+        raise HttpError(422, "请指定年度（year）。")
+    n = sel.card_counts(user=request_user(request), year=q.year, month=q.month)
+    return CardCountsOut(year=q.year, month=q.month, green=n.green, yellow=n.yellow, red=n.red)
+
+
 @router.get("/cards/{card_id}", response={200: CardOut, **ERRORS}, summary="A card")
 def card_detail(request: HttpRequest, card_id: Path[Id]) -> CardOut:
     return _card(sel.card_get_for_user(user=request_user(request), card_id=card_id))
@@ -338,6 +401,7 @@ def cards_publish(request: HttpRequest, period: str) -> PublishOut:
 class FlagOut(Schema):
     id: int
     version: int
+    number: str
     target: Flag.Target
     state: Flag.State
     unit: UnitRef
@@ -359,6 +423,7 @@ def _flag(f: Flag) -> FlagOut:
     return FlagOut(
         id=f.pk,
         version=f.version,
+        number=f.number,
         target=Flag.Target(f.target),
         state=Flag.State(f.state),
         unit=_unit(f.unit),
@@ -384,6 +449,46 @@ class FlagQuery(Schema):
 @router.get("/flags", response={200: list[FlagOut], **ERRORS}, summary="挂牌督办 in scope")
 def flags(request: HttpRequest, q: Query[FlagQuery]) -> list[FlagOut]:
     return [_flag(f) for f in sel.flag_list(user=request_user(request), state=q.state)[:1000]]
+
+
+class FlagTarget(StrEnum):
+    UNIT = "unit"
+    ITEM = "item"
+    PROBLEM = "problem"
+
+
+class FlagIn(Schema):
+    target: FlagTarget
+    id: Id = Field(..., description="The unit's, item's or problem's id")
+    reason: str = Field(..., max_length=2000)
+    actions: str = Field(..., max_length=2000)
+    criteria: str = Field(..., max_length=2000)
+    deadline: date
+    leader: Id
+
+
+@router.post(
+    "/flags",
+    response={200: FlagOut, **ERRORS},
+    summary="Flag a unit, an item or a problem directly (office); takes the next 督办 number",
+)
+def flag_new(request: HttpRequest, body: FlagIn) -> FlagOut:
+    user = request_user(request)
+    _office(user)
+    subject = sel.flag_subject(user=user, target=str(body.target), pk=body.id)
+    leader = User.objects.filter(pk=body.leader).first()
+    return _flag(
+        run_service(
+            lambda: flag_svc.flag_create(
+                **subject,
+                reason=body.reason,
+                actions=body.actions,
+                deadline=body.deadline,
+                criteria=body.criteria,
+                flagged_by=leader,
+            )
+        )
+    )
 
 
 @router.get("/flags/{flag_id}", response={200: FlagOut, **ERRORS}, summary="A flag")
@@ -538,3 +643,61 @@ def interview_act(
         ),
     }
     return _interview(run_service(calls[action]))
+
+
+# -- false reports ---------------------------------------------------------------------------
+
+
+class FalseReportIn(Schema):
+    version: int = Field(..., ge=1, le=MAX_ID)
+    reason: str = Field(..., max_length=2000)
+
+
+class FalseReportOut(Schema):
+    id: int
+    report_id: int
+    unit: UnitRef
+    year: int
+    month: int
+    reason: str
+    found_at: datetime
+
+
+def _false_report(f: FalseReport) -> FalseReportOut:
+    return FalseReportOut(
+        id=f.pk,
+        report_id=f.report_id,
+        unit=_unit(f.unit),
+        year=f.year,
+        month=f.month,
+        reason=f.reason,
+        found_at=f.found_at,
+    )
+
+
+@router.get(
+    "/false-reports",
+    response={200: list[FalseReportOut], **ERRORS},
+    summary="虚假填报: reports returned as false (in scope)",
+)
+def false_reports(request: HttpRequest, q: Query[CardQuery]) -> list[FalseReportOut]:
+    qs = sel.false_report_list(user=request_user(request), year=q.year, month=q.month)
+    return [_false_report(f) for f in qs[:1000]]
+
+
+@router.post(
+    "/reports/{report_id}/false",
+    response={200: FalseReportOut, **ERRORS},
+    summary="Return a monthly report as false (office); it counts against the unit's card",
+)
+def report_false(request: HttpRequest, report_id: Path[Id], body: FalseReportIn) -> FalseReportOut:
+    user = request_user(request)
+    _office(user)
+    report = sel.report_for_office(user=user, report_id=report_id)
+    return _false_report(
+        run_service(
+            lambda: false_report_record(
+                report=report, by=user, reason=body.reason, version=body.version
+            )
+        )
+    )

@@ -14,7 +14,7 @@ from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.org.models import Unit
 from duban.problems.models import Problem
-from duban.reporting.models import MonthClose
+from duban.reporting.models import MonthClose, MonthlyReport
 
 USER = settings.AUTH_USER_MODEL
 
@@ -27,6 +27,12 @@ class SupervisionSettings(models.Model):
         _("提示文号格式"),
         max_length=60,
         default="{district}督提〔{year}〕{n}号",
+        help_text=_("可用 {district}、{year}、{n}；必须含 {n}。"),
+    )
+    flag_number_pattern = models.CharField(
+        _("督办通知文号格式"),
+        max_length=60,
+        default="{district}督办〔{year}〕{n}号",
         help_text=_("可用 {district}、{year}、{n}；必须含 {n}。"),
     )
     issuer = models.CharField(_("发文机关"), max_length=60, default="区重点项目推进办公室")
@@ -50,6 +56,11 @@ class SupervisionSettings(models.Model):
                 violation_error_message=_("文号格式必须含 {n}（顺序号）。"),
             ),
             models.CheckConstraint(
+                condition=Q(flag_number_pattern__contains="{n}"),
+                name="flag_number_pattern_has_n",
+                violation_error_message=_("文号格式必须含 {n}（顺序号）。"),
+            ),
+            models.CheckConstraint(
                 condition=Q(due_soon_day__gte=1, due_soon_day__lte=28, warning_day__gte=1)
                 & Q(warning_day__lte=28),
                 name="prompt_days_in_month",
@@ -69,17 +80,28 @@ class SupervisionSettings(models.Model):
 
 
 class PromptCounter(models.Model):
-    """The district's prompt sequence of a year; the row is locked while numbers are taken."""
+    """A district document sequence of a year (prompts, flag notices); the row is locked while
+    numbers are taken."""
 
-    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    class Series(models.TextChoices):
+        PROMPT = "prompt", _("提示")
+        FLAG = "flag", _("督办通知")
+
+    series = models.CharField(
+        _("文号序列"), max_length=10, choices=Series.choices, default=Series.PROMPT
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
     last = models.PositiveIntegerField(_("已用顺序号"), default=0)
 
     class Meta:
         verbose_name = pgettext_lazy("model name", "提示顺序号")
         verbose_name_plural = pgettext_lazy("model name plural", "提示顺序号")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="document_counter_once")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
+        return f"{self.series} {self.year}: {self.last}"
 
 
 class Prompt(VersionedModel):
@@ -207,7 +229,7 @@ class CardRules(models.Model):
 
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     several_red = models.PositiveSmallIntegerField(
-        _("红牌：红灯事项数"), default=3, help_text=_("红灯事项达到该数亮红牌。")
+        _("红牌：红灯事项数"), default=2, help_text=_("红灯事项达到该数亮红牌。")
     )
     yellow_red_items = models.PositiveSmallIntegerField(
         _("黄牌：红灯事项数"), default=1, help_text=_("红灯事项达到该数亮黄牌。")
@@ -217,7 +239,22 @@ class CardRules(models.Model):
     yellow_overdue_problems = models.PositiveSmallIntegerField(
         _("黄牌：逾期未办结问题数"), default=1
     )
-    red_item_months = models.PositiveSmallIntegerField(_("红牌：事项连续红灯月数"), default=3)
+    red_item_months = models.PositiveSmallIntegerField(_("红牌：事项连续红灯月数"), default=2)
+    red_false_reports = models.PositiveSmallIntegerField(
+        _("红牌：虚假填报月报数"), default=1, help_text=_("月报被认定为虚假填报达到该数亮红牌。")
+    )
+    yellow_missed_targets = models.PositiveSmallIntegerField(
+        _("黄牌：未完成月度计划事项数"),
+        default=1,
+        help_text=_("有月度计划的事项，本年累计完成低于累计月度计划的事项达到该数亮黄牌。"),
+    )
+    missed_target_pp = models.DecimalField(
+        _("未完成月度计划：低于计划个百分点"),
+        max_digits=5,
+        decimal_places=2,
+        default=5,
+        help_text=_("本年累计完成占年度计划的比例低于累计月度计划该数个百分点及以上，视为未完成。"),
+    )
     note = models.CharField(_("修订说明"), max_length=200, blank=True)
 
     class Meta:
@@ -228,7 +265,8 @@ class CardRules(models.Model):
             models.CheckConstraint(
                 condition=Q(several_red__gte=1, yellow_red_items__gte=1, red_item_months__gte=2)
                 & Q(yellow_late_reports__gte=1, yellow_late_replies__gte=1)
-                & Q(yellow_overdue_problems__gte=1),
+                & Q(yellow_overdue_problems__gte=1, red_false_reports__gte=1)
+                & Q(yellow_missed_targets__gte=1, missed_target_pp__gte=0),
                 name="card_rules_positive",
             )
         ]
@@ -296,6 +334,38 @@ class Card(VersionedModel):
     @property
     def overridden(self) -> bool:
         return self.colour != self.computed or bool(self.override_reason)
+
+
+class FalseReport(models.Model):
+    """A monthly report the office returned as false (虚假填报): it counts against the lead
+    unit's card of the report's month."""
+
+    report = models.OneToOneField(
+        MonthlyReport, verbose_name=_("月报"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="false_reports"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    reason = models.TextField(_("认定理由"))
+    found_by = models.ForeignKey(
+        USER, verbose_name=_("认定人"), on_delete=models.PROTECT, related_name="+"
+    )
+    found_at = models.DateTimeField(_("认定时间"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "-month", "-pk"]
+        verbose_name = pgettext_lazy("model name", "虚假填报")
+        verbose_name_plural = pgettext_lazy("model name plural", "虚假填报")
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}-{self.month:02d} {self.report_id}"
+
+    @property
+    def period(self) -> Period:
+        return Period(self.year, self.month)
 
 
 class Flag(VersionedModel):

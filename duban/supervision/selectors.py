@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -19,7 +20,16 @@ from duban.ledger.models import WorkItem
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
 from duban.problems.models import Problem
-from duban.supervision.models import Card, CardRules, Colour, Flag, Interview, Prompt
+from duban.reporting.models import MonthlyReport
+from duban.supervision.models import (
+    Card,
+    CardRules,
+    Colour,
+    FalseReport,
+    Flag,
+    Interview,
+    Prompt,
+)
 from duban.supervision.services.cards import rule_hits
 
 
@@ -180,11 +190,17 @@ _FACT_TEXT: dict[tuple[str, str], Any] = {
     ("late_reports", "yellow"): gettext_lazy("有%(n)s个事项月报逾期或未报"),
     ("late_replies", "yellow"): gettext_lazy("有%(n)s份提示逾期答复"),
     ("overdue_problems", "yellow"): gettext_lazy("有%(n)s个问题逾期未办结"),
+    ("false_reports", "red"): gettext_lazy("有%(n)s份月报被认定为虚假填报"),
+    ("missed_targets", "yellow"): gettext_lazy(
+        "有%(n)s个事项未完成月度计划（低于累计月度计划%(pp)s个百分点及以上）"
+    ),
 }
 
 
 def _links(fact: str, ids: list[int], period: Period) -> list[tuple[str, str]]:
-    if fact in ("red_items", "red_running", "late_reports"):
+    if fact == "false_reports":
+        return [(_("月报%(n)s") % {"n": i}, reverse("reporting:report", args=[i])) for i in ids]
+    if fact in ("red_items", "red_running", "late_reports", "missed_targets"):
         titles = dict(WorkItem.objects.filter(pk__in=ids).values_list("pk", "title"))
         return [(titles.get(i, str(i)), reverse("ledger:item", args=[i])) for i in ids]
     if fact == "late_replies":
@@ -207,13 +223,20 @@ def card_explanation(card: Card) -> list[ExplanationLine]:
         if red and colour == Colour.YELLOW and fact == "red_items":
             continue
         ids = card.facts.get(fact, [])
-        text = str(_FACT_TEXT[(fact, colour)]) % {"n": len(ids), "t": threshold}
+        text = str(_FACT_TEXT[(fact, colour)]) % {
+            "n": len(ids),
+            "t": threshold,
+            "pp": f"{Decimal(str(rules.missed_target_pp)).normalize():f}",
+        }
         lines.append(ExplanationLine(colour, text, _links(fact, ids, card.period)))
     if not hits:
         lines.append(
             ExplanationLine(
                 Colour.GREEN,
-                _("无红灯事项，月报按时报送，提示按时答复，问题按期办结，无逾期挂牌"),
+                _(
+                    "无红灯事项，月报按时报送、无虚假填报，完成月度计划，提示按时答复，"
+                    "问题按期办结，无逾期挂牌"
+                ),
                 [],
             )
         )
@@ -249,6 +272,45 @@ def flag_list(*, user: User, state: str | None = None) -> QuerySet[Flag]:
 
 def flag_get_for_user(*, user: User, flag_id: int) -> Flag:
     return get_object_or_404(flag_list(user=user), pk=flag_id)
+
+
+def flag_subject(*, user: User, target: str, pk: int) -> dict[str, Any]:
+    """The unit, item or problem a new flag is on, as `flag_create`'s keyword (404 when it is
+    missing or out of the user's scope)."""
+    if target == Flag.Target.ITEM:
+        return {
+            "work_item": get_object_or_404(
+                WorkItem.objects.filter(units_q(user, "lead_unit")), pk=pk
+            )
+        }
+    if target == Flag.Target.PROBLEM:
+        return {
+            "problem": get_object_or_404(Problem.objects.filter(units_q(user, "lead_unit")), pk=pk)
+        }
+    scope = scope_for(user)
+    units = Unit.objects.all() if scope.everything else Unit.objects.filter(pk__in=scope.unit_ids)
+    return {"unit": get_object_or_404(units, pk=pk)}
+
+
+def false_report_list(
+    *, user: User, year: int | None = None, month: int | None = None
+) -> QuerySet[FalseReport]:
+    qs = FalseReport.objects.filter(units_q(user)).select_related("unit", "report__work_item")
+    if year:
+        qs = qs.filter(year=year)
+    if month:
+        qs = qs.filter(month=month)
+    return qs
+
+
+def report_for_office(*, user: User, report_id: int) -> MonthlyReport:
+    """A monthly report in the user's scope (the office: any), with its item."""
+    return get_object_or_404(
+        MonthlyReport.objects.filter(units_q(user, "work_item__lead_unit")).select_related(
+            "work_item"
+        ),
+        pk=report_id,
+    )
 
 
 def open_flags(*, user: User) -> QuerySet[Flag]:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
-from duban.core.forms import posted_version
+from duban.core.forms import VERSION_ERRORS, posted_version
 from duban.core.periods import Period
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
@@ -109,9 +109,20 @@ def prompts_draft_view(request: HttpRequest) -> HttpResponse:
 def prompts_issue_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _office(user)
-    ids = [int(x) for x in request.POST.getlist("prompt") if x.isdigit()]
-    chosen = list(sel.prompt_list(user=user, state=Prompt.State.DRAFT).filter(pk__in=ids))
-    _run(request, lambda: prompt_svc.prompt_issue(prompts=chosen, by=user), _("提示已下发。"))
+    ids = [int(x) for x in request.POST.getlist("prompt") if x.isdigit() and len(x) < 12]
+    chosen = sel.prompt_list(user=user, state=Prompt.State.DRAFT).filter(pk__in=ids)
+    versions = {
+        pk: int(v)
+        for pk in chosen.values_list("pk", flat=True)
+        if (v := request.POST.get(f"version-{pk}", "")).isdigit() and len(v) < 12
+    }
+
+    def issue() -> Any:
+        if len(versions) != len(ids):
+            raise ApplicationError(str(VERSION_ERRORS["required"]), field="version")
+        return prompt_svc.prompt_issue(prompts=versions, by=user)
+
+    _run(request, issue, _("提示已下发。"))
     return redirect("supervision:prompts")
 
 
@@ -123,16 +134,22 @@ def prompt_draft_edit_view(request: HttpRequest, prompt_id: int) -> HttpResponse
     _office(user)
     prompt = sel.prompt_get_for_user(user=user, prompt_id=prompt_id)
     line_id = request.POST.get("line", "")
-    if line_id.isdigit():
+    if line_id.isdigit() and len(line_id) < 12:
         line = get_object_or_404(PromptItem, pk=int(line_id), prompt=prompt)
         keep = request.POST.get("keep") == "1"
         _run(
             request,
-            lambda: prompt_svc.prompt_line_drop(line=line, dropped=not keep),
+            lambda: prompt_svc.prompt_line_drop(
+                line=line, dropped=not keep, version=posted_version(request)
+            ),
             _("已更新提示草稿。"),
         )
     else:
-        _run(request, lambda: prompt_svc.prompt_drop(prompt=prompt), _("已删除该单位的提示草稿。"))
+        _run(
+            request,
+            lambda: prompt_svc.prompt_drop(prompt=prompt, version=posted_version(request)),
+            _("已删除该单位的提示草稿。"),
+        )
     return redirect("supervision:prompts")
 
 

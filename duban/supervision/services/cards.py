@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from duban.core import clock
-from duban.core.errors import ApplicationError, check_version
+from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.org.models import Unit, User
 from duban.problems.models import Problem
 from duban.reporting.models import ItemSnapshot, MonthClose
-from duban.reporting.progress import Light, ReportStatus
-from duban.supervision.models import Card, CardRules, Colour, Flag, Prompt
+from duban.reporting.progress import Light, ReportStatus, item_figures
+from duban.supervision.models import Card, CardRules, Colour, FalseReport, Flag, Prompt
+from duban.supervision.services import locked
 from duban.supervision.services.ladder import ladder_propose, problem_flags_suggest
 from duban.supervision.services.prompts import HANDLED_PROBLEM_STATES
 
@@ -44,21 +45,43 @@ def _red_ids_before(period: Period, months: int) -> list[set[int]]:
     return out
 
 
+def missed_target(snap: ItemSnapshot, rules: CardRules) -> bool:
+    """An item with a monthly plan curve whose year-to-date completion at the month's end is
+    below its cumulative monthly plan by at least `missed_target_pp` points (the progress
+    core's figures of the frozen month: gap to 序时 on the curve)."""
+    if snap.cumulative_plan is None or not snap.annual_plan:
+        return False
+    figures = item_figures(
+        month=snap.month,
+        annual_plan=snap.annual_plan,
+        prior_cumulative=snap.prior_cumulative,
+        ytd=snap.ytd_investment,
+        investment_month=snap.investment_month,
+        cumulative_plan=snap.cumulative_plan,
+    )
+    return figures.gap_pp is not None and figures.gap_pp <= -rules.missed_target_pp
+
+
 def card_facts(period: Period, rules: CardRules) -> dict[int, dict[str, list[int]]]:
     """The facts behind each unit's card for a closed month, as lists of ids, read from the
     month's snapshots, the prompts due in the month, open flags and problems."""
     facts: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     earlier = _red_ids_before(period, rules.red_item_months - 1)
-    snaps = ItemSnapshot.objects.filter(year=period.year, month=period.month).values_list(
-        "work_item_id", "lead_unit_id", "light", "report"
-    )
-    for item_id, unit_id, light, report in snaps:
-        if light == Light.RED:
+    snaps = ItemSnapshot.objects.filter(year=period.year, month=period.month)
+    for snap in snaps:
+        item_id, unit_id = snap.work_item_id, snap.lead_unit_id
+        if snap.light == Light.RED:
             facts[unit_id]["red_items"].append(item_id)
             if all(item_id in reds for reds in earlier):
                 facts[unit_id]["red_running"].append(item_id)
-        if report in (ReportStatus.LATE, ReportStatus.MISSING):
+        if snap.report in (ReportStatus.LATE, ReportStatus.MISSING):
             facts[unit_id]["late_reports"].append(item_id)
+        if missed_target(snap, rules):
+            facts[unit_id]["missed_targets"].append(item_id)
+    for pk, unit_id in FalseReport.objects.filter(year=period.year, month=period.month).values_list(
+        "report_id", "unit_id"
+    ):
+        facts[unit_id]["false_reports"].append(pk)
     late_prompts = Prompt.objects.filter(
         reply_late=True,
         reply_due__gte=period.first_day,
@@ -85,10 +108,12 @@ RULES: tuple[tuple[str, str, str | None], ...] = (
     ("red_items", Colour.RED, "several_red"),
     ("red_running", Colour.RED, None),
     ("missed_flags", Colour.RED, None),
+    ("false_reports", Colour.RED, "red_false_reports"),
     ("red_items", Colour.YELLOW, "yellow_red_items"),
     ("late_reports", Colour.YELLOW, "yellow_late_reports"),
     ("late_replies", Colour.YELLOW, "yellow_late_replies"),
     ("overdue_problems", Colour.YELLOW, "yellow_overdue_problems"),
+    ("missed_targets", Colour.YELLOW, "yellow_missed_targets"),
 )
 
 
@@ -155,11 +180,10 @@ def on_month_closed(sender: object, *, close: MonthClose, by: User, **kwargs: ob
 
 
 @transaction.atomic
-def card_override(*, card: Card, colour: str, reason: str, by: User, version: int | None) -> Card:
+def card_override(*, card: Card, colour: str, reason: str, by: User, version: int) -> Card:
     """Override a card before publication: the computed colour stays, the reason, who and when
     are kept in the card and its history; the ladder's proposal follows the new colour."""
-    c = Card.objects.select_for_update().get(pk=card.pk)
-    check_version(current=c.version, submitted=version, label=_("亮牌"))
+    c = locked(Card, card.pk, version, _("亮牌"))
     if c.published_at is not None:
         raise ApplicationError(_("已公布的亮牌不能调整。"), code="conflict")
     if colour not in Colour.values:

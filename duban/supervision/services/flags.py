@@ -9,15 +9,18 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from duban.core import clock
-from duban.core.errors import ApplicationError, check_version
-from duban.org.models import User
-from duban.supervision.models import Flag, FlagUpdate
+from duban.core.errors import ApplicationError
+from duban.core.services import require
+from duban.ledger.models import WorkItem
+from duban.org.models import Unit, User
+from duban.problems.models import Problem
+from duban.supervision.models import Flag, FlagUpdate, PromptCounter, SupervisionSettings
+from duban.supervision.services import locked
+from duban.supervision.services.prompts import number_of, take_numbers
 
 
-def _locked(flag: Flag, version: int | None) -> Flag:
-    row = Flag.objects.select_for_update().get(pk=flag.pk)
-    check_version(current=row.version, submitted=version, label=_("挂牌督办"))
-    return row
+def _locked(flag: Flag, version: int) -> Flag:
+    return locked(Flag, flag.pk, version, _("挂牌督办"))
 
 
 def _require_terms(
@@ -35,9 +38,15 @@ def _require_terms(
 def _open(
     f: Flag, *, reason: str, actions: str, deadline: date, criteria: str, flagged_by: User
 ) -> Flag:
+    """Open the flag; its 督办通知 takes the next number of the district's flag sequence."""
+    conf = SupervisionSettings.load()
+    today = clock.today()
+    number_of(conf.flag_number_pattern, district=conf.district, year=today.year, n=1)
+    (seq,) = take_numbers(PromptCounter.Series.FLAG, today.year, 1)
+    f.number = number_of(conf.flag_number_pattern, district=conf.district, year=today.year, n=seq)
     f.state = Flag.State.OPEN
     f.reason, f.actions, f.criteria = reason.strip(), actions.strip(), criteria.strip()
-    f.deadline, f.flagged_by, f.flagged_on = deadline, flagged_by, clock.today()
+    f.deadline, f.flagged_by, f.flagged_on = deadline, flagged_by, today
     f.version += 1
     f.save()
     return f
@@ -52,7 +61,7 @@ def flag_confirm(
     deadline: date | None,
     criteria: str,
     flagged_by: User | None,
-    version: int | None,
+    version: int,
 ) -> Flag:
     """Confirm a suggested flag with its terms."""
     f = _locked(flag, version)
@@ -74,25 +83,44 @@ def flag_confirm(
 @transaction.atomic
 def flag_create(
     *,
-    target: str,
-    unit_id: int,
-    work_item_id: int | None = None,
-    problem_id: int | None = None,
+    unit: Unit | None = None,
+    work_item: WorkItem | None = None,
+    problem: Problem | None = None,
     reason: str,
     actions: str,
     deadline: date | None,
     criteria: str,
     flagged_by: User | None,
 ) -> Flag:
-    """Flag a unit, an item or a problem directly (not from a suggestion)."""
+    """Flag a unit, an item or a problem directly (not from a suggestion): exactly one of them.
+    An item or problem is flagged on its lead unit. Refused while the same target has a flag
+    suggested or under way."""
+    targets = [t for t in (unit, work_item, problem) if t is not None]
+    require(len(targets) == 1, _("请选择一个挂牌对象：单位、事项或问题。"), field="target")
+    unit_id: int | None
+    if work_item is not None:
+        target, unit_id = Flag.Target.ITEM, work_item.lead_unit_id
+    elif problem is not None:
+        target, unit_id = Flag.Target.PROBLEM, problem.lead_unit_id
+        require(unit_id is not None, _("该问题尚未交办牵头单位，不能挂牌。"), field="target")
+    else:
+        target, unit_id = Flag.Target.UNIT, targets[0].pk
     deadline, flagged_by = _require_terms(
         reason=reason, actions=actions, deadline=deadline, criteria=criteria, flagged_by=flagged_by
     )
+    live = Flag.objects.filter(
+        target=target,
+        unit_id=unit_id,
+        work_item=work_item,
+        problem=problem,
+        state__in=(Flag.State.SUGGESTED, Flag.State.OPEN, Flag.State.DELIST_REQUESTED),
+    )
+    require(not live.exists(), _("该对象已有建议挂牌或正在督办的挂牌。"), field="target")
     f = Flag(
         target=target,
         unit_id=unit_id,
-        work_item_id=work_item_id,
-        problem_id=problem_id,
+        work_item=work_item,
+        problem=problem,
         state=Flag.State.SUGGESTED,
         version=0,
     )
@@ -107,7 +135,7 @@ def flag_create(
 
 
 @transaction.atomic
-def flag_dismiss(*, flag: Flag, reason: str, version: int | None) -> Flag:
+def flag_dismiss(*, flag: Flag, reason: str, version: int) -> Flag:
     """Dismiss a suggestion, with a reason."""
     f = _locked(flag, version)
     if f.state != Flag.State.SUGGESTED:
@@ -132,7 +160,7 @@ def flag_report_progress(*, flag: Flag, by: User, text: str) -> FlagUpdate:
 
 
 @transaction.atomic
-def flag_request_delist(*, flag: Flag, by: User, evidence: str, version: int | None) -> Flag:
+def flag_request_delist(*, flag: Flag, by: User, evidence: str, version: int) -> Flag:
     """The flagged party asks to be delisted; evidence against the criteria is required."""
     f = _locked(flag, version)
     if f.state != Flag.State.OPEN:
@@ -146,9 +174,7 @@ def flag_request_delist(*, flag: Flag, by: User, evidence: str, version: int | N
 
 
 @transaction.atomic
-def flag_delist(
-    *, flag: Flag, by: User, approve: bool, note: str = "", version: int | None
-) -> Flag:
+def flag_delist(*, flag: Flag, by: User, approve: bool, note: str = "", version: int) -> Flag:
     """The office approves the delisting (摘牌) or sends it back to open with a note."""
     f = _locked(flag, version)
     if f.state != Flag.State.DELIST_REQUESTED:

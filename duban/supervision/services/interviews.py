@@ -7,14 +7,13 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from duban.core.errors import ApplicationError, check_version
+from duban.core.errors import ApplicationError
 from duban.supervision.models import Interview
+from duban.supervision.services import locked
 
 
-def _locked(interview: Interview, version: int | None) -> Interview:
-    row = Interview.objects.select_for_update().get(pk=interview.pk)
-    check_version(current=row.version, submitted=version, label=_("约谈"))
-    return row
+def _locked(interview: Interview, version: int) -> Interview:
+    return locked(Interview, interview.pk, version, _("约谈"))
 
 
 @transaction.atomic
@@ -24,7 +23,7 @@ def interview_schedule(
     on: date | None,
     interviewer: str,
     interviewees: str,
-    version: int | None,
+    version: int,
 ) -> Interview:
     """Confirm a proposed interview with its date and who takes part."""
     iv = _locked(interview, version)
@@ -40,7 +39,7 @@ def interview_schedule(
 
 
 @transaction.atomic
-def interview_record(*, interview: Interview, outcome: str, version: int | None) -> Interview:
+def interview_record(*, interview: Interview, outcome: str, version: int) -> Interview:
     """Record a held interview's outcome."""
     iv = _locked(interview, version)
     if iv.state != Interview.State.SCHEDULED:
@@ -54,7 +53,7 @@ def interview_record(*, interview: Interview, outcome: str, version: int | None)
 
 
 @transaction.atomic
-def interview_dismiss(*, interview: Interview, reason: str, version: int | None) -> Interview:
+def interview_dismiss(*, interview: Interview, reason: str, version: int) -> Interview:
     """Decline a proposal, with a reason."""
     iv = _locked(interview, version)
     if iv.state != Interview.State.PROPOSED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from duban.core import clock
-from duban.core.errors import ApplicationError, check_version
+from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
@@ -22,6 +22,7 @@ from duban.problems.models import Problem
 from duban.reporting.progress import ItemProgress, Light
 from duban.reporting.selectors.progress import compute_progress, rules_in_force
 from duban.supervision.models import Prompt, PromptCounter, PromptItem, SupervisionSettings
+from duban.supervision.services import locked
 from duban.supervision.workdays import add_working_days
 
 # Problems that are being handled: a due date counts from assignment on.
@@ -186,26 +187,28 @@ def prompt_batch_draft(
     return prompts
 
 
-def _draft(prompt_id: int) -> Prompt:
-    prompt = Prompt.objects.select_for_update().get(pk=prompt_id)
+def _draft(prompt_id: int, version: int) -> Prompt:
+    prompt = locked(Prompt, prompt_id, version, _("提示"))
     if prompt.state != Prompt.State.DRAFT:
         raise ApplicationError(_("提示已下发，不能再修改。"), code="conflict")
     return prompt
 
 
 @transaction.atomic
-def prompt_line_drop(*, line: PromptItem, dropped: bool = True) -> PromptItem:
-    """Drop a line from (or put it back into) a draft prompt."""
-    _draft(line.prompt_id)
+def prompt_line_drop(*, line: PromptItem, dropped: bool = True, version: int) -> PromptItem:
+    """Drop a line from (or put it back into) a draft prompt; `version` is the prompt's."""
+    prompt = _draft(line.prompt_id, version)
     line.dropped = dropped
     line.save(update_fields=["dropped"])
+    prompt.version += 1
+    prompt.save(update_fields=["version", "updated_at"])
     return line
 
 
 @transaction.atomic
-def prompt_drop(*, prompt: Prompt) -> None:
-    """Leave a unit out of the batch: its draft is deleted."""
-    _draft(prompt.pk).delete()
+def prompt_drop(*, prompt: Prompt, version: int) -> None:
+    """Leave a recipient out of the batch: its draft is deleted."""
+    _draft(prompt.pk, version).delete()
 
 
 def number_of(pattern: str, *, district: str, year: int, n: int) -> str:
@@ -234,41 +237,49 @@ def supervision_settings_update(
 
 
 @transaction.atomic
-def prompt_issue(*, prompts: Sequence[Prompt], by: User) -> list[Prompt]:
-    """Issue draft prompts: each takes the next number of the year's sequence (the counter row
-    is locked, so two offices issuing at once never share or skip a number) and a reply
-    deadline in working days. Refused as a whole if any prompt is not a draft or lists nothing."""
+def prompt_issue(*, prompts: Mapping[int, int], by: User) -> list[Prompt]:
+    """Issue draft prompts, given as {prompt id: the version the office previewed}: each takes
+    the next number of the year's sequence (the counter row is locked, so two offices issuing
+    at once never share or skip a number) and a reply deadline in working days. Refused as a
+    whole if any prompt is not a draft, changed since the preview or lists nothing."""
     if not prompts:
         raise ApplicationError(_("没有要下发的提示。"), code="invalid")
     conf = SupervisionSettings.load()
     now = clock.now()
     today = clock.today()
-    locked = [_draft(p.pk) for p in sorted(prompts, key=lambda p: p.pk)]
-    for p in locked:
+    rows = [_draft(pk, prompts[pk]) for pk in sorted(prompts)]
+    for p in rows:
         if not p.lines.filter(dropped=False).exists():
             raise ApplicationError(
                 _("提示“%(unit)s”没有列入任何事项，不能下发。") % {"unit": p.unit}, code="invalid"
             )
     number_of(conf.number_pattern, district=conf.district, year=today.year, n=1)
-    PromptCounter.objects.get_or_create(year=today.year)
-    counter = PromptCounter.objects.select_for_update().get(year=today.year)
     due = add_working_days(today, conf.reply_working_days)
-    for p in locked:
-        counter.last += 1
-        p.seq = counter.last
-        p.number = number_of(conf.number_pattern, district=conf.district, year=today.year, n=p.seq)
+    seqs = take_numbers(PromptCounter.Series.PROMPT, today.year, len(rows))
+    for p, seq in zip(rows, seqs, strict=True):
+        p.seq = seq
+        p.number = number_of(conf.number_pattern, district=conf.district, year=today.year, n=seq)
         p.state = Prompt.State.ISSUED
         p.issued_at, p.issued_by, p.reply_due = now, by, due
         p.version += 1
         p.save()
+    return rows
+
+
+def take_numbers(series: str, year: int, count: int) -> list[int]:
+    """The next `count` numbers of a year's document sequence. The counter row stays locked
+    until the caller's transaction ends, so two offices issuing at once never share or skip
+    a number."""
+    PromptCounter.objects.get_or_create(series=series, year=year)
+    counter = PromptCounter.objects.select_for_update().get(series=series, year=year)
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return locked
+    return list(range(first, counter.last + 1))
 
 
-def _locked(prompt: Prompt, version: int | None) -> Prompt:
-    row = Prompt.objects.select_for_update().get(pk=prompt.pk)
-    check_version(current=row.version, submitted=version, label=_("提示"))
-    return row
+def _locked(prompt: Prompt, version: int) -> Prompt:
+    return locked(Prompt, prompt.pk, version, _("提示"))
 
 
 @transaction.atomic
@@ -277,7 +288,7 @@ def prompt_reply(
     prompt: Prompt,
     by: User,
     answers: Mapping[int, tuple[str, date | None]],
-    version: int | None,
+    version: int,
 ) -> Prompt:
     """The unit's reply: an answer to every listed line (what was done, a new date). A reply
     after the deadline is marked late."""
@@ -305,7 +316,7 @@ def prompt_reply(
 
 
 @transaction.atomic
-def prompt_accept(*, prompt: Prompt, by: User, version: int | None) -> Prompt:
+def prompt_accept(*, prompt: Prompt, by: User, version: int) -> Prompt:
     """The office accepts a reply."""
     p = _locked(prompt, version)
     if p.state != Prompt.State.REPLIED:
@@ -317,7 +328,7 @@ def prompt_accept(*, prompt: Prompt, by: User, version: int | None) -> Prompt:
 
 
 @transaction.atomic
-def prompt_return(*, prompt: Prompt, by: User, reason: str, version: int | None) -> Prompt:
+def prompt_return(*, prompt: Prompt, by: User, reason: str, version: int) -> Prompt:
     """The office returns a reply with a reason; the unit answers again."""
     p = _locked(prompt, version)
     if p.state != Prompt.State.REPLIED:
