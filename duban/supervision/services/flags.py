@@ -97,14 +97,16 @@ def flag_create(
     suggested or under way."""
     targets = [t for t in (unit, work_item, problem) if t is not None]
     require(len(targets) == 1, _("请选择一个挂牌对象：单位、事项或问题。"), field="target")
-    unit_id: int | None
+    owner: int | None
     if work_item is not None:
-        target, unit_id = Flag.Target.ITEM, work_item.lead_unit_id
+        target, owner = Flag.Target.ITEM, work_item.lead_unit_id
     elif problem is not None:
-        target, unit_id = Flag.Target.PROBLEM, problem.lead_unit_id
-        require(unit_id is not None, _("该问题尚未交办牵头单位，不能挂牌。"), field="target")
+        target, owner = Flag.Target.PROBLEM, problem.lead_unit_id
     else:
-        target, unit_id = Flag.Target.UNIT, targets[0].pk
+        target, owner = Flag.Target.UNIT, targets[0].pk
+    if owner is None:
+        raise ApplicationError(_("该问题尚未交办牵头单位，不能挂牌。"), field="target")
+    unit_id: int = owner
     deadline, flagged_by = _require_terms(
         reason=reason, actions=actions, deadline=deadline, criteria=criteria, flagged_by=flagged_by
     )
