@@ -385,6 +385,24 @@ def item_panel(user: User, item: WorkItem) -> tuple[str, dict[str, Any]] | None:
     listed = prompts_listing_item(user=user, item_id=item.pk).exclude(state=Prompt.State.DRAFT)
     prompts = list(listed[:20])
     flags = list(flag_list(user=user).filter(work_item=item))
-    if not (prompts or flags):
+    office = user.is_office
+    if not (prompts or flags or office):
         return None
-    return "supervision/_item.html", {"prompts": prompts, "flags": flags}
+    # The office's actions: flag the item, return a submitted report as false.
+    reports = (
+        list(
+            MonthlyReport.objects.filter(
+                work_item=item,
+                state__in=(MonthlyReport.State.SUBMITTED, MonthlyReport.State.RETURNED),
+            ).order_by("-year", "-month")[:3]
+        )
+        if office
+        else []
+    )
+    return "supervision/_item.html", {
+        "prompts": prompts,
+        "flags": flags,
+        "is_office": office,
+        "item": item,
+        "reports": reports,
+    }

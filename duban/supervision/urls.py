@@ -20,6 +20,7 @@ urlpatterns = [
     path("flags/<int:flag_id>/", views.flag_view, name="flag"),
     path("flags/<int:flag_id>/docx/", views.flag_docx_view, name="flag_docx"),
     path("flags/<int:flag_id>/<str:action>/", views.flag_action_view, name="flag_action"),
+    path("reports/<int:report_id>/false/", views.false_report_view, name="false_report"),
     path("interviews/", views.interviews_view, name="interviews"),
     path(
         "interviews/<int:interview_id>/<str:action>/",

@@ -35,6 +35,7 @@ from duban.supervision.services import cards as card_svc
 from duban.supervision.services import flags as flag_svc
 from duban.supervision.services import interviews as iv_svc
 from duban.supervision.services import prompts as prompt_svc
+from duban.supervision.services.false_reports import false_report_record
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -299,16 +300,54 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render(
         request,
         "supervision/unit.html",
-        {"unit": unit, "years": years, "history": sel.unit_history(user=user, unit=unit)},
+        {
+            "unit": unit,
+            "years": years,
+            "history": sel.unit_history(user=user, unit=unit),
+            "is_office": can_manage_supervision(user),
+        },
     )
 
 
 # -- flags and interviews -------------------------------------------------------------------
 
 
+def _id(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) < 12 else None
+
+
 @login_required
 def flags_view(request: HttpRequest) -> HttpResponse:
+    """The list of flags; the office flags a unit, an item or a problem from here (the unit
+    page and the item page link to the form with the target filled in)."""
     user = _user(request)
+    if request.method == "POST":
+        _office(user)
+        post = request.POST
+        target = post.get("target", "")
+        pk = _id(post.get("id"))
+
+        def create() -> Flag:
+            if target not in Flag.Target.values or pk is None:
+                raise ApplicationError(_("请选择挂牌对象并填写其编号。"), field="target")
+            subject = sel.flag_subject(user=user, target=target, pk=pk)
+            leader = User.objects.filter(pk=_id(post.get("leader")) or 0).first()
+            return flag_svc.flag_create(
+                **subject,
+                reason=post.get("reason", ""),
+                actions=post.get("actions", ""),
+                deadline=_date(post.get("deadline")),
+                criteria=post.get("criteria", ""),
+                flagged_by=leader,
+            )
+
+        try:
+            flag = create()
+        except ApplicationError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("已挂牌督办：%(n)s") % {"n": flag.number})
+            return redirect("supervision:flag", flag_id=flag.pk)
     flags = sel.flag_list(user=user)
     return render(
         request,
@@ -319,7 +358,35 @@ def flags_view(request: HttpRequest) -> HttpResponse:
             "delisted": flags.filter(state=Flag.State.DELISTED),
             "leaders": User.objects.filter(role=User.Role.LEADER, is_active=True),
             "is_office": can_manage_supervision(user),
+            "targets": Flag.Target.choices,
+            "form": request.POST if request.method == "POST" else request.GET,
         },
+    )
+
+
+@login_required
+def false_report_view(request: HttpRequest, report_id: int) -> HttpResponse:
+    """认定虚假填报: the office returns a report as false; it counts against the unit's card."""
+    user = _user(request)
+    _office(user)
+    report = sel.report_for_office(user=user, report_id=report_id)
+    if request.method == "POST":
+        try:
+            false_report_record(
+                report=report,
+                by=user,
+                reason=request.POST.get("reason", ""),
+                version=posted_version(request),
+            )
+        except ApplicationError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("已认定为虚假填报并退回。"))
+            return redirect("ledger:item", report.work_item_id)
+    return render(
+        request,
+        "supervision/false_report.html",
+        {"report": report, "found": sel.false_report_list(user=user).filter(report=report).first()},
     )
 
 
