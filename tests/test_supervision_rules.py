@@ -4,7 +4,7 @@ created by the office, and the API's figures and counts."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -319,3 +319,71 @@ def test_prompt_figures_and_card_counts_in_the_api(district):
     assert counts["green"] + counts["yellow"] + counts["red"] == 3
     # Units see only published cards.
     assert api(d.reporter_b, "get", "/cards/counts?year=2024").json()["red"] == 0
+
+
+# -- prompts per leader's area ---------------------------------------------------------------
+
+
+@pytest.fixture
+def by_area(district):
+    from duban.org.models import Responsibility
+    from duban.supervision.models import SupervisionSettings
+
+    d = district
+    f.ResponsibilityFactory(
+        leader=d.leader, unit=d.unit_b, relation=Responsibility.Relation.IN_CHARGE
+    )
+    conf = SupervisionSettings.load()
+    conf.recipients = SupervisionSettings.Recipients.LEADER
+    conf.save()
+    return d
+
+
+def test_prompts_per_leader_area_list_every_unit_of_the_area(by_area):
+    d = by_area
+    drafts = prompt_batch_draft(kind=Prompt.Kind.WARNING)
+    area = next(p for p in drafts if p.leader_id)
+    assert area.unit is None and area.leader == d.leader
+    assert area.recipient == f"{d.leader.display_name}分管领域"
+    assert {line.unit_id for line in area.lines.all()} == {d.unit_a.pk, d.unit_b.pk}
+    # A unit without a leader in charge keeps its own prompt.
+    assert [p.unit for p in drafts if not p.leader_id] == [d.unit_a1]
+
+
+def test_each_unit_answers_its_own_lines_of_an_area_prompt(by_area, login, time_machine):
+    from duban.supervision.permissions import can_reply_prompt
+    from duban.supervision.selectors import prompt_list
+    from duban.supervision.services.cards import card_facts
+    from duban.supervision.services.prompts import prompt_reply, prompts_mark_late
+
+    d = by_area
+    drafts = prompt_batch_draft(kind=Prompt.Kind.WARNING)
+    issued = prompt_issue(prompts={p.pk: p.version for p in drafts}, by=d.office)
+    area = next(p for p in issued if p.leader_id)
+    # Scope: both units of the area, the leader, the office; each sees the whole prompt.
+    for user in (d.reporter_a, d.reporter_b, d.head_b, d.leader, d.office):
+        assert prompt_list(user=user).filter(pk=area.pk).exists(), user
+    assert can_reply_prompt(d.reporter_a, area) and can_reply_prompt(d.reporter_b, area)
+    page = login(d.reporter_a).get(f"/supervision/prompts/{area.pk}/").content.decode()
+    own = area.lines.filter(unit=d.unit_a)
+    other = area.lines.filter(unit=d.unit_b)
+    assert f'name="answer-{own.first().pk}"' in page
+    assert f'name="answer-{other.first().pk}"' not in page
+    # Unit A answers its lines: the prompt waits for unit B.
+    answers = {line.pk: ("已整改", None) for line in own}
+    area = prompt_reply(prompt=area, by=d.reporter_a, answers=answers, version=area.version)
+    assert area.state == Prompt.State.ISSUED
+    # Unit B is late: the deadline passes, the cycle marks the prompt late.
+    time_machine.move_to(f"{area.reply_due + timedelta(days=2)} 10:00:00+08:00", tick=False)
+    assert prompts_mark_late() >= 1
+    area.refresh_from_db()
+    facts = card_facts(Period.of(area.reply_due), CardRules())
+    assert facts[d.unit_b.pk]["late_replies"] == [area.pk]
+    assert area.pk not in facts.get(d.unit_a.pk, {}).get("late_replies", [])
+    answers = {line.pk: ("已协调解决", None) for line in other}
+    area = prompt_reply(prompt=area, by=d.reporter_b, answers=answers, version=area.version)
+    assert area.state == Prompt.State.REPLIED and area.reply_late
+    api = _api()
+    body = api(d.reporter_a, "get", f"/prompts/{area.pk}").json()
+    assert body["unit"] is None and body["leader_id"] == d.leader.pk
+    assert {x["unit"]["code"] for x in body["lines"]} == {"a", "b"}

@@ -248,10 +248,27 @@ class _DemoBuild:
             for story in stories:
                 fate = RETURNED_THEN_ACCEPTED if self.rng.random() < 0.05 else ACCEPTED
                 self.runner.file(story, period, fate, late=self._late(story))
+            # What finishes within the month is done before it closes (not overdue, red).
+            self._finish_last_year(until=period.last_day)
             self._close(period)
 
+    def _finish_last_year(self, *, until: date) -> None:
+        for story in list(self.stories.values()):
+            spec = story.spec
+            if not isinstance(spec, ProjectSpec) or spec.outcome not in ("finish", "finish_late"):
+                continue
+            finish = self._finish_date(story)
+            item = WorkItem.objects.get(pk=story.item.pk)
+            if finish is None or finish > until or item.status != WorkItem.Status.ACTIVE:
+                continue
+            story.item = work_item_update(
+                item=item,
+                version=None,
+                data={"status": WorkItem.Status.DONE, "actual_finish": finish},
+            )
+
     def _late(self, story: ItemStory) -> bool:
-        chance = 0.25 if story.outcome in ("behind", "overrun") else 0.05
+        chance = 0.15 if story.outcome in ("behind", "overrun") else 0.03
         return self.rng.random() < chance
 
     def _hand_out(self, stories: list[ItemStory], day: date) -> None:
@@ -276,11 +293,12 @@ class _DemoBuild:
             if isinstance(spec, ProjectSpec) and project is not None:
                 finish = self._finish_date(story)
                 if spec.outcome in ("finish", "finish_late") and finish is not None:
-                    item = work_item_update(
-                        item=item,
-                        version=None,
-                        data={"status": WorkItem.Status.DONE, "actual_finish": finish},
-                    )
+                    if item.status != WorkItem.Status.DONE:  # not done in its month already
+                        item = work_item_update(
+                            item=item,
+                            version=None,
+                            data={"status": WorkItem.Status.DONE, "actual_finish": finish},
+                        )
                     project_update(
                         project=project,
                         version=None,

@@ -26,7 +26,7 @@ from duban.supervision.services.prompts import prompt_accept, prompt_batch_draft
 from duban.supervision.services.prompts import prompt_reply as reply
 from duban.supervision.workdays import add_working_days
 
-LATE_REPLY_SHARE = 0.12
+LATE_REPLY_SHARE = 0.08
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -45,6 +45,8 @@ class DemoSupervision:
         return self.org.office_user
 
     def _replier(self, prompt: Prompt) -> User | None:
+        if prompt.unit is None:
+            return None
         code = prompt.unit.code
         return self.org.reporters.get(code) or self.org.heads.get(code)
 

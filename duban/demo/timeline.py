@@ -25,6 +25,7 @@ FINISH_NODES = {"竣工验收": -10, "竣工备案": 0, "投产/投用": 30}
 PARALLEL_GROUP = ("环评", "水保", "节能")
 
 ONE_DECIMAL = Decimal("0.1")
+NODE_DAY = 20
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,14 @@ def delay_for(outcome: str, rng: random.Random) -> int:
     if outcome == "ahead":
         return -rng.randint(8, 25)  # 开工时间平均提前17天
     if outcome == "behind":
-        return rng.randint(25, 60)
+        return rng.randint(8, 20)
     if outcome == "finish_late":
         return rng.randint(30, 50)
     if outcome == "overrun":
         return rng.randint(150, 200)
     if outcome == "not_started":
         return rng.randint(280, 330)
-    return rng.randint(-6, 10)
+    return rng.randint(-6, 8)
 
 
 def node_plan(names: Sequence[str], tl: ItemTimeline) -> dict[str, date]:
@@ -80,6 +81,12 @@ def node_plan(names: Sequence[str], tl: ItemTimeline) -> dict[str, date]:
         plan[name] = tl.planned_start + timedelta(days=round(duration * fraction))
     for name, offset in FINISH_NODES.items():
         plan[name] = tl.planned_finish + timedelta(days=offset)
+    # Offices plan nodes by month ("6月底前取得施工许可"): on the month's NODE_DAY, after the
+    # close of the month before (the 16th) and early enough that a node reached a few days
+    # late is still reported in its own month. The start and 入统 nodes keep the item's dates.
+    plan = {
+        n: d if n in (START_NODE, STATS_NODE) else d.replace(day=NODE_DAY) for n, d in plan.items()
+    }
     return {n: plan[n] for n in names if n in plan}
 
 
@@ -143,7 +150,7 @@ def perf_for(outcome: str, rng: random.Random) -> float:
     if outcome == "ahead":
         return rng.uniform(1.12, 1.25)
     if outcome in ("behind", "overrun"):
-        return rng.uniform(0.6, 0.8)
+        return rng.uniform(0.72, 0.86)
     if outcome == "not_started":
         return rng.uniform(0.3, 0.5)
     return rng.uniform(0.95, 1.06)

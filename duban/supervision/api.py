@@ -51,6 +51,8 @@ def _office(user: User) -> None:
 
 class PromptLineOut(Schema):
     id: int
+    unit: UnitRef | None
+    answered_at: datetime | None
     work_item_id: int | None
     problem_id: int | None
     title: str
@@ -69,7 +71,9 @@ class PromptOut(Schema):
     state: Prompt.State
     year: int
     month: int
-    unit: UnitRef
+    unit: UnitRef | None = Field(description="The unit the prompt is to (null: a leader's area)")
+    leader_id: int | None = Field(description="The district leader whose area the prompt is to")
+    recipient: str
     number: str
     issued_at: datetime | None
     reply_due: date | None
@@ -94,7 +98,9 @@ def _prompt(p: Prompt) -> PromptOut:
         state=Prompt.State(p.state),
         year=p.year,
         month=p.month,
-        unit=_unit(p.unit),
+        unit=_unit(p.unit) if p.unit else None,
+        leader_id=p.leader_id,
+        recipient=p.recipient,
         number=p.number,
         issued_at=p.issued_at,
         reply_due=p.reply_due,
@@ -104,6 +110,8 @@ def _prompt(p: Prompt) -> PromptOut:
         lines=[
             PromptLineOut(
                 id=line.pk,
+                unit=_unit(line.unit) if line.unit else None,
+                answered_at=line.answered_at,
                 work_item_id=line.work_item_id,
                 problem_id=line.problem_id,
                 title=line.title,
@@ -114,7 +122,7 @@ def _prompt(p: Prompt) -> PromptOut:
                 answer=line.answer,
                 new_date=line.new_date,
             )
-            for line in p.lines.select_related("work_item", "problem")
+            for line in p.lines.select_related("work_item", "problem", "unit")
         ],
     )
 

@@ -24,13 +24,18 @@ def prompt_docx(prompt: Prompt) -> bytes:
     conf = SupervisionSettings.load()
     doc = OfficialDocument()
     doc.title(
-        _("关于%(u)s重点工作%(k)s的通知") % {"u": prompt.unit.name, "k": prompt.get_kind_display()}
+        _("关于%(u)s重点工作%(k)s的通知") % {"u": prompt.recipient, "k": prompt.get_kind_display()}
     )
     if prompt.number:
         doc.number(prompt.number)
     else:
         doc.blank()
-    doc.recipients(_("%(u)s：") % {"u": prompt.unit.name})
+    lines = list(prompt.lines.filter(dropped=False).select_related("work_item", "problem", "unit"))
+    if prompt.unit is not None:
+        to = prompt.unit.name
+    else:  # a leader's area: every unit it lists
+        to = "、".join(dict.fromkeys(line.unit.name for line in lines if line.unit))
+    doc.recipients(_("%(u)s：") % {"u": to})
     intro = (
         _("经梳理，你单位以下事项、节点或问题将在近期到期，请提前谋划、确保按期完成。")
         if prompt.kind == Prompt.Kind.DUE_SOON
@@ -38,14 +43,15 @@ def prompt_docx(prompt: Prompt) -> bytes:
     )
     doc.paragraph(intro)
     rows = []
-    for n, line in enumerate(
-        prompt.lines.filter(dropped=False).select_related("work_item", "problem"), 1
-    ):
+    for n, line in enumerate(lines, 1):
         fig = line.figures
+        title = line.title
+        if prompt.unit is None and line.unit is not None:
+            title = f"{title}（{line.unit.name}）"
         rows.append(
             [
                 n,
-                line.title,
+                title,
                 line.reason_text,
                 _amount(fig.get("annual_plan")),
                 _amount(fig.get("ytd")),

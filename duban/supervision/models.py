@@ -36,6 +36,21 @@ class SupervisionSettings(models.Model):
         help_text=_("可用 {district}、{year}、{n}；必须含 {n}。"),
     )
     issuer = models.CharField(_("发文机关"), max_length=60, default="区重点项目推进办公室")
+
+    class Recipients(models.TextChoices):
+        UNIT = "unit", _("每个责任单位一份")
+        LEADER = "leader", _("每位分管区领导的领域一份")
+
+    recipients = models.CharField(
+        _("提示对象"),
+        max_length=10,
+        choices=Recipients.choices,
+        default=Recipients.UNIT,
+        help_text=_(
+            "按分管领域时，一份提示列出该区领导分管各单位的事项，各单位分别答复本单位的事项；"
+            "没有分管区领导的单位仍单独提示。"
+        ),
+    )
     due_soon_days = models.PositiveSmallIntegerField(
         _("临期提示天数"),
         default=7,
@@ -120,7 +135,21 @@ class Prompt(VersionedModel):
     year = models.PositiveSmallIntegerField(_("年度"))
     month = models.PositiveSmallIntegerField(_("月份"))
     unit = models.ForeignKey(
-        Unit, verbose_name=_("提示单位"), on_delete=models.PROTECT, related_name="prompts"
+        Unit,
+        verbose_name=_("提示单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="prompts",
+    )
+    leader = models.ForeignKey(
+        USER,
+        verbose_name=_("分管区领导"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="area_prompts",
+        help_text=_("按分管领域提示时：该领导分管的单位。"),
     )
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.DRAFT)
     seq = models.PositiveIntegerField(_("顺序号"), null=True, blank=True)
@@ -161,10 +190,25 @@ class Prompt(VersionedModel):
             models.CheckConstraint(
                 condition=Q(month__gte=1, month__lte=12), name="prompt_month_range"
             ),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False) | Q(leader__isnull=False),
+                name="prompt_has_recipient",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.number or f"{self.get_kind_display()} {self.unit} {self.year}-{self.month}"
+        return self.number or f"{self.get_kind_display()} {self.recipient} {self.year}-{self.month}"
+
+    @property
+    def recipient(self) -> str:
+        """Whom the prompt is addressed to: a unit, or a district leader's area."""
+        if self.unit_id is not None:
+            return self.unit.name  # type: ignore[union-attr]
+        return str(_("%(n)s分管领域") % {"n": self.leader.display_name if self.leader else ""})
+
+    @property
+    def by_area(self) -> bool:
+        return self.unit_id is None
 
     @property
     def period(self) -> Period:
@@ -195,12 +239,21 @@ class PromptItem(models.Model):
         on_delete=models.PROTECT,
         related_name="prompt_lines",
     )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("责任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     reason = models.CharField(_("原因代码"), max_length=30)
     reason_text = models.CharField(_("提示原因"), max_length=300)
     figures = models.JSONField(_("数据"), default=dict, blank=True)
     dropped = models.BooleanField(_("已剔除"), default=False)
     answer = models.TextField(_("落实情况"), blank=True)
     new_date = models.DateField(_("预计完成日期"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

@@ -14,7 +14,12 @@ def can_manage_supervision(user: User) -> bool:
 
 
 def can_reply_prompt(user: User, prompt: Prompt) -> bool:
-    return user.role in UNIT_ROLES and user.unit_id == prompt.unit_id and prompt.awaits_reply
+    """The unit the prompt is to; for a prompt to a leader's area, each unit it lists."""
+    if user.role not in UNIT_ROLES or not prompt.awaits_reply or user.unit_id is None:
+        return False
+    if prompt.unit_id is not None:
+        return user.unit_id == prompt.unit_id
+    return prompt.lines.filter(unit_id=user.unit_id, dropped=False).exists()
 
 
 def can_report_flag(user: User, flag: Flag) -> bool:

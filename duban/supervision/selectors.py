@@ -29,6 +29,7 @@ from duban.supervision.models import (
     Flag,
     Interview,
     Prompt,
+    PromptItem,
 )
 from duban.supervision.services.cards import rule_hits
 
@@ -49,10 +50,16 @@ def prompt_list(
     kind: str | None = None,
     state: str | None = None,
 ) -> QuerySet[Prompt]:
-    """Prompts the user may see (drafts only for the office), newest first."""
-    qs = Prompt.objects.filter(units_q(user)).select_related("unit")
-    if not scope_for(user).everything:
-        qs = qs.exclude(state=Prompt.State.DRAFT)
+    """Prompts the user may see (drafts only for the office), newest first: those to the
+    user's units, and those to a leader's area listing lines of the user's units (or to the
+    leader)."""
+    qs = Prompt.objects.select_related("unit", "leader")
+    scope = scope_for(user)
+    if not scope.everything:
+        lines = PromptItem.objects.filter(unit_id__in=scope.unit_ids).values("prompt_id")
+        qs = qs.filter(
+            Q(unit_id__in=scope.unit_ids) | Q(pk__in=lines) | Q(leader_id=user.pk)
+        ).exclude(state=Prompt.State.DRAFT)
     if year:
         qs = qs.filter(year=year)
     if month:
@@ -91,40 +98,48 @@ class PromptFigures:
 
 
 def prompt_figures(*, user: User, year: int) -> list[PromptFigures]:
-    """Prompts issued and lines listed per month, kind and unit; replies on time and late."""
-    rows = (
-        prompt_list(user=user, year=year)
-        .exclude(state=Prompt.State.DRAFT)
-        .order_by()
-        .values("month", "kind", "unit__name")
-        .annotate(
-            n=Count("pk", distinct=True),
-            on_time=Count(
-                "pk",
-                distinct=True,
-                filter=Q(replied_at__isnull=False, reply_late=False),
-            ),
-            late=Count("pk", distinct=True, filter=Q(reply_late=True)),
+    """Prompts issued and lines listed per month, kind and unit (a prompt to a leader's area
+    counts once for each unit it lists); replies on time and late."""
+    scope = scope_for(user)
+    lines = (
+        PromptItem.objects.filter(prompt__year=year, dropped=False, unit__isnull=False)
+        .exclude(prompt__state=Prompt.State.DRAFT)
+        .values_list(
+            "prompt_id",
+            "prompt__month",
+            "prompt__kind",
+            "unit__name",
+            "unit_id",
+            "prompt__reply_late",
+            "prompt__replied_at",
         )
     )
-    listed: dict[tuple[int, str, str], int] = defaultdict(int)
-    for p in prompt_list(user=user, year=year).exclude(state=Prompt.State.DRAFT):
-        listed[(p.month, p.kind, p.unit.name)] += p.listed  # type: ignore[attr-defined]
-    return sorted(
-        (
-            PromptFigures(
-                r["month"],
-                r["kind"],
-                r["unit__name"],
-                r["n"],
-                listed[(r["month"], r["kind"], r["unit__name"])],
-                r["on_time"],
-                r["late"],
-            )
-            for r in rows
-        ),
-        key=lambda f: (f.month, f.kind, f.unit),
-    )
+    prompts: dict[tuple[int, str, str], set[int]] = defaultdict(set)
+    items: dict[tuple[int, str, str], int] = defaultdict(int)
+    on_time: dict[tuple[int, str, str], set[int]] = defaultdict(set)
+    late: dict[tuple[int, str, str], set[int]] = defaultdict(set)
+    for pk, month, kind, unit, unit_id, reply_late, replied_at in lines:
+        if not scope.everything and unit_id not in scope.unit_ids:
+            continue
+        key = (month, kind, unit)
+        prompts[key].add(pk)
+        items[key] += 1
+        if reply_late:
+            late[key].add(pk)
+        elif replied_at is not None:
+            on_time[key].add(pk)
+    return [
+        PromptFigures(
+            m,
+            k,
+            u,
+            len(prompts[(m, k, u)]),
+            items[(m, k, u)],
+            len(on_time[(m, k, u)]),
+            len(late[(m, k, u)]),
+        )
+        for (m, k, u) in sorted(prompts)
+    ]
 
 
 # -- cards ---------------------------------------------------------------------------------
@@ -373,8 +388,15 @@ def supervision_box(*, user: User) -> SupervisionBox:
         return SupervisionBox([], None, [])
     own = Q(unit_id=user.unit_id)
     card = card_list(user=user).filter(own).order_by("-year", "-month").first()
+    unanswered = PromptItem.objects.filter(
+        unit_id=user.unit_id, dropped=False, answered_at__isnull=True
+    ).values("prompt_id")
     return SupervisionBox(
-        list(prompts_awaiting_reply(user=user).filter(own)[:20]),
+        list(
+            prompts_awaiting_reply(user=user).filter(own | Q(unit__isnull=True, pk__in=unanswered))[
+                :20
+            ]
+        ),
         card,
         list(open_flags(user=user).filter(own)[:20]),
     )

@@ -163,8 +163,11 @@ def prompt_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
         "supervision/prompt.html",
         {
             "prompt": prompt,
-            "lines": prompt.lines.filter(dropped=False).select_related("work_item", "problem"),
+            "lines": prompt.lines.filter(dropped=False).select_related(
+                "work_item", "problem", "unit"
+            ),
             "can_reply": can_reply_prompt(user, prompt),
+            "own_unit": user.unit_id,
             "is_office": can_manage_supervision(user),
         },
     )
@@ -184,6 +187,7 @@ def prompt_action_view(request: HttpRequest, prompt_id: int, action: str) -> Htt
                 _date(request.POST.get(f"date-{line.pk}")),
             )
             for line in prompt.lines.filter(dropped=False)
+            if not prompt.by_area or line.unit_id == user.unit_id
         }
 
         def call() -> Prompt:

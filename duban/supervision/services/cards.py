@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -17,7 +18,15 @@ from duban.org.models import Unit, User
 from duban.problems.models import Problem
 from duban.reporting.models import ItemSnapshot, MonthClose
 from duban.reporting.progress import Light, ReportStatus, item_figures
-from duban.supervision.models import Card, CardRules, Colour, FalseReport, Flag, Prompt
+from duban.supervision.models import (
+    Card,
+    CardRules,
+    Colour,
+    FalseReport,
+    Flag,
+    Prompt,
+    PromptItem,
+)
 from duban.supervision.services import locked
 from duban.supervision.services.ladder import ladder_propose, problem_flags_suggest
 from duban.supervision.services.prompts import HANDLED_PROBLEM_STATES
@@ -86,8 +95,19 @@ def card_facts(period: Period, rules: CardRules) -> dict[int, dict[str, list[int
         reply_late=True,
         reply_due__gte=period.first_day,
         reply_due__lte=period.last_day,
-    ).values_list("pk", "unit_id")
-    for pk, unit_id in late_prompts:
+    )
+    for pk, unit_id in late_prompts.filter(unit__isnull=False).values_list("pk", "unit_id"):
+        facts[unit_id]["late_replies"].append(pk)
+    # A prompt to a leader's area: late for the units whose lines were answered after the
+    # deadline or not at all.
+    area_lines = PromptItem.objects.filter(
+        prompt__in=late_prompts.filter(unit__isnull=True), dropped=False, unit__isnull=False
+    ).values_list("prompt_id", "unit_id", "answered_at", "prompt__reply_due")
+    late_units: set[tuple[int, int]] = set()
+    for pk, unit_id, answered_at, due in area_lines:
+        if answered_at is None or (due is not None and timezone.localdate(answered_at) > due):
+            late_units.add((unit_id, pk))
+    for unit_id, pk in sorted(late_units):
         facts[unit_id]["late_replies"].append(pk)
     problems = Problem.objects.filter(
         state__in=HANDLED_PROBLEM_STATES, lead_unit__isnull=False, due_date__lt=period.last_day

@@ -10,14 +10,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn
 from duban.core.periods import Period
+from duban.core.services import require
 from duban.ledger.models import WorkItem
-from duban.org.models import User
+from duban.org.models import Responsibility, User
 from duban.problems.models import Problem
 from duban.reporting.progress import ItemProgress, Light
 from duban.reporting.selectors.progress import compute_progress, rules_in_force
@@ -149,10 +151,11 @@ def _already_listed(kind: str, period: Period) -> set[tuple[int | None, int | No
 def prompt_batch_draft(
     *, kind: str, on: date | None = None, include_repeats: bool = False
 ) -> list[Prompt]:
-    """The month's draft batch of `kind`: one prompt per unit with lines to list. Safe to run
-    again: an existing draft batch of the month is returned as it is. An item or problem
-    already listed for the same reason in an issued prompt of the month is left out unless
-    `include_repeats`."""
+    """The month's draft batch of `kind`: one prompt per unit with lines to list, or per
+    district leader's area when the settings say so (units without a leader in charge keep
+    their own prompt). Safe to run again: an existing draft batch of the month is returned as
+    it is. An item or problem already listed for the same reason in an issued prompt of the
+    month is left out unless `include_repeats`."""
     if kind not in Prompt.Kind.values:
         raise ApplicationError(_("提示类型无效。"), code="invalid")
     on = on or clock.today()
@@ -163,28 +166,60 @@ def prompt_batch_draft(
     if existing:
         return existing
     seen = set() if include_repeats else _already_listed(kind, period)
-    by_unit: dict[int, list[Line]] = defaultdict(list)
-    for line in candidate_lines(kind, on):
-        if (line.work_item_id, line.problem_id, line.reason) not in seen:
-            by_unit[line.unit_id].append(line)
+    lines = [
+        line
+        for line in candidate_lines(kind, on)
+        if (line.work_item_id, line.problem_id, line.reason) not in seen
+    ]
+    by_area = SupervisionSettings.load().recipients == SupervisionSettings.Recipients.LEADER
+    leaders = leaders_in_charge({line.unit_id for line in lines}, on) if by_area else {}
+    groups: dict[tuple[str, int], list[Line]] = defaultdict(list)
+    for line in lines:
+        leader_id = leaders.get(line.unit_id)
+        key = ("leader", leader_id) if leader_id else ("unit", line.unit_id)
+        groups[key].append(line)
     prompts = []
-    for unit_id in sorted(by_unit):
+    for (recipient, pk), group in sorted(groups.items()):
         prompt = Prompt.objects.create(
-            kind=kind, year=period.year, month=period.month, unit_id=unit_id, drafted_on=on
+            kind=kind,
+            year=period.year,
+            month=period.month,
+            unit_id=pk if recipient == "unit" else None,
+            leader_id=pk if recipient == "leader" else None,
+            drafted_on=on,
         )
         PromptItem.objects.bulk_create(
             PromptItem(
                 prompt=prompt,
+                unit_id=line.unit_id,
                 work_item_id=line.work_item_id,
                 problem_id=line.problem_id,
                 reason=line.reason,
                 reason_text=line.text,
                 figures=dict(line.figures),
             )
-            for line in by_unit[unit_id]
+            for line in sorted(group, key=lambda x: x.unit_id)
         )
         prompts.append(prompt)
     return prompts
+
+
+def leaders_in_charge(unit_ids: set[int], on: date) -> dict[int, int]:
+    """The district leader in charge (分管) of each unit on `on` (the earliest assignment when
+    there are several); units without one are absent."""
+    rows = (
+        Responsibility.objects.filter(
+            unit_id__in=unit_ids,
+            relation=Responsibility.Relation.IN_CHARGE,
+            leader__role=User.Role.LEADER,
+            leader__is_active=True,
+        )
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=on))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .order_by("-pk")
+        .values_list("unit_id", "leader_id")
+    )
+    return {unit_id: leader_id for unit_id, leader_id in rows if unit_id is not None}
 
 
 def _draft(prompt_id: int, version: int) -> Prompt:
@@ -290,8 +325,9 @@ def prompt_reply(
     answers: Mapping[int, tuple[str, date | None]],
     version: int,
 ) -> Prompt:
-    """The unit's reply: an answer to every listed line (what was done, a new date). A reply
-    after the deadline is marked late."""
+    """The unit's reply: an answer to every line it is asked about (what was done, a new
+    date). A prompt to a leader's area lists several units: each answers its own lines, and
+    the prompt is replied when every line is. A reply after the deadline is marked late."""
     p = _locked(prompt, version)
     if not p.awaits_reply:
         raise ApplicationError(
@@ -299,17 +335,22 @@ def prompt_reply(
             code="conflict",
         )
     lines = list(p.lines.filter(dropped=False))
-    missing = [line for line in lines if not (answers.get(line.pk, ("", None))[0] or "").strip()]
+    own = lines if not p.by_area else [line for line in lines if line.unit_id == by.unit_id]
+    require(bool(own), _("该提示没有列入你单位的事项。"))
+    missing = [line for line in own if not (answers.get(line.pk, ("", None))[0] or "").strip()]
     if missing:
         raise ApplicationError(
             _("请逐项填写落实情况（还有%(n)s项未填）。") % {"n": len(missing)}, code="invalid"
         )
-    for line in lines:
+    now = clock.now()
+    for line in own:
         text, new_date = answers[line.pk]
-        line.answer, line.new_date = text.strip(), new_date
-        line.save(update_fields=["answer", "new_date"])
-    p.state, p.replied_at, p.replied_by = Prompt.State.REPLIED, clock.now(), by
-    p.reply_late = p.reply_late or (p.reply_due is not None and clock.today() > p.reply_due)
+        line.answer, line.new_date, line.answered_at = text.strip(), new_date, now
+        line.save(update_fields=["answer", "new_date", "answered_at"])
+    late = p.reply_due is not None and clock.today() > p.reply_due
+    if all(line.answered_at is not None for line in lines):
+        p.state, p.replied_at, p.replied_by = Prompt.State.REPLIED, now, by
+    p.reply_late = p.reply_late or late
     p.version += 1
     p.save()
     return p
@@ -336,6 +377,7 @@ def prompt_return(*, prompt: Prompt, by: User, reason: str, version: int) -> Pro
     if not reason.strip():
         raise ApplicationError(_("退回须写明原因。"), code="invalid")
     p.state, p.return_reason = Prompt.State.RETURNED, reason.strip()
+    p.lines.update(answered_at=None)  # every unit answers again (its answers stay to edit)
     p.version += 1
     p.save()
     return p
