@@ -4,6 +4,7 @@ created by the office, and the API's figures and counts."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -383,6 +384,12 @@ def test_each_unit_answers_its_own_lines_of_an_area_prompt(by_area, login, time_
     answers = {line.pk: ("已协调解决", None) for line in other}
     area = prompt_reply(prompt=area, by=d.reporter_b, answers=answers, version=area.version)
     assert area.state == Prompt.State.REPLIED and area.reply_late
+    from docx import Document
+
+    from duban.supervision.documents import prompt_docx
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(prompt_docx(area))).paragraphs)
+    assert "区发改局、区住建局：" in text
     api = _api()
     body = api(d.reporter_a, "get", f"/prompts/{area.pk}").json()
     assert body["unit"] is None and body["leader_id"] == d.leader.pk
