@@ -19,6 +19,7 @@ from duban.demo.catalogue import (
 )
 from duban.demo.people import Organisation
 from duban.demo.timeline import (
+    START_NODE,
     ItemTimeline,
     delay_for,
     node_plan,
@@ -45,6 +46,9 @@ INITIAL_STAGE = {
     "new": Project.Stage.PREPARATION,
     "preliminary": Project.Stage.PREPARATION,
 }
+
+
+PREP_DELAY_CAP = 6
 
 
 @dataclass
@@ -249,12 +253,19 @@ class LedgerBuilder:
         actual dates now, later ones arrive with the monthly reports."""
         assert story.timeline is not None  # noqa: S101
         milestones = milestones_from_template(item=story.item, template_set=self.template)
-        planned = node_plan([m.name for m in milestones], story.timeline)
+        names = [m.name for m in milestones]
+        planned = node_plan(names, story.timeline)
+        # Preparation goes about as planned even for a project whose start slips (its story's
+        # delay): the nodes before the start are at most PREP_DELAY_CAP days late.
+        before_start = set(names[: names.index(START_NODE)]) if START_NODE in names else set()
+        tl = story.timeline
         for milestone in milestones:
             day = planned.get(milestone.name)
             if day is None:
                 continue
-            actual = story.timeline.actual(day)
+            actual = tl.actual(day)
+            if milestone.name in before_start:
+                actual = day + timedelta(days=min(tl.delay_days, PREP_DELAY_CAP))
             data: dict[str, date | None] = {"planned_date": day}
             if actual < ledger_start:
                 data["actual_date"] = actual
@@ -276,7 +287,9 @@ class LedgerBuilder:
                 "lead_leader": self.org.leader_for_unit.get(spec.unit),
                 "lead_unit": self.org.units[spec.unit],
                 "level": WorkItem.Level.DISTRICT,
-                "planned_finish": date(year, 12, 31),
+                # A task that goes on next year (carried over) has no finish date of its own:
+                # its year's targets are its indicators' deadlines.
+                "planned_finish": None if spec.continues else date(year, 12, 31),
             },
             co_units=[self.org.units[c] for c in spec.co_units],
         )

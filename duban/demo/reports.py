@@ -149,6 +149,8 @@ class ReportRunner:
             target = indicator.target or Decimal(0)
             base = indicator.baseline
             fraction = Decimal(str(round(min(period.month / 12 * story.perf, 1.15), 4)))
+            if period.month == 12 and story.outcome != "behind":
+                fraction = max(fraction, Decimal(1))  # the year's target is met by December
             value = base + (target - base) * fraction if base is not None else target * fraction
             places = Decimal("1") if target >= 20 else Decimal("0.01")
             value = max(

@@ -52,7 +52,7 @@ def delay_for(outcome: str, rng: random.Random) -> int:
     if outcome == "finish_late":
         return rng.randint(30, 50)
     if outcome == "overrun":
-        return rng.randint(150, 200)
+        return rng.randint(60, 90)
     if outcome == "not_started":
         return rng.randint(280, 330)
     return rng.randint(-6, 8)
