@@ -320,6 +320,9 @@ def test_prompt_figures_and_card_counts_in_the_api(district):
     assert counts["green"] + counts["yellow"] + counts["red"] == 3
     # Units see only published cards.
     assert api(d.reporter_b, "get", "/cards/counts?year=2024").json()["red"] == 0
+    assert api(d.office, "get", "/cards/counts").status_code == 422
+    year_of_b = api(d.office, "get", f"/cards?year=2024&unit={d.unit_b.pk}").json()
+    assert [c["unit"]["code"] for c in year_of_b] == ["b"]
 
 
 # -- prompts per leader's area ---------------------------------------------------------------

@@ -326,6 +326,7 @@ def _card(c: Card) -> CardOut:
 class CardQuery(Schema):
     year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
     month: int | None = Field(None, ge=1, le=12)
+    unit: int | None = Field(None, ge=1, le=MAX_ID, description="One unit (its year, history)")
 
 
 @router.get(
@@ -335,6 +336,8 @@ class CardQuery(Schema):
 )
 def cards(request: HttpRequest, q: Query[CardQuery]) -> list[CardOut]:
     qs = sel.card_list(user=request_user(request), year=q.year, month=q.month)
+    if q.unit:
+        qs = qs.filter(unit_id=q.unit)
     return [_card(c) for c in qs[:1000]]
 
 
@@ -452,11 +455,15 @@ def _flag(f: Flag) -> FlagOut:
 
 class FlagQuery(Schema):
     state: Flag.State | None = None
+    unit: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 @router.get("/flags", response={200: list[FlagOut], **ERRORS}, summary="挂牌督办 in scope")
 def flags(request: HttpRequest, q: Query[FlagQuery]) -> list[FlagOut]:
-    return [_flag(f) for f in sel.flag_list(user=request_user(request), state=q.state)[:1000]]
+    qs = sel.flag_list(user=request_user(request), state=q.state)
+    if q.unit:
+        qs = qs.filter(unit_id=q.unit)
+    return [_flag(f) for f in qs[:1000]]
 
 
 class FlagTarget(StrEnum):
@@ -601,11 +608,14 @@ def _interview(i: Interview) -> InterviewOut:
 
 class InterviewQuery(Schema):
     state: Interview.State | None = None
+    unit: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 @router.get("/interviews", response={200: list[InterviewOut], **ERRORS}, summary="约谈 in scope")
 def interviews(request: HttpRequest, q: Query[InterviewQuery]) -> list[InterviewOut]:
     qs = sel.interview_list(user=request_user(request), state=q.state)
+    if q.unit:
+        qs = qs.filter(unit_id=q.unit)
     return [_interview(i) for i in qs[:1000]]
 
 
