@@ -51,7 +51,7 @@ class KindModesMixin(forms.ModelForm):  # type: ignore[type-arg]
             if self.cleaned_data.get(KIND_PREFIX + value) in Mode.values
         }
 
-    def save(self, commit: bool = True) -> object:
+    def save(self, commit: bool = True) -> Any:
         self.instance.kind_modes = self.chosen_kind_modes()
         return super().save(commit=commit)
 
