@@ -4,6 +4,10 @@ Celery when configured: the same task code), and robot secrets encrypted at rest
 from __future__ import annotations
 
 import io
+import shutil
+import socket
+import subprocess
+import time
 from datetime import timedelta
 
 import pytest
@@ -247,3 +251,81 @@ def test_celery_worker_argv_runs_the_tick_on_a_beat(settings, celery_eager):
     entry = celery_eager.conf.beat_schedule["notify-tick"]
     assert entry["task"] == queue.RUN_TASK and entry["args"][0] == notify_tick.module_path
     assert "--beat" not in queue.celery_worker_argv(concurrency=1, beat=False, interval=5)
+
+
+# ---- a real Celery worker against a local Redis (bounded) ---------------------------------
+
+
+@pytest.fixture
+def local_redis(tmp_path):
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_on_redis_sends_the_queued_messages_once(settings, local_redis, fake):
+    from celery.contrib.testing.worker import start_worker
+
+    queue._app = None
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "duban.notify.queue.CeleryBackend",
+            "OPTIONS": {"BROKER_URL": local_redis},
+        }
+    }
+    try:
+        app = queue.celery_app()
+        group = _group(fake)
+        ids = [
+            Delivery.objects.create(
+                channel="robot", group=group, subject="s", text=f"r{i}", next_attempt_at=clock.now()
+            ).pk
+            for i in range(3)
+        ]
+        for pk in ids:
+            send_delivery.enqueue(pk)
+        send_delivery.enqueue(ids[0])  # the same message queued twice is sent once
+        # One worker thread (SQLite's shared in-memory test database takes one writer); the
+        # test watches the fake server, not the database, while the worker runs.
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False):
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and len(fake.received) < 3:
+                time.sleep(0.2)
+            time.sleep(1)
+        assert sorted(r.body["text"]["content"] for r in fake.received) == ["r0", "r1", "r2"]
+        assert set(Delivery.objects.values_list("state", flat=True)) == {Delivery.State.SENT}
+    finally:
+        queue._app = None
