@@ -382,7 +382,10 @@ def delivery_send(delivery_id: int) -> str:
     return delivery_attempt(delivery_id).state
 
 
-def deliveries_due(*, now: datetime | None = None, limit: int = 100) -> list[int]:
+def deliveries_due(
+    *, now: datetime | None = None, limit: int = 100
+) -> list[tuple[int, int | None]]:
+    """The due messages, oldest first, as (id, work group id or None)."""
     now = now or clock.now()
     return list(
         Delivery.objects.filter(
@@ -390,7 +393,7 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 100) -> list[int
             | Q(state=Delivery.State.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
         )
         .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "group_id")[:limit]
     )
 
 
@@ -421,13 +424,20 @@ class WorkerRound:
 
 
 def worker_round(*, now: datetime | None = None, limit: int = 100) -> WorkerRound:
-    """One pass of the worker: build what is due into messages, then send what is due."""
+    """One pass in process (tests, the benchmark): build what is due into messages, then send
+    what is due. A robot whose message was put off (throttle, error) is skipped for the rest of
+    the pass: its other messages would be put off too."""
     built = digests_build(now=now)
     sent = failed = 0
-    for pk in deliveries_due(now=now, limit=limit):
-        state = delivery_send(pk)
-        sent += state == Delivery.State.SENT
-        failed += state == Delivery.State.FAILED
+    held: set[int] = set()
+    for pk, group_id in deliveries_due(now=now, limit=limit):
+        if group_id in held:
+            continue
+        outcome = delivery_attempt(pk)
+        sent += outcome.state == Delivery.State.SENT
+        failed += outcome.state == Delivery.State.FAILED
+        if outcome.retry_at is not None and group_id is not None:
+            held.add(group_id)
     return WorkerRound(built, sent, failed)
 
 

@@ -73,6 +73,8 @@ def beat_schedule(interval: float) -> dict[str, Any]:
             "task": RUN_TASK,
             "schedule": interval,
             "args": (notify_tick.module_path, [], {}),
+            # A tick nobody ran in time is dropped: the next one does the same work.
+            "options": {"expires": interval},
         }
     }
 
