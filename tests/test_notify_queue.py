@@ -33,6 +33,18 @@ def fake():
     server.close()
 
 
+@pytest.fixture
+def keep_connection(monkeypatch):
+    """The worker closes stale connections between passes; a test's own transaction must stay
+    open (PostgreSQL with CONN_MAX_AGE would close it)."""
+    import django_tasks_db.management.commands.db_worker as db_worker
+
+    import duban.notify.management.commands.worker as worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)
+
+
 def _group(fake, platform="wecom", **kw):
     secret = "" if platform == "wecom" else fake_robot.SECRET
     return WorkGroup.objects.create(
@@ -121,7 +133,7 @@ def test_secret_key_fallbacks_keep_robots_readable_after_a_new_secret_key(db, fa
 
 
 def test_a_new_message_is_queued_as_a_task_and_the_worker_sends_it(
-    district, fake, django_capture_on_commit_callbacks
+    district, fake, django_capture_on_commit_callbacks, keep_connection
 ):
     _group(fake).units.add(district.unit_b)
     _news(district)
@@ -138,7 +150,7 @@ def test_a_new_message_is_queued_as_a_task_and_the_worker_sends_it(
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
-def test_the_worker_tick_builds_digests_and_runs_their_tasks(district, fake):
+def test_the_worker_tick_builds_digests_and_runs_their_tasks(district, fake, keep_connection):
     _group(fake).units.add(district.unit_b)
     _news(district, 1)
     _news(district, 2)
