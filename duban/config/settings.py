@@ -332,8 +332,12 @@ SECRET_KEY_FALLBACKS = [
 # Background work (notify.tasks): Django's task framework with its database backend
 # (django-tasks-db, `duban worker`) by default; Celery through a broker (Redis) when
 # DUBAN_TASKS=celery and DUBAN_CELERY_BROKER_URL are set (a worker on each machine).
-DUBAN_TASKS = "celery" if os.environ.get("DUBAN_TASKS", "").strip().lower() == "celery" else "db"
 DUBAN_CELERY_BROKER_URL = os.environ.get("DUBAN_CELERY_BROKER_URL", "").strip()
+DUBAN_TASKS = (
+    "celery"
+    if os.environ.get("DUBAN_TASKS", "").strip().lower() == "celery" and DUBAN_CELERY_BROKER_URL
+    else "db"
+)
 TASKS = {
     "default": (
         {
