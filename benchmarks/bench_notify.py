@@ -41,7 +41,6 @@ def main() -> None:
     from django.conf import settings
     from django.core import mail
     from django.core.management import call_command
-    from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
 
     from duban.core import clock, events
@@ -50,7 +49,7 @@ def main() -> None:
     from duban.ledger.models import WorkItem
     from duban.notify.delivery import worker_round
     from duban.notify.models import ChannelSetting, Delivery, Mode, Notification, WorkGroup
-    from duban.notify.tasks import notify_tick
+    from duban.notify.tasks import database_worker, notify_tick
     from duban.org.models import Unit, User
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -119,16 +118,7 @@ def main() -> None:
     passes = 0
     while True:
         notify_tick.call()
-        Worker(
-            queue_names=["*"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="bench",
-            excluded_queue_names=[],
-        ).run()
+        database_worker("bench").run()
         passes += 1
         if not Delivery.objects.exclude(state=Delivery.State.SENT).exists() or passes > 20:
             break

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -53,6 +54,22 @@ def notify_tick() -> dict[str, int]:
         "group_messages": built.group_messages,
         "requeued": requeue_stranded(),
     }
+
+
+def database_worker(worker_id: str) -> Any:
+    """django-tasks-db's worker in batch mode: `.run()` runs every ready task, then returns."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )
 
 
 def enqueue_send(delivery_id: int, *, at: datetime | None = None) -> None:

@@ -54,12 +54,10 @@ class Command(BaseCommand):
         celery_app().worker_main(argv)
 
     def _database(self, options: dict[str, Any], interval: float) -> None:
-        from django_tasks_db.management.commands.db_worker import Worker
-
-        from duban.notify.tasks import notify_tick
+        from duban.notify.tasks import database_worker, notify_tick
 
         stopping = False
-        runner: Worker | None = None
+        runner: Any = None
 
         def stop(signum: int, frame: object) -> None:
             nonlocal stopping
@@ -73,16 +71,7 @@ class Command(BaseCommand):
         while True:
             try:
                 tick = notify_tick.call()
-                runner = Worker(
-                    queue_names=["*"],
-                    interval=0,
-                    batch=True,
-                    backend_name="default",
-                    startup_delay=False,
-                    max_tasks=None,
-                    worker_id=worker_id,
-                    excluded_queue_names=[],
-                )
+                runner = database_worker(worker_id)
                 runner.run()
             except OperationalError as e:
                 # A busy database (another worker's write): try again on the next pass.
