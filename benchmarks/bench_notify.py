@@ -1,6 +1,7 @@
 """A month-end burst through the database queue: 5,000 notifications to 500 users and 50 work
 groups, then digests and sending (email to a memory backend, robots to the local fake 企业微信
-server), printing throughput and what the per-robot throttle does.
+server) through the task queue as `duban worker` runs it (django-tasks-db: one task per
+message, run by its database worker), printing throughput and what the per-robot throttle does.
 
     .venv/bin/python benchmarks/bench_notify.py [--users 500 --groups 50 --per-user 10]
                                                 [--extra-per-robot 30]
@@ -40,6 +41,7 @@ def main() -> None:
     from django.conf import settings
     from django.core import mail
     from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
 
     from duban.core import clock, events
     from duban.core.events import Event, NotificationKind
@@ -47,6 +49,7 @@ def main() -> None:
     from duban.ledger.models import WorkItem
     from duban.notify.delivery import worker_round
     from duban.notify.models import ChannelSetting, Delivery, Mode, Notification, WorkGroup
+    from duban.notify.tasks import database_worker, notify_tick
     from duban.org.models import Unit, User
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -109,20 +112,24 @@ def main() -> None:
         f"{WorkGroup.objects.count()} groups in {raised:.2f} s ({count / raised:.0f}/s)"
     )
 
-    # Digests and sending (one pass builds everything; passes repeat until drained).
+    # Digests and sending as `duban worker` does it: the tick builds the digests (each message
+    # queued as a task when it commits), then the database worker runs the tasks.
     started = time.perf_counter()
     passes = 0
     while True:
-        worker_round(limit=10_000)
+        notify_tick.call()
+        database_worker("bench").run()
         passes += 1
-        if not Delivery.objects.exclude(state=Delivery.State.SENT).exists():
+        if not Delivery.objects.exclude(state=Delivery.State.SENT).exists() or passes > 20:
             break
     sent_time = time.perf_counter() - started
     emails, robots = len(mail.outbox), len(fake.received)
+    tasks = DBTaskResult.objects.filter(status="SUCCESSFUL").count()
     print(
         f"digests and sending: {emails} emails + {robots} robot messages in {sent_time:.2f} s "
-        f"({(emails + robots) / sent_time:.0f} messages/s, {passes} worker passes); "
-        f"without digests that would have been {count} emails and {count // per_unit} robot posts"
+        f"({(emails + robots) / sent_time:.0f} messages/s, {tasks} tasks through the database "
+        f"queue, {passes} worker passes); without digests that would have been {count} emails "
+        f"and {count // per_unit} robot posts"
     )
 
     # The throttle: extra messages per robot, drained by worker passes 10 simulated seconds apart.

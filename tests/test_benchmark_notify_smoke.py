@@ -26,7 +26,7 @@ def test_notify_benchmark_runs_and_prints_its_figures(tmp_path):
         capture_output=True,
         text=True,
         env=env,
-        timeout=300,
+        timeout=600,  # most of it is `migrate` on a busy machine
         check=False,
     )
     assert out.returncode == 0, out.stderr[-2000:]

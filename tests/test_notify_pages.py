@@ -158,3 +158,51 @@ def test_office_resends_a_failed_message(district, login, fake):
     sent.refresh_from_db()
     assert sent.state == "sent"
     assert client.post("/notifications/deliveries/999999/resend/").status_code == 404
+
+
+def test_user_chooses_a_mode_per_kind(district, login):
+    client = login(district.reporter_b)
+    page = client.get("/notifications/settings/").content.decode()
+    assert "按提醒类型设置推送方式" in page and "问题已逾期" in page
+    response = client.post(
+        "/notifications/settings/",
+        {
+            "email": "on",
+            "mode": "daily",
+            "digest_time": "09:00",
+            "digest_weekday": "0",
+            "kind_mode_problem_overdue": "immediate",
+            "kind_mode_ranking_published": "off",
+            "kind_mode_report_late": "",
+        },
+    )
+    assert response.status_code == 302
+    setting = ChannelSetting.objects.get(user=district.reporter_b)
+    assert setting.kind_modes == {"problem_overdue": "immediate", "ranking_published": "off"}
+    assert setting.mode_for("problem_overdue") == "immediate"
+    assert setting.mode_for("report_late") == "daily"
+    page = client.get("/notifications/settings/").content.decode()
+    assert '<option value="immediate" selected>' in page
+
+
+def test_a_mode_per_kind_out_of_the_list_is_refused(district, login):
+    response = login(district.reporter_b).post(
+        "/notifications/settings/",
+        {
+            "mode": "daily",
+            "digest_time": "09:00",
+            "digest_weekday": "0",
+            "kind_mode_report_late": "hourly",
+        },
+    )
+    assert response.status_code == 200 and not ChannelSetting.objects.exists()
+
+
+def test_office_sets_a_groups_mode_per_kind(district, login, fake):
+    response = login(district.office).post(
+        "/notifications/groups/new/",
+        _group_data(fake, district, mode="daily", kind_mode_problem_overdue="immediate"),
+    )
+    assert response.status_code == 302
+    group = WorkGroup.objects.get()
+    assert group.kind_modes == {"problem_overdue": "immediate"}

@@ -100,3 +100,33 @@ def test_remind_rejects_a_bad_date(db):
 
     with pytest.raises(CommandError):
         call_command("remind", "--date", "2024-13-01")
+
+
+def test_remind_prompts_awaiting_a_reply_and_flags_near_their_deadline(district, remind):
+    from duban.supervision.models import Flag
+    from tests.supervision_fixtures import issued_prompt
+
+    prompt = issued_prompt(district.unit_b, items=[district.item_x], reply_due=date(2024, 4, 10))
+    flag = Flag.objects.create(
+        target=Flag.Target.UNIT,
+        unit=district.unit_b,
+        state=Flag.State.OPEN,
+        deadline=date(2024, 4, 10),
+        flagged_on=date(2024, 3, 1),
+    )
+    result = remind(date(2024, 4, 7))  # three days before
+    assert result.supervision == 2
+    assert "4月10日前答复" in _told(district.head_b, K.PROMPT_REPLY_DUE)[0]
+    assert "整改时限" in _told(district.reporter_b, K.FLAG_DEADLINE_NEAR)[0]
+    # a unit that the prompt is not about hears nothing
+    assert not _told(district.reporter_a, K.PROMPT_REPLY_DUE)
+    remind(date(2024, 4, 11))  # the day after the reply was due: the unit and the office
+    assert _told(district.head_b, K.PROMPT_REPLY_LATE)
+    assert _told(district.office, K.PROMPT_REPLY_LATE)
+    remind(date(2024, 4, 12))  # not the next day again
+    assert len(_told(district.head_b, K.PROMPT_REPLY_LATE)) == 1
+    prompt.state = "replied"
+    prompt.save()
+    flag.state = Flag.State.DELISTED
+    flag.save()
+    assert remind(date(2024, 4, 18)).supervision == 0

@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "duban.bulletins",
     "duban.supervision",
     "duban.notify",
+    # Background work (notify.tasks): Django's task framework and its database backend.
+    "django_tasks",
+    "django_tasks_db",
     "duban.api",
     "duban.web",
     "duban.demo",
@@ -319,3 +322,29 @@ EMAIL_USE_TLS = _env_bool("DUBAN_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DUBAN_EMAIL_FROM", "duban@localhost")
 DUBAN_REMIND_DAYS_BEFORE = _env_positive_int("DUBAN_REMIND_DAYS_BEFORE", 3)
 DUBAN_DEMO_ROBOT_PORT = _env_positive_int("DUBAN_DEMO_ROBOT_PORT", 8765)
+# Robot URLs and secrets are encrypted at rest (notify.crypto): with these Fernet keys (first
+# encrypts, all decrypt) when set, else with keys derived from SECRET_KEY and its fallbacks.
+DUBAN_ROBOT_KEYS = [k for k in os.environ.get("DUBAN_ROBOT_KEYS", "").split(",") if k.strip()]
+SECRET_KEY_FALLBACKS = [
+    k for k in os.environ.get("DUBAN_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
+
+# Background work (notify.tasks): Django's task framework with its database backend
+# (django-tasks-db, `duban worker`) by default; Celery through a broker (Redis) when
+# DUBAN_TASKS=celery and DUBAN_CELERY_BROKER_URL are set (a worker on each machine).
+DUBAN_CELERY_BROKER_URL = os.environ.get("DUBAN_CELERY_BROKER_URL", "").strip()
+DUBAN_TASKS = (
+    "celery"
+    if os.environ.get("DUBAN_TASKS", "").strip().lower() == "celery" and DUBAN_CELERY_BROKER_URL
+    else "db"
+)
+TASKS = {
+    "default": (
+        {
+            "BACKEND": "duban.notify.queue.CeleryBackend",
+            "OPTIONS": {"BROKER_URL": DUBAN_CELERY_BROKER_URL},
+        }
+        if DUBAN_TASKS == "celery"
+        else {"BACKEND": "django_tasks_db.DatabaseBackend"}
+    )
+}

@@ -2,11 +2,13 @@
 everything since the last), and the sending of each message with retries, backoff and a
 per-robot throttle that holds across workers (counted in the database).
 
-The Delivery table is the queue. `digests_build` turns what waits into Delivery rows (a
-notification or notice is linked to exactly one delivery, under a row lock: nothing is sent
-twice); `delivery_send` claims one due row, posts it, and records the platform's answer. A
-worker that dies mid-send leaves a claimed row that another worker reclaims after
-`CLAIM_TIMEOUT`; the URL and secret of a robot never reach a log.
+The Delivery table is the durable outbox. `digests_build` turns what waits into Delivery rows
+(a notification or notice is linked to exactly one delivery, under a row lock: nothing is sent
+twice), and each new row is handed to the task queue after commit (`notify.tasks`:
+django-tasks with its database backend, or Celery); `delivery_attempt` claims one due row,
+posts it, and records the platform's answer and when to try again. A worker that dies mid-send
+leaves a claimed row that another worker reclaims after `CLAIM_TIMEOUT`; the URL and secret of
+a robot never reach a log.
 """
 
 from __future__ import annotations
@@ -156,7 +158,14 @@ class BuildResult:
 
 
 def _new_delivery(**fields: object) -> Delivery:
-    return Delivery.objects.create(next_attempt_at=clock.now(), **fields)  # type: ignore[arg-type]
+    """A new row of the outbox, handed to the task queue once the transaction commits."""
+    from duban.notify.tasks import enqueue_send  # the tasks module imports this one
+
+    now = clock.now()
+    delivery = Delivery.objects.create(next_attempt_at=now, queued_at=now, **fields)  # type: ignore[arg-type]
+    pk = delivery.pk
+    transaction.on_commit(lambda: enqueue_send(pk), robust=True)
+    return delivery
 
 
 def _user_digest(setting: ChannelSetting, now: datetime) -> Delivery | None:
@@ -266,7 +275,8 @@ def _claim(delivery_id: int, now: datetime) -> Delivery | None:
             )
             if len(recent) >= RATE_PER_MINUTE:
                 delivery.next_attempt_at = min(r for r in recent if r) + WINDOW
-                delivery.save(update_fields=["next_attempt_at"])
+                delivery.queued_at = delivery.next_attempt_at
+                delivery.save(update_fields=["next_attempt_at", "queued_at"])
                 return None
         delivery.state = Delivery.State.SENDING
         delivery.claimed_at = now
@@ -315,14 +325,26 @@ def _send_email(delivery: Delivery) -> Answer:
     return Answer(bool(sent), False, "ok" if sent else "not sent")
 
 
-def delivery_send(delivery_id: int) -> str:
-    """Send one message if it is due and not sent; returns its state afterwards.
+@dataclass(frozen=True)
+class Outcome:
+    state: str
+    # When this attempt put the message off (a retry, or the throttle): the task to run then.
+    retry_at: datetime | None = None
+
+
+def delivery_attempt(delivery_id: int) -> Outcome:
+    """Send one message if it is due and not sent; its state afterwards, and when to try again
+    if this attempt put it off.
 
     Safe to run twice and from two workers: only the worker that claims the row sends it."""
     now = clock.now()
     delivery = _claim(delivery_id, now)
     if delivery is None:
-        return Delivery.objects.filter(pk=delivery_id).values_list("state", flat=True).first() or ""
+        row = Delivery.objects.filter(pk=delivery_id).values("state", "next_attempt_at").first()
+        if row is None:
+            return Outcome("")
+        throttled = row["state"] == Delivery.State.PENDING and row["next_attempt_at"] > now
+        return Outcome(row["state"], row["next_attempt_at"] if throttled else None)
     if delivery.channel == Delivery.Channel.ROBOT:
         answer = _post_robot(delivery)
     else:
@@ -338,7 +360,10 @@ def delivery_send(delivery_id: int) -> str:
         delivery.next_attempt_at = clock.now() + backoff(delivery.attempts)
     else:
         delivery.state = Delivery.State.FAILED
-    delivery.save(update_fields=["state", "sent_at", "answer", "next_attempt_at"])
+    retry = delivery.state == Delivery.State.PENDING
+    if retry:
+        delivery.queued_at = delivery.next_attempt_at
+    delivery.save(update_fields=["state", "sent_at", "answer", "next_attempt_at", "queued_at"])
     log = logger.info if answer.ok else logger.warning
     log(
         "notify.delivery",
@@ -349,10 +374,18 @@ def delivery_send(delivery_id: int) -> str:
             "attempts": delivery.attempts,
         },
     )
-    return delivery.state
+    return Outcome(delivery.state, delivery.next_attempt_at if retry else None)
 
 
-def deliveries_due(*, now: datetime | None = None, limit: int = 100) -> list[int]:
+def delivery_send(delivery_id: int) -> str:
+    """Send one message now if it is due (see `delivery_attempt`); its state afterwards."""
+    return delivery_attempt(delivery_id).state
+
+
+def deliveries_due(
+    *, now: datetime | None = None, limit: int = 100
+) -> list[tuple[int, int | None]]:
+    """The due messages, oldest first, as (id, work group id or None)."""
     now = now or clock.now()
     return list(
         Delivery.objects.filter(
@@ -360,13 +393,14 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 100) -> list[int
             | Q(state=Delivery.State.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
         )
         .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "group_id")[:limit]
     )
 
 
 def delivery_resend(*, delivery: Delivery, by: User) -> Delivery:
     """The office sends a failed message again (from the delivery log)."""
     from duban.core.errors import ApplicationError
+    from duban.notify.tasks import enqueue_send
 
     if not by.is_office:
         raise ApplicationError(_("只有推进办可以重新发送。"), code="forbidden")
@@ -375,8 +409,10 @@ def delivery_resend(*, delivery: Delivery, by: User) -> Delivery:
         if delivery.state != Delivery.State.FAILED:
             raise ApplicationError(_("只有发送失败的消息可以重新发送。"), code="conflict")
         delivery.state, delivery.attempts = Delivery.State.PENDING, 0
-        delivery.next_attempt_at = clock.now()
-        delivery.save(update_fields=["state", "attempts", "next_attempt_at"])
+        delivery.next_attempt_at = delivery.queued_at = clock.now()
+        delivery.save(update_fields=["state", "attempts", "next_attempt_at", "queued_at"])
+        pk = delivery.pk
+        transaction.on_commit(lambda: enqueue_send(pk), robust=True)
     return delivery
 
 
@@ -388,13 +424,20 @@ class WorkerRound:
 
 
 def worker_round(*, now: datetime | None = None, limit: int = 100) -> WorkerRound:
-    """One pass of the worker: build what is due into messages, then send what is due."""
+    """One pass in process (tests, the benchmark): build what is due into messages, then send
+    what is due. A robot whose message was put off (throttle, error) is skipped for the rest of
+    the pass: its other messages would be put off too."""
     built = digests_build(now=now)
     sent = failed = 0
-    for pk in deliveries_due(now=now, limit=limit):
-        state = delivery_send(pk)
-        sent += state == Delivery.State.SENT
-        failed += state == Delivery.State.FAILED
+    held: set[int] = set()
+    for pk, group_id in deliveries_due(now=now, limit=limit):
+        if group_id in held:
+            continue
+        outcome = delivery_attempt(pk)
+        sent += outcome.state == Delivery.State.SENT
+        failed += outcome.state == Delivery.State.FAILED
+        if outcome.retry_at is not None and group_id is not None:
+            held.add(group_id)
     return WorkerRound(built, sent, failed)
 
 

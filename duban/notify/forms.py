@@ -9,18 +9,62 @@ from django.utils.translation import gettext_lazy as _
 
 from duban.core.events import NotificationKind
 from duban.ledger.models import WorkItem
-from duban.notify.models import ChannelSetting, WorkGroup
+from duban.notify.models import ChannelSetting, Mode, WorkGroup
 from duban.notify.robots import SIGNED, check_endpoint
 from duban.org.models import Unit, User
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+KIND_PREFIX = "kind_mode_"
 
 
-class ChannelSettingForm(forms.ModelForm):  # type: ignore[type-arg]
+class KindModesMixin(forms.ModelForm):  # type: ignore[type-arg]
+    """A choice per kind of notification: as the default mode above, or immediately, daily,
+    weekly or not at all (the inbox keeps every kind whatever is chosen)."""
+
+    def add_kind_fields(self) -> None:
+        current = self.instance.kind_modes if isinstance(self.instance.kind_modes, dict) else {}
+        choices = [("", _("同默认方式")), *Mode.choices]
+        for value, label in NotificationKind.choices:
+            self.fields[KIND_PREFIX + value] = forms.ChoiceField(
+                label=label,
+                choices=choices,
+                required=False,
+                initial=current.get(value, ""),
+            )
+
+    @property
+    def main_fields(self) -> list[forms.BoundField]:
+        return [f for f in self.visible_fields() if not f.name.startswith(KIND_PREFIX)]
+
+    @property
+    def kind_fields(self) -> list[forms.BoundField]:
+        return [f for f in self.visible_fields() if f.name.startswith(KIND_PREFIX)]
+
+    @property
+    def kind_modes_set(self) -> bool:
+        return bool(self.instance.kind_modes)
+
+    def chosen_kind_modes(self) -> dict[str, str]:
+        return {
+            value: self.cleaned_data[KIND_PREFIX + value]
+            for value in NotificationKind.values
+            if self.cleaned_data.get(KIND_PREFIX + value) in Mode.values
+        }
+
+    def save(self, commit: bool = True) -> Any:
+        self.instance.kind_modes = self.chosen_kind_modes()
+        return super().save(commit=commit)
+
+
+class ChannelSettingForm(KindModesMixin):
     class Meta:
         model = ChannelSetting
         fields = ["email", "mode", "digest_time", "digest_weekday", "quiet_start", "quiet_end"]
         widgets = {"digest_time": TIME, "quiet_start": TIME, "quiet_end": TIME}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_kind_fields()
 
     def clean_digest_weekday(self) -> int:
         day = self.cleaned_data["digest_weekday"]
@@ -29,7 +73,7 @@ class ChannelSettingForm(forms.ModelForm):  # type: ignore[type-arg]
         return int(day)
 
 
-class WorkGroupForm(forms.ModelForm):  # type: ignore[type-arg]
+class WorkGroupForm(KindModesMixin):
     """The robot URL and secret are write-only: left blank on an edit, they stay as they are."""
 
     endpoint = forms.CharField(label=_("机器人地址"), required=False, max_length=500)
@@ -70,6 +114,7 @@ class WorkGroupForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["leaders"].queryset = User.objects.filter(role=User.Role.LEADER)  # type: ignore[attr-defined]
         self.initial["endpoint"] = ""
         self.initial["secret"] = ""
+        self.add_kind_fields()
         if self.instance.pk:
             self.fields["endpoint"].help_text = _("已设置（%(u)s），留空则不修改。") % {
                 "u": self.instance.endpoint_shown

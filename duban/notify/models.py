@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from duban.core.events import NotificationKind
 from duban.core.models import ClockDateTimeField
+from duban.notify.crypto import EncryptedTextField
 from duban.notify.robots import Platform, redacted_url
 
 
@@ -107,12 +108,14 @@ class ChannelSetting(DigestRules):
 
 class WorkGroup(DigestRules):
     """A chat work group (项目推进工作群) with its robot, the units/items/leaders it covers and
-    the kinds it receives. The robot URL and secret are never shown back or logged."""
+    the kinds it receives. The robot URL and secret are stored encrypted, never shown back or
+    logged."""
 
     name = models.CharField(_("工作群名称"), max_length=100, unique=True)
     platform = models.CharField(_("平台"), max_length=10, choices=Platform.choices)
-    endpoint = models.CharField(_("机器人地址"), max_length=500)
-    secret = models.CharField(_("加签密钥"), max_length=200, blank=True)
+    # Encrypted at rest (notify.crypto); pages show the host only, logs neither.
+    endpoint = EncryptedTextField(_("机器人地址"))
+    secret = EncryptedTextField(_("加签密钥"), blank=True)
     units = models.ManyToManyField(
         "org.Unit", verbose_name=_("覆盖单位"), blank=True, related_name="work_groups"
     )
@@ -177,8 +180,9 @@ class GroupNotice(models.Model):
 class Delivery(models.Model):
     """One message to one person's email or one group's robot, and what the platform answered.
 
-    The table is the queue: a worker claims a due row, sends it, and records the answer;
-    failures are retried with backoff, then marked failed for the office to resend."""
+    The table is the durable outbox: each row is handed to the task queue, whose worker claims
+    the due row, sends it, and records the answer; failures are retried with backoff, then
+    marked failed for the office to resend."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("邮件")
@@ -214,6 +218,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"))
     claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    # When a send task was last handed to the task queue for it (to find the stranded ones).
+    queued_at = models.DateTimeField(_("入队时间"), null=True, blank=True)
     answer = models.TextField(_("平台答复"), blank=True)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.urls import reverse
 
 from duban.core import clock
-from duban.core.events import NotificationKind
+from duban.core.events import Event, NotificationKind, emit
+from duban.core.formatting import date_cn
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.problems.events import problem_due_event
@@ -23,6 +25,7 @@ from duban.reporting.events import FILLERS, report_event
 from duban.reporting.models import MonthlyReport, ReportingSettings
 from duban.reporting.selectors.inbox import _months_expected
 from duban.reporting.selectors.periods import closed_periods
+from duban.supervision.models import Flag, Prompt
 
 K = NotificationKind
 NOT_YET_REPORTED = (MonthlyReport.State.DRAFT, MonthlyReport.State.RETURNED)
@@ -32,6 +35,7 @@ NOT_YET_REPORTED = (MonthlyReport.State.DRAFT, MonthlyReport.State.RETURNED)
 class RemindResult:
     reports: int = 0
     problems: int = 0
+    supervision: int = 0
 
 
 def days_before() -> int:
@@ -105,7 +109,63 @@ def problem_reminders(on: date) -> int:
     return count
 
 
+def supervision_reminders(on: date) -> int:
+    """Prompts awaiting a reply that fall due soon or are late; open flags whose rectification
+    deadline is near. The unit is told (and the office too when a reply is late)."""
+    soon = on + timedelta(days=days_before())
+    count = 0
+    awaiting = Prompt.objects.filter(
+        state__in=(Prompt.State.ISSUED, Prompt.State.RETURNED), reply_due__isnull=False
+    ).select_related("unit")
+    for prompt in awaiting.filter(reply_due__lte=soon).order_by("pk"):
+        due = prompt.reply_due
+        if due is None:
+            continue
+        if due == soon:
+            kind, office = K.PROMPT_REPLY_DUE, False
+            text = f"督办提示“{prompt}”须于{date_cn(due)}前答复"
+        elif due < on and _repeat_day(due, on):
+            kind, office = K.PROMPT_REPLY_LATE, True
+            text = f"督办提示“{prompt}”答复时限{date_cn(due)}已过，{prompt.unit}尚未答复"
+        else:
+            continue
+        emit(
+            Event(
+                kind=kind,
+                key=f"{kind}:{prompt.pk}:{on.isoformat()}",
+                target="supervision.prompt",
+                target_id=prompt.pk,
+                text=text,
+                url=reverse("supervision:prompt", args=[prompt.pk]),
+                unit_ids=(prompt.unit_id,),
+                office=office,
+            )
+        )
+        count += 1
+    flags = Flag.objects.filter(
+        state__in=(Flag.State.OPEN, Flag.State.DELIST_REQUESTED), deadline=soon
+    ).select_related("unit", "work_item", "problem")
+    for flag in flags.order_by("pk"):
+        emit(
+            Event(
+                kind=K.FLAG_DEADLINE_NEAR,
+                key=f"{K.FLAG_DEADLINE_NEAR}:{flag.pk}:{on.isoformat()}",
+                target="supervision.flag",
+                target_id=flag.pk,
+                text=f"挂牌督办“{flag.subject}”整改时限为{date_cn(soon)}，请按期整改销号",
+                url=reverse("supervision:flag", args=[flag.pk]),
+                unit_ids=(flag.unit_id,),
+            )
+        )
+        count += 1
+    return count
+
+
 def reminders_raise(*, on: date | None = None) -> RemindResult:
     """Raise the day's time-based reminders (idempotent for a day)."""
     day = on or clock.today()
-    return RemindResult(reports=report_reminders(day), problems=problem_reminders(day))
+    return RemindResult(
+        reports=report_reminders(day),
+        problems=problem_reminders(day),
+        supervision=supervision_reminders(day),
+    )

@@ -18,12 +18,16 @@ from duban.problems.selectors.lists import problem_list
 from duban.problems.selectors.records import meeting_list
 from duban.reporting.models import MonthlyReport
 from duban.reporting.selectors.reports import report_list
+from duban.supervision.selectors import card_list, flag_list, prompt_list
 
 VISIBLE: dict[str, Callable[[User], QuerySet]] = {  # type: ignore[type-arg]
     "ledger.workitem": lambda user: work_items_in(scope_for(user)),
     "reporting.monthlyreport": lambda user: report_list(user=user),
     "problems.problem": lambda user: problem_list(user=user),
     "problems.meeting": lambda user: meeting_list(user=user),
+    "supervision.prompt": lambda user: prompt_list(user=user),
+    "supervision.flag": lambda user: flag_list(user=user),
+    "supervision.card": lambda user: card_list(user=user),
 }
 
 

@@ -27,5 +27,8 @@ class Command(BaseCommand):
                 raise CommandError(f"--date must be YYYY-MM-DD: {options['date']}") from e
         result = reminders_raise(on=on)
         self.stdout.write(
-            self.style.SUCCESS(f"reminders: reports {result.reports}, problems {result.problems}")
+            self.style.SUCCESS(
+                f"reminders: reports {result.reports}, problems {result.problems}, "
+                f"prompts and flags {result.supervision}"
+            )
         )
