@@ -98,6 +98,7 @@ def ledger_import_upload_view(request: HttpRequest) -> HttpResponse:
             year=form.cleaned_data["year"],
             dry_run=True,
             create_missing=form.cleaned_data["create_missing"],
+            correct_closed=form.cleaned_data["correct_closed"],
         )
         confirm = LedgerConfirmForm(
             initial={
@@ -105,6 +106,7 @@ def ledger_import_upload_view(request: HttpRequest) -> HttpResponse:
                 "file_name": upload.name,
                 "year": result.year,
                 "create_missing": form.cleaned_data["create_missing"],
+                "correct_closed": form.cleaned_data["correct_closed"],
                 "choices": "",
             }
         )
@@ -130,6 +132,7 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
         by=user,
         year=data["year"],
         create_missing=data["create_missing"],
+        correct_closed=data["correct_closed"],
         choices=choices_load(data["choices"]),
     )
     if not result.applied:
@@ -223,6 +226,7 @@ def ledger_import_mapping_view(request: HttpRequest) -> HttpResponse:
         year=data["year"],
         dry_run=True,
         create_missing=data["create_missing"],
+        correct_closed=data["correct_closed"],
         choices=choices_load(data["choices"]),
     )
     confirm = LedgerConfirmForm(initial={**data, "year": result.year})
@@ -251,6 +255,7 @@ def ledger_import_choose_view(request: HttpRequest) -> HttpResponse:
         year=data["year"],
         dry_run=True,
         create_missing=data["create_missing"],
+        correct_closed=data["correct_closed"],
         choices=choices_load(text),
     )
     confirm = LedgerConfirmForm(initial={**data, "year": result.year, "choices": text})

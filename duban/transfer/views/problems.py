@@ -23,7 +23,7 @@ from duban.transfer.forms import (
     choices_from_post,
     choices_load,
 )
-from duban.transfer.imports.problems import problems_import
+from duban.transfer.imports.problems import may_import_problems, problems_import
 from duban.transfer.imports.result import ImportResult
 from duban.transfer.imports.service import import_error_workbook
 from duban.transfer.storage import (
@@ -33,12 +33,10 @@ from duban.transfer.storage import (
 )
 from duban.transfer.views.imports import PREVIEW_ERRORS, PREVIEW_ROWS, XLSX
 
-IMPORTERS = (User.Role.OFFICE, User.Role.REPORTER, User.Role.UNIT_HEAD)
-
 
 def _importer(request: HttpRequest) -> User:
     user = request.user
-    if not isinstance(user, User) or not (user.is_office or user.role in IMPORTERS):
+    if not isinstance(user, User) or not may_import_problems(user):
         raise PermissionDenied
     return user
 
