@@ -121,3 +121,45 @@ def test_only_the_office_may_import_corrections(office):
     with pytest.raises(ApplicationError):
         run(to_bytes(ledger_book()), None, correct_closed=True)
     assert Period(2024, 3)  # nothing else to assert: refused before reading the file
+
+
+def test_cli_corrects_a_closed_month_only_for_an_office_user(office, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    march_closed_with_new_figure(office)
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(changed_rows())
+    # without an office user: refused as misuse, nothing written
+    with pytest.raises(CommandError) as refused:
+        call_command("import", "ledger", str(path), "--correct-closed", stdout=StringIO())
+    assert refused.value.returncode == 2
+    assert not ReportCorrection.objects.exists()
+    # with one: the correction is written
+    out = StringIO()
+    call_command(
+        "import", "ledger", str(path), "--correct-closed", "--user", office.username, stdout=out
+    )
+    assert "导入完成" in out.getvalue()
+    assert ReportCorrection.objects.get().report.investment_month == Decimal("9999")
+
+
+def test_the_upload_page_offers_corrections_and_carries_the_choice_to_confirm(office, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    march_closed_with_new_figure(office)
+    client = login(office)
+    page = client.get("/ledger/import/")
+    assert 'name="correct_closed"' in page.content.decode()
+    response = client.post(
+        "/ledger/import/",
+        {"file": SimpleUploadedFile("台账.xlsx", changed_rows()), "correct_closed": "on"},
+    )
+    assert "8200.5 → 9999" in response.content.decode() and not ReportCorrection.objects.exists()
+    confirm = response.context["confirm"]
+    fields = {k: v for k, v in confirm.initial.items() if v not in (None, False)}
+    assert fields["correct_closed"] is True
+    assert client.post("/ledger/import/confirm/", fields).status_code == 302
+    assert ReportCorrection.objects.get().report.investment_month == Decimal("9999")
