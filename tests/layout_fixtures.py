@@ -3,7 +3,8 @@
 A layout is rows of values plus merged ranges ((r0, c0), (r1, c1), 0-based). `write(layout,
 fmt, tmp_path)` gives the file's bytes and name: .xlsx by openpyxl, .ods as a minimal
 OpenDocument zip, "html.xls" as the HTML table that government systems export under an .xls
-name, and .xls through LibreOffice when it is installed (skipped otherwise).
+name, and .xls (BIFF8, what older Excel and WPS save) by xlwt, pure Python: no LibreOffice is
+needed, so every format runs everywhere.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+import xlwt  # type: ignore[import-untyped]
 from openpyxl import Workbook
-
-from tests.sheets_fixtures import convert
 
 FORMATS = ["xlsx", "ods", "html.xls", "xls"]
 Merged = tuple[tuple[int, int], tuple[int, int]]
@@ -38,10 +38,25 @@ def write(layout: Layout, fmt: str, tmp_path: Path) -> tuple[bytes, str]:
         return _ods(layout), "台账.ods"
     if fmt == "html.xls":
         return _html(layout).encode("gb18030"), "台账.xls"
-    src = tmp_path / "台账.xlsx"
-    src.write_bytes(_xlsx(layout))
-    out = convert(src, "xls", tmp_path)
-    return out.read_bytes(), "台账.xls"
+    return _xls(layout), "台账.xls"
+
+
+def _xls(layout: Layout) -> bytes:
+    """The layout as a BIFF8 .xls: values in the top-left cell of each merged range."""
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet(layout.sheet)
+    starts, covered = _spans(layout)
+    for r, row in enumerate(layout.rows):
+        for c, value in enumerate(row):
+            if (r, c) in covered or (r, c) in starts or value in (None, ""):
+                continue
+            ws.write(r, c, value)
+    for (r0, c0), (r1, c1) in layout.merged:
+        value = layout.rows[r0][c0] if c0 < len(layout.rows[r0]) else None
+        ws.write_merge(r0, r1, c0, c1, "" if value is None else value)
+    buf = BytesIO()
+    book.save(buf)
+    return buf.getvalue()
 
 
 def _xlsx(layout: Layout) -> bytes:

@@ -382,3 +382,175 @@ def test_api_monthly_workbook_upload_of_another_units_file_has_no_error_workbook
     content = fill(monthly_workbook(unit=district.unit_b, period=MARCH), H5=100)
     response = post_monthly(api(district.reporter_a), content)
     assert response.status_code == 422 and response.json()["error_workbook"] is None
+
+
+# the name choices, the file's unit and closed months, as the CLI takes them
+
+
+def test_api_ledger_import_offers_candidates_then_takes_the_office_choice(units):
+    from duban.org.models import NameAlias
+
+    # given a ledger whose 区发改局 is written 发改委 (close to 区发改局, not one of its names)
+    rows = [list(r) for r in ROWS]
+    rows[0][3] = "发改委"
+    content = to_bytes(ledger_book(rows=rows))
+    client = api(units.office)
+    # when: no choice
+    response = post_ledger(client, content, dry_run="true")
+    # then 422 with the closest units to choose from, by code
+    assert response.status_code == 422
+    asked = {c["name"]: c["candidates"] for c in response.json()["result"]["unit_candidates"]}
+    assert "a" in asked["发改委"]
+    # when: the office answers as the CLI's --alias
+    response = post_ledger(client, content, alias=["发改委=a"])
+    # then it imports, and the choice is remembered as an alias
+    assert response.status_code == 200, response.content
+    assert response.json()["learned"] == ["发改委 → 区发改局"]
+    assert NameAlias.objects.get(alias="发改委").unit == units.unit_a
+    assert Project.objects.get(name="智能制造产业园").work_items.get().lead_unit == units.unit_a
+
+
+def test_api_ledger_import_refuses_a_malformed_or_unknown_choice(units):
+    client = api(units.office)
+    content = to_bytes(ledger_book())
+    for alias in ("发改委", "发改委=nosuchcode", "某人=@nobody"):
+        response = post_ledger(client, content, alias=[alias], dry_run="true")
+        assert response.status_code == 422, alias
+        assert response.json()["detail"]
+    response = post_ledger(client, content, unit="没有这个单位", dry_run="true")
+    assert response.status_code == 422 and "找不到单位" in response.json()["detail"]
+    assert not LedgerImport.objects.exists()
+
+
+def test_api_ledger_import_unit_for_a_file_without_a_lead_unit_column(units, tmp_path):
+    from tests.layout_fixtures import reserve_without_units, write
+
+    content, name = write(reserve_without_units(), "xlsx", tmp_path)
+    client = api(units.office)
+    preview = client.post(
+        "/api/v1/ledger-imports", {"file": SimpleUploadedFile(name, content), "dry_run": "true"}
+    )
+    assert preview.status_code == 200 and preview.json()["unassigned"] == 2
+    response = client.post(
+        "/api/v1/ledger-imports", {"file": SimpleUploadedFile(name, content), "unit": "b"}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["unassigned"] == 0
+    reserve = Project.objects.filter(name__startswith="示例储备")
+    assert reserve.count() == 2
+    assert all(p.work_items.get().lead_unit == units.unit_b for p in reserve)
+
+
+def test_api_ledger_import_corrects_a_closed_month_when_asked(units):
+    from duban.reporting.models import ReportCorrection
+
+    client = api(units.office)
+    assert post_ledger(client, to_bytes(ledger_book())).status_code == 200
+    MonthClose.objects.create(year=2024, month=3, closed_by=units.office)
+    rows = [list(r) for r in ROWS]
+    rows[0][6] = 9999
+    content = to_bytes(ledger_book(rows=rows))
+    # default: skipped, listed
+    skipped = post_ledger(client, content)
+    assert skipped.status_code == 200
+    assert any("已关账" in w["reason"] for w in skipped.json()["warnings"])
+    assert not ReportCorrection.objects.exists()
+    # asked: a correction counted from April
+    corrected = post_ledger(client, content, correct_closed="true")
+    assert corrected.status_code == 200, corrected.content
+    correction = ReportCorrection.objects.get()
+    assert correction.report.investment_month == Decimal("9999")
+    assert (correction.counted_from_year, correction.counted_from_month) == (2024, 4)
+
+
+# problem lists
+
+
+def problem_rows():
+    return [
+        [1, "树木移植审批未办结", "发改项目甲", "区发改局", "区住建局", "审批手续",
+         "2024年2月5日", "2024年4月30日", "已对接园林部门", "否", "", "二级"],
+        [2, "供热管网资金拨付滞后", "住建项目乙", "住建局", "", "资金",
+         "2024-01-10", "2024-02-10", "资金已拨付到位", "是", "2024年2月8日", "区领导"],
+    ]  # fmt: skip
+
+
+def post_problems(client: Client, content: bytes, name: str = "问题清单.xlsx", **data):
+    return client.post(
+        "/api/v1/problem-imports", {"file": SimpleUploadedFile(name, content), **data}
+    )
+
+
+def test_api_problem_import_previews_imports_and_again_changes_nothing(district, tmp_path):
+    from duban.problems.models import Problem
+    from tests.layout_fixtures import problem_list, write
+
+    content, name = write(problem_list(problem_rows()), "xlsx", tmp_path)
+    client = api(district.office)
+    preview = post_problems(client, content, name, dry_run="true")
+    assert preview.status_code == 200, preview.content
+    assert preview.json()["counts"]["create"] == 2 and not Problem.objects.exists()
+    done = post_problems(client, content, name)
+    assert done.status_code == 200 and done.json()["applied"] is True
+    states = dict(Problem.objects.values_list("work_item__title", "state"))
+    assert states == {"发改项目甲": Problem.State.ASSIGNED, "住建项目乙": Problem.State.CLOSED}
+    again = post_problems(client, content, name)
+    assert again.status_code == 200 and again.json()["counts"]["unchanged"] == 2
+    assert Problem.objects.count() == 2
+
+
+def test_api_problem_import_errors_answer_422_with_the_marked_list(district, tmp_path):
+    from duban.problems.models import Problem
+    from tests.layout_fixtures import problem_list, write
+
+    rows = problem_rows()
+    rows[1][10] = "2023年12月1日"  # closed before it was reported
+    content, name = write(problem_list(rows), "xlsx", tmp_path)
+    client = api(district.office)
+    response = post_problems(client, content, name)
+    assert response.status_code == 422
+    body = response.json()
+    assert "未导入任何问题" in body["detail"] and not Problem.objects.exists()
+    assert any(e["row"] == 4 for e in body["result"]["errors"])
+    download = client.get(body["error_workbook"])
+    assert download.status_code == 200 and download["Content-Type"] == XLSX
+    assert any(c.startswith("K") or c.startswith("G") for c in comments_any(download.content))
+
+
+def test_api_problem_import_scope_and_roles(district, tmp_path):
+    from duban.problems.models import Problem
+    from tests.layout_fixtures import problem_list, write
+
+    content, name = write(problem_list(problem_rows()), "xlsx", tmp_path)
+    # a viewer or a leader may not import problem lists
+    for user in (district.viewer, district.leader):
+        assert post_problems(api(user), content, name).status_code == 403
+    # a unit's reporter only their unit's: 住建局's row is refused, nothing written
+    response = post_problems(api(district.reporter_a), content, name)
+    assert response.status_code == 422 and not Problem.objects.exists()
+    own, own_name = write(problem_list(problem_rows()[:1]), "xlsx", tmp_path)
+    assert post_problems(api(district.reporter_a), own, own_name).status_code == 200
+    assert Problem.objects.get().reporting_unit == district.unit_a
+
+
+def test_api_problem_import_takes_name_choices(district, tmp_path):
+    from duban.problems.models import Problem
+    from tests.layout_fixtures import problem_list, write
+
+    rows = problem_rows()[:1]
+    rows[0][3] = "发改委"
+    content, name = write(problem_list(rows), "xlsx", tmp_path)
+    client = api(district.office)
+    asked = post_problems(client, content, name, dry_run="true")
+    assert asked.status_code == 422
+    assert asked.json()["result"]["unit_candidates"][0]["name"] == "发改委"
+    response = post_problems(client, content, name, alias=["发改委=a"])
+    assert response.status_code == 200, response.content
+    assert Problem.objects.get().lead_unit == district.unit_a
+
+
+def comments_any(content: bytes) -> list[str]:
+    book = load_workbook(BytesIO(content))
+    return [
+        c.coordinate for ws in book.worksheets for row in ws.iter_rows() for c in row if c.comment
+    ]

@@ -82,7 +82,9 @@ def alias_table(extra: Mapping[str, str] | None = None, schema: Schema = LEDGER)
     if extra is None and schema.office_aliases:
         from duban.sheets.models import ColumnAlias
 
-        rows = ColumnAlias.objects.values_list("alias", "field", "is_active")
+        rows = ColumnAlias.objects.filter(schema=schema.name).values_list(
+            "alias", "field", "is_active"
+        )
         for alias, field, active in rows:
             if not active:
                 table.pop(normalize_header(alias), None)

@@ -226,8 +226,39 @@ class Schema:
     fields: Mapping[str, tuple[str, Kind]]
     aliases: Mapping[str, str]
     key_fields: frozenset[str] = field(default_factory=frozenset)
-    # The office's own column names (ColumnAlias rows) apply to this schema.
+    # The office's own column names (ColumnAlias rows of this schema) apply to it.
     office_aliases: bool = False
+    label: str = ""  # what the office calls such a list (台账, 问题清单)
 
 
-LEDGER = Schema("ledger", FIELDS, DEFAULT_ALIASES, frozenset({"name", "task"}), office_aliases=True)
+LEDGER = Schema(
+    "ledger",
+    FIELDS,
+    DEFAULT_ALIASES,
+    frozenset({"name", "task"}),
+    office_aliases=True,
+    label="台账",
+)
+
+# The kinds of list whose columns the office may name (ColumnAlias.schema): the ledger here,
+# the others registered by the apps that read them (transfer's problem list), so that this app
+# never imports a higher one.
+SCHEMAS: dict[str, Schema] = {LEDGER.name: LEDGER}
+
+
+def schema_register(schema: Schema) -> Schema:
+    SCHEMAS[schema.name] = schema
+    return schema
+
+
+def schema_choices() -> list[tuple[str, str]]:
+    return [(s.name, s.label or s.name) for s in SCHEMAS.values()]
+
+
+def field_choices() -> list[tuple[str, str]]:
+    """Every registered schema's fields (a key two schemas share, once: the ledger's label)."""
+    seen: dict[str, str] = {}
+    for schema in SCHEMAS.values():
+        for key, (label, _kind) in schema.fields.items():
+            seen.setdefault(key, label)
+    return list(seen.items())

@@ -13,7 +13,7 @@ from duban.core.errors import ApplicationError
 from duban.core.formatting import join_clauses
 from duban.sheets.aliases import alias_table, header_alias, normalize_header
 from duban.sheets.errors import column_letter
-from duban.sheets.fields import FIELDS
+from duban.sheets.fields import LEDGER, Schema
 from duban.sheets.headers import Column
 from duban.sheets.models import ColumnAlias
 
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ColumnMapping:
-    """The office maps a column of one table (sheet, header row) to a ledger field."""
+    """The office maps a column of one table (sheet, header row) to a field of its schema."""
 
     sheet: str
     header_row: int  # 1-based, the header's last row
@@ -31,7 +31,9 @@ class ColumnMapping:
 
 
 def column_mappings_check(
-    mappings: Sequence[ColumnMapping], matched: Mapping[tuple[str, int], Mapping[str, Column]]
+    mappings: Sequence[ColumnMapping],
+    matched: Mapping[tuple[str, int], Mapping[str, Column]],
+    schema: Schema = LEDGER,
 ) -> list[str]:
     """Why the mappings can't be saved, naming the sheet, row and column: a field given to two
     columns of one table, or to a column while another already has it. Empty when they can."""
@@ -44,10 +46,10 @@ def column_mappings_check(
             "col": column_letter(m.column.index),
             "header": m.column.header,
         }
-        if m.field not in FIELDS:
+        if m.field not in schema.fields:
             reasons.append(_("%(where)s：未知字段%(field)s") % {"where": where, "field": m.field})
             continue
-        label = FIELDS[m.field][0]
+        label = schema.fields[m.field][0]
         other = matched.get((m.sheet, m.header_row), {}).get(m.field)
         if other is not None and other.index != m.column.index:
             reasons.append(
@@ -73,22 +75,25 @@ def column_mappings_check(
 
 @transaction.atomic
 def column_mappings_save(
-    *, mappings: Sequence[ColumnMapping], matched: Mapping[tuple[str, int], Mapping[str, Column]]
+    *,
+    mappings: Sequence[ColumnMapping],
+    matched: Mapping[tuple[str, int], Mapping[str, Column]],
+    schema: Schema = LEDGER,
 ) -> list[ColumnAlias]:
     """Save each mapping as a column alias, so that the next file of that layout needs nothing.
 
     Raises ApplicationError naming every bad mapping (see column_mappings_check), or a column
     name already meaning another field; writes nothing then.
     """
-    reasons = column_mappings_check(mappings, matched)
-    table = alias_table()
+    reasons = column_mappings_check(mappings, matched, schema)
+    table = alias_table(schema=schema)
     for m in mappings:
         text = header_alias(m.column.header)
         current = table.get(normalize_header(text))
         if current and current != m.field:
             reasons.append(
                 _("列名“%(alias)s”已对应“%(field)s”，请在管理后台的“列名别名”中修改")
-                % {"alias": text, "field": FIELDS[current][0]}
+                % {"alias": text, "field": schema.fields[current][0]}
             )
     if reasons:
         raise ApplicationError(join_clauses(reasons))
@@ -96,6 +101,7 @@ def column_mappings_save(
     for m in mappings:
         text = header_alias(m.column.header)
         row, _created = ColumnAlias.objects.update_or_create(
+            schema=schema.name,
             alias=text[:100],
             defaults={"field": m.field, "is_active": True, "note": str(_("导入时对应"))},
         )

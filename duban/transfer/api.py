@@ -8,7 +8,7 @@ thing at all answers 403.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -33,18 +33,21 @@ from duban.reporting.selectors import closed_periods, reporting_period_default
 from duban.sheets.api import SheetIssueOut, issue_out
 from duban.sheets.reader import max_import_bytes
 from duban.transfer.exports import ledger_export
+from duban.transfer.imports.choices import name_choices_read
 from duban.transfer.imports.monthly import (
     MonthlyResult,
     monthly_import,
     monthly_target,
     monthly_workbook,
 )
+from duban.transfer.imports.problems import may_import_problems, problems_import
 from duban.transfer.imports.result import ImportResult
-from duban.transfer.imports.service import ledger_import
+from duban.transfer.imports.service import import_error_workbook, ledger_import
 from duban.transfer.report_exports import reports_export
 from duban.transfer.storage import (
     ledger_error_book_file_name,
     ledger_import_error_book,
+    ledger_upload_read,
     ledger_upload_save,
     monthly_error_book_file_name,
     monthly_error_book_read,
@@ -53,6 +56,19 @@ from duban.transfer.storage import (
 
 router = Router(tags=["imports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# `名称=单位代码`, `名称=@用户名` or `名称=new`, as the CLI's --alias.
+AliasPair = Annotated[str, Field(min_length=3, max_length=200)]
+FileName = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class NameCandidateOut(Schema):
+    name: str = Field(description="The name as the file writes it")
+    candidates: list[str] = Field(
+        description="Unit codes (or usernames, for leaders), closest first: answer with "
+        "`alias` = `name=code` (`name=@username`), or `name=new` to create it"
+    )
 
 
 class LedgerImportRowOut(Schema):
@@ -78,6 +94,14 @@ class LedgerImportOut(Schema):
     missing_leaders: list[str]
     created_units: list[str]
     created_leaders: list[str]
+    unit_candidates: list[NameCandidateOut] = Field(
+        description="Unit names that resolve to no unit, with the closest ones to choose from"
+    )
+    leader_candidates: list[NameCandidateOut]
+    unassigned: int = Field(
+        description="Rows going to 待分配: the file has no lead-unit column and no `unit` was given"
+    )
+    learned: list[str] = Field(description="The names remembered as aliases by this import")
     previous_import: str = Field(description="When the same file was imported before, or empty")
 
 
@@ -183,6 +207,16 @@ def _import_out(result: ImportResult) -> dict[str, Any]:
         "missing_leaders": result.missing_leaders,
         "created_units": result.created_units,
         "created_leaders": result.created_leaders,
+        "unit_candidates": [
+            {"name": name, "candidates": [u.code for u in units]}
+            for name, units in result.unit_candidates
+        ],
+        "leader_candidates": [
+            {"name": name, "candidates": [u.username for u in users]}
+            for name, users in result.leader_candidates
+        ],
+        "unassigned": result.unassigned,
+        "learned": result.learned,
         "previous_import": result.previous_import,
     }
 
@@ -256,10 +290,17 @@ def _monthly_unit(user: User, unit_id: int | None) -> Unit:
     },
     summary="Import (or, with dry_run, preview) a ledger workbook: everything or nothing",
     description=(
-        "Office only. Multipart: `file` (.xlsx/.xls/.ods), `year` (default from the title), "
-        "`dry_run`, `create_missing`. 200 with each row's outcome; 422 when the file has "
-        "errors (then nothing was written, `result.errors` names sheet, row, column, value "
-        "and reason, and `error_workbook` is the path of the file with its bad cells marked)."
+        "Office only. Multipart: `file` (.xlsx/.xls/.ods/HTML saved as .xls), `year` (default "
+        "from the title), `dry_run`, `create_missing`; `alias` (repeatable) answers the "
+        "preview's name questions as the CLI's --alias: `名称=单位代码`, `名称=@用户名` (a "
+        "leader) or `名称=new` (create it), remembered as aliases when the import writes; "
+        "`unit` (code or name) is the lead unit of a file without a lead-unit column (else its "
+        "rows go to 待分配); `correct_closed` writes a closed month's figures as corrections "
+        "(counted from the next open month) instead of skipping them. 200 with each row's "
+        "outcome; 422 when the file has errors (then nothing was written, `result.errors` "
+        "names sheet, row, column, value and reason, `result.unit_candidates` the closest "
+        "units for unknown names, and `error_workbook` is the path of the file with its bad "
+        "cells marked)."
     ),
 )
 def ledger_import_create(
@@ -268,8 +309,12 @@ def ledger_import_create(
     year: Form[Year | None] = None,
     dry_run: Form[bool] = False,
     create_missing: Form[bool] = False,
+    alias: Form[list[AliasPair] | None] = None,
+    unit: Form[Annotated[str, Field(min_length=1, max_length=100)] | None] = None,
+    correct_closed: Form[bool] = False,
 ) -> Any:
     user = _office(request)
+    choices = name_choices_read(alias or [], unit)
     content = _content(file)
     file_name = file.name or "upload.xlsx"
     result = ledger_import(
@@ -279,6 +324,8 @@ def ledger_import_create(
         year=year,
         dry_run=dry_run,
         create_missing=create_missing,
+        choices=choices,
+        correct_closed=correct_closed,
     )
     out = _import_out(result)
     if result.errors:
@@ -486,3 +533,133 @@ def monthly_workbook_errors_download(
     user = request_user(request)
     unit = _monthly_unit(user, unit_id)
     return _xlsx(monthly_error_book_read(unit=unit, sha=sha), monthly_error_book_file_name(unit))
+
+
+# problem lists (问题清单 / 销号清单) ---------------------------------------------------------
+
+
+class ProblemImportOut(Schema):
+    file_name: str
+    sha256: str
+    dry_run: bool
+    applied: bool = Field(description="True when the problems were registered")
+    counts: dict[str, int] = Field(description="create (new problems), unchanged, error")
+    rows: list[LedgerImportRowOut]
+    errors: list[SheetIssueOut]
+    warnings: list[SheetIssueOut]
+    unit_candidates: list[NameCandidateOut]
+    learned: list[str]
+
+
+class ProblemImportErrorOut(Schema):
+    detail: str
+    error_workbook: str | None = Field(
+        description="Path of the uploaded list with its bad cells marked (.xlsx), or null when "
+        "the file couldn't be read as a spreadsheet"
+    )
+    result: ProblemImportOut
+
+
+def _problems_out(result: ImportResult) -> dict[str, Any]:
+    out = _import_out(result)
+    return {
+        k: out[k]
+        for k in (
+            "file_name",
+            "sha256",
+            "dry_run",
+            "applied",
+            "counts",
+            "rows",
+            "errors",
+            "warnings",
+            "unit_candidates",
+            "learned",
+        )
+    }
+
+
+def _problem_importer(request: HttpRequest) -> User:
+    user = request_user(request)
+    if not may_import_problems(user):
+        raise HttpError(403, _("您的角色不能导入问题清单。"))
+    return user
+
+
+@router.post(
+    "/problem-imports",
+    response={
+        200: ProblemImportOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        422: ProblemImportErrorOut | ErrorOut,
+    },
+    summary="Import (or, with dry_run, preview) a problem list (问题清单/销号清单): all or nothing",
+    description=(
+        "The office (any unit's problems) or a unit's reporter or head (their unit's only). "
+        "Multipart: `file`, `dry_run`, `alias` (repeatable, `名称=单位代码`, as for ledger "
+        "imports). Each row becomes a problem in its state (open → assigned with its due "
+        "date; solved → closed in its month); a row already stored (same item, same "
+        "description) is unchanged, so importing a list again changes nothing. 422 when any "
+        "row has an error: nothing written, `result.errors` names sheet, row, column and "
+        "reason, `error_workbook` is the path of the list with its bad cells marked."
+    ),
+)
+def problem_import_create(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    dry_run: Form[bool] = False,
+    alias: Form[list[AliasPair] | None] = None,
+) -> Any:
+    user = _problem_importer(request)
+    choices = name_choices_read(alias or [])
+    content = _content(file)
+    file_name = file.name or "upload.xlsx"
+    result = problems_import(
+        content=content, file_name=file_name, by=user, dry_run=dry_run, choices=choices
+    )
+    out = _problems_out(result)
+    if result.errors:
+        error_workbook = None
+        if result.book is not None:
+            sha = ledger_upload_save(content=content, file_name=file_name)
+            path = reverse("api:problem_import_errors", kwargs={"sha": sha})
+            error_workbook = f"{path}?name={quote(file_name)}"
+        return Status(
+            422,
+            {
+                "detail": _("有%(n)s处错误，未导入任何问题。") % {"n": len(result.errors)},
+                "error_workbook": error_workbook,
+                "result": out,
+            },
+        )
+    return out
+
+
+class ProblemErrorsQuery(Schema):
+    name: FileName = Field(description="The uploaded file's name, as the 422 gave it")
+
+
+@router.get(
+    "/problem-imports/{sha}/errors.xlsx",
+    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="problem_import_errors",
+    summary="The problem list of an import with errors, its bad cells highlighted and commented",
+    description=(
+        "The path comes from the `error_workbook` of a 422 upload. The list is checked again "
+        "for the user asking (a unit user's marks are their own); 404 when it has no errors "
+        "now or is no longer kept."
+    ),
+)
+def problem_import_errors_download(
+    request: HttpRequest,
+    sha: Path[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]],
+    query: Query[ProblemErrorsQuery],
+) -> HttpResponse:
+    user = _problem_importer(request)
+    content = ledger_upload_read(sha=sha, file_name=query.name)
+    result = problems_import(content=content, file_name=query.name, by=user, dry_run=True)
+    book = import_error_workbook(result) if result.errors else None
+    if book is None:
+        raise HttpError(404, _("这个文件现在没有错误，没有标出错误的工作簿。"))
+    return _xlsx(book, ledger_error_book_file_name(query.name))

@@ -12,3 +12,7 @@ class TransferConfig(AppConfig):
     name = "duban.transfer"
     label = "transfer"
     verbose_name = _("导入导出")
+
+    def ready(self) -> None:
+        # The problem list's columns may be named by the office too (sheets.ColumnAlias).
+        from duban.transfer.imports import problem_columns  # noqa: F401

@@ -25,6 +25,11 @@ class LedgerUploadForm(forms.Form):
         help_text=_("留空则从标题读取"),
     )
     create_missing = forms.BooleanField(label=_("创建缺少的单位和领导"), required=False)
+    correct_closed = forms.BooleanField(
+        label=_("已关账月份的数据作为更正导入"),
+        required=False,
+        help_text=_("不勾选时跳过并逐行列出；勾选后关账数据不变，更正从下一个未关账月份起计入"),
+    )
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
@@ -40,6 +45,7 @@ class LedgerConfirmForm(forms.Form):
     file_name = forms.CharField(max_length=255)
     year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
     create_missing = forms.BooleanField(required=False)
+    correct_closed = forms.BooleanField(required=False)
     # The office's choices for names that resolve to nothing (choices_dump's JSON).
     choices = forms.CharField(required=False, max_length=20000)
 

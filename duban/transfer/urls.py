@@ -16,6 +16,7 @@ import_urlpatterns: list[URLPattern] = [
     path("problems/", problems.problems_import_upload_view, name="problems"),
     path("problems/confirm/", problems.problems_import_confirm_view, name="problems_confirm"),
     path("problems/choose/", problems.problems_import_choose_view, name="problems_choose"),
+    path("problems/mapping/", problems.problems_import_mapping_view, name="problems_mapping"),
     path(
         "problems/<str:sha>/errors.xlsx",
         problems.problems_import_errors_view,

@@ -19,8 +19,8 @@ from duban.org.models import Enterprise, Unit, User
 from duban.org.services import name_alias_add, unit_create
 from duban.reporting.models import MonthlyReport
 from duban.transfer.imports.lookup import UNASSIGNED_CODE
-from duban.transfer.imports.plan import RowPlan
 from duban.transfer.imports.plan_names import Learned, Missing
+from duban.transfer.imports.plan_row import RowPlan
 
 M = TypeVar("M", bound=Model)
 STREET_SUFFIXES = ("街道", "街道办事处", "镇", "乡", "办事处")

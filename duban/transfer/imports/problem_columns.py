@@ -11,7 +11,7 @@ from duban.core import clock
 from duban.problems.models import Problem
 from duban.sheets.dates import DateValue
 from duban.sheets.errors import CellValueError
-from duban.sheets.fields import Kind, Schema
+from duban.sheets.fields import Kind, Schema, schema_register
 from duban.sheets.values import bool_value
 
 PROBLEM_FIELDS: dict[str, tuple[str, Kind]] = {
@@ -109,7 +109,16 @@ PROBLEM_ALIASES: dict[str, str] = {
     "来源": "source",
     "备注": "note",
 }
-PROBLEMS = Schema("problems", PROBLEM_FIELDS, PROBLEM_ALIASES, frozenset({"description"}))
+PROBLEMS = schema_register(
+    Schema(
+        "problems",
+        PROBLEM_FIELDS,
+        PROBLEM_ALIASES,
+        frozenset({"description"}),
+        office_aliases=True,
+        label="问题清单",
+    )
+)
 
 C = Problem.Category
 CATEGORY_WORDS: list[tuple[tuple[str, ...], str]] = [

@@ -46,6 +46,14 @@ from duban.transfer.imports.rows import split_names, word_choice
 
 logger = logging.getLogger(__name__)
 
+# Who may import a problem list: the office any unit's, a unit's reporter or head their own's.
+IMPORTERS = (User.Role.OFFICE, User.Role.REPORTER, User.Role.UNIT_HEAD)
+
+
+def may_import_problems(user: User) -> bool:
+    return bool(user.is_office or user.role in IMPORTERS)
+
+
 # A problem list longer than this is no office's list: refused before any row is checked.
 MAX_PROBLEM_ROWS = 5000
 

@@ -12,8 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from duban.core.bulk import gc_paused
+from duban.core.errors import ApplicationError
 from duban.ledger.models import LedgerImport
 from duban.org.models import User
+from duban.reporting.models import MonthlyReport
+from duban.reporting.services import report_correct
 from duban.sheets.errors import CellIssue, SheetFileError
 from duban.sheets.tables import ParsedWorkbook, workbook_load
 from duban.transfer.imports.apply import (
@@ -24,8 +27,9 @@ from duban.transfer.imports.apply import (
 )
 from duban.transfer.imports.errorbook import error_workbook
 from duban.transfer.imports.lookup import Lookup
-from duban.transfer.imports.plan import Planner, RowPlan
+from duban.transfer.imports.plan import Planner
 from duban.transfer.imports.plan_names import NameChoices
+from duban.transfer.imports.plan_row import RowPlan
 from duban.transfer.imports.result import ImportResult, RowOutcome
 from duban.transfer.imports.rows import RowInput, row_input
 
@@ -90,6 +94,7 @@ def _check(
     create_missing: bool,
     by: User | None,
     choices: NameChoices | None,
+    correct_closed: bool = False,
 ) -> _Checked:
     inputs = []
     for table in book.tables:
@@ -101,6 +106,7 @@ def _check(
         create_missing=create_missing,
         by=by,
         choices=choices,
+        correct_closed=correct_closed,
     )
     return _Checked(inputs, [planner.plan(ri) for ri in inputs], planner)
 
@@ -119,6 +125,7 @@ def ledger_import(
     aliases: Mapping[str, str] | None = None,
     record: bool = True,
     choices: NameChoices | None = None,
+    correct_closed: bool = False,
 ) -> ImportResult:
     """Import a ledger workbook (projects or tasks) for one year.
 
@@ -126,9 +133,17 @@ def ledger_import(
     the result lists every row's outcome and every issue. Each call is recorded (LedgerImport)
     unless `record` is False, which only a dry run may ask (re-checking a kept file to mark
     its errors again is not another import).
+
+    A closed month's figures are skipped, one warning per row; with `correct_closed` (the
+    office only) they are written as corrections through reporting's report_correct: the
+    closed month's snapshot stays, the change counts from the next open month.
     """
     if not record and not dry_run:
         raise ValueError("an import that writes is always recorded")
+    if correct_closed and (by is None or not by.is_office):
+        raise ApplicationError(
+            _("只有推进办可以把已关账月份的数据作为更正导入。"), code="forbidden"
+        )
     sha = hashlib.sha256(content).hexdigest()
     result = ImportResult(file_name=file_name, sha256=sha, year=year, dry_run=dry_run)
     try:
@@ -144,7 +159,14 @@ def ledger_import(
         _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
         return result
     result.year = resolved
-    checked = _check(book, year=resolved, create_missing=create_missing, by=by, choices=choices)
+    checked = _check(
+        book,
+        year=resolved,
+        create_missing=create_missing,
+        by=by,
+        choices=choices,
+        correct_closed=correct_closed,
+    )
     _collect(result, checked)
     previous = LedgerImport.objects.filter(sha256=sha, outcome=LedgerImport.Outcome.DONE).first()
     if previous is not None:
@@ -173,7 +195,12 @@ def ledger_import(
                     unassigned_unit()
                 # Again, now that every name resolves (the choices became aliases).
                 checked = _check(
-                    book, year=resolved, create_missing=False, by=by, choices=_kept(choices)
+                    book,
+                    year=resolved,
+                    create_missing=False,
+                    by=by,
+                    choices=_kept(choices),
+                    correct_closed=correct_closed,
                 )
                 if any(p.has_error for p in checked.plans):
                     raise _Rollback
@@ -183,11 +210,16 @@ def ledger_import(
                 plans_apply(written, by=by)
                 for plan in written:  # written: let the model instances go
                     plan.project = plan.item = plan.report = None
+            _corrections_apply(checked.plans, by=by, file_name=file_name)
             result.applied = True
             _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
     except _Rollback:
         result.issues.append(_file_issue(_("创建缺少的单位或领导后仍有错误，未导入任何数据")))
         _collect(result, checked)
+        _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
+    except _CorrectionRefused as e:
+        result.issues.append(_file_issue(e.reason))
+        result.applied = False
         _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
     logger.info(
         "ledger.imported",
@@ -199,6 +231,40 @@ def ledger_import(
         },
     )
     return result
+
+
+class _CorrectionRefused(Exception):  # noqa: N818 — control flow, never leaves this module
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _corrections_apply(plans: list[RowPlan], *, by: User | None, file_name: str) -> None:
+    """The closed months' figures the office asked to import as corrections, one
+    report_correct each (the closed month's snapshot stays; the change counts from the next
+    open month). A refusal rolls the whole import back, naming the row."""
+    corrections = [(p.input, c) for p in plans for c in p.corrections]
+    if not corrections:
+        return
+    assert by is not None  # noqa: S101 - ledger_import refuses correct_closed without the office
+    reason = _("导入台账“%(file)s”") % {"file": file_name[:100]}
+    reports = MonthlyReport.objects.in_bulk([c.report_id for _ri, c in corrections])
+    for ri, c in corrections:
+        try:
+            report_correct(
+                report=reports[c.report_id],
+                by=by,
+                version=c.version,
+                reason=reason,
+                values=c.values,
+            )
+        except ApplicationError as e:
+            raise _CorrectionRefused(
+                _(
+                    "工作表“%(sheet)s”第%(row)s行，%(period)s的更正未能写入：%(reason)s。未导入任何数据"
+                )
+                % {"sheet": ri.sheet, "row": ri.row, "period": c.period_label, "reason": e.message}
+            ) from e
 
 
 def _has_missing(checked: _Checked) -> bool:

@@ -16,13 +16,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from duban.core.errors import ApplicationError
 from duban.ledger.models import LedgerImport
 from duban.org.models import Unit, User
-from duban.sheets.errors import SheetFileError, column_letter
-from duban.sheets.fields import FIELD_CHOICES, FIELDS
-from duban.sheets.services import ColumnMapping, column_mappings_save
-from duban.sheets.tables import workbook_load
+from duban.sheets.fields import LEDGER
 from duban.transfer.forms import (
     LedgerConfirmForm,
     LedgerUploadForm,
@@ -39,6 +35,7 @@ from duban.transfer.storage import (
     ledger_upload_read,
     ledger_upload_save,
 )
+from duban.transfer.views.mapping import field_choices, mapping_tables, mappings_save
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -63,8 +60,8 @@ def _preview(
     errors = result.errors
     asks = bool(result.unit_candidates or result.leader_candidates or result.unassigned)
     return {
-        "mapping": _mapping(result),
-        "field_choices": FIELD_CHOICES,
+        "mapping": mapping_tables(result, LEDGER),
+        "field_choices": field_choices(LEDGER),
         "asks": asks,
         "all_units": Unit.objects.filter(is_active=True).order_by("sort_order", "code")
         if asks
@@ -98,6 +95,7 @@ def ledger_import_upload_view(request: HttpRequest) -> HttpResponse:
             year=form.cleaned_data["year"],
             dry_run=True,
             create_missing=form.cleaned_data["create_missing"],
+            correct_closed=form.cleaned_data["correct_closed"],
         )
         confirm = LedgerConfirmForm(
             initial={
@@ -105,6 +103,7 @@ def ledger_import_upload_view(request: HttpRequest) -> HttpResponse:
                 "file_name": upload.name,
                 "year": result.year,
                 "create_missing": form.cleaned_data["create_missing"],
+                "correct_closed": form.cleaned_data["correct_closed"],
                 "choices": "",
             }
         )
@@ -130,6 +129,7 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
         by=user,
         year=data["year"],
         create_missing=data["create_missing"],
+        correct_closed=data["correct_closed"],
         choices=choices_load(data["choices"]),
     )
     if not result.applied:
@@ -152,34 +152,6 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
     return redirect("ledger_import:upload")
 
 
-def _mapping(result: ImportResult) -> list[dict[str, Any]]:
-    """Each table's columns with the field each was matched to (None: not recognised)."""
-    if result.book is None:
-        return []
-    tables = []
-    for t, table in enumerate(result.book.tables):
-        columns = [
-            {
-                "key": f"map__{t}__{c.index}",
-                "letter": column_letter(c.index),
-                "header": c.header,
-                "field": c.field,
-                "label": FIELDS[c.field][0] if c.field else "",
-            }
-            for c in table.header.columns
-            if c.header or c.field
-        ]
-        tables.append(
-            {
-                "sheet": table.sheet,
-                "row": table.header.last_row + 1,
-                "columns": columns,
-                "unmatched": sum(1 for c in columns if not c["field"]),
-            }
-        )
-    return tables
-
-
 @login_required
 @require_POST
 def ledger_import_mapping_view(request: HttpRequest) -> HttpResponse:
@@ -192,30 +164,9 @@ def ledger_import_mapping_view(request: HttpRequest) -> HttpResponse:
         return redirect("ledger_import:upload")
     data = form.cleaned_data
     content = ledger_upload_read(sha=data["sha256"], file_name=data["file_name"])
-    try:
-        book = workbook_load(content, file_name=data["file_name"])
-    except SheetFileError as e:
-        messages.error(request, e.message)
-        return redirect("ledger_import:upload")
-    mappings = []
-    for key, value in request.POST.items():
-        parts = key.split("__")
-        if len(parts) != 3 or parts[0] != "map" or not value:
-            continue
-        try:
-            t, c = int(parts[1]), int(parts[2])
-            table = book.tables[t]
-            column = next(col for col in table.header.columns if col.index == c)
-        except (ValueError, IndexError, StopIteration):
-            continue
-        mappings.append(ColumnMapping(table.sheet, table.header.last_row + 1, column, str(value)))
-    matched = {(tb.sheet, tb.header.last_row + 1): tb.columns for tb in book.tables}
-    mapping_error = ""
-    if mappings:
-        try:
-            column_mappings_save(mappings=mappings, matched=matched)
-        except ApplicationError as e:
-            mapping_error = str(e.message)
+    mapping_error = mappings_save(
+        request.POST, content=content, file_name=data["file_name"], schema=LEDGER
+    )
     result = ledger_import(
         content=content,
         file_name=data["file_name"],
@@ -223,6 +174,7 @@ def ledger_import_mapping_view(request: HttpRequest) -> HttpResponse:
         year=data["year"],
         dry_run=True,
         create_missing=data["create_missing"],
+        correct_closed=data["correct_closed"],
         choices=choices_load(data["choices"]),
     )
     confirm = LedgerConfirmForm(initial={**data, "year": result.year})
@@ -251,6 +203,7 @@ def ledger_import_choose_view(request: HttpRequest) -> HttpResponse:
         year=data["year"],
         dry_run=True,
         create_missing=data["create_missing"],
+        correct_closed=data["correct_closed"],
         choices=choices_load(text),
     )
     confirm = LedgerConfirmForm(initial={**data, "year": result.year, "choices": text})

@@ -23,7 +23,8 @@ from duban.transfer.forms import (
     choices_from_post,
     choices_load,
 )
-from duban.transfer.imports.problems import problems_import
+from duban.transfer.imports.problem_columns import PROBLEMS
+from duban.transfer.imports.problems import may_import_problems, problems_import
 from duban.transfer.imports.result import ImportResult
 from duban.transfer.imports.service import import_error_workbook
 from duban.transfer.storage import (
@@ -32,13 +33,12 @@ from duban.transfer.storage import (
     ledger_upload_save,
 )
 from duban.transfer.views.imports import PREVIEW_ERRORS, PREVIEW_ROWS, XLSX
-
-IMPORTERS = (User.Role.OFFICE, User.Role.REPORTER, User.Role.UNIT_HEAD)
+from duban.transfer.views.mapping import field_choices, mapping_tables, mappings_save
 
 
 def _importer(request: HttpRequest) -> User:
     user = request.user
-    if not isinstance(user, User) or not (user.is_office or user.role in IMPORTERS):
+    if not isinstance(user, User) or not may_import_problems(user):
         raise PermissionDenied
     return user
 
@@ -60,7 +60,11 @@ def problems_import_upload_view(request: HttpRequest) -> HttpResponse:
 
 
 def _preview(
-    request: HttpRequest, result: ImportResult, confirm: ProblemsConfirmForm
+    request: HttpRequest,
+    result: ImportResult,
+    confirm: ProblemsConfirmForm,
+    *,
+    mapping_error: str = "",
 ) -> HttpResponse:
     rows = [r for r in result.rows if r.action != "unchanged"]
     errors = result.errors
@@ -77,8 +81,43 @@ def _preview(
             "all_units": Unit.objects.filter(is_active=True).order_by("sort_order", "code")
             if result.unit_candidates
             else [],
+            # Column names are the office's to set (they apply to every unit's files).
+            "mapping": mapping_tables(result, PROBLEMS) if _maps_columns(request) else [],
+            "field_choices": field_choices(PROBLEMS),
+            "mapping_error": mapping_error,
         },
     )
+
+
+def _maps_columns(request: HttpRequest) -> bool:
+    return isinstance(request.user, User) and request.user.is_office
+
+
+@login_required
+@require_POST
+def problems_import_mapping_view(request: HttpRequest) -> HttpResponse:
+    """The office maps the columns the import did not recognise to problem-list fields, once:
+    saved as column aliases of problem lists, then the list is previewed again."""
+    user = _importer(request)
+    if not user.is_office:
+        raise PermissionDenied
+    form = ProblemsConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("确认信息不完整，请重新上传文件。"))
+        return redirect("ledger_import:problems")
+    data = form.cleaned_data
+    content = ledger_upload_read(sha=data["sha256"], file_name=data["file_name"])
+    mapping_error = mappings_save(
+        request.POST, content=content, file_name=data["file_name"], schema=PROBLEMS
+    )
+    result = problems_import(
+        content=content,
+        file_name=data["file_name"],
+        by=user,
+        dry_run=True,
+        choices=choices_load(data["choices"]),
+    )
+    return _preview(request, result, form, mapping_error=mapping_error)
 
 
 @login_required

@@ -1,5 +1,6 @@
 # ruff: noqa: N999
-"""`duban import ledger FILE [--year Y] [--dry-run] [--create-missing] [--alias N=CODE] [--unit U]`.
+"""`duban import ledger FILE [--year Y] [--dry-run] [--create-missing] [--alias N=CODE] [--unit U]
+[--correct-closed --user OFFICE]` and `duban import problems FILE --user U`.
 
 Exit 0 when imported (or, with --dry-run, when it would import), 1 when the file has errors
 (every error printed, nothing written), 2 on misuse (no such file, bad arguments).
@@ -14,8 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from duban.core.errors import ApplicationError
 from duban.org.models import User
-from duban.org.names import UnitNames, name_key
 from duban.sheets.reader import max_import_bytes
+from duban.transfer.imports.choices import name_choices_read
 from duban.transfer.imports.monthly import monthly_import, monthly_target
 from duban.transfer.imports.plan_names import NameChoices
 from duban.transfer.imports.problems import problems_import
@@ -24,30 +25,10 @@ from duban.transfer.imports.service import import_error_workbook, ledger_import
 
 def name_choices(pairs: list[str], unit: str | None) -> NameChoices:
     """`--alias 名称=单位代码|@用户名|new` and `--unit` as the office's choices (exit 2 if wrong)."""
-    units = UnitNames.load()
-    choices = NameChoices()
-    for pair in pairs:
-        name, sep, target = pair.partition("=")
-        name, target = name.strip(), target.strip()
-        if not sep or not name or not target:
-            raise CommandError(f"--alias 应写成 名称=单位代码：{pair}", returncode=2)
-        if target.lower() == "new":
-            choices.units[name_key(name)] = None
-        elif target.startswith("@"):
-            user = User.objects.filter(username=target[1:]).first()
-            if user is None:
-                raise CommandError(f"用户不存在：{target[1:]}", returncode=2)
-            choices.leaders[name_key(name)] = user
-        else:
-            found = next((u for u in units.units.values() if u.code == target), None)
-            if found is None:
-                raise CommandError(f"单位代码不存在：{target}", returncode=2)
-            choices.units[name_key(name)] = found
-    if unit:
-        choices.unit_for_file = units.get(unit)
-        if choices.unit_for_file is None:
-            raise CommandError(f"找不到单位：{unit}（请写单位代码或名称）", returncode=2)
-    return choices
+    try:
+        return name_choices_read(pairs, unit)
+    except ApplicationError as e:
+        raise CommandError(str(e.message), returncode=2) from e
 
 
 class Command(BaseCommand):
@@ -72,6 +53,12 @@ class Command(BaseCommand):
         )
         ledger.add_argument(
             "--unit", metavar="单位名称或代码", help="表中没有责任单位列时，全表的责任单位"
+        )
+        ledger.add_argument(
+            "--correct-closed",
+            action="store_true",
+            help="已关账月份的数据作为更正导入（从下一个未关账月份起计入；须以推进办用户 --user 导入）。"
+            "默认跳过并逐行列出",
         )
         ledger.add_argument("--errors-out", type=Path, help="有错误时，把标出错误的工作簿写到此处")
         ledger.add_argument("--quiet", action="store_true", help="不逐行列出无变化的行")
@@ -114,6 +101,8 @@ class Command(BaseCommand):
             by = User.objects.filter(username=options["user"]).first()
             if by is None:
                 raise CommandError(f"用户不存在：{options['user']}", returncode=2)
+        if options["correct_closed"] and (by is None or not by.is_office):
+            raise CommandError("--correct-closed 须以推进办用户导入（--user）", returncode=2)
         result = ledger_import(
             content=path.read_bytes(),
             file_name=path.name,
@@ -122,6 +111,7 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             create_missing=options["create_missing"],
             choices=name_choices(options["alias"], options.get("unit")),
+            correct_closed=options["correct_closed"],
         )
         for line in result.summary_lines(skip_unchanged=options["quiet"], errors=False):
             self.stdout.write(line)
