@@ -71,7 +71,9 @@ def is_draft(year: int, month: int) -> bool:
     return not MonthClose.objects.filter(year=year, month=month).exists()
 
 
-def scope_text(levels: tuple[str, ...], unit: Unit | None) -> str:
+def scope_text(levels: tuple[str, ...], unit: Unit | None, item: WorkItem | None = None) -> str:
+    if item is not None:
+        return item.title
     labels = dict(WorkItem.Level.choices)
     parts = []
     if unit is not None:
@@ -95,6 +97,7 @@ def render(
     kind: str,
     query: FigureQuery,
     unit: Unit | None = None,
+    item: WorkItem | None = None,
     template: tuple[str, str] | None = None,
 ) -> Rendered:
     """The bulletin's text blocks and figures for a 口径 (nothing stored)."""
@@ -105,7 +108,7 @@ def render(
     words = {
         "year": str(query.year),
         "month": str(query.month),
-        "scope": scope_text(query.levels, unit),
+        "scope": scope_text(query.levels, unit, item),
     }
 
     def parts(line: str) -> list[dict[str, Any]]:
@@ -161,9 +164,11 @@ def bulletin_generate(
     month: int | None,
     levels: tuple[str, ...] = (),
     unit: Unit | None = None,
+    item: WorkItem | None = None,
     by: User | None,
 ) -> Bulletin:
-    """Generate and store a bulletin with its figures; an unclosed month only as a draft."""
+    """Generate and store a bulletin with its figures; an unclosed month only as a draft.
+    A 项目专报 (kind project) is about one work item, given as `item`."""
     if by is not None and not by.is_office:
         raise ApplicationError(_("只有推进办可以生成通报。"), code="forbidden")
     require(kind in Kind.values, _("未知的通报类型。"), field="kind")
@@ -171,16 +176,24 @@ def bulletin_generate(
         all(lvl in WorkItem.Level.values for lvl in levels), _("未知的项目级别。"), field="levels"
     )
     require(2000 <= year <= 2100, _("年度不正确。"), field="year")
+    require(
+        (kind == Kind.PROJECT) == (item is not None),
+        _("项目专报须选择一个事项，其他通报不选事项。"),
+        field="item",
+    )
     m = bulletin_month(kind, year, month)
-    query = FigureQuery(year, m, tuple(levels), unit.pk if unit else None)
+    query = FigureQuery(
+        year, m, tuple(levels), unit.pk if unit else None, None, item.pk if item else None
+    )
     title_t, body_t = template_for(kind)
-    out = render(kind=kind, query=query, unit=unit, template=(title_t, body_t))
+    out = render(kind=kind, query=query, unit=unit, item=item, template=(title_t, body_t))
     bulletin = Bulletin(
         kind=kind,
         year=year,
         month=m,
         levels=list(levels),
         unit=unit,
+        work_item=item,
         draft=is_draft(year, m),
         title=out.title,
         blocks=out.blocks,
