@@ -128,9 +128,13 @@ def test_tables_by_level_industry_and_unit_add_up_to_the_totals(supervised):
     ytd = compute("investment.ytd", ctx).value.value
     for make in (by_level, by_industry, by_unit):
         block = make(ctx).as_json()
-        cells = block["figures"].values()
-        assert sum(int(c["ledger.projects"]["value"]) for c in cells) == total
-        assert sum(Decimal(c["investment.ytd"]["value"]) for c in cells) == ytd
+        figs = block["figures"]
+        counts = [int(v["value"]) for k, v in figs.items() if k.endswith(".ledger.projects")]
+        assert sum(counts) == total
+        ytds = [Decimal(v["value"]) for k, v in figs.items() if k.endswith(".investment.ytd")]
+        assert sum(ytds) == ytd
+        # every figure cell of the table names its stored figure
+        assert {k for row in block["cell_keys"] for k in row if k} == set(figs)
         assert block["chart"]["categories"]
         assert len(block["chart"]["series"]) == 2
     unit = by_unit(ctx).as_json()
@@ -156,6 +160,12 @@ def test_word_has_tables_and_native_charts(fig):
 def test_a_figures_rows_export_to_excel_with_their_shares(fig, login):
     b = bulletin_generate(kind=Kind.MONTHLY, year=2024, month=3, by=fig.office)
     client = login(fig.office)
+    # a number in a table links to its rows like a number in the text
+    cell = "by_level.province.investment.ytd"
+    assert b.figures[cell]["rows"] == [fig.item_a.pk]
+    page = client.get(f"/bulletins/{b.pk}/").content.decode()
+    assert f"/bulletins/{b.pk}/figures/{cell}/" in page
+    assert client.get(f"/bulletins/{b.pk}/figures/{cell}/").status_code == 200
     r = client.get(f"/bulletins/{b.pk}/figures/investment.ytd/xlsx/")
     assert r.status_code == 200
     ws = load_workbook(BytesIO(r.content)).active

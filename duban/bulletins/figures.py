@@ -198,6 +198,32 @@ def register_count(
     )(fn)
 
 
+def register_share(
+    key: str,
+    *,
+    label: str | Promise,
+    definition: str | Promise,
+    source: Callable[[FigureContext], list[Any]],
+    test: Callable[[FigureContext, Any], bool],
+    row_model: str = ITEM,
+    group: str,
+) -> None:
+    """The percentage of the rows `source` gives that pass `test`: the rows are the
+    denominator's, each contributing 1 or 0 to the numerator; 无 when there are none."""
+
+    def fn(ctx: FigureContext) -> FigureValue:
+        base = source(ctx)
+        return rate_of(
+            {_id(r): Decimal(1) if test(ctx, r) else Decimal(0) for r in base},
+            Decimal(len(base)),
+            [_id(r) for r in base],
+        )
+
+    register_figure(
+        key, label=label, definition=definition, kind=PCT, row_model=row_model, group=group
+    )(fn)
+
+
 def _attr_is(attr: str, value: Any) -> Callable[[FigureContext, Any], bool]:
     return lambda _ctx, row: bool(getattr(row, attr) == value)
 
@@ -925,21 +951,15 @@ register_count(
 )
 
 
-@register_figure(
+register_share(
     "problems.completion_pct",
     label=_("问题办结率"),
     definition=_("本年上报的问题中到本月末已销号的问题所占百分比。"),
-    kind=PCT,
+    source=_year_problems,
+    test=_closed_by_end,
     row_model=PROBLEM,
     group="problems",
 )
-def problems_completion(ctx: FigureContext) -> FigureValue:
-    year = _year_problems(ctx)
-    return rate_of(
-        {p[0]: Decimal(1) if _closed_by_end(ctx, p) else Decimal(0) for p in year},
-        Decimal(len(year)),
-        [p[0] for p in year],
-    )
 
 
 @register_figure(
@@ -1027,39 +1047,24 @@ register_count(
 )
 
 
-@register_figure(
+register_share(
     "demands.completion_pct",
     label=_("诉求办结率"),
     definition=_("本年受理的企业诉求中已办结诉求所占百分比。"),
-    kind=PCT,
+    source=_demands,
+    test=lambda _ctx, p: p[2] == S.CLOSED,
     row_model=PROBLEM,
     group="demands",
 )
-def demands_completion(ctx: FigureContext) -> FigureValue:
-    d = _demands(ctx)
-    return rate_of(
-        {p[0]: Decimal(1) if p[2] == S.CLOSED else Decimal(0) for p in d},
-        Decimal(len(d)),
-        [p[0] for p in d],
-    )
-
-
-@register_figure(
+register_share(
     "demands.satisfaction_pct",
     label=_("企业满意率"),
     definition=_("已评价的企业诉求中评价为满意或基本满意的所占百分比。"),
-    kind=PCT,
+    source=lambda ctx: [p for p in _demands(ctx) if p[9]],
+    test=lambda _ctx, p: p[9] in (Problem.Satisfaction.SATISFIED, Problem.Satisfaction.BASIC),
     row_model=PROBLEM,
     group="demands",
 )
-def demands_satisfaction(ctx: FigureContext) -> FigureValue:
-    sat = Problem.Satisfaction
-    rated = [p for p in _demands(ctx) if p[9]]
-    return rate_of(
-        {p[0]: Decimal(1) if p[9] in (sat.SATISFIED, sat.BASIC) else Decimal(0) for p in rated},
-        Decimal(len(rated)),
-        [p[0] for p in rated],
-    )
 
 
 # -- liaison (包联) ----------------------------------------------------------------------------

@@ -141,30 +141,33 @@ def _year_span(ctx: FigureContext) -> tuple[date, date]:
     return date(ctx.query.year, 1, 1), ctx.query.period.last_day
 
 
-@register_figure(
-    "supervision.flags",
-    label=_("挂牌督办"),
-    definition=_("本年1月至本月末挂牌督办的单位、事项和问题数。"),
-    kind=COUNT,
-    row_model=FLAG,
-    measure="piece",
-    group="supervision",
-)
-def flags_new(ctx: FigureContext) -> FigureValue:
-    return _ids(_flags(ctx).filter(flagged_on__range=_year_span(ctx)))
+for _key, _label, _definition, _field in (
+    (
+        "supervision.flags",
+        _("挂牌督办"),
+        _("本年1月至本月末挂牌督办的单位、事项和问题数。"),
+        "flagged_on",
+    ),
+    (
+        "supervision.flags_delisted",
+        _("摘牌"),
+        _("本年1月至本月末摘牌的挂牌督办数。"),
+        "delisted_on",
+    ),
+):
 
+    def _flags_in_year(ctx: FigureContext, field: str = _field) -> FigureValue:
+        return _ids(_flags(ctx).filter(**{f"{field}__range": _year_span(ctx)}))
 
-@register_figure(
-    "supervision.flags_delisted",
-    label=_("摘牌"),
-    definition=_("本年1月至本月末摘牌的挂牌督办数。"),
-    kind=COUNT,
-    row_model=FLAG,
-    measure="piece",
-    group="supervision",
-)
-def flags_delisted(ctx: FigureContext) -> FigureValue:
-    return _ids(_flags(ctx).filter(delisted_on__range=_year_span(ctx)))
+    register_figure(
+        _key,
+        label=_label,
+        definition=_definition,
+        kind=COUNT,
+        row_model=FLAG,
+        measure="piece",
+        group="supervision",
+    )(_flags_in_year)
 
 
 @register_figure(

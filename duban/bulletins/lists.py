@@ -53,6 +53,7 @@ class ListBlock:
     row_model: str = ITEM
     figures: dict[str, Any] = field(default_factory=dict)
     chart: dict[str, Any] | None = None
+    cell_keys: tuple[tuple[str | None, ...], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -65,6 +66,8 @@ class ListBlock:
         }
         if self.chart:
             out["chart"] = self.chart
+        if self.cell_keys:
+            out["cell_keys"] = [list(k) for k in self.cell_keys]
         return out
 
 
@@ -109,6 +112,7 @@ def _group_figures(ctx: FigureContext, group: list[Row]) -> dict[str, FigureResu
 
 def _table(
     ctx: FigureContext,
+    name: str,
     first: str,
     groups: list[tuple[str, str, list[Row]]],
     *,
@@ -117,24 +121,39 @@ def _table(
     sort_by_rate: bool = False,
 ) -> ListBlock:
     """A table of groups (code, label, rows) with the figures of TABLE_FIGURES each, and a
-    chart of annual plan against completed investment (万元)."""
+    chart of annual plan against completed investment (万元). Each cell's figure is stored
+    with the bulletin under "name.code.figure" (by_level.province.investment.ytd), so that a
+    number in a table links to its rows like a number in the text."""
     computed = [(code, label, _group_figures(ctx, g)) for code, label, g in groups]
     if sort_by_rate:
         # Ranked by completion of the annual plan, highest first (无 last).
         computed.sort(key=lambda c: -(c[2]["investment.completion_pct"].value.value or Decimal(-1)))
     lines = []
+    cell_keys: list[list[str | None]] = []
     figures: dict[str, Any] = {}
     for n, (code, label, res) in enumerate(computed, 1):
-        figures[code] = {k: r.as_json() for k, r in res.items()}
+        keys: list[str | None] = [None] * (2 if sort_by_rate else 1)
+        for k, r in res.items():
+            composite = f"{name}.{code or '-'}.{k}"
+            figures[composite] = {
+                **r.as_json(),
+                "key": composite,
+                "label": f"{label}：{r.figure.label}",
+            }
+            keys.append(composite)
         cells = (label, *(r.text for r in res.values()))
         if sort_by_rate:
             cells = (str(n), *cells)
         if extra:
-            cells = (*cells, *extra(code, res))
+            extra_cells = extra(code, res)
+            cells = (*cells, *extra_cells)
+            keys += [None] * len(extra_cells)
         lines.append(cells)
+        cell_keys.append(keys)
     shown = computed[:LIST_LIMIT]
     if len(computed) > LIST_LIMIT:
         lines = [*lines[:LIST_LIMIT], (_more(len(computed)),) + ("",) * (len(lines[0]) - 1)]
+        cell_keys = [*cell_keys[:LIST_LIMIT], []]
     header: tuple[str, ...] = (
         first,
         _("项目数"),
@@ -164,6 +183,7 @@ def _table(
         tuple(lines),
         figures=figures,
         chart=chart if shown else None,
+        cell_keys=tuple(tuple(k) for k in cell_keys),
     )
 
 
@@ -179,7 +199,10 @@ def by_level(ctx: FigureContext) -> ListBlock:
     groups = _grouped(ctx, lambda r: r.level)
     levels = [c for c in WorkItem.Level.choices if not q.levels or c[0] in q.levels]
     return _table(
-        ctx, _("级别"), [(code, str(label), groups.get(code, [])) for code, label in levels]
+        ctx,
+        "by_level",
+        _("级别"),
+        [(code, str(label), groups.get(code, [])) for code, label in levels],
     )
 
 
@@ -188,6 +211,7 @@ def by_industry(ctx: FigureContext) -> ListBlock:
     names = dict(Project.Industry.choices)
     return _table(
         ctx,
+        "by_industry",
         _("行业"),
         [
             (code, str(names.get(code) or _("未分类")), groups[code])
@@ -215,6 +239,7 @@ def by_unit(ctx: FigureContext) -> ListBlock:
 
     return _table(
         ctx,
+        "by_unit",
         _("牵头单位"),
         [(str(u), names.get(u, "—"), g) for u, g in groups.items() if u],
         extra=card,

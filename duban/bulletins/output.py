@@ -108,6 +108,12 @@ def _parts_html(block: dict[str, Any], link: Callable[[str], str]) -> str:
     return "".join(out)
 
 
+def _cell_html(text: str, key: str | None, link: Callable[[str], str]) -> str:
+    if key is None:
+        return escape(text)
+    return f'<a class="figure" href="{escape(link(key))}">{escape(text)}</a>'
+
+
 def blocks_html(bulletin: Bulletin, link: Callable[[str], str]) -> str:
     """The body as HTML: every figure a link (to `link(key)`)."""
     html = []
@@ -121,9 +127,15 @@ def blocks_html(bulletin: Bulletin, link: Callable[[str], str]) -> str:
             html.append(f"<p>{_parts_html(block, link)}</p>")
         else:
             head = "".join(f"<th>{escape(h)}</th>" for h in block["header"])
+            keys = block.get("cell_keys") or []
             body = "".join(
-                "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
-                for row in block["rows"]
+                "<tr>"
+                + "".join(
+                    f"<td>{_cell_html(c, keys[i][j] if i < len(keys) and j < len(keys[i]) else None, link)}</td>"
+                    for j, c in enumerate(row)
+                )
+                + "</tr>"
+                for i, row in enumerate(block["rows"])
             )
             html.append(
                 f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -90,6 +90,12 @@ class Rendered:
     title: str
     blocks: list[dict[str, Any]]
     figures: dict[str, FigureResult]
+    # The figures of the tables' cells, as stored (see lists._table).
+    table_figures: dict[str, dict[str, Any]]
+
+    def stored_figures(self) -> dict[str, dict[str, Any]]:
+        """Every figure the bulletin states, as stored with it: the text's, then the tables'."""
+        return {**{k: r.as_json() for k, r in self.figures.items()}, **self.table_figures}
 
 
 def render(
@@ -139,13 +145,16 @@ def render(
         return out
 
     blocks: list[dict[str, Any]] = []
+    table_figures: dict[str, dict[str, Any]] = {}
     for raw in body_t.splitlines():
         line = raw.strip()
         if not line:
             continue
         m = LIST_LINE.match(line)
         if m:
-            blocks.append(LISTS[m.group(1)](ctx).as_json())
+            block = LISTS[m.group(1)](ctx).as_json()
+            table_figures.update(block.pop("figures"))
+            blocks.append(block)
         elif line.startswith("## "):
             blocks.append({"type": "subheading", "parts": parts(line[3:])})
         elif line.startswith("# "):
@@ -153,7 +162,7 @@ def render(
         else:
             blocks.append({"type": "paragraph", "parts": parts(line)})
     title = "".join(p["text"] for p in parts(title_t))
-    return Rendered(title, blocks, figures)
+    return Rendered(title, blocks, figures, table_figures)
 
 
 @transaction.atomic
@@ -197,7 +206,7 @@ def bulletin_generate(
         draft=is_draft(year, m),
         title=out.title,
         blocks=out.blocks,
-        figures={k: r.as_json() for k, r in out.figures.items()},
+        figures=out.stored_figures(),
         template_body=body_t,
         created_by=by,
     )

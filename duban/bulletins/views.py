@@ -3,7 +3,7 @@ and edits the templates; a bulletin's page lists its figures with definitions an
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,7 +25,12 @@ from duban.bulletins.output import (
     to_html,
     to_json,
 )
-from duban.bulletins.selectors import bulletin_get_for_user, bulletin_list, figure_rows
+from duban.bulletins.selectors import (
+    FigureRows,
+    bulletin_get_for_user,
+    bulletin_list,
+    figure_rows,
+)
 from duban.bulletins.services import (
     bulletin_generate,
     bulletin_month,
@@ -68,6 +73,8 @@ def bulletin_list_view(request: HttpRequest) -> HttpResponse:
             item = WorkItem.objects.filter(pk=form.cleaned_data["item"]).first()
             if item is None:
                 form.add_error("item", _("没有这个事项。"))
+            elif kind == Kind.SPECIAL:
+                kind = Kind.PROJECT  # 专报 on the chosen project
         try:
             if form.errors:
                 pass
@@ -81,7 +88,7 @@ def bulletin_list_view(request: HttpRequest) -> HttpResponse:
                     month=m,
                     title=out.title,
                     blocks=out.blocks,
-                    figures={k: r.as_json() for k, r in out.figures.items()},
+                    figures=out.stored_figures(),
                     draft=is_draft(year, m),
                 )
                 preview = {
@@ -145,26 +152,28 @@ def bulletin_download_view(request: HttpRequest, bulletin_id: int, fmt: str) -> 
     return response
 
 
-@login_required
-def bulletin_figure_view(request: HttpRequest, bulletin_id: int, key: str) -> HttpResponse:
+def _figure(
+    request: HttpRequest, bulletin_id: int, key: str
+) -> tuple[Bulletin, dict[str, Any], FigureRows]:
+    """A stored bulletin's figure and the rows behind it that the user may see."""
     user = _user(request)
     b = bulletin_get_for_user(user=user, bulletin_id=bulletin_id)
     fig = b.figures.get(key)
     if fig is None:
         raise Http404
-    rows = figure_rows(user=user, row_model=fig["row_model"], ids=fig["rows"])
+    return b, fig, figure_rows(user=user, row_model=fig["row_model"], ids=fig["rows"])
+
+
+@login_required
+def bulletin_figure_view(request: HttpRequest, bulletin_id: int, key: str) -> HttpResponse:
+    b, fig, rows = _figure(request, bulletin_id, key)
     return render(request, "bulletins/figure.html", {"b": b, "fig": fig, "rows": rows})
 
 
 @login_required
 def bulletin_figure_xlsx_view(request: HttpRequest, bulletin_id: int, key: str) -> HttpResponse:
     """The rows behind a figure the user may see, as an Excel sheet with each row's share."""
-    user = _user(request)
-    b = bulletin_get_for_user(user=user, bulletin_id=bulletin_id)
-    fig = b.figures.get(key)
-    if fig is None:
-        raise Http404
-    rows = figure_rows(user=user, row_model=fig["row_model"], ids=fig["rows"])
+    b, fig, rows = _figure(request, bulletin_id, key)
     response = HttpResponse(
         figure_rows_xlsx(b, fig, rows),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
