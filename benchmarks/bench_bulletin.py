@@ -53,9 +53,11 @@ def main() -> int:
     from duban.bulletins.models import Kind
     from duban.bulletins.output import to_docx, to_html
     from duban.bulletins.services import bulletin_generate
+    from duban.core.periods import Period
     from duban.demo.province import MARKER, ProvinceSize, build_province
     from duban.ledger.models import WorkItem
     from duban.org.models import User
+    from duban.reporting.selectors.progress import progress_for_items
 
     call_command("migrate", verbosity=0)
     built = build_province(
@@ -80,8 +82,12 @@ def main() -> int:
         b = bulletin_generate(kind=Kind.MONTHLY, year=year, month=12, by=office)
         return len(to_html(b)), len(to_docx(b))
 
+    def progress_core() -> int:
+        return len(progress_for_items(WorkItem.objects.filter(year=year), Period(year, 12)))
+
     bound, _ = _best(aggregates, args.repeat)
     took, sizes = _best(generate, args.repeat)
+    core, _ = _best(progress_core, args.repeat)
     with CaptureQueriesContext(connection) as ctx:
         compute_many(None, FigureQuery(year, 12))
     n = len(figure_keys())
@@ -95,9 +101,16 @@ def main() -> int:
         f"| monthly report end to end (figures, HTML, Word) | {took:.2f} | {bound:.2f} | "
         f"{took / bound:.1f} |"
     )
+    print(
+        f"| of which the progress core (every item's figures and light, open month) | "
+        f"{core:.2f} | | |"
+    )
     print()
     print(f"documents: HTML {sizes[0]:,} bytes, Word {sizes[1]:,} bytes")  # type: ignore[index]
     print(f"queries: every figure of the catalogue ({n} figures): {len(ctx.captured_queries)}")
+    with CaptureQueriesContext(connection) as gen_queries:
+        generate()
+    print(f"queries: the monthly report end to end: {len(gen_queries.captured_queries)}")
     return 0
 
 

@@ -334,5 +334,7 @@ def test_unknown_keys_are_refused_with_the_known_ones(fig):
 
 
 def test_the_catalogue_reads_in_a_fixed_number_of_queries(fig, django_assert_max_num_queries):
-    with django_assert_max_num_queries(40):
+    # Under one query a figure (the reads are shared); test_bulletin_more holds the count
+    # fixed whatever the data.
+    with django_assert_max_num_queries(45):
         compute_many(None, MARCH)

@@ -582,7 +582,14 @@ def test_demo_closed_year_has_its_bulletins_and_this_month_a_draft(demo, cal, db
 
     last = Bulletin.objects.filter(year=cal.last_year, published_at__isnull=False)
     counts = {k: last.filter(kind=k).count() for k in Kind.values}
-    assert counts == {"monthly": 12, "notice": 12, "quarterly": 4, "annual": 1, "special": 0}
+    assert counts == {
+        "monthly": 12,
+        "notice": 12,
+        "quarterly": 4,
+        "annual": 1,
+        "special": 0,
+        "project": 0,
+    }
     annual = last.get(kind=Kind.ANNUAL)
     assert not annual.draft and annual.figures["ledger.projects"]["rows"]
     text = "".join(p["text"] for b in annual.blocks for p in b.get("parts", []))

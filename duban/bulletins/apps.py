@@ -1,5 +1,16 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+# The modules whose figures make up the catalogue; each registers its figures (and any new
+# row model, see bulletins.row_models) on import. Bulletins sits above every app it counts, so
+# a new source of figures (assessment: rankings and scores) is one more module here, e.g.
+# "duban.bulletins.figures_assessment", reading that app's models.
+FIGURE_MODULES = (
+    "duban.bulletins.figures",
+    "duban.bulletins.figures_supervision",
+)
 
 
 class BulletinsConfig(AppConfig):
@@ -8,6 +19,5 @@ class BulletinsConfig(AppConfig):
     verbose_name = _("统计与通报")
 
     def ready(self) -> None:
-        # The built-in figures register themselves on import; supervision and assessment
-        # register theirs from their own AppConfig.ready() through catalogue.register_figure.
-        from duban.bulletins import figures  # noqa: F401
+        for module in FIGURE_MODULES:
+            import_module(module)

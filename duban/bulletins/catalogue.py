@@ -52,20 +52,24 @@ class FigureQuery:
 
     month: the figures up to this month's end (a year's figures: month 12). levels: the
     WorkItem levels that count (empty: all). unit_id: items led by this unit or a unit below it.
-    leader_id: the items and units in this leader's area (lead leader or responsibility)."""
+    leader_id: the items and units in this leader's area (lead leader or responsibility).
+    item_id: one work item (a 项目专报), with the same project's items of other years."""
 
     year: int
     month: int = 12
     levels: tuple[str, ...] = ()
     unit_id: int | None = None
     leader_id: int | None = None
+    item_id: int | None = None
 
     @property
     def period(self) -> Period:
         return Period(self.year, self.month)
 
     def last_year(self) -> FigureQuery:
-        return FigureQuery(self.year - 1, self.month, self.levels, self.unit_id, self.leader_id)
+        return FigureQuery(
+            self.year - 1, self.month, self.levels, self.unit_id, self.leader_id, self.item_id
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +78,7 @@ class FigureQuery:
             "levels": list(self.levels),
             "unit_id": self.unit_id,
             "leader_id": self.leader_id,
+            "item_id": self.item_id,
         }
 
 
@@ -140,6 +145,8 @@ class FigureResult:
             "note": self.value.note,
             "row_model": self.figure.row_model,
             "rows": list(self.value.rows),
+            # Each row's contribution (a sum's amounts, a rate's numerator parts), or null.
+            "amounts": None if self.value.amounts is None else [str(x) for x in self.value.amounts],
         }
 
 
@@ -232,6 +239,14 @@ class FigureContext:
 
     query: FigureQuery
     cache: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, FigureValue] = field(default_factory=dict)
+
+    def value(self, key: str) -> FigureValue:
+        """A figure's value over this 口径, computed once (figures built on others read them
+        here: the gap reads the two rates, 同比 this year's and last year's)."""
+        if key not in self.values:
+            self.values[key] = get_figure(key).compute(self)
+        return self.values[key]
 
     def memo(self, name: str, make: Callable[[], Any]) -> Any:
         if name not in self.cache:
@@ -244,8 +259,7 @@ class FigureContext:
 
 
 def compute(key: str, ctx: FigureContext, style: FigureStyle = DEFAULT_STYLE) -> FigureResult:
-    figure = get_figure(key)
-    return FigureResult(figure, ctx.query, figure.compute(ctx), style)
+    return FigureResult(get_figure(key), ctx.query, ctx.value(key), style)
 
 
 def compute_many(

@@ -8,12 +8,14 @@ of a `FigureContext`. Definitions follow DOMAIN §5 and CONVENTIONS §2/§4.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +55,7 @@ RESPONSIBILITY = "org.responsibility"
 BATCH_MIN = 3
 
 P = WorkItem.Kind.PROJECT
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,10 @@ def items_qs(ctx: FigureContext) -> QuerySet[WorkItem]:
         qs = qs.filter(level__in=q.levels)
     if q.unit_id is not None:
         qs = qs.filter(lead_unit_id__in=unit_with_descendants([q.unit_id]))
+    if q.item_id is not None:
+        # The item, and its project's items of other years (for 同比).
+        same = WorkItem.objects.filter(pk=q.item_id, project__isnull=False).values("project_id")
+        qs = qs.filter(Q(pk=q.item_id) | Q(project_id__in=same))
     if q.leader_id is not None:
         resp = _active_responsibilities(q.leader_id)
         units = unit_with_descendants(resp.exclude(unit=None).values_list("unit_id", flat=True))
@@ -120,24 +127,113 @@ def items_qs(ctx: FigureContext) -> QuerySet[WorkItem]:
     return qs
 
 
+def shared(fn: Callable[[FigureContext], T]) -> Callable[[FigureContext], T]:
+    """A read or a selection many figures share, made once per FigureContext."""
+    name = fn.__name__
+
+    def read(ctx: FigureContext) -> T:
+        result: T = ctx.memo(name, lambda: fn(ctx))
+        return result
+
+    return read
+
+
+@shared
 def rows(ctx: FigureContext) -> list[Row]:
-    def load() -> list[Row]:
-        return [Row(*r) for r in items_qs(ctx).order_by("pk").values_list(*ROW_FIELDS)]
-
-    result: list[Row] = ctx.memo("rows", load)
-    return result
+    return [Row(*r) for r in items_qs(ctx).order_by("pk").values_list(*ROW_FIELDS)]
 
 
+@shared
 def projects(ctx: FigureContext) -> list[Row]:
     return [r for r in rows(ctx) if r.kind == P]
 
 
-def progress(ctx: FigureContext) -> dict[int, ItemProgress]:
-    def load() -> dict[int, ItemProgress]:
-        return progress_for_items([r.id for r in rows(ctx)], ctx.query.period)
+@shared
+def tasks(ctx: FigureContext) -> list[Row]:
+    return [r for r in rows(ctx) if r.kind == WorkItem.Kind.TASK]
 
-    result: dict[int, ItemProgress] = ctx.memo("progress", load)
-    return result
+
+@shared
+def progress(ctx: FigureContext) -> dict[int, ItemProgress]:
+    """The progress core's figures and light of every item of the 口径 (a closed month: its
+    snapshot). A table's group shares its parent's (see lists)."""
+    return progress_for_items(items_qs(ctx), ctx.query.period)
+
+
+def titles(ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Title and lead unit of the items named (one query), for the lists of a document."""
+    return {
+        pk: (title, unit)
+        for pk, title, unit in WorkItem.objects.filter(pk__in=ids).values_list(
+            "pk", "title", "lead_unit__name"
+        )
+    }
+
+
+def register_count(
+    key: str,
+    *,
+    label: str | Promise,
+    definition: str | Promise,
+    source: Callable[[FigureContext], list[Any]],
+    test: Callable[[FigureContext, Any], bool] | None = None,
+    row_model: str = ITEM,
+    measure: str = "project",
+    group: str,
+) -> None:
+    """A count of the rows `source` gives (each a Row or a tuple whose first field is its id)
+    that pass `test`: the rows counted are the rows behind it."""
+
+    def fn(ctx: FigureContext) -> FigureValue:
+        return count_of([_id(r) for r in source(ctx) if test is None or test(ctx, r)])
+
+    register_figure(
+        key,
+        label=label,
+        definition=definition,
+        kind=COUNT,
+        row_model=row_model,
+        measure=measure,
+        group=group,
+    )(fn)
+
+
+def register_share(
+    key: str,
+    *,
+    label: str | Promise,
+    definition: str | Promise,
+    source: Callable[[FigureContext], list[Any]],
+    test: Callable[[FigureContext, Any], bool],
+    row_model: str = ITEM,
+    group: str,
+) -> None:
+    """The percentage of the rows `source` gives that pass `test`: the rows are the
+    denominator's, each contributing 1 or 0 to the numerator; 无 when there are none."""
+
+    def fn(ctx: FigureContext) -> FigureValue:
+        base = source(ctx)
+        return rate_of(
+            {_id(r): Decimal(1) if test(ctx, r) else Decimal(0) for r in base},
+            Decimal(len(base)),
+            [_id(r) for r in base],
+        )
+
+    register_figure(
+        key, label=label, definition=definition, kind=PCT, row_model=row_model, group=group
+    )(fn)
+
+
+def _attr_is(attr: str, value: Any) -> Callable[[FigureContext, Any], bool]:
+    return lambda _ctx, row: bool(getattr(row, attr) == value)
+
+
+def _field_is(pos: int, value: Any) -> Callable[[FigureContext, Any], bool]:
+    return lambda _ctx, row: bool(row[pos] == value)
+
+
+def _id(row: Any) -> int:
+    return int(row.id if isinstance(row, Row) else row[0])
 
 
 def _period_start(ctx: FigureContext) -> date:
@@ -151,60 +247,33 @@ def _in_period(ctx: FigureContext, day: date | None) -> bool:
 # -- ledger ----------------------------------------------------------------------------------
 
 
-@register_figure(
-    "ledger.items",
-    label=_("台账事项"),
-    definition=_("本年度台账中的重点项目和重点工作数。"),
-    kind=COUNT,
-    row_model=ITEM,
-    measure="item",
-    group="ledger",
-)
-def ledger_items(ctx: FigureContext) -> FigureValue:
-    return count_of([r.id for r in rows(ctx)])
-
-
-@register_figure(
-    "ledger.projects",
-    label=_("重点项目"),
-    definition=_("本年度台账中的重点项目数。"),
-    kind=COUNT,
-    row_model=ITEM,
-    group="ledger",
-)
-def ledger_projects(ctx: FigureContext) -> FigureValue:
-    return count_of([r.id for r in projects(ctx)])
-
-
-@register_figure(
-    "ledger.tasks",
-    label=_("重点工作"),
-    definition=_("本年度台账中的重点工作数。"),
-    kind=COUNT,
-    row_model=ITEM,
-    measure="task",
-    group="ledger",
-)
-def ledger_tasks(ctx: FigureContext) -> FigureValue:
-    return count_of([r.id for r in rows(ctx) if r.kind == WorkItem.Kind.TASK])
+for _key, _label, _definition, _source, _measure in (
+    ("ledger.items", _("台账事项"), _("本年度台账中的重点项目和重点工作数。"), rows, "item"),
+    ("ledger.projects", _("重点项目"), _("本年度台账中的重点项目数。"), projects, "project"),
+    ("ledger.tasks", _("重点工作"), _("本年度台账中的重点工作数。"), tasks, "task"),
+):
+    register_count(
+        _key,
+        label=_label,
+        definition=_definition,
+        source=_source,
+        measure=_measure,
+        group="ledger",
+    )
 
 
 def _register_breakdown(attr: str, choices: Any, name: str) -> None:
     for code, label in choices:
-
-        def fn(ctx: FigureContext, code: str = code) -> FigureValue:
-            return count_of([r.id for r in projects(ctx) if getattr(r, attr) == code])
-
-        register_figure(
+        register_count(
             f"ledger.projects.{name}.{code}",
             label=lazy_format(gettext_noop("%(label)s项目"), {"label": label}),
             definition=lazy_format(
                 gettext_noop("本年度台账中%(label)s的重点项目数。"), {"label": label}
             ),
-            kind=COUNT,
-            row_model=ITEM,
+            source=projects,
+            test=_attr_is(attr, code),
             group="ledger",
-        )(fn)
+        )
 
 
 _register_breakdown("level", WorkItem.Level.choices, "level")
@@ -247,9 +316,10 @@ def ledger_annual_plan(ctx: FigureContext) -> FigureValue:
 # -- investment (from the progress core) ------------------------------------------------------
 
 
+@shared
 def _project_progress(ctx: FigureContext) -> dict[int, ItemProgress]:
-    ids = {r.id for r in projects(ctx)}
-    return {i: p for i, p in progress(ctx).items() if i in ids}
+    prog = progress(ctx)
+    return {r.id: prog[r.id] for r in projects(ctx) if r.id in prog}
 
 
 @register_figure(
@@ -288,6 +358,7 @@ def investment_ytd(ctx: FigureContext) -> FigureValue:
     )
 
 
+@shared
 def _planned(ctx: FigureContext) -> dict[int, ItemProgress]:
     return {i: p for i, p in _project_progress(ctx).items() if p.figures.annual_plan}
 
@@ -335,8 +406,8 @@ def investment_time_progress(ctx: FigureContext) -> FigureValue:
     group="investment",
 )
 def investment_gap(ctx: FigureContext) -> FigureValue:
-    done = investment_completion_pct(ctx)
-    due = investment_time_progress(ctx)
+    done = ctx.value("investment.completion_pct")
+    due = ctx.value("investment.time_progress_pct")
     if done.value is None or due.value is None:
         return FigureValue(None, done.rows)
     return FigureValue(Decimal(done.value) - Decimal(due.value), done.rows)
@@ -355,6 +426,7 @@ def _growth(now: Decimal, before: Decimal) -> Decimal | None:
     return (now - before) * HUNDRED / before
 
 
+@shared
 def _distinct_projects(ctx: FigureContext) -> set[int]:
     return {r.project_id for r in projects(ctx) if r.project_id is not None}
 
@@ -404,10 +476,10 @@ def yoy_carried_over(ctx: FigureContext) -> FigureValue:
     group="yoy",
 )
 def yoy_investment(ctx: FigureContext) -> FigureValue:
-    now = investment_ytd(ctx)
+    now = ctx.value("investment.ytd")
     if not projects(ctx.last_year):
         return FigureValue(None, now.rows, now.amounts, note=_no_last_year(ctx))
-    before = Decimal(investment_ytd(ctx.last_year).value or 0)
+    before = Decimal(ctx.last_year.value("investment.ytd").value or 0)
     value = Decimal(now.value or 0)
     return FigureValue(_growth(value, before), now.rows, now.amounts, value, before)
 
@@ -421,10 +493,10 @@ def yoy_investment(ctx: FigureContext) -> FigureValue:
     group="yoy",
 )
 def yoy_completion(ctx: FigureContext) -> FigureValue:
-    now = investment_completion_pct(ctx)
+    now = ctx.value("investment.completion_pct")
     if not projects(ctx.last_year):
         return FigureValue(None, now.rows, note=_no_last_year(ctx))
-    before = investment_completion_pct(ctx.last_year).value
+    before = ctx.last_year.value("investment.completion_pct").value
     if now.value is None or before is None:
         return FigureValue(None, now.rows)
     return FigureValue(Decimal(now.value) - Decimal(before), now.rows)
@@ -433,37 +505,31 @@ def yoy_completion(ctx: FigureContext) -> FigureValue:
 # -- starts and finishes ---------------------------------------------------------------------
 
 
+@shared
 def _planned_starts(ctx: FigureContext) -> list[Row]:
     return [r for r in projects(ctx) if _in_period(ctx, r.planned_start)]
 
 
+@shared
 def _actual_starts(ctx: FigureContext) -> list[Row]:
     """Started within the period; a project started in an earlier year is not a start."""
     return [r for r in projects(ctx) if _in_period(ctx, r.actual_start)]
 
 
-@register_figure(
+register_count(
     "starts.planned",
     label=_("计划开工项目"),
     definition=_("计划开工时间在本年1月1日至本月末的重点项目数。"),
-    kind=COUNT,
-    row_model=ITEM,
+    source=_planned_starts,
     group="starts",
 )
-def starts_planned(ctx: FigureContext) -> FigureValue:
-    return count_of([r.id for r in _planned_starts(ctx)])
-
-
-@register_figure(
+register_count(
     "starts.actual",
     label=_("实际开工项目"),
     definition=_("实际开工时间在本年1月1日至本月末的重点项目数（以前年度已开工的续建项目不计）。"),
-    kind=COUNT,
-    row_model=ITEM,
+    source=_actual_starts,
     group="starts",
 )
-def starts_actual(ctx: FigureContext) -> FigureValue:
-    return count_of([r.id for r in _actual_starts(ctx)])
 
 
 def _start_rate(ctx: FigureContext) -> FigureValue:
@@ -486,6 +552,7 @@ register_figure(
 )(_start_rate)
 
 
+@shared
 def _dated_starts(ctx: FigureContext) -> list[tuple[Row, int]]:
     """Starts within the period that had a planned date, with days early (planned − actual)."""
     return [
@@ -496,12 +563,14 @@ def _dated_starts(ctx: FigureContext) -> list[tuple[Row, int]]:
 
 
 def _register_timing(key: str, label: str | Promise, definition: str | Promise, test: Any) -> None:
-    def fn(ctx: FigureContext) -> FigureValue:
-        return count_of([r.id for r, days in _dated_starts(ctx) if test(days)])
-
-    register_figure(
-        key, label=label, definition=definition, kind=COUNT, row_model=ITEM, group="starts"
-    )(fn)
+    register_count(
+        key,
+        label=label,
+        definition=definition,
+        source=lambda ctx: [(r.id, days) for r, days in _dated_starts(ctx)],
+        test=lambda _ctx, row: test(row[1]),
+        group="starts",
+    )
 
 
 _register_timing(
@@ -570,25 +639,24 @@ def starts_batches(ctx: FigureContext) -> FigureValue:
     group="starts",
 )
 def starts_batch_projects(ctx: FigureContext) -> FigureValue:
-    return count_of(list(starts_batches(ctx).rows))
+    return count_of(list(ctx.value("starts.batches").rows))
 
 
+@shared
 def _planned_finishes(ctx: FigureContext) -> list[Row]:
     return [r for r in projects(ctx) if _in_period(ctx, r.planned_finish)]
 
 
-@register_figure(
+register_count(
     "finish.planned",
     label=_("计划竣工项目"),
     definition=_("计划完成时间在本年1月1日至本月末的重点项目数。"),
-    kind=COUNT,
-    row_model=ITEM,
+    source=_planned_finishes,
     group="starts",
 )
-def finish_planned(ctx: FigureContext) -> FigureValue:
-    return count_of([r.id for r in _planned_finishes(ctx)])
 
 
+@shared
 def _finished_on_time(ctx: FigureContext) -> dict[int, Decimal]:
     end = ctx.query.period.last_day
     return {
@@ -676,17 +744,13 @@ def rates_funding(ctx: FigureContext) -> FigureValue:
 # -- funding by source ------------------------------------------------------------------------
 
 
+@shared
 def _funding(ctx: FigureContext) -> list[tuple[int, int, str, Decimal]]:
-    def load() -> list[tuple[int, int, str, Decimal]]:
-        ids = [r.id for r in projects(ctx)]
-        return list(
-            FundingSource.objects.filter(work_item_id__in=ids)
-            .order_by("pk")
-            .values_list("pk", "work_item_id", "source", "amount")
-        )
-
-    result: list[tuple[int, int, str, Decimal]] = ctx.memo("funding", load)
-    return result
+    return list(
+        FundingSource.objects.filter(work_item__in=items_qs(ctx).filter(kind=P).values("pk"))
+        .order_by("pk")
+        .values_list("pk", "work_item_id", "source", "amount")
+    )
 
 
 for _code, _label in FundingSource.Source.choices:
@@ -723,16 +787,13 @@ for _code, _label in FundingSource.Source.choices:
 # -- reserve ----------------------------------------------------------------------------------
 
 
+@shared
 def _reserve(ctx: FigureContext) -> list[tuple[int, str, Decimal | None]]:
-    def load() -> list[tuple[int, str, Decimal | None]]:
-        return list(
-            Project.objects.filter(stage=Project.Stage.RESERVE)
-            .order_by("pk")
-            .values_list("pk", "industry", "total_investment")
-        )
-
-    result: list[tuple[int, str, Decimal | None]] = ctx.memo("reserve", load)
-    return result
+    return list(
+        Project.objects.filter(stage=Project.Stage.RESERVE)
+        .order_by("pk")
+        .values_list("pk", "industry", "total_investment")
+    )
 
 
 @register_figure(
@@ -801,40 +862,35 @@ def problems_qs(ctx: FigureContext) -> QuerySet[Problem]:
     those on the 口径's work items or led by its unit."""
     q = ctx.query
     qs = Problem.objects.exclude(state__in=DISCARDED_STATES)
-    if q.levels or q.leader_id is not None:
+    if q.levels or q.leader_id is not None or q.item_id is not None:
         qs = qs.filter(work_item__in=items_qs(ctx).values("pk"))
     if q.unit_id is not None:
         qs = qs.filter(lead_unit_id__in=unit_with_descendants([q.unit_id]))
     return qs
 
 
-def _problems(ctx: FigureContext) -> list[tuple[Any, ...]]:
-    def load() -> list[tuple[Any, ...]]:
-        return list(
-            problems_qs(ctx)
-            .filter(reported_on__year=ctx.query.year)
-            .order_by("pk")
-            .values_list(
-                "pk",
-                "reported_on",
-                "state",
-                "close_year",
-                "close_month",
-                "due_date",
-                "category",
-                "level",
-                "source",
-                "satisfaction",
-            )
-        )
-
-    result: list[tuple[Any, ...]] = ctx.memo("problems", load)
-    return result
-
-
+@shared
 def _year_problems(ctx: FigureContext) -> list[tuple[Any, ...]]:
-    end = ctx.query.period.last_day
-    return [p for p in _problems(ctx) if p[1] <= end]
+    """The 口径's problems reported from 1 January to the month's end: (id, month reported,
+    state, close year, close month, lead unit, category, level, source, satisfaction)."""
+    return list(
+        problems_qs(ctx)
+        .filter(reported_on__range=(_period_start(ctx), ctx.query.period.last_day))
+        .order_by("pk")
+        # The month as a number, not the date: no date made per row of a province's problems.
+        .values_list(
+            "pk",
+            ExtractMonth("reported_on"),
+            "state",
+            "close_year",
+            "close_month",
+            "lead_unit_id",
+            "category",
+            "level",
+            "source",
+            "satisfaction",
+        )
+    )
 
 
 def _closed_by_end(ctx: FigureContext, p: tuple[Any, ...]) -> bool:
@@ -842,31 +898,25 @@ def _closed_by_end(ctx: FigureContext, p: tuple[Any, ...]) -> bool:
     return p[2] == S.CLOSED and (p[3] < q.year or (p[3] == q.year and p[4] <= q.month))
 
 
-@register_figure(
+register_count(
     "problems.total",
     label=_("收集问题"),
     definition=_("本年1月至本月末上报的问题数（不予受理和已合并的不计）。"),
-    kind=COUNT,
+    source=_year_problems,
     row_model=PROBLEM,
     measure="problem",
     group="problems",
 )
-def problems_total(ctx: FigureContext) -> FigureValue:
-    return count_of([p[0] for p in _year_problems(ctx)])
-
-
-@register_figure(
+register_count(
     "problems.new",
     label=_("本月新增问题"),
     definition=_("本月上报的问题数。"),
-    kind=COUNT,
+    source=_year_problems,
+    test=lambda ctx, p: p[1] == ctx.query.month,
     row_model=PROBLEM,
     measure="problem",
     group="problems",
 )
-def problems_new(ctx: FigureContext) -> FigureValue:
-    m = ctx.query.month
-    return count_of([p[0] for p in _year_problems(ctx) if p[1].month == m])
 
 
 @register_figure(
@@ -889,34 +939,27 @@ def problems_closed_month(ctx: FigureContext) -> FigureValue:
     )
 
 
-@register_figure(
+register_count(
     "problems.closed",
     label=_("已销号问题"),
     definition=_("本年上报的问题中到本月末已销号的问题数。"),
-    kind=COUNT,
+    source=_year_problems,
+    test=_closed_by_end,
     row_model=PROBLEM,
     measure="problem",
     group="problems",
 )
-def problems_closed(ctx: FigureContext) -> FigureValue:
-    return count_of([p[0] for p in _year_problems(ctx) if _closed_by_end(ctx, p)])
 
 
-@register_figure(
+register_share(
     "problems.completion_pct",
     label=_("问题办结率"),
     definition=_("本年上报的问题中到本月末已销号的问题所占百分比。"),
-    kind=PCT,
+    source=_year_problems,
+    test=_closed_by_end,
     row_model=PROBLEM,
     group="problems",
 )
-def problems_completion(ctx: FigureContext) -> FigureValue:
-    year = _year_problems(ctx)
-    return rate_of(
-        {p[0]: Decimal(1) if _closed_by_end(ctx, p) else Decimal(0) for p in year},
-        Decimal(len(year)),
-        [p[0] for p in year],
-    )
 
 
 @register_figure(
@@ -938,123 +981,90 @@ def problems_overdue(ctx: FigureContext) -> FigureValue:
     )
 
 
-@register_figure(
+register_count(
     "problems.by_visit",
     label=_("管家走访解决问题"),
     definition=_("本年由管家走访发现并到本月末已销号的问题数。"),
-    kind=COUNT,
+    source=_year_problems,
+    test=lambda ctx, p: p[8] == Problem.Source.STEWARD_VISIT and _closed_by_end(ctx, p),
     row_model=PROBLEM,
     measure="problem",
     group="problems",
 )
-def problems_by_visit(ctx: FigureContext) -> FigureValue:
-    return count_of(
-        [
-            p[0]
-            for p in _year_problems(ctx)
-            if p[8] == Problem.Source.STEWARD_VISIT and _closed_by_end(ctx, p)
-        ]
-    )
-
 
 for _code, _label in Problem.Category.choices:
-
-    def _by_category(ctx: FigureContext, code: str = _code) -> FigureValue:
-        return count_of([p[0] for p in _year_problems(ctx) if p[6] == code])
-
-    register_figure(
+    register_count(
         f"problems.category.{_code}",
         label=lazy_format(gettext_noop("%(category)s类问题"), {"category": _label}),
         definition=lazy_format(
             gettext_noop("本年1月至本月末上报的%(category)s类问题数。"), {"category": _label}
         ),
-        kind=COUNT,
+        source=_year_problems,
+        test=_field_is(6, _code),
         row_model=PROBLEM,
         measure="problem",
         group="problems",
-    )(_by_category)
+    )
 
 for _lvl in range(1, 5):
-
-    def _by_level(ctx: FigureContext, level: int = _lvl) -> FigureValue:
-        return count_of([p[0] for p in _year_problems(ctx) if p[7] == level])
-
-    register_figure(
+    register_count(
         f"problems.level.{_lvl}",
         label=lazy_format(gettext_noop("%(n)s级调度问题"), {"n": _lvl}),
         definition=lazy_format(
             gettext_noop("本年1月至本月末上报、当前处于第%(n)s级调度的问题数。"), {"n": _lvl}
         ),
-        kind=COUNT,
+        source=_year_problems,
+        test=_field_is(7, _lvl),
         row_model=PROBLEM,
         measure="problem",
         group="problems",
-    )(_by_level)
+    )
 
 
+@shared
 def _demands(ctx: FigureContext) -> list[tuple[Any, ...]]:
     return [p for p in _year_problems(ctx) if p[8] == Problem.Source.DEMAND]
 
 
-@register_figure(
+register_count(
     "demands.received",
     label=_("受理企业诉求"),
     definition=_("本年1月至本月末受理的企业诉求数。"),
-    kind=COUNT,
+    source=_demands,
     row_model=PROBLEM,
     measure="demand",
     group="demands",
 )
-def demands_received(ctx: FigureContext) -> FigureValue:
-    return count_of([p[0] for p in _demands(ctx)])
-
-
-@register_figure(
+register_count(
     "demands.resolved",
     label=_("解决企业诉求"),
     definition=_("本年受理的企业诉求中已办结（销号）的诉求数。"),
-    kind=COUNT,
+    source=_demands,
+    test=lambda _ctx, p: p[2] == S.CLOSED,
     row_model=PROBLEM,
     measure="demand",
     group="demands",
 )
-def demands_resolved(ctx: FigureContext) -> FigureValue:
-    return count_of([p[0] for p in _demands(ctx) if p[2] == S.CLOSED])
 
 
-@register_figure(
+register_share(
     "demands.completion_pct",
     label=_("诉求办结率"),
     definition=_("本年受理的企业诉求中已办结诉求所占百分比。"),
-    kind=PCT,
+    source=_demands,
+    test=lambda _ctx, p: p[2] == S.CLOSED,
     row_model=PROBLEM,
     group="demands",
 )
-def demands_completion(ctx: FigureContext) -> FigureValue:
-    d = _demands(ctx)
-    return rate_of(
-        {p[0]: Decimal(1) if p[2] == S.CLOSED else Decimal(0) for p in d},
-        Decimal(len(d)),
-        [p[0] for p in d],
-    )
-
-
-@register_figure(
+register_share(
     "demands.satisfaction_pct",
     label=_("企业满意率"),
     definition=_("已评价的企业诉求中评价为满意或基本满意的所占百分比。"),
-    kind=PCT,
+    source=lambda ctx: [p for p in _demands(ctx) if p[9]],
+    test=lambda _ctx, p: p[9] in (Problem.Satisfaction.SATISFIED, Problem.Satisfaction.BASIC),
     row_model=PROBLEM,
     group="demands",
 )
-def demands_satisfaction(ctx: FigureContext) -> FigureValue:
-    sat = Problem.Satisfaction
-    rated = [p for p in _demands(ctx) if p[9]]
-    return rate_of(
-        {p[0]: Decimal(1) if p[9] in (sat.SATISFIED, sat.BASIC) else Decimal(0) for p in rated},
-        Decimal(len(rated)),
-        [p[0] for p in rated],
-    )
 
 
 # -- liaison (包联) ----------------------------------------------------------------------------

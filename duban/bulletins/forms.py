@@ -17,6 +17,12 @@ class GenerateForm(forms.Form):
         help_text=_("月份写 2024-03，年度写 2024。"),
         error_messages={"invalid": _("期间应写成 2024-03 或 2024。")},
     )
+    item = forms.IntegerField(
+        label=_("专报事项编号"),
+        required=False,
+        min_value=1,
+        help_text=_("项目专报：填写事项编号（事项页面地址中的数字）。"),
+    )
     levels = forms.MultipleChoiceField(
         label=_("口径（计入的级别）"),
         choices=WorkItem.Level.choices,

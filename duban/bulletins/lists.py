@@ -1,26 +1,50 @@
 """Lists and tables a template places with [[name]]: the red and yellow items with their
-reasons (from the progress core) and the table by level (from the catalogue's figures)."""
+reasons (from the progress core), and the tables by level, by industry and by unit (each cell
+a figure of the catalogue over the group's rows, with a chart in the Word document)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from duban.bulletins.catalogue import FigureContext, FigureQuery, compute
-from duban.bulletins.figures import ITEM, progress, rows
-from duban.ledger.models import WorkItem
+from duban.bulletins.catalogue import FigureContext, FigureQuery, FigureResult, compute
+from duban.bulletins.figures import (
+    ITEM,
+    PROBLEM,
+    Row,
+    problems_qs,
+    progress,
+    projects,
+    rows,
+    titles,
+)
+from duban.core.formatting import date_cn
+from duban.ledger.models import Project, WorkItem
+from duban.org.models import Unit
+from duban.problems.models import OPEN_STATES
 from duban.reporting.progress import Light
+from duban.supervision.models import Card
 
-# A document lists at most this many red or yellow items (the rest: in the rows online).
+# A document lists at most this many red or yellow items or table rows (the rest: online).
 LIST_LIMIT = 50
+
+# The figures of a row of the tables by level, industry and unit.
+TABLE_FIGURES = (
+    "ledger.projects",
+    "ledger.annual_plan",
+    "investment.ytd",
+    "investment.completion_pct",
+)
 
 
 @dataclass(frozen=True)
 class ListBlock:
-    """A list (one line per row) or a table; row_ids name the rows in `row_model`."""
+    """A list (one line per row) or a table; row_ids name the rows in `row_model`; chart:
+    categories and series (万元) drawn under a table in the Word document."""
 
     kind: str  # "items" or "table"
     header: tuple[str, ...] = ()
@@ -28,9 +52,11 @@ class ListBlock:
     row_ids: tuple[int, ...] = ()
     row_model: str = ITEM
     figures: dict[str, Any] = field(default_factory=dict)
+    chart: dict[str, Any] | None = None
+    cell_keys: tuple[tuple[str | None, ...], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "type": self.kind,
             "header": list(self.header),
             "rows": [list(line) for line in self.lines],
@@ -38,29 +64,32 @@ class ListBlock:
             "row_model": self.row_model,
             "figures": self.figures,
         }
+        if self.chart:
+            out["chart"] = self.chart
+        if self.cell_keys:
+            out["cell_keys"] = [list(k) for k in self.cell_keys]
+        return out
+
+
+def _more(n: int) -> str:
+    return _("（共%(n)s项，此处列出前%(k)s项，完整名单见网页版明细。）") % {
+        "n": n,
+        "k": LIST_LIMIT,
+    }
 
 
 def _items_with_light(ctx: FigureContext, light: str) -> ListBlock:
     prog = progress(ctx)
     ids = [r.id for r in rows(ctx) if r.id in prog and prog[r.id].light == light]
-    titles = dict(WorkItem.objects.filter(pk__in=ids).values_list("pk", "title"))
-    units = dict(WorkItem.objects.filter(pk__in=ids).values_list("pk", "lead_unit__name"))
-    lines = tuple(
-        (
-            titles[i],
-            units.get(i) or "",
-            "；".join(prog[i].reason_texts) or "—",
-        )
-        for i in ids[:LIST_LIMIT]
-    )
     if not ids:
         return ListBlock("items", lines=((_("无"),),))
+    named = titles(ids[:LIST_LIMIT])
+    lines = tuple(
+        (named[i][0], named[i][1] or "", "；".join(prog[i].reason_texts) or "—")
+        for i in ids[:LIST_LIMIT]
+    )
     if len(ids) > LIST_LIMIT:
-        more = _("（共%(n)s项，此处列出前%(k)s项，完整名单见网页版明细。）") % {
-            "n": len(ids),
-            "k": LIST_LIMIT,
-        }
-        lines = (*lines, (more, "", ""))
+        lines = (*lines, (_more(len(ids)), "", ""))
     return ListBlock("items", (_("事项"), _("牵头单位"), _("原因")), lines, tuple(ids))
 
 
@@ -72,33 +101,207 @@ def yellow_items(ctx: FigureContext) -> ListBlock:
     return _items_with_light(ctx, Light.YELLOW)
 
 
+def _group_figures(ctx: FigureContext, group: list[Row]) -> dict[str, FigureResult]:
+    """The table's figures over one group: the parent's rows cut, its progress shared."""
+    q = ctx.query
+    sub = FigureContext(FigureQuery(q.year, q.month, q.levels, q.unit_id, q.leader_id))
+    sub.cache["rows"] = group
+    sub.cache["progress"] = progress(ctx)
+    return {k: compute(k, sub) for k in TABLE_FIGURES}
+
+
+def _table(
+    ctx: FigureContext,
+    name: str,
+    first: str,
+    groups: list[tuple[str, str, list[Row]]],
+    *,
+    extra: Callable[[str, dict[str, FigureResult]], tuple[str, ...]] | None = None,
+    extra_header: tuple[str, ...] = (),
+    sort_by_rate: bool = False,
+) -> ListBlock:
+    """A table of groups (code, label, rows) with the figures of TABLE_FIGURES each, and a
+    chart of annual plan against completed investment (万元). Each cell's figure is stored
+    with the bulletin under "name.code.figure" (by_level.province.investment.ytd), so that a
+    number in a table links to its rows like a number in the text."""
+    computed = [(code, label, _group_figures(ctx, g)) for code, label, g in groups]
+    if sort_by_rate:
+        # Ranked by completion of the annual plan, highest first (无 last).
+        computed.sort(key=lambda c: -(c[2]["investment.completion_pct"].value.value or Decimal(-1)))
+    lines = []
+    cell_keys: list[list[str | None]] = []
+    figures: dict[str, Any] = {}
+    for n, (code, label, res) in enumerate(computed, 1):
+        keys: list[str | None] = [None] * (2 if sort_by_rate else 1)
+        for k, r in res.items():
+            composite = f"{name}.{code or '-'}.{k}"
+            figures[composite] = {
+                **r.as_json(),
+                "key": composite,
+                "label": f"{label}：{r.figure.label}",
+            }
+            keys.append(composite)
+        cells = (label, *(r.text for r in res.values()))
+        if sort_by_rate:
+            cells = (str(n), *cells)
+        if extra:
+            extra_cells = extra(code, res)
+            cells = (*cells, *extra_cells)
+            keys += [None] * len(extra_cells)
+        lines.append(cells)
+        cell_keys.append(keys)
+    shown = computed[:LIST_LIMIT]
+    if len(computed) > LIST_LIMIT:
+        lines = [*lines[:LIST_LIMIT], (_more(len(computed)),) + ("",) * (len(lines[0]) - 1)]
+        cell_keys = [*cell_keys[:LIST_LIMIT], []]
+    header: tuple[str, ...] = (
+        first,
+        _("项目数"),
+        _("年度计划投资"),
+        _("累计完成投资"),
+        _("投资完成率"),
+    )
+    if sort_by_rate:
+        header = (_("排名"), *header)
+    chart = {
+        "title": _("年度计划投资与累计完成投资（万元）"),
+        "categories": [label for _c, label, _r in shown[:12]],
+        "series": [
+            {
+                "name": _("年度计划投资"),
+                "values": [str(r["ledger.annual_plan"].value.value or 0) for *_x, r in shown[:12]],
+            },
+            {
+                "name": _("累计完成投资"),
+                "values": [str(r["investment.ytd"].value.value or 0) for *_x, r in shown[:12]],
+            },
+        ],
+    }
+    return ListBlock(
+        "table",
+        header + extra_header,
+        tuple(lines),
+        figures=figures,
+        chart=chart if shown else None,
+        cell_keys=tuple(tuple(k) for k in cell_keys),
+    )
+
+
+def _grouped(ctx: FigureContext, key: Callable[[Row], Any]) -> dict[Any, list[Row]]:
+    out: dict[Any, list[Row]] = {}
+    for r in projects(ctx):
+        out.setdefault(key(r), []).append(r)
+    return out
+
+
 def by_level(ctx: FigureContext) -> ListBlock:
     q = ctx.query
+    groups = _grouped(ctx, lambda r: r.level)
     levels = [c for c in WorkItem.Level.choices if not q.levels or c[0] in q.levels]
-    lines = []
-    figures: dict[str, Any] = {}
-    for code, label in levels:
-        sub = FigureContext(FigureQuery(q.year, q.month, (code,), q.unit_id, q.leader_id))
-        # A level only narrows the 口径: its rows and their progress are the parent's, cut.
-        sub.cache["rows"] = [r for r in rows(ctx) if r.level == code]
-        sub.cache["progress"] = progress(ctx)
-        res = {
-            k: compute(k, sub)
-            for k in (
-                "ledger.projects",
-                "ledger.annual_plan",
-                "investment.ytd",
-                "investment.completion_pct",
-            )
-        }
-        figures[code] = {k: r.as_json() for k, r in res.items()}
-        lines.append((str(label), *(r.text for r in res.values())))
-    header = (_("级别"), _("项目数"), _("年度计划投资"), _("累计完成投资"), _("投资完成率"))
-    return ListBlock("table", header, tuple(lines), figures=figures)
+    return _table(
+        ctx,
+        "by_level",
+        _("级别"),
+        [(code, str(label), groups.get(code, [])) for code, label in levels],
+    )
+
+
+def by_industry(ctx: FigureContext) -> ListBlock:
+    groups = _grouped(ctx, lambda r: r.industry or "")
+    names = dict(Project.Industry.choices)
+    return _table(
+        ctx,
+        "by_industry",
+        _("行业"),
+        [
+            (code, str(names.get(code) or _("未分类")), groups[code])
+            for code in [*names, ""]
+            if code in groups
+        ],
+    )
+
+
+def by_unit(ctx: FigureContext) -> ListBlock:
+    """Units ranked by completion of their projects' annual plan, with the month's card."""
+    q = ctx.query
+    groups = _grouped(ctx, lambda r: r.lead_unit_id)
+    names = dict(Unit.objects.filter(pk__in=[u for u in groups if u]).values_list("pk", "name"))
+    colours = dict(
+        Card.objects.filter(year=q.year, month=q.month, unit_id__in=list(names))
+        .values_list("unit_id", "colour")
+        .order_by()
+    )
+    card_names = {"green": _("绿牌"), "yellow": _("黄牌"), "red": _("红牌")}
+
+    def card(code: str, _res: dict[str, FigureResult]) -> tuple[str, ...]:
+        colour = colours.get(int(code)) if code else None
+        return (card_names.get(colour or "", "—"),)
+
+    return _table(
+        ctx,
+        "by_unit",
+        _("牵头单位"),
+        [(str(u), names.get(u, "—"), g) for u, g in groups.items() if u],
+        extra=card,
+        extra_header=(_("本月亮牌"),),
+        sort_by_rate=True,
+    )
+
+
+def item_status(ctx: FigureContext) -> ListBlock:
+    """For a 项目专报: each item of the 口径 this year with its light and reasons."""
+    prog = progress(ctx)
+    ids = [r.id for r in rows(ctx) if r.id in prog][:LIST_LIMIT]
+    if not ids:
+        return ListBlock("items", lines=((_("无"),),))
+    named = titles(ids)
+    lights = {"green": _("绿灯"), "yellow": _("黄灯"), "red": _("红灯")}
+    lines = tuple(
+        (
+            named[i][0],
+            named[i][1] or "",
+            "；".join([str(lights.get(prog[i].light, prog[i].light)), *prog[i].reason_texts]),
+        )
+        for i in ids
+    )
+    return ListBlock("items", (_("事项"), _("牵头单位"), _("亮灯及原因")), lines, tuple(ids))
+
+
+def open_problems(ctx: FigureContext) -> ListBlock:
+    """The 口径's problems not yet closed, oldest first, with their lead unit."""
+    qs = (
+        problems_qs(ctx)
+        .filter(state__in=OPEN_STATES)
+        .order_by("reported_on", "pk")
+        .values_list("pk", "title", "lead_unit__name", "reported_on")
+    )
+    found = list(qs[: LIST_LIMIT + 1])
+    if not found:
+        return ListBlock("items", lines=((_("无"),),), row_model=PROBLEM)
+    lines = tuple(
+        (title, unit or "", _("%(day)s上报") % {"day": date_cn(day)})
+        for _pk, title, unit, day in found[:LIST_LIMIT]
+    )
+    if len(found) > LIST_LIMIT:
+        lines = (
+            *lines,
+            (_("（此处列出前%(k)s项，完整名单见网页版明细。）") % {"k": LIST_LIMIT}, "", ""),
+        )
+    return ListBlock(
+        "items",
+        (_("问题"), _("牵头单位"), _("上报时间")),
+        lines,
+        tuple(pk for pk, *_x in found[:LIST_LIMIT]),
+        row_model=PROBLEM,
+    )
 
 
 LISTS: dict[str, Callable[[FigureContext], ListBlock]] = {
     "red_items": red_items,
     "yellow_items": yellow_items,
     "by_level": by_level,
+    "by_industry": by_industry,
+    "by_unit": by_unit,
+    "item_status": item_status,
+    "open_problems": open_problems,
 }

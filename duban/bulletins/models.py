@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     SPECIAL = "special", _("专报")
     QUARTERLY = "quarterly", _("季度汇报")
     ANNUAL = "annual", _("年度总结")
+    PROJECT = "project", _("项目专报")
 
 
 class BulletinTemplate(VersionedModel):
@@ -52,6 +53,14 @@ class Bulletin(TimeStampedModel):
     levels = models.JSONField(_("口径（级别）"), default=list, blank=True)
     unit = models.ForeignKey(
         "org.Unit", verbose_name=_("单位"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    work_item = models.ForeignKey(
+        "ledger.WorkItem",
+        verbose_name=_("专报事项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     draft = models.BooleanField(_("草稿"), default=True)
     title = models.CharField(_("标题"), max_length=200)

@@ -9,15 +9,19 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from duban.bulletins.charts import Series, add_chart
 from duban.bulletins.models import Bulletin
+from duban.bulletins.selectors import FigureRows
 from duban.core import clock
 from duban.documents.gbt9704 import OfficialDocument
+from duban.sheets.writer import OfficeSheet, OutColumn, OutGroup, office_book
 
 ORGAN = "区重点项目推进办公室"
 
@@ -49,6 +53,14 @@ def to_docx(bulletin: Bulletin) -> bytes:
             doc.paragraph(_text(block))
         elif kind == "table":
             doc.table(block["header"], block["rows"])
+            chart = block.get("chart")
+            if chart and chart["categories"]:
+                add_chart(
+                    doc.document,
+                    chart["title"],
+                    chart["categories"],
+                    [Series(s["name"], [Decimal(v) for v in s["values"]]) for s in chart["series"]],
+                )
         elif kind == "items":
             if block["header"]:
                 for n, row in enumerate(block["rows"], 1):
@@ -96,6 +108,12 @@ def _parts_html(block: dict[str, Any], link: Callable[[str], str]) -> str:
     return "".join(out)
 
 
+def _cell_html(text: str, key: str | None, link: Callable[[str], str]) -> str:
+    if key is None:
+        return escape(text)
+    return f'<a class="figure" href="{escape(link(key))}">{escape(text)}</a>'
+
+
 def blocks_html(bulletin: Bulletin, link: Callable[[str], str]) -> str:
     """The body as HTML: every figure a link (to `link(key)`)."""
     html = []
@@ -109,9 +127,15 @@ def blocks_html(bulletin: Bulletin, link: Callable[[str], str]) -> str:
             html.append(f"<p>{_parts_html(block, link)}</p>")
         else:
             head = "".join(f"<th>{escape(h)}</th>" for h in block["header"])
+            keys = block.get("cell_keys") or []
             body = "".join(
-                "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
-                for row in block["rows"]
+                "<tr>"
+                + "".join(
+                    f"<td>{_cell_html(c, keys[i][j] if i < len(keys) and j < len(keys[i]) else None, link)}</td>"
+                    for j, c in enumerate(row)
+                )
+                + "</tr>"
+                for i, row in enumerate(block["rows"])
             )
             html.append(
                 f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -139,6 +163,39 @@ def to_html(bulletin: Bulletin) -> bytes:
         f"<hr><h2>{escape(_('统计指标及明细'))}</h2>{''.join(figs)}</body></html>"
     )
     return page.encode()
+
+
+def figure_rows_xlsx(bulletin: Bulletin, fig: dict[str, Any], rows: FigureRows) -> bytes:
+    """The rows behind a figure as an Excel sheet: each row with its share of the value (a
+    sum's amounts, a rate's numerator parts), the figure's value in the 合计 line."""
+    amounts = dict(zip(fig["rows"], fig.get("amounts") or [], strict=False))
+    columns = [
+        OutColumn(_("序号"), kind="seq", width=6),
+        OutColumn(_("编号"), width=10),
+        OutColumn(_("名称"), width=40),
+        OutColumn(_("单位/说明"), width=24),
+    ]
+    body: list[list[Any]] = [[n, r["id"], r["name"], r["unit"]] for n, r in enumerate(rows.rows, 1)]
+    if amounts:
+        columns.append(OutColumn(_("计入数"), kind="money", width=16))
+        for line, r in zip(body, rows.rows, strict=True):
+            line.append(Decimal(amounts[r["id"]]) if r["id"] in amounts else None)
+    total: list[Any] = ["", "", _("合计：%(text)s") % {"text": fig["text"]}, ""]
+    if amounts:
+        total.append(
+            sum((Decimal(amounts[r["id"]]) for r in rows.rows if r["id"] in amounts), Decimal(0))
+        )
+    note = ""
+    if rows.hidden:
+        note = _("另有%(n)s条不在您的权限范围内，未列出") % {"n": rows.hidden}
+    sheet = OfficeSheet(
+        name=_("明细"),
+        title=f"{bulletin.title}：{fig['label']}",
+        columns=columns,
+        groups=[OutGroup(note, body)],
+        total=total,
+    )
+    return office_book([sheet], reporter=ORGAN)
 
 
 def libreoffice() -> str | None:

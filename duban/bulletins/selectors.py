@@ -9,16 +9,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.urls import reverse
 
 from duban.bulletins.catalogue import FigureQuery
 from duban.bulletins.models import Bulletin
-from duban.ledger.models import FundingSource, Project
-from duban.ledger.scoping import related_q, work_items_in
-from duban.org.models import Responsibility, User
-from duban.org.scoping import scope_for
-from duban.problems.models import Problem
-from duban.problems.scoping import problems_q
+from duban.bulletins.row_models import ROW_MODELS, describe
+from duban.org.models import User
 
 
 def bulletin_list(*, user: User) -> QuerySet[Bulletin]:
@@ -55,70 +50,12 @@ class FigureRows:
     hidden: int  # rows behind the figure outside the user's scope
 
 
-def _visible(user: User, row_model: str) -> QuerySet[Any]:
-    scope = scope_for(user)
-    if row_model == "ledger.workitem":
-        return work_items_in(scope)
-    if row_model == "ledger.fundingsource":
-        return FundingSource.objects.filter(related_q(scope))
-    if row_model == "ledger.project":
-        if scope.everything:
-            return Project.objects.all()
-        return Project.objects.filter(work_items__in=work_items_in(scope).values("pk")).distinct()
-    if row_model == "problems.problem":
-        return Problem.objects.filter(problems_q(scope))
-    if row_model == "org.responsibility":
-        if scope.everything:
-            return Responsibility.objects.all()
-        return Responsibility.objects.filter(leader_id=user.pk)
-    return Responsibility.objects.none()
-
-
-def _describe(row_model: str, qs: QuerySet[Any]) -> list[dict[str, Any]]:
-    if row_model == "ledger.workitem":
-        return [
-            {"id": pk, "name": title, "unit": unit or "", "url": reverse("ledger:item", args=[pk])}
-            for pk, title, unit in qs.order_by("pk").values_list("pk", "title", "lead_unit__name")
-        ]
-    if row_model == "ledger.fundingsource":
-        return [
-            {
-                "id": pk,
-                "name": title,
-                "unit": str(amount),
-                "url": reverse("ledger:item", args=[item]),
-            }
-            for pk, title, amount, item in qs.order_by("pk").values_list(
-                "pk", "work_item__title", "amount", "work_item_id"
-            )
-        ]
-    if row_model == "ledger.project":
-        return [
-            {"id": pk, "name": name, "unit": str(total or ""), "url": ""}
-            for pk, name, total in qs.order_by("pk").values_list("pk", "name", "total_investment")
-        ]
-    if row_model == "problems.problem":
-        return [
-            {
-                "id": pk,
-                "name": title,
-                "unit": unit or "",
-                "url": reverse("problems:problem", args=[pk]),
-            }
-            for pk, title, unit in qs.order_by("pk").values_list("pk", "title", "lead_unit__name")
-        ]
-    return [
-        {"id": pk, "name": leader, "unit": str(ent or item or unit or ""), "url": ""}
-        for pk, leader, ent, item, unit in qs.order_by("pk").values_list(
-            "pk", "leader__username", "enterprise__name", "work_item__title", "unit__name"
-        )
-    ]
-
-
 def figure_rows(*, user: User, row_model: str, ids: list[int]) -> FigureRows:
     """The rows behind a figure that the user may see, and how many more there are."""
-    qs = _visible(user, row_model).filter(pk__in=ids)
-    rows = _describe(row_model, qs)
+    if row_model not in ROW_MODELS:
+        return FigureRows(row_model, [], len(set(ids)))
+    qs = ROW_MODELS[row_model].visible(user).filter(pk__in=ids)
+    rows = describe(row_model, qs)
     return FigureRows(row_model, rows, len(set(ids)) - len(rows))
 
 

@@ -71,7 +71,9 @@ def is_draft(year: int, month: int) -> bool:
     return not MonthClose.objects.filter(year=year, month=month).exists()
 
 
-def scope_text(levels: tuple[str, ...], unit: Unit | None) -> str:
+def scope_text(levels: tuple[str, ...], unit: Unit | None, item: WorkItem | None = None) -> str:
+    if item is not None:
+        return item.title
     labels = dict(WorkItem.Level.choices)
     parts = []
     if unit is not None:
@@ -88,6 +90,12 @@ class Rendered:
     title: str
     blocks: list[dict[str, Any]]
     figures: dict[str, FigureResult]
+    # The figures of the tables' cells, as stored (see lists._table).
+    table_figures: dict[str, dict[str, Any]]
+
+    def stored_figures(self) -> dict[str, dict[str, Any]]:
+        """Every figure the bulletin states, as stored with it: the text's, then the tables'."""
+        return {**{k: r.as_json() for k, r in self.figures.items()}, **self.table_figures}
 
 
 def render(
@@ -95,6 +103,7 @@ def render(
     kind: str,
     query: FigureQuery,
     unit: Unit | None = None,
+    item: WorkItem | None = None,
     template: tuple[str, str] | None = None,
 ) -> Rendered:
     """The bulletin's text blocks and figures for a 口径 (nothing stored)."""
@@ -105,7 +114,7 @@ def render(
     words = {
         "year": str(query.year),
         "month": str(query.month),
-        "scope": scope_text(query.levels, unit),
+        "scope": scope_text(query.levels, unit, item),
     }
 
     def parts(line: str) -> list[dict[str, Any]]:
@@ -136,13 +145,16 @@ def render(
         return out
 
     blocks: list[dict[str, Any]] = []
+    table_figures: dict[str, dict[str, Any]] = {}
     for raw in body_t.splitlines():
         line = raw.strip()
         if not line:
             continue
         m = LIST_LINE.match(line)
         if m:
-            blocks.append(LISTS[m.group(1)](ctx).as_json())
+            block = LISTS[m.group(1)](ctx).as_json()
+            table_figures.update(block.pop("figures"))
+            blocks.append(block)
         elif line.startswith("## "):
             blocks.append({"type": "subheading", "parts": parts(line[3:])})
         elif line.startswith("# "):
@@ -150,7 +162,7 @@ def render(
         else:
             blocks.append({"type": "paragraph", "parts": parts(line)})
     title = "".join(p["text"] for p in parts(title_t))
-    return Rendered(title, blocks, figures)
+    return Rendered(title, blocks, figures, table_figures)
 
 
 @transaction.atomic
@@ -161,9 +173,11 @@ def bulletin_generate(
     month: int | None,
     levels: tuple[str, ...] = (),
     unit: Unit | None = None,
+    item: WorkItem | None = None,
     by: User | None,
 ) -> Bulletin:
-    """Generate and store a bulletin with its figures; an unclosed month only as a draft."""
+    """Generate and store a bulletin with its figures; an unclosed month only as a draft.
+    A 项目专报 (kind project) is about one work item, given as `item`."""
     if by is not None and not by.is_office:
         raise ApplicationError(_("只有推进办可以生成通报。"), code="forbidden")
     require(kind in Kind.values, _("未知的通报类型。"), field="kind")
@@ -171,20 +185,28 @@ def bulletin_generate(
         all(lvl in WorkItem.Level.values for lvl in levels), _("未知的项目级别。"), field="levels"
     )
     require(2000 <= year <= 2100, _("年度不正确。"), field="year")
+    require(
+        (kind == Kind.PROJECT) == (item is not None),
+        _("项目专报须选择一个事项，其他通报不选事项。"),
+        field="item",
+    )
     m = bulletin_month(kind, year, month)
-    query = FigureQuery(year, m, tuple(levels), unit.pk if unit else None)
+    query = FigureQuery(
+        year, m, tuple(levels), unit.pk if unit else None, None, item.pk if item else None
+    )
     title_t, body_t = template_for(kind)
-    out = render(kind=kind, query=query, unit=unit, template=(title_t, body_t))
+    out = render(kind=kind, query=query, unit=unit, item=item, template=(title_t, body_t))
     bulletin = Bulletin(
         kind=kind,
         year=year,
         month=m,
         levels=list(levels),
         unit=unit,
+        work_item=item,
         draft=is_draft(year, m),
         title=out.title,
         blocks=out.blocks,
-        figures={k: r.as_json() for k, r in out.figures.items()},
+        figures=out.stored_figures(),
         template_body=body_t,
         created_by=by,
     )

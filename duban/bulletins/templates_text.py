@@ -6,8 +6,9 @@ A template body is plain text, one paragraph a line:
 - ``{ledger.projects}`` a figure of the catalogue, written as the office writes it;
 - ``{yoy.projects,yoy.investment_ytd|pair}`` paired changes: 分别增长36.4%、130%;
 - ``{year}`` ``{month}`` ``{scope}`` the bulletin's year, month and 口径;
-- a line ``[[red_items]]``, ``[[yellow_items]]`` or ``[[by_level]]`` a list or table
-  (see bulletins.lists).
+- a line ``[[red_items]]``, ``[[yellow_items]]``, ``[[by_level]]``, ``[[by_industry]]``,
+  ``[[by_unit]]``, ``[[item_status]]`` or ``[[open_problems]]`` a list or a table (see
+  bulletins.lists; a table comes with a chart in the Word document).
 
 A placeholder naming an unknown figure or list is refused with the known ones.
 """
@@ -110,6 +111,10 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "计划开工项目{starts.planned}，已开工{starts.actual}，开工率{starts.rate}。\n"
         "# 分级推进情况\n"
         "[[by_level]]\n"
+        "# 分行业推进情况\n"
+        "[[by_industry]]\n"
+        "# 各单位推进情况\n"
+        "[[by_unit]]\n"
         "# 进度滞后项目\n"
         "## 亮红灯项目\n"
         "[[red_items]]\n"
@@ -123,11 +128,17 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     ),
     Kind.NOTICE: (
         "关于{year}年{month}月重点项目推进情况的通报",
-        "各有关单位：\n" + _SUMMARY + "\n# 进度滞后项目\n"
+        "各有关单位：\n" + _SUMMARY + "\n# 单位亮牌及排名\n"
+        "本月各单位亮绿牌{supervision.cards.green}、黄牌{supervision.cards.yellow}、"
+        "红牌{supervision.cards.red}。\n"
+        "[[by_unit]]\n"
+        "# 进度滞后项目\n"
         "[[red_items]]\n"
         "[[yellow_items]]\n"
         "# 问题办理\n"
-        "超期未办结问题{problems.overdue}，请责任单位抓紧办理。",
+        "超期未办结问题{problems.overdue}，请责任单位抓紧办理。"
+        "本年已下发工作提示{supervision.prompts}、{supervision.prompt_items}，"
+        "挂牌督办{supervision.flags}，约谈{supervision.interviews}。",
     ),
     Kind.SPECIAL: (
         "{year}年重点项目开工情况专报",
@@ -147,6 +158,20 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "# 问题协调\n"
         "本年收集问题{problems.total}，已销号{problems.closed}，办结率{problems.completion_pct}。",
     ),
+    Kind.PROJECT: (
+        "关于{scope}推进情况的专报",
+        "# 基本情况\n"
+        "截至{year}年{month}月末，{scope}年度计划投资{ledger.annual_plan}，"
+        "累计完成投资{investment.ytd}，占年度计划的{investment.completion_pct}，"
+        "{investment.gap_pp}；本月完成投资{investment.month}。\n"
+        "[[item_status]]\n"
+        "# 问题协调\n"
+        "本年收集问题{problems.total}，已销号{problems.closed}，办结率{problems.completion_pct}；"
+        "超期未办结{problems.overdue}。\n"
+        "[[open_problems]]\n"
+        "# 下步工作\n"
+        "责任单位对照计划节点倒排工期，未办结问题提交下次调度会研究。",
+    ),
     Kind.ANNUAL: (
         "{year}年重点项目工作总结",
         "{year}年，{scope}开工建设重点项目{ledger.projects}、完成投资{investment.ytd}，"
@@ -158,8 +183,11 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "计划总投资{reserve.industry.industry.total_investment}。\n"
         "{liaison.leaders}区级领导包联{liaison.enterprises}企业、{liaison.projects}项目和"
         "{liaison.institutions}高校及机构，解决诉求{demands.resolved}，办结率{demands.completion_pct}。\n"
-        "全年收集问题{problems.total}，已销号{problems.closed}，办结率{problems.completion_pct}。\n"
+        "全年收集问题{problems.total}，已销号{problems.closed}，办结率{problems.completion_pct}。"
+        "下发工作提示{supervision.prompts}、{supervision.prompt_items}。\n"
         "# 分级推进情况\n"
-        "[[by_level]]",
+        "[[by_level]]\n"
+        "# 分行业推进情况\n"
+        "[[by_industry]]",
     ),
 }

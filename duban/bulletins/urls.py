@@ -9,5 +9,10 @@ urlpatterns = [
     path("<int:bulletin_id>/publish/", views.bulletin_publish_view, name="publish"),
     path("<int:bulletin_id>/<str:fmt>/download/", views.bulletin_download_view, name="download"),
     path("<int:bulletin_id>/figures/<str:key>/", views.bulletin_figure_view, name="figure"),
+    path(
+        "<int:bulletin_id>/figures/<str:key>/xlsx/",
+        views.bulletin_figure_xlsx_view,
+        name="figure_xlsx",
+    ),
     path("templates/<str:kind>/", views.template_edit_view, name="template"),
 ]

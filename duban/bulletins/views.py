@@ -3,7 +3,7 @@ and edits the templates; a bulletin's page lists its figures with definitions an
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,8 +17,20 @@ from django.views.decorators.http import require_POST
 from duban.bulletins.catalogue import FigureQuery, all_figures
 from duban.bulletins.forms import GenerateForm, TemplateForm
 from duban.bulletins.models import Bulletin, Kind
-from duban.bulletins.output import blocks_html, draft_mark, to_docx, to_html, to_json
-from duban.bulletins.selectors import bulletin_get_for_user, bulletin_list, figure_rows
+from duban.bulletins.output import (
+    blocks_html,
+    draft_mark,
+    figure_rows_xlsx,
+    to_docx,
+    to_html,
+    to_json,
+)
+from duban.bulletins.selectors import (
+    FigureRows,
+    bulletin_get_for_user,
+    bulletin_list,
+    figure_rows,
+)
 from duban.bulletins.services import (
     bulletin_generate,
     bulletin_month,
@@ -32,6 +44,7 @@ from duban.bulletins.services import (
 )
 from duban.bulletins.templates_text import known_lists
 from duban.core.errors import ApplicationError
+from duban.ledger.models import WorkItem
 from duban.org.models import User
 
 
@@ -55,17 +68,27 @@ def bulletin_list_view(request: HttpRequest) -> HttpResponse:
         year, month = form.period_parts()
         kind = form.cleaned_data["kind"]
         levels = tuple(form.cleaned_data["levels"])
+        item = None
+        if form.cleaned_data.get("item"):
+            item = WorkItem.objects.filter(pk=form.cleaned_data["item"]).first()
+            if item is None:
+                form.add_error("item", _("没有这个事项。"))
+            elif kind == Kind.SPECIAL:
+                kind = Kind.PROJECT  # 专报 on the chosen project
         try:
-            if "preview" in request.POST:
+            if form.errors:
+                pass
+            elif "preview" in request.POST:
                 m = bulletin_month(kind, year, month)
-                out = render_bulletin(kind=kind, query=FigureQuery(year, m, levels))
+                query = FigureQuery(year, m, levels, item_id=item.pk if item else None)
+                out = render_bulletin(kind=kind, query=query, item=item)
                 draft = Bulletin(
                     kind=kind,
                     year=year,
                     month=m,
                     title=out.title,
                     blocks=out.blocks,
-                    figures={k: r.as_json() for k, r in out.figures.items()},
+                    figures=out.stored_figures(),
                     draft=is_draft(year, m),
                 )
                 preview = {
@@ -73,7 +96,9 @@ def bulletin_list_view(request: HttpRequest) -> HttpResponse:
                     "html": mark_safe(blocks_html(draft, lambda k: "#")),  # noqa: S308 - escaped
                 }
             else:
-                b = bulletin_generate(kind=kind, year=year, month=month, levels=levels, by=user)
+                b = bulletin_generate(
+                    kind=kind, year=year, month=month, levels=levels, item=item, by=user
+                )
                 messages.success(request, _("通报已生成。"))
                 return redirect("bulletins:detail", b.pk)
         except ApplicationError as e:
@@ -127,15 +152,34 @@ def bulletin_download_view(request: HttpRequest, bulletin_id: int, fmt: str) -> 
     return response
 
 
-@login_required
-def bulletin_figure_view(request: HttpRequest, bulletin_id: int, key: str) -> HttpResponse:
+def _figure(
+    request: HttpRequest, bulletin_id: int, key: str
+) -> tuple[Bulletin, dict[str, Any], FigureRows]:
+    """A stored bulletin's figure and the rows behind it that the user may see."""
     user = _user(request)
     b = bulletin_get_for_user(user=user, bulletin_id=bulletin_id)
     fig = b.figures.get(key)
     if fig is None:
         raise Http404
-    rows = figure_rows(user=user, row_model=fig["row_model"], ids=fig["rows"])
+    return b, fig, figure_rows(user=user, row_model=fig["row_model"], ids=fig["rows"])
+
+
+@login_required
+def bulletin_figure_view(request: HttpRequest, bulletin_id: int, key: str) -> HttpResponse:
+    b, fig, rows = _figure(request, bulletin_id, key)
     return render(request, "bulletins/figure.html", {"b": b, "fig": fig, "rows": rows})
+
+
+@login_required
+def bulletin_figure_xlsx_view(request: HttpRequest, bulletin_id: int, key: str) -> HttpResponse:
+    """The rows behind a figure the user may see, as an Excel sheet with each row's share."""
+    b, fig, rows = _figure(request, bulletin_id, key)
+    response = HttpResponse(
+        figure_rows_xlsx(b, fig, rows),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="bulletin-{b.pk}-{key}.xlsx"'
+    return response
 
 
 @login_required

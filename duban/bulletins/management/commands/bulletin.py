@@ -49,9 +49,9 @@ def parse_period(text: str) -> tuple[int, int | None]:
 
 class Command(BaseCommand):
     help = (
-        "Generate a bulletin (monthly, notice, special, quarterly, annual) for a month or a "
-        "year and write it to -o FILE (.docx, .html, .json or .pdf). A month not yet closed "
-        "gives a draft, marked on every page."
+        "Generate a bulletin (monthly, notice, special, quarterly, annual; special --item ID "
+        "for one project) for a month or a year and write it to -o FILE (.docx, .html, .json "
+        "or .pdf). A month not yet closed gives a draft, marked on every page."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -59,6 +59,11 @@ class Command(BaseCommand):
         parser.add_argument("--period", required=True, help="YYYY-MM, or YYYY for a year.")
         parser.add_argument("--levels", help="口径: the levels that count, e.g. 省重点,市重点.")
         parser.add_argument("--unit", help="A unit's code: its own figures.")
+        parser.add_argument(
+            "--item",
+            type=int,
+            help="A work item's id: a special report on that project (KIND project or special).",
+        )
         parser.add_argument("-o", "--output", required=True, help="FILE.docx|.pdf|.html|.json")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -73,9 +78,15 @@ class Command(BaseCommand):
             unit = Unit.objects.filter(code=options["unit"]).first()
             if unit is None:
                 raise CommandError(f"no unit with code {options['unit']!r}", returncode=2)
+        kind, item = options["kind"], None
+        if options.get("item") is not None:
+            item = WorkItem.objects.filter(pk=options["item"]).first()
+            if item is None:
+                raise CommandError(f"no work item with id {options['item']}", returncode=2)
+            kind = Kind.PROJECT  # 专报 on one project
         try:
             bulletin = bulletin_generate(
-                kind=options["kind"], year=year, month=month, levels=levels, unit=unit, by=None
+                kind=kind, year=year, month=month, levels=levels, unit=unit, item=item, by=None
             )
             data = writer(bulletin)
         except (ApplicationError, UnknownFigureError) as e:
