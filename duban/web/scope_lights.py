@@ -9,14 +9,18 @@ sums, the few items listed by name, the ids of each colour), so it is computed o
 `progress_for_items` — still the only place lights and figures are computed — and kept in
 Django's cache (Redis when DUBAN_REDIS_URL is set) under a key made of:
 
-- the scope: a hash of the ids of the items in it (so two 主要领导 share one entry, and a
-  responsibility given or taken changes the key at once);
+- the scope: the count, sum, sum of squares and extremes of the ids of the items in it, read
+  by one aggregate query (so two 主要领导 share one entry, and a responsibility given or
+  taken changes the key at once);
 - the month shown and the day the lights are judged on (a new day is a new key);
 - the light-rule version in force;
 - the data's version: the highest id of every table of the ledger and reporting apps (their
   history tables included: every edit through a service writes a history row, bulk imports
   included) read in one query, plus a generation that a save or delete of any of their models
   moves on after its transaction commits (for writes that leave no history row).
+
+The cockpit's problem figures (open, overdue, at the leader's level, reported and closed by
+month) are kept the same way, keyed on the problems in scope and the problems app's tables.
 
 So a report submitted, accepted or corrected, an item, node, indicator or plan curve edited, a
 month closed or a rule version added changes the key, in every process (the fingerprint is
@@ -35,18 +39,23 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 
 from duban.core import clock
+from duban.core.money import ratio_pct
 from duban.core.periods import Period
 from duban.ledger.models import PlanMonth, WorkItem
-from duban.reporting.models import COUNTING_STATES, MonthlyReport
-from duban.reporting.progress import ItemProgress, Light, StartStatus
+from duban.problems.models import OPEN_STATES
+from duban.reporting.models import COUNTING_STATES, MonthlyReport, ReportingSettings
+from duban.reporting.progress import ItemProgress, Light, ReportStatus, StartStatus, report_status
 from duban.reporting.selectors.progress import LightCounts, progress_for_items, rules_in_force
 
-WATCHED_APPS = ("ledger", "reporting")
-GENERATION_KEY = "duban:scope-lights:generation"
+WATCHED_APPS = ("ledger", "reporting")  # what the lights depend on
+PROBLEM_APPS = ("problems",)  # what the cockpit's problem figures depend on
+GENERATION_KEY = "duban:scope-lights:generation:"
 LISTED = 5  # red / yellow / behind items kept by id, in order; the pages list them by name
 
 
@@ -73,6 +82,23 @@ class ScopeLights:
     behind: list[int] = field(default_factory=list)
     ids_by_light: dict[str, frozenset[int]] = field(default_factory=dict)
     trend: list[TrendPoint] = field(default_factory=list)
+    # per lead unit, months 1..m of the year: reports expected, on time, late
+    reports_by_unit: dict[int, UnitReports] = field(default_factory=dict)
+
+
+@dataclass
+class UnitReports:
+    expected: int = 0
+    on_time: int = 0
+    late: int = 0
+
+    @property
+    def missing(self) -> int:
+        return max(self.expected - self.on_time - self.late, 0)
+
+    @property
+    def on_time_pct(self) -> Decimal | None:
+        return ratio_pct(Decimal(self.on_time), Decimal(self.expected))
 
 
 def _gap(p: ItemProgress) -> Decimal:
@@ -156,14 +182,82 @@ def compute_scope_lights(items: QuerySet[WorkItem], period: Period, year: int) -
     out.behind = ranked(p for p in progress.values() if _gap(p) < 0)
     last_month = period.month if period.year == year else 12
     out.trend = _trend(items.order_by().values("pk"), year, last_month, out.annual_plan)
+    out.reports_by_unit = _reports_by_unit(items, rows, year, last_month)
     return out
 
 
-def _data_fingerprint() -> tuple[int, ...]:
-    """The highest id of every table of the watched apps, in one query."""
+def _reports_by_unit(
+    items: QuerySet[WorkItem], rows: list[Any], year: int, last_month: int
+) -> dict[int, UnitReports]:
+    """Each lead unit's reports of months 1..last_month: expected (one an item a month), on
+    time and late as the progress core's `report_status` judges them (one query)."""
+    out: dict[int, UnitReports] = defaultdict(UnitReports)
+    for _pk, unit_id, _plan in rows:
+        out[unit_id].expected += last_month
+    due_day = ReportingSettings.load().due_day
+    today = clock.today()
+    reports = MonthlyReport.objects.filter(
+        work_item__in=items.order_by().values("pk"), year=year, month__lte=last_month
+    ).values_list("work_item__lead_unit_id", "month", "first_submitted_at")
+    for unit_id, month, first in reports:
+        status = report_status(
+            first_submitted_on=timezone.localtime(first).date() if first else None,
+            due=Period(year, month).due_date(due_day),
+            today=today,
+        )
+        if status == ReportStatus.ON_TIME:
+            out[unit_id].on_time += 1
+        elif status == ReportStatus.LATE:
+            out[unit_id].late += 1
+    return dict(out)
+
+
+@dataclass
+class ScopeProblems:
+    """The scope's open problems (overdue, at the leader's level) and, for the year, how many
+    were reported and closed each month."""
+
+    open: int = 0
+    overdue: int = 0
+    at_level: int = 0
+    opened_by_month: list[int] = field(default_factory=list)
+    closed_by_month: list[int] = field(default_factory=list)
+
+
+def compute_scope_problems(problems: QuerySet[Any], year: int, level: int) -> ScopeProblems:
+    """Three grouped queries over the problems `problems` holds (already scoped)."""
+    today = clock.today()
+    counts = problems.filter(state__in=OPEN_STATES).aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(due_date__lt=today)),
+        at_level=Count("pk", filter=Q(level__gte=level)),
+    )
+    opened = dict(
+        problems.filter(reported_on__year=year)
+        .order_by()
+        .values_list(ExtractMonth("reported_on"))
+        .annotate(n=Count("pk"))
+    )
+    closed = dict(
+        problems.filter(close_year=year)
+        .order_by()
+        .values_list("close_month")
+        .annotate(n=Count("pk"))
+    )
+    return ScopeProblems(
+        open=counts["open"],
+        overdue=counts["overdue"],
+        at_level=counts["at_level"],
+        opened_by_month=[opened.get(m, 0) for m in range(1, 13)],
+        closed_by_month=[closed.get(m, 0) for m in range(1, 13)],
+    )
+
+
+def _data_fingerprint(labels: tuple[str, ...]) -> tuple[int, ...]:
+    """The highest id of every table of the apps `labels`, in one query."""
     qn = connection.ops.quote_name
     parts = []
-    for label in WATCHED_APPS:
+    for label in labels:
         for model in apps.get_app_config(label).get_models():
             meta = model._meta
             if meta.proxy or not meta.managed:
@@ -177,23 +271,25 @@ def _data_fingerprint() -> tuple[int, ...]:
     return tuple(v or 0 for v in row)
 
 
-def _generation() -> int:
-    return int(cache.get_or_set(GENERATION_KEY, 1, timeout=None) or 1)
+def _generation(label: str) -> int:
+    return int(cache.get_or_set(GENERATION_KEY + label, 1, timeout=None) or 1)
 
 
-def _bump_generation() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, timeout=None)
+def _bumper(label: str) -> Any:
+    def bump() -> None:
+        try:
+            cache.incr(GENERATION_KEY + label)
+        except ValueError:
+            cache.set(GENERATION_KEY + label, 2, timeout=None)
+
+    return bump
 
 
 def data_changed(**kwargs: Any) -> None:
-    """A watched model was written: move the generation on once the write is committed."""
-    sender = kwargs.get("sender")
-    meta = getattr(sender, "_meta", None)
-    if meta is not None and meta.app_label in WATCHED_APPS:
-        transaction.on_commit(_bump_generation)
+    """A watched model was written: move its app's generation on once the write commits."""
+    meta = getattr(kwargs.get("sender"), "_meta", None)
+    if meta is not None and meta.app_label in (*WATCHED_APPS, *PROBLEM_APPS):
+        transaction.on_commit(_bumper(meta.app_label))
 
 
 def connect_invalidation() -> None:
@@ -201,27 +297,52 @@ def connect_invalidation() -> None:
         signal.connect(data_changed, dispatch_uid=f"web.scope_lights.{id(signal)}")
 
 
-def scope_lights(items: QuerySet[WorkItem], period: Period, year: int) -> ScopeLights:
-    """The scope's lights for `period` from the cache, computed on a miss (see the module)."""
-    ids = list(items.order_by("pk").values_list("pk", flat=True))
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(",".join(map(str, ids)).encode())
-    _rules, row = rules_in_force()
+def _cached(name: str, labels: tuple[str, ...], parts: list[str], compute: Any) -> Any:
+    """`compute()` kept under a key of `parts`, the data's version of the apps `labels` (their
+    tables' highest ids and their generations) and the day."""
+    version = (_data_fingerprint(labels), *(_generation(label) for label in labels))
     key = ":".join(
         [
-            "duban:scope-lights",
-            digest.hexdigest(),
-            str(period),
-            str(year),
+            f"duban:{name}",
+            *parts,
             clock.today().isoformat(),
-            str(row.pk if row is not None else 0),
-            str(_generation()),
-            hashlib.blake2b(repr(_data_fingerprint()).encode(), digest_size=8).hexdigest(),
+            hashlib.blake2b(repr(version).encode(), digest_size=8).hexdigest(),
         ]
     )
     found = cache.get(key)
-    if isinstance(found, ScopeLights):
+    if found is not None:
         return found
-    computed = compute_scope_lights(items, period, year)
+    computed = compute()
     cache.set(key, computed, timeout=getattr(settings, "DUBAN_HOME_CACHE_SECONDS", 900))
     return computed
+
+
+def _ids_digest(qs: QuerySet[Any]) -> str:
+    """The scope's identity without reading its rows: how many ids, their sum, their sum of
+    squares and the extremes (one aggregate query; a responsibility given or taken changes it)."""
+    found = qs.order_by().aggregate(
+        n=Count("pk"), s=Sum("pk"), q=Sum(F("pk") * F("pk")), lo=Min("pk"), hi=Max("pk")
+    )
+    return "-".join(str(found[k] or 0) for k in ("n", "s", "q", "lo", "hi"))
+
+
+def scope_lights(items: QuerySet[WorkItem], period: Period, year: int) -> ScopeLights:
+    """The scope's lights for `period` from the cache, computed on a miss (see the module)."""
+    _rules, row = rules_in_force()
+    parts = [_ids_digest(items), str(period), str(year), str(row.pk if row is not None else 0)]
+    found: ScopeLights = _cached(
+        "scope-lights", WATCHED_APPS, parts, lambda: compute_scope_lights(items, period, year)
+    )
+    return found
+
+
+def scope_problems(problems: QuerySet[Any], year: int, level: int) -> ScopeProblems:
+    """The scope's problem figures from the cache, computed on a miss."""
+    parts = [_ids_digest(problems), str(year), str(level)]
+    found: ScopeProblems = _cached(
+        "scope-problems",
+        PROBLEM_APPS,
+        parts,
+        lambda: compute_scope_problems(problems, year, level),
+    )
+    return found
