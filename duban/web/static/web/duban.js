@@ -38,3 +38,16 @@ document.querySelectorAll("select[data-searchable]").forEach(makeSearchable);
 if (document.body && document.body.dataset.posted !== undefined && window.history.replaceState) {
   window.history.replaceState(null, "", window.location.href);
 }
+
+// On a narrow screen lists become cards (duban.css): each cell carries its column's name.
+document.querySelectorAll(".table-wrap table").forEach((table) => {
+  const heads = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+  if (!heads.length) return;
+  table.querySelectorAll("tbody tr").forEach((tr) => {
+    let col = 0;
+    for (const td of tr.children) {
+      if (heads[col] && !td.hasAttribute("data-label")) td.setAttribute("data-label", heads[col]);
+      col += td.colSpan || 1;
+    }
+  });
+});
