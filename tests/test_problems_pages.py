@@ -368,3 +368,22 @@ def test_merge_picks_the_target_by_title_and_assign_starts_from_the_items_unit(d
     assert response.status_code == 302
     dup.refresh_from_db()
     assert dup.merged_into_id == target.pk
+
+
+def test_a_visit_finding_opens_the_problem_form_already_filled(district, login):
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.problem_factories import VisitFactory
+
+    VisitFactory(visitor=district.steward, work_item=district.item_c, findings="施工便道未硬化")
+    html = login(district.steward).get("/liaison/").content.decode()
+    link = next(
+        part.split('"', 1)[0].replace("&amp;", "&")
+        for part in html.split('href="')
+        if part.startswith("/problems/report/?source=steward_visit")
+    )
+    query = parse_qs(urlsplit(link).query)
+    assert query["description"] == ["施工便道未硬化"] and query["item"] == [str(district.item_c.pk)]
+    form_html = login(district.steward).get(link).content.decode()
+    assert "施工便道未硬化</textarea>" in form_html
+    assert '<option value="steward_visit" selected>' in form_html
