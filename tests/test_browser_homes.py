@@ -85,15 +85,15 @@ def test_every_demo_role_first_screen_cockpit_click_and_battle_map(browser, live
     page.wait_for_load_state("networkidle")
     assert page.evaluate("typeof window.echarts") == "object"
     assert page.locator("[data-chart=trend] canvas").count() == 1
+    # the other charts draw too (before the click leaves the cockpit)
+    for name in ("units", "problems", "reports"):
+        assert page.locator(f"[data-chart={name}] canvas").count() == 1, name
     red = int(page.locator("[data-figure=red] .value").inner_text().split()[0])
     page.locator("[data-figure=red]").click()
     page.wait_for_load_state()
     assert "light=red" in page.url
     assert page.locator("tbody .light-badge.light-red").count() == min(red, 50)
     assert page.locator("tbody .light-badge.light-green").count() == 0
-    # the other charts draw too
-    for name in ("units", "problems", "reports"):
-        assert page.locator(f"[data-chart={name}] canvas").count() == 1, name
     # the battle map shows, prints on A3 and downloads as Excel
     page.goto(f"{base}/battle-map/")
     page.wait_for_load_state()
