@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
@@ -42,6 +43,9 @@ def _test_settings(settings, tmp_path):
     # A request with the English cookie leaves English active in the thread: start each test
     # in the default language.
     translation.activate(settings.LANGUAGE_CODE)
+    # The first screens cache a scope's lights (duban.web.scope_lights); a rolled-back test
+    # may leave the same ids behind for the next one, so each test starts with an empty cache.
+    cache.clear()
 
 
 @dataclass

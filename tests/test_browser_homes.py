@@ -85,6 +85,9 @@ def test_every_demo_role_first_screen_cockpit_click_and_battle_map(browser, live
     page.wait_for_load_state("networkidle")
     assert page.evaluate("typeof window.echarts") == "object"
     assert page.locator("[data-chart=trend] canvas").count() == 1
+    # the other charts draw too (before the click leaves the cockpit)
+    for name in ("units", "problems", "reports"):
+        assert page.locator(f"[data-chart={name}] canvas").count() == 1, name
     red = int(page.locator("[data-figure=red] .value").inner_text().split()[0])
     page.locator("[data-figure=red]").click()
     page.wait_for_load_state()
@@ -100,4 +103,54 @@ def test_every_demo_role_first_screen_cockpit_click_and_battle_map(browser, live
     download = info.value
     assert download.suggested_filename.endswith(".xlsx")
     assert download.path().stat().st_size > 1000
+    page.close()
+
+
+def _no_sideways_scroll(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@override_settings(PASSWORD_HASHERS=[MD5])
+@pytest.mark.usefixtures("seeded")
+def test_reporter_and_steward_pages_fit_a_phone(browser, live_server):  # noqa: F811
+    """A reporter's and a steward's pages at 390×844: no sideways scroll; lists are cards."""
+    from duban.ledger.models import WorkItem
+    from duban.org.models import User
+    from duban.reporting.selectors import reporting_period_default
+
+    build_demo(seed=2024)
+    base = live_server.url
+    reporter = User.objects.get(username="zjj-reporter")
+    item = WorkItem.objects.filter(lead_unit=reporter.unit, status="active").order_by("pk")
+    project = item.filter(kind=WorkItem.Kind.PROJECT).first()
+    task = item.filter(kind=WorkItem.Kind.TASK).first()
+    period = reporting_period_default()
+    pages = {
+        "zjj-reporter": [
+            "/",
+            "/ledger/",
+            "/problems/",
+            "/problems/report/",
+            *(f"/reports/item/{i.pk}/{period}/" for i in (project, task) if i is not None),
+            *(i.get_absolute_url() for i in (project,) if i is not None),
+        ],
+        "guanjia-sun": ["/", "/liaison/", "/problems/report/?source=steward_visit"],
+    }
+    for username, urls in pages.items():
+        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        _login(page, base, username)
+        for url in urls:
+            page.goto(f"{base}{url}")
+            page.wait_for_load_state("networkidle")
+            assert _no_sideways_scroll(page) <= 1, (username, url, _no_sideways_scroll(page))
+            name = url.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "home"
+            page.screenshot(path=str(SHOTS / f"phone-{username}-{name}.png"))
+        page.close()
+    # the ledger list is cards on a phone: each cell names its column
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    _login(page, base, "zjj-reporter")
+    page.goto(f"{base}/ledger/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".table-wrap tbody td[data-label]").count() > 0
+    assert page.locator(".table-wrap thead").first.is_hidden()
     page.close()

@@ -115,8 +115,15 @@ def test_home_query_counts_do_not_grow_with_items(district, login, django_assert
         item = f.WorkItemFactory(lead_unit=district.unit_a, annual_plan=Decimal(100))
         f.ReportFactory(work_item=item, month=3)
     _hand_out(*WorkItem.objects.all())
+    # the cockpit: a first view judges the scope (the progress core's fixed number), the next
+    # ones read it from the cache
+    client = login(district.leader)
+    with django_assert_max_num_queries(50):
+        assert client.get(reverse("web:home")).status_code == 200
+    client.get(reverse("web:home"))  # (the first use also created the settings' rows)
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("web:home")).status_code == 200
     for user, limit in (
-        (district.leader, 45),
         (district.reporter_a, 40),
         (district.head_a, 40),
         (district.office, 40),
@@ -216,3 +223,102 @@ def test_office_home_lists_a_screenful_of_problems_and_counts_the_rest(district,
     assert len(box.to_triage) == 20 and box.hidden == 5 and box.total == 25
     html = login(district.office).get(reverse("web:home")).content.decode()
     assert "另有5项，见五个清单" in html
+
+
+def test_one_panel_registry_serves_homes_and_the_item_page(district, login):
+    import pytest
+
+    from duban.core.home_panels import HomePanel, register_home_panel, unregister_home_panel
+
+    # given: one panel on the desk and the item page, with the item as its subject
+    def context(user, item=None):
+        return {"title": f"面板{item.title if item else '首页'}", "lines": []}
+
+    register_home_panel(
+        HomePanel(
+            key="test-both",
+            homes=("desk", "item"),
+            order=1,
+            template="web/partials/_panel.html",
+            context=context,
+        )
+    )
+    try:
+        item_html = login(district.office).get(district.item_a.get_absolute_url())
+        desk_html = login(district.office).get(reverse("web:home"))
+        cockpit_html = login(district.leader).get(reverse("web:home"))
+    finally:
+        unregister_home_panel("test-both")
+    # then: each page shows it with its own subject; a home it was not registered for does not
+    assert f"面板{district.item_a.title}" in item_html.content.decode()
+    assert "面板首页" in desk_html.content.decode()
+    assert "面板首页" not in cockpit_html.content.decode()
+    # and an unknown home is refused at registration, not silently never shown
+    with pytest.raises(ValueError):
+        register_home_panel(
+            HomePanel("test-bad", ("itme",), 1, "web/partials/_panel.html", context)
+        )
+
+
+def test_supervision_item_panel_comes_through_the_same_registry():
+    from duban.core.home_panels import _PANELS
+
+    assert {"problems.item", "supervision.item"} <= set(_PANELS)
+    assert all(set(p.homes) <= {"cockpit", "desk", "item"} for p in _PANELS.values())
+
+
+def test_cockpit_lights_are_cached_and_move_on_after_a_write(
+    district, monkeypatch, django_capture_on_commit_callbacks
+):
+    from duban.ledger.models import Milestone
+    from duban.web import scope_lights as sl
+
+    calls = []
+    real = sl.compute_scope_lights
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sl, "compute_scope_lights", counting)
+    # given: the cockpit computed once (the first use also creates the settings' rows)
+    leader_cockpit(user=district.leader)
+    first = leader_cockpit(user=district.leader)
+    calls.clear()
+    # when: read again with nothing changed, the lights come from the cache
+    again = leader_cockpit(user=district.leader)
+    assert again.lights == first.lights
+    assert calls == []
+    # when: a node of item_a is overdue (a write through the ORM, committed)
+    with django_capture_on_commit_callbacks(execute=True):
+        Milestone.objects.create(
+            work_item=district.item_a, sort_order=1, name="施工许可", planned_date=date(2024, 1, 5)
+        )
+    # then: the next view judges again and counts one more red light
+    after = leader_cockpit(user=district.leader)
+    assert calls == [1]
+    assert after.lights.red == first.lights.red + (0 if district.item_a.pk in first.red else 1)
+    assert district.item_a.pk in {line.item.pk for line in after.red}
+
+
+def test_cache_key_follows_the_scope_and_the_day(district, time_machine, monkeypatch):
+    from duban.web import scope_lights as sl
+
+    User.objects.filter(pk=district.leader.pk).update(principal=True)
+    principal = User.objects.get(pk=district.leader.pk)
+    # a 主要领导 sees the whole district at once (the scope is part of the key)
+    leader_cockpit(user=principal)
+    assert leader_cockpit(user=principal).items == WorkItem.objects.filter(year=2024).count()
+    calls = []
+    real = sl.compute_scope_lights
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sl, "compute_scope_lights", counting)
+    leader_cockpit(user=principal)
+    assert calls == []  # cached
+    time_machine.move_to("2024-04-04 10:00:00+08:00", tick=False)
+    leader_cockpit(user=principal)
+    assert calls == [1]  # a new day judges again

@@ -296,3 +296,94 @@ def test_lists_open_on_the_latest_year_with_items_and_its_last_closeout_month(
     # then
     assert 'value="2024"' in html and "树木移植已协调" in html
     assert bad.status_code == 200
+
+
+def test_problem_page_offers_the_states_action_first_and_the_rest_folded(district, problems, login):
+    mine, _theirs = problems
+    html = login(district.reporter_a).get(f"/problems/{mine.pk}/").content.decode()
+    # the lead unit's job on an assigned problem: 反馈, alone in red, before 其他操作
+    primary = html.index('class="stack primary-action" id="act-feedback"')
+    assert primary < html.index('class="other-actions"')
+    assert html.count("btn btn-primary") == 1 or "act-extension" in html
+    # 2024-04-03 is before the due date (2024-04-30): an extension is still offered, folded
+    assert 'id="act-extension"' in html and html.index('id="act-extension"') > primary
+
+
+def test_problem_page_hides_forms_the_user_cannot_use_now(district, problems, login, time_machine):
+    mine, _theirs = problems
+    # after the due date an extension cannot be asked for: the form is not offered
+    time_machine.move_to("2024-05-06 10:00:00+08:00", tick=False)
+    html = login(district.reporter_a).get(f"/problems/{mine.pk}/").content.decode()
+    assert 'id="act-extension"' not in html and 'id="act-feedback"' in html
+
+
+def test_a_failed_post_renders_a_page_that_turns_itself_into_a_get(district, problems, login):
+    mine, _theirs = problems
+    response = login(district.reporter_a).post(
+        f"/problems/{mine.pk}/feedback/", {"text": "", "version": mine.version}
+    )
+    assert response.status_code == 400
+    # duban.js replaces the history entry of a page answering a POST (a refresh does not post)
+    assert b"data-posted" in response.content
+    assert b"data-posted" not in login(district.reporter_a).get(f"/problems/{mine.pk}/").content
+
+
+def test_reporter_is_not_offered_leadership_sources_and_the_form_takes_its_link(district, login):
+    html = (
+        login(district.reporter_a)
+        .get(
+            "/problems/report/",
+            {"item": district.item_a.pk, "source": "unit_report", "title": "施工用水未接入"},
+        )
+        .content.decode()
+    )
+    assert 'value="leader"' not in html and 'value="meeting"' not in html
+    assert 'value="施工用水未接入"' in html
+    assert f'<option value="{district.item_a.pk}" selected>' in html
+    # a post naming a leadership source is refused by the form
+    response = login(district.reporter_a).post(
+        "/problems/report/",
+        {"source": "leader", "category": "land", "title": "x", "description": "y"},
+    )
+    assert response.status_code == 200 and "source" in response.context["form"].errors
+    office_html = login(district.office).get("/problems/report/").content.decode()
+    assert 'value="leader"' in office_html
+
+
+def test_merge_picks_the_target_by_title_and_assign_starts_from_the_items_unit(district, login):
+    from tests.problem_factories import ProblemFactory
+
+    target = ProblemFactory(work_item=district.item_a, title="用地指标未落实")
+    dup = ProblemFactory(work_item=district.item_a, title="用地指标问题（重复）")
+    Problem.objects.filter(pk=dup.pk).update(state=Problem.State.ACCEPTED)
+    html = login(district.office).get(f"/problems/{dup.pk}/").content.decode()
+    assert f'<option value="{target.pk}">#{target.pk} 用地指标未落实</option>' in html
+    assert "data-searchable" in html
+    # 交办 starts from the item's lead unit
+    assert f'<option value="{district.item_a.lead_unit_id}" selected>' in html
+    # merging by the picked id works
+    response = login(district.office).post(
+        f"/problems/{dup.pk}/merge/", {"into": target.pk, "version": dup.version}
+    )
+    assert response.status_code == 302
+    dup.refresh_from_db()
+    assert dup.merged_into_id == target.pk
+
+
+def test_a_visit_finding_opens_the_problem_form_already_filled(district, login):
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.problem_factories import VisitFactory
+
+    VisitFactory(visitor=district.steward, work_item=district.item_c, findings="施工便道未硬化")
+    html = login(district.steward).get("/liaison/").content.decode()
+    link = next(
+        part.split('"', 1)[0].replace("&amp;", "&")
+        for part in html.split('href="')
+        if part.startswith("/problems/report/?source=steward_visit")
+    )
+    query = parse_qs(urlsplit(link).query)
+    assert query["description"] == ["施工便道未硬化"] and query["item"] == [str(district.item_c.pk)]
+    form_html = login(district.steward).get(link).content.decode()
+    assert "施工便道未硬化</textarea>" in form_html
+    assert '<option value="steward_visit" selected>' in form_html

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from duban.core.forms import VERSION_ERRORS
 from duban.ledger.models import WorkItem
 from duban.org.models import Enterprise, Unit, User
-from duban.problems.models import MAX_LEVEL, Coordination, Feedback, Meeting, Problem
+from duban.problems.models import MAX_LEVEL, OPEN_STATES, Coordination, Feedback, Meeting, Problem
 from duban.problems.selectors import ProblemFilters
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -98,16 +98,28 @@ class ProblemReportForm(forms.Form):
     )
     urgent = forms.BooleanField(label=_("紧急诉求（2小时内答复）"), required=False)
 
+    # Sources only the office and leaders name (a unit does not assign itself a leader's task).
+    LEADERSHIP_SOURCES = (Problem.Source.LEADER, Problem.Source.MEETING)
+
     def __init__(
         self,
         *args: Any,
         items: QuerySet[WorkItem],
         enterprises: QuerySet[Enterprise],
+        leadership: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["work_item"].queryset = items  # type: ignore[attr-defined]
         self.fields["enterprise"].queryset = enterprises  # type: ignore[attr-defined]
+        for name in ("work_item", "enterprise"):
+            self.fields[name].widget.attrs["data-searchable"] = ""
+        if not leadership:
+            self.fields["source"].choices = [  # type: ignore[attr-defined]
+                (value, label)
+                for value, label in Problem.Source.choices
+                if value not in self.LEADERSHIP_SOURCES
+            ]
 
 
 class VersionForm(forms.Form):
@@ -123,7 +135,28 @@ class ReasonForm(VersionForm):
 
 
 class MergeForm(VersionForm):
-    into = forms.IntegerField(label=_("合并至问题编号"), min_value=1)
+    into = forms.IntegerField(
+        label=_("合并至问题"),
+        min_value=1,
+        widget=forms.Select(attrs={"data-searchable": ""}),
+    )
+    CANDIDATES = 300
+
+    def limit_to(self, problems: QuerySet[Problem], problem: Problem) -> None:
+        """Offer the open problems the user may see (the same item's first) to pick from, by
+        title, instead of typing a number."""
+        candidates = (
+            problems.filter(state__in=OPEN_STATES)
+            .exclude(pk=problem.pk)
+            .order_by("-pk")
+            .select_related(None)
+            .only("pk", "title", "work_item_id")[: self.CANDIDATES]
+        )
+        rows = sorted(candidates, key=lambda p: (p.work_item_id != problem.work_item_id, -p.pk))
+        self.fields["into"].widget.choices = [  # type: ignore[attr-defined]
+            ("", _("选择要合并到的问题")),
+            *((p.pk, f"#{p.pk} {p.title}") for p in rows),
+        ]
 
 
 class AssignForm(VersionForm):
@@ -139,6 +172,8 @@ class AssignForm(VersionForm):
         units = Unit.objects.filter(is_active=True).order_by("sort_order", "code")
         self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
+        for name in ("lead_unit", "co_units"):
+            self.fields[name].widget.attrs["data-searchable"] = ""
 
 
 class FeedbackForm(VersionForm):

@@ -60,7 +60,6 @@ from duban.ledger.services import (
 )
 from duban.org.models import User
 from duban.org.selectors import unit_list
-from duban.reporting.item_panels import item_panels
 from duban.reporting.permissions import can_fill_report
 from duban.reporting.progress import Light
 from duban.reporting.selectors import (
@@ -182,7 +181,6 @@ def _item_context(user: User, item: WorkItem, **editors: Any) -> dict[str, Any]:
             and period.year == reporting_period_default().year
         ),
         "fill_period": reporting_period_default(),
-        "panels": item_panels(user, item),
     }
     if may_edit:
         context["indicator_form"] = IndicatorForm()

@@ -13,7 +13,15 @@ class SupervisionConfig(AppConfig):
 
         month_closed.connect(on_month_closed, dispatch_uid="supervision.cards")
 
-        from duban.reporting.item_panels import register_item_panel
+        from duban.core.home_panels import HomePanel, register_home_panel
         from duban.supervision.selectors import item_panel
 
-        register_item_panel(item_panel)
+        register_home_panel(
+            HomePanel(
+                key="supervision.item",
+                homes=("item",),
+                order=90,
+                template="supervision/_item.html",
+                context=lambda user, *, item: (item_panel(user, item) or (None, None))[1],
+            )
+        )

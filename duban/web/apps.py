@@ -13,3 +13,8 @@ class WebConfig(AppConfig):
         admin.site.site_header = _("督办 · 管理后台")
         admin.site.site_title = _("督办管理后台")
         admin.site.index_title = _("系统配置")
+
+        # The first screens keep a scope's lights in the cache; a write moves them on.
+        from duban.web.scope_lights import connect_invalidation
+
+        connect_invalidation()

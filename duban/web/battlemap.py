@@ -32,11 +32,11 @@ from duban.reporting.ledger_views import LedgerFilterForm
 from duban.reporting.progress import ItemProgress
 from duban.reporting.selectors import (
     figures_period_default,
-    ids_with_light,
     progress_for_items,
     reporting_period_default,
 )
 from duban.sheets.writer import OfficeSheet, OutColumn, OutGroup, office_book
+from duban.web.scope_lights import scope_lights
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTHS = range(1, 13)
@@ -192,16 +192,28 @@ def _filtered(request: HttpRequest, user: User) -> tuple[BattleMapForm, Any, Any
     return form, qs, (shown, light), year
 
 
-def _items(qs: Any, shown: Any, light: str | None) -> Any:
-    """The filtered items in list order, as a queryset or (with a light) a list of ids."""
-    return ids_with_light(qs, shown, [light]) if light else qs
+def _items(user: User, qs: Any, shown: Any, light: str | None, year: int) -> Any:
+    """The filtered items in list order, as a queryset or (with a light) a list of ids.
+
+    The light of every item in the user's scope for the year comes from the cache that the
+    cockpit shares (`scope_lights`), so a light filter does not judge every item again.
+    """
+    if not light:
+        return qs
+    scope = work_item_list(user=user, filters=WorkItemFilters(year=year)).exclude(
+        status=WorkItem.Status.DRAFT
+    )
+    wanted = scope_lights(scope, shown, year).ids_by_light.get(light, frozenset())
+    return [pk for pk in qs.values_list("pk", flat=True) if pk in wanted]
 
 
 @login_required
 def battle_map_view(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     form, qs, (shown, light), year = _filtered(request, user)
-    page = Paginator(_items(qs, shown, light), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_items(user, qs, shown, light, year), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     if light:
         found = {i.pk: i for i in qs.filter(pk__in=list(page.object_list))}
         items = [found[pk] for pk in page.object_list if pk in found]
@@ -234,7 +246,7 @@ def battle_map_export_view(request: HttpRequest) -> HttpResponse:
     """Every filtered item (not one page) with its nodes, one row per node."""
     user = cast(User, request.user)
     _form, qs, (shown, light), year = _filtered(request, user)
-    ids = _items(qs, shown, light)
+    ids = _items(user, qs, shown, light, year)
     items = list(qs.filter(pk__in=ids)) if light else list(qs)
     progress = progress_for_items(items, shown)
     today = clock.today()

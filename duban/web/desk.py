@@ -56,7 +56,7 @@ def desk_context(user: User, to_review: list[MonthlyReport]) -> dict[str, Any]:
         "blockers": month_close_blockers(period),
         "overdue_count": overdue.count(),
         "overdue": list(overdue.order_by("due_date", "pk")[:10]),
-        "panels": home_panels("desk", user),
+        "home_panels": home_panels("desk", user),
     }
 
 

@@ -222,12 +222,48 @@ ACTIONS: dict[str, ActionSpec] = {
 }
 
 
+# The action each state calls for first (the others sit behind 其他操作).
+PRIMARY_BY_STATE: dict[str, str] = {
+    S.REPORTED: "accept",
+    S.ACCEPTED: "assign",
+    S.ASSIGNED: "feedback",
+    S.FEEDBACK_SUBMITTED: "verify",
+    S.VERIFIED: "close",
+    S.CLOSED: "satisfaction",
+}
+FALLBACK_PRIMARY = ("answer", "opinion", "feedback", "evidence")
+
+
+def _usable_now(name: str, user: User, problem: Problem) -> bool:
+    """Forms the user could not use in this state are not offered: an extension once the due
+    date has passed, a second answer from a co-unit that has answered."""
+    if name == "extension":
+        return problem.due_date is not None and clock.today() <= problem.due_date
+    if name == "answer":
+        return (
+            user.unit_id is None
+            or not problem.co_responses.filter(
+                unit_id=user.unit_id, answered_at__isnull=False
+            ).exists()
+        )
+    return True
+
+
 def _available(user: User, problem: Problem) -> list[tuple[str, ActionSpec]]:
     return [
         (name, spec)
         for name, spec in ACTIONS.items()
-        if problem.state in spec.states and spec.allowed(user, problem)
+        if problem.state in spec.states
+        and spec.allowed(user, problem)
+        and _usable_now(name, user, problem)
     ]
+
+
+def _primary(state: str, names: list[str]) -> str | None:
+    for name in (PRIMARY_BY_STATE.get(state), *FALLBACK_PRIMARY):
+        if name in names:
+            return name
+    return names[0] if names else None
 
 
 def _for_user(form: Any, user: User) -> None:
@@ -235,6 +271,17 @@ def _for_user(form: Any, user: User) -> None:
     limit = getattr(form, "for_user", None)
     if limit is not None:
         limit(user)
+
+
+def _initial(name: str, problem: Problem) -> dict[str, Any]:
+    initial: dict[str, Any] = {"version": problem.version}
+    if name == "assign":
+        # The lead unit from the problem, else from its item.
+        lead = problem.lead_unit_id or (
+            problem.work_item.lead_unit_id if problem.work_item else None
+        )
+        initial.update(lead_unit=lead, co_units=list(problem.co_units.values_list("pk", flat=True)))
+    return initial
 
 
 def _problem_context(
@@ -245,10 +292,14 @@ def _problem_context(
         if failed is not None and failed[0] == name:
             form = failed[1]
         else:
-            initial = {"version": problem.version}
-            form = spec.form(initial=initial)
+            form = spec.form(initial=_initial(name, problem))
+            if name == "merge":
+                form.limit_to(problem_list(user=user), problem)
             _for_user(form, user)
         forms.append((name, spec.label, form))
+    primary_name = _primary(problem.state, [name for name, _label, _form in forms])
+    primary = next((f for f in forms if f[0] == primary_name), None)
+    others = [f for f in forms if f[0] != primary_name]
     rules = ProblemSettings.load()
     return {
         "problem": problem,
@@ -263,6 +314,9 @@ def _problem_context(
         "evidence": problem.evidence.select_related("uploaded_by"),
         "escalations": problem.escalations.select_related("by"),
         "forms": forms,
+        "primary": primary,
+        "others": others,
+        "others_open": failed is not None and failed[0] != primary_name,
         "is_office": user.is_office,
         "overdue": problem.is_overdue(clock.today()),
     }
@@ -287,6 +341,8 @@ def problem_action_view(request: HttpRequest, problem_id: int, action: str) -> H
         raise PermissionDenied(_("您的角色不能对该问题进行“%(a)s”操作。") % {"a": spec.label})
     form = spec.form(request.POST, request.FILES)
     _for_user(form, user)
+    if action == "merge":
+        form.limit_to(problem_list(user=user), problem)
     if form.is_valid():
         try:
             spec.run(problem, user, form.cleaned_data)
@@ -300,6 +356,20 @@ def problem_action_view(request: HttpRequest, problem_id: int, action: str) -> H
     return render(request, "problems/problem.html", context, status=400)
 
 
+PREFILL = ("item", "source", "enterprise", "category", "title", "description", "request")
+
+
+def _report_initial(request: HttpRequest) -> dict[str, Any]:
+    """What a link may fill in: the item (上报问题 on its page), a steward's visit finding
+    (source, enterprise, title, description)."""
+    initial: dict[str, Any] = {}
+    for name in PREFILL:
+        value = (request.GET.get(name) or "").strip()
+        if value:
+            initial["work_item" if name == "item" else name] = value[:2000]
+    return initial
+
+
 @login_required
 def problem_report_view(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
@@ -311,7 +381,8 @@ def problem_report_view(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         items=items,
         enterprises=enterprises,
-        initial={"work_item": request.GET.get("item")},
+        leadership=user.is_office or user.role == User.Role.LEADER,
+        initial=_report_initial(request),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -8,3 +8,46 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-confirm]");
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+
+// A long picker (units, items, problems to merge into) gets a box above it that narrows its
+// options by the words typed: `<select data-searchable>`.
+function makeSearchable(select) {
+  if (select.dataset.searchReady) return;
+  select.dataset.searchReady = "1";
+  const box = document.createElement("input");
+  box.type = "search";
+  box.className = "picker-search";
+  box.placeholder = document.body.dataset.searchPlaceholder || "";
+  box.setAttribute("aria-label", box.placeholder);
+  select.parentNode.insertBefore(box, select);
+  box.addEventListener("input", () => {
+    const words = box.value.trim().toLowerCase();
+    let first = null;
+    for (const option of select.options) {
+      const show = !option.value || !words || option.text.toLowerCase().includes(words);
+      option.hidden = !show;
+      if (show && option.value && first === null) first = option;
+    }
+    if (!select.multiple && first && words && select.selectedOptions[0]?.hidden) first.selected = true;
+  });
+}
+document.querySelectorAll("select[data-searchable]").forEach(makeSearchable);
+
+// After a form post that failed, the page answered the POST; a refresh would post it again.
+// Turn this history entry into a GET of the same address (the errors stay on screen).
+if (document.body && document.body.dataset.posted !== undefined && window.history.replaceState) {
+  window.history.replaceState(null, "", window.location.href);
+}
+
+// On a narrow screen lists become cards (duban.css): each cell carries its column's name.
+document.querySelectorAll(".table-wrap table").forEach((table) => {
+  const heads = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+  if (!heads.length) return;
+  table.querySelectorAll("tbody tr").forEach((tr) => {
+    let col = 0;
+    for (const td of tr.children) {
+      if (heads[col] && !td.hasAttribute("data-label")) td.setAttribute("data-label", heads[col]);
+      col += td.colSpan || 1;
+    }
+  });
+});
