@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "duban.liaison",
     "duban.bulletins",
     "duban.supervision",
+    "duban.assessment",
     "duban.notify",
     "duban.api",
     "duban.web",
