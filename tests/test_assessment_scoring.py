@@ -273,3 +273,25 @@ def test_publishing_an_open_month_is_refused(january, district):
     ranking_publish(period=JAN, by=district.office)
     with pytest.raises(ApplicationError, match="已公布"):
         ranking_publish(period=JAN, by=district.office)
+
+
+def test_scoring_a_month_takes_a_fixed_number_of_queries(district):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    d = district
+    month_close(period=JAN, by=d.office)
+    month_close(period=FEB, by=d.office)
+    ScoreEvent.objects.filter(month=2).delete()
+    with CaptureQueriesContext(connection) as small:
+        events_compute(period=FEB, by=d.office)
+    for n in range(12):
+        item = f.WorkItemFactory(lead_unit=d.unit_b, title=f"新增项目{n}")
+        on_time(item, [3])
+    month_close(period=MAR, by=d.office)
+    ScoreEvent.objects.filter(month=3).delete()
+    with CaptureQueriesContext(connection) as large:
+        events_compute(period=MAR, by=d.office)
+    assert ScoreEvent.objects.filter(month=3).count() > ScoreEvent.objects.filter(month=2).count()
+    # March is a quarter's end: its grades are computed from the same queries.
+    assert len(large.captured_queries) == len(small.captured_queries)

@@ -176,7 +176,7 @@ def scheme_revise_api(request: HttpRequest, year: Path[Year], body: ReviseIn) ->
 # -- events -----------------------------------------------------------------------------------
 
 
-class EventOut(Schema):
+class ScoreEventOut(Schema):
     id: int
     version: int
     year: int
@@ -196,14 +196,14 @@ class EventOut(Schema):
     objection_until: date | None
 
 
-class EventPage(Schema):
+class ScoreEventPage(Schema):
     count: int
     page: int
     page_size: int
-    items: list[EventOut]
+    items: list[ScoreEventOut]
 
 
-def _events(user: User, events: list[ScoreEvent]) -> list[EventOut]:
+def _events(user: User, events: list[ScoreEvent]) -> list[ScoreEventOut]:
     urls = sel.origin_urls(events)
     windows: dict[tuple[int, int], int] = {}
     out = []
@@ -215,7 +215,7 @@ def _events(user: User, events: list[ScoreEvent]) -> list[EventOut]:
                 windows[key] = scheme_for(e.period).objection_days
             until = svc.objection_deadline(e, windows[key])
         out.append(
-            EventOut(
+            ScoreEventOut(
                 id=e.pk,
                 version=e.version,
                 year=e.year,
@@ -247,14 +247,14 @@ class EventQuery(Schema):
 
 @router.get(
     "/assessment/events",
-    response={200: EventPage, **ERRORS},
+    response={200: ScoreEventPage, **ERRORS},
     summary="Score events in scope, each with its origin (a unit: its own, at once)",
 )
-def events(request: HttpRequest, q: Query[EventQuery], paging: Query[PageParams]) -> EventPage:
+def events(request: HttpRequest, q: Query[EventQuery], paging: Query[PageParams]) -> ScoreEventPage:
     user = request_user(request)
     qs = sel.event_list(user=user, year=q.year, month=q.month, unit_id=q.unit, state=q.state)
     page = paginate(qs, paging)
-    return EventPage(
+    return ScoreEventPage(
         count=page.count,
         page=page.page,
         page_size=page.page_size,
@@ -262,8 +262,10 @@ def events(request: HttpRequest, q: Query[EventQuery], paging: Query[PageParams]
     )
 
 
-@router.get("/assessment/events/{event_id}", response={200: EventOut, **ERRORS}, summary="An event")
-def event_detail(request: HttpRequest, event_id: Path[Id]) -> EventOut:
+@router.get(
+    "/assessment/events/{event_id}", response={200: ScoreEventOut, **ERRORS}, summary="An event"
+)
+def event_detail(request: HttpRequest, event_id: Path[Id]) -> ScoreEventOut:
     user = request_user(request)
     return _events(user, [sel.event_get_for_user(user=user, event_id=event_id)])[0]
 
@@ -278,10 +280,10 @@ class ManualIn(Schema):
 
 @router.post(
     "/assessment/events",
-    response={200: EventOut, **ERRORS},
+    response={200: ScoreEventOut, **ERRORS},
     summary="A manual bonus or deduction with evidence, pending a second office user (office)",
 )
-def manual_propose(request: HttpRequest, body: ManualIn) -> EventOut:
+def manual_propose(request: HttpRequest, body: ManualIn) -> ScoreEventOut:
     user = request_user(request)
     _office(user)
     unit = sel.units_in_scope(user=user).filter(pk=body.unit).first()
@@ -313,12 +315,12 @@ class Decision(StrEnum):
 
 @router.post(
     "/assessment/events/{event_id}/review/{action}",
-    response={200: EventOut, **ERRORS},
+    response={200: ScoreEventOut, **ERRORS},
     summary="Approve or reject a manual event: an office user other than its author",
 )
 def manual_decide(
     request: HttpRequest, event_id: Path[Id], action: Decision, body: DecideIn
-) -> EventOut:
+) -> ScoreEventOut:
     user = request_user(request)
     _office(user)
     e = sel.event_get_for_user(user=user, event_id=event_id)
