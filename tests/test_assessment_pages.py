@@ -102,6 +102,7 @@ def test_quarter_summary_for_the_standing_committee(district, login):
     text = _docx_text(office.get("/assessment/quarter.docx?period=2024-03").content)
     assert "2024年第1季度重点项目和重点工作考核情况的报告" in text
     assert "区委常委会" in text and "亮绿牌" in text and "挂牌督办" in text
+    assert "一、考核得分和等次" in text and "一、一、" not in text
     assert "区发改局" in text and "等次" in text
 
 

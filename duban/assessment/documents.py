@@ -143,7 +143,7 @@ def quarter_summary_docx(ranking: Ranking) -> bytes:
         _("现将%(y)s年第%(q)s季度重点项目和重点工作“1+N”考核评价情况报告如下。")
         % {"y": year, "q": q}
     )
-    doc.heading(_("一、考核得分和等次"))
+    doc.heading(_("考核得分和等次"))
     quarter = ranking_standings(ranking=ranking, span=Standing.Span.QUARTER)
     for group, members in _groups(quarter).items():
         grades = Counter(s.grade for s in members)
@@ -159,7 +159,7 @@ def quarter_summary_docx(ranking: Ranking) -> bytes:
             [_("名次"), _("单位"), _("季度得分"), _("等次")],
             [[s.rank, s.unit.name, _num(s.score), s.grade] for s in members],
         )
-    doc.heading(_("二、亮牌情况"))
+    doc.heading(_("亮牌情况"))
     cards = Counter(
         Card.objects.filter(year=year, month__in=list(months)).values_list("colour", flat=True)
     )
@@ -171,7 +171,7 @@ def quarter_summary_docx(ranking: Ranking) -> bytes:
             "r": cards.get(Colour.RED, 0),
         }
     )
-    doc.heading(_("三、挂牌督办和约谈"))
+    doc.heading(_("挂牌督办和约谈"))
     flags = Flag.objects.filter(flagged_on__gte=first, flagged_on__lte=last)
     delisted = Flag.objects.filter(delisted_on__gte=first, delisted_on__lte=last).count()
     interviews = Interview.objects.filter(

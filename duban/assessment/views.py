@@ -84,6 +84,9 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
         groups.setdefault(s.group, []).append((s, change_text(s)))
     year = period.year if period else clock.today().year
     months = sel.ranking_list(user=user, year=year).order_by("month")
+    years = sorted(
+        set(sel.ranking_list(user=user).values_list("year", flat=True)) - {year}, reverse=True
+    )
     chart_unit = None
     unit_id = request.GET.get("unit", "")
     if unit_id.isdigit():
@@ -101,6 +104,7 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
             "ranking": ranking,
             "groups": groups,
             "months": months,
+            "years": years,
             "quarter": ranking is not None and ranking.month % 3 == 0,
             "is_office": can_manage_assessment(user),
             "chart_unit": chart_unit,
