@@ -198,3 +198,10 @@ def test_each_role_sees_its_own_events_and_rankings_once_published(january, dist
     months = unit_score(user=d.reporter_b, unit=d.unit_b, year=2024)
     assert months[0].standing is not None
     assert months[0].points == Standing.objects.get(unit=d.unit_b, span="month").points
+
+
+def test_a_principal_sees_every_valid_event_but_no_unpublished_ranking(january, district):
+    quzhang = f.UserFactory(username="quzhang", role=User.Role.LEADER, unit=None, principal=True)
+    seen = set(event_list(user=quzhang, year=2024).values_list("unit_id", flat=True))
+    assert seen == {district.unit_a.pk, district.unit_a1.pk, district.unit_b.pk}
+    assert not ranking_list(user=quzhang).exists()

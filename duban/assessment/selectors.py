@@ -1,7 +1,7 @@
-"""Reads of the assessment app, each scoped to a user. The office (and the district's 主要领导)
-sees everything; a unit its own events at once (valid and cancelled ones, never another unit's)
-and the ranking once published; a leader the events of the units in their charge. Out of
-scope answers 404, as missing."""
+"""Reads of the assessment app, each scoped to a user. The office sees everything; the district's
+主要领导 every unit's valid events; a unit its own events at once (valid and cancelled ones,
+never another unit's); a leader the events of the units in their charge; rankings once
+published, and pending manual events only the office. Out of scope answers 404, as missing."""
 
 from __future__ import annotations
 
@@ -22,10 +22,6 @@ from duban.problems.models import Coordination
 
 E = ScoreEvent.State
 VISIBLE_TO_UNITS = (E.APPROVED, E.CANCELLED)
-
-
-def sees_everything(user: User) -> bool:
-    return scope_for(user).everything
 
 
 def _units_q(user: User, path: str = "unit") -> Q:
@@ -57,7 +53,7 @@ def event_list(
 ) -> QuerySet[ScoreEvent]:
     """Events the user may see; pending and rejected manual events only for the office."""
     qs = ScoreEvent.objects.filter(_units_q(user)).select_related("unit", "rule")
-    if not sees_everything(user):
+    if not user.is_office:
         qs = qs.filter(state__in=VISIBLE_TO_UNITS)
     if year:
         qs = qs.filter(year=year)
@@ -156,7 +152,7 @@ def unit_score(*, user: User, unit: Unit, year: int) -> list[MonthScore]:
 def ranking_list(*, user: User, year: int | None = None) -> QuerySet[Ranking]:
     """Rankings: the office sees them computed; everyone else once published."""
     qs = Ranking.objects.select_related("scheme")
-    if not sees_everything(user):
+    if not user.is_office:
         qs = qs.filter(published_at__isnull=False)
     if year:
         qs = qs.filter(year=year)
