@@ -13,6 +13,7 @@ from ninja import NinjaAPI, Router
 from ninja.openapi.docs import Swagger
 
 from duban.api.office import router as office_router
+from duban.assessment.api import router as assessment_router
 from duban.bulletins.api import router as bulletins_router
 from duban.core.api.errors import document_common_errors, install_error_handlers
 from duban.liaison.api import router as liaison_router
@@ -80,6 +81,7 @@ api.add_router("", office_router)
 api.add_router("", import_router)
 api.add_router("", bulletins_router)
 api.add_router("", supervision_router)
+api.add_router("", assessment_router)
 api.add_router("", notify_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404 too, not Django's HTML page.

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "duban.liaison",
     "duban.bulletins",
     "duban.supervision",
+    "duban.assessment",
     "duban.notify",
     # Background work (notify.tasks): Django's task framework and its database backend.
     "django_tasks",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("liaison/", include("duban.liaison.urls")),
     path("bulletins/", include("duban.bulletins.urls")),
     path("supervision/", include("duban.supervision.urls")),
+    path("assessment/", include("duban.assessment.urls")),
     path("notifications/", include("duban.notify.urls")),
     path("", include("duban.web.urls")),
 ]

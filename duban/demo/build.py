@@ -24,6 +24,7 @@ from django.utils import timezone
 from duban.core import events
 from duban.core.history import acting_as
 from duban.core.periods import Period
+from duban.demo.assessment import DemoAssessment
 from duban.demo.bulletins import build_bulletins
 from duban.demo.calendar import DemoCalendar, StoryClock
 from duban.demo.catalogue import (
@@ -205,6 +206,7 @@ class _DemoBuild:
         self.org = build_organisation(self.rng, since=date(self.last_year, 1, 1))
         # Its own seeded generator, so the rest of the story draws what it always drew.
         self.supervision = DemoSupervision(self.org, random.Random(self.last_year), self.clock)  # noqa: S311
+        self.assessment = DemoAssessment(self.org, random.Random(self.year), self.clock)  # noqa: S311
         with acting_as(self.office):
             self.ledger = LedgerBuilder(self.org, self.rng, first_year=self.last_year)
             self.runner = ReportRunner(self.org, self.rng, clock=self.clock)
@@ -282,6 +284,12 @@ class _DemoBuild:
         self.supervision.before_close(period)
         self.clock.tick(close_time(period))
         month_close(period=period, by=self.office)
+        # The newest closed month stays unpublished: the office reviews it on the demo.
+        self.assessment.after_close(
+            period,
+            last_year=period.year == self.last_year,
+            publish=period < self.cal.period.previous(),
+        )
         self.supervision.after_close(period)
 
     def year_end(self) -> None:

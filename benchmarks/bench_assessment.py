@@ -1,0 +1,146 @@
+"""The 1+N assessment on the province-sized data set: a year (12 closed months, every item's
+report scored, every assessed unit ranked in its group) scored and ranked, each step beside a
+lower bound measured in the same run.
+
+    .venv/bin/python benchmarks/bench_assessment.py [--units 2000 --items 20000 --problems 60000]
+                                                    [--repeat 3] [--postgres URL]
+
+Builds the data set (`duban demo --scale province`) in a throw-away database (as
+bench_progress.py does), closes the twelve months (each close scores its month through the
+`month_closed` signal), then measures:
+
+- ranking the year: the twelve monthly rankings (four quarters and the year graded) from the
+  stored events; lower bound: one SQL aggregate of the same points (valid events summed by
+  unit and month);
+- scoring a month from its facts: the month's events deleted, then derived again (facts read,
+  events inserted with their history, the month ranked); lower bound: one SQL aggregate of the
+  month's report points straight from its snapshots;
+- recomputing a scored month (the idempotent path the `duban assess` command takes).
+
+Aim (issue 10): within 3× the bound, in a fixed number of queries (printed for two months:
+the same whatever the number of units and items).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+EVENTS_AGGREGATE = """
+SELECT unit_id, month, SUM(points) FROM assessment_scoreevent
+WHERE year = {year} AND state = 'approved' GROUP BY unit_id, month
+"""
+
+SNAPSHOT_AGGREGATE = """
+SELECT lead_unit_id,
+       SUM(CASE report WHEN 'on_time' THEN 1 WHEN 'late' THEN -1 WHEN 'missing' THEN -1
+           ELSE 0 END)
+FROM reporting_itemsnapshot WHERE year = {year} AND month = {month} GROUP BY lead_unit_id
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--units", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--problems", type=int, default=60000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
+    args = parser.parse_args()
+    from bench_progress import _best, _setup
+
+    _setup(args)
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from duban.assessment.models import ScoreEvent, Standing
+    from duban.assessment.services.scoring import events_compute, ranking_compute
+    from duban.core.periods import Period
+    from duban.demo.province import MARKER, ProvinceSize, build_province
+    from duban.ledger.models import WorkItem
+    from duban.org.models import Unit, User
+    from duban.reporting.services import month_close
+
+    call_command("migrate", verbosity=0)
+    built = build_province(
+        size=ProvinceSize(units=args.units, items=args.items, problems=args.problems)
+    )
+    office = User.objects.get(username=MARKER)
+    year = WorkItem.objects.order_by("-year").values_list("year", flat=True).first()
+    engine = connection.vendor
+    print(f"database: {engine}; data set built in {built.seconds:.1f} s: {built.counts}")
+    started = time.perf_counter()
+    for month in range(1, 13):
+        month_close(period=Period(year, month), by=office)
+    closed = time.perf_counter() - started
+    events = ScoreEvent.objects.filter(year=year).count()
+    ranked = Standing.objects.filter(ranking__year=year, span="month", ranking__month=12).count()
+    assessed = Unit.objects.filter(assessed=True).count()
+    print(
+        f"twelve months closed (each scored inside its close) in {closed:.1f} s: "
+        f"{events:,} events, {ranked:,} of {assessed:,} assessed units ranked"
+    )
+    rows: list[tuple[str, float, float, str]] = []
+
+    def sql(text: str) -> list:
+        with connection.cursor() as cursor:
+            cursor.execute(text)
+            return cursor.fetchall()
+
+    # 1. the year's rankings from the stored events
+    bound, _ = _best(lambda: sql(EVENTS_AGGREGATE.format(year=year)), args.repeat)
+
+    def rank_year() -> None:
+        with transaction.atomic():
+            for month in range(1, 13):
+                ranking_compute(period=Period(year, month))
+
+    took, _ = _best(rank_year, args.repeat)
+    rows.append(("rank the year: 12 months, 4 quarters and the year graded", took, bound, ""))
+    # 2. one month scored from its facts (events deleted first) and ranked
+    june = Period(year, 6)
+    bound2, _ = _best(lambda: sql(SNAPSHOT_AGGREGATE.format(year=year, month=6)), args.repeat)
+
+    def score_from_scratch() -> None:
+        with transaction.atomic():
+            ScoreEvent.objects.filter(year=year, month=6).delete()
+            events_compute(period=june, by=office)
+
+    took2, _ = _best(score_from_scratch, args.repeat)
+    rows.append(("score a month from its facts (events written) and rank it", took2, bound2, ""))
+    took3, _ = _best(lambda: events_compute(period=june, by=office), args.repeat)
+    rows.append(("recompute a scored month (idempotent, nothing written)", took3, bound2, ""))
+
+    queries = {}
+    for month in (6, 11):
+        with CaptureQueriesContext(connection) as ctx:
+            events_compute(period=Period(year, month), by=office)
+        queries[f"recompute {year}-{month:02d}"] = len(ctx.captured_queries)
+        with CaptureQueriesContext(connection) as ctx:
+            ranking_compute(period=Period(year, month))
+        queries[f"rank {year}-{month:02d}"] = len(ctx.captured_queries)
+
+    print()
+    print(f"| measured ({engine}, best of {args.repeat}) | seconds | lower bound s | × bound |")
+    print("|---|---|---|---|")
+    for label, took_s, low, _what in rows:
+        print(f"| {label} | {took_s:.2f} | {low:.3f} | {took_s / low:.1f} |")
+    print()
+    print("lower bound: one SQL aggregate of the same points, measured in the same run (the")
+    print("year: valid events summed by unit and month; a month: its report points from the")
+    print("snapshots)")
+    for label, count in queries.items():
+        print(f"queries: {label}: {count}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""Reads of the assessment app, each scoped to a user. The office sees everything; the district's
+主要领导 every unit's valid events; a unit its own events at once (valid and cancelled ones,
+never another unit's); a leader the events of the units in their charge; rankings once
+published, and pending manual events only the office. Out of scope answers 404, as missing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from duban.assessment.models import Objection, Ranking, Rule, Scheme, ScoreEvent, Standing
+from duban.assessment.rules import capped
+from duban.core.periods import Period
+from duban.org.models import Unit, User
+from duban.org.scoping import scope_for
+from duban.problems.models import Coordination
+
+E = ScoreEvent.State
+VISIBLE_TO_UNITS = (E.APPROVED, E.CANCELLED)
+
+
+def _units_q(user: User, path: str = "unit") -> Q:
+    scope = scope_for(user)
+    if scope.everything:
+        return Q()
+    return Q(**{f"{path}_id__in": scope.unit_ids})
+
+
+def scheme_list(*, user: User, year: int | None = None) -> QuerySet[Scheme]:
+    """Schemes are public to every signed-in user: a unit must know the rules it is scored by."""
+    qs = Scheme.objects.all() if user.is_authenticated else Scheme.objects.none()
+    if year:
+        qs = qs.filter(year=year)
+    return qs.prefetch_related("rules")
+
+
+def scheme_get_for_user(*, user: User, scheme_id: int) -> Scheme:
+    return get_object_or_404(scheme_list(user=user), pk=scheme_id)
+
+
+def event_list(
+    *,
+    user: User,
+    year: int | None = None,
+    month: int | None = None,
+    unit_id: int | None = None,
+    state: str | None = None,
+) -> QuerySet[ScoreEvent]:
+    """Events the user may see; pending and rejected manual events only for the office."""
+    qs = ScoreEvent.objects.filter(_units_q(user)).select_related("unit", "rule")
+    if not user.is_office:
+        qs = qs.filter(state__in=VISIBLE_TO_UNITS)
+    if year:
+        qs = qs.filter(year=year)
+    if month:
+        qs = qs.filter(month=month)
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def event_get_for_user(*, user: User, event_id: int) -> ScoreEvent:
+    return get_object_or_404(event_list(user=user), pk=event_id)
+
+
+_ORIGIN_URLS = {
+    "item": "ledger:item",
+    "report": "reporting:report",
+    "prompt": "supervision:prompt",
+    "meeting": "problems:meeting",
+    "card": "supervision:card",
+    "problem": "problems:problem",
+    "flag": "supervision:flag",
+}
+
+
+def origin_urls(events: list[ScoreEvent]) -> dict[int, str]:
+    """Each event's origin as a link (a coordination opinion links to its problem)."""
+    opinions = [e.origin_id for e in events if e.origin == "opinion"]
+    problem_of = dict(Coordination.objects.filter(pk__in=opinions).values_list("pk", "problem_id"))
+    out = {}
+    for e in events:
+        if e.origin in _ORIGIN_URLS and e.origin_id:
+            out[e.pk] = reverse(_ORIGIN_URLS[e.origin], args=[e.origin_id])
+        elif e.origin == "opinion" and e.origin_id in problem_of:
+            out[e.pk] = reverse("problems:problem", args=[problem_of[e.origin_id]])
+    return out
+
+
+@dataclass
+class RuleLine:
+    rule: Rule
+    events: list[ScoreEvent] = field(default_factory=list)
+    total: Decimal = Decimal(0)
+    counted: Decimal = Decimal(0)
+
+    @property
+    def capped(self) -> bool:
+        return self.total != self.counted
+
+
+@dataclass
+class MonthScore:
+    period: Period
+    lines: list[RuleLine]
+    points: Decimal
+    standing: Standing | None
+
+
+def unit_score(*, user: User, unit: Unit, year: int) -> list[MonthScore]:
+    """A unit's year, month by month, newest first: every event line by line under its rule,
+    each rule's total and what counted after its cap, and the month's standing when the
+    user may see it."""
+    events = list(
+        event_list(user=user, year=year, unit_id=unit.pk).order_by(
+            "-month", "rule__sort_order", "pk"
+        )
+    )
+    by_month: dict[int, dict[int, RuleLine]] = defaultdict(dict)
+    for e in events:
+        line = by_month[e.month].setdefault(e.rule_id, RuleLine(e.rule))
+        line.events.append(e)
+        if e.state == E.APPROVED:
+            line.total += e.points
+    standings = {
+        s.ranking.month: s
+        for s in standing_list(user=user, year=year, span=Standing.Span.MONTH).filter(unit=unit)
+    }
+    out = []
+    for month in sorted(set(by_month) | set(standings), reverse=True):
+        lines = sorted(by_month.get(month, {}).values(), key=lambda ln: ln.rule.sort_order)
+        for line in lines:
+            line.counted = capped(line.total, line.rule.cap)
+        out.append(
+            MonthScore(
+                Period(year, month),
+                lines,
+                sum((ln.counted for ln in lines), Decimal(0)),
+                standings.get(month),
+            )
+        )
+    return out
+
+
+def ranking_list(*, user: User, year: int | None = None) -> QuerySet[Ranking]:
+    """Rankings: the office sees them computed; everyone else once published."""
+    qs = Ranking.objects.select_related("scheme")
+    if not user.is_office:
+        qs = qs.filter(published_at__isnull=False)
+    if year:
+        qs = qs.filter(year=year)
+    return qs
+
+
+def ranking_get_for_user(*, user: User, period: Period) -> Ranking:
+    return get_object_or_404(ranking_list(user=user), year=period.year, month=period.month)
+
+
+def standing_list(
+    *, user: User, year: int | None = None, span: str | None = None
+) -> QuerySet[Standing]:
+    qs = Standing.objects.filter(ranking__in=ranking_list(user=user, year=year)).select_related(
+        "unit", "ranking"
+    )
+    if span:
+        qs = qs.filter(span=span)
+    return qs
+
+
+def ranking_standings(*, ranking: Ranking, span: str = Standing.Span.MONTH) -> list[Standing]:
+    return list(
+        Standing.objects.filter(ranking=ranking, span=span)
+        .select_related("unit")
+        .order_by("group", "rank", "unit__sort_order", "unit_id")
+    )
+
+
+def unit_rank_series(*, user: User, unit: Unit, year: int) -> list[int | None]:
+    """The unit's rank in its group for each month of the year (None: not ranked/published)."""
+    ranks = dict(
+        standing_list(user=user, year=year, span=Standing.Span.MONTH)
+        .filter(unit=unit)
+        .values_list("ranking__month", "rank")
+    )
+    return [ranks.get(m) for m in range(1, 13)]
+
+
+def objection_list(*, user: User, state: str | None = None) -> QuerySet[Objection]:
+    qs = Objection.objects.filter(_units_q(user)).select_related(
+        "event__rule", "unit", "raised_by", "decided_by"
+    )
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def objection_get_for_user(*, user: User, objection_id: int) -> Objection:
+    return get_object_or_404(objection_list(user=user), pk=objection_id)
+
+
+def units_in_scope(*, user: User) -> QuerySet[Unit]:
+    scope = scope_for(user)
+    qs = Unit.objects.filter(assessed=True)
+    return qs if scope.everything else qs.filter(pk__in=scope.unit_ids)

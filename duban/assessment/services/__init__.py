@@ -1,0 +1,1 @@
+"""Services of the assessment: schemes, facts, scoring, the office's manual acts."""

@@ -1,0 +1,193 @@
+"""Pages, documents and API of the assessment: the month's ranking with arrows, a unit's score
+with every origin, the office desk, the Word 通报 and quarterly summary opened with
+python-docx, the Excel sheet, and the API's scope."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from duban.assessment.models import Objection, ScoreEvent, Source
+from duban.org.models import ApiToken
+from duban.reporting.services import month_close
+from tests.assessment_fixtures import FEB, JAN, MAR, events_of, january_facts, on_time
+
+
+@pytest.fixture
+def january(district):
+    return january_facts(district)
+
+
+def _docx_text(body: bytes) -> str:
+    doc = Document(io.BytesIO(body))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.append("|".join(c.text for c in row.cells))
+    return "\n".join(parts)
+
+
+def test_ranking_page_for_the_office_and_units_after_publication(january, district, login):
+    d = district
+    office = login(d.office)
+    page = office.get("/assessment/?period=2024-01")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "区住建局" in text and "新" in text and "公布本月月榜" in text
+    unit = login(d.reporter_b)
+    assert "还没有可查看的月榜" in unit.get("/assessment/?period=2024-01").content.decode()
+    assert unit.get("/assessment/ranking.docx?period=2024-01").status_code == 404
+    office.post("/assessment/publish/", {"period": "2024-01"})
+    assert "公布本月月榜" not in (text := unit.get("/assessment/?period=2024-01").content.decode())
+    assert "发改局重点项目科" in text
+
+
+def test_unit_score_page_lists_every_event_with_its_origin(january, district, login):
+    d = district
+    page = login(d.reporter_b).get(f"/assessment/units/{d.unit_b.pk}/?year=2024")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'href="/supervision/prompts/{january.prompt.pk}/"' in text
+    assert f'href="/problems/meetings/{january.meeting.pk}/"' in text
+    assert f'href="/supervision/flags/{january.flag.pk}/"' in text
+    assert "提出异议" in text
+    # Another unit's score page answers as if it did not exist.
+    assert login(d.reporter_b).get(f"/assessment/units/{d.unit_a.pk}/").status_code == 404
+
+
+def test_unit_objects_from_the_page_and_office_decides(january, district, login):
+    d = district
+    [event] = events_of(d.unit_b, Source.MEETING_MISSED)
+    unit = login(d.reporter_b)
+    unit.post(f"/assessment/events/{event.pk}/object/", {"reason": "已请假"})
+    objection = Objection.objects.get()
+    office = login(d.office)
+    assert "已请假" in office.get("/assessment/office/").content.decode()
+    office.post(
+        f"/assessment/office/objections/{objection.pk}/cancel/",
+        {"version": objection.version, "decision": "属实"},
+    )
+    event.refresh_from_db()
+    assert event.state == ScoreEvent.State.CANCELLED
+    # A unit may not reach the office desk.
+    assert unit.get("/assessment/office/").status_code == 403
+
+
+def test_scheme_page_shows_rules_to_everyone(january, district, login):
+    text = login(district.reporter_a).get("/assessment/scheme/?year=2024").content.decode()
+    assert "事项月报按时报送，每项加1分" in text and "人工" in text
+
+
+def test_ranking_word_notice_and_excel(january, district, login):
+    office = login(district.office)
+    body = office.get("/assessment/ranking.docx?period=2024-01").content
+    text = _docx_text(body)
+    assert "关于2024年1月重点项目和重点工作创先争优月榜的通报" in text
+    assert "区直部门" in text and "区住建局" in text and "排名末位的是区住建局" in text
+    book = load_workbook(io.BytesIO(office.get("/assessment/ranking.xlsx?period=2024-01").content))
+    cells = [c.value for row in book.active.iter_rows() for c in row if c.value is not None]
+    assert "2024年1月创先争优月榜" in cells and "区住建局" in cells
+
+
+def test_quarter_summary_for_the_standing_committee(district, login):
+    d = district
+    on_time(d.item_a, [1, 2, 3])
+    for period in (JAN, FEB, MAR):
+        month_close(period=period, by=d.office)
+    office = login(d.office)
+    assert office.get("/assessment/quarter.docx?period=2024-02").status_code == 404
+    text = _docx_text(office.get("/assessment/quarter.docx?period=2024-03").content)
+    assert "2024年第1季度重点项目和重点工作考核情况的报告" in text
+    assert "区委常委会" in text and "亮绿牌" in text and "挂牌督办" in text
+    assert "一、考核得分和等次" in text and "一、一、" not in text
+    assert "区发改局" in text and "等次" in text
+
+
+def _api(user):
+    from django.test import Client
+
+    key = ApiToken.new_key()
+    ApiToken.objects.create(user=user, key_hash=ApiToken.hash_key(key), prefix=key[:8])
+    return Client(headers={"Authorization": f"Bearer {key}"})
+
+
+def test_api_scope_events_rankings_and_objections(january, district):
+    d = district
+    unit = _api(d.reporter_b)
+    events = unit.get("/api/v1/assessment/events?year=2024").json()
+    assert events["count"] > 0
+    assert {e["unit"]["id"] for e in events["items"]} == {d.unit_b.pk}
+    assert all(e["origin_url"] for e in events["items"])
+    a_event = ScoreEvent.objects.filter(unit=d.unit_a).first()
+    assert unit.get(f"/api/v1/assessment/events/{a_event.pk}").status_code == 404
+    assert unit.get("/api/v1/assessment/rankings/2024-01").status_code == 404
+    assert unit.get("/api/v1/assessment/rankings/2024-13").status_code == 422
+    [flag_event] = events_of(d.unit_b, Source.FLAG_MISSED)
+    raised = unit.post(
+        f"/api/v1/assessment/events/{flag_event.pk}/objections",
+        {"reason": "已整改"},
+        content_type="application/json",
+    )
+    assert raised.status_code == 200, raised.content
+    office = _api(d.office)
+    refused = office.post("/api/v1/assessment/rankings/2024-01/publish")
+    assert refused.status_code == 422 and "异议" in refused.json()["detail"]
+    decided = office.post(
+        f"/api/v1/assessment/objections/{raised.json()['id']}/uphold",
+        {"version": 1, "decision": "维持"},
+        content_type="application/json",
+    )
+    assert decided.json()["state"] == "upheld"
+    assert office.post("/api/v1/assessment/rankings/2024-01/publish").status_code == 200
+    ranking = unit.get("/api/v1/assessment/rankings/2024-01").json()
+    assert ranking["published"] and {s["unit"]["name"] for s in ranking["standings"]} == {
+        "区发改局",
+        "发改局重点项目科",
+        "区住建局",
+    }
+
+
+def test_api_manual_event_and_scheme_revision_refusals(january, district):
+    d = district
+    office = _api(d.office)
+    schemes = office.get("/api/v1/assessment/schemes?year=2024").json()
+    bonus = next(r for r in schemes[0]["rules"] if r["code"] == "task-bonus")
+    body = {"unit": d.unit_a.pk, "rule": bonus["id"], "period": "2024-01", "reason": "r"}
+    missing = office.post(
+        "/api/v1/assessment/events", {**body, "evidence": ""}, content_type="application/json"
+    )
+    assert missing.status_code == 422 and "佐证" in missing.json()["detail"]
+    made = office.post(
+        "/api/v1/assessment/events", {**body, "evidence": "文件"}, content_type="application/json"
+    ).json()
+    own = office.post(
+        f"/api/v1/assessment/events/{made['id']}/review/approve",
+        {"version": 1},
+        content_type="application/json",
+    )
+    assert own.status_code == 403
+    praise = office.post(
+        "/api/v1/assessment/schemes/2024/revise",
+        {
+            "from_month": 2,
+            "rules": [
+                {"domain": "work", "code": "p", "description": "媒体报道", "points": "1",
+                 "automatic": False}
+            ],
+        },
+        content_type="application/json",
+    )  # fmt: skip
+    assert praise.status_code == 422 and "媒体" in praise.json()["detail"]
+    ranking_publish_refused = _api(d.reporter_a).post("/api/v1/assessment/rankings/2024-01/publish")
+    assert ranking_publish_refused.status_code == 403
+
+
+def test_ranking_page_queries_are_bounded(january, district, login, django_assert_max_num_queries):
+    office = login(district.office)
+    with django_assert_max_num_queries(40):
+        assert office.get("/assessment/?period=2024-01").status_code == 200
+    with django_assert_max_num_queries(40):
+        assert office.get(f"/assessment/units/{district.unit_b.pk}/").status_code == 200

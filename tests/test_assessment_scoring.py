@@ -1,0 +1,297 @@
+"""1+N scoring: each default rule from the facts that trigger it, idempotent recomputation,
+caps, ties and rank change, groups, versioning across a change of scheme, and the refusals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from duban.assessment.models import Ranking, Rule, Scheme, ScoreEvent, Source, Standing
+from duban.assessment.rules import competition_ranks, grade_of
+from duban.assessment.selectors import origin_urls, unit_score
+from duban.assessment.services.schemes import RuleSpec, rule_check, scheme_revise
+from duban.assessment.services.scoring import events_compute, ranking_publish
+from duban.core.errors import ApplicationError
+from duban.org.models import Unit
+from duban.reporting.services import month_close
+from duban.supervision.models import Card
+from tests import factories as f
+from tests.assessment_fixtures import FEB, JAN, MAR, events_of, january_facts, on_time, points
+
+
+@pytest.fixture
+def january(district):
+    return january_facts(district)
+
+
+def test_report_on_time_scores_plus_one_per_item(january, district):
+    [event] = events_of(district.unit_a, Source.REPORT_ON_TIME)
+    assert (event.points, event.origin, event.origin_id) == (
+        Decimal(1),
+        "item",
+        district.item_a.pk,
+    )
+    assert event.label == "发改项目甲"
+
+
+def test_late_or_missing_report_scores_minus_one_per_item(january, district):
+    late = events_of(district.unit_b, Source.REPORT_LATE)
+    assert {e.origin_id for e in late} == {
+        district.item_b.pk,
+        district.item_c.pk,
+        district.item_x.pk,
+    }
+    assert all(e.points == -1 for e in late)
+    assert [e.origin_id for e in events_of(district.unit_a1, Source.REPORT_LATE)] == [
+        district.task_a.pk
+    ]
+
+
+def test_false_report_scores_minus_two(january, district):
+    [event] = events_of(district.unit_b, Source.REPORT_FALSE)
+    assert (event.points, event.origin, event.origin_id) == (
+        Decimal(-2),
+        "report",
+        january.false_report.pk,
+    )
+
+
+def test_late_prompt_reply_and_late_feedback_score_minus_one(january, district):
+    [reply] = events_of(district.unit_b, Source.REPLY_LATE)
+    assert (reply.points, reply.origin_id) == (Decimal(-1), january.prompt.pk)
+    [feedback] = events_of(district.unit_a, Source.FEEDBACK_LATE)
+    assert (feedback.points, feedback.origin, feedback.origin_id) == (
+        Decimal(-1),
+        "opinion",
+        january.opinion.pk,
+    )
+
+
+def test_missed_meeting_scores_minus_one(january, district):
+    [event] = events_of(district.unit_b, Source.MEETING_MISSED)
+    assert (event.points, event.origin_id) == (Decimal(-1), january.meeting.pk)
+    assert not events_of(district.unit_a, Source.MEETING_MISSED)
+
+
+def test_card_colour_scores_its_points(january, district):
+    for unit in (district.unit_a, district.unit_a1, district.unit_b):
+        card = Card.objects.get(unit=unit, year=2024, month=1)
+        [event] = ScoreEvent.objects.filter(unit=unit, month=1, origin="card")
+        assert event.rule.source == f"card_{card.colour}"
+        assert event.origin_id == card.pk
+    assert events_of(district.unit_b, Source.CARD_RED)[0].points == -5
+
+
+def test_problem_closed_by_or_after_its_original_due_date(january, district):
+    [on_time_event] = events_of(district.unit_a, Source.PROBLEM_ON_TIME)
+    assert (on_time_event.points, on_time_event.origin_id) == (
+        Decimal(1),
+        january.on_time_problem.pk,
+    )
+    # Extended to 20 February, closed 28 January: late against the original 20 January.
+    [late] = events_of(district.unit_b, Source.PROBLEM_LATE)
+    assert (late.points, late.origin_id) == (Decimal(-1), january.late_problem.pk)
+
+
+def test_late_demand_and_missed_flag(january, district):
+    [demand] = events_of(district.unit_b, Source.DEMAND_LATE)
+    assert (demand.points, demand.origin_id) == (Decimal(-1), january.demand.pk)
+    [flag] = events_of(district.unit_b, Source.FLAG_MISSED)
+    assert (flag.points, flag.origin_id) == (Decimal(-3), january.flag.pk)
+
+
+def test_every_event_links_to_its_origin(january, district):
+    events = list(ScoreEvent.objects.filter(month=1))
+    urls = origin_urls(events)
+    assert set(urls) == {e.pk for e in events}
+    feedback = events_of(district.unit_a, Source.FEEDBACK_LATE)[0]
+    assert urls[feedback.pk] == f"/problems/{january.opinion.problem_id}/"
+
+
+def test_recomputing_is_idempotent(january, district):
+    before = sorted(ScoreEvent.objects.values_list("pk", "unit_id", "key", "points"))
+    standings = sorted(Standing.objects.values_list("unit_id", "rank", "score"))
+    events_compute(period=JAN, by=district.office)
+    call_command("assess", "--period", "2024-01")
+    assert sorted(ScoreEvent.objects.values_list("pk", "unit_id", "key", "points")) == before
+    assert sorted(Standing.objects.values_list("unit_id", "rank", "score")) == standings
+
+
+def test_recomputing_follows_a_fact_that_changed(january, district):
+    january.flag.delisted_on = january.flag.deadline
+    january.flag.save()
+    events_compute(period=JAN, by=district.office)
+    assert not events_of(district.unit_b, Source.FLAG_MISSED)
+    assert len(events_of(district.unit_b, Source.REPORT_LATE)) == 3
+
+
+def test_month_score_base_and_points(january, district):
+    # B: 3 late (-3), false (-2), reply (-1), meeting (-1), problem (-1), demand (-1),
+    # flag (-3), red card (-5) = -17.
+    assert points(district.unit_b) == Decimal(-17)
+    row = Standing.objects.get(unit=district.unit_b, span="month")
+    assert row.score == Decimal(83) and row.ytd == Decimal(83)
+
+
+def test_cap_bounds_a_rule_per_unit_and_month(january, district):
+    specs = [RuleSpec.of(r) for r in Scheme.objects.get(year=2024).rules.all()]
+    specs = [
+        RuleSpec(s.domain, s.code, s.description, s.points, Decimal(2), s.automatic, s.source)
+        if s.code == "report-late"
+        else s
+        for s in specs
+    ]
+    scheme_revise(year=2024, from_month=1, by=district.office, rules=specs, note="封顶2分")
+    assert points(district.unit_b) == Decimal(-16)
+    # The events are all kept; the cap applies to the rule's total.
+    assert len(events_of(district.unit_b, Source.REPORT_LATE)) == 3
+    month = unit_score(user=district.office, unit=district.unit_b, year=2024)[0]
+    line = next(ln for ln in month.lines if ln.rule.code == "report-late")
+    assert (line.total, line.counted, line.capped) == (Decimal(-3), Decimal(-2), True)
+
+
+def test_ties_share_a_rank_and_the_next_skips():
+    assert competition_ranks({1: Decimal(5), 2: Decimal(3), 3: Decimal(3), 4: Decimal(1)}) == {
+        1: 1,
+        2: 2,
+        3: 2,
+        4: 4,
+    }
+
+
+def test_grades_by_rank_share_and_by_score():
+    bands = [
+        {"grade": "优秀", "share": "0.2", "min": "105"},
+        {"grade": "良好", "share": "0.7", "min": "95"},
+        {"grade": "较差", "share": "1", "min": "0"},
+    ]
+    assert grade_of(score=Decimal(90), rank=1, size=10, by="rank_share", bands=bands) == "优秀"
+    assert grade_of(score=Decimal(90), rank=7, size=10, by="rank_share", bands=bands) == "良好"
+    assert grade_of(score=Decimal(90), rank=8, size=10, by="rank_share", bands=bands) == "较差"
+    assert grade_of(score=Decimal(96), rank=9, size=10, by="score", bands=bands) == "良好"
+
+
+def test_rank_change_since_last_month_and_ties(january, district):
+    # February: everybody reports on time except A1; A and B tie on points.
+    d = district
+    on_time(d.item_a, [2])
+    for item in (d.item_b, d.item_c, d.item_x):
+        on_time(item, [2])
+    month_close(period=FEB, by=d.office)
+    feb = {s.unit_id: s for s in Standing.objects.filter(ranking__month=2, span="month")}
+    jan = {s.unit_id: s for s in Standing.objects.filter(ranking__month=1, span="month")}
+    assert jan[d.unit_b.pk].rank == 3
+    assert feb[d.unit_b.pk].previous_rank == 3
+    assert feb[d.unit_b.pk].change == jan[d.unit_b.pk].rank - feb[d.unit_b.pk].rank
+    ranks = sorted(s.rank for s in feb.values())
+    assert len(set(ranks)) <= len(ranks)
+    scores = sorted((s.score for s in feb.values()), reverse=True)
+    expected = competition_ranks({s.unit_id: s.score for s in feb.values()})
+    assert {u: s.rank for u, s in feb.items()} == expected
+    assert scores[0] >= scores[-1]
+
+
+def test_units_are_ranked_within_their_group_and_unassessed_left_out(district):
+    d = district
+    d.unit_b.kind = Unit.Kind.STREET
+    d.unit_b.save()
+    f.UnitFactory(code="tf", name="招商专班", kind=Unit.Kind.TASK_FORCE)
+    f.UnitFactory(code="off", name="不考核局", assessed=False)
+    month_close(period=JAN, by=d.office)
+    rows = {s.unit.name: s for s in Standing.objects.filter(span="month").select_related("unit")}
+    assert rows["区住建局"].group == "街道/镇/乡" and rows["区住建局"].rank == 1
+    assert {rows["区发改局"].group, rows["发改局重点项目科"].group} == {"区直部门"}
+    assert "招商专班" not in rows and "不考核局" not in rows and "区推进办" not in rows
+
+
+def test_quarter_and_year_grades(district):
+    d = district
+    for period in (JAN, FEB, MAR):
+        month_close(period=period, by=d.office)
+    ranking = Ranking.objects.get(year=2024, month=3)
+    quarter = Standing.objects.filter(ranking=ranking, span="quarter")
+    assert quarter.count() == 3
+    assert all(s.grade for s in quarter)
+    assert not Standing.objects.filter(ranking__month=2, span="quarter").exists()
+
+
+def test_versioning_never_rewrites_a_published_month(january, district):
+    d = district
+    ranking_publish(period=JAN, by=d.office)
+    published = sorted(ScoreEvent.objects.filter(month=1).values_list("pk", "points"))
+    specs = [RuleSpec.of(r) for r in Scheme.objects.get(year=2024).rules.all()]
+    doubled = [
+        RuleSpec(s.domain, s.code, s.description, s.points * 2, s.cap, s.automatic, s.source)
+        for s in specs
+    ]
+    with pytest.raises(ApplicationError, match="已公布"):
+        scheme_revise(year=2024, from_month=1, by=d.office, rules=doubled)
+    assert Scheme.objects.filter(year=2024).count() == 1
+    v2 = scheme_revise(year=2024, from_month=2, by=d.office, rules=doubled, note="加倍")
+    assert v2.number == 2
+    month_close(period=FEB, by=d.office)
+    assert sorted(ScoreEvent.objects.filter(month=1).values_list("pk", "points")) == published
+    feb_late = events_of(d.unit_a1, Source.REPORT_LATE, FEB)[0]
+    assert feb_late.points == -2 and feb_late.rule.scheme == v2
+    with pytest.raises(ApplicationError, match="已公布"):
+        events_compute(period=JAN, by=d.office)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (RuleSpec("work", "zero", "无分值", Decimal(0), None, False, ""), "不能为0"),
+        (RuleSpec("work", "neg-cap", "负封顶", Decimal(1), Decimal(-1), False, ""), "不能小于0"),
+        (RuleSpec("work", "praise", "获得区领导批示肯定加2分", Decimal(2)), "形式主义"),
+        (RuleSpec("work", "media", "被市级以上媒体报道", Decimal(1), None, False, ""), "媒体"),
+        (RuleSpec("work", "photo", "上传现场照片", Decimal(1), None, False, ""), "照片"),
+        (RuleSpec("work", "auto", "自动无依据", Decimal(1), None, True, ""), "计分依据"),
+        (RuleSpec("nowhere", "x", "领域不对", Decimal(1), None, False, ""), "领域"),
+    ],
+)
+def test_bad_rules_are_refused_with_a_message(spec, message):
+    with pytest.raises(ApplicationError, match=message):
+        rule_check(spec)
+
+
+def test_a_refused_revision_changes_nothing(district):
+    month_close(period=JAN, by=district.office)
+    bad = [RuleSpec("work", "praise", "领导表扬", Decimal(1), None, False, "")]
+    with pytest.raises(ApplicationError, match="表扬"):
+        scheme_revise(year=2024, from_month=2, by=district.office, rules=bad)
+    assert Scheme.objects.count() == 1 and Rule.objects.filter(code="praise").count() == 0
+
+
+def test_publishing_an_open_month_is_refused(january, district):
+    with pytest.raises(ApplicationError, match="尚未关账"):
+        ranking_publish(period=FEB, by=district.office)
+    with pytest.raises(ApplicationError, match="推进办"):
+        ranking_publish(period=JAN, by=district.head_a)
+    assert not Ranking.objects.filter(published_at__isnull=False).exists()
+    ranking_publish(period=JAN, by=district.office)
+    with pytest.raises(ApplicationError, match="已公布"):
+        ranking_publish(period=JAN, by=district.office)
+
+
+def test_scoring_a_month_takes_a_fixed_number_of_queries(district):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    d = district
+    month_close(period=JAN, by=d.office)
+    month_close(period=FEB, by=d.office)
+    ScoreEvent.objects.filter(month=2).delete()
+    with CaptureQueriesContext(connection) as small:
+        events_compute(period=FEB, by=d.office)
+    for n in range(12):
+        item = f.WorkItemFactory(lead_unit=d.unit_b, title=f"新增项目{n}")
+        on_time(item, [3])
+    month_close(period=MAR, by=d.office)
+    ScoreEvent.objects.filter(month=3).delete()
+    with CaptureQueriesContext(connection) as large:
+        events_compute(period=MAR, by=d.office)
+    assert ScoreEvent.objects.filter(month=3).count() > ScoreEvent.objects.filter(month=2).count()
+    # March is a quarter's end: its grades are computed from the same queries.
+    assert len(large.captured_queries) == len(small.captured_queries)
