@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from duban.assessment.models import FalseReport, MeetingAbsence, ScoreEvent
+from duban.assessment.models import MeetingAbsence, ScoreEvent
 from duban.core.periods import Period
 from duban.problems.models import Meeting, Problem
 from duban.reporting.models import MonthlyReport
 from duban.reporting.services import month_close
-from duban.supervision.models import Flag
+from duban.supervision.models import FalseReport, Flag
 from tests import factories as f
 from tests import problem_factories as pf
 from tests.supervision_fixtures import issued_prompt
@@ -60,7 +60,15 @@ def january_facts(d) -> Facts:
         submitted_at=None,
         first_submitted_at=None,
     )
-    FalseReport.objects.create(report=returned, reason="现场核查未开工", recorded_by=d.office)
+    FalseReport.objects.create(
+        report=returned,
+        unit=d.item_b.lead_unit,
+        year=2024,
+        month=1,
+        reason="现场核查未开工",
+        found_by=d.office,
+        found_at=at(date(2024, 1, 20)),
+    )
     prompt = issued_prompt(d.unit_b, items=[d.item_b], reply_due=date(2024, 1, 20))
     prompt.reply_late = True
     prompt.save()

@@ -11,7 +11,6 @@ from duban.assessment.models import Objection, Rule, ScoreEvent, Source, Standin
 from duban.assessment.selectors import event_list, objection_list, ranking_list, unit_score
 from duban.assessment.services.manual import (
     absence_record,
-    false_report_record,
     manual_event_decide,
     manual_event_propose,
     objection_decide,
@@ -164,9 +163,6 @@ def test_objection_only_by_the_unit_and_within_the_window(january, district, tim
 
 def test_office_facts_refusals(january, district):
     d = district
-    report = f.ReportFactory(work_item=d.item_a, month=2, times_returned=0)
-    with pytest.raises(ApplicationError, match="退回"):
-        false_report_record(report=report, reason="不实", by=d.office)
     with pytest.raises(ApplicationError, match="推进办"):
         absence_record(meeting=january.meeting, unit=d.unit_a, by=d.head_a)
     with pytest.raises(ApplicationError, match="参会单位"):

@@ -17,7 +17,6 @@ from duban.core.models import TimeStampedModel, VersionedModel
 from duban.core.periods import Period
 from duban.org.models import Unit
 from duban.problems.models import Meeting
-from duban.reporting.models import MonthlyReport
 
 USER = settings.AUTH_USER_MODEL
 
@@ -171,21 +170,6 @@ class MeetingAbsence(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.meeting}"
-
-
-class FalseReport(TimeStampedModel):
-    """The office's finding that a returned monthly report was false (不实)."""
-
-    report = models.OneToOneField(MonthlyReport, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("核查情况"))
-    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        verbose_name = pgettext_lazy("model name", "不实月报")
-        verbose_name_plural = pgettext_lazy("model name plural", "不实月报")
-
-    def __str__(self) -> str:
-        return f"{self.report_id}"
 
 
 class ScoreEvent(VersionedModel):

@@ -40,21 +40,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
-            name='FalseReport',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('reason', models.TextField(verbose_name='核查情况')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reporting.monthlyreport')),
-            ],
-            options={
-                'verbose_name': '不实月报',
-                'verbose_name_plural': '不实月报',
-            },
-        ),
-        migrations.CreateModel(
             name='HistoricalScheme',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),

@@ -16,12 +16,12 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from duban.assessment.models import FalseReport, MeetingAbsence, Source
+from duban.assessment.models import MeetingAbsence, Source
 from duban.core.periods import Period
 from duban.problems.models import Coordination, Feedback, Meeting, Problem
 from duban.reporting.models import ItemSnapshot
 from duban.reporting.progress import ReportStatus
-from duban.supervision.models import Card, Colour, Flag, Prompt
+from duban.supervision.models import Card, Colour, FalseReport, Flag, Prompt
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,9 @@ def _reports(period: Period) -> Iterable[Fact]:
 
 
 def _false_reports(period: Period) -> Iterable[Fact]:
-    rows = FalseReport.objects.filter(
-        report__year=period.year, report__month=period.month
-    ).values_list("report_id", "report__work_item__lead_unit_id", "report__work_item__title")
+    rows = FalseReport.objects.filter(year=period.year, month=period.month).values_list(
+        "report_id", "unit_id", "report__work_item__title"
+    )
     for report_id, unit_id, title in rows:
         yield Fact(Source.REPORT_FALSE, unit_id, "report", report_id, title)
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.assessment.models import (
-    FalseReport,
     MeetingAbsence,
     Objection,
     Rule,
@@ -33,7 +32,6 @@ from duban.core.periods import Period
 from duban.core.services import lock_version, refuse_unless, require
 from duban.org.models import Unit, User
 from duban.problems.models import Meeting
-from duban.reporting.models import MonthlyReport
 from duban.supervision.workdays import add_working_days
 
 logger = logging.getLogger(__name__)
@@ -182,20 +180,6 @@ def objection_decide(
         event.save(update_fields=["state", "version", "updated_at"])
     _rescore(event.period)
     return o
-
-
-@transaction.atomic
-@recorded_as_by
-def false_report_record(*, report: MonthlyReport, reason: str, by: User) -> FalseReport:
-    """The office finds a returned report false (不实); the month's scoring counts it."""
-    refuse_unless(by.is_office, _("只有推进办可以认定月报不实。"))
-    require(bool((reason or "").strip()), _("请写明核查情况。"), field="reason")
-    require(report.times_returned > 0, _("只有被退回过的月报才能认定为不实。"))
-    _open(report.period)
-    require(not FalseReport.objects.filter(report=report).exists(), _("该月报已认定为不实。"))
-    row = FalseReport.objects.create(report=report, reason=reason.strip(), recorded_by=by)
-    _refacts(report.period, by)
-    return row
 
 
 @transaction.atomic
