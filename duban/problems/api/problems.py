@@ -10,13 +10,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Path, Query, Schema, Status
-from ninja.errors import HttpError
 from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, Id
 from duban.core.api.schemas import Pct, UnitRef, UserRef
+from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.org.auth import request_user
 from duban.org.models import Unit, User
@@ -301,13 +302,13 @@ class ActionIn(Schema):
 def _units(ids: list[int]) -> list[Unit]:
     units = list(Unit.objects.filter(pk__in=ids))
     if len(units) != len(set(ids)):
-        raise HttpError(422, "unknown unit id")
+        raise ApplicationError(_("所选单位不存在。"), field="units")
     return sorted(units, key=lambda u: ids.index(u.pk))
 
 
 def _required(value: Any, name: str) -> Any:
     if value is None:
-        raise HttpError(422, f"{name} is required")
+        raise ApplicationError(_("缺少必填项：%(field)s。") % {"field": name}, field=name)
     return value
 
 
