@@ -39,7 +39,12 @@ import requests
 PASSWORD = "duban-demo-2024"  # noqa: S105 - the demo's published password
 MISSING = 10**12
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-_TOKENS = re.compile(r'(csrfmiddlewaretoken" value=|nonce=)"[^"]*"')
+# What differs between two answers to the same user for reasons other than the object: the
+# per-request CSRF token, a CSP nonce, and the page's own path in the language switcher.
+_TOKENS = re.compile(
+    r'(csrfmiddlewaretoken" value=|nonce=|"X-CSRFToken": |name="next" type="hidden" value=)'
+    r'"[^"]*"'
+)
 
 figures: Counter[str] = Counter()
 notes: list[str] = []
@@ -205,7 +210,11 @@ def role_users(per_role: int) -> list[Any]:
 
     chosen = []
     for role in User.Role.values:
-        users = list(User.objects.filter(role=role, is_active=True).order_by("username"))
+        users = list(
+            User.objects.filter(role=role, is_active=True)
+            .exclude(username__startswith="probe-")
+            .order_by("username")
+        )
         if users:
             chosen += users[:1] + (users[-1:] if per_role > 1 and len(users) > 1 else [])
     return chosen
@@ -271,6 +280,7 @@ def probe_scope(base: str, per_kind: int) -> int:
 def probe_agenda(base: str, api: requests.Session, user: Any, meetings: set[int]) -> int:
     """Agenda entries outside the reader's scope (the chair and the office see all)."""
     from duban.ledger.selectors import work_item_list
+    from duban.org.scoping import scope_for
     from duban.problems.models import Meeting
     from duban.problems.selectors import problem_list
 
@@ -278,16 +288,19 @@ def probe_agenda(base: str, api: requests.Session, user: Any, meetings: set[int]
     items = set(work_item_list(user=user).values_list("pk", flat=True))
     n = 0
     for meeting in Meeting.objects.filter(pk__in=meetings).order_by("pk")[:20]:
-        if user.is_office or meeting.chair_id == user.pk:
+        if scope_for(user).everything or meeting.chair_id == user.pk:
             continue
         r = answered("api", api.get(f"{base}/api/v1/meetings/{meeting.pk}"), "agenda")
         n += 1
         if r.status_code != 200:
             continue
         for entry in r.json()["agenda"]:
-            leaked = (entry["problem_id"] and entry["problem_id"] not in problems) or (
-                entry["work_item_id"] and entry["work_item_id"] not in items
-            )
+            # The reader's own: its problem in scope; without a problem, its item in scope;
+            # a point with neither concerns the whole meeting.
+            if entry["problem_id"]:
+                leaked = entry["problem_id"] not in problems
+            else:
+                leaked = bool(entry["work_item_id"]) and entry["work_item_id"] not in items
             count("agenda_entries_leaked", bool(leaked), f"{user.username} meeting {meeting.pk}")
     return n
 
