@@ -15,7 +15,7 @@ from ninja import Path, Query, Schema, Status
 from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
-from duban.core.api.params import MAX_ID, Id
+from duban.core.api.params import MAX_ID, TEXT_MAX, Id
 from duban.core.api.schemas import Pct, UnitRef, UserRef
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
@@ -241,8 +241,8 @@ class ReportIn(Schema):
     enterprise_id: Id | None = None
     category: Problem.Category
     title: str = Field(max_length=200)
-    description: str
-    request: str = ""
+    description: str = Field(max_length=TEXT_MAX)
+    request: str = Field("", max_length=TEXT_MAX)
     urgent: bool = False
 
 
@@ -280,11 +280,11 @@ class Action(StrEnum):
 
 class ActionIn(Schema):
     version: int = Field(description="The problem's version as read; a stale one answers 409")
-    note: str = ""
-    reason: str = ""
-    text: str = ""
-    resolution: str | None = None
-    answer: str = ""
+    note: str = Field("", max_length=TEXT_MAX)
+    reason: str = Field("", max_length=TEXT_MAX)
+    text: str = Field("", max_length=TEXT_MAX)
+    resolution: str | None = Field(None, max_length=TEXT_MAX)
+    answer: str = Field("", max_length=TEXT_MAX)
     into: int | None = Field(
         None, ge=1, le=MAX_ID, description="merge: the problem that carries on"
     )
@@ -296,7 +296,7 @@ class ActionIn(Schema):
     due_date: date | None = None
     new_due_date: date | None = None
     deadline: date | None = None
-    satisfaction: str = ""
+    satisfaction: str = Field("", max_length=20)
 
 
 def _units(ids: list[int]) -> list[Unit]:
