@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from duban.ledger.models import WorkItem
 from duban.problems import services as svc
-from tests import factories as f
 from duban.problems.models import ExtensionRequest, Feedback, Problem
+from tests import factories as f
 from tests.problem_factories import AssignedProblemFactory
 
 
