@@ -239,9 +239,17 @@ def probe_scope(base: str, per_kind: int) -> int:
         if not signed_in(page):
             count("sign_in_failed", True, user.username)
             continue
-        missing_api = answered("api", api.get(f"{base}/api/v1/problems/{MISSING}"), "missing")
-        missing_page = answered("page", page.get(f"{base}/problems/{MISSING}/"), "missing")
         for kind in all_kinds:
+            # An out-of-scope object must answer exactly like a missing one of the same kind
+            # (a page of another section differs in its menu, not in what it tells).
+            missing = {
+                url: answered(
+                    "missing",
+                    (api if url.startswith("/api/") else page).get(base + url.format(MISSING)),
+                    url,
+                )
+                for url in ((kind.api,) if kind.api else ()) + kind.pages
+            }
             visible = kind.in_scope(user)
             every = kind.ids()
             hidden = [i for i in every if i not in visible]
@@ -257,7 +265,7 @@ def probe_scope(base: str, per_kind: int) -> int:
                         count("scope_leaks", r.status_code != 404, f"api {where}")
                         count(
                             "scope_distinct_answers",
-                            r.status_code == 404 and r.content != missing_api.content,
+                            r.status_code == 404 and r.content != missing[kind.api].content,
                             f"api {where}",
                         )
                 for pattern in kind.pages:
@@ -269,7 +277,7 @@ def probe_scope(base: str, per_kind: int) -> int:
                         count("scope_leaks", r.status_code != 404, f"page {where}")
                         count(
                             "scope_distinct_answers",
-                            r.status_code == 404 and not same_body(r, missing_page),
+                            r.status_code == 404 and not same_body(r, missing[pattern]),
                             f"page {where}",
                         )
             if kind.name == "meeting":
