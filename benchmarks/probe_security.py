@@ -401,7 +401,7 @@ def probe_version(base: str, office_page: requests.Session) -> None:
     from duban.problems.models import ExtensionRequest, Feedback
 
     def csrf() -> str:
-        return office_page.cookies.get("csrftoken", "")
+        return office_page.cookies.get("csrftoken") or ""
 
     headers = {"Referer": f"{base}/", "X-CSRFToken": csrf()}
     fb = Feedback.objects.filter(state=Feedback.State.SUBMITTED).order_by("pk").first()
@@ -520,7 +520,9 @@ def _rss_mb(pid: int | None, field: str = "VmRSS") -> int:
     return 0
 
 
-def probe_uploads(base: str, office: requests.Session, reporter: requests.Session, pid: int | None):
+def probe_uploads(
+    base: str, office: requests.Session, reporter: requests.Session, pid: int | None
+) -> None:
     """A 1 MB zip bomb and a workbook of 200,000 formatted empty rows, as a ledger and as a
     monthly workbook: refused quickly, and the server's memory stays bounded."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
