@@ -493,6 +493,7 @@ def probe_schemathesis(base: str, role_tokens: dict[str, str], examples: int) ->
                 ],
                 capture_output=True,
                 text=True,
+                cwd=folder,  # its cache stays out of the checkout
                 timeout=3600,
                 check=False,
             )
