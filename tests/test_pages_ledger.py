@@ -200,7 +200,9 @@ def test_hand_out_is_refused_with_the_reasons(district, login):
     page = client.get(item.get_absolute_url()).content.decode()
     assert "尚不能下达" in page
     # when
-    response = client.post(reverse("ledger:hand_out", args=[item.pk]), follow=True)
+    response = client.post(
+        reverse("ledger:hand_out", args=[item.pk]), {"version": item.version}, follow=True
+    )
     # then
     assert "不能下达" in response.content.decode()
     assert "有指标、有量化、有时限" in response.content.decode()
@@ -217,7 +219,10 @@ def test_hand_out_after_adding_an_indicator(district, login):
         reverse("ledger:indicator_add", args=[item.pk]),
         {"name": "完成投资", "target": "5000", "deadline": "2024-12-31", "unit_of_measure": "万元"},
     )
-    response = client.post(reverse("ledger:hand_out", args=[item.pk]), follow=True)
+    item.refresh_from_db()
+    response = client.post(
+        reverse("ledger:hand_out", args=[item.pk]), {"version": item.version}, follow=True
+    )
     # then
     assert "已下达" in response.content.decode()
     item.refresh_from_db()

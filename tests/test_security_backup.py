@@ -119,6 +119,8 @@ def test_round_trip_on_postgresql(facts, tmp_path, on_postgres):
         restored = tmp_path / "restored"
         done = _duban(["restore", str(backup)], _env(restored, url))
         assert done.returncode == 0, done.stderr
+        assert "一致" in done.stdout
+        assert _mode(restored) == 0o700
         assert [p.read_bytes() for p in (restored / "media").rglob("*.pdf")] == [PDF]
         again = _duban(["restore", str(backup)], _env(tmp_path / "other", url))
         assert again.returncode != 0 and "不是空的" in again.stderr

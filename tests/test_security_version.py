@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.urls import reverse
+
+from duban.ledger.models import WorkItem
 from duban.problems import services as svc
 from duban.problems.models import ExtensionRequest, Feedback, Problem
+from tests import factories as f
 from tests.problem_factories import AssignedProblemFactory
 
 
@@ -61,3 +65,23 @@ def test_feedback_review_page_needs_the_version(district, login):
     office.post(f"/problems/feedback/{fb.pk}/accept/", {"version": fb.version})
     fb.refresh_from_db()
     assert fb.state == Feedback.State.ACCEPTED
+
+
+def test_hand_out_page_sends_and_needs_the_version(district, login):
+    item = f.WorkItemFactory(lead_unit=district.unit_a, status=WorkItem.Status.DRAFT)
+    office = login(district.office)
+    office.post(
+        reverse("ledger:indicator_add", args=[item.pk]),
+        {"name": "完成投资", "target": "5000", "deadline": "2024-12-31", "unit_of_measure": "万元"},
+    )
+    item.refresh_from_db()
+    page = office.get(item.get_absolute_url()).content.decode()
+    assert f'name="version" value="{item.version}"' in page
+    url = reverse("ledger:hand_out", args=[item.pk])
+    assert "版本号" in office.post(url, {}, follow=True).content.decode()
+    office.post(url, {"version": item.version + 1})
+    item.refresh_from_db()
+    assert item.status == WorkItem.Status.DRAFT
+    office.post(url, {"version": item.version})
+    item.refresh_from_db()
+    assert item.status == WorkItem.Status.ACTIVE

@@ -6,11 +6,17 @@ a zip container (.xlsx, .docx, .ods…) the sizes its directory declares, summed
 with the limit *before anything is inflated*. Each entry is then inflated once in a streaming
 pass that keeps no output (a few hundred kilobytes of memory), so a header that understates
 its size is caught too. A 1 MB zip bomb is refused in milliseconds.
+
+Reading one file also has a time budget (`ReadDeadline`, DUBAN_UPLOAD_MAX_SECONDS, 30 s): the
+streaming pass here and every step of reading a workbook (duban.sheets.reader) check it, so a
+file crafted to be slow within the size limits is stopped with a message instead of holding a
+request.
 """
 
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -39,6 +45,37 @@ def max_zip_entries() -> int:
     return int(getattr(settings, "DUBAN_UPLOAD_MAX_ZIP_ENTRIES", 10_000))
 
 
+_now = time.monotonic  # the clock of the reading budget (a test may make it run fast)
+
+
+def max_read_seconds() -> float:
+    return float(getattr(settings, "DUBAN_UPLOAD_MAX_SECONDS", 30))
+
+
+class ReadDeadline:
+    """The time one uploaded file may take to be read, counted from when its reading starts.
+
+    `check()` is cheap (one monotonic clock read) and is called between steps: per chunk
+    inflated, per sheet loaded, every few hundred rows. Past the budget it refuses the file
+    (UploadRefusedError, code `too_slow`); nothing has been written by then.
+    """
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = max_read_seconds() if seconds is None else seconds
+        self.ends = _now() + self.seconds
+
+    def check(self) -> None:
+        if _now() > self.ends:
+            raise UploadRefusedError(
+                _(
+                    "文件读取超过 %(limit)s 秒仍未完成（数据量或格式过于复杂），已停止，未保存任何内容。"
+                    "请删去无关的工作表、图片或空白格式，或把数据分成几个文件后再上传。"
+                )
+                % {"limit": f"{self.seconds:g}"},
+                code="too_slow",
+            )
+
+
 def _mb(size: int) -> str:
     return f"{size / MB:.1f}"
 
@@ -52,10 +89,14 @@ def check_size(size: int, limit: int) -> None:
         )
 
 
-def zip_check(content: bytes, *, limit: int | None = None) -> zipfile.ZipFile:
+def zip_check(
+    content: bytes, *, limit: int | None = None, deadline: ReadDeadline | None = None
+) -> zipfile.ZipFile:
     """The zip container, after its directory and its real inflated size are checked against
-    `limit` (default DUBAN_UPLOAD_MAX_UNPACKED_MB); UploadRefusedError otherwise."""
+    `limit` (default DUBAN_UPLOAD_MAX_UNPACKED_MB) within the file's time budget;
+    UploadRefusedError otherwise."""
     limit = max_unpacked_bytes() if limit is None else limit
+    deadline = deadline or ReadDeadline()
     refused = UploadRefusedError(
         _(
             "文件解压后超过 %(limit)s MB（文件内的数据量异常，可能是压缩炸弹），已拒绝。"
@@ -89,6 +130,7 @@ def zip_check(content: bytes, *, limit: int | None = None) -> zipfile.ZipFile:
                     total += len(chunk)
                     if total > limit:
                         raise refused
+                    deadline.check()
         except _ZIP_ERRORS:
             # zipfile stops an entry at its declared size and then fails its CRC: a header
             # that understates what the entry inflates to ends here.

@@ -183,9 +183,10 @@ def hand_out_problems(item: WorkItem) -> list[str]:
 
 @transaction.atomic
 @recorded_as_by
-def work_item_hand_out(*, item: WorkItem, by: User) -> WorkItem:
-    """Hand a draft item out to its units; raises ApplicationError listing what is missing."""
-    item = WorkItem.objects.select_for_update().get(pk=item.pk)
+def work_item_hand_out(*, item: WorkItem, by: User, version: int | None = None) -> WorkItem:
+    """Hand a draft item out to its units; raises ApplicationError listing what is missing,
+    ConflictError when the item changed since `version` (the page always sends it)."""
+    item = _lock_item(item, version)
     if item.status != WorkItem.Status.DRAFT:
         raise ApplicationError(
             _("只有待下达的事项才能下达（当前状态：%(s)s）。") % {"s": item.get_status_display()}

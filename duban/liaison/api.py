@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from duban.core.api.errors import ERRORS
 from duban.core.api.params import Year
-from duban.core.api.schemas import ErrorOut, Pct, UserRef
+from duban.core.api.schemas import Pct, UserRef
 from duban.liaison.selectors import liaison_figures
 from duban.org.auth import TokenAuth, request_user
 from duban.problems.api.base import user_out
 
 router = Router(tags=["liaison"], auth=TokenAuth())
-ERRORS = {401: ErrorOut, 422: ErrorOut}
 
 
 class LiaisonOut(Schema):

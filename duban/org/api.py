@@ -11,7 +11,7 @@ from pydantic import Field
 from duban.core.api.errors import ERRORS, run_service
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID
-from duban.core.api.schemas import ErrorOut, UnitRef
+from duban.core.api.schemas import UnitRef
 from duban.core.errors import ApplicationError
 from duban.org.auth import request_user
 from duban.org.models import Unit, User
@@ -54,7 +54,7 @@ def _unit_ref(unit: Unit | None) -> UnitRef | None:
     return None if unit is None else UnitRef(id=unit.pk, code=unit.code, name=unit.name)
 
 
-@router.get("/me", response={200: MeOut, 401: ErrorOut}, summary="The token's user")
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="The token's user")
 def me(request: HttpRequest) -> MeOut:
     user = request_user(request)
     return MeOut(
@@ -70,7 +70,7 @@ def me(request: HttpRequest) -> MeOut:
 
 @router.get(
     "/units",
-    response={200: UnitPage, 401: ErrorOut, 422: ErrorOut},
+    response={200: UnitPage, **ERRORS},
     summary="Units in the user's scope",
 )
 def units(request: HttpRequest, paging: Query[PageParams]) -> UnitPage:

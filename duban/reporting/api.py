@@ -8,12 +8,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
-from ninja.errors import HttpError
 from pydantic import Field
 
+from duban.core.api.errors import ERRORS, run_service
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, Id
-from duban.core.api.schemas import DecimalStr, ErrorOut, FiguresOut, Money, UnitRef, UserRef
+from duban.core.api.schemas import DecimalStr, FiguresOut, Money, UnitRef, UserRef
 from duban.core.errors import ApplicationError
 from duban.core.money import to_decimal
 from duban.core.periods import Period
@@ -180,7 +180,7 @@ def _page(request: HttpRequest, filters: ReportFilters, paging: PageParams) -> R
 
 @router.get(
     "/reports",
-    response={200: ReportPage, 401: ErrorOut, 422: ErrorOut},
+    response={200: ReportPage, **ERRORS},
     summary="Monthly reports in the user's scope, newest month first",
 )
 def reports(
@@ -197,7 +197,7 @@ def reports(
 
 @router.get(
     "/work-items/{item_id}/reports",
-    response={200: ReportPage, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: ReportPage, **ERRORS},
     summary="The monthly reports of one work item",
 )
 def work_item_reports(
@@ -210,7 +210,7 @@ def work_item_reports(
 
 @router.get(
     "/reports/{report_id}",
-    response={200: ReportDetailOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: ReportDetailOut, **ERRORS},
     summary="One monthly report with its derived figures, indicator values and nodes reached",
 )
 def report_detail(request: HttpRequest, report_id: Path[Id]) -> ReportDetailOut:
@@ -290,7 +290,7 @@ class MonthCloseOut(Schema):
 def _require_office(request: HttpRequest) -> User:
     user = request_user(request)
     if not user.is_office:
-        raise HttpError(403, _("只有推进办可以关账。"))
+        raise ApplicationError(_("只有推进办可以关账。"), code="forbidden")
     return user
 
 
@@ -310,15 +310,12 @@ def _month_out(period: Period) -> MonthCloseOut:
 
 
 def _period(text: str) -> Period:
-    try:
-        return Period.parse(text)
-    except ApplicationError as e:
-        raise HttpError(422, str(e.message)) from e
+    return run_service(lambda: Period.parse(text))
 
 
 @router.get(
     "/months/{period}",
-    response={200: MonthCloseOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: MonthCloseOut, **ERRORS},
     summary="A month's close: frozen counts when closed, else what blocks it (office)",
 )
 def month_status(request: HttpRequest, period: str) -> MonthCloseOut:
@@ -328,7 +325,7 @@ def month_status(request: HttpRequest, period: str) -> MonthCloseOut:
 
 @router.post(
     "/months/{period}/close",
-    response={200: MonthCloseOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: MonthCloseOut, **ERRORS},
     summary="Close a month: lock its reports, freeze every item's figures and light (office)",
 )
 def month_close_api(request: HttpRequest, period: str) -> MonthCloseOut:
@@ -336,10 +333,7 @@ def month_close_api(request: HttpRequest, period: str) -> MonthCloseOut:
     waiting; 409 when another office closed it at the same moment. There is no reopening."""
     user = _require_office(request)
     p = _period(period)
-    try:
-        month_close(period=p, by=user)
-    except ApplicationError as e:
-        raise HttpError(409 if e.code == "conflict" else 422, str(e.message)) from e
+    run_service(lambda: month_close(period=p, by=user))
     return _month_out(p)
 
 
@@ -365,14 +359,7 @@ class CorrectionOut(Schema):
 
 @router.post(
     "/reports/{report_id}/correction",
-    response={
-        200: CorrectionOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response={200: CorrectionOut, **ERRORS},
     summary="Correct a report of a closed month (office, with a reason)",
 )
 def report_correction(
@@ -386,13 +373,11 @@ def report_correction(
         k: to_decimal(v) if k != "progress_text" else v
         for k, v in body.dict(exclude_unset=True, exclude={"version", "reason"}).items()
     }
-    try:
-        c = report_correct(
+    c = run_service(
+        lambda: report_correct(
             report=report, by=user, version=body.version, reason=body.reason, values=values
         )
-    except ApplicationError as e:
-        status = {"forbidden": 403, "conflict": 409}.get(e.code, 422)
-        raise HttpError(status, str(e.message)) from e
+    )
     return CorrectionOut(
         id=c.pk,
         report_id=c.report_id,

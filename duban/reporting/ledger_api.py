@@ -14,7 +14,6 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
-from ninja.errors import HttpError
 from pydantic import Field
 
 from duban.core.api.errors import ERRORS, run_service
@@ -22,12 +21,12 @@ from duban.core.api.pagination import PageParams, PageSlice, paginate
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, Id
 from duban.core.api.schemas import (
     DecimalStr,
-    ErrorOut,
     FiguresOut,
     Money,
     UnitRef,
     UserRef,
 )
+from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.ledger.models import FundingSource, Project, WorkItem
 from duban.ledger.permissions import can_edit_work_item
@@ -339,7 +338,7 @@ def paginate_ids(qs: Any, ids: list[int], params: PageParams) -> PageSlice[WorkI
 
 @router.get(
     "/work-items",
-    response={200: WorkItemPage, 401: ErrorOut, 422: ErrorOut},
+    response={200: WorkItemPage, **ERRORS},
     summary="Work items in the user's scope, with figures for a month",
 )
 def work_items(
@@ -384,7 +383,7 @@ def work_items(
 
 @router.get(
     "/work-items/{item_id}",
-    response={200: WorkItemDetailOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: WorkItemDetailOut, **ERRORS},
     summary="One work item with its project, funding, plan curve, indicators and milestones",
 )
 def work_item_detail(
@@ -436,22 +435,19 @@ def work_item_detail(
     )
 
 
-EDIT_ERRORS = ERRORS
-
-
 def _editable_item(request: HttpRequest, item_id: int) -> WorkItem:
     """The item in the user's scope (else 404) that the user may edit (else 403)."""
     user = request_user(request)
     item = work_item_get_for_user(user=user, item_id=item_id)
     if not can_edit_work_item(user, item):
-        raise HttpError(403, _("只有推进办可以修改台账。"))
+        raise ApplicationError(_("只有推进办可以修改台账。"), code="forbidden")
     return item
 
 
 class FundingLineIn(Schema):
     source: FundingSource.Source
     amount: Decimal = Field(description="万元, ≥ 0, at most 4 decimals; a string keeps it exact")
-    note: str = ""
+    note: str = Field("", max_length=200)
 
 
 class FundingIn(Schema):
@@ -486,7 +482,7 @@ class PlanCurveOut(Schema):
 
 @router.put(
     "/work-items/{item_id}/funding",
-    response={200: FundingListOut, **EDIT_ERRORS},
+    response={200: FundingListOut, **ERRORS},
     summary="Replace a work item's funding breakdown (资金来源)",
 )
 def work_item_funding_put(
@@ -507,7 +503,7 @@ def work_item_funding_put(
 
 @router.put(
     "/work-items/{item_id}/plan-curve",
-    response={200: PlanCurveOut, **EDIT_ERRORS},
+    response={200: PlanCurveOut, **ERRORS},
     summary="Replace a work item's monthly plan curve (月度计划)",
 )
 def work_item_plan_curve_put(
@@ -518,7 +514,7 @@ def work_item_plan_curve_put(
     by_month: dict[int, Decimal] = {}
     for entry in body.plan_curve:
         if entry.month in by_month:
-            raise HttpError(422, _("%(m)s月重复出现。") % {"m": entry.month})
+            raise ApplicationError(_("%(m)s月重复出现。") % {"m": entry.month}, field="plan_curve")
         by_month[entry.month] = entry.amount
     amounts = [by_month.get(month) for month in range(1, 13)] if by_month else []
     run_service(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from duban.core.errors import ApplicationError, ConflictError
+from duban.core.forms import posted_version
 from duban.core.home_panels import home_panels
 from duban.core.periods import Period
 from duban.ledger.forms import (
@@ -239,7 +240,7 @@ def work_item_hand_out_view(request: HttpRequest, item_id: int) -> HttpResponse:
     if not can_hand_out_work_item(user, item):
         raise PermissionDenied(_("只有推进办可以下达事项。"))
     try:
-        work_item_hand_out(item=item, by=user)
+        work_item_hand_out(item=item, by=user, version=posted_version(request))
     except ApplicationError as e:
         messages.error(request, str(e.message))
     else:

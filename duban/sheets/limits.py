@@ -11,6 +11,9 @@ every other spreadsheet upload (page, API and CLI all go through `workbook_read`
 
 Reading time is linear in these and so bounded by them: a district's ledger of 20,000 rows
 × 40 columns reads in about a second; 200,000 formatted empty rows are refused at once.
+- Time per file: DUBAN_UPLOAD_MAX_SECONDS (30), a budget that starts when `workbook_read`
+  begins and is checked while unpacking, between sheets and every few hundred rows read
+  (duban.core.uploads.ReadDeadline), so no file can hold a request longer.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import re
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from duban.core.uploads import UploadRefusedError, zip_check
+from duban.core.uploads import ReadDeadline, UploadRefusedError, zip_check
 from duban.sheets.errors import SheetFileError, column_letter
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
@@ -42,13 +45,16 @@ def _col_number(letters: str) -> int:
     return n
 
 
-def workbook_limits_check(content: bytes, kind: str) -> None:
-    """Refuse (SheetFileError) a zip that unpacks past the limit, or an .xlsx sheet whose
-    declared size is past the row or cell limit — before the workbook is opened."""
+def workbook_limits_check(
+    content: bytes, kind: str, *, deadline: ReadDeadline | None = None
+) -> None:
+    """Refuse (SheetFileError) a zip that unpacks past the limit or past the file's time
+    budget, or an .xlsx sheet whose declared size is past the row or cell limit — before the
+    workbook is opened."""
     if kind not in ("xlsx", "ods"):
         return
     try:
-        archive = zip_check(content)
+        archive = zip_check(content, deadline=deadline)
     except UploadRefusedError as e:
         raise SheetFileError(e.message, code=e.code) from None
     if kind == "xlsx":

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
+from duban.core.uploads import ReadDeadline, UploadRefusedError
 from duban.sheets.errors import SheetFileError
 from duban.sheets.html import html_tables, looks_like_html
 from duban.sheets.limits import sheet_limits_check, workbook_limits_check
@@ -38,6 +39,17 @@ Merged = tuple[tuple[int, int], tuple[int, int]]
 
 
 HEAD_ROWS = 40  # rows kept as a list: the title, unit rows and header are found in them
+_CHECK_EVERY = 256  # rows between two looks at the file's time budget
+
+
+def deadline_check(deadline: ReadDeadline | None) -> None:
+    """Refuse the file (SheetFileError, code `too_slow`) once its time budget is spent."""
+    if deadline is None:
+        return
+    try:
+        deadline.check()
+    except UploadRefusedError as e:
+        raise SheetFileError(e.message, code=e.code) from None
 
 
 @dataclass
@@ -45,7 +57,9 @@ class RawSheet:
     """One sheet: its rows (0-based grid), merged ranges and percent-formatted cells.
 
     The rows come from python-calamine one at a time (`iter_rows`), so a 20,000-row sheet is
-    never held as Python objects all at once; `rows` builds the whole list when asked.
+    never held as Python objects all at once; `rows` builds the whole list when asked. Reading
+    them stays within the file's time budget (`deadline`): reading and parsing the rows of a
+    file that takes too long stops with SheetFileError (`too_slow`).
     """
 
     name: str
@@ -53,6 +67,7 @@ class RawSheet:
     percent_cells: Callable[[], set[tuple[int, int]]] = field(default=lambda: set())
     source: Any = None  # the CalamineSheet
     grid: list[list[Any]] | None = None
+    deadline: ReadDeadline | None = None
 
     @property
     def rows(self) -> list[list[Any]]:
@@ -80,7 +95,11 @@ class RawSheet:
         # iter_rows starts at the first used column; pad so that indexes match the sheet's.
         pad = [""] * (self.source.start[1] if self.source.start else 0)
         rows = self.source.iter_rows()
+        count = 0
         while True:
+            count += 1
+            if count % _CHECK_EVERY == 0:
+                deadline_check(self.deadline)
             try:
                 row = next(rows)
             except StopIteration:
@@ -148,7 +167,11 @@ def _sniff(content: bytes, file_name: str) -> str:
 
 
 def workbook_read(source: bytes | Path, *, file_name: str | None = None) -> RawWorkbook:
-    """Read every sheet of a workbook; raises SheetFileError with a message for the sender."""
+    """Read every sheet of a workbook; raises SheetFileError with a message for the sender.
+
+    The file's time budget (DUBAN_UPLOAD_MAX_SECONDS) starts here and covers unpacking,
+    loading each sheet and iterating its rows (the sheets carry it)."""
+    deadline = ReadDeadline()
     if isinstance(source, Path):
         file_name = file_name or source.name
         size = source.stat().st_size
@@ -163,23 +186,25 @@ def workbook_read(source: bytes | Path, *, file_name: str | None = None) -> RawW
     if not content:
         raise SheetFileError(_("文件是空的。"))
     kind = _sniff(content, file_name)
-    workbook_limits_check(content, kind)
+    workbook_limits_check(content, kind, deadline=deadline)
     if kind == "html":
         sheets = []
         for name, grid, merged in html_tables(content):
+            deadline_check(deadline)
             # The same row and cell limits as a spreadsheet's sheets.
             sheet_limits_check(name, height=len(grid), width=max((len(r) for r in grid), default=0))
-            sheets.append(RawSheet(name=name, merged=merged, grid=grid))
+            sheets.append(RawSheet(name=name, merged=merged, grid=grid, deadline=deadline))
         return RawWorkbook(file_name=file_name, kind=kind, content=content, sheets=sheets)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheets = []
         styles = _XlsxStyles(content) if kind == "xlsx" else None
         for name in book.sheet_names:
+            deadline_check(deadline)
             sheet = book.get_sheet_by_name(name)
             sheet_limits_check(name, height=sheet.height, width=sheet.width)
             merged = list(sheet.merged_cell_ranges or [])
-            raw = RawSheet(name=name, merged=merged, source=sheet)
+            raw = RawSheet(name=name, merged=merged, source=sheet, deadline=deadline)
             if styles is not None:
                 raw.percent_cells = _lazy(styles, name)
             sheets.append(raw)

@@ -466,6 +466,8 @@ def workbook_parse(
         try:
             tables += tables_read(sheet, table, schema)
         except SheetFileError as e:
+            if e.code == "too_slow":
+                raise  # the file's time budget is spent: no other sheet is tried
             header_errors.append(e)
             continue
         if raw.kind == "xlsx":

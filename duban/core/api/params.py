@@ -12,6 +12,8 @@ MAX_ID = 2**63 - 1
 MIN_YEAR, MAX_YEAR = 1900, 2200
 # Far beyond any real list; keeps the offset (page × size) inside 64 bits.
 MAX_PAGE = 1_000_000
+# The longest free text a body field takes (a description, a reason, a note).
+TEXT_MAX = 10_000
 
 # YYYY-MM within MIN_YEAR..MAX_YEAR, so the spec itself says which periods are accepted.
 PERIOD_PATTERN = r"^(19\d{2}|21\d{2}|20\d{2}|2200)-(0[1-9]|1[0-2])$"

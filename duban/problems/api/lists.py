@@ -11,7 +11,7 @@ from ninja import Path, Query, Schema, Status
 from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
-from duban.core.api.params import Id
+from duban.core.api.params import TEXT_MAX, Id
 from duban.core.api.schemas import UnitRef, UserRef
 from duban.org.auth import request_user
 from duban.problems import services as svc
@@ -113,7 +113,7 @@ def coordination(
 
 
 class OpinionFeedbackIn(Schema):
-    text: str
+    text: str = Field(max_length=TEXT_MAX)
 
 
 class FeedbackOut(Schema):
@@ -178,7 +178,7 @@ def feedback(request: HttpRequest, q: Query[ListQuery], paging: Query[PageParams
 
 class ReviewIn(Schema):
     version: int = Field(description="The version as read; a stale one answers 409")
-    reason: str = ""
+    reason: str = Field("", max_length=TEXT_MAX)
 
 
 class ReviewAction(StrEnum):

@@ -10,13 +10,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Path, Query, Schema, Status
-from ninja.errors import HttpError
 from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
-from duban.core.api.params import MAX_ID, Id
+from duban.core.api.params import MAX_ID, TEXT_MAX, Id
 from duban.core.api.schemas import Pct, UnitRef, UserRef
+from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.org.auth import request_user
 from duban.org.models import Unit, User
@@ -240,8 +241,8 @@ class ReportIn(Schema):
     enterprise_id: Id | None = None
     category: Problem.Category
     title: str = Field(max_length=200)
-    description: str
-    request: str = ""
+    description: str = Field(max_length=TEXT_MAX)
+    request: str = Field("", max_length=TEXT_MAX)
     urgent: bool = False
 
 
@@ -279,11 +280,11 @@ class Action(StrEnum):
 
 class ActionIn(Schema):
     version: int = Field(description="The problem's version as read; a stale one answers 409")
-    note: str = ""
-    reason: str = ""
-    text: str = ""
-    resolution: str | None = None
-    answer: str = ""
+    note: str = Field("", max_length=TEXT_MAX)
+    reason: str = Field("", max_length=TEXT_MAX)
+    text: str = Field("", max_length=TEXT_MAX)
+    resolution: str | None = Field(None, max_length=TEXT_MAX)
+    answer: str = Field("", max_length=TEXT_MAX)
     into: int | None = Field(
         None, ge=1, le=MAX_ID, description="merge: the problem that carries on"
     )
@@ -295,19 +296,19 @@ class ActionIn(Schema):
     due_date: date | None = None
     new_due_date: date | None = None
     deadline: date | None = None
-    satisfaction: str = ""
+    satisfaction: str = Field("", max_length=20)
 
 
 def _units(ids: list[int]) -> list[Unit]:
     units = list(Unit.objects.filter(pk__in=ids))
     if len(units) != len(set(ids)):
-        raise HttpError(422, "unknown unit id")
+        raise ApplicationError(_("所选单位不存在。"), field="units")
     return sorted(units, key=lambda u: ids.index(u.pk))
 
 
 def _required(value: Any, name: str) -> Any:
     if value is None:
-        raise HttpError(422, f"{name} is required")
+        raise ApplicationError(_("缺少必填项：%(field)s。") % {"field": name}, field=name)
     return value
 
 
