@@ -47,7 +47,7 @@ def _check_period_for_item(item: WorkItem, period: Period) -> None:
         raise ApplicationError(_("该事项尚未下达，不需要填报月报。"))
 
 
-def _lock(report: MonthlyReport, version: int) -> MonthlyReport:
+def _lock(report: MonthlyReport, version: int | None) -> MonthlyReport:
     """The report locked; refused without the version the caller read (422) or with a stale
     one (409). A step that follows another in the same service passes the version it left."""
     if version is None:

@@ -114,7 +114,7 @@ def report_save(
     *,
     report: MonthlyReport,
     by: User,
-    version: int,
+    version: int | None,
     data: Mapping[str, Any],
     indicator_values: Mapping[int, tuple[Decimal | None, str]] | None = None,
     milestones_reached: Mapping[int, date | None] | None = None,

@@ -64,7 +64,7 @@ def _mark_submitted(report: MonthlyReport) -> None:
 
 @transaction.atomic
 @recorded_as_by
-def report_submit(*, report: MonthlyReport, by: User, version: int) -> MonthlyReport:
+def report_submit(*, report: MonthlyReport, by: User, version: int | None) -> MonthlyReport:
     """Submit a draft or returned report; with sign-off on, a reporter's goes to the head first."""
     report = _lock(report, version)
     item = report.work_item
@@ -92,7 +92,7 @@ def report_save_and_submit(
     *,
     report: MonthlyReport,
     by: User,
-    version: int,
+    version: int | None,
     data: Mapping[str, Any],
     indicator_values: Mapping[int, tuple[Decimal | None, str]] | None = None,
     milestones_reached: Mapping[int, date | None] | None = None,
@@ -111,7 +111,7 @@ def report_save_and_submit(
 
 @transaction.atomic
 @recorded_as_by
-def report_sign_off(*, report: MonthlyReport, by: User, version: int) -> MonthlyReport:
+def report_sign_off(*, report: MonthlyReport, by: User, version: int | None) -> MonthlyReport:
     """The unit head's sign-off: only then does a reporter's report count as submitted."""
     report = _lock(report, version)
     _refuse_unless_allowed(can_sign_off_report(by, report), _("只有牵头单位负责人可以审签月报。"))
@@ -127,7 +127,7 @@ def report_sign_off(*, report: MonthlyReport, by: User, version: int) -> Monthly
 
 @transaction.atomic
 @recorded_as_by
-def report_accept(*, report: MonthlyReport, by: User, version: int) -> MonthlyReport:
+def report_accept(*, report: MonthlyReport, by: User, version: int | None) -> MonthlyReport:
     """Accept a submitted report and apply its facts (start, 入统, nodes) to the work item."""
     report = _lock(report, version)
     _refuse_unless_allowed(
@@ -182,7 +182,9 @@ def _project_under_construction(item: WorkItem) -> None:
 
 @transaction.atomic
 @recorded_as_by
-def report_return(*, report: MonthlyReport, by: User, reason: str, version: int) -> MonthlyReport:
+def report_return(
+    *, report: MonthlyReport, by: User, reason: str, version: int | None
+) -> MonthlyReport:
     """Return a report for correction; a reason is required and shown to the unit."""
     report = _lock(report, version)
     reason = (reason or "").strip()
