@@ -7,8 +7,11 @@ import pytest
 from django.test import Client
 
 from duban.api.models import IdempotentRequest
+from duban.notify.models import Notification
 from duban.org.services import api_token_create
+from duban.reporting.models import IndicatorValue as IndicatorValueModel
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
+from duban.reporting.models import ReportMilestone as ReportMilestoneModel
 from tests import factories as f
 
 S = MonthlyReport.State
@@ -218,3 +221,125 @@ def test_version_is_required_on_steps(district, path):
     response = post(api(district.office), path.format(id=report.pk), {})
     assert response.status_code == 422
     assert MonthlyReport.objects.get().state == S.DRAFT
+
+
+def _unit_month(district, n: int) -> list[dict]:
+    """`n` rows for unit B: projects with a node reached, tasks with an indicator value."""
+    rows = []
+    for i in range(n):
+        if i % 2:
+            task = f.TaskFactory(lead_unit=district.unit_b, title=f"工作{i}")
+            indicator = f.IndicatorFactory(work_item=task, name=f"指标{i}", target=10)
+            rows.append(
+                {
+                    "work_item": task.pk,
+                    "progress_text": "推进中",
+                    "indicator_values": [{"indicator_id": indicator.pk, "value": "3"}],
+                }
+            )
+        else:
+            item = f.WorkItemFactory(lead_unit=district.unit_b, title=f"项目{i}")
+            node = f.MilestoneFactory(work_item=item)
+            rows.append(
+                {
+                    "work_item": item.pk,
+                    **FILLED,
+                    "milestones_reached": [{"milestone_id": node.pk, "reached_on": "2024-03-20"}],
+                }
+            )
+    return rows
+
+
+# The month-end burst: a unit's whole month costs the same statements whether it holds 2
+# reports or 40 (one read of the month, bulk writes, one history row each copied by the
+# database), auth and idempotency included.
+@pytest.mark.parametrize("n", [2, 40])
+def test_a_batch_costs_the_same_queries_whatever_its_size(
+    district, n, django_assert_max_num_queries
+):
+    rows = _unit_month(district, n)
+    client = api(district.head_b)
+    # when: created and submitted
+    with django_assert_max_num_queries(34):
+        created = _batch(client, district.unit_b.pk, rows, **{"Idempotency-Key": f"m-{n}"})
+    # then
+    assert created.status_code == 200, created.content
+    assert created.json()["submitted"] == n
+    assert MonthlyReport.objects.filter(state=S.SUBMITTED).count() == n
+    assert IndicatorValueModel.objects.count() == n // 2
+    assert ReportMilestoneModel.objects.count() == n - n // 2
+    # when: all returned, then corrected and resubmitted in one batch with their versions
+    MonthlyReport.objects.update(state=S.RETURNED)
+    versions = {r["work_item"]: r["version"] for r in created.json()["rows"]}
+    for row in rows:
+        row["version"] = versions[row["work_item"]]
+        row["progress_text"] = "已更正"
+    with django_assert_max_num_queries(40):
+        fixed = _batch(client, district.unit_b.pk, rows)
+    # then: changed in place, one history row each
+    assert fixed.status_code == 200, fixed.content
+    assert {r["version"] for r in fixed.json()["rows"]} == {v + 1 for v in versions.values()}
+    assert MonthlyReport.objects.filter(state=S.SUBMITTED, progress_text="已更正").count() == n
+    assert MonthlyReport.history.filter(history_type="~").count() == n
+    assert IndicatorValueModel.objects.count() == n // 2
+
+
+@pytest.mark.parametrize("n", [1, 30])
+def test_the_submitted_events_of_a_batch_reach_the_office(
+    district, n, django_capture_on_commit_callbacks
+):
+    rows = _unit_month(district, n)
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = _batch(api(district.head_b), district.unit_b.pk, rows)
+    assert ok.status_code == 200, ok.content
+    assert Notification.objects.filter(recipient=district.office, kind="report_review").count() == n
+
+
+def test_a_single_put_and_its_retry_are_a_handful_of_queries(
+    district, django_assert_max_num_queries
+):
+    client = api(district.head_a)
+    with django_assert_max_num_queries(28):
+        first = put(
+            client,
+            district.item_a.pk,
+            "2024-03",
+            {**FILLED, "submit": True},
+            **{"Idempotency-Key": "one"},
+        )
+    assert first.status_code == 201, first.content
+    assert first.json()["figures"] is None  # not recomputed by a write; read the report
+    with django_assert_max_num_queries(8):
+        again = put(
+            client,
+            district.item_a.pk,
+            "2024-03",
+            {**FILLED, "submit": True},
+            **{"Idempotency-Key": "one"},
+        )
+    assert again.json() == first.json()
+    read = client.get(f"/api/v1/reports/{first.json()['id']}")
+    assert read.json()["figures"]["investment_month"] == "120.5000"
+
+
+def test_a_batch_row_with_a_stale_version_or_a_submitted_report_names_the_row(district):
+    client = api(district.head_b)
+    done = _batch(client, district.unit_b.pk, [{"work_item": district.item_b.pk, **FILLED}])
+    version = done.json()["rows"][0]["version"]
+    MonthlyReport.objects.update(state=S.RETURNED)
+    stale = _batch(
+        client,
+        district.unit_b.pk,
+        [
+            {"work_item": district.item_c.pk, **FILLED},
+            {"work_item": district.item_b.pk, **FILLED, "version": version + 5},
+            {"work_item": district.item_x.pk, **FILLED, "progress_pct": "120"},
+        ],
+    )
+    assert stale.status_code == 422
+    assert [(e["row"], e["header"]) for e in stale.json()["errors"]] == [
+        (2, "work_item"),
+        (3, "progress_pct"),
+    ]
+    assert "已被他人修改" in stale.json()["errors"][0]["reason"]
+    assert MonthlyReport.objects.count() == 1

@@ -26,8 +26,8 @@ def test_report_services_record_who_acted_without_a_request(district):
         version=report.version,
         data={"investment_month": Decimal("1500"), "progress_text": "主体结构施工"},
     )
-    report = report_submit(report=report, by=district.head_a)
-    report = report_accept(report=report, by=district.office)
+    report = report_submit(report=report, by=district.head_a, version=report.version)
+    report = report_accept(report=report, by=district.office, version=report.version)
     # then each history row names its actor
     users = list(report.history.order_by("history_id").values_list("history_user_id", flat=True))
     assert users[0] == district.reporter_a.pk

@@ -104,7 +104,7 @@ def test_service_error_in_english(district):
     # when
     with translation.override("en"):
         with pytest.raises(ApplicationError) as caught:
-            report_return(report=report, by=district.office, reason="  ")
+            report_return(report=report, by=district.office, reason="  ", version=report.version)
         message = str(caught.value)
     # then
     assert message == "A reason is required to return a monthly report."

@@ -31,7 +31,7 @@ def _submitted(district):
         version=report.version,
         data={"investment_month": Decimal("1500"), "progress_text": "主体结构施工"},
     )
-    return report_submit(report=report, by=district.reporter_a)
+    return report_submit(report=report, by=district.reporter_a, version=report.version)
 
 
 def _kinds(user):
@@ -68,9 +68,11 @@ def test_report_returned_tells_the_unit_that_fills_it(district, django_capture_o
     from duban.reporting.services import report_sign_off
 
     report = _submitted(district)
-    report = report_sign_off(report=report, by=district.head_a)
+    report = report_sign_off(report=report, by=district.head_a, version=report.version)
     with django_capture_on_commit_callbacks(execute=True):
-        report_return(report=report, by=district.office, reason="投资额与形象进度不符")
+        report_return(
+            report=report, by=district.office, reason="投资额与形象进度不符", version=report.version
+        )
     assert _kinds(district.reporter_a) == [NotificationKind.REPORT_RETURNED]
     assert _kinds(district.head_a) == [NotificationKind.REPORT_RETURNED]
     assert "投资额与形象进度不符" in Notification.objects.get(recipient=district.reporter_a).text

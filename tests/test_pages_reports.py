@@ -274,9 +274,12 @@ def test_reporter_cannot_sign_off(district, login):
 def test_accepting_twice_tells_why(district, login):
     report = f.ReportFactory(work_item=district.item_a, state=S.ACCEPTED)
     response = login(district.office).post(
-        reverse("reporting:accept", args=[report.pk]), follow=True
+        reverse("reporting:accept", args=[report.pk]), {"version": report.version}, follow=True
     )
     assert "不能采纳" in response.content.decode()
+    # without the version read, the page says so and nothing changes
+    bare = login(district.office).post(reverse("reporting:accept", args=[report.pk]), follow=True)
+    assert "版本号" in bare.content.decode()
 
 
 def test_concurrent_edit_keeps_the_first_and_tells_the_second(district, login):

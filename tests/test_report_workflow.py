@@ -28,6 +28,10 @@ S = MonthlyReport.State
 MARCH = Period(2024, 3)
 
 
+def _submit(report, by):
+    return report_submit(report=report, by=by, version=report.version)
+
+
 def _filled(district, item=None, by=None, amount="1500"):
     item = item or district.item_a
     by = by or district.reporter_a
@@ -44,35 +48,37 @@ def test_reporter_submission_waits_for_head_then_office_accepts(district):
     # given
     report = _filled(district)
     # when
-    report = report_submit(report=report, by=district.reporter_a)
+    report = report_submit(report=report, by=district.reporter_a, version=report.version)
     # then
     assert report.state == S.PENDING_SIGNOFF and report.submitted_at is None
-    report = report_sign_off(report=report, by=district.head_a)
+    report = report_sign_off(report=report, by=district.head_a, version=report.version)
     assert report.state == S.SUBMITTED and report.first_submitted_at is not None
     assert report.signed_off_by == district.head_a
-    report = report_accept(report=report, by=district.office)
+    report = report_accept(report=report, by=district.office, version=report.version)
     assert report.state == S.ACCEPTED and report.reviewed_by == district.office
 
 
 def test_without_signoff_setting_reporter_submits_directly(district):
     ReportingSettings.objects.update_or_create(pk=1, defaults={"require_head_signoff": False})
-    report = report_submit(report=_filled(district), by=district.reporter_a)
+    report = _submit(_filled(district), district.reporter_a)
     assert report.state == S.SUBMITTED
 
 
 def test_head_submission_counts_at_once(district):
-    report = report_submit(report=_filled(district, by=district.head_a), by=district.head_a)
+    report = _submit(_filled(district, by=district.head_a), district.head_a)
     assert report.state == S.SUBMITTED and report.signed_off_by == district.head_a
 
 
 def test_return_needs_reason_and_resubmission_keeps_first_time(district):
     # given
-    report = report_submit(report=_filled(district, by=district.head_a), by=district.head_a)
+    report = _submit(_filled(district, by=district.head_a), district.head_a)
     first = report.first_submitted_at
     # when / then
     with pytest.raises(ApplicationError, match="原因"):
-        report_return(report=report, by=district.office, reason="  ")
-    report = report_return(report=report, by=district.office, reason="投资额与统计局数据不符")
+        report_return(report=report, by=district.office, reason="  ", version=report.version)
+    report = report_return(
+        report=report, by=district.office, reason="投资额与统计局数据不符", version=report.version
+    )
     assert report.state == S.RETURNED and report.times_returned == 1
     report = report_save(
         report=report,
@@ -80,17 +86,18 @@ def test_return_needs_reason_and_resubmission_keeps_first_time(district):
         version=report.version,
         data={"investment_month": Decimal("1200")},
     )
-    report = report_submit(report=report, by=district.head_a)
+    report = report_submit(report=report, by=district.head_a, version=report.version)
     assert report.state == S.SUBMITTED
     assert report.first_submitted_at == first
     assert report.history.filter(history_change_reason__startswith="return:").exists()
 
 
 def test_steward_accepts_and_returns_for_their_item(district):
-    report = report_submit(
-        report=_filled(district, item=district.item_c, by=district.head_b), by=district.head_b
+    report = _submit(_filled(district, item=district.item_c, by=district.head_b), district.head_b)
+    assert (
+        report_accept(report=report, by=district.steward, version=report.version).state
+        == S.ACCEPTED
     )
-    assert report_accept(report=report, by=district.steward).state == S.ACCEPTED
 
 
 def test_accept_applies_start_statistics_and_milestones_to_item(district):
@@ -111,9 +118,9 @@ def test_accept_applies_start_statistics_and_milestones_to_item(district):
         },
         milestones_reached={milestone.pk: date(2024, 3, 18)},
     )
-    report = report_submit(report=report, by=district.head_a)
+    report = report_submit(report=report, by=district.head_a, version=report.version)
     # when
-    report_accept(report=report, by=district.office)
+    report_accept(report=report, by=district.office, version=report.version)
     # then
     item.refresh_from_db()
     milestone.refresh_from_db()
@@ -147,15 +154,20 @@ FORBIDDEN = [
 
 def _act(action, report, district):
     if action == "submit":
-        return report_submit(report=report, by=district.head_a)
+        return report_submit(report=report, by=district.head_a, version=report.version)
     if action == "sign_off":
-        return report_sign_off(report=report, by=district.head_a)
+        return report_sign_off(report=report, by=district.head_a, version=report.version)
     if action == "accept":
-        return report_accept(report=report, by=district.office)
+        return report_accept(report=report, by=district.office, version=report.version)
     if action == "return":
-        return report_return(report=report, by=district.office, reason="不符")
+        return report_return(
+            report=report, by=district.office, reason="不符", version=report.version
+        )
     return report_save(
-        report=report, by=district.head_a, version=None, data={"investment_month": Decimal(1)}
+        report=report,
+        by=district.head_a,
+        version=report.version,
+        data={"investment_month": Decimal(1)},
     )
 
 
@@ -200,13 +212,13 @@ def test_role_without_the_right_is_refused(district, who, action):
     # when
     with pytest.raises(ApplicationError) as exc:
         if action == "accept":
-            report_accept(report=report, by=user)
+            report_accept(report=report, by=user, version=report.version)
         elif action == "sign_off":
-            report_sign_off(report=report, by=user)
+            report_sign_off(report=report, by=user, version=report.version)
         elif action == "submit":
-            report_submit(report=report, by=user)
+            report_submit(report=report, by=user, version=report.version)
         else:
-            report_return(report=report, by=user, reason="x")
+            report_return(report=report, by=user, reason="x", version=report.version)
     # then
     assert exc.value.code == "forbidden"
     report.refresh_from_db()
@@ -300,12 +312,12 @@ def test_closed_month_locks_reports(district):
         report_save(
             report=report,
             by=district.reporter_a,
-            version=None,
+            version=report.version,
             data={"investment_month": Decimal(1)},
         )
     assert exc.value.code == "locked"
     with pytest.raises(ApplicationError, match="已关账"):
-        report_submit(report=report, by=district.head_a)
+        report_submit(report=report, by=district.head_a, version=report.version)
     with pytest.raises(ApplicationError, match="已关账"):
         report_start(item=district.item_x, period=MARCH, by=district.head_b)
 
@@ -315,10 +327,10 @@ def test_month_close_rules(district):
         month_close(period=MARCH, by=district.head_a)
     with pytest.raises(ApplicationError, match="尚未结束"):
         month_close(period=Period(2024, 4), by=district.office)
-    report = report_submit(report=_filled(district, by=district.head_a), by=district.head_a)
+    report = _submit(_filled(district, by=district.head_a), district.head_a)
     with pytest.raises(ApplicationError, match="待审签或待审核"):
         month_close(period=MARCH, by=district.office)
-    report_accept(report=report, by=district.office)
+    report_accept(report=report, by=district.office, version=report.version)
     month_close(period=MARCH, by=district.office)
     with pytest.raises(ApplicationError, match="已经关账"):
         month_close(period=MARCH, by=district.office)
@@ -328,7 +340,7 @@ def test_month_close_rules(district):
 def test_submit_requires_investment_and_progress_for_projects(district):
     report = report_start(item=district.item_a, period=MARCH, by=district.head_a)
     with pytest.raises(ApplicationError, match="本月完成投资"):
-        report_submit(report=report, by=district.head_a)
+        report_submit(report=report, by=district.head_a, version=report.version)
 
 
 def test_no_change_copies_last_month_and_submits(district):
@@ -359,6 +371,34 @@ def test_no_change_refused_for_projects_and_without_previous_month(district):
 def test_lateness_counts_from_due_day_setting(district, time_machine):
     report = _filled(district, by=district.head_a)
     time_machine.move_to("2024-04-06 09:00:00+08:00", tick=False)
-    report = report_submit(report=report, by=district.head_a)
+    report = report_submit(report=report, by=district.head_a, version=report.version)
     assert report_is_late(report, due_day=5)
     assert not report_is_late(report, due_day=10)
+
+
+@pytest.mark.parametrize("step", ["submit", "sign_off", "accept", "return", "save"])
+def test_every_step_refuses_without_the_version_read(district, step):
+    # given: a report in the state the step acts on
+    report = _filled(district)
+    if step in ("sign_off", "return"):
+        ReportingSettings.objects.update_or_create(pk=1, defaults={"require_head_signoff": True})
+        report = _submit(report, district.reporter_a)
+    elif step == "accept":
+        report = _submit(report, district.head_a)
+    before = MonthlyReport.objects.get(pk=report.pk).version
+    calls = {
+        "submit": lambda: report_submit(report=report, by=district.head_a, version=None),
+        "sign_off": lambda: report_sign_off(report=report, by=district.head_a, version=None),
+        "accept": lambda: report_accept(report=report, by=district.office, version=None),
+        "return": lambda: report_return(
+            report=report, by=district.office, reason="不符", version=None
+        ),
+        "save": lambda: report_save(
+            report=report, by=district.head_a, version=None, data={"progress_text": "x"}
+        ),
+    }
+    # when / then: refused with the reason, nothing changed
+    with pytest.raises(ApplicationError, match="版本号") as exc:
+        calls[step]()
+    assert exc.value.field == "version"
+    assert MonthlyReport.objects.get(pk=report.pk).version == before

@@ -68,6 +68,8 @@ class IdempotencyMiddleware:
         auth = request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _sep, token = auth.partition(" ")
         user = api_token_authenticate(key=token.strip()) if scheme.lower() == "bearer" else None
+        # The API's TokenAuth takes it from here instead of looking the token up again.
+        request._duban_token = (token.strip(), user)  # type: ignore[attr-defined]
         if user is None:
             return self.get_response(request)  # the API answers 401
         digest = _request_hash(request)

@@ -39,9 +39,16 @@ def field_label(model: type[models.Model], name: str) -> str:
     return str(getattr(field, "verbose_name", name))
 
 
-def full_clean_or_raise(obj: models.Model, *, exclude: list[str] | None = None) -> None:
+def full_clean_or_raise(
+    obj: models.Model, *, exclude: list[str] | None = None, in_memory: bool = False
+) -> None:
+    """Django's validation as one readable refusal. `in_memory`: only the checks that need no
+    query (fields and `clean()`; the caller leaves its foreign keys out in `exclude` and has
+    checked uniqueness and constraints itself; the database still enforces them)."""
     try:
-        obj.full_clean(exclude=exclude)
+        obj.full_clean(
+            exclude=exclude, validate_unique=not in_memory, validate_constraints=not in_memory
+        )
     except ValidationError as e:
         labelled: dict[str, list[str]] = {}
         if hasattr(e, "error_dict"):

@@ -190,12 +190,16 @@ class ReportRunner:
         if item.kind == WorkItem.Kind.PROJECT:
             data, reached = self._project_data(story, period)
             report = report_save(
-                report=report, by=filler, version=None, data=data, milestones_reached=reached
+                report=report,
+                by=filler,
+                version=report.version,
+                data=data,
+                milestones_reached=reached,
             )
         else:
             data, values = self._task_data(story, period)
             report = report_save(
-                report=report, by=filler, version=None, data=data, indicator_values=values
+                report=report, by=filler, version=report.version, data=data, indicator_values=values
             )
         if fate == DRAFT:
             return
@@ -214,7 +218,9 @@ class ReportRunner:
             moment += timedelta(hours=self.rng.randint(4, 30))
             if not self._tick(moment):
                 return
-            report = report_return(report=report, by=reviewer, reason=reason)
+            report = report_return(
+                report=report, by=reviewer, reason=reason, version=report.version
+            )
             if fate == RETURNED:
                 return
             moment += timedelta(hours=self.rng.randint(2, 40))
@@ -223,7 +229,7 @@ class ReportRunner:
             report = report_save(
                 report=report,
                 by=filler,
-                version=None,
+                version=report.version,
                 data={"progress_text": report.progress_text + "（已按要求核实更正）"},
             )
             report = self._submit(report, filler, head, sign_off=True)
@@ -232,7 +238,7 @@ class ReportRunner:
         moment += timedelta(hours=self.rng.randint(2, 48))
         if not self._tick(moment):
             return
-        report_accept(report=report, by=reviewer)
+        report_accept(report=report, by=reviewer, version=report.version)
         story.reached |= set(reached)
         story.started = story.started or bool(data.get("started"))
         story.in_stats = story.in_stats or bool(data.get("in_statistics"))
@@ -241,9 +247,9 @@ class ReportRunner:
         self, report: MonthlyReport, filler: User, head: User, *, sign_off: bool
     ) -> MonthlyReport:
         """Submit; a reporter's report waits for the head, who signs it off unless told not to."""
-        report = report_submit(report=report, by=filler)
+        report = report_submit(report=report, by=filler, version=report.version)
         if report.state == S.PENDING_SIGNOFF and sign_off:
-            report = report_sign_off(report=report, by=head)
+            report = report_sign_off(report=report, by=head, version=report.version)
         return report
 
     def _reviewer(self, item: WorkItem) -> User:

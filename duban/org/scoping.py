@@ -12,10 +12,10 @@ problems…) is seen exactly when its work item is. The office and a district's 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q
 
 from duban.core import clock
@@ -71,19 +71,22 @@ NOTHING = Scope(None, False, frozenset(), frozenset(), frozenset())
 
 
 def unit_with_descendants(unit_ids: Iterable[int]) -> frozenset[int]:
-    """The given units and every unit below them in the tree."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for pk, parent_id in Unit.objects.values_list("pk", "parent_id"):
-        children[parent_id].append(pk)
-    seen: set[int] = set()
-    stack = list(unit_ids)
-    while stack:
-        pk = stack.pop()
-        if pk in seen:
-            continue
-        seen.add(pk)
-        stack.extend(children.get(pk, ()))
-    return frozenset(seen)
+    """The given units and every unit below them in the tree: one recursive query that
+    returns only those (every request's scope needs it; a province has 2,000 units)."""
+    ids = sorted({int(pk) for pk in unit_ids})
+    if not ids:
+        return frozenset()
+    quote = connection.ops.quote_name
+    table, parent = quote(Unit._meta.db_table), quote("parent_id")
+    marks = ", ".join(["%s"] * len(ids))
+    # UNION, not UNION ALL: a cycle (which the services refuse) would still end.
+    sql = (
+        f"WITH RECURSIVE tree(id) AS (SELECT id FROM {table} WHERE id IN ({marks}) "  # noqa: S608
+        f"UNION SELECT u.id FROM {table} u JOIN tree t ON u.{parent} = t.id) SELECT id FROM tree"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return frozenset(ids) | frozenset(row[0] for row in cursor.fetchall())
 
 
 def scope_for(user: User | object) -> Scope:

@@ -89,7 +89,9 @@ class ReportOut(Schema):
         description=(
             "The item's figures for the report's month from counted (submitted or accepted) "
             "reports: a draft's own amount is not counted until it is submitted; a closed "
-            "month's figures are read from its snapshot"
+            "month's figures are read from its snapshot. Null in the answer to a write (put, "
+            "batch, submit, sign-off, accept, return, no change): a write does not recompute "
+            "them; read the report (`GET /reports/{id}`) for them"
         )
     )
 
@@ -219,8 +221,9 @@ def report_detail(request: HttpRequest, report_id: Path[Id]) -> ReportDetailOut:
     return report_detail_out(report.pk)
 
 
-def report_detail_out(report_id: int) -> ReportDetailOut:
-    """The detail of a report already in the user's scope (a write's answer reuses it)."""
+def report_detail_out(report_id: int, *, figures: bool = True) -> ReportDetailOut:
+    """The detail of a report already in the user's scope (a write's answer reuses it, without
+    `figures`: the month-end burst must not recompute an item's figures on every write)."""
     report = (
         MonthlyReport.objects.filter(pk=report_id)
         .select_related(
@@ -240,7 +243,7 @@ def report_detail_out(report_id: int) -> ReportDetailOut:
         "milestone__sort_order", "milestone_id"
     )
     return ReportDetailOut(
-        **_report_fields(report, report_progress(report)),  # type: ignore[arg-type]
+        **_report_fields(report, report_progress(report) if figures else None),  # type: ignore[arg-type]
         problems_text=report.problems_text,
         next_steps=report.next_steps,
         signed_off_by=user_ref(report.signed_off_by),

@@ -192,7 +192,7 @@ def report_put_api(
             submit=body.submit,
         )
     )
-    return Status(201 if created else 200, report_detail_out(report.pk))
+    return Status(201 if created else 200, report_detail_out(report.pk, figures=False))
 
 
 @router.post(
@@ -207,14 +207,14 @@ def report_no_change_api(request: HttpRequest, item_id: Path[Id], period: str) -
     p = _period(period)
     item = work_item_get_for_user(user=user, item_id=item_id)
     report = run_service(lambda: report_no_change(item=item, period=p, by=user))
-    return report_detail_out(report.pk)
+    return report_detail_out(report.pk, figures=False)
 
 
 def _step(request: HttpRequest, report_id: int, call: Any) -> ReportDetailOut:
     user = request_user(request)
     report = report_get_for_user(user=user, report_id=report_id)
     run_service(lambda: call(report, user))
-    return report_detail_out(report.pk)
+    return report_detail_out(report.pk, figures=False)
 
 
 @router.post(

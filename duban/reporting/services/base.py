@@ -48,6 +48,10 @@ def _check_period_for_item(item: WorkItem, period: Period) -> None:
 
 
 def _lock(report: MonthlyReport, version: int | None) -> MonthlyReport:
+    """The report locked; refused without the version the caller read (422) or with a stale
+    one (409). A step that follows another in the same service passes the version it left."""
+    if version is None:
+        raise ApplicationError(_("修改月报必须提供读取时的版本号（version）。"), field="version")
     return lock_version(
         MonthlyReport,
         pk=report.pk,

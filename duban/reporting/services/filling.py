@@ -91,6 +91,10 @@ def validate_report_values(report: MonthlyReport) -> None:
         problem = amount_problem(field, getattr(report, field), total_investment=total)
         if problem:
             raise ApplicationError(problem, field=field)
+    pct = report.progress_pct
+    if pct is not None and (not pct.is_finite() or not 0 <= pct <= 100):
+        # The table's constraint `report_progress_pct_range`, checked before any write.
+        raise ApplicationError(_("形象进度百分比应在0到100之间。"), field="progress_pct")
     today = clock.today()
     for field in ("started_on", "in_statistics_on"):
         problem = date_problem(

@@ -64,7 +64,7 @@ def _mark_submitted(report: MonthlyReport) -> None:
 
 @transaction.atomic
 @recorded_as_by
-def report_submit(*, report: MonthlyReport, by: User, version: int | None = None) -> MonthlyReport:
+def report_submit(*, report: MonthlyReport, by: User, version: int | None) -> MonthlyReport:
     """Submit a draft or returned report; with sign-off on, a reporter's goes to the head first."""
     report = _lock(report, version)
     item = report.work_item
@@ -111,9 +111,7 @@ def report_save_and_submit(
 
 @transaction.atomic
 @recorded_as_by
-def report_sign_off(
-    *, report: MonthlyReport, by: User, version: int | None = None
-) -> MonthlyReport:
+def report_sign_off(*, report: MonthlyReport, by: User, version: int | None) -> MonthlyReport:
     """The unit head's sign-off: only then does a reporter's report count as submitted."""
     report = _lock(report, version)
     _refuse_unless_allowed(can_sign_off_report(by, report), _("只有牵头单位负责人可以审签月报。"))
@@ -129,7 +127,7 @@ def report_sign_off(
 
 @transaction.atomic
 @recorded_as_by
-def report_accept(*, report: MonthlyReport, by: User, version: int | None = None) -> MonthlyReport:
+def report_accept(*, report: MonthlyReport, by: User, version: int | None) -> MonthlyReport:
     """Accept a submitted report and apply its facts (start, 入统, nodes) to the work item."""
     report = _lock(report, version)
     _refuse_unless_allowed(
@@ -185,7 +183,7 @@ def _project_under_construction(item: WorkItem) -> None:
 @transaction.atomic
 @recorded_as_by
 def report_return(
-    *, report: MonthlyReport, by: User, reason: str, version: int | None = None
+    *, report: MonthlyReport, by: User, reason: str, version: int | None
 ) -> MonthlyReport:
     """Return a report for correction; a reason is required and shown to the unit."""
     report = _lock(report, version)
@@ -232,7 +230,7 @@ def report_no_change(*, item: WorkItem, period: Period, by: User) -> MonthlyRepo
     report = report_save(
         report=report,
         by=by,
-        version=None,
+        version=report.version,
         data={"progress_text": previous.progress_text, "next_steps": previous.next_steps},
         indicator_values={
             v.indicator_id: (v.value, v.note) for v in previous.indicator_values.all()
@@ -240,4 +238,4 @@ def report_no_change(*, item: WorkItem, period: Period, by: User) -> MonthlyRepo
     )
     report.no_change = True
     report.save(update_fields=["no_change"])
-    return report_submit(report=report, by=by)
+    return report_submit(report=report, by=by, version=report.version)

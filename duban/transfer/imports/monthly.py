@@ -294,11 +294,11 @@ def _row_save(
                 "month_investment",
             )
             return
-        report = report_save(report=report, by=by, version=None, data=data)
+        report = report_save(report=report, by=by, version=report.version, data=data)
         result.saved += 1
         saved = MonthlyRow(row.row, item.title, created=item.pk not in existing)
         if submit:
-            report_submit(report=report, by=by)
+            report_submit(report=report, by=by, version=report.version)
             result.submitted += 1
             saved.submitted = True
         result.rows.append(saved)
