@@ -42,6 +42,15 @@ def days_before() -> int:
     return int(getattr(settings, "DUBAN_REMIND_DAYS_BEFORE", 3))
 
 
+def _prompt_units(prompt: Prompt) -> tuple[int, ...]:
+    """The units a prompt waits on: its unit, or for a leader's area the units of the lines
+    still unanswered."""
+    if prompt.unit_id is not None:
+        return (prompt.unit_id,)
+    lines = prompt.lines.filter(dropped=False, answered_at__isnull=True, unit__isnull=False)
+    return tuple(sorted(set(lines.values_list("unit_id", flat=True))))
+
+
 def _repeat_day(due: date, on: date) -> bool:
     """The day after the due date, then every seventh day."""
     late = (on - due).days
@@ -126,7 +135,7 @@ def supervision_reminders(on: date) -> int:
             text = f"督办提示“{prompt}”须于{date_cn(due)}前答复"
         elif due < on and _repeat_day(due, on):
             kind, office = K.PROMPT_REPLY_LATE, True
-            text = f"督办提示“{prompt}”答复时限{date_cn(due)}已过，{prompt.unit}尚未答复"
+            text = f"督办提示“{prompt}”答复时限{date_cn(due)}已过，{prompt.recipient}尚未答复"
         else:
             continue
         emit(
@@ -137,7 +146,7 @@ def supervision_reminders(on: date) -> int:
                 target_id=prompt.pk,
                 text=text,
                 url=reverse("supervision:prompt", args=[prompt.pk]),
-                unit_ids=(prompt.unit_id,),
+                unit_ids=_prompt_units(prompt),
                 office=office,
             )
         )
