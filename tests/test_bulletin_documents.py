@@ -15,7 +15,9 @@ from duban.bulletins.models import Bulletin, Kind
 from duban.bulletins.output import libreoffice, to_docx, to_html, to_json
 from duban.bulletins.services import bulletin_generate, bulletin_publish, template_save
 from duban.core.errors import ApplicationError
+from duban.core.events import NotificationKind
 from duban.core.periods import Period
+from duban.notify.models import Notification
 from duban.reporting.models import MonthlyReport
 from duban.reporting.services import month_close
 from tests import test_bulletin_figures
@@ -55,14 +57,20 @@ def test_word_document_opens_with_its_text_tables_and_draft_mark(fig):
     assert "草稿" in header
 
 
-def test_a_closed_month_is_not_a_draft_and_can_be_published(fig):
+def test_a_closed_month_is_not_a_draft_and_can_be_published(
+    fig, django_capture_on_commit_callbacks
+):
     MonthlyReport.objects.update(state=MonthlyReport.State.ACCEPTED)
     month_close(period=Period(2024, 3), by=fig.office)
     b = bulletin_generate(kind=Kind.NOTICE, year=2024, month=3, by=fig.office)
     assert not b.draft
     _body, header = _docx_text(to_docx(b))
     assert "草稿" not in header
-    assert bulletin_publish(bulletin=b, by=fig.office).published_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert bulletin_publish(bulletin=b, by=fig.office).published_at is not None
+    # The heads of units hear of it (notify subscribes to the event).
+    heads = Notification.objects.filter(kind=NotificationKind.BULLETIN_PUBLISHED)
+    assert heads.exists() and all(n.url == f"/bulletins/{b.pk}/" for n in heads)
     draft = bulletin_generate(kind=Kind.NOTICE, year=2024, month=4, by=fig.office)
     with pytest.raises(ApplicationError):
         bulletin_publish(bulletin=draft, by=fig.office)

@@ -110,7 +110,7 @@ def _scheme(s: Scheme) -> SchemeOut:
     )
 
 
-class YearQuery(Schema):
+class AssessmentYearQuery(Schema):
     year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
 
 
@@ -119,7 +119,7 @@ class YearQuery(Schema):
     response={200: list[SchemeOut], **ERRORS},
     summary="考核办法: the schemes (versions) and their rules",
 )
-def schemes(request: HttpRequest, q: Query[YearQuery]) -> list[SchemeOut]:
+def schemes(request: HttpRequest, q: Query[AssessmentYearQuery]) -> list[SchemeOut]:
     return [_scheme(s) for s in sel.scheme_list(user=request_user(request), year=q.year)[:200]]
 
 
@@ -493,7 +493,7 @@ class RankingSummary(Schema):
     response={200: list[RankingSummary], **ERRORS},
     summary="月榜: the months ranked (units: published only)",
 )
-def rankings(request: HttpRequest, q: Query[YearQuery]) -> list[RankingSummary]:
+def rankings(request: HttpRequest, q: Query[AssessmentYearQuery]) -> list[RankingSummary]:
     qs = sel.ranking_list(user=request_user(request), year=q.year)
     return [
         RankingSummary(year=r.year, month=r.month, published=r.published_at is not None)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from duban.bulletins.catalogue import FigureContext, FigureQuery, FigureResult, compute
@@ -21,6 +22,7 @@ from duban.bulletins.templates_text import (
 )
 from duban.core import clock
 from duban.core.errors import ApplicationError
+from duban.core.events import Event, NotificationKind, emit
 from duban.core.formatting import growth_pair_text
 from duban.core.services import full_clean_or_raise, require
 from duban.ledger.models import WorkItem
@@ -225,4 +227,20 @@ def bulletin_publish(*, bulletin: Bulletin, by: User) -> Bulletin:
     require(row.published_at is None, _("该通报已发布。"))
     row.published_at = clock.now()
     row.save(update_fields=["published_at", "updated_at"])
+    leaders = User.objects.filter(role=User.Role.LEADER, is_active=True).values_list(
+        "pk", flat=True
+    )
+    emit(
+        Event(
+            kind=NotificationKind.BULLETIN_PUBLISHED,
+            key=f"{NotificationKind.BULLETIN_PUBLISHED}:{row.pk}",
+            target="bulletins.bulletin",
+            target_id=row.pk,
+            text=f"通报已发布：{row.title}",
+            url=reverse("bulletins:detail", args=[row.pk]),
+            unit_ids=tuple(Unit.objects.filter(is_active=True).values_list("pk", flat=True)),
+            unit_roles=("unit_head",),
+            user_ids=tuple(leaders),
+        )
+    )
     return row

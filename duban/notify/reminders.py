@@ -25,6 +25,7 @@ from duban.reporting.events import FILLERS, report_event
 from duban.reporting.models import MonthlyReport, ReportingSettings
 from duban.reporting.selectors.inbox import _months_expected
 from duban.reporting.selectors.periods import closed_periods
+from duban.supervision.events import prompt_units
 from duban.supervision.models import Flag, Prompt
 
 K = NotificationKind
@@ -40,15 +41,6 @@ class RemindResult:
 
 def days_before() -> int:
     return int(getattr(settings, "DUBAN_REMIND_DAYS_BEFORE", 3))
-
-
-def _prompt_units(prompt: Prompt) -> tuple[int, ...]:
-    """The units a prompt waits on: its unit, or for a leader's area the units of the lines
-    still unanswered."""
-    if prompt.unit_id is not None:
-        return (prompt.unit_id,)
-    lines = prompt.lines.filter(dropped=False, answered_at__isnull=True, unit__isnull=False)
-    return tuple(sorted(set(lines.values_list("unit_id", flat=True))))
 
 
 def _repeat_day(due: date, on: date) -> bool:
@@ -146,7 +138,7 @@ def supervision_reminders(on: date) -> int:
                 target_id=prompt.pk,
                 text=text,
                 url=reverse("supervision:prompt", args=[prompt.pk]),
-                unit_ids=_prompt_units(prompt),
+                unit_ids=prompt_units(prompt, unanswered=True),
                 office=office,
             )
         )

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from django.db.models import QuerySet
 
+from duban.assessment.selectors import ranking_list
+from duban.bulletins.selectors import bulletin_list
 from duban.ledger.scoping import work_items_in
 from duban.org.models import User
 from duban.org.scoping import scope_for
@@ -28,6 +30,8 @@ VISIBLE: dict[str, Callable[[User], QuerySet]] = {  # type: ignore[type-arg]
     "supervision.prompt": lambda user: prompt_list(user=user),
     "supervision.flag": lambda user: flag_list(user=user),
     "supervision.card": lambda user: card_list(user=user),
+    "assessment.ranking": lambda user: ranking_list(user=user),
+    "bulletins.bulletin": lambda user: bulletin_list(user=user),
 }
 
 

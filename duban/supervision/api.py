@@ -201,7 +201,7 @@ class PromptFiguresOut(Schema):
     replied_late: int
 
 
-class YearQuery(Schema):
+class PromptYearQuery(Schema):
     year: int = Field(..., ge=MIN_YEAR, le=MAX_YEAR)
 
 
@@ -210,7 +210,7 @@ class YearQuery(Schema):
     response={200: list[PromptFiguresOut], **ERRORS},
     summary="Prompts issued and items listed per month, kind and unit; replies on time and late",
 )
-def prompt_figures(request: HttpRequest, q: Query[YearQuery]) -> list[PromptFiguresOut]:
+def prompt_figures(request: HttpRequest, q: Query[PromptYearQuery]) -> list[PromptFiguresOut]:
     rows = sel.prompt_figures(user=request_user(request), year=q.year)
     return [
         PromptFiguresOut(

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from duban.assessment.models import Ranking, Rule, Scheme, ScoreEvent, Standing
@@ -28,6 +29,7 @@ from duban.assessment.services.schemes import scheme_for
 from duban.core import clock
 from duban.core.bulk import insert_many
 from duban.core.errors import ApplicationError
+from duban.core.events import Event, NotificationKind, emit
 from duban.core.periods import Period
 from duban.core.services import refuse_unless, require
 from duban.org.models import Unit, User
@@ -300,4 +302,16 @@ def ranking_publish(*, period: Period, by: User) -> Ranking:
     ranking.published_at, ranking.published_by = clock.now(), by
     ranking.save(update_fields=["published_at", "published_by", "updated_at"])
     logger.info("assessment.published", extra={"period": str(period), "by": by.pk})
+    emit(
+        Event(
+            kind=NotificationKind.RANKING_PUBLISHED,
+            key=f"{NotificationKind.RANKING_PUBLISHED}:{ranking.pk}",
+            target="assessment.ranking",
+            target_id=ranking.pk,
+            text=f"{period.label}创先争优月榜已公布",
+            url=f"{reverse('assessment:ranking')}?period={period}",
+            unit_ids=tuple(sorted(assessed_unit_ids())),
+            unit_roles=("unit_head",),
+        )
+    )
     return ranking

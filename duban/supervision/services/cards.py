@@ -18,6 +18,7 @@ from duban.org.models import Unit, User
 from duban.problems.models import Problem
 from duban.reporting.models import ItemSnapshot, MonthClose
 from duban.reporting.progress import Light, ReportStatus, item_figures
+from duban.supervision import events
 from duban.supervision.models import (
     Card,
     CardRules,
@@ -231,4 +232,7 @@ def cards_publish(*, period: Period, by: User) -> int:
         raise ApplicationError(_("该月没有亮牌。"), code="invalid")
     if cards.filter(published_at__isnull=False).exists():
         raise ApplicationError(_("该月亮牌已公布。"), code="conflict")
-    return cards.update(published_at=clock.now())
+    published = list(cards.select_related("unit"))
+    count = cards.update(published_at=clock.now())
+    events.cards_published(published)
+    return count

@@ -14,6 +14,7 @@ from duban.core.services import require
 from duban.ledger.models import WorkItem
 from duban.org.models import Unit, User
 from duban.problems.models import Problem
+from duban.supervision import events
 from duban.supervision.models import Flag, FlagUpdate, PromptCounter, SupervisionSettings
 from duban.supervision.services import locked
 from duban.supervision.services.prompts import number_of, take_numbers
@@ -49,6 +50,7 @@ def _open(
     f.deadline, f.flagged_by, f.flagged_on = deadline, flagged_by, today
     f.version += 1
     f.save()
+    events.flag_set(f)
     return f
 
 

@@ -23,6 +23,7 @@ from duban.org.models import Responsibility, User
 from duban.problems.models import Problem
 from duban.reporting.progress import ItemProgress, Light
 from duban.reporting.selectors.progress import compute_progress, rules_in_force
+from duban.supervision import events
 from duban.supervision.models import Prompt, PromptCounter, PromptItem, SupervisionSettings
 from duban.supervision.services import locked
 from duban.supervision.workdays import add_working_days
@@ -298,6 +299,7 @@ def prompt_issue(*, prompts: Mapping[int, int], by: User) -> list[Prompt]:
         p.issued_at, p.issued_by, p.reply_due = now, by, due
         p.version += 1
         p.save()
+    events.prompts_issued(rows)
     return rows
 
 
