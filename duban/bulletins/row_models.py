@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -104,7 +104,7 @@ for _row in (
     RowModel(
         "org.responsibility",
         _("包联关系"),
-        lambda u: _all_or(Responsibility, u, lambda: {"leader_id": u.pk}),
+        lambda u: _all_or(Responsibility, u, lambda: Q(leader_id=u.pk)),
         ("leader__username", Coalesce("enterprise__name", "work_item__title", "unit__name"), "pk"),
     ),
     RowModel(

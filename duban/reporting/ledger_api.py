@@ -447,7 +447,7 @@ def _editable_item(request: HttpRequest, item_id: int) -> WorkItem:
 class FundingLineIn(Schema):
     source: FundingSource.Source
     amount: Decimal = Field(description="万元, ≥ 0, at most 4 decimals; a string keeps it exact")
-    note: str = Field("", max_length=200)
+    note: str = Field("", max_length=2000)  # the service names the row past 200
 
 
 class FundingIn(Schema):

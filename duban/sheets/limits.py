@@ -19,6 +19,8 @@ Reading time is linear in these and so bounded by them: a district's ledger of 2
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -60,8 +62,11 @@ def workbook_limits_check(
     if kind == "xlsx":
         for info in archive.infolist():
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                with archive.open(info) as stream:
-                    head = stream.read(_HEAD)
+                try:
+                    with archive.open(info) as stream:
+                        head = stream.read(_HEAD)
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+                    continue  # a damaged member: the reader refuses the file with its message
                 match = _DIMENSION.search(head)
                 if match and match.group(4):
                     rows = int(match.group(4))
