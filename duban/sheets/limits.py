@@ -65,7 +65,14 @@ def workbook_limits_check(
                 try:
                     with archive.open(info) as stream:
                         head = stream.read(_HEAD)
-                except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+                except (
+                    zipfile.BadZipFile,
+                    zlib.error,
+                    EOFError,
+                    OSError,
+                    ValueError,
+                    RuntimeError,
+                ):
                     continue  # a damaged member: the reader refuses the file with its message
                 match = _DIMENSION.search(head)
                 if match and match.group(4):
