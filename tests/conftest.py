@@ -35,6 +35,18 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"duban database: {engine}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The browser tests drive pages through Chromium: what they check (layout, scripts, what a
+    person sees and clicks) does not depend on the database, and the pages' database work is
+    tested on both. `scripts/test` runs the suite twice, so they run once, in the SQLite pass."""
+    if not os.environ.get("DATABASE_URL"):
+        return
+    once = pytest.mark.skip(reason="browser test: runs once, in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(once)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
