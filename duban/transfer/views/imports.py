@@ -218,7 +218,7 @@ def ledger_import_choose_view(request: HttpRequest) -> HttpResponse:
 def ledger_import_preview_book_view(request: HttpRequest, sha: str) -> HttpResponse:
     """Every row's outcome of the previewed file, as a workbook."""
     user = _office(request)
-    record = LedgerImport.objects.filter(sha256=sha).order_by("-created_at").first()
+    record = LedgerImport.objects.filter(sha256=sha).order_by("-created_at", "-pk").first()
     if record is None:
         raise Http404
     book = ledger_import_outcome_book(record=record, by=user)
@@ -233,7 +233,7 @@ def ledger_import_preview_book_view(request: HttpRequest, sha: str) -> HttpRespo
 def ledger_import_errors_view(request: HttpRequest, sha: str) -> HttpResponse:
     """The uploaded file with its bad cells highlighted and commented."""
     user = _office(request)
-    record = LedgerImport.objects.filter(sha256=sha).order_by("-created_at").first()
+    record = LedgerImport.objects.filter(sha256=sha).order_by("-created_at", "-pk").first()
     if record is None:
         raise Http404
     book = ledger_import_error_book(record=record, by=user)
