@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from duban.ledger.models import LedgerImport
 from duban.problems.models import Problem
-from duban.sheets.aliases import alias_table
+from duban.sheets.aliases import alias_table, column_guess
 from duban.sheets.headers import header_find
 from duban.sheets.models import ColumnAlias
 from duban.sheets.tables import workbook_load
@@ -306,3 +306,19 @@ def test_ledger_error_workbook_replays_the_name_choices(district, login):
     listing = load_workbook(BytesIO(body)).worksheets[0]
     errors = [r for r in listing.iter_rows(min_row=2, values_only=True) if r[0] == "错误"]
     assert [r[2] for r in errors] == [4]
+
+
+def test_a_heading_holding_a_known_name_is_hinted(district, tmp_path):
+    heading = "企业反映的困难问题汇总"
+    content, name = write(other_district(heading=heading), "xlsx", tmp_path)
+    result = problems_import(content=content, file_name=name, by=district.office, dry_run=True)
+    [error] = result.errors
+    assert f"D列“{heading}”（可能是“问题描述”）" in error.reason
+
+
+def test_guesses_are_hints_and_only_when_one_field_fits():
+    ledger = alias_table({})
+    assert column_guess("项目单位联系人", ledger, set()) == "owner"
+    assert column_guess("项目单位联系人", ledger, {"owner"}) is None  # another column has it
+    assert column_guess("项目名称及建设内容", ledger, set()) is None  # 项目名称 or 建设内容
+    assert column_guess("联系电话", ledger, set()) is None

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from duban.core.money import quantize
-from duban.sheets.aliases import alias_table, normalize_header
+from duban.sheets.aliases import alias_table, column_guess, normalize_header
 from duban.sheets.dates import DateValue, date_value
 from duban.sheets.errors import CellIssue, CellValueError, SheetFileError, column_letter
 from duban.sheets.fields import LEDGER, Kind, Schema
@@ -213,7 +213,7 @@ def _table_from(
         # Its rows can't be told apart without their key column: none is imported, and the
         # office is told which column is missing and which headings were not recognised.
         parsed.rows = []
-        parsed.issues.append(_lacking_key(parsed))
+        parsed.issues.append(_lacking_key(parsed, table))
     elif not parsed.rows:
         parsed.issues.append(
             CellIssue("warning", raw.name, None, None, "", "", _("工作表有表头但没有数据行"))
@@ -224,16 +224,21 @@ def _table_from(
 MAX_UNMATCHED_LISTED = 12
 
 
-def _lacking_key(parsed: ParsedTable) -> CellIssue:
-    """The error of a table whose header names no key column, naming the unmatched columns."""
+def _lacking_key(parsed: ParsedTable, table: Mapping[str, str]) -> CellIssue:
+    """The error of a table whose header names no key column, naming the unmatched columns
+    (and the one that looks like the key column, when one does)."""
     schema = parsed.schema
     separator = pgettext("list separator", "、")
     keys = _("”或“").join(schema.fields[f][0] for f in sorted(schema.key_fields))
     unmatched = [c for c in parsed.header.columns if c.header and not c.field]
-    listed = separator.join(
-        _("%(col)s列“%(header)s”") % {"col": column_letter(c.index), "header": c.header}
-        for c in unmatched[:MAX_UNMATCHED_LISTED]
-    )
+    named = []
+    for c in unmatched[:MAX_UNMATCHED_LISTED]:
+        text = _("%(col)s列“%(header)s”") % {"col": column_letter(c.index), "header": c.header}
+        guess = column_guess(c.header, table, parsed.columns)
+        if guess in schema.key_fields:
+            text += _("（可能是“%(field)s”）") % {"field": schema.fields[guess][0]}
+        named.append(text)
+    listed = separator.join(named)
     if len(unmatched) > MAX_UNMATCHED_LISTED:
         listed += _("等%(n)s列") % {"n": len(unmatched)}
     return CellIssue(
