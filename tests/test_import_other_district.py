@@ -322,3 +322,22 @@ def test_guesses_are_hints_and_only_when_one_field_fits():
     assert column_guess("项目单位联系人", ledger, {"owner"}) is None  # another column has it
     assert column_guess("项目名称及建设内容", ledger, set()) is None  # 项目名称 or 建设内容
     assert column_guess("联系电话", ledger, set()) is None
+
+
+def test_choices_round_trip_and_malformed_ones_are_left_out(district):
+    from duban.transfer.imports.choices import name_choices_dump, name_choices_load
+
+    choices = name_choices_load(
+        '{"units": {"发改委": "a", "新单位": "new", "x": [], "y": "nope"},'
+        ' "leaders": {"张伟": "leader", "z": {}}, "unit": "b"}'
+    )
+    assert choices.units == {"发改委": district.unit_a, "新单位": None}
+    assert choices.leaders == {"张伟": district.leader}
+    assert choices.unit_for_file == district.unit_b
+    again = name_choices_load(name_choices_dump(choices))
+    assert (again.units, again.leaders, again.unit_for_file) == (
+        choices.units,
+        choices.leaders,
+        choices.unit_for_file,
+    )
+    assert name_choices_dump(None) == "" and name_choices_load("[1]").units == {}

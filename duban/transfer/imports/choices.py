@@ -81,15 +81,17 @@ def name_choices_load(text: str | None) -> NameChoices:
         data = {}
     units = data.get("units") if isinstance(data.get("units"), dict) else {}
     leaders = data.get("leaders") if isinstance(data.get("leaders"), dict) else {}
+    # Only text answers: the JSON may come from a link anyone can edit.
+    units = {k: v for k, v in list(units.items())[:MAX_ALIASES] if isinstance(v, str)}
+    leaders = {k: v for k, v in list(leaders.items())[:MAX_ALIASES] if isinstance(v, str)}
     units_by_code = {u.code: u for u in Unit.objects.all()}
     choices = NameChoices()
-    for name, code in list(units.items())[:MAX_ALIASES]:
+    for name, code in units.items():
         if code == NEW:
             choices.units[name_key(str(name))] = None
         elif code in units_by_code:
             choices.units[name_key(str(name))] = units_by_code[code]
-    leaders = dict(list(leaders.items())[:MAX_ALIASES])
-    wanted = [str(u) for u in leaders.values() if u != NEW]
+    wanted = [u for u in leaders.values() if u != NEW]
     users = {u.username: u for u in User.objects.filter(username__in=wanted)}
     for name, username in leaders.items():
         if username == NEW:
