@@ -70,6 +70,12 @@ def name_choices_read(pairs: Sequence[str], unit: str | None = None) -> NameChoi
     return choices
 
 
+def _text_pairs(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in list(value.items())[:MAX_ALIASES] if isinstance(v, str)}
+
+
 def name_choices_load(text: str | None) -> NameChoices:
     """The choices as JSON: {"units": {name: code|"new"}, "leaders": {name: username|"new"},
     "unit": code}. Unknown codes and usernames, and anything malformed, are left out."""
@@ -79,11 +85,9 @@ def name_choices_load(text: str | None) -> NameChoices:
         data = {}
     if not isinstance(data, dict):
         data = {}
-    units = data.get("units") if isinstance(data.get("units"), dict) else {}
-    leaders = data.get("leaders") if isinstance(data.get("leaders"), dict) else {}
     # Only text answers: the JSON may come from a link anyone can edit.
-    units = {k: v for k, v in list(units.items())[:MAX_ALIASES] if isinstance(v, str)}
-    leaders = {k: v for k, v in list(leaders.items())[:MAX_ALIASES] if isinstance(v, str)}
+    units = _text_pairs(data.get("units"))
+    leaders = _text_pairs(data.get("leaders"))
     units_by_code = {u.code: u for u in Unit.objects.all()}
     choices = NameChoices()
     for name, code in units.items():
