@@ -6,6 +6,7 @@ files carry. `convert()` turns a fixture into .xls or .ods through LibreOffice w
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -17,7 +18,11 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+# ../shared/samples beside the checkout; DUBAN_TEST_SAMPLES names it for a checkout elsewhere.
+SAMPLES = Path(
+    os.environ.get("DUBAN_TEST_SAMPLES")
+    or Path(__file__).resolve().parents[2] / "shared" / "samples"
+)
 SAMPLE = SAMPLES / "ledger-2024-example.xlsx"
 
 # (序号, 项目代码, 项目名称, 责任单位, 总投资, 计划投资, 1-3月完成投资, 是否开工, 计划开工时间, 形象进度)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from duban.sheets.fields import LEDGER, Schema
@@ -155,3 +155,25 @@ def header_alias(header: str) -> str:
     last = header.split("/")[-1] if header else ""
     text, _unit, _pct = _strip(normalize_header(last))
     return text
+
+
+GUESS_MIN_CHARS = 2
+
+
+def column_guess(header: str, table: Mapping[str, str], taken: Collection[str]) -> str | None:
+    """The field an unrecognised heading probably means, as a hint for the office: that of the
+    longest known column name inside it ("企业反映的困难问题" holds 困难问题 → 问题描述), when no
+    other field's name of that length is inside it too and no other column has that field."""
+    text = normalize_header(header_alias(header))
+    longest = 0
+    fields: set[str] = set()
+    for alias, field in table.items():
+        if len(alias) < GUESS_MIN_CHARS or len(alias) < longest or alias not in text:
+            continue
+        if len(alias) > longest:
+            longest, fields = len(alias), set()
+        fields.add(field)
+    if len(fields) != 1:
+        return None
+    field = fields.pop()
+    return None if field in taken else field

@@ -12,6 +12,9 @@ from duban.sheets.values import clean_text
 
 HEADER_SCAN_ROWS = 20
 MAX_HEADER_ROWS = 3
+# A header no row of which names a key column: the row matching most known columns, if at
+# least this many (a table of its own, whose key heading the office has yet to map).
+FALLBACK_MIN_FIELDS = 3
 _NAME_FIELDS = {"name", "task"}
 _TOTAL_WORDS = ("合计", "总计", "小计")
 
@@ -32,6 +35,7 @@ class Header:
     first_row: int  # 0-based
     depth: int
     columns: list[Column]
+    lacks: bool = False  # found by the most matched columns: no key column among them
 
     @property
     def last_row(self) -> int:
@@ -69,13 +73,71 @@ def header_find(
     table: Mapping[str, str],
     key_fields: frozenset[str] | set[str] = _NAME_FIELDS,
 ) -> Header | None:
-    """The header: the first row naming 序号 or a name column plus two other known columns."""
-    for r in range(min(HEADER_SCAN_ROWS, len(rows))):
+    """The header: the first row naming 序号 or a name column plus two other known columns.
+
+    Failing that (the key column's heading is one the office's list has never used, as
+    "存在困难" for 问题描述), the row among the first HEADER_SCAN_ROWS that, with the rows under
+    it, matches most known columns (FALLBACK_MIN_FIELDS at least); its table lacks the key
+    column (`Header.lacks`), for the office to map.
+    """
+    scanned = min(HEADER_SCAN_ROWS, len(rows))
+    own: list[set[str]] = []
+    for r in range(scanned):
         found = _fields_in_row(rows[r], table)
+        own.append(found)
         if found & key_fields and (("seq" in found) or len(found) >= 3):
+            r = _parent_row(merged, r)
             depth = _depth(rows, merged, r)
             return Header(r, depth, _flatten(rows, merged, r, depth, table))
-    return None
+    return _best_header(rows, merged, table, own, key_fields)
+
+
+def _parent_row(merged: Sequence[Merged], r: int) -> int:
+    """The header's first row: a row above whose cells merge down into row r (序号 spanning two
+    rows beside "问题情况" over 问题描述/所属项目) is the header's parent row."""
+    for _ in range(MAX_HEADER_ROWS - 1):
+        if r == 0 or not any(r0 == r - 1 and r1 >= r for (r0, _c0), (r1, _c1) in merged):
+            break
+        r -= 1
+    return r
+
+
+def _looks_like_header(row: Sequence[Any]) -> bool:
+    """Two texts or more, and not more numbers than texts (a data row has figures)."""
+    texts = numbers = 0
+    for v in row:
+        if isinstance(v, str):
+            texts += bool(v.strip())
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            numbers += 1
+    return texts >= 2 and numbers <= texts
+
+
+def _best_header(
+    rows: Sequence[Sequence[Any]],
+    merged: Sequence[Merged],
+    table: Mapping[str, str],
+    own: Sequence[set[str]],
+    key_fields: frozenset[str] | set[str],
+) -> Header | None:
+    """The row (with its sub-header rows) matching most distinct known columns; the earliest
+    of equals, so that a parent row wins over its own sub-header row."""
+    best: Header | None = None
+    best_score = FALLBACK_MIN_FIELDS - 1
+    for r in range(len(own)):
+        if not own[r] and not (r + 1 < len(own) and own[r + 1]):
+            continue  # neither it nor a sub-header row under it names a known column
+        if not _looks_like_header(rows[r]):
+            continue
+        depth = _depth(rows, merged, r)
+        columns = _flatten(rows, merged, r, depth, table)
+        score = len({c.field for c in columns if c.field})
+        if score > best_score:
+            best, best_score = Header(r, depth, columns), score
+    if best is not None:
+        found = {c.field for c in best.columns if c.field}
+        best = Header(best.first_row, best.depth, best.columns, lacks=not (found & key_fields))
+    return best
 
 
 def _depth(rows: Sequence[Sequence[Any]], merged: Sequence[Merged], r: int) -> int:

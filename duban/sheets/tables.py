@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from duban.core.money import quantize
-from duban.sheets.aliases import alias_table, normalize_header
+from duban.sheets.aliases import alias_table, column_guess, normalize_header
 from duban.sheets.dates import DateValue, date_value
-from duban.sheets.errors import CellIssue, CellValueError, SheetFileError
+from duban.sheets.errors import CellIssue, CellValueError, SheetFileError, column_letter
 from duban.sheets.fields import LEDGER, Kind, Schema
 from duban.sheets.headers import Column, Header, header_find
 from duban.sheets.reader import HEAD_ROWS, RawSheet, RawWorkbook, workbook_read
@@ -166,7 +166,7 @@ def _table_from(
             % {"sheet": raw.name},
             code="no_header",
         )
-    header = Header(found.first_row + start, found.depth, found.columns)
+    header = Header(found.first_row + start, found.depth, found.columns, found.lacks)
     above = rows[: found.first_row]
     texts = _texts(above)
     # The title: the first text above the header that is not the unit row, the reporter, or
@@ -209,11 +209,52 @@ def _table_from(
         schema=schema,
     )
     following = _read_rows(raw, parsed, table)
-    if not parsed.rows:
+    if header.lacks:
+        # Its rows can't be told apart without their key column: none is imported, and the
+        # office is told which column is missing and which headings were not recognised.
+        parsed.rows = []
+        parsed.issues.append(_lacking_key(parsed, table))
+    elif not parsed.rows:
         parsed.issues.append(
             CellIssue("warning", raw.name, None, None, "", "", _("工作表有表头但没有数据行"))
         )
     return parsed, following
+
+
+MAX_UNMATCHED_LISTED = 12
+
+
+def _lacking_key(parsed: ParsedTable, table: Mapping[str, str]) -> CellIssue:
+    """The error of a table whose header names no key column, naming the unmatched columns
+    (and the one that looks like the key column, when one does)."""
+    schema = parsed.schema
+    separator = pgettext("list separator", "、")
+    keys = _("”或“").join(schema.fields[f][0] for f in sorted(schema.key_fields))
+    unmatched = [c for c in parsed.header.columns if c.header and not c.field]
+    named = []
+    for c in unmatched[:MAX_UNMATCHED_LISTED]:
+        text = _("%(col)s列“%(header)s”") % {"col": column_letter(c.index), "header": c.header}
+        guess = column_guess(c.header, table, parsed.columns)
+        if guess in schema.key_fields:
+            text += _("（可能是“%(field)s”）") % {"field": schema.fields[guess][0]}
+        named.append(text)
+    listed = separator.join(named)
+    if len(unmatched) > MAX_UNMATCHED_LISTED:
+        listed += _("等%(n)s列") % {"n": len(unmatched)}
+    return CellIssue(
+        "error",
+        parsed.sheet,
+        parsed.header.last_row + 1,
+        None,
+        "",
+        "",
+        _(
+            "表头中没有“%(keys)s”列，本表未导入。未识别的列：%(columns)s。"
+            "请在预览的“列的对应”中选择其中哪一列是“%(keys)s”（推进办），"
+            "或在管理后台的“列名别名”中添加"
+        )
+        % {"keys": keys, "columns": listed or "—"},
+    )
 
 
 def _starts_table(
@@ -477,6 +518,12 @@ def workbook_parse(
         if header_errors:
             raise header_errors[0]
         raise SheetFileError(_("工作簿中所有工作表都是空的。"), code="empty")
+    if any(not t.header.lacks for t in tables):
+        # Beside proper tables, one without the key column is another kind of table (a
+        # summary by unit): said, not an error; the office may still map its columns.
+        for t in tables:
+            if t.header.lacks:
+                t.issues = [replace(i, level="warning") for i in t.issues]
     return ParsedWorkbook(file_name=raw.file_name, raw=raw, tables=tables)
 
 

@@ -33,7 +33,12 @@ from duban.reporting.selectors import closed_periods, reporting_period_default
 from duban.sheets.api import SheetIssueOut, issue_out
 from duban.sheets.reader import max_import_bytes
 from duban.transfer.exports import ledger_export
-from duban.transfer.imports.choices import name_choices_read
+from duban.transfer.imports.choices import (
+    MAX_CHOICES_TEXT,
+    name_choices_dump,
+    name_choices_load,
+    name_choices_read,
+)
 from duban.transfer.imports.monthly import (
     MonthlyResult,
     monthly_import,
@@ -384,9 +389,9 @@ def ledger_import_list(request: HttpRequest, paging: Query[PageParams]) -> Any:
     url_name="ledger_import_errors",
     summary="The file of an import with errors, its bad cells highlighted and commented",
     description=(
-        "Office only. The upload is checked again as a dry run with the year and "
-        "`create_missing` it was imported with. 404 when the import had no errors or its file "
-        "is no longer kept."
+        "Office only. The upload is checked again as a dry run with the year, "
+        "`create_missing`, `alias`, `unit` and `correct_closed` it was imported with. 404 when "
+        "the import had no errors or its file is no longer kept."
     ),
 )
 def ledger_import_errors_download(request: HttpRequest, import_id: Path[Id]) -> HttpResponse:
@@ -625,6 +630,8 @@ def problem_import_create(
             sha = ledger_upload_save(content=content, file_name=file_name)
             path = reverse("api:problem_import_errors", kwargs={"sha": sha})
             error_workbook = f"{path}?name={quote(file_name)}"
+            if chosen := name_choices_dump(choices):
+                error_workbook += f"&choices={quote(chosen)}"
         return Status(
             422,
             {
@@ -638,6 +645,11 @@ def problem_import_create(
 
 class ProblemErrorsQuery(Schema):
     name: FileName = Field(description="The uploaded file's name, as the 422 gave it")
+    choices: str = Field(
+        "",
+        max_length=MAX_CHOICES_TEXT,
+        description="The upload's `alias` answers, as the 422's path carries them",
+    )
 
 
 @router.get(
@@ -647,8 +659,8 @@ class ProblemErrorsQuery(Schema):
     summary="The problem list of an import with errors, its bad cells highlighted and commented",
     description=(
         "The path comes from the `error_workbook` of a 422 upload. The list is checked again "
-        "for the user asking (a unit user's marks are their own); 404 when it has no errors "
-        "now or is no longer kept."
+        "for the user asking (a unit user's marks are their own), with the upload's `alias` "
+        "answers (the path carries them); 404 when it has no errors now or is no longer kept."
     ),
 )
 def problem_import_errors_download(
@@ -658,7 +670,13 @@ def problem_import_errors_download(
 ) -> HttpResponse:
     user = _problem_importer(request)
     content = ledger_upload_read(sha=sha, file_name=query.name)
-    result = problems_import(content=content, file_name=query.name, by=user, dry_run=True)
+    result = problems_import(
+        content=content,
+        file_name=query.name,
+        by=user,
+        dry_run=True,
+        choices=name_choices_load(query.choices),
+    )
     book = import_error_workbook(result) if result.errors else None
     if book is None:
         raise HttpError(404, _("这个文件现在没有错误，没有标出错误的工作簿。"))

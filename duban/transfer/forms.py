@@ -9,10 +9,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from duban.core.periods import Period
-from duban.org.models import Unit, User
-from duban.org.names import name_key
+from duban.org.models import Unit
 from duban.sheets.reader import max_import_bytes
-from duban.transfer.imports.plan_names import NameChoices
+from duban.transfer.imports.choices import MAX_CHOICES_TEXT
 
 
 class LedgerUploadForm(forms.Form):
@@ -46,8 +45,8 @@ class LedgerConfirmForm(forms.Form):
     year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
     create_missing = forms.BooleanField(required=False)
     correct_closed = forms.BooleanField(required=False)
-    # The office's choices for names that resolve to nothing (choices_dump's JSON).
-    choices = forms.CharField(required=False, max_length=20000)
+    # The office's choices for names that resolve to nothing (choices.name_choices_dump's JSON).
+    choices = forms.CharField(required=False, max_length=MAX_CHOICES_TEXT)
 
 
 class ProblemsUploadForm(forms.Form):
@@ -65,37 +64,7 @@ class ProblemsUploadForm(forms.Form):
 class ProblemsConfirmForm(forms.Form):
     sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$")
     file_name = forms.CharField(max_length=255)
-    choices = forms.CharField(required=False, max_length=20000)
-
-
-NEW = "new"
-
-
-def choices_load(text: str) -> NameChoices:
-    """The choices a preview form carries: {"units": {name: code|"new"}, "leaders": {name:
-    username|"new"}, "unit": code}. Unknown codes and usernames are left out."""
-    try:
-        data = json.loads(text or "{}")
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    units_by_code = {u.code: u for u in Unit.objects.all()}
-    choices = NameChoices()
-    for name, code in dict(data.get("units") or {}).items():
-        if code == NEW:
-            choices.units[name_key(str(name))] = None
-        elif code in units_by_code:
-            choices.units[name_key(str(name))] = units_by_code[code]
-    leaders = dict(data.get("leaders") or {})
-    users = {u.username: u for u in User.objects.filter(username__in=list(leaders.values())[:500])}
-    for name, username in leaders.items():
-        if username == NEW:
-            choices.leaders[name_key(str(name))] = None
-        elif username in users:
-            choices.leaders[name_key(str(name))] = users[username]
-    choices.unit_for_file = units_by_code.get(str(data.get("unit") or ""))
-    return choices
+    choices = forms.CharField(required=False, max_length=MAX_CHOICES_TEXT)
 
 
 def choices_from_post(post: Mapping[str, str], previous: str) -> str:

@@ -19,6 +19,7 @@ from django.http import Http404
 from duban.ledger.models import LedgerImport
 from duban.org.models import Unit, User
 from duban.sheets.errors import CellIssue
+from duban.transfer.imports.choices import name_choices_load
 from duban.transfer.imports.monthly import monthly_error_workbook
 from duban.transfer.imports.outcomebook import outcome_workbook
 from duban.transfer.imports.result import ImportResult
@@ -56,9 +57,10 @@ def ledger_upload_read(*, sha: str, file_name: str) -> bytes:
 
 
 def _recheck(record: LedgerImport, by: User) -> ImportResult:
-    """The kept file of an import, checked again as a dry run with the same year and options
-    (not recorded as another import). Raises Http404 when the file is gone."""
+    """The kept file of an import, checked again as a dry run with the same year, options and
+    name choices (not recorded as another import). Raises Http404 when the file is gone."""
     content = ledger_upload_read(sha=record.sha256, file_name=record.file_name)
+    replay = (record.summary or {}).get("replay") or {}
     return ledger_import(
         content=content,
         file_name=record.file_name,
@@ -67,6 +69,8 @@ def _recheck(record: LedgerImport, by: User) -> ImportResult:
         dry_run=True,
         create_missing=record.create_missing,
         record=False,
+        choices=name_choices_load(str(replay.get("choices") or "")),
+        correct_closed=bool(replay.get("correct_closed")) and by.is_office,
     )
 
 

@@ -6,6 +6,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from duban.transfer.imports.apply import (
     plans_apply,
     unassigned_unit,
 )
+from duban.transfer.imports.choices import name_choices_dump
 from duban.transfer.imports.errorbook import error_workbook
 from duban.transfer.imports.lookup import Lookup
 from duban.transfer.imports.plan import Planner
@@ -70,8 +72,10 @@ def _year(book: ParsedWorkbook, year: int | None, result: ImportResult) -> int |
                     )
                 )
         return year
-    years = {t.year for t in book.tables if t.year}
-    if len(years) == 1 and all(t.year for t in book.tables):
+    # A table without a name column imports nothing: its title's year doesn't count.
+    tables = [t for t in book.tables if not t.header.lacks] or book.tables
+    years = {t.year for t in tables if t.year}
+    if len(years) == 1 and all(t.year for t in tables):
         return years.pop()
     if len(years) > 1:
         result.issues.append(
@@ -146,17 +150,22 @@ def ledger_import(
         )
     sha = hashlib.sha256(content).hexdigest()
     result = ImportResult(file_name=file_name, sha256=sha, year=year, dry_run=dry_run)
+    # What the error workbook and the full preview of this record are checked again with.
+    replay = {"choices": name_choices_dump(choices), "correct_closed": correct_closed}
+    save_record = partial(
+        _record, by=by, size=len(content), create_missing=create_missing, keep=record, replay=replay
+    )
     try:
         book = workbook_load(content, file_name=file_name, aliases=aliases)
     except SheetFileError as e:
         result.issues.append(_file_issue(str(e.message)))
-        _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
+        save_record(result)
         return result
     result.book = book
     result.issues += book.issues
     resolved = _year(book, year, result)
     if resolved is None:
-        _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
+        save_record(result)
         return result
     result.year = resolved
     checked = _check(
@@ -172,7 +181,7 @@ def ledger_import(
     if previous is not None:
         result.previous_import = previous.created_at.isoformat(timespec="minutes")
     if result.errors or dry_run:
-        _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
+        save_record(result)
         return result
     try:
         with transaction.atomic():
@@ -212,15 +221,15 @@ def ledger_import(
                     plan.project = plan.item = plan.report = None
             _corrections_apply(checked.plans, by=by, file_name=file_name)
             result.applied = True
-            _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
+            save_record(result)
     except _Rollback:
         result.issues.append(_file_issue(_("创建缺少的单位或领导后仍有错误，未导入任何数据")))
         _collect(result, checked)
-        _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
+        save_record(result)
     except _CorrectionRefused as e:
         result.issues.append(_file_issue(e.reason))
         result.applied = False
-        _record(result, by=by, size=len(content), create_missing=create_missing, keep=record)
+        save_record(result)
     logger.info(
         "ledger.imported",
         extra={
@@ -302,7 +311,13 @@ def _collect(result: ImportResult, checked: _Checked) -> None:
 
 
 def _record(
-    result: ImportResult, *, by: User | None, size: int, create_missing: bool, keep: bool
+    result: ImportResult,
+    *,
+    by: User | None,
+    size: int,
+    create_missing: bool,
+    keep: bool,
+    replay: dict[str, object],
 ) -> None:
     if not keep:
         return
@@ -334,6 +349,7 @@ def _record(
             "missing_units": result.missing_units,
             "missing_leaders": result.missing_leaders,
             "errors": [str(e) for e in result.errors[:200]],
+            "replay": replay,
         },
     )
 

@@ -23,8 +23,8 @@ from duban.transfer.forms import (
     LedgerConfirmForm,
     LedgerUploadForm,
     choices_from_post,
-    choices_load,
 )
+from duban.transfer.imports.choices import name_choices_load
 from duban.transfer.imports.result import ImportResult
 from duban.transfer.imports.service import ledger_import
 from duban.transfer.storage import (
@@ -130,7 +130,7 @@ def ledger_import_confirm_view(request: HttpRequest) -> HttpResponse:
         year=data["year"],
         create_missing=data["create_missing"],
         correct_closed=data["correct_closed"],
-        choices=choices_load(data["choices"]),
+        choices=name_choices_load(data["choices"]),
     )
     if not result.applied:
         return render(
@@ -175,7 +175,7 @@ def ledger_import_mapping_view(request: HttpRequest) -> HttpResponse:
         dry_run=True,
         create_missing=data["create_missing"],
         correct_closed=data["correct_closed"],
-        choices=choices_load(data["choices"]),
+        choices=name_choices_load(data["choices"]),
     )
     confirm = LedgerConfirmForm(initial={**data, "year": result.year})
     context = _preview(result, confirm, data["sha256"], data["file_name"])
@@ -204,7 +204,7 @@ def ledger_import_choose_view(request: HttpRequest) -> HttpResponse:
         dry_run=True,
         create_missing=data["create_missing"],
         correct_closed=data["correct_closed"],
-        choices=choices_load(text),
+        choices=name_choices_load(text),
     )
     confirm = LedgerConfirmForm(initial={**data, "year": result.year, "choices": text})
     return render(
@@ -218,7 +218,7 @@ def ledger_import_choose_view(request: HttpRequest) -> HttpResponse:
 def ledger_import_preview_book_view(request: HttpRequest, sha: str) -> HttpResponse:
     """Every row's outcome of the previewed file, as a workbook."""
     user = _office(request)
-    record = LedgerImport.objects.filter(sha256=sha).order_by("-created_at").first()
+    record = LedgerImport.objects.filter(sha256=sha).order_by("-created_at", "-pk").first()
     if record is None:
         raise Http404
     book = ledger_import_outcome_book(record=record, by=user)
@@ -233,7 +233,7 @@ def ledger_import_preview_book_view(request: HttpRequest, sha: str) -> HttpRespo
 def ledger_import_errors_view(request: HttpRequest, sha: str) -> HttpResponse:
     """The uploaded file with its bad cells highlighted and commented."""
     user = _office(request)
-    record = LedgerImport.objects.filter(sha256=sha).order_by("-created_at").first()
+    record = LedgerImport.objects.filter(sha256=sha).order_by("-created_at", "-pk").first()
     if record is None:
         raise Http404
     book = ledger_import_error_book(record=record, by=user)

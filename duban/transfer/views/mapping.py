@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from duban.core.errors import ApplicationError
+from duban.sheets.aliases import alias_table, column_guess
 from duban.sheets.errors import SheetFileError, column_letter
 from duban.sheets.fields import Schema
 from duban.sheets.services import ColumnMapping, column_mappings_save
@@ -22,18 +23,25 @@ def mapping_tables(result: ImportResult, schema: Schema) -> list[dict[str, Any]]
     if result.book is None:
         return []
     tables = []
+    names = alias_table(schema=schema)
     for t, table in enumerate(result.book.tables):
-        columns = [
-            {
-                "key": f"{PREFIX}__{t}__{c.index}",
-                "letter": column_letter(c.index),
-                "header": c.header,
-                "field": c.field,
-                "label": schema.fields[c.field][0] if c.field and c.field in schema.fields else "",
-            }
-            for c in table.header.columns
-            if c.header or c.field
-        ]
+        taken = set(table.columns)
+        columns = []
+        for c in table.header.columns:
+            if not (c.header or c.field):
+                continue
+            guess = None if c.field else column_guess(c.header, names, taken)
+            columns.append(
+                {
+                    "key": f"{PREFIX}__{t}__{c.index}",
+                    "letter": column_letter(c.index),
+                    "header": c.header,
+                    "field": c.field,
+                    "label": _label(schema, c.field),
+                    # A hint only (never preselected: a wrong guess would become an alias).
+                    "guess": _label(schema, guess),
+                }
+            )
         tables.append(
             {
                 "sheet": table.sheet,
@@ -43,6 +51,10 @@ def mapping_tables(result: ImportResult, schema: Schema) -> list[dict[str, Any]]
             }
         )
     return tables
+
+
+def _label(schema: Schema, field: str | None) -> str:
+    return schema.fields[field][0] if field and field in schema.fields else ""
 
 
 def field_choices(schema: Schema) -> list[tuple[str, str]]:

@@ -21,8 +21,8 @@ from duban.transfer.forms import (
     ProblemsConfirmForm,
     ProblemsUploadForm,
     choices_from_post,
-    choices_load,
 )
+from duban.transfer.imports.choices import MAX_CHOICES_TEXT, name_choices_load
 from duban.transfer.imports.problem_columns import PROBLEMS
 from duban.transfer.imports.problems import may_import_problems, problems_import
 from duban.transfer.imports.result import ImportResult
@@ -115,7 +115,7 @@ def problems_import_mapping_view(request: HttpRequest) -> HttpResponse:
         file_name=data["file_name"],
         by=user,
         dry_run=True,
-        choices=choices_load(data["choices"]),
+        choices=name_choices_load(data["choices"]),
     )
     return _preview(request, result, form, mapping_error=mapping_error)
 
@@ -138,7 +138,7 @@ def problems_import_choose_view(request: HttpRequest) -> HttpResponse:
         file_name=data["file_name"],
         by=user,
         dry_run=True,
-        choices=choices_load(text),
+        choices=name_choices_load(text),
     )
     return _preview(request, result, ProblemsConfirmForm(initial={**data, "choices": text}))
 
@@ -158,7 +158,7 @@ def problems_import_confirm_view(request: HttpRequest) -> HttpResponse:
         content=content,
         file_name=data["file_name"],
         by=user,
-        choices=choices_load(data["choices"]),
+        choices=name_choices_load(data["choices"]),
     )
     if not result.applied:
         return _preview(request, result, form)
@@ -180,7 +180,11 @@ def problems_import_errors_view(request: HttpRequest, sha: str) -> HttpResponse:
     if not file_name:
         raise Http404
     content = ledger_upload_read(sha=sha, file_name=file_name)
-    result = problems_import(content=content, file_name=file_name, by=user, dry_run=True)
+    # The name choices of the preview the link came from: the marks are that preview's.
+    choices = name_choices_load(request.GET.get("choices", "")[:MAX_CHOICES_TEXT])
+    result = problems_import(
+        content=content, file_name=file_name, by=user, dry_run=True, choices=choices
+    )
     book = import_error_workbook(result) if result.errors else None
     if book is None:
         raise Http404
