@@ -49,9 +49,7 @@ def recipients_by_event(events: Sequence[Event]) -> list[list[User]]:
         for user in people:
             wanted[(user.pk, event.target)].add(event.target_id)
     by_pk = {u.pk: u for u in users}
-    seen = {
-        key: targets_visible(by_pk[key[0]], key[1], ids) for key, ids in wanted.items()
-    }
+    seen = {key: targets_visible(by_pk[key[0]], key[1], ids) for key, ids in wanted.items()}
     return [
         [u for u in people if e.target_id in seen[(u.pk, e.target)]]
         for e, people in zip(events, speaks, strict=True)
@@ -70,7 +68,9 @@ def notifications_create_for_events(events: Sequence[Event]) -> list[Notificatio
     The batch subscriber: a request's events in one pass (recipients resolved once, one insert
     for all). Returns the notifications created now (none for a repeat)."""
     recipients = recipients_by_event(events)
-    pairs = {(u.pk, e.key[:200]) for e, people in zip(events, recipients, strict=True) for u in people}
+    pairs = {
+        (u.pk, e.key[:200]) for e, people in zip(events, recipients, strict=True) for u in people
+    }
     if not pairs:
         return []
     keys = {key for _pk, key in pairs}
