@@ -312,9 +312,12 @@ def test_a_batch_and_its_notifications_cost_the_same_queries_whatever_its_size(
     group.items.add(*[row["work_item"] for row in rows])
     client = api(district.head_b)
     # when: submitted, the request's events delivered in one pass (as EventBatchMiddleware does)
-    with django_assert_max_num_queries(44) as counted:
-        with events.collecting(), django_capture_on_commit_callbacks(execute=True):
-            ok = _batch(client, district.unit_b.pk, rows)
+    with (
+        django_assert_max_num_queries(44) as counted,
+        events.collecting(),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ok = _batch(client, district.unit_b.pk, rows)
     # then
     assert ok.status_code == 200, ok.content
     fan_out = [q for q in counted.captured_queries if "notify_" in q["sql"]]
