@@ -40,7 +40,7 @@ from duban.notify.models import (
     WorkGroup,
 )
 from duban.notify.robots import RATE_PER_MINUTE, Answer, build_request, read_answer
-from duban.notify.targets import target_item_ids
+from duban.notify.targets import target_item_ids, target_items_q
 from duban.org.models import User
 
 logger = logging.getLogger(__name__)
@@ -61,21 +61,22 @@ def group_notices_for_events(events: Sequence[Event]) -> list[GroupNotice]:
     kind; the batch subscriber: a request's events in a few queries whatever their number."""
     if not events:
         return []
-    items = target_item_ids({(e.target, e.target_id) for e in events})
     unit_ids = {u for e in events for u in e.unit_ids}
     user_ids = {u for e in events for u in e.user_ids}
-    item_ids = set(items.values())
-    if not (unit_ids or user_ids or item_ids):
-        return []
+    targets = {(e.target, e.target_id) for e in events}
+    # The groups first (one query, the items the events hang off as subqueries): most
+    # districts have no group covering a submission, and then nothing else is read.
     groups = list(
         WorkGroup.objects.filter(
-            Q(units__in=unit_ids) | Q(leaders__in=user_ids) | Q(items__in=item_ids), active=True
+            Q(units__in=unit_ids) | Q(leaders__in=user_ids) | target_items_q(targets),
+            active=True,
         )
         .distinct()
         .order_by("pk")
     )
     if not groups:
         return []
+    items = target_item_ids(targets)
     covered: dict[str, dict[int, set[int]]] = {}
     for field in ("units", "leaders", "items"):
         through = getattr(WorkGroup, field).through

@@ -6,7 +6,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db import transaction
 from django.db.models import Q
 
 from duban.core import clock
@@ -61,22 +60,21 @@ def event_recipients(event: Event) -> list[User]:
     return recipients_by_event([event])[0]
 
 
-@transaction.atomic
-def notifications_create_for_events(events: Sequence[Event]) -> list[Notification]:
+def notifications_create_for_events(events: Sequence[Event]) -> set[tuple[int, str]]:
     """One notification per recipient of each event; an event already told is not told again.
 
     The batch subscriber: a request's events in one pass (recipients resolved once, one insert
-    for all). Returns the notifications created now (none for a repeat)."""
+    for all, no transaction of its own: the insert is one statement). Returns the (recipient,
+    key) pairs told now, or by a worker that raced it (none for a repeat)."""
     recipients = recipients_by_event(events)
     pairs = {
         (u.pk, e.key[:200]) for e, people in zip(events, recipients, strict=True) for u in people
     }
     if not pairs:
-        return []
-    keys = {key for _pk, key in pairs}
+        return set()
     told = set(
         Notification.objects.filter(
-            key__in=keys, recipient_id__in={pk for pk, _key in pairs}
+            key__in={key for _pk, key in pairs}, recipient_id__in={pk for pk, _key in pairs}
         ).values_list("recipient_id", "key")
     )
     fresh: dict[tuple[int, str], Notification] = {}
@@ -94,24 +92,23 @@ def notifications_create_for_events(events: Sequence[Event]) -> list[Notificatio
                 text=str(event.text)[:500],
                 url=event.url,
             )
-    if not fresh:
-        return []
     # ignore_conflicts: two workers raising the same event at once still make one row each.
     Notification.objects.bulk_create(fresh.values(), ignore_conflicts=True)
-    created = [
-        n
-        for n in Notification.objects.filter(
-            key__in={key for _pk, key in fresh}, recipient_id__in={pk for pk, _key in fresh}
-        ).order_by("pk")
-        if (n.recipient_id, n.key) in fresh
-    ]
-    logger.info("notify.created", extra={"count": len(created), "events": len(events)})
-    return created
+    logger.info("notify.created", extra={"count": len(fresh), "events": len(events)})
+    return set(fresh)
 
 
 def notification_create_for_event(event: Event) -> list[Notification]:
-    """One notification per recipient for the event (see `notifications_create_for_events`)."""
-    return notifications_create_for_events([event])
+    """One notification per recipient for the event (see `notifications_create_for_events`);
+    returns the notifications created now (none for a repeat)."""
+    fresh = notifications_create_for_events([event])
+    if not fresh:
+        return []
+    return list(
+        Notification.objects.filter(
+            key=event.key[:200], recipient_id__in={pk for pk, _key in fresh}
+        ).order_by("pk")
+    )
 
 
 def notification_mark_read(*, user: User, ids: list[int] | None = None) -> int:

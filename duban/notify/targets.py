@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from duban.assessment.selectors import ranking_list
 from duban.bulletins.selectors import bulletin_list
@@ -53,6 +53,22 @@ _ITEM_OF: dict[str, type[MonthlyReport] | type[Problem]] = {
     "reporting.monthlyreport": MonthlyReport,
     "problems.problem": Problem,
 }
+
+
+def target_items_q(targets: Collection[tuple[str, int]]) -> Q:
+    """Work groups (or anything with an `items` relation) covering the work items the
+    (label, id) pairs hang off, as one condition with a subquery per type."""
+    by_label: dict[str, set[int]] = {}
+    for label, target_id in targets:
+        by_label.setdefault(label, set()).add(target_id)
+    q = Q(pk__in=[])
+    for label, ids in by_label.items():
+        if label == "ledger.workitem":
+            q |= Q(items__in=ids)
+        elif label in _ITEM_OF:
+            rows = _ITEM_OF[label].objects.filter(pk__in=ids).values("work_item_id")
+            q |= Q(items__in=rows)
+    return q
 
 
 def target_item_ids(targets: Collection[tuple[str, int]]) -> dict[tuple[str, int], int]:
