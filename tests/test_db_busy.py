@@ -5,6 +5,8 @@ succeeds."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import OperationalError
 from django.test import Client
@@ -126,4 +128,9 @@ def test_the_spec_declares_503_for_every_write(db):
         if method in {"post", "put", "patch", "delete"}
     ]
     assert writes
-    assert all("503" in op["responses"] for _path, _method, op in writes)
+    for path, method, op in writes:
+        # every write names its refusals and the busy answer, each with the error body
+        assert {"400", "422", "503"} <= set(op["responses"]), (method, path)
+        assert "ErrorOut" in json.dumps(op["responses"]["503"]), (method, path)
+        if op.get("security"):
+            assert "401" in op["responses"], (method, path)
