@@ -81,6 +81,7 @@ Subscriber = Callable[[Event], object]
 BatchSubscriber = Callable[[Sequence[Event]], object]
 _SUBSCRIBERS: list[Subscriber] = []
 _BATCH_SUBSCRIBERS: list[BatchSubscriber] = []
+BATCH = 500  # events handed to a batch subscriber at once
 # The committed events held for one pass at the end of `collecting()` (None: deliver at once).
 _collected: ContextVar[list[Event] | None] = ContextVar("duban_events_collected", default=None)
 _suspended: ContextVar[bool] = ContextVar("duban_events_suspended", default=False)
@@ -128,8 +129,9 @@ def collecting() -> Iterator[None]:
         yield
     finally:
         _collected.reset(token)
-        if held:
-            deliver_many(held)
+        # In slices, so that a day's reminders for a province stay within a query's bounds.
+        for start in range(0, len(held), BATCH):
+            deliver_many(held[start : start + BATCH])
 
 
 @contextmanager
