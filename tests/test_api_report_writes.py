@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 
 from duban.api.models import IdempotentRequest
-from duban.notify.models import Notification
+from duban.core import events
+from duban.notify.models import GroupNotice, Notification, WorkGroup
 from duban.org.services import api_token_create
 from duban.reporting.models import IndicatorValue as IndicatorValueModel
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
@@ -293,6 +294,57 @@ def test_the_submitted_events_of_a_batch_reach_the_office(
         ok = _batch(api(district.head_b), district.unit_b.pk, rows)
     assert ok.status_code == 200, ok.content
     assert Notification.objects.filter(recipient=district.office, kind="report_review").count() == n
+
+
+# The notify fan-out of a batch (recipients, their scopes, notifications, group notices) runs
+# once per request for all its events: the whole submission, notices included, costs the same
+# statements for 2 reports or 40.
+@pytest.mark.parametrize("n", [2, 40])
+def test_a_batch_and_its_notifications_cost_the_same_queries_whatever_its_size(
+    district, n, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    # given: a work group covering unit B's items
+    rows = _unit_month(district, n)
+    group = WorkGroup.objects.create(
+        name="住建工作群", platform="wecom", endpoint="https://x.invalid/r"
+    )
+    group.units.add(district.unit_b)
+    group.items.add(*[row["work_item"] for row in rows])
+    client = api(district.head_b)
+    # when: submitted, the request's events delivered in one pass (as EventBatchMiddleware does)
+    with (
+        django_assert_max_num_queries(44) as counted,
+        events.collecting(),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ok = _batch(client, district.unit_b.pk, rows)
+    # then
+    assert ok.status_code == 200, ok.content
+    fan_out = [q for q in counted.captured_queries if "notify_" in q["sql"]]
+    assert len(fan_out) <= 8, [q["sql"][:80] for q in fan_out]
+    office = Notification.objects.filter(recipient=district.office, kind="report_review")
+    assert office.count() == n
+    assert GroupNotice.objects.filter(group=group, kind="report_review").count() == n
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_requests_events_reach_the_subscribers_in_one_pass(district):
+    # given: a spy among the batch subscribers
+    calls: list[list[str]] = []
+
+    def spy(batch) -> None:
+        calls.append([e.kind for e in batch])
+
+    events.subscribe_batch(spy)
+    try:
+        # when: three reports submitted in one request whose transaction commits
+        ok = _batch(api(district.head_b), district.unit_b.pk, _unit_month(district, 3))
+    finally:
+        events.unsubscribe(spy)
+    # then: the three events reached the subscribers together, once, after the commit
+    assert ok.status_code == 200, ok.content
+    assert calls == [["report_review"] * 3]
+    assert Notification.objects.filter(recipient=district.office, kind="report_review").count() == 3
 
 
 def test_a_single_put_and_its_retry_are_a_handful_of_queries(

@@ -85,6 +85,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A request's committed events reach notify together, in one pass at its end.
+    "duban.core.events.EventBatchMiddleware",
+    # A database too busy to write: the request runs again, then 503 with Retry-After.
+    "duban.core.db_busy.DatabaseBusyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "duban.web.middleware.ChineseFirstMiddleware",
     "duban.web.middleware.ControlCharactersMiddleware",
@@ -137,8 +141,10 @@ else:
             "OPTIONS": {
                 # WAL lets readers go on while one writer writes; IMMEDIATE makes a
                 # transaction take the write lock up front instead of failing mid-way.
+                # A writer waits up to the busy timeout for the lock; a request that still
+                # finds it locked runs again twice, then answers 503 (core.db_busy).
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": _env_positive_int("DUBAN_SQLITE_BUSY_TIMEOUT", 10),
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                 ),

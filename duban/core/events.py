@@ -5,6 +5,12 @@ only after the transaction commits (never for a rolled-back write), and a subscr
 is logged and never undoes or blocks the service that raised it. The notify app subscribes in
 its AppConfig.ready(); the apps below it never import notify (the layering rule).
 
+A request (or a command) may raise many events: a unit's month submitted in one batch raises one
+per report. Inside `collecting()` (every request runs in it, `EventBatchMiddleware`) the events
+that committed are held and handed over together when it ends, so a subscriber registered with
+`subscribe_batch` does its work for all of them in one pass (a few bulk queries, not a few per
+event). An event still never reaches anyone before its transaction commits.
+
 An event names its kind (see `NotificationKind`), a key that is unique for that happening (so that the same
 event raised twice, e.g. by a command run twice on one day, tells each person once), the object
 it is about (its model label and id, which the subscriber uses to check every recipient's scope),
@@ -15,13 +21,14 @@ roles), single users, and/or the office.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import TextChoices
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -71,7 +78,12 @@ class Event:
 
 
 Subscriber = Callable[[Event], object]
+BatchSubscriber = Callable[[Sequence[Event]], object]
 _SUBSCRIBERS: list[Subscriber] = []
+_BATCH_SUBSCRIBERS: list[BatchSubscriber] = []
+BATCH = 500  # events handed to a batch subscriber at once
+# The committed events held for one pass at the end of `collecting()` (None: deliver at once).
+_collected: ContextVar[list[Event] | None] = ContextVar("duban_events_collected", default=None)
 _suspended: ContextVar[bool] = ContextVar("duban_events_suspended", default=False)
 _immediate: ContextVar[bool] = ContextVar("duban_events_immediate", default=False)
 
@@ -93,9 +105,33 @@ def subscribe(subscriber: Subscriber) -> None:
         _SUBSCRIBERS.append(subscriber)
 
 
-def unsubscribe(subscriber: Subscriber) -> None:
+def subscribe_batch(subscriber: BatchSubscriber) -> None:
+    """Register a receiver of events in batches: every event one request (or one
+    `collecting()` block) committed, in the order they were raised."""
+    if subscriber not in _BATCH_SUBSCRIBERS:
+        _BATCH_SUBSCRIBERS.append(subscriber)
+
+
+def unsubscribe(subscriber: Subscriber | BatchSubscriber) -> None:
     if subscriber in _SUBSCRIBERS:
-        _SUBSCRIBERS.remove(subscriber)
+        _SUBSCRIBERS.remove(subscriber)  # type: ignore[arg-type]
+    if subscriber in _BATCH_SUBSCRIBERS:
+        _BATCH_SUBSCRIBERS.remove(subscriber)  # type: ignore[arg-type]
+
+
+@contextmanager
+def collecting() -> Iterator[None]:
+    """Hold the events that commit inside and deliver them together when the block ends
+    (an event whose transaction commits after the block is delivered on its own, at commit)."""
+    held: list[Event] = []
+    token = _collected.set(held)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
+        # In slices, so that a day's reminders for a province stay within a query's bounds.
+        for start in range(0, len(held), BATCH):
+            deliver_many(held[start : start + BATCH])
 
 
 @contextmanager
@@ -111,20 +147,57 @@ def immediate() -> Iterator[None]:
 
 def deliver(event: Event) -> None:
     """Hand an event to every subscriber now; a failing one is logged, never raised."""
-    if _suspended.get():
+    deliver_many([event])
+
+
+def deliver_many(events: Sequence[Event]) -> None:
+    """Hand events to every subscriber now (batch subscribers once for all of them); a failing
+    subscriber is logged, never raised, and never keeps the others from their events."""
+    if _suspended.get() or not events:
         return
-    for subscriber in _SUBSCRIBERS:
+    for batch_subscriber in _BATCH_SUBSCRIBERS:
         try:
-            subscriber(event)
+            batch_subscriber(events)
         except Exception:
             logger.exception(
-                "event.subscriber_failed", extra={"kind": event.kind, "key": event.key}
+                "event.subscriber_failed",
+                extra={"kind": events[0].kind, "key": events[0].key, "count": len(events)},
             )
+    for event in events:
+        for subscriber in _SUBSCRIBERS:
+            try:
+                subscriber(event)
+            except Exception:
+                logger.exception(
+                    "event.subscriber_failed", extra={"kind": event.kind, "key": event.key}
+                )
+
+
+def _committed(event: Event) -> None:
+    if _suspended.get():
+        return
+    held = _collected.get()
+    if held is None:
+        deliver(event)
+    else:
+        held.append(event)
 
 
 def emit(event: Event) -> None:
-    """Raise an event: delivered after the current transaction commits (now if there is none)."""
+    """Raise an event: delivered after the current transaction commits (now if there is none),
+    with the other events of the request when it runs inside `collecting()`."""
     if _immediate.get():
         deliver(event)
         return
-    transaction.on_commit(lambda: deliver(event), robust=True)
+    transaction.on_commit(lambda: _committed(event), robust=True)
+
+
+class EventBatchMiddleware:
+    """Every request collects its committed events and delivers them in one pass at its end."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with collecting():
+            return self.get_response(request)

@@ -9,8 +9,9 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         from duban.core import events
-        from duban.notify.delivery import group_notices_for_event
-        from duban.notify.services import notification_create_for_event
+        from duban.notify.delivery import group_notices_for_events
+        from duban.notify.services import notifications_create_for_events
 
-        events.subscribe(notification_create_for_event)
-        events.subscribe(group_notices_for_event)
+        # In batches: a request's events (a unit's whole month) in one pass.
+        events.subscribe_batch(notifications_create_for_events)
+        events.subscribe_batch(group_notices_for_events)

@@ -40,7 +40,7 @@ from duban.notify.models import (
     WorkGroup,
 )
 from duban.notify.robots import RATE_PER_MINUTE, Answer, build_request, read_answer
-from duban.notify.targets import target_item_id
+from duban.notify.targets import target_item_ids, target_items_q
 from duban.org.models import User
 
 logger = logging.getLogger(__name__)
@@ -56,37 +56,81 @@ HTTP_TIMEOUT = 10
 # ---- group notices -----------------------------------------------------------------------
 
 
-def group_notices_for_event(event: Event) -> list[GroupNotice]:
-    """One notice for each active work group that covers the event and receives its kind."""
-    item_id = target_item_id(event.target, event.target_id)
-    cover = Q(units__in=event.unit_ids) | Q(leaders__in=event.user_ids)
-    if item_id:
-        cover |= Q(items=item_id)
-    groups = [
-        g
-        for g in WorkGroup.objects.filter(cover, active=True).distinct().prefetch_related("units")
-        if g.receives(event.kind)
-    ]
-    notices = []
-    for group in groups:
-        unit_ids = {u.pk for u in group.units.all()} & set(event.unit_ids)
-        mobiles: list[str] = []
-        if group.mention and unit_ids:
-            people = User.objects.filter(unit_id__in=unit_ids, is_active=True).exclude(phone="")
-            if event.unit_roles:
-                people = people.filter(role__in=event.unit_roles)
-            mobiles = sorted(set(people.values_list("phone", flat=True)))
-        notices.append(
-            GroupNotice(
-                group=group,
-                kind=event.kind,
-                key=event.key[:200],
-                text=str(event.text)[:500],
-                mobiles=mobiles,
-            )
+def group_notices_for_events(events: Sequence[Event]) -> list[GroupNotice]:
+    """For each event, one notice for each active work group that covers it and receives its
+    kind; the batch subscriber: a request's events in a few queries whatever their number."""
+    if not events:
+        return []
+    unit_ids = {u for e in events for u in e.unit_ids}
+    user_ids = {u for e in events for u in e.user_ids}
+    targets = {(e.target, e.target_id) for e in events}
+    # The groups first (one query, the items the events hang off as subqueries): most
+    # districts have no group covering a submission, and then nothing else is read.
+    groups = list(
+        WorkGroup.objects.filter(
+            Q(units__in=unit_ids) | Q(leaders__in=user_ids) | target_items_q(targets),
+            active=True,
         )
+        .distinct()
+        .order_by("pk")
+    )
+    if not groups:
+        return []
+    items = target_item_ids(targets)
+    covered: dict[str, dict[int, set[int]]] = {}
+    for field in ("units", "leaders", "items"):
+        through = getattr(WorkGroup, field).through
+        column = {"units": "unit_id", "leaders": "user_id", "items": "workitem_id"}[field]
+        links: dict[int, set[int]] = defaultdict(set)
+        for group_id, other in through.objects.filter(
+            workgroup_id__in=[g.pk for g in groups]
+        ).values_list("workgroup_id", column):
+            links[group_id].add(other)
+        covered[field] = links
+    phones: list[tuple[int, str, str]] = []
+    if unit_ids and any(g.mention for g in groups):
+        phones = list(
+            User.objects.filter(unit_id__in=unit_ids, is_active=True)
+            .exclude(phone="")
+            .values_list("unit_id", "role", "phone")
+        )
+    notices = []
+    for event in events:
+        item_id = items.get((event.target, event.target_id))
+        for group in groups:
+            group_units = covered["units"][group.pk] & set(event.unit_ids)
+            if not (
+                group_units
+                or covered["leaders"][group.pk] & set(event.user_ids)
+                or (item_id is not None and item_id in covered["items"][group.pk])
+            ) or not group.receives(event.kind):
+                continue
+            mobiles: list[str] = []
+            if group.mention and group_units:
+                mobiles = sorted(
+                    {
+                        phone
+                        for unit_id, role, phone in phones
+                        if unit_id in group_units
+                        and (not event.unit_roles or role in event.unit_roles)
+                    }
+                )
+            notices.append(
+                GroupNotice(
+                    group=group,
+                    kind=event.kind,
+                    key=event.key[:200],
+                    text=str(event.text)[:500],
+                    mobiles=mobiles,
+                )
+            )
     GroupNotice.objects.bulk_create(notices, ignore_conflicts=True)
     return notices
+
+
+def group_notices_for_event(event: Event) -> list[GroupNotice]:
+    """One notice for each active work group that covers the event and receives its kind."""
+    return group_notices_for_events([event])
 
 
 # ---- when a digest is due ----------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from duban.core import clock
-from duban.core.events import Event, NotificationKind, emit
+from duban.core.events import Event, NotificationKind, collecting, emit
 from duban.core.formatting import date_cn
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
@@ -163,10 +163,12 @@ def supervision_reminders(on: date) -> int:
 
 
 def reminders_raise(*, on: date | None = None) -> RemindResult:
-    """Raise the day's time-based reminders (idempotent for a day)."""
+    """Raise the day's time-based reminders (idempotent for a day), told in batches: notify
+    handles the day's events a slice at a time, not one by one."""
     day = on or clock.today()
-    return RemindResult(
-        reports=report_reminders(day),
-        problems=problem_reminders(day),
-        supervision=supervision_reminders(day),
-    )
+    with collecting():
+        return RemindResult(
+            reports=report_reminders(day),
+            problems=problem_reminders(day),
+            supervision=supervision_reminders(day),
+        )

@@ -3,66 +3,112 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Sequence
 
-from django.db import transaction
 from django.db.models import Q
 
 from duban.core import clock
 from duban.core.events import Event
 from duban.notify.models import Notification
-from duban.notify.targets import target_visible
+from duban.notify.targets import targets_visible
 from duban.org.models import User
 
 logger = logging.getLogger(__name__)
 
 
+def _speaks_to(event: Event, user: User) -> bool:
+    if user.pk in event.user_ids:
+        return True
+    if user.unit_id in event.unit_ids and (not event.unit_roles or user.role in event.unit_roles):
+        return True
+    return event.office and user.role == User.Role.OFFICE
+
+
+def _audience(events: Sequence[Event]) -> list[User]:
+    """The active users any of the events speaks to: one query."""
+    q = Q(pk__in={pk for e in events for pk in e.user_ids})
+    units = {u for e in events for u in e.unit_ids}
+    if units:
+        q |= Q(unit_id__in=units)
+    if any(e.office for e in events):
+        q |= Q(role=User.Role.OFFICE)
+    return list(User.objects.filter(q, is_active=True).select_related("unit").order_by("pk"))
+
+
+def recipients_by_event(events: Sequence[Event]) -> list[list[User]]:
+    """For each event, the active users it speaks to who may see its object.
+
+    A few queries for any number of events: the audience once, then what each person may see
+    once per object type (not once per person and event)."""
+    users = _audience(events)
+    wanted: dict[tuple[int, str], set[int]] = defaultdict(set)
+    speaks = [[u for u in users if _speaks_to(e, u)] for e in events]
+    for event, people in zip(events, speaks, strict=True):
+        for user in people:
+            wanted[(user.pk, event.target)].add(event.target_id)
+    by_pk = {u.pk: u for u in users}
+    seen = {key: targets_visible(by_pk[key[0]], key[1], ids) for key, ids in wanted.items()}
+    return [
+        [u for u in people if e.target_id in seen[(u.pk, e.target)]]
+        for e, people in zip(events, speaks, strict=True)
+    ]
+
+
 def event_recipients(event: Event) -> list[User]:
     """The active users an event speaks to and who may see its object."""
-    q = Q(pk__in=event.user_ids)
-    if event.unit_ids:
-        unit_q = Q(unit_id__in=event.unit_ids)
-        if event.unit_roles:
-            unit_q &= Q(role__in=event.unit_roles)
-        q |= unit_q
-    if event.office:
-        q |= Q(role=User.Role.OFFICE)
-    users = User.objects.filter(q, is_active=True).select_related("unit").order_by("pk")
-    return [u for u in users if target_visible(u, event.target, event.target_id)]
+    return recipients_by_event([event])[0]
 
 
-@transaction.atomic
-def notification_create_for_event(event: Event) -> list[Notification]:
-    """One notification per recipient for the event; an event already told is not told again.
+def notifications_create_for_events(events: Sequence[Event]) -> set[tuple[int, str]]:
+    """One notification per recipient of each event; an event already told is not told again.
 
-    Returns the notifications created now (none for a repeat)."""
-    recipients = event_recipients(event)
-    if not recipients:
-        return []
+    The batch subscriber: a request's events in one pass (recipients resolved once, one insert
+    for all, no transaction of its own: the insert is one statement). Returns the (recipient,
+    key) pairs told now, or by a worker that raced it (none for a repeat)."""
+    recipients = recipients_by_event(events)
+    pairs = {
+        (u.pk, e.key[:200]) for e, people in zip(events, recipients, strict=True) for u in people
+    }
+    if not pairs:
+        return set()
     told = set(
-        Notification.objects.filter(key=event.key, recipient__in=recipients).values_list(
-            "recipient_id", flat=True
-        )
+        Notification.objects.filter(
+            key__in={key for _pk, key in pairs}, recipient_id__in={pk for pk, _key in pairs}
+        ).values_list("recipient_id", "key")
     )
-    fresh = [
-        Notification(
-            recipient=user,
-            kind=event.kind,
-            key=event.key[:200],
-            target=event.target,
-            target_id=event.target_id,
-            text=str(event.text)[:500],
-            url=event.url,
-        )
-        for user in recipients
-        if user.pk not in told
-    ]
+    fresh: dict[tuple[int, str], Notification] = {}
+    for event, people in zip(events, recipients, strict=True):
+        key = event.key[:200]
+        for user in people:
+            if (user.pk, key) in told or (user.pk, key) in fresh:
+                continue
+            fresh[(user.pk, key)] = Notification(
+                recipient=user,
+                kind=event.kind,
+                key=key,
+                target=event.target,
+                target_id=event.target_id,
+                text=str(event.text)[:500],
+                url=event.url,
+            )
     # ignore_conflicts: two workers raising the same event at once still make one row each.
-    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    created = list(
-        Notification.objects.filter(key=event.key, recipient__in=[n.recipient for n in fresh])
+    Notification.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+    logger.info("notify.created", extra={"count": len(fresh), "events": len(events)})
+    return set(fresh)
+
+
+def notification_create_for_event(event: Event) -> list[Notification]:
+    """One notification per recipient for the event (see `notifications_create_for_events`);
+    returns the notifications created now (none for a repeat)."""
+    fresh = notifications_create_for_events([event])
+    if not fresh:
+        return []
+    return list(
+        Notification.objects.filter(
+            key=event.key[:200], recipient_id__in={pk for pk, _key in fresh}
+        ).order_by("pk")
     )
-    logger.info("notify.created", extra={"kind": event.kind, "count": len(created)})
-    return created
 
 
 def notification_mark_read(*, user: User, ids: list[int] | None = None) -> int:

@@ -6,9 +6,9 @@ person about an object they could not open.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from duban.assessment.selectors import ranking_list
 from duban.bulletins.selectors import bulletin_list
@@ -40,24 +40,47 @@ def register_target(label: str, visible: Callable[[User], QuerySet]) -> None:  #
     VISIBLE[label] = visible
 
 
-def target_visible(user: User, label: str, target_id: int) -> bool:
+def targets_visible(user: User, label: str, target_ids: Collection[int]) -> set[int]:
+    """Which of the objects (all of one type) lie in the user's scope: one query."""
     visible = VISIBLE.get(label)
     if visible is None:
-        # An object whose scope nobody declared is shown to nobody but the office.
-        return user.is_office
-    return bool(visible(user).filter(pk=target_id).exists())
+        return set(target_ids) if user.is_office else set()
+    return set(visible(user).filter(pk__in=target_ids).values_list("pk", flat=True))
 
 
-def target_item_id(label: str, target_id: int) -> int | None:
-    """The work item an event's object hangs off (for the groups that cover items)."""
-    if label == "ledger.workitem":
-        return target_id
-    if label == "reporting.monthlyreport":
-        return (
-            MonthlyReport.objects.filter(pk=target_id)
-            .values_list("work_item_id", flat=True)
-            .first()
-        )
-    if label == "problems.problem":
-        return Problem.objects.filter(pk=target_id).values_list("work_item_id", flat=True).first()
-    return None
+# The models whose rows hang off a work item, by event target.
+_ITEM_OF: dict[str, type[MonthlyReport] | type[Problem]] = {
+    "reporting.monthlyreport": MonthlyReport,
+    "problems.problem": Problem,
+}
+
+
+def target_items_q(targets: Collection[tuple[str, int]]) -> Q:
+    """Work groups (or anything with an `items` relation) covering the work items the
+    (label, id) pairs hang off, as one condition with a subquery per type."""
+    by_label: dict[str, set[int]] = {}
+    for label, target_id in targets:
+        by_label.setdefault(label, set()).add(target_id)
+    q = Q(pk__in=[])
+    for label, ids in by_label.items():
+        if label == "ledger.workitem":
+            q |= Q(items__in=ids)
+        elif label in _ITEM_OF:
+            rows = _ITEM_OF[label].objects.filter(pk__in=ids).values("work_item_id")
+            q |= Q(items__in=rows)
+    return q
+
+
+def target_item_ids(targets: Collection[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """The work item each (label, id) hangs off, for those that hang off one: a query per type."""
+    by_label: dict[str, set[int]] = {}
+    for label, target_id in targets:
+        by_label.setdefault(label, set()).add(target_id)
+    found: dict[tuple[str, int], int] = {}
+    for label, ids in by_label.items():
+        if label == "ledger.workitem":
+            found.update({(label, i): i for i in ids})
+        elif label in _ITEM_OF:
+            rows = _ITEM_OF[label].objects.filter(pk__in=ids).values_list("pk", "work_item_id")
+            found.update({(label, pk): item_id for pk, item_id in rows})
+    return found

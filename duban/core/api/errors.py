@@ -12,12 +12,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 
 from duban.core.api.schemas import ErrorOut
+from duban.core.db_busy import RETRY_AFTER, busy_message, is_busy, mark_busy
 from duban.core.errors import ApplicationError
 
 T = TypeVar("T")
@@ -59,6 +61,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         detail = NOT_FOUND if status == 404 else str(exc)
         return api.create_response(request, {"detail": detail}, status=status)
 
+    @api.exception_handler(OperationalError)
+    def busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+        # A database too busy to write: 503 with Retry-After (run again first, db_busy).
+        if not is_busy(exc):
+            raise exc
+        mark_busy(request)
+        response = api.create_response(request, {"detail": busy_message()}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
+
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         detail = str(exc) or _("您没有权限进行此操作。")
@@ -68,12 +80,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
 _COMMON_ERRORS = {
     "400": "Bad Request: the body is not JSON (or not the form data) the operation takes",
     "422": "Unprocessable: a parameter out of its bounds, or an action a rule refused",
+    "503": "Service Unavailable: the database was too busy to take the request (nothing was "
+    "written); try again after the seconds in the Retry-After header",
 }
 
 
 def document_common_errors(schema: Any) -> None:
     """Add the answers any operation can give (400 for an unreadable body, 422 for a bad
-    parameter or a refusal, 401 where a token is needed) to every operation of the spec."""
+    parameter or a refusal, 503 with Retry-After when the database is too busy, 401 where a
+    token is needed) to every operation of the spec."""
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
