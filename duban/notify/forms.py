@@ -15,6 +15,26 @@ from duban.org.models import Unit, User
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 KIND_PREFIX = "kind_mode_"
+# Stored 0 (Monday) to 6 (Sunday), as Python's date.weekday(); shown by name.
+WEEKDAYS = [
+    (0, _("星期一")),
+    (1, _("星期二")),
+    (2, _("星期三")),
+    (3, _("星期四")),
+    (4, _("星期五")),
+    (5, _("星期六")),
+    (6, _("星期日")),
+]
+
+
+def _weekday_field() -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=_("每周汇总日"),
+        choices=WEEKDAYS,
+        coerce=int,
+        initial=0,
+        error_messages={"invalid_choice": _("每周汇总日应在0（星期一）到6（星期日）之间。")},
+    )
 
 
 class KindModesMixin(forms.ModelForm):  # type: ignore[type-arg]
@@ -57,6 +77,8 @@ class KindModesMixin(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class ChannelSettingForm(KindModesMixin):
+    digest_weekday = _weekday_field()
+
     class Meta:
         model = ChannelSetting
         fields = ["email", "mode", "digest_time", "digest_weekday", "quiet_start", "quiet_end"]
@@ -65,12 +87,6 @@ class ChannelSettingForm(KindModesMixin):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_kind_fields()
-
-    def clean_digest_weekday(self) -> int:
-        day = self.cleaned_data["digest_weekday"]
-        if not 0 <= day <= 6:
-            raise forms.ValidationError(_("每周汇总日应在0（星期一）到6（星期日）之间。"))
-        return int(day)
 
 
 class WorkGroupForm(KindModesMixin):
@@ -85,6 +101,7 @@ class WorkGroupForm(KindModesMixin):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("不选表示接收全部类型。"),
     )
+    digest_weekday = _weekday_field()
 
     class Meta:
         model = WorkGroup
@@ -121,12 +138,6 @@ class WorkGroupForm(KindModesMixin):
             }
             if self.instance.secret:
                 self.fields["secret"].help_text = _("已设置，留空则不修改。")
-
-    def clean_digest_weekday(self) -> int:
-        day = self.cleaned_data["digest_weekday"]
-        if not 0 <= day <= 6:
-            raise forms.ValidationError(_("每周汇总日应在0（星期一）到6（星期日）之间。"))
-        return int(day)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
