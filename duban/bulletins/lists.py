@@ -22,6 +22,7 @@ from duban.bulletins.figures import (
     rows,
     titles,
 )
+from duban.bulletins.figures_assessment import STANDING, Line, not_published, standings
 from duban.core.formatting import date_cn
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import Unit
@@ -336,6 +337,67 @@ def by_unit(ctx: FigureContext) -> ListBlock:
     )
 
 
+# The figures of a line of the ranking table, one line per assessment group.
+RANKING_FIGURES = (
+    "assessment.ranked_units",
+    "assessment.average_score",
+    "assessment.top_score",
+    "assessment.bottom_score",
+)
+
+
+def ranking(ctx: FigureContext) -> ListBlock:
+    """The month's published assessment ranking by group (差异化考核): units ranked, average,
+    highest and lowest score (each cell a figure over the group's lines), and the units first
+    and last in the group; one line saying so when the ranking is not published."""
+    missing = not_published(ctx)
+    if missing is not None:
+        return ListBlock("items", lines=((missing.note + "。",),), row_model=STANDING)
+    by_group: dict[str, list[Line]] = {}
+    for s in standings(ctx):
+        by_group.setdefault(s.group, []).append(s)
+    if not by_group:
+        return ListBlock("items", lines=((_("无"),),), row_model=STANDING)
+    lines = []
+    cell_keys: list[tuple[str | None, ...]] = []
+    figures: dict[str, Any] = {}
+    for n, (group, members) in enumerate(sorted(by_group.items()), 1):
+        sub = FigureContext(ctx.query)
+        sub.cache["ranking_published"] = True
+        sub.cache["standings"] = members
+        res = {k: compute(k, sub) for k in RANKING_FIGURES}
+        keys: list[str | None] = [None]
+        for k, r in res.items():
+            composite = f"ranking.{n}.{k}"  # by number: a group's name may hold a "/"
+            figures[composite] = {
+                **r.as_json(),
+                "key": composite,
+                "label": f"{group}：{r.figure.label}",
+            }
+            keys.append(composite)
+        last = max(s.rank for s in members)
+        ends = ("、".join(s.unit for s in members if s.rank == rank) for rank in (1, last))
+        lines.append((group, *(r.text for r in res.values()), *ends))
+        cell_keys.append((*keys, None, None))
+    header = (
+        _("考核分组"),
+        _("参加排名单位"),
+        _("平均得分"),
+        _("最高得分"),
+        _("最低得分"),
+        _("第一名"),
+        _("末名"),
+    )
+    return ListBlock(
+        "table",
+        header,
+        tuple(lines),
+        row_model=STANDING,
+        figures=figures,
+        cell_keys=tuple(cell_keys),
+    )
+
+
 def item_status(ctx: FigureContext) -> ListBlock:
     """For a 项目专报: each item of the 口径 this year with its light and reasons."""
     prog = progress(ctx)
@@ -392,4 +454,5 @@ LISTS: dict[str, Callable[[FigureContext], ListBlock]] = {
     "by_unit": by_unit,
     "item_status": item_status,
     "open_problems": open_problems,
+    "ranking": ranking,
 }

@@ -25,6 +25,9 @@ from duban.documents.gbt9704 import OfficialDocument
 from duban.sheets.writer import OfficeSheet, OutColumn, OutGroup, office_book
 
 ORGAN = "区重点项目推进办公室"
+# The stand-alone page names at most this many row ids under a figure (a province's figure
+# stands on tens of thousands); the bulletin keeps them all, shown online and in Excel.
+HTML_ROWS = 200
 
 
 def draft_mark() -> str:
@@ -161,7 +164,10 @@ def to_html(bulletin: Bulletin) -> bytes:
     mark = f'<p class="draft">{escape(draft_mark())}</p>' if bulletin.draft else ""
     figs = []
     for key, fig in bulletin.figures.items():
-        rows = "、".join(str(r) for r in fig["rows"]) or _("无")
+        ids = fig["rows"]
+        rows = "、".join(str(r) for r in ids[:HTML_ROWS]) or _("无")
+        if len(ids) > HTML_ROWS:
+            rows += _("……共%(n)s条（完整明细见网页版，可导出 Excel）") % {"n": len(ids)}
         figs.append(
             f'<section id="fig-{escape(key)}"><h3>{escape(fig["label"])}：{escape(fig["text"])}</h3>'
             f"<p>{escape(fig['definition'])}</p>"
