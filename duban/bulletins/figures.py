@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
@@ -237,11 +238,15 @@ def _period_start(ctx: FigureContext) -> date:
     return date(ctx.query.year, 1, 1)
 
 
-def _dated_in_period(ctx: FigureContext, field: str) -> list[Row]:
-    """The 口径's projects whose date `field` falls in the period (its bounds made once)."""
+def _dated_in_period(ctx: FigureContext, day: Callable[[Row], date | None]) -> list[Row]:
+    """The 口径's projects whose date `day` falls in the period (its bounds made once)."""
     start, end = _period_start(ctx), ctx.query.period.last_day
-    pos = Row._fields.index(field)
-    return [r for r in projects(ctx) if r[pos] is not None and start <= r[pos] <= end]
+    out = []
+    for r in projects(ctx):
+        d = day(r)
+        if d is not None and start <= d <= end:
+            out.append(r)
+    return out
 
 
 # -- ledger ----------------------------------------------------------------------------------
@@ -507,13 +512,13 @@ def yoy_completion(ctx: FigureContext) -> FigureValue:
 
 @shared
 def _planned_starts(ctx: FigureContext) -> list[Row]:
-    return _dated_in_period(ctx, "planned_start")
+    return _dated_in_period(ctx, attrgetter("planned_start"))
 
 
 @shared
 def _actual_starts(ctx: FigureContext) -> list[Row]:
     """Started within the period; a project started in an earlier year is not a start."""
-    return _dated_in_period(ctx, "actual_start")
+    return _dated_in_period(ctx, attrgetter("actual_start"))
 
 
 register_count(
@@ -644,7 +649,7 @@ def starts_batch_projects(ctx: FigureContext) -> FigureValue:
 
 @shared
 def _planned_finishes(ctx: FigureContext) -> list[Row]:
-    return _dated_in_period(ctx, "planned_finish")
+    return _dated_in_period(ctx, attrgetter("planned_finish"))
 
 
 register_count(

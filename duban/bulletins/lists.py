@@ -144,9 +144,10 @@ def _group_figures(
 RATE = "investment.completion_pct"
 
 
-def _rate_key(res: dict[str, FigureResult]) -> Decimal:
-    """Ranked by completion of the annual plan, highest first (无 last)."""
-    return -(res[RATE].value.value or Decimal(-1))
+def _rate_key(res: dict[str, FigureResult]) -> tuple[bool, Decimal]:
+    """Ranked by completion of the annual plan, highest first (无 last, after 0%)."""
+    v = res[RATE].value.value
+    return (v is None, -Decimal(v or 0))
 
 
 def _ends(ranked: list[int], each: int) -> tuple[list[int], list[int]]:
@@ -180,7 +181,7 @@ def _table(
     if sort_by_rate:
         computed.sort(key=lambda c: _rate_key(c[2]))
     order = list(range(len(computed)))
-    top, bottom = order, []
+    top, bottom = order, list[int]()
     full: dict[str, Any] | None = None
     ranked = [i for i in order if computed[i][2][RATE].value.value is not None]
     if ends is not None and len(computed) > 2 * ends:
