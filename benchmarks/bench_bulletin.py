@@ -78,9 +78,9 @@ def main() -> int:
                 out.append(cursor.fetchall())
         return out
 
-    def generate() -> tuple[int, int]:
+    def generate() -> tuple[int, int, int]:
         b = bulletin_generate(kind=Kind.MONTHLY, year=year, month=12, by=office)
-        return len(to_html(b)), len(to_docx(b))
+        return len(to_html(b)), len(to_docx(b)), len(b.figures)
 
     def progress_core() -> int:
         return len(progress_for_items(WorkItem.objects.filter(year=year), Period(year, 12)))
@@ -107,6 +107,7 @@ def main() -> int:
     )
     print()
     print(f"documents: HTML {sizes[0]:,} bytes, Word {sizes[1]:,} bytes")  # type: ignore[index]
+    print(f"figures stored with the bulletin: {sizes[2]:,}")  # type: ignore[index]
     print(f"queries: every figure of the catalogue ({n} figures): {len(ctx.captured_queries)}")
     with CaptureQueriesContext(connection) as gen_queries:
         generate()

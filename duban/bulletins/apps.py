@@ -5,11 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 # The modules whose figures make up the catalogue; each registers its figures (and any new
 # row model, see bulletins.row_models) on import. Bulletins sits above every app it counts, so
-# a new source of figures (assessment: rankings and scores) is one more module here, e.g.
-# "duban.bulletins.figures_assessment", reading that app's models.
+# a new source of figures is one more module here, reading that app's models.
 FIGURE_MODULES = (
     "duban.bulletins.figures",
     "duban.bulletins.figures_supervision",
+    "duban.bulletins.figures_assessment",
 )
 
 

@@ -43,7 +43,8 @@ GROWTH = "growth"  # a change in percent against a base (同比)
 POINTS = "points"  # a difference of rates, 个百分点
 GAP = "gap"  # completion against 序时进度, in points
 DAYS = "days"
-KINDS = (COUNT, MONEY, PCT, GROWTH, POINTS, GAP, DAYS)
+SCORE = "score"  # an assessment score, 分
+KINDS = (COUNT, MONEY, PCT, GROWTH, POINTS, GAP, DAYS, SCORE)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,8 @@ def figure_text(figure: Figure, value: FigureValue, style: FigureStyle = DEFAULT
         return points_text(d, style)
     if figure.kind == GAP:
         return gap_phrase(d, style)
+    if figure.kind == SCORE:
+        return _("%(n)s分") % {"n": number_text(quantize(d, 2), style)}
     # DAYS: days early (planned − actual), written 提前17天 / 推迟3天 / 与计划同日.
     shown = quantize(abs(d), 1)
     if shown == 0:

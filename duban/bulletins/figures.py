@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from operator import attrgetter
+from typing import Any, NamedTuple, TypeVar
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import ExtractMonth
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -58,9 +57,9 @@ P = WorkItem.Kind.PROJECT
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Row:
-    """What the figures read of one work item (one query for the whole 口径)."""
+class Row(NamedTuple):
+    """What the figures read of one work item (one query for the whole 口径). A tuple whose
+    first field is its id, like the other rows figures count (a province reads 20,000)."""
 
     id: int
     kind: str
@@ -140,7 +139,7 @@ def shared(fn: Callable[[FigureContext], T]) -> Callable[[FigureContext], T]:
 
 @shared
 def rows(ctx: FigureContext) -> list[Row]:
-    return [Row(*r) for r in items_qs(ctx).order_by("pk").values_list(*ROW_FIELDS)]
+    return list(map(Row._make, items_qs(ctx).order_by("pk").values_list(*ROW_FIELDS)))
 
 
 @shared
@@ -181,11 +180,13 @@ def register_count(
     measure: str = "project",
     group: str,
 ) -> None:
-    """A count of the rows `source` gives (each a Row or a tuple whose first field is its id)
+    """A count of the rows `source` gives (each a tuple whose first field is its id, as a Row)
     that pass `test`: the rows counted are the rows behind it."""
 
     def fn(ctx: FigureContext) -> FigureValue:
-        return count_of([_id(r) for r in source(ctx) if test is None or test(ctx, r)])
+        if test is None:
+            return count_of([r[0] for r in source(ctx)])
+        return count_of([r[0] for r in source(ctx) if test(ctx, r)])
 
     register_figure(
         key,
@@ -213,10 +214,11 @@ def register_share(
 
     def fn(ctx: FigureContext) -> FigureValue:
         base = source(ctx)
+        one, zero = Decimal(1), Decimal(0)
         return rate_of(
-            {_id(r): Decimal(1) if test(ctx, r) else Decimal(0) for r in base},
+            {r[0]: one if test(ctx, r) else zero for r in base},
             Decimal(len(base)),
-            [_id(r) for r in base],
+            [r[0] for r in base],
         )
 
     register_figure(
@@ -232,16 +234,19 @@ def _field_is(pos: int, value: Any) -> Callable[[FigureContext, Any], bool]:
     return lambda _ctx, row: bool(row[pos] == value)
 
 
-def _id(row: Any) -> int:
-    return int(row.id if isinstance(row, Row) else row[0])
-
-
 def _period_start(ctx: FigureContext) -> date:
     return date(ctx.query.year, 1, 1)
 
 
-def _in_period(ctx: FigureContext, day: date | None) -> bool:
-    return day is not None and _period_start(ctx) <= day <= ctx.query.period.last_day
+def _dated_in_period(ctx: FigureContext, day: Callable[[Row], date | None]) -> list[Row]:
+    """The 口径's projects whose date `day` falls in the period (its bounds made once)."""
+    start, end = _period_start(ctx), ctx.query.period.last_day
+    out = []
+    for r in projects(ctx):
+        d = day(r)
+        if d is not None and start <= d <= end:
+            out.append(r)
+    return out
 
 
 # -- ledger ----------------------------------------------------------------------------------
@@ -507,13 +512,13 @@ def yoy_completion(ctx: FigureContext) -> FigureValue:
 
 @shared
 def _planned_starts(ctx: FigureContext) -> list[Row]:
-    return [r for r in projects(ctx) if _in_period(ctx, r.planned_start)]
+    return _dated_in_period(ctx, attrgetter("planned_start"))
 
 
 @shared
 def _actual_starts(ctx: FigureContext) -> list[Row]:
     """Started within the period; a project started in an earlier year is not a start."""
-    return [r for r in projects(ctx) if _in_period(ctx, r.actual_start)]
+    return _dated_in_period(ctx, attrgetter("actual_start"))
 
 
 register_count(
@@ -644,7 +649,7 @@ def starts_batch_projects(ctx: FigureContext) -> FigureValue:
 
 @shared
 def _planned_finishes(ctx: FigureContext) -> list[Row]:
-    return [r for r in projects(ctx) if _in_period(ctx, r.planned_finish)]
+    return _dated_in_period(ctx, attrgetter("planned_finish"))
 
 
 register_count(
@@ -871,16 +876,22 @@ def problems_qs(ctx: FigureContext) -> QuerySet[Problem]:
 
 @shared
 def _year_problems(ctx: FigureContext) -> list[tuple[Any, ...]]:
-    """The 口径's problems reported from 1 January to the month's end: (id, month reported,
-    state, close year, close month, lead unit, category, level, source, satisfaction)."""
+    """The 口径's problems reported from 1 January to the month's end: (id, reported in the
+    month itself, state, close year, close month, lead unit, category, level, source,
+    satisfaction)."""
+    period = ctx.query.period
     return list(
         problems_qs(ctx)
-        .filter(reported_on__range=(_period_start(ctx), ctx.query.period.last_day))
+        .filter(reported_on__range=(_period_start(ctx), period.last_day))
         .order_by("pk")
-        # The month as a number, not the date: no date made per row of a province's problems.
+        # A comparison the database makes, not a date (nor a month extracted by a function
+        # SQLite calls back into Python for) made per row of a province's problems.
         .values_list(
             "pk",
-            ExtractMonth("reported_on"),
+            ExpressionWrapper(
+                Q(reported_on__gte=date(period.year, period.month, 1)),
+                output_field=BooleanField(),
+            ),
             "state",
             "close_year",
             "close_month",
@@ -912,7 +923,7 @@ register_count(
     label=_("本月新增问题"),
     definition=_("本月上报的问题数。"),
     source=_year_problems,
-    test=lambda ctx, p: p[1] == ctx.query.month,
+    test=lambda _ctx, p: bool(p[1]),
     row_model=PROBLEM,
     measure="problem",
     group="problems",

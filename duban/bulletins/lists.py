@@ -22,6 +22,7 @@ from duban.bulletins.figures import (
     rows,
     titles,
 )
+from duban.bulletins.figures_assessment import STANDING, Line, not_published, standings
 from duban.core.formatting import date_cn
 from duban.ledger.models import Project, WorkItem
 from duban.org.models import Unit
@@ -31,6 +32,10 @@ from duban.supervision.models import Card
 
 # A document lists at most this many red or yellow items or table rows (the rest: online).
 LIST_LIMIT = 50
+
+# The table by unit prints the units at both ends of the ranking, as an office prints it: the
+# first and the last this many by completion of the annual plan (the whole ranking online).
+UNIT_TABLE_EACH = 10
 
 # The figures of a row of the tables by level, industry and unit.
 TABLE_FIGURES = (
@@ -54,6 +59,8 @@ class ListBlock:
     figures: dict[str, Any] = field(default_factory=dict)
     chart: dict[str, Any] | None = None
     cell_keys: tuple[tuple[str | None, ...], ...] = ()
+    name: str = ""  # a table's name ([[by_unit]]), for the page of its whole ranking
+    full: dict[str, Any] | None = None  # a cut table's whole ranking (see _table)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -68,6 +75,10 @@ class ListBlock:
             out["chart"] = self.chart
         if self.cell_keys:
             out["cell_keys"] = [list(k) for k in self.cell_keys]
+        if self.name:
+            out["name"] = self.name
+        if self.full is not None:
+            out["full"] = self.full
         return out
 
 
@@ -76,6 +87,24 @@ def _more(n: int) -> str:
         "n": n,
         "k": LIST_LIMIT,
     }
+
+
+def _omitted(total: int, each: int, both_ends: bool, left: int, unranked: int) -> str:
+    """The line of a cut ranking: how many groups there are and how many are left out."""
+    if not both_ends:
+        return _(
+            "（共%(n)s个单位，此处列出有年度计划投资的%(k)s个单位，其余%(m)s个单位无年度计划"
+            "投资、未排名，完整排名见网页版。）"
+        ) % {"n": total, "k": each, "m": left}
+    if unranked:
+        return _(
+            "（共%(n)s个单位，此处列出投资完成率前%(k)s名和后%(k)s名，其余%(m)s个单位从略"
+            "（其中%(u)s个无年度计划投资、未排名），完整排名见网页版。）"
+        ) % {"n": total, "k": each, "m": left, "u": unranked}
+    return _(
+        "（共%(n)s个单位，此处列出投资完成率前%(k)s名和后%(k)s名，其余%(m)s个单位从略，"
+        "完整排名见网页版。）"
+    ) % {"n": total, "k": each, "m": left}
 
 
 def _items_with_light(ctx: FigureContext, light: str) -> ListBlock:
@@ -101,13 +130,31 @@ def yellow_items(ctx: FigureContext) -> ListBlock:
     return _items_with_light(ctx, Light.YELLOW)
 
 
-def _group_figures(ctx: FigureContext, group: list[Row]) -> dict[str, FigureResult]:
+def _group_figures(
+    ctx: FigureContext, group: list[Row], keys: tuple[str, ...] = TABLE_FIGURES
+) -> dict[str, FigureResult]:
     """The table's figures over one group: the parent's rows cut, its progress shared."""
     q = ctx.query
     sub = FigureContext(FigureQuery(q.year, q.month, q.levels, q.unit_id, q.leader_id))
     sub.cache["rows"] = group
     sub.cache["progress"] = progress(ctx)
-    return {k: compute(k, sub) for k in TABLE_FIGURES}
+    return {k: compute(k, sub) for k in keys}
+
+
+RATE = "investment.completion_pct"
+
+
+def _rate_key(res: dict[str, FigureResult]) -> tuple[bool, Decimal]:
+    """Ranked by completion of the annual plan, highest first (无 last, after 0%)."""
+    v = res[RATE].value.value
+    return (v is None, -Decimal(v or 0))
+
+
+def _ends(ranked: list[int], each: int) -> tuple[list[int], list[int]]:
+    """The first and the last `each` of a ranking (all of it when it is short)."""
+    if len(ranked) <= 2 * each:
+        return ranked, []
+    return ranked[:each], ranked[-each:]
 
 
 def _table(
@@ -119,19 +166,47 @@ def _table(
     extra: Callable[[str, dict[str, FigureResult]], tuple[str, ...]] | None = None,
     extra_header: tuple[str, ...] = (),
     sort_by_rate: bool = False,
+    ends: int | None = None,
 ) -> ListBlock:
     """A table of groups (code, label, rows) with the figures of TABLE_FIGURES each, and a
-    chart of annual plan against completed investment (万元). Each cell's figure is stored
-    with the bulletin under "name.code.figure" (by_level.province.investment.ytd), so that a
-    number in a table links to its rows like a number in the text."""
-    computed = [(code, label, _group_figures(ctx, g)) for code, label, g in groups]
+    chart of annual plan against completed investment (万元). Each printed cell's figure is
+    stored with the bulletin under "name.code.figure" (by_level.province.investment.ytd), so
+    that a number in a table links to its rows like a number in the text.
+
+    With `ends` (a ranking, sort_by_rate), a long table prints only the first and the last
+    `ends` groups of those ranked, as an office prints it, with a line saying how many are
+    left out; the whole ranking is kept with the bulletin (`full`: each group's values and the
+    rows behind its line) for the page and the Excel sheet it links to."""
+    computed = [(code, label, _group_figures(ctx, g), g) for code, label, g in groups]
     if sort_by_rate:
-        # Ranked by completion of the annual plan, highest first (无 last).
-        computed.sort(key=lambda c: -(c[2]["investment.completion_pct"].value.value or Decimal(-1)))
+        computed.sort(key=lambda c: _rate_key(c[2]))
+    order = list(range(len(computed)))
+    top, bottom = order, list[int]()
+    full: dict[str, Any] | None = None
+    ranked = [i for i in order if computed[i][2][RATE].value.value is not None]
+    if ends is not None and len(computed) > 2 * ends:
+        top, bottom = _ends(ranked, ends)
+        full = {
+            "keys": list(TABLE_FIGURES),
+            "lines": [
+                {
+                    "code": code,
+                    "label": label,
+                    "values": [
+                        None if r.value.value is None else str(r.value.value) for r in res.values()
+                    ],
+                    "extra": list(extra(code, res)) if extra else [],
+                    "rows": [r.id for r in g],
+                }
+                for code, label, res, g in computed
+            ],
+        }
     lines = []
     cell_keys: list[list[str | None]] = []
     figures: dict[str, Any] = {}
-    for n, (code, label, res) in enumerate(computed, 1):
+
+    def add(n: int) -> None:
+        code, label, res, _g = computed[n]
         keys: list[str | None] = [None] * (2 if sort_by_rate else 1)
         for k, r in res.items():
             composite = f"{name}.{code or '-'}.{k}"
@@ -143,17 +218,29 @@ def _table(
             keys.append(composite)
         cells = (label, *(r.text for r in res.values()))
         if sort_by_rate:
-            cells = (str(n), *cells)
+            cells = (str(n + 1), *cells)
         if extra:
             extra_cells = extra(code, res)
             cells = (*cells, *extra_cells)
             keys += [None] * len(extra_cells)
         lines.append(cells)
         cell_keys.append(keys)
-    shown = computed[:LIST_LIMIT]
-    if len(computed) > LIST_LIMIT:
-        lines = [*lines[:LIST_LIMIT], (_more(len(computed)),) + ("",) * (len(lines[0]) - 1)]
+
+    limit = LIST_LIMIT if full is None else len(top) + len(bottom)
+    for n in top[:limit]:
+        add(n)
+    width = 1 + len(TABLE_FIGURES) + (1 if sort_by_rate else 0) + len(extra_header)
+    if full is not None:
+        left = len(computed) - len(top) - len(bottom)
+        note = _omitted(len(computed), len(top), bool(bottom), left, len(computed) - len(ranked))
+        lines.append((note,) + ("",) * (width - 1))
+        cell_keys.append([])
+        for n in bottom:
+            add(n)
+    elif len(computed) > LIST_LIMIT:
+        lines = [*lines[:LIST_LIMIT], (_more(len(computed)),) + ("",) * (width - 1)]
         cell_keys = [*cell_keys[:LIST_LIMIT], []]
+    shown = [computed[n] for n in top[: min(12, limit)]]
     header: tuple[str, ...] = (
         first,
         _("项目数"),
@@ -165,15 +252,15 @@ def _table(
         header = (_("排名"), *header)
     chart = {
         "title": _("年度计划投资与累计完成投资（万元）"),
-        "categories": [label for _c, label, _r in shown[:12]],
+        "categories": [label for _c, label, _r, _g in shown],
         "series": [
             {
                 "name": _("年度计划投资"),
-                "values": [str(r["ledger.annual_plan"].value.value or 0) for *_x, r in shown[:12]],
+                "values": [str(r["ledger.annual_plan"].value.value or 0) for *_x, r, _g in shown],
             },
             {
                 "name": _("累计完成投资"),
-                "values": [str(r["investment.ytd"].value.value or 0) for *_x, r in shown[:12]],
+                "values": [str(r["investment.ytd"].value.value or 0) for *_x, r, _g in shown],
             },
         ],
     }
@@ -184,6 +271,8 @@ def _table(
         figures=figures,
         chart=chart if shown else None,
         cell_keys=tuple(tuple(k) for k in cell_keys),
+        name=name,
+        full=full,
     )
 
 
@@ -245,6 +334,68 @@ def by_unit(ctx: FigureContext) -> ListBlock:
         extra=card,
         extra_header=(_("本月亮牌"),),
         sort_by_rate=True,
+        ends=UNIT_TABLE_EACH,
+    )
+
+
+# The figures of a line of the ranking table, one line per assessment group.
+RANKING_FIGURES = (
+    "assessment.ranked_units",
+    "assessment.average_score",
+    "assessment.top_score",
+    "assessment.bottom_score",
+)
+
+
+def ranking(ctx: FigureContext) -> ListBlock:
+    """The month's published assessment ranking by group (差异化考核): units ranked, average,
+    highest and lowest score (each cell a figure over the group's lines), and the units first
+    and last in the group; one line saying so when the ranking is not published."""
+    missing = not_published(ctx)
+    if missing is not None:
+        return ListBlock("items", lines=((missing.note + "。",),), row_model=STANDING)
+    by_group: dict[str, list[Line]] = {}
+    for s in standings(ctx):
+        by_group.setdefault(s.group, []).append(s)
+    if not by_group:
+        return ListBlock("items", lines=((_("无"),),), row_model=STANDING)
+    lines = []
+    cell_keys: list[tuple[str | None, ...]] = []
+    figures: dict[str, Any] = {}
+    for n, (group, members) in enumerate(sorted(by_group.items()), 1):
+        sub = FigureContext(ctx.query)
+        sub.cache["ranking_published"] = True
+        sub.cache["standings"] = members
+        res = {k: compute(k, sub) for k in RANKING_FIGURES}
+        keys: list[str | None] = [None]
+        for k, r in res.items():
+            composite = f"ranking.{n}.{k}"  # by number: a group's name may hold a "/"
+            figures[composite] = {
+                **r.as_json(),
+                "key": composite,
+                "label": f"{group}：{r.figure.label}",
+            }
+            keys.append(composite)
+        last = max(s.rank for s in members)
+        ends = ("、".join(s.unit for s in members if s.rank == rank) for rank in (1, last))
+        lines.append((group, *(r.text for r in res.values()), *ends))
+        cell_keys.append((*keys, None, None))
+    header = (
+        _("考核分组"),
+        _("参加排名单位"),
+        _("平均得分"),
+        _("最高得分"),
+        _("最低得分"),
+        _("第一名"),
+        _("末名"),
+    )
+    return ListBlock(
+        "table",
+        header,
+        tuple(lines),
+        row_model=STANDING,
+        figures=figures,
+        cell_keys=tuple(cell_keys),
     )
 
 
@@ -304,4 +455,5 @@ LISTS: dict[str, Callable[[FigureContext], ListBlock]] = {
     "by_unit": by_unit,
     "item_status": item_status,
     "open_problems": open_problems,
+    "ranking": ranking,
 }

@@ -16,14 +16,18 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from duban.bulletins.catalogue import COUNT, MONEY, PCT, get_figure
 from duban.bulletins.charts import Series, add_chart
 from duban.bulletins.models import Bulletin
-from duban.bulletins.selectors import FigureRows
+from duban.bulletins.selectors import FigureRows, FullTable
 from duban.core import clock
 from duban.documents.gbt9704 import OfficialDocument
 from duban.sheets.writer import OfficeSheet, OutColumn, OutGroup, office_book
 
 ORGAN = "区重点项目推进办公室"
+# The stand-alone page names at most this many row ids under a figure (a province's figure
+# stands on tens of thousands); the bulletin keeps them all, shown online and in Excel.
+HTML_ROWS = 200
 
 
 def draft_mark() -> str:
@@ -114,8 +118,13 @@ def _cell_html(text: str, key: str | None, link: Callable[[str], str]) -> str:
     return f'<a class="figure" href="{escape(link(key))}">{escape(text)}</a>'
 
 
-def blocks_html(bulletin: Bulletin, link: Callable[[str], str]) -> str:
-    """The body as HTML: every figure a link (to `link(key)`)."""
+def blocks_html(
+    bulletin: Bulletin,
+    link: Callable[[str], str],
+    table_link: Callable[[str], str] | None = None,
+) -> str:
+    """The body as HTML: every figure a link (to `link(key)`); under a table printed cut, a
+    link to its whole ranking (`table_link(name)`) when there is a page for it."""
     html = []
     for block in bulletin.blocks:
         kind = block["type"]
@@ -140,6 +149,12 @@ def blocks_html(bulletin: Bulletin, link: Callable[[str], str]) -> str:
             html.append(
                 f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
             )
+            if table_link is not None and block.get("full") is not None:
+                n = len(block["full"]["lines"])
+                html.append(
+                    f'<p class="more"><a href="{escape(table_link(block["name"]))}">'
+                    f"{escape(_('完整排名（共%(n)s个）') % {'n': n})}</a></p>"
+                )
     return "\n".join(html)
 
 
@@ -149,7 +164,10 @@ def to_html(bulletin: Bulletin) -> bytes:
     mark = f'<p class="draft">{escape(draft_mark())}</p>' if bulletin.draft else ""
     figs = []
     for key, fig in bulletin.figures.items():
-        rows = "、".join(str(r) for r in fig["rows"]) or _("无")
+        ids = fig["rows"]
+        rows = "、".join(str(r) for r in ids[:HTML_ROWS]) or _("无")
+        if len(ids) > HTML_ROWS:
+            rows += _("……共%(n)s条（完整明细见网页版，可导出 Excel）") % {"n": len(ids)}
         figs.append(
             f'<section id="fig-{escape(key)}"><h3>{escape(fig["label"])}：{escape(fig["text"])}</h3>'
             f"<p>{escape(fig['definition'])}</p>"
@@ -194,6 +212,26 @@ def figure_rows_xlsx(bulletin: Bulletin, fig: dict[str, Any], rows: FigureRows) 
         columns=columns,
         groups=[OutGroup(note, body)],
         total=total,
+    )
+    return office_book([sheet], reporter=ORGAN)
+
+
+def full_table_xlsx(bulletin: Bulletin, table: FullTable) -> bytes:
+    """A cut table's whole ranking as an Excel sheet: one line per group, exact values."""
+    kinds = {COUNT: "text", MONEY: "money", PCT: "pct"}
+    figures = [get_figure(k) for k in table.keys]
+    columns = [OutColumn(table.header[0], width=6), OutColumn(table.header[1], width=30)]
+    columns += [
+        OutColumn(h, kind=kinds.get(f.kind, "text"), width=16)
+        for h, f in zip(table.header[2 : 2 + len(figures)], figures, strict=True)
+    ]
+    columns += [OutColumn(h, width=10) for h in table.header[2 + len(figures) :]]
+    body = [[line["rank"], line["label"], *line["values"], *line["extra"]] for line in table.lines]
+    sheet = OfficeSheet(
+        name=_("完整排名"),
+        title=f"{bulletin.title}：{_('完整排名')}",
+        columns=columns,
+        groups=[OutGroup("", body)],
     )
     return office_book([sheet], reporter=ORGAN)
 

@@ -5,12 +5,15 @@ more the figure covers)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from duban.bulletins.catalogue import FigureQuery
+from duban.bulletins.catalogue import COUNT, FigureQuery, figure_text, get_figure
+from duban.bulletins.catalogue import FigureValue as Value
 from duban.bulletins.models import Bulletin
 from duban.bulletins.row_models import ROW_MODELS, describe
 from duban.org.models import User
@@ -59,10 +62,78 @@ def figure_rows(*, user: User, row_model: str, ids: list[int]) -> FigureRows:
     return FigureRows(row_model, rows, len(set(ids)) - len(rows))
 
 
+@dataclass(frozen=True)
+class FullTable:
+    """A cut table's whole ranking as stored with the bulletin (see bulletins.lists._table):
+    one line per group with its figures written as the office writes them."""
+
+    name: str
+    header: list[str]
+    keys: list[str]  # the figures of its columns
+    lines: list[dict[str, Any]]  # rank, code, label, texts, values, extra, key (of its rows)
+
+
+def _full(bulletin: Bulletin, name: str) -> tuple[list[str], dict[str, Any]] | None:
+    block = next(
+        (b for b in bulletin.blocks if b.get("name") == name and b.get("full") is not None), None
+    )
+    return None if block is None else (list(block["header"]), block["full"])
+
+
+def full_table(bulletin: Bulletin, name: str) -> FullTable | None:
+    """The whole ranking of the bulletin's table `name`, when the document prints it cut."""
+    found = _full(bulletin, name)
+    if found is None:
+        return None
+    header, full = found
+    figures = [get_figure(k) for k in full["keys"]]
+    lines = []
+    for n, line in enumerate(full["lines"], 1):
+        values = [None if v is None else Decimal(v) for v in line["values"]]
+        lines.append(
+            {
+                "rank": n,
+                "code": line["code"],
+                "label": line["label"],
+                "values": values,
+                "texts": [figure_text(f, Value(v)) for f, v in zip(figures, values, strict=True)],
+                "extra": line["extra"],
+                "key": f"{name}.{line['code']}",
+            }
+        )
+    return FullTable(name, header, list(full["keys"]), lines)
+
+
+def table_line_figure(bulletin: Bulletin, key: str) -> dict[str, Any] | None:
+    """A line of a cut table's whole ranking ("by_unit.<code>") as a figure: the projects
+    behind the line, so that a unit left out of the printed table is traced like the rest."""
+    name, _dot, code = key.partition(".")
+    found = _full(bulletin, name) if code else None
+    line = next((ln for ln in found[1]["lines"] if ln["code"] == code), None) if found else None
+    if line is None:
+        return None
+    count = get_figure("ledger.projects")
+    return {
+        "key": key,
+        "label": f"{line['label']}：{count.label}",
+        "definition": _("完整排名中该单位一行各数所依据的重点项目（本单位牵头、在口径内）。"),
+        "kind": COUNT,
+        "value": str(len(line["rows"])),
+        "text": figure_text(count, Value(len(line["rows"]))),
+        "note": "",
+        "row_model": count.row_model,
+        "rows": line["rows"],
+        "amounts": None,
+    }
+
+
 __all__ = [
     "FigureRows",
+    "FullTable",
     "bulletin_get_for_user",
     "bulletin_list",
     "figure_rows",
+    "full_table",
     "query_for_user",
+    "table_line_figure",
 ]

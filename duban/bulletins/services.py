@@ -212,7 +212,9 @@ def bulletin_generate(
         template_body=body_t,
         created_by=by,
     )
-    full_clean_or_raise(bulletin)
+    # The text and figures are the catalogue's own output, not typed: validating them would
+    # only encode a province's tens of thousands of row ids once more before the save does.
+    full_clean_or_raise(bulletin, exclude=["blocks", "figures"])
     bulletin.save()
     return bulletin
 

@@ -7,7 +7,7 @@ A template body is plain text, one paragraph a line:
 - ``{yoy.projects,yoy.investment_ytd|pair}`` paired changes: 分别增长36.4%、130%;
 - ``{year}`` ``{month}`` ``{scope}`` the bulletin's year, month and 口径;
 - a line ``[[red_items]]``, ``[[yellow_items]]``, ``[[by_level]]``, ``[[by_industry]]``,
-  ``[[by_unit]]``, ``[[item_status]]`` or ``[[open_problems]]`` a list or a table (see
+  ``[[by_unit]]``, ``[[ranking]]``, ``[[item_status]]`` or ``[[open_problems]]`` a list or a table (see
   bulletins.lists; a table comes with a chart in the Word document).
 
 A placeholder naming an unknown figure or list is refused with the known ones.
@@ -115,6 +115,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "[[by_industry]]\n"
         "# 各单位推进情况\n"
         "[[by_unit]]\n"
+        "[[ranking]]\n"
         "# 进度滞后项目\n"
         "## 亮红灯项目\n"
         "[[red_items]]\n"
@@ -132,6 +133,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "本月各单位亮绿牌{supervision.cards.green}、黄牌{supervision.cards.yellow}、"
         "红牌{supervision.cards.red}。\n"
         "[[by_unit]]\n"
+        "[[ranking]]\n"
         "# 进度滞后项目\n"
         "[[red_items]]\n"
         "[[yellow_items]]\n"

@@ -14,5 +14,11 @@ urlpatterns = [
         views.bulletin_figure_xlsx_view,
         name="figure_xlsx",
     ),
+    path("<int:bulletin_id>/tables/<str:name>/", views.bulletin_table_view, name="table"),
+    path(
+        "<int:bulletin_id>/tables/<str:name>/xlsx/",
+        views.bulletin_table_xlsx_view,
+        name="table_xlsx",
+    ),
     path("templates/<str:kind>/", views.template_edit_view, name="template"),
 ]

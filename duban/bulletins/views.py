@@ -21,15 +21,19 @@ from duban.bulletins.output import (
     blocks_html,
     draft_mark,
     figure_rows_xlsx,
+    full_table_xlsx,
     to_docx,
     to_html,
     to_json,
 )
 from duban.bulletins.selectors import (
     FigureRows,
+    FullTable,
     bulletin_get_for_user,
     bulletin_list,
     figure_rows,
+    full_table,
+    table_line_figure,
 )
 from duban.bulletins.services import (
     bulletin_generate,
@@ -120,7 +124,11 @@ def bulletin_list_view(request: HttpRequest) -> HttpResponse:
 def bulletin_detail_view(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     user = _user(request)
     b = bulletin_get_for_user(user=user, bulletin_id=bulletin_id)
-    html = blocks_html(b, lambda k: reverse("bulletins:figure", args=[b.pk, k]))
+    html = blocks_html(
+        b,
+        lambda k: reverse("bulletins:figure", args=[b.pk, k]),
+        lambda name: reverse("bulletins:table", args=[b.pk, name]),
+    )
     return render(
         request,
         "bulletins/detail.html",
@@ -158,7 +166,8 @@ def _figure(
     """A stored bulletin's figure and the rows behind it that the user may see."""
     user = _user(request)
     b = bulletin_get_for_user(user=user, bulletin_id=bulletin_id)
-    fig = b.figures.get(key)
+    # A stored figure, or a line of a cut table's whole ranking (the rows behind it).
+    fig = b.figures.get(key) or table_line_figure(b, key)
     if fig is None:
         raise Http404
     return b, fig, figure_rows(user=user, row_model=fig["row_model"], ids=fig["rows"])
@@ -179,6 +188,37 @@ def bulletin_figure_xlsx_view(request: HttpRequest, bulletin_id: int, key: str) 
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="bulletin-{b.pk}-{key}.xlsx"'
+    return response
+
+
+def _full_table(request: HttpRequest, bulletin_id: int, name: str) -> tuple[Bulletin, FullTable]:
+    b = bulletin_get_for_user(user=_user(request), bulletin_id=bulletin_id)
+    table = full_table(b, name)
+    if table is None:
+        raise Http404
+    return b, table
+
+
+@login_required
+def bulletin_table_view(request: HttpRequest, bulletin_id: int, name: str) -> HttpResponse:
+    """A table the document prints cut (the first and last units): its whole ranking as
+    stored with the bulletin, each line linking to the rows behind it."""
+    b, table = _full_table(request, bulletin_id, name)
+    return render(
+        request,
+        "bulletins/table.html",
+        {"b": b, "table": table, "draft_mark": draft_mark()},
+    )
+
+
+@login_required
+def bulletin_table_xlsx_view(request: HttpRequest, bulletin_id: int, name: str) -> HttpResponse:
+    b, table = _full_table(request, bulletin_id, name)
+    response = HttpResponse(
+        full_table_xlsx(b, table),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="bulletin-{b.pk}-{name}.xlsx"'
     return response
 
 
