@@ -45,10 +45,10 @@ def main() -> int:
     args = parser.parse_args()
     _setup(args)
 
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from benchmarks import migrate
     from duban.bulletins.catalogue import FigureQuery, compute_many, figure_keys
     from duban.bulletins.models import Kind
     from duban.bulletins.output import to_docx, to_html
@@ -59,7 +59,7 @@ def main() -> int:
     from duban.org.models import User
     from duban.reporting.selectors.progress import progress_for_items
 
-    call_command("migrate", verbosity=0)
+    migrate()
     built = build_province(
         size=ProvinceSize(units=args.units, items=args.items, problems=args.problems)
     )

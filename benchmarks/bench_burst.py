@@ -458,12 +458,12 @@ def main() -> int:
             parser.error(f"loopback only: {base}")
 
     made = _setup(args)
-    from django.core.management import call_command
     from django.db import connection
 
+    from benchmarks import migrate
     from duban.demo.province import ProvinceSize, build_province
 
-    call_command("migrate", verbosity=0)
+    migrate()
     units = max(10, args.units)
     built = build_province(
         size=ProvinceSize(units=units, items=max(args.items, 20), problems=args.problems)

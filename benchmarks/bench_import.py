@@ -138,14 +138,14 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from benchmarks import migrate
     from duban.org.models import Unit
     from duban.transfer.imports.service import ledger_import
 
-    call_command("migrate", verbosity=0)
+    migrate()
     Unit.objects.bulk_create(
         Unit(code=f"b{n}", name=name, kind="department") for n, name in enumerate(UNITS)
     )

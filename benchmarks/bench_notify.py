@@ -40,7 +40,6 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core import mail
-    from django.core.management import call_command
     from django_tasks_db.models import DBTaskResult
 
     from duban.core import clock, events
@@ -54,7 +53,9 @@ def main() -> None:
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
-    call_command("migrate", verbosity=0)
+    from benchmarks import migrate
+
+    migrate()
     fake = fake_robot.start()
     fake.limit_per_minute = 10**9  # the fake counts real seconds; the throttle is ours
     per_unit = max(1, args.users // args.groups)

@@ -93,11 +93,11 @@ def main() -> int:
     args = parser.parse_args()
     _setup(args)
 
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from benchmarks import migrate
     from duban.core import clock
     from duban.core.periods import Period
     from duban.demo.province import MARKER, ProvinceSize, build_province
@@ -107,7 +107,7 @@ def main() -> int:
     from duban.reporting.selectors import compute_progress, progress_for_items
     from duban.reporting.services import month_close
 
-    call_command("migrate", verbosity=0)
+    migrate()
     built = build_province(
         size=ProvinceSize(units=args.units, items=args.items, problems=args.problems)
     )

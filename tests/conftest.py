@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -159,3 +160,42 @@ def login():
 @pytest.fixture(scope="session")
 def on_postgres() -> bool:
     return bool(os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")))
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """One migrated SQLite database for the whole run (shared by the xdist workers through a
+    lock): the benchmark smoke tests start their throw-away databases as copies of it."""
+    import fcntl
+    import subprocess
+    import sys
+
+    shared = tmp_path_factory.getbasetemp().parent
+    target = shared / "migrated" / "duban.sqlite3"
+    with open(shared / "migrated.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            env = {**os.environ, "DUBAN_DATA_DIR": str(target.parent)}
+            env.pop("DATABASE_URL", None)
+            env.pop("DJANGO_SETTINGS_MODULE", None)
+            subprocess.run(
+                [sys.executable, "-m", "duban.cli", "migrate", "--verbosity", "0"],
+                env=env,
+                check=True,
+                timeout=900,
+            )
+    return target
+
+
+@pytest.fixture
+def bench_env(tmp_path, migrated_sqlite) -> dict[str, str]:
+    """The environment a benchmark script runs in from a smoke test: its own data directory,
+    SQLite, and the migrated database to start from (see benchmarks.migrate)."""
+    env = {
+        **os.environ,
+        "DUBAN_DATA_DIR": str(tmp_path),
+        "DUBAN_BENCH_MIGRATED": str(migrated_sqlite),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DATABASE_URL", None)
+    return env

@@ -14,9 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")
-def test_bulletin_benchmark_runs_and_prints_its_figures(tmp_path):
-    env = {**os.environ, "DUBAN_DATA_DIR": str(tmp_path)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+def test_bulletin_benchmark_runs_and_prints_its_figures(bench_env):
+    env = bench_env
     out = subprocess.run(  # noqa: S603 — our own script
         [
             sys.executable,
