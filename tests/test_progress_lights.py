@@ -178,10 +178,10 @@ def test_node_due_after_the_period_end_is_at_most_due_soon_for_that_period():
     # when: June is judged on the close (16 July) and after its reference day (31 July)
     for today in (date(2024, 7, 16), date(2024, 9, 1)):
         p = light_of(facts, today=today)
-        # then: due soon for June (5 days after its end), not overdue
+        # then: due soon for June (due after its end, July's report will tell), not overdue
         assert p.light == Light.YELLOW, today
         assert (p.milestones_overdue, p.milestones_due) == (0, 1)
-        assert p.reason_texts == ["节点‘主体封顶’计划2024年7月5日，还有5天到期"]
+        assert p.reason_texts == ["节点‘主体封顶’计划2024年7月5日，本期之后到期（待下期月报反映）"]
     # and July itself, whose report tells the node, judges it overdue
     p = light_of(facts, period=Period(2024, 7), today=date(2024, 8, 16))
     assert p.light == Light.RED and p.milestones_overdue == 1

@@ -19,6 +19,7 @@ from duban.demo.catalogue import (
 )
 from duban.demo.people import Organisation
 from duban.demo.timeline import (
+    FINISH_NODES,
     START_NODE,
     ItemTimeline,
     delay_for,
@@ -50,6 +51,7 @@ INITIAL_STAGE = {
 
 
 PREP_DELAY_CAP = 6
+OVERRUN_FINISH_DAYS = 100
 
 
 @dataclass
@@ -282,6 +284,9 @@ class LedgerBuilder:
             actual = tl.actual(day)
             if milestone.name in before_start:
                 actual = day + timedelta(days=min(tl.delay_days, PREP_DELAY_CAP))
+            elif milestone.name in FINISH_NODES and story.outcome == "overrun":
+                # It does not finish in its year: its acceptance and opening come next year.
+                actual += timedelta(days=OVERRUN_FINISH_DAYS)
             data: dict[str, date | None] = {"planned_date": day}
             if actual < ledger_start:
                 data["actual_date"] = actual

@@ -266,6 +266,11 @@ def reason_text(reason: Reason) -> str:
             "d": _day(p["date"]),
             "n": p["days"],
         }
+    if code == "milestone_due_soon" and p.get("after_period"):
+        return _("节点‘%(name)s’计划%(d)s，本期之后到期（待下期月报反映）") % {
+            "name": p["name"],
+            "d": _day(p["date"]),
+        }
     if code == "milestone_due_soon":
         return _("节点‘%(name)s’计划%(d)s，还有%(n)s天到期") % {
             "name": p["name"],
@@ -625,7 +630,7 @@ def _node_reasons(
     A node due after the period's end is at most due soon for that period, never overdue:
     the period's report tells only what happened by its end, while its lights are judged up
     to the close (the reference day), so a node reached on time early in the next month is
-    not known yet. Its days are then counted from the period's end.
+    not known yet (its reason says so: the next period's report will tell).
     """
     reasons: list[Reason] = []
     end = period.last_day
@@ -636,8 +641,9 @@ def _node_reasons(
             m.planned, ref, rules, "milestone_overdue", "milestone_due_soon", name=m.name
         )
         if due is not None and due.light == Light.RED and m.planned > end:
-            params = {"date": m.planned.isoformat(), "days": (m.planned - end).days}
-            due = Reason("milestone_due_soon", Light.YELLOW, {**params, "name": m.name})
+            params: dict[str, Any] = {"date": m.planned.isoformat(), "name": m.name}
+            params |= {"days": (m.planned - end).days, "after_period": True}
+            due = Reason("milestone_due_soon", Light.YELLOW, params)
         if due is not None:
             reasons.append(due)
     return reasons
