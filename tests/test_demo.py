@@ -509,12 +509,14 @@ def test_demo_plans_a_case_for_every_light_rule(demo, cal, db):
         for _ in range(months):
             started = started.next()
         assert started == period, case
-    # a node due within days (yellow), one three weeks overdue (red)
+    # a node due within days (yellow), one due in the reporting period and overdue (red; a
+    # node due after the period's end is at most due soon for it)
     soon = items["node_soon"].milestones.filter(
         planned_date__gt=today, planned_date__lte=today + timedelta(days=7)
     )
     assert soon.filter(actual_date__isnull=True).exists()
-    overdue = items["node_overdue"].milestones.get(planned_date=today - timedelta(days=21))
+    overdue_on = min(today - timedelta(days=21), period.last_day - timedelta(days=7))
+    overdue = items["node_overdue"].milestones.get(planned_date=overdue_on)
     assert overdue.actual_date is None
     # each case has only its own reason: no other open node is overdue or due soon
     for case, item in items.items():
