@@ -249,6 +249,7 @@ def cards_view(request: HttpRequest) -> HttpResponse:
             "published": bool(cards) and all(c.published_at for c in cards),
             "is_office": can_manage_supervision(user),
             "periods": [Period(period.year, m) for m in range(1, 13)],
+            "previous_year": Period(period.year - 1, 12),
         },
     )
 
