@@ -62,7 +62,11 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     from duban.assessment.models import ScoreEvent, Standing
-    from duban.assessment.services.scoring import events_compute, ranking_compute
+    from duban.assessment.services.scoring import (
+        automatic_events_delete,
+        events_compute,
+        ranking_compute,
+    )
     from duban.core.periods import Period
     from duban.demo.province import MARKER, ProvinceSize, build_province
     from duban.ledger.models import WorkItem
@@ -111,7 +115,7 @@ def main() -> int:
 
     def score_from_scratch() -> None:
         with transaction.atomic():
-            ScoreEvent.objects.filter(year=year, month=6).delete()
+            automatic_events_delete(period=june, by=office)
             events_compute(period=june, by=office)
 
     took2, _ = _best(score_from_scratch, args.repeat)

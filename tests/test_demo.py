@@ -515,12 +515,14 @@ def test_demo_plans_a_case_for_every_light_rule(demo, cal, db):
         for _ in range(months):
             started = started.next()
         assert started == period, case
-    # a node due within days (yellow), one three weeks overdue (red)
+    # a node due within days (yellow), one due in the reporting period and overdue (red; a
+    # node due after the period's end is at most due soon for it)
     soon = items["node_soon"].milestones.filter(
         planned_date__gt=today, planned_date__lte=today + timedelta(days=7)
     )
     assert soon.filter(actual_date__isnull=True).exists()
-    overdue = items["node_overdue"].milestones.get(planned_date=today - timedelta(days=21))
+    overdue_on = min(today - timedelta(days=21), period.last_day - timedelta(days=7))
+    overdue = items["node_overdue"].milestones.get(planned_date=overdue_on)
     assert overdue.actual_date is None
     # each case has only its own reason: no other open node is overdue or due soon
     for case, item in items.items():
@@ -623,6 +625,14 @@ def test_demo_supervision_month_by_month(demo, cal, db):
     assert cards.count() == units * 12
     assert not cards.filter(published_at__isnull=True).exists()
     assert set(cards.values_list("colour", flat=True)) == {"green", "yellow", "red"}
+    # A realistic spread, near the published district's year (101 / 47 / 6 of 154: 66% / 31%
+    # / 4%; the demo built on 2026-11-30 gives 110 / 59 / 11 of 180): most cards green, a third
+    # or so yellow, red rare.
+    computed = list(cards.values_list("computed", flat=True))
+    share = {c: computed.count(c) / len(computed) for c in ("green", "yellow", "red")}
+    assert 0.55 <= share["green"] <= 0.75, share
+    assert 0.2 <= share["yellow"] <= 0.4, share
+    assert 0 < share["red"] <= 0.1, share
     # Two flags (one delisted) and the interviews the ladder proposed, held.
     states = sorted(
         Flag.objects.exclude(state=Flag.State.SUGGESTED).values_list("state", flat=True)

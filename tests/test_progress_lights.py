@@ -171,6 +171,33 @@ def test_overdue_milestone_reason_counts_days():
     assert p.milestones_overdue == 1
 
 
+def test_node_due_after_the_period_end_is_at_most_due_soon_for_that_period():
+    # given: a node due on 5 July, not known reached when June is judged on its close day
+    node = MilestoneFact("主体封顶", date(2024, 7, 5), None)
+    facts = project(monthly={6: Decimal(600)}, milestones=[node])
+    # when: June is judged on the close (16 July) and after its reference day (31 July)
+    for today in (date(2024, 7, 16), date(2024, 9, 1)):
+        p = light_of(facts, today=today)
+        # then: due soon for June (due after its end, July's report will tell), not overdue
+        assert p.light == Light.YELLOW, today
+        assert (p.milestones_overdue, p.milestones_due) == (0, 1)
+        assert p.reason_texts == ["节点‘主体封顶’计划2024年7月5日，本期之后到期（待下期月报反映）"]
+    # and July itself, whose report tells the node, judges it overdue
+    p = light_of(facts, period=Period(2024, 7), today=date(2024, 8, 16))
+    assert p.light == Light.RED and p.milestones_overdue == 1
+    # and reached on time (reported in July), June shows no node reason at all
+    reached = project(
+        monthly={6: Decimal(600)},
+        milestones=[MilestoneFact("主体封顶", date(2024, 7, 5), date(2024, 7, 5))],
+    )
+    assert light_of(reached, today=date(2024, 7, 16)).light == Light.GREEN
+    # while a node due on June's last day is overdue for June
+    late = project(
+        monthly={6: Decimal(600)}, milestones=[MilestoneFact("主体封顶", JUNE.last_day, None)]
+    )
+    assert light_of(late, today=date(2024, 7, 16)).light == Light.RED
+
+
 def test_done_is_green_whatever_else():
     facts = project(planned_finish=date(2024, 1, 1), done=True)
     p = light_of(facts)

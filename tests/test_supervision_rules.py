@@ -266,6 +266,12 @@ def test_office_flags_from_the_page(district, login):
     assert 'value="5"' in page
     unit_page = login(d.office).get(f"/supervision/units/{d.unit_b.pk}/").content.decode()
     assert f"?target=unit&amp;id={d.unit_b.pk}" in unit_page
+    # a number that names nothing: the form says what to fix and keeps what was typed
+    r = login(d.office).post("/supervision/flags/", {**form, "target": "item", "id": 99999})
+    page = r.content.decode()
+    assert r.status_code == 200 and "没有编号为99999的事项" in page
+    assert 'value="99999"' in page and TERMS["reason"] in page
+    assert Flag.objects.count() == 1
 
 
 def _api():

@@ -86,6 +86,11 @@ class Scheme(VersionedModel):
     def __str__(self) -> str:
         return f"{self.name}（{self.year}年第{self.number}版）"
 
+    @property
+    def group_names(self) -> list[str]:
+        """The groups units are ranked in, each once (several unit kinds share a group)."""
+        return list(dict.fromkeys(str(v) for v in (self.groups or {}).values()))
+
 
 class Domain(models.TextChoices):
     """The N rule sets (细则), by domain."""

@@ -19,12 +19,14 @@ from duban.demo.catalogue import (
 )
 from duban.demo.people import Organisation
 from duban.demo.timeline import (
+    FINISH_NODES,
     START_NODE,
     ItemTimeline,
     delay_for,
     node_plan,
     perf_for,
     season_curve,
+    start_curve,
 )
 from duban.ledger.models import FundingSource, NodeTemplateSet, Project, WorkItem
 from duban.ledger.services import (
@@ -49,6 +51,7 @@ INITIAL_STAGE = {
 
 
 PREP_DELAY_CAP = 6
+OVERRUN_FINISH_DAYS = 100
 
 
 @dataclass
@@ -242,11 +245,26 @@ class LedgerBuilder:
         if spec.seasonal and plan:
             work_item_set_plan_curve(item=item, amounts=season_curve(plan))
         story = ItemStory(item, spec, perf_for(spec.outcome, self.rng), tl)
+        if plan and not started_before:
+            self._plan_from_start(story, year)
         story.started = started_before
         story.in_stats = started_before
         self._plan_nodes(story, date(year, 1, 1))
         self.lead_responsibility(item)
         return story
+
+    def _plan_from_start(self, story: ItemStory, year: int) -> None:
+        """A project that has not started plans its year from its planned start (as offices
+        do: 序时 expects little but preparation before it), not spread over the twelve months
+        it cannot build in; its plan curve spends from the month after the planned day (when
+        planned on a month's last days) or from its month, or not at all this year."""
+        assert story.timeline is not None  # noqa: S101
+        plan = story.item.annual_plan or Decimal(0)
+        start = story.timeline.planned_start + timedelta(days=7)
+        start_month = 1 if start.year < year else 13 if start.year > year else start.month
+        story.curve = start_curve(plan, start_month)
+        story.curve_from = start_month
+        story.item = work_item_set_plan_curve(item=story.item, amounts=story.curve)
 
     def _plan_nodes(self, story: ItemStory, ledger_start: date) -> None:
         """Node plan from the default template; nodes reached before the ledger get their
@@ -266,6 +284,9 @@ class LedgerBuilder:
             actual = tl.actual(day)
             if milestone.name in before_start:
                 actual = day + timedelta(days=min(tl.delay_days, PREP_DELAY_CAP))
+            elif milestone.name in FINISH_NODES and story.outcome == "overrun":
+                # It does not finish in its year: its acceptance and opening come next year.
+                actual += timedelta(days=OVERRUN_FINISH_DAYS)
             data: dict[str, date | None] = {"planned_date": day}
             if actual < ledger_start:
                 data["actual_date"] = actual

@@ -10,8 +10,8 @@ year. On top of it a few items are planned so that every rule has a case around 
 - planned to start three or more months before it, still not started (red) — `start_late`;
 - started a month before the period ends, not 入统 (yellow) — `stats_due`; two months (red) —
   `stats_late`;
-- a node due in three days (yellow, 临期) — `node_soon`; a node three weeks overdue
-  (red) — `node_overdue`;
+- a node due in three days (yellow, 临期) — `node_soon`; a node due in the reporting period
+  and three weeks (or more) overdue (red) — `node_overdue`;
 - far behind 序时 (more than 30 points, red) — `far_behind`; 10–30 points behind (yellow) —
   `behind`;
 - done in the reporting period (green) — `done`.
@@ -91,11 +91,12 @@ class DemoLights:
                 continue  # early in the year: that month lies in last year
             if story := take(unstarted, case):
                 self._plan_start(story, start_day - timedelta(days=10), actual=start_day)
-        # Nodes: one due within days of today, one three weeks overdue.
+        # Nodes: one due within days of today, one overdue in the reporting period.
         if story := take(started, "node_soon"):
             self._plan_node(story, today + timedelta(days=3))
         if story := take(started, "node_overdue"):
-            self._plan_node(story, today - timedelta(days=21))
+            # Within the reporting period: a node due after it is at most due soon there.
+            self._plan_node(story, min(today - timedelta(days=21), period.last_day - timedelta(7)))
         # Behind 序时 at the reporting period: far (red) and some (yellow). The gap is
         # (perf − 1) × m/12 in points on a flat year, so early in the year no performance
         # puts an item 10 points behind: the cases hold from the reporting period's sixth

@@ -93,11 +93,13 @@ class ReportRunner:
         started = story.started or starts_now
         plan = item.annual_plan or Decimal(0)
         if story.curve is not None:
+            # Before the curve's start the item prepares, as planned whatever its fate.
+            preparing = period.month < story.curve_from
             investment = curve_investment(
                 curve=story.curve,
                 month=period.month,
-                perf=story.perf,
-                started=started or period.month < story.curve_from,
+                perf=1.0 if preparing else story.perf,
+                started=started or preparing,
                 rng=self.rng,
             )
         else:

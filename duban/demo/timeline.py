@@ -52,7 +52,9 @@ def delay_for(outcome: str, rng: random.Random) -> int:
     if outcome == "finish_late":
         return rng.randint(30, 50)
     if outcome == "overrun":
-        return rng.randint(60, 90)
+        # Late enough that it cannot finish in its year, while each node slips a month or two
+        # (a node three months late every month would keep its unit red all year).
+        return rng.randint(40, 55)
     if outcome == "not_started":
         return rng.randint(280, 330)
     return rng.randint(-6, 8)

@@ -13,9 +13,10 @@ Figures, from unrounded values (rounded half-up only for display):
 
 Lights (DOMAIN.md §4; thresholds from the office's versioned rule set), judged on the
 reference day (`reference_day`): done → green; overdue → red; due within N days → yellow
-(临期); behind 序时 by ≥ the yellow threshold → yellow, by more than the red one → red; planned
-to start in the month and not started → yellow, still not started N months after → red;
-not 入统 one month after the start → yellow, two → red. Key tasks are judged on their
+(临期), and a node due after the period's end is at most due soon for that period (its report
+cannot tell it yet); behind 序时 by ≥ the yellow threshold → yellow, by more than the red one →
+red; planned to start in the month and not started → yellow, still not started N months
+after → red; not 入统 one month after the start → yellow, two → red. Key tasks are judged on their
 indicators (target and deadline) and milestones. The worst reason gives the colour; every
 reason is kept as a code with its values, and written as a sentence in the reader's language.
 """
@@ -264,6 +265,11 @@ def reason_text(reason: Reason) -> str:
             "name": p["name"],
             "d": _day(p["date"]),
             "n": p["days"],
+        }
+    if code == "milestone_due_soon" and p.get("after_period"):
+        return _("节点‘%(name)s’计划%(d)s，本期之后到期（待下期月报反映）") % {
+            "name": p["name"],
+            "d": _day(p["date"]),
         }
     if code == "milestone_due_soon":
         return _("节点‘%(name)s’计划%(d)s，还有%(n)s天到期") % {
@@ -527,23 +533,17 @@ def item_progress(
     )
     if needs_statistics and started:
         stats = StatisticsStatus.IN if in_stats else StatisticsStatus.NOT_YET
-    nodes = _judged_nodes(facts)
-    milestones_due = milestones_overdue = 0
-    for m in nodes:
-        if m.planned is None or (m.actual is not None and m.actual <= ref):
-            continue
-        days = (m.planned - ref).days
-        if days < 0:
-            milestones_overdue += 1
-        elif days <= rules.due_soon_days:
-            milestones_due += 1
+    node_reasons = _node_reasons(_judged_nodes(facts), period, ref, rules)
+    milestones_overdue = sum(r.code == "milestone_overdue" for r in node_reasons)
+    milestones_due = len(node_reasons) - milestones_overdue
 
     done = facts.done or (facts.actual_finish is not None and facts.actual_finish <= ref)
     reasons: list[Reason] = []
     if done:
         reasons.append(Reason("done", Light.GREEN))
     else:
-        reasons.extend(_item_reasons(facts, figures, period, ref, rules, started, stats, nodes))
+        reasons.extend(_item_reasons(facts, figures, period, ref, rules, started, stats))
+        reasons.extend(node_reasons)
     light = Light.GREEN
     for r in reasons:
         if _SEVERITY[r.light] > _SEVERITY[light]:
@@ -575,7 +575,6 @@ def _item_reasons(
     rules: Rules,
     started: bool,
     stats: StatisticsStatus,
-    nodes: Sequence[MilestoneFact],
 ) -> list[Reason]:
     reasons: list[Reason] = []
     if facts.planned_finish is not None:
@@ -620,12 +619,31 @@ def _item_reasons(
         start = facts.year_start or date(facts.year, 1, 1)
         for ind in facts.indicators:
             reasons.extend(_indicator_reasons(ind, ref, start, rules))
+    return reasons
+
+
+def _node_reasons(
+    nodes: Sequence[MilestoneFact], period: Period, ref: date, rules: Rules
+) -> list[Reason]:
+    """The nodes not reached by the reference day, overdue or due soon (the one node check).
+
+    A node due after the period's end is at most due soon for that period, never overdue:
+    the period's report tells only what happened by its end, while its lights are judged up
+    to the close (the reference day), so a node reached on time early in the next month is
+    not known yet (its reason says so: the next period's report will tell).
+    """
+    reasons: list[Reason] = []
+    end = period.last_day
     for m in nodes:
         if m.planned is None or (m.actual is not None and m.actual <= ref):
             continue
         due = _due_reason(
             m.planned, ref, rules, "milestone_overdue", "milestone_due_soon", name=m.name
         )
+        if due is not None and due.light == Light.RED and m.planned > end:
+            params: dict[str, Any] = {"date": m.planned.isoformat(), "name": m.name}
+            params |= {"days": (m.planned - end).days, "after_period": True}
+            due = Reason("milestone_due_soon", Light.YELLOW, params)
         if due is not None:
             reasons.append(due)
     return reasons

@@ -96,6 +96,10 @@ class PromptFigures:
     replied_on_time: int
     replied_late: int
 
+    @property
+    def kind_label(self) -> str:
+        return str(Prompt.Kind(self.kind).label)
+
 
 def prompt_figures(*, user: User, year: int) -> list[PromptFigures]:
     """Prompts issued and lines listed per month, kind and unit (a prompt to a leader's area

@@ -249,6 +249,7 @@ def cards_view(request: HttpRequest) -> HttpResponse:
             "published": bool(cards) and all(c.published_at for c in cards),
             "is_office": can_manage_supervision(user),
             "periods": [Period(period.year, m) for m in range(1, 13)],
+            "previous_year": Period(period.year - 1, 12),
         },
     )
 
@@ -334,7 +335,17 @@ def flags_view(request: HttpRequest) -> HttpResponse:
         def create() -> Flag:
             if target not in Flag.Target.values or pk is None:
                 raise ApplicationError(_("请选择挂牌对象并填写其编号。"), field="target")
-            subject = sel.flag_subject(user=user, target=target, pk=pk)
+            try:
+                subject = sel.flag_subject(user=user, target=target, pk=pk)
+            except Http404:
+                raise ApplicationError(
+                    _(
+                        "没有编号为%(n)s的%(t)s。请核对编号，或从该单位、事项或问题的页面"
+                        "点“挂牌督办”进入，编号会自动填好。"
+                    )
+                    % {"n": pk, "t": Flag.Target(target).label},
+                    field="id",
+                ) from None
             leader = User.objects.filter(pk=_id(post.get("leader")) or 0).first()
             return flag_svc.flag_create(
                 **subject,

@@ -124,7 +124,7 @@ def scheme_ensure(*, year: int, by: User | None = None) -> Scheme:
         number=1,
         from_month=1,
         name=_("%(y)s年度重点项目和重点工作“1+N”考核评价实施办法") % {"y": year},
-        note=_("默认细则（DOMAIN §4）"),
+        note=_("默认细则"),
         created_by=by,
     )
     _create_rules(scheme, default_rule_specs())

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,7 @@ from duban.assessment.rules import capped, competition_ranks, grade_of
 from duban.assessment.services.facts import month_facts
 from duban.assessment.services.schemes import scheme_for
 from duban.core import clock
-from duban.core.bulk import insert_many
+from duban.core.bulk import SLICE, history_copy, insert_many
 from duban.core.errors import ApplicationError
 from duban.core.events import Event, NotificationKind, emit
 from duban.core.periods import Period
@@ -80,25 +80,30 @@ def events_compute(*, period: Period, by: User | None = None) -> Ranking:
         for f in month_facts(period, set(rules))
         if f.unit_id in units and f.source in rules
     }
+    # The month's events as plain rows (a province month holds ≈25,000: model instances
+    # cost more than the rest of the recomputation); objects only for the few that change.
     existing = {
-        (e.unit_id, e.key): e
-        for e in ScoreEvent.objects.filter(year=period.year, month=period.month)
+        (unit_id, key): (pk, rule_id, points, label)
+        for pk, unit_id, key, rule_id, points, label in ScoreEvent.objects.filter(
+            year=period.year, month=period.month
+        )
         .exclude(origin="manual")
-        .only("pk", "unit_id", "key", "rule_id", "points", "label", "state")
+        .values_list("pk", "unit_id", "key", "rule_id", "points", "label")
     }
-    gone = [e.pk for k, e in existing.items() if k not in wanted]
+    gone = [row[0] for k, row in existing.items() if k not in wanted]
     if gone:
-        # An event a unit objected to stays, with its objection and decision.
-        ScoreEvent.objects.filter(pk__in=gone, objections__isnull=True).delete()
-    changed = []
-    for k, e in existing.items():
+        _events_delete(ScoreEvent.objects.filter(pk__in=gone), by=by)
+    changed_pks: dict[int, tuple[int, Decimal, str]] = {}
+    for k, (pk, rule_id, points, label) in existing.items():
         fact = wanted.get(k)
         if fact is None:
             continue
         rule = rules[fact.source]
-        if e.rule_id != rule.pk or e.points != rule.points or e.label != fact.label[:300]:
-            e.rule_id, e.points, e.label = rule.pk, rule.points, fact.label[:300]
-            changed.append(e)
+        if rule_id != rule.pk or points != rule.points or label != fact.label[:300]:
+            changed_pks[pk] = (rule.pk, rule.points, fact.label[:300])
+    changed = list(ScoreEvent.objects.filter(pk__in=list(changed_pks))) if changed_pks else []
+    for e in changed:
+        e.rule_id, e.points, e.label = changed_pks[e.pk]
     if changed:
         ScoreEvent.objects.bulk_update(changed, ["rule_id", "points", "label"], batch_size=2000)
     now = clock.now()
@@ -133,6 +138,31 @@ def events_compute(*, period: Period, by: User | None = None) -> Ranking:
         extra={"period": str(period), "new": len(new), "gone": len(gone), "changed": len(changed)},
     )
     return ranking_compute(period=period, scheme=scheme)
+
+
+def _events_delete(events: QuerySet[ScoreEvent], *, by: User | None) -> int:
+    """Delete events, each with its "-" history row, in a fixed number of statements (the
+    ORM's delete sends a signal and writes a history row per event). An event a unit objected
+    to stays, with its objection and decision. Returns how many went."""
+    pks = list(events.filter(objections__isnull=True).values_list("pk", flat=True))
+    for start in range(0, len(pks), SLICE):
+        chunk = pks[start : start + SLICE]
+        history_copy(ScoreEvent, chunk, history_type="-", history_user_id=by.pk if by else None)
+        ScoreEvent.objects.filter(pk__in=chunk)._raw_delete(ScoreEvent.objects.db)
+    return len(pks)
+
+
+@transaction.atomic
+def automatic_events_delete(*, period: Period, by: User | None = None) -> int:
+    """Drop a month's automatic events (not its manual ones, nor those a unit objected to),
+    as a recomputation drops the events whose fact is gone; refused once published. The
+    next `events_compute` derives them again."""
+    require(
+        not period_published(period),
+        _("%(p)s的月榜已公布，不能重新计分。") % {"p": period.label},
+    )
+    month = ScoreEvent.objects.filter(year=period.year, month=period.month)
+    return _events_delete(month.exclude(origin="manual"), by=by)
 
 
 def on_month_closed(sender: object, *, close: MonthClose, by: User, **kwargs: object) -> None:
@@ -172,7 +202,10 @@ def _standings(
     ytd: dict[int, Decimal],
     previous: dict[int, int],
     scheme: Scheme | None,
-) -> list[Standing]:
+) -> list[dict[str, Any]]:
+    """The ranking's lines for one span, as rows for `insert_many` (a province's 2,000 units
+    and their quarter and year lines: model instances through `bulk_create` cost more than
+    the ranking itself)."""
     by_group: dict[str, dict[int, Decimal]] = defaultdict(dict)
     for unit_id, group in groups.items():
         by_group[group][unit_id] = scores[unit_id]
@@ -190,18 +223,18 @@ def _standings(
                     bands=scheme.bands,
                 )
             out.append(
-                Standing(
-                    ranking=ranking,
-                    span=span,
-                    unit_id=unit_id,
-                    group=group,
-                    points=points[unit_id],
-                    score=members[unit_id],
-                    ytd=ytd[unit_id],
-                    rank=rank,
-                    previous_rank=previous.get(unit_id),
-                    grade=grade,
-                )
+                {
+                    "ranking_id": ranking.pk,
+                    "span": span,
+                    "unit_id": unit_id,
+                    "group": group,
+                    "points": points[unit_id],
+                    "score": members[unit_id],
+                    "ytd": ytd[unit_id],
+                    "rank": rank,
+                    "previous_rank": previous.get(unit_id),
+                    "grade": grade,
+                }
             )
     return out
 
@@ -264,7 +297,8 @@ def ranking_compute(*, period: Period, scheme: Scheme | None = None) -> Ranking:
             scheme=scheme,
         )
     Standing.objects.filter(ranking=ranking).delete()
-    Standing.objects.bulk_create(rows, batch_size=2000)
+    with transaction.atomic():
+        insert_many(Standing, rows)
     return ranking
 
 
