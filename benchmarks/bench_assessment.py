@@ -57,10 +57,10 @@ def main() -> int:
 
     _setup(args)
 
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
+    from benchmarks import migrate
     from duban.assessment.models import ScoreEvent, Standing
     from duban.assessment.services.scoring import (
         automatic_events_delete,
@@ -73,7 +73,7 @@ def main() -> int:
     from duban.org.models import Unit, User
     from duban.reporting.services import month_close
 
-    call_command("migrate", verbosity=0)
+    migrate()
     built = build_province(
         size=ProvinceSize(units=args.units, items=args.items, problems=args.problems)
     )
