@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from duban.core.models import TimeStampedModel, VersionedModel, money_field
+from duban.core.models import SingletonModel, TimeStampedModel, VersionedModel, money_field
 from duban.core.periods import Period
 from duban.ledger.models import Indicator, Milestone, WorkItem
 from duban.reporting.progress import COUNTED_STATES, Light
 
 
-class ReportingSettings(models.Model):
+class ReportingSettings(SingletonModel):
     """The district's reporting rules; one row, edited in the admin."""
 
     due_day = models.PositiveSmallIntegerField(
@@ -41,11 +41,6 @@ class ReportingSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("月报设置"))
-
-    @classmethod
-    def load(cls) -> ReportingSettings:
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
 
 
 class LightRules(models.Model):
