@@ -236,7 +236,11 @@ class MonthlyReport(VersionedModel):
                 violation_error_message=_("形象进度百分比应在0到100之间。"),
             ),
         ]
-        indexes = [models.Index(fields=["year", "month", "state"])]
+        indexes = [
+            models.Index(fields=["year", "month", "state"]),
+            # the inboxes' drafts, returned, to sign off and to review: few among many accepted
+            models.Index(fields=["state"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.work_item.title} {self.period}"

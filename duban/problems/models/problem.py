@@ -260,6 +260,9 @@ class Problem(VersionedModel):
             models.Index(fields=["state", "level"]),
             models.Index(fields=["close_year", "close_month"]),
             models.Index(fields=["reported_on"]),
+            # the desk's lists: overdue problems by state and due date, each state's newest
+            models.Index(fields=["state", "due_date"]),
+            models.Index(fields=["state", "reported_on"]),
         ]
 
     def __str__(self) -> str:
