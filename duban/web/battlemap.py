@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from duban.core import clock
+from duban.core.forms import FastSelect
 from duban.ledger.models import Milestone, WorkItem
 from duban.ledger.selectors import WorkItemFilters, default_ledger_year, work_item_list
 from duban.org.models import Unit, User
@@ -49,6 +50,7 @@ class BattleMapForm(LedgerFilterForm):
         queryset=User.objects.none(),
         required=False,
         empty_label=gettext_lazy("全部"),
+        widget=FastSelect(attrs={"data-searchable": ""}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
