@@ -62,9 +62,12 @@ def main() -> int:
     else:
         _setup(args)
     from django.core.management import call_command
-    from django.db import connection
+    from django.core.signals import request_started
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+
+    request_started.disconnect(reset_queries)  # (it would empty the count of each request)
 
     from duban.demo.province import MARKER, ProvinceSize, build_province
     from duban.ledger.models import WorkItem

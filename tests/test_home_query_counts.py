@@ -39,7 +39,7 @@ def _add_items(district, n: int, start: int) -> None:
         )
         for i in range(n)
     )
-    S = MonthlyReport.State
+    state_of = MonthlyReport.State
     MonthlyReport.objects.bulk_create(
         MonthlyReport(
             work_item=item,
@@ -50,7 +50,7 @@ def _add_items(district, n: int, start: int) -> None:
             progress_text="推进中",
         )
         for item in items
-        for month, state in ((2, S.DRAFT), (3, S.SUBMITTED))
+        for month, state in ((2, state_of.DRAFT), (3, state_of.SUBMITTED))
     )
 
 
