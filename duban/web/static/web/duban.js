@@ -82,3 +82,12 @@ document.querySelectorAll("input[type=file][data-resize]").forEach((input) => {
     }
   });
 });
+
+// On a phone a long filter form is folded under its summary (the wall comes first), unless
+// the page was asked for with filters.
+if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
+  const asked = Array.from(new URLSearchParams(window.location.search).keys()).some(
+    (k) => k !== "year" && k !== "page",
+  );
+  if (!asked) document.querySelectorAll("details[data-fold-narrow]").forEach((d) => { d.open = false; });
+}
