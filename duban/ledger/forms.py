@@ -59,7 +59,9 @@ class WorkItemFilterForm(forms.Form):
 
     def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        # a picker needs the id and the name (a province lists 2,000 units)
+        picked = units.select_related(None).prefetch_related(None).only("pk", "name")
+        self.fields["unit"].queryset = picked  # type: ignore[attr-defined]
 
     def filters(self) -> WorkItemFilters:
         if not self.is_valid():
