@@ -120,7 +120,7 @@ def test_home_query_counts_do_not_grow_with_items(district, login, django_assert
     client = login(district.leader)
     with django_assert_max_num_queries(50):
         assert client.get(reverse("web:home")).status_code == 200
-    client.get(reverse("web:home"))  # (the first use also created the settings' rows)
+    client.get(reverse("web:home"))
     with django_assert_max_num_queries(30):
         assert client.get(reverse("web:home")).status_code == 200
     for user, limit in (
@@ -281,7 +281,7 @@ def test_cockpit_lights_are_cached_and_move_on_after_a_write(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sl, "compute_scope_lights", counting)
-    # given: the cockpit computed once (the first use also creates the settings' rows)
+    # given: the cockpit computed once
     leader_cockpit(user=district.leader)
     first = leader_cockpit(user=district.leader)
     calls.clear()
