@@ -63,10 +63,17 @@ def seeded():
 
 @override_settings(PASSWORD_HASHERS=[MD5])
 @pytest.mark.usefixtures("seeded")
-def test_every_demo_role_first_screen_cockpit_click_and_battle_map(browser, live_server):  # noqa: F811
+def test_demo_roles_in_a_browser(browser, live_server):  # noqa: F811
+    """The demo is built once for the file (it is most of its time): the first screens, then
+    the phone pages."""
     build_demo(seed=2024)
     base = live_server.url
     SHOTS.mkdir(exist_ok=True)
+    _first_screens_cockpit_click_and_battle_map(browser, base)
+    _reporter_and_steward_pages_fit_a_phone(browser, base)
+
+
+def _first_screens_cockpit_click_and_battle_map(browser, base):  # noqa: F811
     for username, headline in ROLES:
         for width, height in SIZES:
             page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
@@ -104,22 +111,26 @@ def test_every_demo_role_first_screen_cockpit_click_and_battle_map(browser, live
     assert download.suggested_filename.endswith(".xlsx")
     assert download.path().stat().st_size > 1000
     page.close()
+    # and fits a phone (the wall scrolls inside its box)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    _login(page, base, "quzhang")
+    page.goto(f"{base}/battle-map/")
+    page.wait_for_load_state()
+    assert _no_sideways_scroll(page) <= 1
+    page.screenshot(path=str(SHOTS / "battle-map-390.png"))
+    page.close()
 
 
 def _no_sideways_scroll(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
-@override_settings(PASSWORD_HASHERS=[MD5])
-@pytest.mark.usefixtures("seeded")
-def test_reporter_and_steward_pages_fit_a_phone(browser, live_server):  # noqa: F811
+def _reporter_and_steward_pages_fit_a_phone(browser, base):  # noqa: F811
     """A reporter's and a steward's pages at 390×844: no sideways scroll; lists are cards."""
     from duban.ledger.models import WorkItem
     from duban.org.models import User
     from duban.reporting.selectors import reporting_period_default
 
-    build_demo(seed=2024)
-    base = live_server.url
     reporter = User.objects.get(username="zjj-reporter")
     item = WorkItem.objects.filter(lead_unit=reporter.unit, status="active").order_by("pk")
     project = item.filter(kind=WorkItem.Kind.PROJECT).first()

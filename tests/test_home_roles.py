@@ -120,7 +120,7 @@ def test_home_query_counts_do_not_grow_with_items(district, login, django_assert
     client = login(district.leader)
     with django_assert_max_num_queries(50):
         assert client.get(reverse("web:home")).status_code == 200
-    client.get(reverse("web:home"))  # (the first use also created the settings' rows)
+    client.get(reverse("web:home"))
     with django_assert_max_num_queries(30):
         assert client.get(reverse("web:home")).status_code == 200
     for user, limit in (
@@ -281,7 +281,7 @@ def test_cockpit_lights_are_cached_and_move_on_after_a_write(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sl, "compute_scope_lights", counting)
-    # given: the cockpit computed once (the first use also creates the settings' rows)
+    # given: the cockpit computed once
     leader_cockpit(user=district.leader)
     first = leader_cockpit(user=district.leader)
     calls.clear()
@@ -322,3 +322,20 @@ def test_cache_key_follows_the_scope_and_the_day(district, time_machine, monkeyp
     time_machine.move_to("2024-04-04 10:00:00+08:00", tick=False)
     leader_cockpit(user=principal)
     assert calls == [1]  # a new day judges again
+
+
+def test_everything_scope_cache_moves_on_with_a_new_item_and_a_deleted_one(
+    district, django_capture_on_commit_callbacks
+):
+    # given: a 主要领导's cockpit is keyed "all" (no digest of the district's ids)
+    User.objects.filter(pk=district.leader.pk).update(principal=True)
+    principal = User.objects.get(pk=district.leader.pk)
+    before = leader_cockpit(user=principal).items
+    # when: an item is added (committed), the key's data version moves on
+    with django_capture_on_commit_callbacks(execute=True):
+        extra = f.WorkItemFactory(lead_unit=district.unit_b)
+    assert leader_cockpit(user=principal).items == before + 1
+    # and when it is deleted (the generation moves on)
+    with django_capture_on_commit_callbacks(execute=True):
+        WorkItem.objects.filter(pk=extra.pk).delete()
+    assert leader_cockpit(user=principal).items == before

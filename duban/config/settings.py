@@ -313,6 +313,7 @@ DUBAN_UPLOAD_MAX_UNPACKED_BYTES = (
 DUBAN_IMPORT_MAX_ROWS = _env_positive_int("DUBAN_IMPORT_MAX_ROWS", 100_000)
 DUBAN_IMPORT_MAX_CELLS = _env_positive_int("DUBAN_IMPORT_MAX_CELLS", 4_000_000)
 DUBAN_EVIDENCE_MAX_BYTES = _env_positive_int("DUBAN_EVIDENCE_MAX_MB", 20) * 1024 * 1024
+DUBAN_VISIT_PHOTO_MAX_BYTES = _env_positive_int("DUBAN_VISIT_PHOTO_MAX_MB", 8) * 1024 * 1024
 # The time reading one uploaded file may take (unpacking, loading, parsing its rows).
 DUBAN_UPLOAD_MAX_SECONDS = _env_positive_int("DUBAN_UPLOAD_MAX_SECONDS", 30)
 

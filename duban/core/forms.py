@@ -1,8 +1,15 @@
-"""Form plumbing every app shares: the version a page was read at, required on every change."""
+"""Form plumbing every app shares: the version a page was read at, required on every change;
+a select of many options rendered fast."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.forms.utils import flatatt
 from django.http import HttpRequest
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy
 
 from duban.core.errors import ApplicationError
@@ -22,3 +29,27 @@ def posted_version(request: HttpRequest) -> int:
     if not text.isdigit() or len(text) > 18:
         raise ApplicationError(VERSION_ERRORS["invalid"], field="version")
     return int(text)
+
+
+class FastSelect(forms.Select):
+    """A single select of many options (the 2,000 units of a province, its leaders), written
+    directly: Django renders each option through a template, which made a filter form cost
+    about a second on a province-sized page. Same markup, attributes and selection."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = set(self.format_value(value))
+        options = []
+        for option_value, label in self.choices:
+            if isinstance(label, (list, tuple)):  # option groups: Django's own rendering
+                return super().render(name, value, attrs, renderer)
+            raw = "" if option_value is None else str(option_value)
+            selected = " selected" if raw in chosen else ""
+            options.append(f'<option value="{escape(raw)}"{selected}>{escape(label)}</option>')
+        # every value and label escaped above, the attributes by flatatt
+        return mark_safe(  # noqa: S308
+            format_html("<select{}>", flatatt(final)) + "".join(options) + "</select>"
+        )

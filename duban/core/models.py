@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from django.db import models
 from django.utils.functional import Promise
@@ -44,6 +44,31 @@ class VersionedModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+class SingletonModel(models.Model):
+    """A table of one row (pk 1) of settings with defaults: reading it never writes.
+
+    `load()` returns the stored row, or an unsaved one holding the defaults (so a page view is
+    a read, whatever the database holds); the row is created by its first save.
+    """
+
+    SINGLETON_PK = 1
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def load(cls) -> Self:
+        found = cls._default_manager.filter(pk=cls.SINGLETON_PK).first()
+        return found if found is not None else cls(pk=cls.SINGLETON_PK)
+
+    @classmethod
+    def load_for_update(cls) -> Self:
+        """The row locked for a change (created with its defaults if it is not stored yet);
+        inside a transaction."""
+        cls._default_manager.get_or_create(pk=cls.SINGLETON_PK)
+        return cls._default_manager.select_for_update().get(pk=cls.SINGLETON_PK)
 
 
 def money_field(verbose_name: str | Promise, **kwargs: object) -> models.DecimalField:

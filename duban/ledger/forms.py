@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from duban.core.forms import VERSION_ERRORS
+from duban.core.forms import VERSION_ERRORS, FastSelect
 from duban.ledger.models import FundingSource, NodeTemplateSet, PlanMonth, Project, WorkItem
 from duban.ledger.selectors import WorkItemFilters
 from duban.org.models import Unit, User
@@ -34,7 +34,11 @@ def _with_all(choices: Any) -> list[tuple[str, Any]]:
 class WorkItemFilterForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
     unit = forms.ModelChoiceField(
-        label=_("单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部")
+        label=_("单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("全部"),
+        widget=FastSelect(attrs={"data-searchable": ""}),
     )
     kind = forms.ChoiceField(
         label=_("类型"), choices=_with_all(WorkItem.Kind.choices), required=False
@@ -55,7 +59,9 @@ class WorkItemFilterForm(forms.Form):
 
     def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        # a picker needs the id and the name (a province lists 2,000 units)
+        picked = units.select_related(None).prefetch_related(None).only("pk", "name")
+        self.fields["unit"].queryset = picked  # type: ignore[attr-defined]
 
     def filters(self) -> WorkItemFilters:
         if not self.is_valid():

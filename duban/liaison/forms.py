@@ -15,6 +15,25 @@ from duban.problems.models import Problem
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class PhotosInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several optional photos; the page resizes them before sending (duban.js)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            PhotosInput(attrs={"accept": "image/jpeg,image/png,image/webp", "data-resize": ""}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(PhotosField, self).clean(f, initial) for f in files if f]
+
+
 class VisitForm(forms.Form):
     date = forms.DateField(label=_("走访日期"), widget=DATE_WIDGET)
     work_item = forms.ModelChoiceField(
@@ -26,6 +45,7 @@ class VisitForm(forms.Form):
     findings = forms.CharField(
         label=_("走访发现"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    photos = PhotosField(label=_("现场照片（可选）"), required=False)
 
     def __init__(
         self,

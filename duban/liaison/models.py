@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from duban.core.models import VersionedModel
+from duban.core.models import TimeStampedModel, VersionedModel
 from duban.ledger.models import WorkItem
 from duban.org.models import Enterprise
 
@@ -56,3 +56,27 @@ class Visit(VersionedModel):
     def __str__(self) -> str:
         target = self.work_item or self.enterprise
         return f"{self.date} {target}"
+
+
+def visit_photo_path(instance: VisitPhoto, filename: str) -> str:
+    return f"visits/{instance.visit_id}/{filename}"
+
+
+class VisitPhoto(TimeStampedModel):
+    """A photo taken on a visit (optional): an image judged by its content, stored under
+    MEDIA_ROOT under a random name and served only to who may see the visit."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("照片"), upload_to=visit_photo_path, max_length=300)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = pgettext_lazy("model name", "走访照片")
+        verbose_name_plural = pgettext_lazy("model name plural", "走访照片")
+
+    def __str__(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1]

@@ -6,7 +6,7 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.ledger.selectors import work_item_list
 from duban.liaison.forms import FindingForm, VisitForm
+from duban.liaison.models import VisitPhoto
 from duban.liaison.permissions import can_log_visit, can_raise_from_visit
 from duban.liaison.selectors import liaison_figures, visit_list
 from duban.liaison.services import visit_log, visit_raise_problem
@@ -34,19 +35,21 @@ def visit_list_view(request: HttpRequest) -> HttpResponse:
     if can_log_visit(user):
         form = VisitForm(
             request.POST or None,
+            request.FILES or None,
             items=work_item_list(user=user),
             enterprises=enterprise_list(user=user),
             initial={"date": clock.today()},
         )
         if request.method == "POST" and form.is_valid():
             try:
-                visit_log(by=user, data=form.cleaned_data)
+                data = dict(form.cleaned_data)
+                visit_log(by=user, data=data, photos=data.pop("photos", None) or ())
             except ApplicationError as e:
                 form.add_error(None, e.message)
             else:
                 messages.success(request, _("走访已登记。"))
                 return redirect("liaison:visits")
-    visits = visit_list(user=user).order_by("-date", "-pk")[:200]
+    visits = visit_list(user=user).prefetch_related("photos").order_by("-date", "-pk")[:200]
     return render(
         request,
         "liaison/visits.html",
@@ -80,3 +83,17 @@ def visit_raise_view(request: HttpRequest, visit_id: int) -> HttpResponse:
         return redirect("liaison:visits")
     messages.success(request, _("已转为问题，等待推进办受理。"))
     return redirect("problems:problem", problem_id=problem.pk)
+
+
+@login_required
+def visit_photo_view(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A visit's photo, only for who may see the visit (else 404), with the type judged at
+    upload (always an image) and never sniffed."""
+    user = _user(request)
+    photo = get_object_or_404(
+        VisitPhoto.objects.filter(visit__in=visit_list(user=user).values("pk")), pk=photo_id
+    )
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from duban.core.models import TimeStampedModel, VersionedModel, money_field
+from duban.core.models import SingletonModel, TimeStampedModel, VersionedModel, money_field
 from duban.core.periods import Period
 from duban.ledger.models import Indicator, Milestone, WorkItem
 from duban.reporting.progress import COUNTED_STATES, Light
 
 
-class ReportingSettings(models.Model):
+class ReportingSettings(SingletonModel):
     """The district's reporting rules; one row, edited in the admin."""
 
     due_day = models.PositiveSmallIntegerField(
@@ -41,11 +41,6 @@ class ReportingSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("月报设置"))
-
-    @classmethod
-    def load(cls) -> ReportingSettings:
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
 
 
 class LightRules(models.Model):
@@ -241,7 +236,11 @@ class MonthlyReport(VersionedModel):
                 violation_error_message=_("形象进度百分比应在0到100之间。"),
             ),
         ]
-        indexes = [models.Index(fields=["year", "month", "state"])]
+        indexes = [
+            models.Index(fields=["year", "month", "state"]),
+            # the inboxes' drafts, returned, to sign off and to review: few among many accepted
+            models.Index(fields=["state"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.work_item.title} {self.period}"

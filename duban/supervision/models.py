@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from duban.core.models import VersionedModel
+from duban.core.models import SingletonModel, VersionedModel
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.org.models import Unit
@@ -19,7 +19,7 @@ from duban.reporting.models import MonthClose, MonthlyReport
 USER = settings.AUTH_USER_MODEL
 
 
-class SupervisionSettings(models.Model):
+class SupervisionSettings(SingletonModel):
     """The office's prompt settings; one row, edited in the admin."""
 
     district = models.CharField(_("区名简称"), max_length=20, default="本区")
@@ -87,11 +87,6 @@ class SupervisionSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("提示设置"))
-
-    @classmethod
-    def load(cls) -> SupervisionSettings:
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
 
 
 class PromptCounter(models.Model):

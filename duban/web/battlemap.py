@@ -20,13 +20,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from duban.core import clock
+from duban.core.formatting import date_cn
+from duban.core.forms import FastSelect
 from duban.ledger.models import Milestone, WorkItem
 from duban.ledger.selectors import WorkItemFilters, default_ledger_year, work_item_list
 from duban.org.models import Unit, User
+from duban.org.scoping import scope_for
 from duban.org.selectors import unit_list
 from duban.reporting.ledger_views import LedgerFilterForm
 from duban.reporting.progress import ItemProgress
@@ -49,6 +54,7 @@ class BattleMapForm(LedgerFilterForm):
         queryset=User.objects.none(),
         required=False,
         empty_label=gettext_lazy("全部"),
+        widget=FastSelect(attrs={"data-searchable": ""}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -129,6 +135,30 @@ class MapRow:
     done: int
     overdue: int
     total: int
+    cells: list[tuple[str, SafeString]]  # months 1..12: the cell's class and its nodes
+
+
+def _node_html(n: Node) -> SafeString:
+    """One node of the wall with its tooltip (written here, not by the template: a wall of a
+    hundred items has 1,200 cells)."""
+    m = n.milestone
+    title = f"{m.name} · {_('计划')}{date_cn(m.planned_date)}"
+    if m.actual_date:
+        title += f" · {_('实际')}{date_cn(m.actual_date)}"
+    title += f" · {n.label}"
+    return format_html('<span class="node {}" title="{}">{}</span>', n.css, title, m.name)
+
+
+def _cells(
+    by_month: dict[int, list[Node]], today_month: int | None
+) -> list[tuple[str, SafeString]]:
+    return [
+        (
+            "bm-month bm-today" if month == today_month else "bm-month",
+            mark_safe("".join(_node_html(n) for n in by_month.get(month, ()))),  # noqa: S308
+        )
+        for month in MONTHS
+    ]
 
 
 def nodes_for(items: list[WorkItem], year: int, today: date) -> dict[int, list[Node]]:
@@ -145,6 +175,7 @@ def nodes_for(items: list[WorkItem], year: int, today: date) -> dict[int, list[N
 
 def _rows(items: list[WorkItem], year: int, progress: dict[int, ItemProgress]) -> list[MapRow]:
     today = clock.today()
+    today_month = today.month if today.year == year else None
     nodes = nodes_for(items, year, today)
     rows = []
     for item in items:
@@ -172,6 +203,7 @@ def _rows(items: list[WorkItem], year: int, progress: dict[int, ItemProgress]) -
                 done=sum(1 for n in all_nodes if n.state == "done"),
                 overdue=sum(1 for n in all_nodes if n.state == "overdue"),
                 total=len(all_nodes),
+                cells=_cells(by_month, today_month),
             )
         )
     return rows
@@ -203,7 +235,8 @@ def _items(user: User, qs: Any, shown: Any, light: str | None, year: int) -> Any
     scope = work_item_list(user=user, filters=WorkItemFilters(year=year)).exclude(
         status=WorkItem.Status.DRAFT
     )
-    wanted = scope_lights(scope, shown, year).ids_by_light.get(light, frozenset())
+    lights = scope_lights(scope, shown, year, everything=scope_for(user).everything)
+    wanted = lights.ids_by_light.get(light, frozenset())
     return [pk for pk in qs.values_list("pk", flat=True) if pk in wanted]
 
 

@@ -23,6 +23,7 @@ from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import WorkItemFilters, default_ledger_year, work_item_list
 from duban.org.models import Unit, User
+from duban.org.scoping import scope_for
 from duban.problems.models import Meeting
 from duban.problems.selectors import problem_inbox
 from duban.problems.selectors.lists import scoped_problems
@@ -102,7 +103,8 @@ def leader_cockpit(*, user: User) -> Cockpit:
     items = work_item_list(user=user, filters=WorkItemFilters(year=year)).exclude(
         status=WorkItem.Status.DRAFT
     )
-    scope = scope_lights(items, period, year)
+    everything = scope_for(user).everything
+    scope = scope_lights(items, period, year, everything=everything)
     plan_total = scope.annual_plan
     time_pct = (
         scope.plan_to_date * 100 / plan_total if plan_total else Decimal(period.month * 100) / 12
@@ -132,7 +134,7 @@ def leader_cockpit(*, user: User) -> Cockpit:
     unit_rows = [UnitLights(units[pk], counts) for pk, counts in worst if pk in units]
     report_rows = [UnitReportLine(units[pk], r) for pk, r in late if pk in units]
     level = 4 if user.is_principal else 3
-    problems = scope_problems(scoped_problems(user), year, level)
+    problems = scope_problems(scoped_problems(user), year, level, everything=everything)
     meetings = list(
         Meeting.objects.filter(chair=user, state=Meeting.State.SCHEDULED).order_by("date")[:5]
     )

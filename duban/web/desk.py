@@ -18,6 +18,7 @@ from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.home_panels import home_panels
 from duban.core.periods import Period
+from duban.core.queries import first_rows
 from duban.ledger.selectors import work_item_list
 from duban.org.models import User
 from duban.org.selectors import unit_list
@@ -55,7 +56,7 @@ def desk_context(user: User, to_review: list[MonthlyReport]) -> dict[str, Any]:
         "close_period": period,
         "blockers": month_close_blockers(period),
         "overdue_count": overdue.count(),
-        "overdue": list(overdue.order_by("due_date", "pk")[:10]),
+        "overdue": first_rows(overdue.order_by("due_date", "pk"), 10),
         "home_panels": home_panels("desk", user),
     }
 

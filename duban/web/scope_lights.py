@@ -10,8 +10,9 @@ sums, the few items listed by name, the ids of each colour), so it is computed o
 Django's cache (Redis when DUBAN_REDIS_URL is set) under a key made of:
 
 - the scope: the count, sum, sum of squares and extremes of the ids of the items in it, read
-  by one aggregate query (so two 主要领导 share one entry, and a responsibility given or
-  taken changes the key at once);
+  by one aggregate query (so two leaders of the same scope share one entry, and a
+  responsibility given or taken changes the key at once); for a user who sees everything
+  (the office, a 主要领导) simply "all", sparing that aggregate over a province;
 - the month shown and the day the lights are judged on (a new day is a new key);
 - the light-rule version in force;
 - the data's version: the highest id of every table of the ledger and reporting apps (their
@@ -326,19 +327,37 @@ def _ids_digest(qs: QuerySet[Any]) -> str:
     return "-".join(str(found[k] or 0) for k in ("n", "s", "q", "lo", "hi"))
 
 
-def scope_lights(items: QuerySet[WorkItem], period: Period, year: int) -> ScopeLights:
-    """The scope's lights for `period` from the cache, computed on a miss (see the module)."""
+def _scope_key(qs: QuerySet[Any], everything: bool) -> str:
+    """The scope part of a key: "all" for a user who sees everything (the office, a 主要领导:
+    their rows are the filter's, and the data's version already moves with every row added,
+    changed or deleted), else the digest of the ids (a responsibility given or taken)."""
+    return "all" if everything else _ids_digest(qs)
+
+
+def scope_lights(
+    items: QuerySet[WorkItem], period: Period, year: int, *, everything: bool = False
+) -> ScopeLights:
+    """The scope's lights for `period` from the cache, computed on a miss (see the module).
+    `everything`: `items` is every item of the year (not draft), whoever asks."""
     _rules, row = rules_in_force()
-    parts = [_ids_digest(items), str(period), str(year), str(row.pk if row is not None else 0)]
+    parts = [
+        _scope_key(items, everything),
+        str(period),
+        str(year),
+        str(row.pk if row is not None else 0),
+    ]
     found: ScopeLights = _cached(
         "scope-lights", WATCHED_APPS, parts, lambda: compute_scope_lights(items, period, year)
     )
     return found
 
 
-def scope_problems(problems: QuerySet[Any], year: int, level: int) -> ScopeProblems:
-    """The scope's problem figures from the cache, computed on a miss."""
-    parts = [_ids_digest(problems), str(year), str(level)]
+def scope_problems(
+    problems: QuerySet[Any], year: int, level: int, *, everything: bool = False
+) -> ScopeProblems:
+    """The scope's problem figures from the cache, computed on a miss. `everything`: as for
+    `scope_lights`."""
+    parts = [_scope_key(problems, everything), str(year), str(level)]
     found: ScopeProblems = _cached(
         "scope-problems",
         PROBLEM_APPS,

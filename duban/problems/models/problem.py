@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from duban.core.models import VersionedModel
+from duban.core.models import SingletonModel, VersionedModel
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.org.models import Enterprise, Unit
@@ -20,7 +20,7 @@ from duban.org.models import Enterprise, Unit
 MAX_LEVEL = 4
 
 
-class ProblemSettings(models.Model):
+class ProblemSettings(SingletonModel):
     """The district's dispatch rules; one row, edited in the admin (defaults: DOMAIN §3–4)."""
 
     levels = models.PositiveSmallIntegerField(
@@ -71,11 +71,6 @@ class ProblemSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("问题调度设置"))
-
-    @classmethod
-    def load(cls) -> ProblemSettings:
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
 
     def level_name(self, level: int) -> str:
         return str(getattr(self, f"level{level}_name", "") or level)
@@ -265,6 +260,9 @@ class Problem(VersionedModel):
             models.Index(fields=["state", "level"]),
             models.Index(fields=["close_year", "close_month"]),
             models.Index(fields=["reported_on"]),
+            # the desk's lists: overdue problems by state and due date, each state's newest
+            models.Index(fields=["state", "due_date"]),
+            models.Index(fields=["state", "reported_on"]),
         ]
 
     def __str__(self) -> str:

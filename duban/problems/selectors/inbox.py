@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef
-
+from duban.core.queries import first_rows
 from duban.org.models import User
 from duban.problems.models import (
     Coordination,
@@ -68,7 +67,7 @@ def problem_inbox(*, user: User, limit: int | None = None) -> ProblemInbox:
         nonlocal hidden
         if limit is None:
             return list(qs)
-        rows = list(qs[: limit + 1])
+        rows = first_rows(qs, limit + 1)
         if len(rows) > limit:
             hidden += qs.count() - limit
             rows = rows[:limit]
@@ -81,11 +80,10 @@ def problem_inbox(*, user: User, limit: int | None = None) -> ProblemInbox:
     empty: list = []
     to_answer = (
         list(
+            # driven by the unit's unanswered requests (few), not by every open problem
             visible.filter(
-                Exists(
-                    CoUnitResponse.objects.filter(
-                        problem=OuterRef("pk"), unit_id=uid, answered_at__isnull=True
-                    )
+                pk__in=CoUnitResponse.objects.filter(unit_id=uid, answered_at__isnull=True).values(
+                    "problem_id"
                 ),
                 state__in=[S.ASSIGNED, S.FEEDBACK_SUBMITTED],
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from django.db.models import Q
 from django.utils import timezone
@@ -68,14 +69,23 @@ class Inbox:
 def _months_expected(item: WorkItem, last: Period, due_day: int) -> list[Period]:
     """The months an active item must report on, up to `last`: those whose report falls due
     on or after the day the item was handed out (nobody is late for what they weren't given)."""
-    if item.year > last.year:
-        return []
-    last_month = 12 if item.year < last.year else last.month
-    months = [Period(item.year, m) for m in range(1, last_month + 1)]
+    months = _due_months(item.year, last, due_day)
     if item.handed_out_at is None:
-        return months
+        return [p for p, _due in months]
     handed = timezone.localdate(item.handed_out_at)
-    return [p for p in months if p.due_date(due_day) >= handed]
+    return [p for p, due in months if due >= handed]
+
+
+@lru_cache(maxsize=256)
+def _due_months(year: int, last: Period, due_day: int) -> tuple[tuple[Period, date], ...]:
+    """The months of `year` up to `last`, with their due dates (the same for every item of
+    the year: computed once, not once an item)."""
+    if year > last.year:
+        return ()
+    last_month = 12 if year < last.year else last.month
+    return tuple(
+        (p, p.due_date(due_day)) for p in (Period(year, m) for m in range(1, last_month + 1))
+    )
 
 
 def inbox_for(*, user: User, period: Period | None = None) -> Inbox:
@@ -94,6 +104,8 @@ def inbox_for(*, user: User, period: Period | None = None) -> Inbox:
         items = work_item_list(
             user=user, filters=WorkItemFilters(status=WorkItem.Status.ACTIVE)
         ).filter(year__lte=period.year)
+        # (the lines show an item's title and lead unit: its co-units are not fetched)
+        items = items.prefetch_related(None)
         fillable = [i for i in items if can_fill_report(user, i)]
     reported: set[tuple[int, int, int]] = set(
         MonthlyReport.objects.filter(work_item__in=[i.pk for i in fillable]).values_list(
@@ -121,11 +133,11 @@ def inbox_for(*, user: User, period: Period | None = None) -> Inbox:
     for p in closed:
         closed_q |= Q(year=p.year, month=p.month)
     still_open = visible.exclude(closed_q)
-    fillable_ids = {i.pk for i in fillable}
-    box.drafts = [r for r in still_open.filter(state=S.DRAFT) if r.work_item_id in fillable_ids]
-    box.returned = [
-        r for r in still_open.filter(state=S.RETURNED) if r.work_item_id in fillable_ids
-    ]
+    fillable_ids = [i.pk for i in fillable]
+    if fillable_ids:  # (the office fills from the item pages: its inbox holds no drafts)
+        mine = still_open.filter(work_item_id__in=fillable_ids)
+        box.drafts = list(mine.filter(state=S.DRAFT))
+        box.returned = list(mine.filter(state=S.RETURNED))
     # Sign-off is the unit head's job; the office may do it from the report page, but it
     # does not crowd the office's inbox.
     if user.role == User.Role.UNIT_HEAD:

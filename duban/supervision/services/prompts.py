@@ -263,7 +263,7 @@ def supervision_settings_update(
     *, number_pattern: str, district: str | None = None
 ) -> SupervisionSettings:
     """Change the numbering pattern (and district name); refused unless it has {n}."""
-    conf = SupervisionSettings.objects.select_for_update().get(pk=SupervisionSettings.load().pk)
+    conf = SupervisionSettings.load_for_update()
     number_of(number_pattern, district=district or conf.district, year=2000, n=1)
     conf.number_pattern = number_pattern
     if district is not None:

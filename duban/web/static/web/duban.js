@@ -51,3 +51,43 @@ document.querySelectorAll(".table-wrap table").forEach((table) => {
     }
   });
 });
+
+// Photos (a visit's): before they are sent, each image larger than 1600 px on its long side
+// is redrawn at that size as a JPEG, so a phone's 5 MB photo goes as a few hundred KB.
+// Without this script (or on failure) the original is sent and the server's limit applies.
+const PHOTO_SIDE = 1600;
+async function shrinkPhoto(file) {
+  if (!file.type.startsWith("image/") || typeof createImageBitmap !== "function") return file;
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, PHOTO_SIDE / Math.max(bitmap.width, bitmap.height));
+  if (scale === 1 && file.size < 1024 * 1024) return file;
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  const blob = await new Promise((done) => canvas.toBlob(done, "image/jpeg", 0.85));
+  if (!blob) return file;
+  return new File([blob], file.name.replace(/\.[^.]*$/, "") + ".jpg", { type: "image/jpeg" });
+}
+document.querySelectorAll("input[type=file][data-resize]").forEach((input) => {
+  input.addEventListener("change", async () => {
+    if (typeof DataTransfer !== "function" || !input.files.length) return;
+    try {
+      const shrunk = await Promise.all(Array.from(input.files).map(shrinkPhoto));
+      const list = new DataTransfer();
+      shrunk.forEach((f) => list.items.add(f));
+      input.files = list.files;
+    } catch (e) {
+      // keep the originals: the server judges them
+    }
+  });
+});
+
+// On a phone a long filter form is folded under its summary (the wall comes first), unless
+// the page was asked for with filters.
+if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
+  const asked = Array.from(new URLSearchParams(window.location.search).keys()).some(
+    (k) => k !== "year" && k !== "page",
+  );
+  if (!asked) document.querySelectorAll("details[data-fold-narrow]").forEach((d) => { d.open = false; });
+}
