@@ -61,15 +61,15 @@ def main() -> int:
         django.setup()
     else:
         _setup(args)
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
+    from benchmarks import migrate
     from duban.demo.province import MARKER, ProvinceSize, build_province
     from duban.ledger.models import WorkItem
     from duban.org.models import User
 
-    call_command("migrate", verbosity=0)
+    migrate()
     if args.data_dir:
         print(f"database: {connection.vendor}; data set reused from {args.data_dir}")
     else:
