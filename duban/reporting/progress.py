@@ -637,6 +637,8 @@ def _node_reasons(
     for m in nodes:
         if m.planned is None or (m.actual is not None and m.actual <= ref):
             continue
+        if (m.planned - ref).days > rules.due_soon_days:
+            continue  # neither due soon nor overdue (the common case: skip building a reason)
         due = _due_reason(
             m.planned, ref, rules, "milestone_overdue", "milestone_due_soon", name=m.name
         )
