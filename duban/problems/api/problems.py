@@ -16,13 +16,13 @@ from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, TEXT_MAX, Id
-from duban.core.api.schemas import Pct, UnitRef, UserRef
+from duban.core.api.schemas import Pct, UnitRef, UserRef, unit_ref, unit_ref_or_none
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.org.auth import request_user
 from duban.org.models import Unit, User
 from duban.problems import services as svc
-from duban.problems.api.base import ERRORS, ListQuery, router, run_service, unit_out, user_out
+from duban.problems.api.base import ERRORS, ListQuery, router, run_service, user_out
 from duban.problems.models import ExtensionRequest, Problem
 from duban.problems.selectors import (
     closeout_list,
@@ -121,8 +121,8 @@ def _problem(p: Problem) -> ProblemOut:
         request=p.request,
         work_item_id=p.work_item_id,
         enterprise_id=p.enterprise_id,
-        lead_unit=unit_out(p.lead_unit),
-        co_units=[UnitRef(id=u.pk, code=u.code, name=u.name) for u in p.co_units.all()],
+        lead_unit=unit_ref_or_none(p.lead_unit),
+        co_units=[unit_ref(u) for u in p.co_units.all()],
         level=p.level,
         due_date=p.due_date,
         original_due_date=p.original_due_date,
