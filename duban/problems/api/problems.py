@@ -27,6 +27,7 @@ from duban.problems.models import ExtensionRequest, Problem
 from duban.problems.selectors import (
     closeout_list,
     open_problem_list,
+    problem_co_responses,
     problem_events,
     problem_figures,
     problem_get_for_user,
@@ -97,9 +98,20 @@ def extension_out(ext: ExtensionRequest) -> ExtensionOut:
     )
 
 
+class CoResponseOut(Schema):
+    id: int
+    version: int = Field(description="Send it back as `answer_version` to answer for your unit")
+    unit: UnitRef
+    due_date: date
+    answer: str
+    answered_by: UserRef | None
+    answered_at: datetime | None
+
+
 class ProblemDetailOut(ProblemOut):
     events: list[EventOut]
     extensions: list[ExtensionOut]
+    co_responses: list[CoResponseOut] = Field(description="Each co-unit's answer, due or given")
 
 
 class ProblemPage(Schema):
@@ -232,7 +244,24 @@ def problem_detail(request: HttpRequest, problem_id: Path[Id]) -> ProblemDetailO
         for e in problem_events(problem)
     ]
     extensions = [extension_out(e) for e in problem.extensions.order_by("pk")]
-    return ProblemDetailOut(**_problem(problem).model_dump(), events=events, extensions=extensions)
+    co_responses = [
+        CoResponseOut(
+            id=r.pk,
+            version=r.version,
+            unit=unit_ref(r.unit),
+            due_date=r.due_date,
+            answer=r.answer,
+            answered_by=user_out(r.answered_by),
+            answered_at=r.answered_at,
+        )
+        for r in problem_co_responses(problem)
+    ]
+    return ProblemDetailOut(
+        **_problem(problem).model_dump(),
+        events=events,
+        extensions=extensions,
+        co_responses=co_responses,
+    )
 
 
 class ReportIn(Schema):
@@ -280,6 +309,13 @@ class Action(StrEnum):
 
 class ActionIn(Schema):
     version: int = Field(description="The problem's version as read; a stale one answers 409")
+    answer_version: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="answer: your unit's answer's version as read (`co_responses[].version` of "
+        "the problem's detail); a stale one answers 409",
+    )
     note: str = Field("", max_length=TEXT_MAX)
     reason: str = Field("", max_length=TEXT_MAX)
     text: str = Field("", max_length=TEXT_MAX)
@@ -345,7 +381,10 @@ def problem_act(
             due_date=body.due_date,
         ),
         Action.ANSWER: lambda: svc.problem_answer_as_co_unit(
-            problem=p, by=user, answer=body.answer
+            problem=p,
+            by=user,
+            answer=body.answer,
+            version=_required(body.answer_version, "answer_version"),
         ),
         Action.FEEDBACK: lambda: svc.problem_submit_feedback(
             problem=p, by=user, version=v, text=body.text, resolution=body.resolution or ""
