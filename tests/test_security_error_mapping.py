@@ -143,17 +143,21 @@ def test_bulletins_and_notifications_answer_through_the_mapping(district, api):
     assert not Notification.objects.filter(recipient=district.reporter_a, read_at__isnull=True)
 
 
-def test_a_stale_co_unit_answer_is_refused_through_the_api(district, api):
-    # given: unit B is asked to help with unit A's problem
+@pytest.fixture
+def problem(district) -> Problem:
+    """Unit A's problem, with unit B asked to help (its answer due)."""
     problem = ProblemFactory(work_item=district.item_a, reported_by=district.reporter_a)
     problem = svc.problem_accept(problem=problem, by=district.office, version=problem.version)
-    problem = svc.problem_assign(
+    return svc.problem_assign(
         problem=problem,
         by=district.office,
         version=problem.version,
         lead_unit=district.unit_a,
         co_units=[district.unit_b],
     )
+
+
+def test_a_stale_co_unit_answer_is_refused_through_the_api(district, api, problem):
     detail = api(district.head_b, "get", f"/problems/{problem.pk}").json()
     (row,) = detail["co_responses"]
     body = {"version": detail["version"], "answer_version": row["version"]}
@@ -178,16 +182,7 @@ def test_a_stale_co_unit_answer_is_refused_through_the_api(district, api):
     assert Problem.objects.get(pk=problem.pk).state == Problem.State.ASSIGNED
 
 
-def test_a_stale_co_unit_answer_is_refused_on_the_page(district, login):
-    problem = ProblemFactory(work_item=district.item_a, reported_by=district.reporter_a)
-    problem = svc.problem_accept(problem=problem, by=district.office, version=problem.version)
-    problem = svc.problem_assign(
-        problem=problem,
-        by=district.office,
-        version=problem.version,
-        lead_unit=district.unit_a,
-        co_units=[district.unit_b],
-    )
+def test_a_stale_co_unit_answer_is_refused_on_the_page(district, login, problem):
     row = problem.co_responses.get()
     page = login(district.reporter_b).get(f"/problems/{problem.pk}/").content.decode()
     assert f'name="version" value="{row.version}"' in page
