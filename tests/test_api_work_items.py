@@ -81,6 +81,7 @@ def test_api_work_items_figures_follow_the_plan_curve(district, office_api, repo
     # given: nothing planned until April
     work_item_set_plan_curve(
         item=reported,
+        version=reported.version,
         amounts=[Decimal(0)] * 3 + [Decimal(1500)] * 7 + [Decimal(750)] * 2,
     )
     # when
@@ -230,6 +231,7 @@ def test_api_work_item_detail(district, office_api, reported):
     item.project.save()
     funding_set(
         item=item,
+        version=item.version,
         lines=[
             (FundingSource.Source.SPECIAL_BOND, Decimal("8000"), "2024年第一批"),
             (FundingSource.Source.SELF, Decimal("4000.5"), ""),
@@ -278,7 +280,7 @@ def test_api_work_item_detail(district, office_api, reported):
 
 
 def test_api_work_item_detail_plan_curve_and_period(district, office_api, reported):
-    work_item_set_plan_curve(item=reported, amounts=[Decimal(1000)] * 12)
+    work_item_set_plan_curve(item=reported, version=reported.version, amounts=[Decimal(1000)] * 12)
     response = office_api.get(f"/api/v1/work-items/{reported.pk}", {"period": "2024-01"})
     body = response.json()
     assert body["plan_curve"][0] == {"month": 1, "amount": "1000.0000"}

@@ -88,7 +88,7 @@ def test_time_progress_straight_line_is_m_over_12(month):
 def test_annotated_figures_match_row_by_row_figures(db):
     # given: an item with a curve, counted and uncounted reports
     item = f.WorkItemFactory(annual_plan=Decimal("1200"))
-    work_item_set_plan_curve(item=item, amounts=[Decimal(100)] * 12)
+    work_item_set_plan_curve(item=item, version=item.version, amounts=[Decimal(100)] * 12)
     f.ReportFactory(work_item=item, month=1, investment_month=Decimal("80.25"))
     f.ReportFactory(
         work_item=item, month=2, investment_month=Decimal("120"), state=MonthlyReport.State.ACCEPTED

@@ -108,19 +108,23 @@ def _problem_with_every_part_of_its_page(district) -> Problem:
             "urgent": True,
         },
     )
-    problem = problem_accept(problem=problem, by=district.office)
+    problem = problem_accept(problem=problem, version=problem.version, by=district.office)
     problem = problem_assign(
         problem=problem,
+        version=problem.version,
         by=district.office,
         lead_unit=district.unit_a,
         co_units=[district.unit_b],
         level=1,
         due_date=date(2024, 4, 30),
     )
-    problem_answer_as_co_unit(problem=problem, by=district.reporter_b, answer="同意配合办理")
+    problem_answer_as_co_unit(
+        problem=problem, by=district.reporter_b, answer="同意配合办理", version=1
+    )
     problem.refresh_from_db()
     extension_request(
         problem=problem,
+        version=problem.version,
         by=district.reporter_a,
         reason="需等待规划调整",
         new_due_date=date(2024, 5, 31),
@@ -135,7 +139,9 @@ def _problem_with_every_part_of_its_page(district) -> Problem:
     )
     coordination_feedback(opinion=opinion, by=district.reporter_a, text="已对接自然资源局")
     problem.refresh_from_db()
-    problem_submit_feedback(problem=problem, by=district.reporter_a, text="指标已申请")
+    problem_submit_feedback(
+        problem=problem, version=problem.version, by=district.reporter_a, text="指标已申请"
+    )
     problem.refresh_from_db()
     return problem
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from duban.core.errors import ApplicationError, ConflictError
+from duban.core.services import current_version
 from duban.ledger.models import FundingSource, PlanMonth, WorkItem
 from duban.ledger.services import funding_set, work_item_set_plan_curve
 from duban.org.services import api_token_create
@@ -91,7 +92,11 @@ def test_funding_editor_round_trip(district, login):
 def test_funding_editor_changes_and_removes_lines_with_history(district, login):
     # given: two saved lines
     item = district.item_a
-    funding_set(item=item, lines=[(Src.CENTRAL, Decimal(3000), ""), (Src.LOAN, Decimal(5000), "")])
+    funding_set(
+        item=item,
+        version=item.version,
+        lines=[(Src.CENTRAL, Decimal(3000), ""), (Src.LOAN, Decimal(5000), "")],
+    )
     bond_row = item.funding.get(source=Src.CENTRAL)
     client = login(district.office)
     # when: change the first, remove the second, add a third
@@ -240,7 +245,7 @@ def test_plan_curve_editor_round_trip_and_figures(district, login):
 
 def test_plan_curve_editor_all_blank_removes_the_curve(district, login):
     item = district.item_a
-    work_item_set_plan_curve(item=item, amounts=[Decimal(1000)] * 12)
+    work_item_set_plan_curve(item=item, version=item.version, amounts=[Decimal(1000)] * 12)
     response = login(district.office).post(
         reverse("ledger:plan_curve", args=[item.pk]), plan_post(2, [None] * 12)
     )
@@ -296,10 +301,10 @@ def test_plan_curve_editor_stale_version(district, login):
 def test_item_page_warns_when_the_annual_plan_no_longer_matches_the_curve(district, login):
     # given: a curve for 12000, then the annual plan is changed on the edit page
     item = district.item_a
-    work_item_set_plan_curve(item=item, amounts=[Decimal(1000)] * 12)
+    work_item_set_plan_curve(item=item, version=item.version, amounts=[Decimal(1000)] * 12)
     from duban.ledger.services import work_item_update
 
-    work_item_update(item=item, version=None, data={"annual_plan": Decimal(15000)})
+    work_item_update(item=item, version=current_version(item), data={"annual_plan": Decimal(15000)})
     # when
     html = login(district.office).get(item.get_absolute_url()).content.decode()
     # then
@@ -364,7 +369,7 @@ def put(client: Client, path: str, body: dict):
 def test_api_put_funding_replaces_the_breakdown(district):
     # given
     item = district.item_a
-    funding_set(item=item, lines=[(Src.LOAN, Decimal(5000), "")])
+    funding_set(item=item, version=item.version, lines=[(Src.LOAN, Decimal(5000), "")])
     client = api(district.office)
     version = client.get(f"/api/v1/work-items/{item.pk}").json()["version"]
     assert version == 2
@@ -439,7 +444,7 @@ def test_api_put_funding_unknown_source_or_no_version_answers_422(district):
 
 def test_api_put_funding_stale_version_answers_409(district):
     item = district.item_a
-    funding_set(item=item, lines=[(Src.SELF, Decimal(100), "")])
+    funding_set(item=item, version=item.version, lines=[(Src.SELF, Decimal(100), "")])
     response = put(
         api(district.office),
         f"/api/v1/work-items/{item.pk}/funding",
@@ -552,7 +557,9 @@ def test_api_put_plan_curve_month_out_of_range_or_stale(district):
     path = f"/api/v1/work-items/{district.item_a.pk}/plan-curve"
     month_13 = put(client, path, {"version": 1, "plan_curve": [{"month": 13, "amount": "1"}]})
     assert month_13.status_code == 422
-    work_item_set_plan_curve(item=district.item_a, amounts=[Decimal(1000)] * 12)
+    work_item_set_plan_curve(
+        item=district.item_a, version=district.item_a.version, amounts=[Decimal(1000)] * 12
+    )
     stale = put(client, path, {"version": 1, "plan_curve": []})
     assert stale.status_code == 409
     assert district.item_a.plan_months.count() == 12
@@ -584,6 +591,7 @@ def test_funding_set_lists_every_problem(district):
     with pytest.raises(ApplicationError) as caught:
         funding_set(
             item=district.item_a,
+            version=district.item_a.version,
             lines=[("nowhere", Decimal(1), ""), (Src.SELF, Decimal("-1"), "")],
         )
     assert str(caught.value) == "第1行：请选择资金来源。；第2行：金额不能为负数。"
@@ -601,7 +609,9 @@ def test_funding_set_without_changes_keeps_the_version(district):
 
 def test_plan_curve_changes_only_the_months_that_changed(district):
     item = district.item_a
-    work_item_set_plan_curve(item=item, amounts=[Decimal(1000)] * 12, by=district.office)
+    work_item_set_plan_curve(
+        item=item, version=item.version, amounts=[Decimal(1000)] * 12, by=district.office
+    )
     amounts = [Decimal(1000)] * 12
     amounts[3], amounts[4] = Decimal(1500), Decimal(500)
     saved = work_item_set_plan_curve(item=item, amounts=amounts, version=2, by=district.office)

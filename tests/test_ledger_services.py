@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from duban.core.errors import ApplicationError, ConflictError
+from duban.core.services import current_version
 from duban.ledger.models import Indicator, Milestone, NodeTemplateSet, Project, WorkItem
 from duban.ledger.services import (
     milestones_from_template,
@@ -90,12 +91,15 @@ def test_hand_out_requires_measurable_indicator_or_dated_milestone(db):
     f.MilestoneFactory(work_item=item, planned_date=None)
     # when / then
     with pytest.raises(ApplicationError, match="有指标、有量化、有时限"):
-        work_item_hand_out(item=item, by=office)
+        work_item_hand_out(item=item, version=item.version, by=office)
     item.refresh_from_db()
     assert item.status == WorkItem.Status.DRAFT
     # a dated milestone is enough
     Milestone.objects.filter(work_item=item).update(planned_date=date(2024, 9, 30))
-    assert work_item_hand_out(item=item, by=office).status == WorkItem.Status.ACTIVE
+    assert (
+        work_item_hand_out(item=item, version=item.version, by=office).status
+        == WorkItem.Status.ACTIVE
+    )
 
 
 def test_hand_out_ignores_deadlines_of_earlier_years_and_reached_nodes(db):
@@ -107,18 +111,21 @@ def test_hand_out_ignores_deadlines_of_earlier_years_and_reached_nodes(db):
     f.MilestoneFactory(work_item=item, planned_date=date(2024, 5, 1), actual_date=date(2024, 3, 1))
     # when / then
     with pytest.raises(ApplicationError, match="本年度或以后"):
-        work_item_hand_out(item=item, by=office)
+        work_item_hand_out(item=item, version=item.version, by=office)
     Indicator.objects.filter(pk=indicator.pk).update(deadline=date(2024, 12, 31))
-    assert work_item_hand_out(item=item, by=office).status == WorkItem.Status.ACTIVE
+    assert (
+        work_item_hand_out(item=item, version=item.version, by=office).status
+        == WorkItem.Status.ACTIVE
+    )
 
 
 def test_hand_out_with_measurable_indicator_and_not_twice(db):
     office = f.UserFactory(role="office")
     item = f.TaskFactory(status=WorkItem.Status.DRAFT)
     f.IndicatorFactory(work_item=item, target=Decimal(5), deadline=date(2024, 12, 31))
-    work_item_hand_out(item=item, by=office)
+    work_item_hand_out(item=item, version=current_version(item), by=office)
     with pytest.raises(ApplicationError, match="只有待下达"):
-        work_item_hand_out(item=item, by=office)
+        work_item_hand_out(item=item, version=current_version(item), by=office)
 
 
 def test_work_item_create_checks_kind_and_units(db):
@@ -143,14 +150,20 @@ def test_work_item_update_conflict_keeps_first(db):
 def test_plan_curve_must_add_up_to_annual_plan(db):
     item = f.WorkItemFactory(annual_plan=Decimal("1200"))
     with pytest.raises(ApplicationError, match="不一致"):
-        work_item_set_plan_curve(item=item, amounts=[Decimal(100)] * 11 + [Decimal(99)])
+        work_item_set_plan_curve(
+            item=item, version=item.version, amounts=[Decimal(100)] * 11 + [Decimal(99)]
+        )
     with pytest.raises(ApplicationError, match="12个月"):
-        work_item_set_plan_curve(item=item, amounts=[Decimal(100)] * 11)
+        work_item_set_plan_curve(item=item, version=item.version, amounts=[Decimal(100)] * 11)
     with pytest.raises(ApplicationError, match="负数"):
-        work_item_set_plan_curve(item=item, amounts=[Decimal(-100)] + [Decimal(1300 / 11)] * 11)
+        work_item_set_plan_curve(
+            item=item, version=item.version, amounts=[Decimal(-100)] + [Decimal(1300 / 11)] * 11
+        )
     assert not item.plan_months.exists()
     work_item_set_plan_curve(
-        item=item, amounts=[Decimal(0)] * 3 + [Decimal(200)] * 6 + [Decimal(0)] * 3
+        item=item,
+        version=item.version,
+        amounts=[Decimal(0)] * 3 + [Decimal(200)] * 6 + [Decimal(0)] * 3,
     )
     assert item.plan_months.count() == 12
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from duban.core import events
 from duban.core.events import Event, NotificationKind
 from duban.core.periods import Period
+from duban.core.services import current_version
 from duban.notify.models import Notification
 from duban.notify.services import notification_create_for_event
 from duban.org.services import api_token_create
@@ -131,6 +132,7 @@ def test_problem_events_reach_lead_and_co_units(district, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         svc.problem_assign(
             problem=problem,
+            version=problem.version,
             by=district.office,
             lead_unit=district.unit_a,
             co_units=[district.unit_b],
@@ -139,7 +141,9 @@ def test_problem_events_reach_lead_and_co_units(district, django_capture_on_comm
     assert _kinds(district.head_a) == [NotificationKind.PROBLEM_ASSIGNED]
     assert _kinds(district.reporter_b) == [NotificationKind.PROBLEM_ASSIGNED]
     with django_capture_on_commit_callbacks(execute=True):
-        svc.problem_escalate(problem=problem, by=district.office, reason="久拖未决")
+        svc.problem_escalate(
+            problem=problem, version=current_version(problem), by=district.office, reason="久拖未决"
+        )
     assert _kinds(district.reporter_a) == [
         NotificationKind.PROBLEM_ASSIGNED,
         NotificationKind.PROBLEM_ESCALATED,

@@ -139,11 +139,17 @@ def test_manual_escalation_needs_reason_and_stops_at_top(district):
         work_item=district.item_a, reported_by=district.reporter_a, level=4
     )
     with pytest.raises(ApplicationError, match="最高级"):
-        svc.problem_escalate(problem=problem, by=district.office, reason="再升")
+        svc.problem_escalate(
+            problem=problem, version=problem.version, by=district.office, reason="再升"
+        )
     problem = AssignedProblemFactory(work_item=district.item_a, reported_by=district.reporter_a)
     with pytest.raises(ApplicationError, match="写明原因"):
-        svc.problem_escalate(problem=problem, by=district.office, reason=" ")
-    escalation = svc.problem_escalate(problem=problem, by=district.leader, reason="企业反映强烈")
+        svc.problem_escalate(
+            problem=problem, version=problem.version, by=district.office, reason=" "
+        )
+    escalation = svc.problem_escalate(
+        problem=problem, version=problem.version, by=district.leader, reason="企业反映强烈"
+    )
     assert (escalation.reason, escalation.by, escalation.note) == (
         "manual",
         district.leader,
@@ -171,6 +177,7 @@ def test_extension_head_then_office_keeps_original_due_date(overdue):
     # given: today is 2024-04-03, due 2024-04-05
     request = svc.extension_request(
         problem=overdue,
+        version=overdue.version,
         by=overdue.lead_unit.members.get(username="reporter_a"),
         reason="等待规划许可",
         new_due_date=date(2024, 5, 10),
@@ -178,16 +185,20 @@ def test_extension_head_then_office_keeps_original_due_date(overdue):
     assert request.state == E.PENDING_HEAD
     # the office cannot skip the head
     with pytest.raises(ApplicationError, match="先由牵头单位负责人审批"):
-        svc.extension_approve(extension=request, by=_user(overdue, "office"))
+        svc.extension_approve(
+            extension=request, version=request.version, by=_user(overdue, "office")
+        )
     # when
-    svc.extension_approve(extension=request, by=_user(overdue, "head_a"))
+    svc.extension_approve(extension=request, version=request.version, by=_user(overdue, "head_a"))
     request.refresh_from_db()
     assert request.state == E.PENDING_OFFICE
     overdue.refresh_from_db()
     assert overdue.due_date == date(2024, 4, 5)
     with pytest.raises(ApplicationError, match="推进办审批"):
-        svc.extension_approve(extension=request, by=_user(overdue, "head_a"))
-    svc.extension_approve(extension=request, by=_user(overdue, "office"))
+        svc.extension_approve(
+            extension=request, version=request.version, by=_user(overdue, "head_a")
+        )
+    svc.extension_approve(extension=request, version=request.version, by=_user(overdue, "office"))
     # then
     overdue.refresh_from_db()
     request.refresh_from_db()
@@ -195,7 +206,9 @@ def test_extension_head_then_office_keeps_original_due_date(overdue):
     assert overdue.due_date == date(2024, 5, 10)
     assert overdue.original_due_date == date(2024, 4, 5)
     with pytest.raises(ApplicationError, match="不能再审批"):
-        svc.extension_approve(extension=request, by=_user(overdue, "office"))
+        svc.extension_approve(
+            extension=request, version=request.version, by=_user(overdue, "office")
+        )
 
 
 def _user(problem, username):
@@ -209,35 +222,71 @@ def test_extension_refused_after_due_date_allowed_on_it(overdue, time_machine):
     time_machine.move_to("2024-04-06 09:00:00+08:00", tick=False)
     with pytest.raises(ApplicationError, match="已过，不能再申请延期"):
         svc.extension_request(
-            problem=overdue, by=reporter, reason="r", new_due_date=date(2024, 5, 1)
+            problem=overdue,
+            version=overdue.version,
+            by=reporter,
+            reason="r",
+            new_due_date=date(2024, 5, 1),
         )
     assert not overdue.extensions.exists()
     time_machine.move_to("2024-04-05 18:00:00+08:00", tick=False)
-    svc.extension_request(problem=overdue, by=reporter, reason="r", new_due_date=date(2024, 5, 1))
+    svc.extension_request(
+        problem=overdue,
+        version=overdue.version,
+        by=reporter,
+        reason="r",
+        new_due_date=date(2024, 5, 1),
+    )
 
 
 def test_extension_validation(overdue):
     head = _user(overdue, "head_a")
     with pytest.raises(ApplicationError, match="晚于当前办理时限"):
-        svc.extension_request(problem=overdue, by=head, reason="r", new_due_date=date(2024, 4, 5))
+        svc.extension_request(
+            problem=overdue,
+            version=overdue.version,
+            by=head,
+            reason="r",
+            new_due_date=date(2024, 4, 5),
+        )
     with pytest.raises(ApplicationError, match="理由"):
-        svc.extension_request(problem=overdue, by=head, reason="", new_due_date=date(2024, 5, 5))
+        svc.extension_request(
+            problem=overdue,
+            version=overdue.version,
+            by=head,
+            reason="",
+            new_due_date=date(2024, 5, 5),
+        )
     request = svc.extension_request(
-        problem=overdue, by=head, reason="r", new_due_date=date(2024, 5, 5)
+        problem=overdue, version=overdue.version, by=head, reason="r", new_due_date=date(2024, 5, 5)
     )
     # a head's own request needs no second head approval
     assert request.state == E.PENDING_OFFICE and request.head_by == head
     with pytest.raises(ApplicationError, match="待审批"):
-        svc.extension_request(problem=overdue, by=head, reason="r", new_due_date=date(2024, 5, 6))
+        svc.extension_request(
+            problem=overdue,
+            version=overdue.version,
+            by=head,
+            reason="r",
+            new_due_date=date(2024, 5, 6),
+        )
 
 
 def test_extension_reject_with_reason(overdue):
     request = svc.extension_request(
-        problem=overdue, by=_user(overdue, "reporter_a"), reason="r", new_due_date=date(2024, 5, 5)
+        problem=overdue,
+        version=overdue.version,
+        by=_user(overdue, "reporter_a"),
+        reason="r",
+        new_due_date=date(2024, 5, 5),
     )
     with pytest.raises(ApplicationError, match="理由"):
-        svc.extension_reject(extension=request, by=_user(overdue, "head_a"), reason="")
-    svc.extension_reject(extension=request, by=_user(overdue, "head_a"), reason="理由不充分")
+        svc.extension_reject(
+            extension=request, version=request.version, by=_user(overdue, "head_a"), reason=""
+        )
+    svc.extension_reject(
+        extension=request, version=request.version, by=_user(overdue, "head_a"), reason="理由不充分"
+    )
     request.refresh_from_db()
     overdue.refresh_from_db()
     assert (request.state, request.reject_reason) == (E.REJECTED, "理由不充分")
@@ -247,9 +296,13 @@ def test_extension_reject_with_reason(overdue):
 
 def test_approved_extension_delays_escalation(overdue, time_machine):
     request = svc.extension_request(
-        problem=overdue, by=_user(overdue, "head_a"), reason="r", new_due_date=date(2024, 4, 20)
+        problem=overdue,
+        version=overdue.version,
+        by=_user(overdue, "head_a"),
+        reason="r",
+        new_due_date=date(2024, 4, 20),
     )
-    svc.extension_approve(extension=request, by=_user(overdue, "office"))
+    svc.extension_approve(extension=request, version=request.version, by=_user(overdue, "office"))
     time_machine.move_to("2024-04-15 10:00:00+08:00", tick=False)
     assert svc.escalate_overdue_problems() == []
     time_machine.move_to("2024-04-24 10:00:00+08:00", tick=False)

@@ -259,7 +259,7 @@ def test_coordination_and_feedback_lists(district, book):
     assert problem_inbox(user=district.office).feedback == [feedback]
     assert problem_inbox(user=district.reporter_b).opinions == []
     # when: accepted → the opinion is carried out
-    svc.feedback_accept(feedback=feedback, by=district.office)
+    svc.feedback_accept(feedback=feedback, version=feedback.version, by=district.office)
     opinion.refresh_from_db()
     assert opinion.state == "completed"
 
@@ -276,15 +276,15 @@ def test_feedback_on_opinion_return_and_completion_needs_every_unit(district, bo
     fa = svc.coordination_feedback(opinion=opinion, by=district.reporter_a, text="A已办")
     with pytest.raises(Exception, match="待审核"):
         svc.coordination_feedback(opinion=opinion, by=district.head_a, text="A又办")
-    svc.feedback_return(feedback=fa, by=district.office, reason="不够具体")
+    svc.feedback_return(feedback=fa, version=fa.version, by=district.office, reason="不够具体")
     opinion.refresh_from_db()
     assert opinion.state == "issued"
     fa2 = svc.coordination_feedback(opinion=opinion, by=district.reporter_a, text="A已办，附材料")
     fb = svc.coordination_feedback(opinion=opinion, by=district.reporter_b, text="B已办")
-    svc.feedback_accept(feedback=fa2, by=district.office)
+    svc.feedback_accept(feedback=fa2, version=fa2.version, by=district.office)
     opinion.refresh_from_db()
     assert opinion.state == "feedback_submitted"
-    svc.feedback_accept(feedback=fb, by=district.office)
+    svc.feedback_accept(feedback=fb, version=fb.version, by=district.office)
     opinion.refresh_from_db()
     assert opinion.state == "completed"
     assert Feedback.objects.get(pk=fa.pk).return_reason == "不够具体"
@@ -429,5 +429,11 @@ def test_assigning_at_level_three_puts_it_on_the_next_meeting(district):
     problem = ProblemFactory(
         work_item=district.item_a, reported_by=district.reporter_a, state=Problem.State.ACCEPTED
     )
-    svc.problem_assign(problem=problem, by=district.office, lead_unit=district.unit_a, level=3)
+    svc.problem_assign(
+        problem=problem,
+        version=problem.version,
+        by=district.office,
+        lead_unit=district.unit_a,
+        level=3,
+    )
     assert list(meeting.agenda.values_list("problem_id", flat=True)) == [problem.pk]

@@ -149,7 +149,7 @@ def test_meeting_decisions_become_opinions_and_minutes(lagging, time_machine, tm
     assert created.title == "住建项目丁（调度会议定事项）"
     # holding the meeting: not before its day
     with pytest.raises(ApplicationError, match="还未到"):
-        svc.meeting_hold(meeting=meeting, by=d.office, minutes="x")
+        svc.meeting_hold(meeting=meeting, version=meeting.version, by=d.office, minutes="x")
     time_machine.move_to("2024-04-20 17:00:00+08:00", tick=False)
     meeting = svc.meeting_hold(
         meeting=meeting,

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from duban.core.errors import ApplicationError, ConflictError
+from duban.core.services import current_version
 from duban.org.models import User
 from duban.problems import services as svc
 from duban.problems.models import (
@@ -67,20 +68,23 @@ Action = tuple[str, Callable[[Problem, User, Any], Any], str, set[str]]
 ACTIONS: dict[str, Action] = {
     "accept": (
         S.REPORTED,
-        lambda p, u, d: svc.problem_accept(problem=p, by=u),
+        lambda p, u, d: svc.problem_accept(problem=p, version=p.version, by=u),
         S.ACCEPTED,
         {"office"},
     ),
     "reject": (
         S.REPORTED,
-        lambda p, u, d: svc.problem_reject(problem=p, by=u, reason="重复上报"),
+        lambda p, u, d: svc.problem_reject(problem=p, version=p.version, by=u, reason="重复上报"),
         S.REJECTED,
         {"office"},
     ),
     "merge": (
         S.REPORTED,
         lambda p, u, d: svc.problem_merge(
-            problem=p, by=u, into=ProblemFactory(work_item=d.item_a, reported_by=d.office)
+            problem=p,
+            version=p.version,
+            by=u,
+            into=ProblemFactory(work_item=d.item_a, reported_by=d.office),
         ),
         S.MERGED,
         {"office"},
@@ -88,46 +92,64 @@ ACTIONS: dict[str, Action] = {
     "assign": (
         S.ACCEPTED,
         lambda p, u, d: svc.problem_assign(
-            problem=p, by=u, lead_unit=d.unit_a, co_units=[d.unit_b], due_date=date(2024, 4, 30)
+            problem=p,
+            version=p.version,
+            by=u,
+            lead_unit=d.unit_a,
+            co_units=[d.unit_b],
+            due_date=date(2024, 4, 30),
         ),
         S.ASSIGNED,
         {"office"},
     ),
     "feedback": (
         S.ASSIGNED,
-        lambda p, u, d: svc.problem_submit_feedback(problem=p, by=u, text="用地手续已办结"),
+        lambda p, u, d: svc.problem_submit_feedback(
+            problem=p, version=p.version, by=u, text="用地手续已办结"
+        ),
         S.FEEDBACK_SUBMITTED,
         {"head_a", "reporter_a"},
     ),
     "verify": (
         S.FEEDBACK_SUBMITTED,
-        lambda p, u, d: svc.problem_verify(problem=p, by=u),
+        lambda p, u, d: svc.problem_verify(problem=p, version=p.version, by=u),
         S.VERIFIED,
         {"office"},
     ),
     "return": (
         S.FEEDBACK_SUBMITTED,
-        lambda p, u, d: svc.problem_return(problem=p, by=u, reason="现场未解决"),
+        lambda p, u, d: svc.problem_return(problem=p, version=p.version, by=u, reason="现场未解决"),
         S.ASSIGNED,
         {"office"},
     ),
-    "close": (S.VERIFIED, lambda p, u, d: svc.problem_close(problem=p, by=u), S.CLOSED, {"office"}),
+    "close": (
+        S.VERIFIED,
+        lambda p, u, d: svc.problem_close(problem=p, version=p.version, by=u),
+        S.CLOSED,
+        {"office"},
+    ),
     "reopen": (
         S.CLOSED,
-        lambda p, u, d: svc.problem_reopen(problem=p, by=u, reason="问题反复"),
+        lambda p, u, d: svc.problem_reopen(problem=p, version=p.version, by=u, reason="问题反复"),
         S.ASSIGNED,
         {"office"},
     ),
     "escalate": (
         S.ASSIGNED,
-        lambda p, u, d: svc.problem_escalate(problem=p, by=u, reason="多次协调未果"),
+        lambda p, u, d: svc.problem_escalate(
+            problem=p, version=p.version, by=u, reason="多次协调未果"
+        ),
         S.ASSIGNED,
         {"office", "leader"},
     ),
     "extension": (
         S.ASSIGNED,
         lambda p, u, d: svc.extension_request(
-            problem=p, by=u, reason="等待规划审批", new_due_date=date(2024, 5, 31)
+            problem=p,
+            version=p.version,
+            by=u,
+            reason="等待规划审批",
+            new_due_date=date(2024, 5, 31),
         ),
         S.ASSIGNED,
         {"head_a", "reporter_a"},
@@ -212,21 +234,28 @@ def test_problem_full_loop_records_every_step(district):
     assert problem.state == S.REPORTED
     assert problem.reporting_unit == district.unit_a
     # when
-    svc.problem_accept(problem=problem, by=district.office)
+    svc.problem_accept(problem=problem, version=current_version(problem), by=district.office)
     svc.problem_assign(
         problem=problem,
+        version=current_version(problem),
         by=district.office,
         lead_unit=district.unit_a,
         co_units=[district.unit_b],
         level=1,
         due_date=date(2024, 4, 20),
     )
-    svc.problem_answer_as_co_unit(problem=problem, by=district.reporter_b, answer="已联系供电公司")
-    feedback = svc.problem_submit_feedback(
-        problem=problem, by=district.reporter_a, text="已通电", resolution="供电公司已完成接入"
+    svc.problem_answer_as_co_unit(
+        problem=problem, by=district.reporter_b, answer="已联系供电公司", version=1
     )
-    svc.feedback_accept(feedback=feedback, by=district.office)
-    svc.problem_close(problem=problem, by=district.office)
+    feedback = svc.problem_submit_feedback(
+        problem=problem,
+        version=current_version(problem),
+        by=district.reporter_a,
+        text="已通电",
+        resolution="供电公司已完成接入",
+    )
+    svc.feedback_accept(feedback=feedback, version=feedback.version, by=district.office)
+    svc.problem_close(problem=problem, version=current_version(problem), by=district.office)
     # then
     problem.refresh_from_db()
     assert problem.state == S.CLOSED
@@ -255,7 +284,7 @@ def test_problem_close_refuses_verified_without_resolution(district):
     problem = make_problem(district, S.VERIFIED, resolution="")
     # when / then
     with pytest.raises(ApplicationError, match="没有办理结果"):
-        svc.problem_close(problem=problem, by=district.office)
+        svc.problem_close(problem=problem, version=problem.version, by=district.office)
     problem.refresh_from_db()
     assert problem.state == S.VERIFIED
 
@@ -263,7 +292,7 @@ def test_problem_close_refuses_verified_without_resolution(district):
 def test_problem_close_refuses_unverified(district):
     problem = make_problem(district, S.FEEDBACK_SUBMITTED)
     with pytest.raises(ApplicationError, match="只有已核实的问题才能销号"):
-        svc.problem_close(problem=problem, by=district.office)
+        svc.problem_close(problem=problem, version=problem.version, by=district.office)
 
 
 def test_problem_reopen_counts_and_keeps_original_due_date(district):
@@ -273,7 +302,11 @@ def test_problem_reopen_counts_and_keeps_original_due_date(district):
     )
     # when
     svc.problem_reopen(
-        problem=problem, by=district.office, reason="问题反复", due_date=date(2024, 5, 15)
+        problem=problem,
+        version=problem.version,
+        by=district.office,
+        reason="问题反复",
+        due_date=date(2024, 5, 15),
     )
     # then
     problem.refresh_from_db()
@@ -287,7 +320,9 @@ def test_problem_reopen_counts_and_keeps_original_due_date(district):
 
 def test_problem_return_sends_feedback_back_with_reason(district):
     problem = make_problem(district, S.FEEDBACK_SUBMITTED)
-    svc.problem_return(problem=problem, by=district.office, reason="现场未解决")
+    svc.problem_return(
+        problem=problem, version=problem.version, by=district.office, reason="现场未解决"
+    )
     feedback = problem.feedback.get()
     assert feedback.state == Feedback.State.RETURNED
     assert feedback.return_reason == "现场未解决"
@@ -296,8 +331,11 @@ def test_problem_return_sends_feedback_back_with_reason(district):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda p, d: svc.problem_reject(problem=p, by=d.office, reason="  "), "原因"),
-        (lambda p, d: svc.problem_merge(problem=p, by=d.office, into=p), "自身"),
+        (
+            lambda p, d: svc.problem_reject(problem=p, version=p.version, by=d.office, reason="  "),
+            "原因",
+        ),
+        (lambda p, d: svc.problem_merge(problem=p, version=p.version, by=d.office, into=p), "自身"),
     ],
 )
 def test_problem_triage_validation(district, call, message):
@@ -312,7 +350,7 @@ def test_problem_merge_refuses_closed_target(district):
     problem = make_problem(district, S.REPORTED)
     target = make_problem(district, S.CLOSED)
     with pytest.raises(ApplicationError, match="未办结"):
-        svc.problem_merge(problem=problem, by=district.office, into=target)
+        svc.problem_merge(problem=problem, version=problem.version, by=district.office, into=target)
 
 
 def test_problem_assign_refuses_lead_unit_as_co_unit_and_past_date(district):
@@ -320,6 +358,7 @@ def test_problem_assign_refuses_lead_unit_as_co_unit_and_past_date(district):
     with pytest.raises(ApplicationError, match="配合单位"):
         svc.problem_assign(
             problem=problem,
+            version=problem.version,
             by=district.office,
             lead_unit=district.unit_a,
             co_units=[district.unit_a],
@@ -327,6 +366,7 @@ def test_problem_assign_refuses_lead_unit_as_co_unit_and_past_date(district):
     with pytest.raises(ApplicationError, match="早于今天"):
         svc.problem_assign(
             problem=problem,
+            version=problem.version,
             by=district.office,
             lead_unit=district.unit_a,
             due_date=date(2024, 4, 1),
@@ -364,19 +404,45 @@ def test_problem_concurrent_actions_second_fails(district):
 def test_co_unit_answer_only_by_co_unit(district):
     problem = make_problem(district, S.ASSIGNED)
     with pytest.raises(ApplicationError, match="配合单位"):
-        svc.problem_answer_as_co_unit(problem=problem, by=district.reporter_a, answer="x")
-    response = svc.problem_answer_as_co_unit(problem=problem, by=district.head_b, answer="同意配合")
+        svc.problem_answer_as_co_unit(
+            problem=problem, by=district.reporter_a, answer="x", version=1
+        )
+    response = svc.problem_answer_as_co_unit(
+        problem=problem, by=district.head_b, answer="同意配合", version=1
+    )
     assert response.answer == "同意配合"
+
+
+def test_concurrent_co_unit_answers_second_is_refused(district):
+    # given: two members of co-unit B open the problem with their unit's answer at version 1
+    problem = make_problem(district, S.ASSIGNED)
+    row = problem.co_responses.get(unit=district.unit_b)
+    seen = row.version
+    # when: the head answers first, then the reporter sends the version they saw
+    svc.problem_answer_as_co_unit(
+        problem=problem, by=district.head_b, answer="同意配合", version=seen
+    )
+    with pytest.raises(ConflictError, match="配合单位答复已被他人修改"):
+        svc.problem_answer_as_co_unit(
+            problem=problem, by=district.reporter_b, answer="另一个答复", version=seen
+        )
+    # then: the first answer stands, not overwritten
+    row.refresh_from_db()
+    assert (row.answer, row.answered_by, row.version) == ("同意配合", district.head_b, seen + 1)
 
 
 def test_lead_unit_head_escalates_only_when_co_unit_late(district, time_machine):
     # given: co-unit B's answer is due 2024-04-08
     problem = make_problem(district, S.ASSIGNED)
     with pytest.raises(ApplicationError, match="配合单位逾期"):
-        svc.problem_escalate(problem=problem, by=district.head_a, reason="配合单位不答复")
+        svc.problem_escalate(
+            problem=problem, version=problem.version, by=district.head_a, reason="配合单位不答复"
+        )
     # when: the answer is late
     time_machine.move_to("2024-04-09 10:00:00+08:00", tick=False)
-    svc.problem_escalate(problem=problem, by=district.head_a, reason="配合单位不答复")
+    svc.problem_escalate(
+        problem=problem, version=problem.version, by=district.head_a, reason="配合单位不答复"
+    )
     # then
     problem.refresh_from_db()
     assert problem.level == 2
@@ -430,12 +496,16 @@ def test_demand_gets_answer_deadline_and_satisfaction(district):
     closed = make_problem(
         district, S.CLOSED, source=Problem.Source.DEMAND, enterprise=f.EnterpriseFactory()
     )
-    svc.problem_rate_satisfaction(problem=closed, by=district.office, satisfaction="satisfied")
+    svc.problem_rate_satisfaction(
+        problem=closed, version=closed.version, by=district.office, satisfaction="satisfied"
+    )
     closed.refresh_from_db()
     assert closed.satisfaction == "satisfied"
     plain = make_problem(district, S.CLOSED)
     with pytest.raises(ApplicationError, match="只适用于企业诉求"):
-        svc.problem_rate_satisfaction(problem=plain, by=district.office, satisfaction="satisfied")
+        svc.problem_rate_satisfaction(
+            problem=plain, version=plain.version, by=district.office, satisfaction="satisfied"
+        )
 
 
 def test_evidence_is_stored_under_media_root(district, settings):

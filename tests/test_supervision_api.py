@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 from ninja.testing import TestClient
 
+from duban.api.api import api as duban_api
 from duban.core.periods import Period
 from duban.org.services import api_token_create
 from duban.reporting.models import MonthlyReport
 from duban.reporting.services import month_close
-from duban.supervision.api import router
 from duban.supervision.models import Card, CardRules, Flag, Interview, Prompt
 from duban.supervision.services.prompts import prompt_batch_draft, prompt_issue
 from tests import factories as f
@@ -21,7 +21,7 @@ from tests import factories as f
 
 @pytest.fixture
 def api():
-    client = TestClient(router)
+    client = TestClient(duban_api)
 
     def call(user, method: str, path: str, **kwargs):
         headers = {"Authorization": f"Bearer {api_token_create(user=user)}"}

@@ -11,13 +11,13 @@ from decimal import Decimal
 import pytest
 from ninja.testing import TestClient
 
+from duban.api.api import api as duban_api
 from duban.core.errors import ApplicationError, ConflictError
 from duban.core.periods import Period
 from duban.ledger.services import work_item_set_plan_curve
 from duban.org.services import api_token_create
 from duban.reporting.models import MonthlyReport
 from duban.reporting.services import month_close
-from duban.supervision.api import router
 from duban.supervision.models import Card, CardRules, Colour, FalseReport, Flag, Prompt
 from duban.supervision.selectors import card_explanation
 from duban.supervision.services.cards import colour_of, missed_target
@@ -275,7 +275,7 @@ def test_office_flags_from_the_page(district, login):
 
 
 def _api():
-    client = TestClient(router)
+    client = TestClient(duban_api)
 
     def call(user, method: str, path: str, **kwargs):
         headers = {"Authorization": f"Bearer {api_token_create(user=user)}"}

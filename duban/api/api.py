@@ -36,9 +36,10 @@ answers 404, like a missing one.
 
 - Authenticate with `Authorization: Bearer <token>`; `duban token USERNAME` prints a token.
 - Errors are JSON `{"detail": …}`: 401 without a valid token, 403 when the role may not act,
-  404 for a missing or out-of-scope object, 409 when the record changed since the `version`
-  sent (every change sends the `version` it read), 422 for a bad parameter or a refused
-  action (then `detail` says why, or lists each bad parameter).
+  404 for a missing or out-of-scope object (one fixed body; a download with nothing to give
+  says why), 409 when the record changed since the `version` sent (every change sends the
+  `version` it read), 422 for a bad parameter or a refused action (then `detail` says why,
+  or lists each bad parameter).
 - Amounts are 万元 as exact decimal **strings** with four places (`"1234.5000"`), never floats;
   percentages are strings rounded half-up to four places from unrounded amounts.
 - Lists answer `{"count", "page", "page_size", "items"}`.

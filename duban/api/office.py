@@ -20,7 +20,7 @@ from pydantic import Field
 from duban.core.api.errors import ERRORS, run_service
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, Id
-from duban.core.api.schemas import UnitRef
+from duban.core.api.schemas import UnitRef, unit_ref_or_none
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_clauses
 from duban.ledger.models import WorkItem
@@ -138,7 +138,7 @@ def _user_out(u: User) -> UserOut:
         username=u.username,
         name=u.display_name,
         role=User.Role(u.role),
-        unit=UnitRef(id=u.unit.pk, code=u.unit.code, name=u.unit.name) if u.unit else None,
+        unit=unit_ref_or_none(u.unit),
         is_active=u.is_active,
         must_change_password=u.must_change_password,
     )

@@ -10,8 +10,8 @@ from enum import StrEnum
 from typing import Annotated
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
-from ninja.errors import HttpError
 from pydantic import Field
 
 from duban.assessment import selectors as sel
@@ -29,26 +29,18 @@ from duban.assessment.permissions import can_manage_assessment, can_object_event
 from duban.assessment.services import manual as svc
 from duban.assessment.services.schemes import RuleSpec, scheme_for, scheme_revise
 from duban.assessment.services.scoring import events_compute, ranking_publish
-from duban.core.api.errors import ERRORS, run_service
+from duban.core.api.errors import ERRORS, office_only, run_service
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, PERIOD_PATTERN, Id, Year
-from duban.core.api.schemas import UnitRef
+from duban.core.api.schemas import UnitRef, unit_ref
+from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.org.auth import TokenAuth, request_user
-from duban.org.models import Unit, User
+from duban.org.models import User
 
 router = Router(tags=["assessment"], auth=TokenAuth())
 PeriodText = Annotated[str, Field(pattern=PERIOD_PATTERN, description="A month, YYYY-MM")]
 Points = Annotated[Decimal, Field(ge=-100, le=100, max_digits=6, decimal_places=2)]
-
-
-def _unit(u: Unit) -> UnitRef:
-    return UnitRef(id=u.pk, code=u.code, name=u.name)
-
-
-def _office(user: User) -> None:
-    if not can_manage_assessment(user):
-        raise HttpError(403, "只有推进办可以操作。")
 
 
 # -- schemes ----------------------------------------------------------------------------------
@@ -148,7 +140,7 @@ class ReviseIn(Schema):
 )
 def scheme_revise_api(request: HttpRequest, year: Path[Year], body: ReviseIn) -> SchemeOut:
     user = request_user(request)
-    _office(user)
+    office_only(can_manage_assessment(user))
     specs = None
     if body.rules is not None:
         specs = [
@@ -220,7 +212,7 @@ def _events(user: User, events: list[ScoreEvent]) -> list[ScoreEventOut]:
                 version=e.version,
                 year=e.year,
                 month=e.month,
-                unit=_unit(e.unit),
+                unit=unit_ref(e.unit),
                 rule=e.rule.code,
                 rule_description=e.rule.description,
                 points=e.points,
@@ -285,11 +277,11 @@ class ManualIn(Schema):
 )
 def manual_propose(request: HttpRequest, body: ManualIn) -> ScoreEventOut:
     user = request_user(request)
-    _office(user)
+    office_only(can_manage_assessment(user))
     unit = sel.units_in_scope(user=user).filter(pk=body.unit).first()
     rule = Rule.objects.filter(pk=body.rule).first()
     if unit is None or rule is None:
-        raise HttpError(422, "单位或细则不存在。")
+        raise ApplicationError(_("单位或细则不存在。"), field="unit" if unit is None else "rule")
     event = run_service(
         lambda: svc.manual_event_propose(
             unit=unit,
@@ -322,7 +314,7 @@ def manual_decide(
     request: HttpRequest, event_id: Path[Id], action: Decision, body: DecideIn
 ) -> ScoreEventOut:
     user = request_user(request)
-    _office(user)
+    office_only(can_manage_assessment(user))
     e = sel.event_get_for_user(user=user, event_id=event_id)
     event = run_service(
         lambda: svc.manual_event_decide(
@@ -356,7 +348,7 @@ def _objection(o: Objection) -> ObjectionOut:
         id=o.pk,
         version=o.version,
         event_id=o.event_id,
-        unit=_unit(o.unit),
+        unit=unit_ref(o.unit),
         reason=o.reason,
         state=Objection.State(o.state),
         decision=o.decision,
@@ -417,7 +409,7 @@ def objection_decide(
     body: ObjectionDecideIn,
 ) -> ObjectionOut:
     user = request_user(request)
-    _office(user)
+    office_only(can_manage_assessment(user))
     o = sel.objection_get_for_user(user=user, objection_id=objection_id)
     decided = run_service(
         lambda: svc.objection_decide(
@@ -467,7 +459,7 @@ def _ranking(r: Ranking, span: Standing.Span) -> RankingOut:
         span=span,
         standings=[
             StandingOut(
-                unit=_unit(s.unit),
+                unit=unit_ref(s.unit),
                 group=s.group,
                 points=s.points,
                 score=s.score,
@@ -531,7 +523,7 @@ def ranking_act(
     request: HttpRequest, period: Path[PeriodText], action: RankingAction
 ) -> RankingOut:
     user = request_user(request)
-    _office(user)
+    office_only(can_manage_assessment(user))
     p = Period.parse(period)
     if action == RankingAction.PUBLISH:
         ranking = run_service(lambda: ranking_publish(period=p, by=user))

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 
 from duban.bulletins.catalogue import FigureQuery, UnknownFigureError, compute_many
 from duban.bulletins.models import Bulletin
@@ -17,14 +16,14 @@ from duban.bulletins.selectors import (
     figure_rows,
     query_for_user,
 )
+from duban.core.api.errors import ERRORS
 from duban.core.api.params import Id, Year
-from duban.core.api.schemas import ErrorOut
+from duban.core.errors import ApplicationError
 from duban.ledger.models import WorkItem
 from duban.org.auth import TokenAuth, request_user
 from duban.org.models import User
 
 router = Router(tags=["bulletins"], auth=TokenAuth())
-ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 Month = Annotated[int, Field(ge=1, le=12, description="A month, 1–12")]
 
 
@@ -101,7 +100,7 @@ def figures(
         results = compute_many(key or None, q)
     except UnknownFigureError as e:
         # An unknown key is the caller's mistake: 422 with the list of known keys.
-        raise HttpError(422, str(e)) from e
+        raise ApplicationError(str(e), field="key") from e
     return FiguresPage(
         year=q.year,
         month=q.month,

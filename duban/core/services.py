@@ -86,6 +86,13 @@ def lock_version(
     return obj
 
 
+def current_version(obj: models.Model) -> int:
+    """The version `obj`'s row has now: for a caller acting on the current row as someone who
+    has just read it (the demo's builder, a test's next step). Pages and the API send the
+    version their user read, never this."""
+    return int(type(obj)._default_manager.filter(pk=obj.pk).values_list("version", flat=True).get())
+
+
 def last_changed_by(obj: Any) -> str:
     """Who saved `obj` last and when, from its history ("" when the history doesn't say)."""
     from django.utils import timezone
@@ -144,6 +151,7 @@ def refuse_unless(allowed: bool, message: str) -> None:
 __all__ = [
     "ApplicationError",
     "_",
+    "current_version",
     "full_clean_or_raise",
     "lock_version",
     "locked_update",

@@ -24,6 +24,7 @@ from django.utils import timezone
 from duban.core import events
 from duban.core.history import acting_as
 from duban.core.periods import Period
+from duban.core.services import current_version
 from duban.demo.assessment import DemoAssessment
 from duban.demo.bulletins import build_bulletins
 from duban.demo.calendar import DemoCalendar, StoryClock
@@ -265,7 +266,7 @@ class _DemoBuild:
                 continue
             story.item = work_item_update(
                 item=item,
-                version=None,
+                version=current_version(item),
                 data={"status": WorkItem.Status.DONE, "actual_finish": finish},
             )
 
@@ -277,7 +278,9 @@ class _DemoBuild:
         for story in stories:
             moment = time(self.rng.randint(9, 16), self.rng.randint(0, 59))
             self.clock.tick(timezone.make_aware(datetime.combine(day, moment)))
-            story.item = work_item_hand_out(item=story.item, by=self.office)
+            story.item = work_item_hand_out(
+                item=story.item, version=current_version(story.item), by=self.office
+            )
             self.stories[story.item.pk] = story
 
     def _close(self, period: Period) -> None:
@@ -304,24 +307,24 @@ class _DemoBuild:
                     if item.status != WorkItem.Status.DONE:  # not done in its month already
                         item = work_item_update(
                             item=item,
-                            version=None,
+                            version=current_version(item),
                             data={"status": WorkItem.Status.DONE, "actual_finish": finish},
                         )
                     project_update(
                         project=project,
-                        version=None,
+                        version=current_version(project),
                         data={"stage": Project.Stage.COMPLETED},
                     )
                 elif item.actual_start and project.stage == Project.Stage.PREPARATION:
                     project_update(
                         project=project,
-                        version=None,
+                        version=current_version(project),
                         data={"stage": Project.Stage.CONSTRUCTION},
                     )
             elif isinstance(spec, TaskSpec) and not spec.continues:
                 item = work_item_update(
                     item=item,
-                    version=None,
+                    version=current_version(item),
                     data={
                         "status": WorkItem.Status.DONE,
                         "actual_finish": self.day(12, 29, last=True),
@@ -349,7 +352,7 @@ class _DemoBuild:
                 entry = by_name[name + suffix]
                 project_update(
                     project=entry.project,
-                    version=None,
+                    version=current_version(entry.project),
                     data={"stage": Project.Stage.PREPARATION},
                 )
                 stories.append(
@@ -393,7 +396,7 @@ class _DemoBuild:
                 continue
             story.item = work_item_update(
                 item=item,
-                version=None,
+                version=current_version(item),
                 data={"status": WorkItem.Status.DONE, "actual_finish": finish},
             )
 
@@ -424,7 +427,7 @@ class _DemoBuild:
                 category = WorkItem.Category.NEW
             item = work_item_update(
                 item=item,
-                version=None,
+                version=current_version(item),
                 data={
                     "annual_plan": plan,
                     "category": category,
@@ -432,7 +435,7 @@ class _DemoBuild:
                     "source": f"{year}年示例区重点项目计划",
                 },
             )
-            funding_set(item=item, lines=funding_lines(spec, plan))
+            funding_set(item=item, version=current_version(item), lines=funding_lines(spec, plan))
             # At carry-over the office re-plans last year's unreached nodes into this year.
             for node in item.milestones.filter(
                 actual_date__isnull=True, planned_date__year__lt=year
@@ -441,7 +444,7 @@ class _DemoBuild:
                     continue
                 milestone_update(
                     milestone=node,
-                    version=None,
+                    version=current_version(node),
                     data={
                         "planned_date": node.planned_date.replace(
                             year=year, day=min(node.planned_date.day, 28)
@@ -449,19 +452,21 @@ class _DemoBuild:
                     },
                 )
             if spec.seasonal:
-                work_item_set_plan_curve(item=item, amounts=season_curve(plan))
+                work_item_set_plan_curve(
+                    item=item, version=current_version(item), amounts=season_curve(plan)
+                )
         else:
             for indicator, ind in zip(
                 item.indicators.order_by("sort_order"), spec.indicators, strict=True
             ):
                 indicator_update(
                     indicator=indicator,
-                    version=None,
+                    version=current_version(indicator),
                     data={"target": Decimal(ind.target_2024), "deadline": date(year, 12, 31)},
                 )
             item = work_item_update(
                 item=item,
-                version=None,
+                version=current_version(item),
                 data={
                     "planned_finish": date(year, 12, 31),
                     "source": f"{year}年示例区政府工作报告",

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from duban.core.errors import ApplicationError
+from duban.core.services import current_version
 from duban.demo.catalogue import (
     DISTRICT,
     REGION_CODE,
@@ -241,9 +242,11 @@ class LedgerBuilder:
             },
             co_units=[self.org.units[c] for c in spec.co_units],
         )
-        funding_set(item=item, lines=funding_lines(spec, plan))
+        funding_set(item=item, version=current_version(item), lines=funding_lines(spec, plan))
         if spec.seasonal and plan:
-            work_item_set_plan_curve(item=item, amounts=season_curve(plan))
+            work_item_set_plan_curve(
+                item=item, version=current_version(item), amounts=season_curve(plan)
+            )
         story = ItemStory(item, spec, perf_for(spec.outcome, self.rng), tl)
         if plan and not started_before:
             self._plan_from_start(story, year)
@@ -292,7 +295,7 @@ class LedgerBuilder:
                 data["actual_date"] = actual
                 story.reached.add(milestone.pk)
             story.node_actual[milestone.pk] = actual
-            milestone_update(milestone=milestone, version=None, data=data)
+            milestone_update(milestone=milestone, version=current_version(milestone), data=data)
 
     def task_item(self, spec: TaskSpec, *, year: int, copy: int) -> ItemStory:
         item = work_item_create(

@@ -29,6 +29,7 @@ import random
 from datetime import date, timedelta
 
 from duban.core.periods import Period
+from duban.core.services import current_version
 from duban.demo.calendar import DemoCalendar
 from duban.demo.catalogue import ProjectSpec
 from duban.demo.ledger import ItemStory
@@ -119,7 +120,7 @@ class DemoLights:
         finish = story.item.planned_finish
         if finish is not None and finish <= later:
             story.item = work_item_update(
-                item=story.item, version=None, data={"planned_finish": later}
+                item=story.item, version=current_version(story.item), data={"planned_finish": later}
             )
         first = date(self.cal.year, 1, 10)
         for node in story.item.milestones.filter(actual_date__isnull=True).exclude(name__in=keep):
@@ -127,20 +128,26 @@ class DemoLights:
                 continue
             planned = node.planned_date
             if node.name == STATS_NODE or planned is None:
-                milestone_update(milestone=node, version=None, data={"planned_date": None})
+                milestone_update(
+                    milestone=node, version=current_version(node), data={"planned_date": None}
+                )
                 story.node_actual[node.pk] = NEVER
             elif planned <= reported_by:
                 story.node_actual[node.pk] = max(planned, first)
             else:
                 milestone_update(
-                    milestone=node, version=None, data={"planned_date": max(planned, later)}
+                    milestone=node,
+                    version=current_version(node),
+                    data={"planned_date": max(planned, later)},
                 )
                 story.node_actual[node.pk] = NEVER
 
     def _plan_start(self, story: ItemStory, planned: date, *, actual: date | None) -> None:
         """Planned to start on `planned`; started on `actual` (None: not started). The 入统
         node carries no date: only the 入统 rule speaks of it."""
-        item = work_item_update(item=story.item, version=None, data={"planned_start": planned})
+        item = work_item_update(
+            item=story.item, version=current_version(story.item), data={"planned_start": planned}
+        )
         story.item = item
         # Its plan curve spends from the month after the planned day (planned on a month's
         # last days) or from its month, so that 序时 expects no building before it.
@@ -151,12 +158,14 @@ class DemoLights:
         if item.annual_plan:
             story.curve = start_curve(item.annual_plan, start_month)
             story.curve_from = start_month
-            work_item_set_plan_curve(item=item, amounts=story.curve)
+            work_item_set_plan_curve(item=item, version=current_version(item), amounts=story.curve)
         story.perf = 1.0
         self._clear_nodes(story, keep=(START_NODE,))
         node = item.milestones.filter(name=START_NODE).first()
         if node is not None:
-            milestone_update(milestone=node, version=None, data={"planned_date": planned})
+            milestone_update(
+                milestone=node, version=current_version(node), data={"planned_date": planned}
+            )
             story.node_actual[node.pk] = actual or NEVER
 
     def _plan_node(self, story: ItemStory, planned: date) -> None:
@@ -170,7 +179,9 @@ class DemoLights:
         )
         if node is None:
             return
-        milestone_update(milestone=node, version=None, data={"planned_date": planned})
+        milestone_update(
+            milestone=node, version=current_version(node), data={"planned_date": planned}
+        )
         story.node_actual[node.pk] = NEVER
 
     # -- the reports ------------------------------------------------------------------------
@@ -188,6 +199,6 @@ class DemoLights:
         item = WorkItem.objects.get(pk=pk)
         work_item_update(
             item=item,
-            version=None,
+            version=current_version(item),
             data={"status": WorkItem.Status.DONE, "actual_finish": finish},
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator
 from datetime import date, datetime, timedelta
 
+from duban.core.services import current_version
 from duban.demo.problem_catalogue import (
     CO_ANSWERS,
     ESCALATING,
@@ -28,6 +29,7 @@ from duban.demo.problem_catalogue import (
 from duban.demo.problem_story import Story, StoryScheduler, close_out_day
 from duban.liaison.services import visit_log, visit_raise_problem
 from duban.problems.models import Coordination, Problem
+from duban.problems.selectors import co_response_for
 from duban.problems.services import (
     coordination_create,
     coordination_feedback,
@@ -72,19 +74,30 @@ class ProblemLifecycle(StoryScheduler):
         )
         yield t
         if spec.fate == REJECTED:
-            problem_reject(problem=story.problem, by=self.office, reason=spec.note)
+            problem_reject(
+                problem=story.problem,
+                version=current_version(story.problem),
+                by=self.office,
+                reason=spec.note,
+            )
             return
         if spec.fate == MERGED:
             problem_merge(
-                problem=story.problem, into=self.by_key[spec.note].problem, by=self.office
+                problem=story.problem,
+                version=current_version(story.problem),
+                into=self.by_key[spec.note].problem,
+                by=self.office,
             )
             return
-        problem_accept(problem=story.problem, by=self.office)
+        problem_accept(
+            problem=story.problem, version=current_version(story.problem), by=self.office
+        )
         t = self.days_after(t, spec.triage) if not spec.urgent else t + timedelta(minutes=30)
         yield t
         due = t.date() + timedelta(days=spec.days)
         story.problem = problem_assign(
             problem=story.problem,
+            version=current_version(story.problem),
             by=self.office,
             lead_unit=self.org.units[spec.unit],
             co_units=[self.org.units[c] for c in spec.co],
@@ -95,16 +108,25 @@ class ProblemLifecycle(StoryScheduler):
         for code in spec.co:
             t = self.days_after(t, 1, 2)
             yield t
+            member = self.org.reporters[code]
+            response = co_response_for(story.problem, member)
+            assert response is not None  # noqa: S101 - the unit is a co-unit of the problem
             problem_answer_as_co_unit(
                 problem=story.problem,
-                by=self.org.reporters[code],
+                by=member,
                 answer=self.rng.choice(CO_ANSWERS),
+                version=response.version,
             )
         if spec.fate == MANUAL:
             t = max(t, self.days_after(assigned, spec.wait))
             yield t
             by = self.office if spec.leader == "office" else self.leaders[spec.leader]
-            problem_escalate(problem=story.problem, by=by, reason=spec.note)
+            problem_escalate(
+                problem=story.problem,
+                version=current_version(story.problem),
+                by=by,
+                reason=spec.note,
+            )
         if spec.meeting:
             self.for_meeting.setdefault(spec.meeting, []).append(story)
             return  # the meeting carries it on
@@ -127,7 +149,10 @@ class ProblemLifecycle(StoryScheduler):
         resolution = spec.resolution or f"已按要求办理：{spec.request}"
         if spec.fate == FED_BACK:
             problem_submit_feedback(
-                problem=story.problem, by=self.member(story.lead), text=resolution
+                problem=story.problem,
+                version=current_version(story.problem),
+                by=self.member(story.lead),
+                text=resolution,
             )
             return
         t = yield from self.finish(story, t, resolution, returned=spec.fate == RETURNED)
@@ -137,6 +162,7 @@ class ProblemLifecycle(StoryScheduler):
             due = t.date() + timedelta(days=12)
             problem_reopen(
                 problem=story.problem,
+                version=current_version(story.problem),
                 by=self.office,
                 reason=spec.note,
                 due_date=self.clock.frame(due),
@@ -201,19 +227,29 @@ class ProblemLifecycle(StoryScheduler):
         new_due = due + timedelta(days=self.rng.randint(14, 20))
         extension = extension_request(
             problem=story.problem,
+            version=current_version(story.problem),
             by=self.org.reporters[story.lead.code],
             reason=spec.note,
             new_due_date=self.clock.frame(new_due),
         )
         t = self.days_after(t, 1)
         yield t
-        extension = extension_approve(extension=extension, by=self.org.heads[story.lead.code])
+        extension = extension_approve(
+            extension=extension,
+            version=current_version(extension),
+            by=self.org.heads[story.lead.code],
+        )
         t = self.days_after(t, 1)
         yield t
         if spec.fate == EXT_REFUSED:
-            extension_reject(extension=extension, by=self.office, reason=EXTENSION_REFUSAL)
+            extension_reject(
+                extension=extension,
+                version=current_version(extension),
+                by=self.office,
+                reason=EXTENSION_REFUSAL,
+            )
             return due, t
-        extension_approve(extension=extension, by=self.office)
+        extension_approve(extension=extension, version=current_version(extension), by=self.office)
         return new_due, t
 
     def opinion(self, story: Story, t: datetime, due: date) -> Generator[datetime, None, datetime]:
@@ -253,7 +289,12 @@ class ProblemLifecycle(StoryScheduler):
             ft = self.days_after(ft, 1)
             yield ft
             if fate == OPINION_RETURNED and n == 0:
-                feedback_return(feedback=feedback, by=self.office, reason=OPINION_RETURN_REASON)
+                feedback_return(
+                    feedback=feedback,
+                    version=current_version(feedback),
+                    by=self.office,
+                    reason=OPINION_RETURN_REASON,
+                )
                 ft = self.days_after(ft, 1, 2)
                 yield ft
                 feedback = coordination_feedback(
@@ -263,7 +304,7 @@ class ProblemLifecycle(StoryScheduler):
                 )
                 ft = self.days_after(ft, 1)
                 yield ft
-            feedback_accept(feedback=feedback, by=self.office)
+            feedback_accept(feedback=feedback, version=current_version(feedback), by=self.office)
             latest = max(latest, ft)
             t = ft
         return latest
@@ -274,6 +315,7 @@ class ProblemLifecycle(StoryScheduler):
         """Feedback (returned once if asked), verification, close-out, satisfaction."""
         problem_submit_feedback(
             problem=story.problem,
+            version=current_version(story.problem),
             by=self.member(story.lead),
             text=resolution,
             resolution=resolution,
@@ -281,27 +323,36 @@ class ProblemLifecycle(StoryScheduler):
         if returned:
             t = self.days_after(t, 1)
             yield t
-            problem_return(problem=story.problem, by=self.office, reason=RETURN_REASONS[0])
+            problem_return(
+                problem=story.problem,
+                version=current_version(story.problem),
+                by=self.office,
+                reason=RETURN_REASONS[0],
+            )
             t = self.days_after(t, 1, 2)
             yield t
             problem_submit_feedback(
                 problem=story.problem,
+                version=current_version(story.problem),
                 by=self.member(story.lead),
                 text=resolution + "（已补充相关材料）",
                 resolution=resolution,
             )
         t = self.days_after(t, 1, 3)
         yield t
-        problem_verify(problem=story.problem, by=self.office)
+        problem_verify(
+            problem=story.problem, version=current_version(story.problem), by=self.office
+        )
         t = self.moment(close_out_day(t.date()), t)
         yield t
-        problem_close(problem=story.problem, by=self.office)
+        problem_close(problem=story.problem, version=current_version(story.problem), by=self.office)
         if story.problem.source == Problem.Source.DEMAND:
             t = self.days_after(t, 1, 4)
             yield t
             spec = story.spec
             problem_rate_satisfaction(
                 problem=story.problem,
+                version=current_version(story.problem),
                 by=self.office,
                 satisfaction=spec.satisfaction if spec else "satisfied",
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
+from duban.core.services import current_version
 from duban.demo.calendar import STORY_TODAY
 from duban.demo.problem_catalogue import MeetingSpec
 from duban.demo.problem_lifecycle import ProblemLifecycle
@@ -87,7 +88,9 @@ class MeetingStories(ProblemLifecycle):
             story = Story(None, item)
             story.problem = opinion.problem
             self.start(self.after_decision(story, opinion, t, deadline))
-        meeting_hold(meeting=meeting, by=self.office, minutes=spec.minutes)
+        meeting_hold(
+            meeting=meeting, version=current_version(meeting), by=self.office, minutes=spec.minutes
+        )
 
     def after_decision(
         self, story: Story, opinion: Coordination, t: datetime, deadline: date
@@ -100,6 +103,7 @@ class MeetingStories(ProblemLifecycle):
         resolution = spec.resolution if spec else f"已按调度会要求制定追赶计划：{opinion.text}"
         problem_submit_feedback(
             problem=story.problem,
+            version=current_version(story.problem),
             by=self.member(story.lead),
             text=resolution,
             resolution=resolution,
@@ -107,13 +111,18 @@ class MeetingStories(ProblemLifecycle):
         t = yield from self.opinion_feedback(opinion, t, deadline)
         t = self.days_after(t, 1, 2)
         yield t
-        problem_verify(problem=story.problem, by=self.office)
+        problem_verify(
+            problem=story.problem, version=current_version(story.problem), by=self.office
+        )
         t = self.moment(close_out_day(t.date()), t)
         yield t
-        problem_close(problem=story.problem, by=self.office)
+        problem_close(problem=story.problem, version=current_version(story.problem), by=self.office)
         if story.problem.source == Problem.Source.DEMAND:
             t = self.days_after(t, 2)
             yield t
             problem_rate_satisfaction(
-                problem=story.problem, by=self.office, satisfaction="satisfied"
+                problem=story.problem,
+                version=current_version(story.problem),
+                by=self.office,
+                satisfaction="satisfied",
             )

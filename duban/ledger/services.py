@@ -89,7 +89,7 @@ def project_create(*, data: Mapping[str, Any]) -> Project:
 
 
 @transaction.atomic
-def project_update(*, project: Project, version: int | None, data: Mapping[str, Any]) -> Project:
+def project_update(*, project: Project, version: int, data: Mapping[str, Any]) -> Project:
     """Update a project; raises ConflictError when it changed since `version`."""
     fields = _only(data, PROJECT_FIELDS)
     if "code" in fields:
@@ -135,7 +135,7 @@ def _set_co_units(item: WorkItem, co_units: Sequence[Unit]) -> None:
 def work_item_update(
     *,
     item: WorkItem,
-    version: int | None,
+    version: int,
     data: Mapping[str, Any],
     co_units: Sequence[Unit] | None = None,
 ) -> WorkItem:
@@ -183,7 +183,7 @@ def hand_out_problems(item: WorkItem) -> list[str]:
 
 @transaction.atomic
 @recorded_as_by
-def work_item_hand_out(*, item: WorkItem, by: User, version: int | None = None) -> WorkItem:
+def work_item_hand_out(*, item: WorkItem, by: User, version: int) -> WorkItem:
     """Hand a draft item out to its units; raises ApplicationError listing what is missing,
     ConflictError when the item changed since `version` (the page always sends it)."""
     item = _lock_item(item, version)
@@ -272,7 +272,7 @@ def work_item_set_plan_curve(
     *,
     item: WorkItem,
     amounts: Sequence[Decimal | None],
-    version: int | None = None,
+    version: int,
     by: User | None = None,
 ) -> WorkItem:
     """Replace the 12-month plan curve; no values (or all blank) removes it.
@@ -379,7 +379,7 @@ def funding_set(
     *,
     item: WorkItem,
     lines: Sequence[FundingLine],
-    version: int | None = None,
+    version: int,
     by: User | None = None,
 ) -> list[FundingSource]:
     """Replace the funding breakdown with (source, amount, note) lines; [] removes it.
@@ -431,9 +431,7 @@ def indicator_create(*, item: WorkItem, data: Mapping[str, Any]) -> Indicator:
 
 
 @transaction.atomic
-def indicator_update(
-    *, indicator: Indicator, version: int | None, data: Mapping[str, Any]
-) -> Indicator:
+def indicator_update(*, indicator: Indicator, version: int, data: Mapping[str, Any]) -> Indicator:
     return locked_update(
         Indicator, pk=indicator.pk, version=version, data=data, label=pgettext("model name", "指标")
     )
@@ -450,9 +448,7 @@ def milestone_create(*, item: WorkItem, data: Mapping[str, Any]) -> Milestone:
 
 
 @transaction.atomic
-def milestone_update(
-    *, milestone: Milestone, version: int | None, data: Mapping[str, Any]
-) -> Milestone:
+def milestone_update(*, milestone: Milestone, version: int, data: Mapping[str, Any]) -> Milestone:
     return locked_update(
         Milestone, pk=milestone.pk, version=version, data=data, label=pgettext("model name", "节点")
     )

@@ -8,16 +8,15 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from duban.core.api.errors import ERRORS
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import Id
-from duban.core.api.schemas import ErrorOut
 from duban.core.events import NotificationKind
 from duban.notify.selectors import notification_list, unread_count
 from duban.notify.services import notification_mark_read
 from duban.org.auth import TokenAuth, request_user
 
 router = Router(tags=["notifications"], auth=TokenAuth())
-ERRORS = {401: ErrorOut, 422: ErrorOut}
 
 
 class NotificationOut(Schema):

@@ -11,7 +11,7 @@ from pydantic import Field
 from duban.core.api.errors import ERRORS, run_service
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID
-from duban.core.api.schemas import UnitRef
+from duban.core.api.schemas import UnitRef, unit_ref_or_none
 from duban.core.errors import ApplicationError
 from duban.org.auth import request_user
 from duban.org.models import Unit, User
@@ -50,10 +50,6 @@ class UnitPage(Schema):
     items: list[UnitOut]
 
 
-def _unit_ref(unit: Unit | None) -> UnitRef | None:
-    return None if unit is None else UnitRef(id=unit.pk, code=unit.code, name=unit.name)
-
-
 @router.get("/me", response={200: MeOut, **ERRORS}, summary="The token's user")
 def me(request: HttpRequest) -> MeOut:
     user = request_user(request)
@@ -64,7 +60,7 @@ def me(request: HttpRequest) -> MeOut:
         role=user.role,
         role_label=str(user.get_role_display()),
         is_office=user.is_office,
-        unit=_unit_ref(user.unit),
+        unit=unit_ref_or_none(user.unit),
     )
 
 

@@ -193,7 +193,9 @@ class ReopenForm(ReasonForm):
     due_date = forms.DateField(label=_("新的办理时限"), required=False, widget=DATE_WIDGET)
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(VersionForm):
+    """A co-unit's answer; `version` is its unit's answer row's, not the problem's."""
+
     answer = forms.CharField(label=_("答复意见"), widget=forms.Textarea(attrs={"rows": 2}))
 
 

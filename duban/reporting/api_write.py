@@ -8,6 +8,7 @@ or unit outside the user's scope answers 404. A report that exists is changed on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,9 +17,9 @@ from django.http import HttpRequest
 from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
-from duban.core.api.errors import ERRORS, run_service
+from duban.core.api.errors import ERRORS, errors_or, run_service
 from duban.core.api.params import MAX_ID, Id
-from duban.core.api.schemas import DecimalStr, ErrorOut, UnitRef
+from duban.core.api.schemas import DecimalStr, UnitRef, unit_ref
 from duban.core.periods import Period
 from duban.ledger.selectors import work_item_get_for_user
 from duban.org.auth import request_user
@@ -128,9 +129,6 @@ class ReturnIn(VersionIn):
     reason: str = Field(min_length=1, max_length=2000, description="Why it is returned")
 
 
-REPORT_ERRORS: dict[int, Any] = dict(ERRORS)
-
-
 def _period(text: str) -> Period:
     return run_service(lambda: Period.parse(text))
 
@@ -161,7 +159,7 @@ def _milestones(body: ReportFieldsIn) -> dict[int, date | None] | None:
 
 @router.put(
     "/work-items/{item_id}/reports/{period}",
-    response={200: ReportDetailOut, 201: ReportDetailOut, **REPORT_ERRORS},
+    response={200: ReportDetailOut, 201: ReportDetailOut, **ERRORS},
     summary="Create or update the item's report for a month (a draft or returned one)",
     description=(
         "Creates the report (201) when the month has none, else updates it (200) and then "
@@ -197,7 +195,7 @@ def report_put_api(
 
 @router.post(
     "/work-items/{item_id}/reports/{period}/no-change",
-    response={200: ReportDetailOut, **REPORT_ERRORS},
+    response={200: ReportDetailOut, **ERRORS},
     summary="A task with nothing new this month: last month's progress, submitted (无变化)",
     description="422 for a project, a task without an earlier report this year, a report "
     "already submitted or a closed month.",
@@ -210,66 +208,71 @@ def report_no_change_api(request: HttpRequest, item_id: Path[Id], period: str) -
     return report_detail_out(report.pk, figures=False)
 
 
-def _step(request: HttpRequest, report_id: int, call: Any) -> ReportDetailOut:
-    user = request_user(request)
-    report = report_get_for_user(user=user, report_id=report_id)
-    run_service(lambda: call(report, user))
-    return report_detail_out(report.pk, figures=False)
+def _report_step(
+    action: str,
+    service: Callable[..., MonthlyReport],
+    body: type[VersionIn],
+    summary: str,
+    description: str,
+) -> None:
+    """Declare `POST /reports/{report_id}/<action>`: one step of a report's workflow, calling
+    `service(report=, by=, **body)` (the version read, and a reason where `body` has one)."""
+
+    def endpoint(request: HttpRequest, report_id: int, body: VersionIn) -> ReportDetailOut:
+        user = request_user(request)
+        report = report_get_for_user(user=user, report_id=report_id)
+        run_service(lambda: service(report=report, by=user, **body.model_dump()))
+        return report_detail_out(report.pk, figures=False)
+
+    endpoint.__name__ = endpoint.__qualname__ = f"report_{action.replace('-', '_')}_api"
+    # The annotations ninja reads: the path's bounds and this step's body.
+    endpoint.__annotations__ = {
+        "request": HttpRequest,
+        "report_id": Path[Id],
+        "body": body,
+        "return": ReportDetailOut,
+    }
+    router.post(
+        f"/reports/{{report_id}}/{action}",
+        response={200: ReportDetailOut, **ERRORS},
+        summary=summary,
+        description=description,
+    )(endpoint)
 
 
-@router.post(
-    "/reports/{report_id}/submit",
-    response={200: ReportDetailOut, **REPORT_ERRORS},
-    summary="Submit a draft or returned report (to the unit head first when sign-off is on)",
-    description="422 when incomplete (the reason names the field) or not editable; 409 stale.",
+_report_step(
+    "submit",
+    report_submit,
+    VersionIn,
+    "Submit a draft or returned report (to the unit head first when sign-off is on)",
+    "422 when incomplete (the reason names the field) or not editable; 409 stale.",
 )
-def report_submit_api(request: HttpRequest, report_id: Path[Id], body: VersionIn) -> Any:
-    return _step(
-        request, report_id, lambda r, u: report_submit(report=r, by=u, version=body.version)
-    )
-
-
-@router.post(
-    "/reports/{report_id}/sign-off",
-    response={200: ReportDetailOut, **REPORT_ERRORS},
-    summary="The lead unit head's sign-off of a report waiting for it (审签)",
-    description="403 for anyone but the lead unit's head; 422 when not waiting for sign-off.",
+_report_step(
+    "sign-off",
+    report_sign_off,
+    VersionIn,
+    "The lead unit head's sign-off of a report waiting for it (审签)",
+    "403 for anyone but the lead unit's head; 422 when not waiting for sign-off.",
 )
-def report_sign_off_api(request: HttpRequest, report_id: Path[Id], body: VersionIn) -> Any:
-    return _step(
-        request, report_id, lambda r, u: report_sign_off(report=r, by=u, version=body.version)
-    )
-
-
-@router.post(
-    "/reports/{report_id}/accept",
-    response={200: ReportDetailOut, **REPORT_ERRORS},
-    summary="Accept a submitted report and apply its facts to the item (office or steward)",
-    description="403 for other roles; 422 when not submitted or the month is closed.",
+_report_step(
+    "accept",
+    report_accept,
+    VersionIn,
+    "Accept a submitted report and apply its facts to the item (office or steward)",
+    "403 for other roles; 422 when not submitted or the month is closed.",
 )
-def report_accept_api(request: HttpRequest, report_id: Path[Id], body: VersionIn) -> Any:
-    return _step(
-        request, report_id, lambda r, u: report_accept(report=r, by=u, version=body.version)
-    )
-
-
-@router.post(
-    "/reports/{report_id}/return",
-    response={200: ReportDetailOut, **REPORT_ERRORS},
-    summary="Return a submitted (or waiting) report with the reason the unit will read",
-    description="403 for other roles; 422 without a reason or when not submitted.",
+_report_step(
+    "return",
+    report_return,
+    ReturnIn,
+    "Return a submitted (or waiting) report with the reason the unit will read",
+    "403 for other roles; 422 without a reason or when not submitted.",
 )
-def report_return_api(request: HttpRequest, report_id: Path[Id], body: ReturnIn) -> Any:
-    return _step(
-        request,
-        report_id,
-        lambda r, u: report_return(report=r, by=u, reason=body.reason, version=body.version),
-    )
 
 
 @router.post(
     "/units/{unit_id}/reports/{period}",
-    response={**ERRORS, 200: BatchOut, 422: BatchErrorOut | ErrorOut},
+    response={200: BatchOut, **errors_or(BatchErrorOut)},
     summary="A unit's whole month in one request: every report saved (and submitted), or none",
     description=(
         f"Up to {MAX_BATCH} rows, one per work item the unit leads. All or nothing: when any "
@@ -304,7 +307,7 @@ def reports_batch_api(request: HttpRequest, unit_id: Path[Id], period: str, body
     if isinstance(result, BatchRowsError):
         return Status(422, {"detail": str(result), "errors": [issue_out(i) for i in result.issues]})
     return BatchOut(
-        unit=UnitRef(id=unit.pk, code=unit.code, name=unit.name),
+        unit=unit_ref(unit),
         period=str(p),
         saved=len(result.reports),
         submitted=sum(1 for r in result.reports if r.state != MonthlyReport.State.DRAFT),

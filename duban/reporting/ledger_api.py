@@ -25,6 +25,7 @@ from duban.core.api.schemas import (
     Money,
     UnitRef,
     UserRef,
+    unit_ref,
 )
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
@@ -39,7 +40,7 @@ from duban.ledger.selectors import (
 )
 from duban.ledger.services import funding_set, work_item_set_plan_curve
 from duban.org.auth import request_user
-from duban.org.models import Unit, User
+from duban.org.models import User
 from duban.reporting.params import PERIOD_DESCRIPTION, PERIOD_PATTERN, period_param
 from duban.reporting.progress import ItemFigures, ItemProgress, Light, ReportStatus
 from duban.reporting.selectors import ids_with_light, progress_for_items
@@ -225,10 +226,6 @@ class WorkItemDetailOut(WorkItemOut):
     plan_curve: list[PlanMonthOut] = Field(description="Monthly plan (万元); empty: straight m/12")
     indicators: list[IndicatorOut]
     milestones: list[MilestoneOut]
-
-
-def unit_ref(unit: Unit) -> UnitRef:
-    return UnitRef(id=unit.pk, code=unit.code, name=unit.name)
 
 
 def user_ref(user: User | None) -> UserRef | None:

@@ -7,20 +7,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
-from ninja.errors import HttpError
 from pydantic import Field
 
-from duban.core.api.errors import ERRORS, run_service
+from duban.core.api.errors import ERRORS, office_only, run_service
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, Id
-from duban.core.api.schemas import UnitRef
+from duban.core.api.schemas import UnitRef, unit_ref
+from duban.core.errors import ApplicationError
 from duban.core.periods import Period
+from duban.core.services import refuse_unless
 from duban.org.auth import TokenAuth, request_user
-from duban.org.models import Unit, User
+from duban.org.models import User
 from duban.supervision import selectors as sel
 from duban.supervision.models import Card, Colour, FalseReport, Flag, Interview, Prompt
 from duban.supervision.permissions import (
@@ -35,15 +38,19 @@ from duban.supervision.services import prompts as prompt_svc
 from duban.supervision.services.false_reports import false_report_record
 
 router = Router(tags=["supervision"], auth=TokenAuth())
+M = TypeVar("M", bound=Model)
+Out = TypeVar("Out")
 
 
-def _unit(u: Unit) -> UnitRef:
-    return UnitRef(id=u.pk, code=u.code, name=u.name)
+class UnitFilter(Schema):
+    unit: int | None = Field(None, ge=1, le=MAX_ID, description="Only this unit's")
 
 
-def _office(user: User) -> None:
-    if not can_manage_supervision(user):
-        raise HttpError(403, "只有推进办可以操作。")
+def _listed(qs: QuerySet[M], q: UnitFilter, out: Callable[[M], Out]) -> list[Out]:
+    """A list endpoint's answer: the rows in scope, of one unit when asked, at most 1000."""
+    if q.unit:
+        qs = qs.filter(unit_id=q.unit)
+    return [out(row) for row in qs[:1000]]
 
 
 # -- prompts ----------------------------------------------------------------------------------
@@ -98,7 +105,7 @@ def _prompt(p: Prompt) -> PromptOut:
         state=Prompt.State(p.state),
         year=p.year,
         month=p.month,
-        unit=_unit(p.unit) if p.unit else None,
+        unit=unit_ref(p.unit) if p.unit else None,
         leader_id=p.leader_id,
         recipient=p.recipient,
         number=p.number,
@@ -110,7 +117,7 @@ def _prompt(p: Prompt) -> PromptOut:
         lines=[
             PromptLineOut(
                 id=line.pk,
-                unit=_unit(line.unit) if line.unit else None,
+                unit=unit_ref(line.unit) if line.unit else None,
                 answered_at=line.answered_at,
                 work_item_id=line.work_item_id,
                 problem_id=line.problem_id,
@@ -159,7 +166,7 @@ class DraftIn(Schema):
     summary="Draft the month's batch from the current lights (office)",
 )
 def prompts_draft(request: HttpRequest, body: DraftIn) -> list[PromptOut]:
-    _office(request_user(request))
+    office_only(can_manage_supervision(request_user(request)))
     drafts = run_service(
         lambda: prompt_svc.prompt_batch_draft(kind=body.kind, include_repeats=body.include_repeats)
     )
@@ -182,7 +189,7 @@ class IssueIn(Schema):
 )
 def prompts_issue(request: HttpRequest, body: IssueIn) -> list[PromptOut]:
     user = request_user(request)
-    _office(user)
+    office_only(can_manage_supervision(user))
     versions = {
         sel.prompt_get_for_user(user=user, prompt_id=p.id).pk: p.version for p in body.prompts
     }
@@ -260,14 +267,13 @@ def prompt_act(
     user = request_user(request)
     p = sel.prompt_get_for_user(user=user, prompt_id=prompt_id)
     if action == PromptAction.REPLY:
-        if not can_reply_prompt(user, p):
-            raise HttpError(403, "只有被提示单位可以答复。")
+        refuse_unless(can_reply_prompt(user, p), _("只有被提示单位可以答复。"))
         answers = {a.line: (a.answer, a.new_date) for a in body.answers}
         call: Callable[[], Prompt] = lambda: prompt_svc.prompt_reply(  # noqa: E731
             prompt=p, by=user, answers=answers, version=body.version
         )
     else:
-        _office(user)
+        office_only(can_manage_supervision(user))
         if action == PromptAction.ACCEPT:
             call = lambda: prompt_svc.prompt_accept(  # noqa: E731
                 prompt=p, by=user, version=body.version
@@ -307,7 +313,7 @@ def _card(c: Card) -> CardOut:
     return CardOut(
         id=c.pk,
         version=c.version,
-        unit=_unit(c.unit),
+        unit=unit_ref(c.unit),
         year=c.year,
         month=c.month,
         colour=Colour(c.colour),
@@ -323,10 +329,9 @@ def _card(c: Card) -> CardOut:
     )
 
 
-class CardQuery(Schema):
+class CardQuery(UnitFilter):
     year: int | None = Field(None, ge=MIN_YEAR, le=MAX_YEAR)
     month: int | None = Field(None, ge=1, le=12)
-    unit: int | None = Field(None, ge=1, le=MAX_ID, description="One unit (its year, history)")
 
 
 @router.get(
@@ -335,10 +340,7 @@ class CardQuery(Schema):
     summary="亮牌: cards in scope (units and leaders: published only)",
 )
 def cards(request: HttpRequest, q: Query[CardQuery]) -> list[CardOut]:
-    qs = sel.card_list(user=request_user(request), year=q.year, month=q.month)
-    if q.unit:
-        qs = qs.filter(unit_id=q.unit)
-    return [_card(c) for c in qs[:1000]]
+    return _listed(sel.card_list(user=request_user(request), year=q.year, month=q.month), q, _card)
 
 
 class CardCountsOut(Schema):
@@ -356,7 +358,7 @@ class CardCountsOut(Schema):
 )
 def card_counts(request: HttpRequest, q: Query[CardQuery]) -> CardCountsOut:
     if q.year is None:
-        raise HttpError(422, "请指定年度（year）。")
+        raise ApplicationError(_("请指定年度（year）。"), field="year")
     n = sel.card_counts(user=request_user(request), year=q.year, month=q.month)
     return CardCountsOut(year=q.year, month=q.month, green=n.green, yellow=n.yellow, red=n.red)
 
@@ -379,7 +381,7 @@ class OverrideIn(Schema):
 )
 def card_override(request: HttpRequest, card_id: Path[Id], body: OverrideIn) -> CardOut:
     user = request_user(request)
-    _office(user)
+    office_only(can_manage_supervision(user))
     c = sel.card_get_for_user(user=user, card_id=card_id)
     return _card(
         run_service(
@@ -401,7 +403,7 @@ class PublishOut(Schema):
 )
 def cards_publish(request: HttpRequest, period: str) -> PublishOut:
     user = request_user(request)
-    _office(user)
+    office_only(can_manage_supervision(user))
     n = run_service(lambda: card_svc.cards_publish(period=Period.parse(period), by=user))
     return PublishOut(published=n)
 
@@ -437,7 +439,7 @@ def _flag(f: Flag) -> FlagOut:
         number=f.number,
         target=Flag.Target(f.target),
         state=Flag.State(f.state),
-        unit=_unit(f.unit),
+        unit=unit_ref(f.unit),
         work_item_id=f.work_item_id,
         problem_id=f.problem_id,
         subject=f.subject,
@@ -453,17 +455,13 @@ def _flag(f: Flag) -> FlagOut:
     )
 
 
-class FlagQuery(Schema):
+class FlagQuery(UnitFilter):
     state: Flag.State | None = None
-    unit: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 @router.get("/flags", response={200: list[FlagOut], **ERRORS}, summary="挂牌督办 in scope")
 def flags(request: HttpRequest, q: Query[FlagQuery]) -> list[FlagOut]:
-    qs = sel.flag_list(user=request_user(request), state=q.state)
-    if q.unit:
-        qs = qs.filter(unit_id=q.unit)
-    return [_flag(f) for f in qs[:1000]]
+    return _listed(sel.flag_list(user=request_user(request), state=q.state), q, _flag)
 
 
 class FlagTarget(StrEnum):
@@ -489,7 +487,7 @@ class FlagIn(Schema):
 )
 def flag_new(request: HttpRequest, body: FlagIn) -> FlagOut:
     user = request_user(request)
-    _office(user)
+    office_only(can_manage_supervision(user))
     subject = sel.flag_subject(user=user, target=str(body.target), pk=body.id)
     leader = User.objects.filter(pk=body.leader).first()
     return _flag(
@@ -542,8 +540,7 @@ def flag_act(
     f = sel.flag_get_for_user(user=user, flag_id=flag_id)
     v = body.version
     if action in (FlagAction.PROGRESS, FlagAction.REQUEST_DELIST):
-        if not can_report_flag(user, f):
-            raise HttpError(403, "只有被挂牌单位可以报告进展或申请摘牌。")
+        refuse_unless(can_report_flag(user, f), _("只有被挂牌单位可以报告进展或申请摘牌。"))
         if action == FlagAction.PROGRESS:
             run_service(lambda: flag_svc.flag_report_progress(flag=f, by=user, text=body.text))
             f.refresh_from_db()
@@ -553,7 +550,7 @@ def flag_act(
                 lambda: flag_svc.flag_request_delist(flag=f, by=user, evidence=body.text, version=v)
             )
         )
-    _office(user)
+    office_only(can_manage_supervision(user))
     leader = User.objects.filter(pk=body.leader).first() if body.leader else None
     calls: dict[FlagAction, Callable[[], Flag]] = {
         FlagAction.CONFIRM: lambda: flag_svc.flag_confirm(
@@ -593,7 +590,7 @@ def _interview(i: Interview) -> InterviewOut:
     return InterviewOut(
         id=i.pk,
         version=i.version,
-        unit=_unit(i.unit),
+        unit=unit_ref(i.unit),
         year=i.year,
         month=i.month,
         level=Interview.Level(i.level),
@@ -606,17 +603,13 @@ def _interview(i: Interview) -> InterviewOut:
     )
 
 
-class InterviewQuery(Schema):
+class InterviewQuery(UnitFilter):
     state: Interview.State | None = None
-    unit: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 @router.get("/interviews", response={200: list[InterviewOut], **ERRORS}, summary="约谈 in scope")
 def interviews(request: HttpRequest, q: Query[InterviewQuery]) -> list[InterviewOut]:
-    qs = sel.interview_list(user=request_user(request), state=q.state)
-    if q.unit:
-        qs = qs.filter(unit_id=q.unit)
-    return [_interview(i) for i in qs[:1000]]
+    return _listed(sel.interview_list(user=request_user(request), state=q.state), q, _interview)
 
 
 class InterviewAction(StrEnum):
@@ -643,7 +636,7 @@ def interview_act(
 ) -> InterviewOut:
     user = request_user(request)
     iv = sel.interview_get_for_user(user=user, interview_id=interview_id)
-    _office(user)
+    office_only(can_manage_supervision(user))
     v = body.version
     calls: dict[InterviewAction, Callable[[], Interview]] = {
         InterviewAction.SCHEDULE: lambda: iv_svc.interview_schedule(
@@ -685,7 +678,7 @@ def _false_report(f: FalseReport) -> FalseReportOut:
     return FalseReportOut(
         id=f.pk,
         report_id=f.report_id,
-        unit=_unit(f.unit),
+        unit=unit_ref(f.unit),
         year=f.year,
         month=f.month,
         reason=f.reason,
@@ -700,7 +693,7 @@ def _false_report(f: FalseReport) -> FalseReportOut:
 )
 def false_reports(request: HttpRequest, q: Query[CardQuery]) -> list[FalseReportOut]:
     qs = sel.false_report_list(user=request_user(request), year=q.year, month=q.month)
-    return [_false_report(f) for f in qs[:1000]]
+    return _listed(qs, q, _false_report)
 
 
 @router.post(
@@ -710,7 +703,7 @@ def false_reports(request: HttpRequest, q: Query[CardQuery]) -> list[FalseReport
 )
 def report_false(request: HttpRequest, report_id: Path[Id], body: FalseReportIn) -> FalseReportOut:
     user = request_user(request)
-    _office(user)
+    office_only(can_manage_supervision(user))
     report = sel.report_for_office(user=user, report_id=report_id)
     return _false_report(
         run_service(

@@ -15,15 +15,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Path, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from duban.core.api.errors import ERRORS, errors_or, office_only
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, PERIOD_PATTERN, Id, Year
-from duban.core.api.schemas import ErrorOut, UnitRef, UserRef
+from duban.core.api.schemas import UnitRef, UserRef
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
+from duban.core.services import refuse_unless
 from duban.ledger.models import LedgerImport
 from duban.org.auth import request_user
 from duban.org.models import Unit, User
@@ -243,8 +244,7 @@ def _monthly_out(result: MonthlyResult, unit: Unit, period: Period) -> dict[str,
 
 def _office(request: HttpRequest) -> User:
     user = request_user(request)
-    if not user.is_office:
-        raise HttpError(403, _("只有推进办可以导入台账。"))
+    office_only(user.is_office, _("只有推进办可以导入台账。"))
     return user
 
 
@@ -271,8 +271,7 @@ def _scoped_unit(user: User, unit_id: int) -> Unit:
 
 def _monthly_unit(user: User, unit_id: int | None) -> Unit:
     """The unit whose workbook the user works on: 403 for a role that fills none, else 404."""
-    if not fills_unit_reports(user):
-        raise HttpError(403, _("您的角色不填报单位月报。"))
+    refuse_unless(fills_unit_reports(user), _("您的角色不填报单位月报。"))
     if unit_id is None:
         if user.unit_id is None or user.is_office:
             raise ApplicationError(_("请指定单位（unit）。"))
@@ -287,12 +286,7 @@ def _monthly_unit(user: User, unit_id: int | None) -> Unit:
 
 @router.post(
     "/ledger-imports",
-    response={
-        200: LedgerImportOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        422: LedgerImportErrorOut | ErrorOut,
-    },
+    response={200: LedgerImportOut, **errors_or(LedgerImportErrorOut)},
     summary="Import (or, with dry_run, preview) a ledger workbook: everything or nothing",
     description=(
         "Office only. Multipart: `file` (.xlsx/.xls/.ods/HTML saved as .xls), `year` (default "
@@ -354,7 +348,7 @@ def ledger_import_create(
 
 @router.get(
     "/ledger-imports",
-    response={200: LedgerImportPage, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: LedgerImportPage, **ERRORS},
     summary="The import history, newest first (office only)",
 )
 def ledger_import_list(request: HttpRequest, paging: Query[PageParams]) -> Any:
@@ -385,7 +379,7 @@ def ledger_import_list(request: HttpRequest, paging: Query[PageParams]) -> Any:
 
 @router.get(
     "/ledger-imports/{import_id}/errors.xlsx",
-    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: None, **ERRORS},
     url_name="ledger_import_errors",
     summary="The file of an import with errors, its bad cells highlighted and commented",
     description=(
@@ -400,16 +394,18 @@ def ledger_import_errors_download(request: HttpRequest, import_id: Path[Id]) -> 
     if record is None:
         raise Http404
     if not record.errors:
-        raise HttpError(404, _("这次导入没有错误，没有标出错误的工作簿。"))
+        raise ApplicationError(_("这次导入没有错误，没有标出错误的工作簿。"), code="unavailable")
     book = ledger_import_error_book(record=record, by=user)
     if book is None:
-        raise HttpError(404, _("这个文件无法作为电子表格读取，没有标出错误的工作簿。"))
+        raise ApplicationError(
+            _("这个文件无法作为电子表格读取，没有标出错误的工作簿。"), code="unavailable"
+        )
     return _xlsx(book, ledger_error_book_file_name(record.file_name))
 
 
 @router.get(
     "/ledger-export",
-    response={200: None, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: None, **ERRORS},
     summary="A year's ledger as .xlsx in the office layout, limited to what the user may see",
 )
 def ledger_export_download(request: HttpRequest, query: Query[LedgerExportQuery]) -> HttpResponse:
@@ -429,7 +425,7 @@ class ReportsExportQuery(Schema):
 
 @router.get(
     "/reports-export",
-    response={200: None, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: None, **ERRORS},
     summary="The month's reports as .xlsx in the office layout, limited to what the user may see",
 )
 def reports_export_download(request: HttpRequest, query: Query[ReportsExportQuery]) -> HttpResponse:
@@ -444,7 +440,7 @@ def reports_export_download(request: HttpRequest, query: Query[ReportsExportQuer
 
 @router.get(
     "/monthly-workbook",
-    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: None, **ERRORS},
     summary="A unit's monthly workbook for a period, prefilled with its items, to fill offline",
 )
 def monthly_workbook_download(
@@ -461,13 +457,7 @@ def monthly_workbook_download(
 
 @router.post(
     "/monthly-workbook",
-    response={
-        200: MonthlyUploadOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        422: MonthlyUploadErrorOut | ErrorOut,
-    },
+    response={200: MonthlyUploadOut, **errors_or(MonthlyUploadErrorOut)},
     summary="Upload a filled monthly workbook: the reports saved as drafts, or submitted",
     description=(
         "Multipart: `file`, `submit` (default false: drafts), `unit` (default the user's own; "
@@ -486,8 +476,7 @@ def monthly_workbook_upload(
     period: Form[str | None] = None,
 ) -> Any:
     user = request_user(request)
-    if not fills_unit_reports(user):
-        raise HttpError(403, _("您的角色不填报单位月报。"))
+    refuse_unless(fills_unit_reports(user), _("您的角色不填报单位月报。"))
     content = _content(file)
     file_name = file.name or "upload.xlsx"
     target: Unit
@@ -524,7 +513,7 @@ def monthly_workbook_upload(
 
 @router.get(
     "/monthly-workbook/{unit_id}/{sha}/errors.xlsx",
-    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: None, **ERRORS},
     url_name="monthly_workbook_errors",
     summary="The last monthly upload with errors, its bad cells highlighted and commented",
     description=(
@@ -586,19 +575,13 @@ def _problems_out(result: ImportResult) -> dict[str, Any]:
 
 def _problem_importer(request: HttpRequest) -> User:
     user = request_user(request)
-    if not may_import_problems(user):
-        raise HttpError(403, _("您的角色不能导入问题清单。"))
+    refuse_unless(may_import_problems(user), _("您的角色不能导入问题清单。"))
     return user
 
 
 @router.post(
     "/problem-imports",
-    response={
-        200: ProblemImportOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        422: ProblemImportErrorOut | ErrorOut,
-    },
+    response={200: ProblemImportOut, **errors_or(ProblemImportErrorOut)},
     summary="Import (or, with dry_run, preview) a problem list (问题清单/销号清单): all or nothing",
     description=(
         "The office (any unit's problems) or a unit's reporter or head (their unit's only). "
@@ -654,7 +637,7 @@ class ProblemErrorsQuery(Schema):
 
 @router.get(
     "/problem-imports/{sha}/errors.xlsx",
-    response={200: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: None, **ERRORS},
     url_name="problem_import_errors",
     summary="The problem list of an import with errors, its bad cells highlighted and commented",
     description=(
@@ -679,5 +662,7 @@ def problem_import_errors_download(
     )
     book = import_error_workbook(result) if result.errors else None
     if book is None:
-        raise HttpError(404, _("这个文件现在没有错误，没有标出错误的工作簿。"))
+        raise ApplicationError(
+            _("这个文件现在没有错误，没有标出错误的工作簿。"), code="unavailable"
+        )
     return _xlsx(book, ledger_error_book_file_name(query.name))

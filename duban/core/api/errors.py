@@ -2,8 +2,11 @@
 
 A service refuses with an ApplicationError whose `code` says why: a stale version (`conflict`)
 answers 409, a role that may not act (`forbidden`) 403, a missing or out-of-scope object
-(`missing`) 404, anything else (invalid input, a transition the state does not allow) 422.
-The body is always `{"detail": "<the reason, in the user's language>"}`.
+(`missing`) 404 with one fixed body, an object in scope with nothing to give (`unavailable`,
+e.g. the marked workbook of an import without errors) 404 with the reason, anything else
+(invalid input, a transition the state does not allow) 422. The body is always
+`{"detail": "<the reason, in the user's language>"}`. Routers raise through it and declare
+`ERRORS` (or `errors_or(...)` where one status has a richer body) in their response maps.
 """
 
 from __future__ import annotations
@@ -21,15 +24,33 @@ from ninja.errors import HttpError
 from duban.core.api.schemas import ErrorOut
 from duban.core.db_busy import RETRY_AFTER, busy_message, is_busy, mark_busy
 from duban.core.errors import ApplicationError
+from duban.core.services import refuse_unless
 
 T = TypeVar("T")
 
-STATUS_BY_CODE = {"conflict": 409, "forbidden": 403, "missing": 404}
+STATUS_BY_CODE = {"conflict": 409, "forbidden": 403, "missing": 404, "unavailable": 404}
 
 # The error answers every endpoint may give, for the spec.
 ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 NOT_FOUND = "Not Found"
+
+
+def errors_or(body: Any, status: int = 422) -> dict[int, Any]:
+    """ERRORS, with `status` answering `body` as well as the plain ErrorOut (a 422 that
+    lists every refused row, for one)."""
+    return {**ERRORS, status: body | ErrorOut}
+
+
+def office_only(allowed: bool, why: Any = None) -> None:
+    """Refuse an action only the office may take: 403 with the reason, through the mapping.
+    `allowed` is the app's own permission check; `why` a more precise reason than the default."""
+    refuse_unless(allowed, why or _("只有推进办可以进行此操作。"))
+
+
+def _detail(error: ApplicationError) -> str:
+    # One fixed body for a missing object: it must not tell one out of scope apart.
+    return NOT_FOUND if error.code == "missing" else str(error)
 
 
 def http_status(error: ApplicationError) -> int:
@@ -42,9 +63,9 @@ def run_service(call: Callable[[], T]) -> T:
     try:
         return call()
     except ApplicationError as e:
-        if http_status(e) == 404:
+        if e.code == "missing":
             raise Http404 from e
-        raise HttpError(http_status(e), str(e)) from e
+        raise HttpError(http_status(e), _detail(e)) from e
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -57,9 +78,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApplicationError)
     def refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-        status = http_status(exc)
-        detail = NOT_FOUND if status == 404 else str(exc)
-        return api.create_response(request, {"detail": detail}, status=status)
+        return api.create_response(request, {"detail": _detail(exc)}, status=http_status(exc))
 
     @api.exception_handler(OperationalError)
     def busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from ninja import Schema
 from pydantic import Field, PlainSerializer, WithJsonSchema
@@ -74,6 +74,24 @@ class UnitRef(Schema):
     id: int
     code: str
     name: str
+
+
+class _Unit(Protocol):
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+def unit_ref(unit: _Unit) -> UnitRef:
+    """A unit as every answer refers to it."""
+    return UnitRef(id=unit.pk, code=unit.code, name=unit.name)
+
+
+def unit_ref_or_none(unit: _Unit | None) -> UnitRef | None:
+    return None if unit is None else unit_ref(unit)
 
 
 class UserRef(Schema):

@@ -7,19 +7,15 @@ from pydantic import Field
 
 from duban.core.api.errors import ERRORS, run_service
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR
-from duban.core.api.schemas import UnitRef, UserRef
+from duban.core.api.schemas import UserRef
 from duban.org.auth import TokenAuth
-from duban.org.models import Unit, User
+from duban.org.models import User
 from duban.problems.models import Problem
 from duban.problems.selectors import ProblemFilters
 
-__all__ = ["ERRORS", "ListQuery", "router", "run_service", "unit_out", "user_out"]
+__all__ = ["ERRORS", "ListQuery", "router", "run_service", "user_out"]
 
 router = Router(tags=["problems"], auth=TokenAuth())
-
-
-def unit_out(unit: Unit | None) -> UnitRef | None:
-    return None if unit is None else UnitRef(id=unit.pk, code=unit.code, name=unit.name)
 
 
 def user_out(user: User | None) -> UserRef | None:

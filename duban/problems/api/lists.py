@@ -12,10 +12,10 @@ from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import TEXT_MAX, Id
-from duban.core.api.schemas import UnitRef, UserRef
+from duban.core.api.schemas import UnitRef, UserRef, unit_ref, unit_ref_or_none
 from duban.org.auth import request_user
 from duban.problems import services as svc
-from duban.problems.api.base import ERRORS, ListQuery, router, run_service, unit_out, user_out
+from duban.problems.api.base import ERRORS, ListQuery, router, run_service, user_out
 from duban.problems.api.problems import ExtensionOut, extension_out
 from duban.problems.models import Coordination, ExtensionRequest, Feedback
 from duban.problems.selectors import (
@@ -56,7 +56,7 @@ def tasks(request: HttpRequest, q: Query[ListQuery], paging: Query[PageParams]) 
                 id=i.pk,
                 year=i.year,
                 title=i.title,
-                lead_unit=unit_out(i.lead_unit),
+                lead_unit=unit_ref_or_none(i.lead_unit),
                 open_problems=i.open_problem_count,  # type: ignore[attr-defined]
                 overdue_problems=i.overdue_problem_count,  # type: ignore[attr-defined]
             )
@@ -103,7 +103,7 @@ def coordination(
                 on_behalf=o.on_behalf,
                 meeting_id=o.meeting_id,
                 text=o.text,
-                units=[UnitRef(id=u.pk, code=u.code, name=u.name) for u in o.units.all()],
+                units=[unit_ref(u) for u in o.units.all()],
                 deadline=o.deadline,
                 state=Coordination.State(o.state),
             )
@@ -132,7 +132,7 @@ def _feedback(fb: Feedback) -> FeedbackOut:
     return FeedbackOut(
         id=fb.pk,
         version=fb.version,
-        unit=unit_out(fb.unit),
+        unit=unit_ref_or_none(fb.unit),
         problem_id=fb.problem_id,
         coordination_id=fb.coordination_id,
         text=fb.text,

@@ -16,17 +16,18 @@ from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, TEXT_MAX, Id
-from duban.core.api.schemas import Pct, UnitRef, UserRef
+from duban.core.api.schemas import Pct, UnitRef, UserRef, unit_ref, unit_ref_or_none
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.org.auth import request_user
 from duban.org.models import Unit, User
 from duban.problems import services as svc
-from duban.problems.api.base import ERRORS, ListQuery, router, run_service, unit_out, user_out
+from duban.problems.api.base import ERRORS, ListQuery, router, run_service, user_out
 from duban.problems.models import ExtensionRequest, Problem
 from duban.problems.selectors import (
     closeout_list,
     open_problem_list,
+    problem_co_responses,
     problem_events,
     problem_figures,
     problem_get_for_user,
@@ -97,9 +98,20 @@ def extension_out(ext: ExtensionRequest) -> ExtensionOut:
     )
 
 
+class CoResponseOut(Schema):
+    id: int
+    version: int = Field(description="Send it back as `answer_version` to answer for your unit")
+    unit: UnitRef
+    due_date: date
+    answer: str
+    answered_by: UserRef | None
+    answered_at: datetime | None
+
+
 class ProblemDetailOut(ProblemOut):
     events: list[EventOut]
     extensions: list[ExtensionOut]
+    co_responses: list[CoResponseOut] = Field(description="Each co-unit's answer, due or given")
 
 
 class ProblemPage(Schema):
@@ -121,8 +133,8 @@ def _problem(p: Problem) -> ProblemOut:
         request=p.request,
         work_item_id=p.work_item_id,
         enterprise_id=p.enterprise_id,
-        lead_unit=unit_out(p.lead_unit),
-        co_units=[UnitRef(id=u.pk, code=u.code, name=u.name) for u in p.co_units.all()],
+        lead_unit=unit_ref_or_none(p.lead_unit),
+        co_units=[unit_ref(u) for u in p.co_units.all()],
         level=p.level,
         due_date=p.due_date,
         original_due_date=p.original_due_date,
@@ -232,7 +244,24 @@ def problem_detail(request: HttpRequest, problem_id: Path[Id]) -> ProblemDetailO
         for e in problem_events(problem)
     ]
     extensions = [extension_out(e) for e in problem.extensions.order_by("pk")]
-    return ProblemDetailOut(**_problem(problem).model_dump(), events=events, extensions=extensions)
+    co_responses = [
+        CoResponseOut(
+            id=r.pk,
+            version=r.version,
+            unit=unit_ref(r.unit),
+            due_date=r.due_date,
+            answer=r.answer,
+            answered_by=user_out(r.answered_by),
+            answered_at=r.answered_at,
+        )
+        for r in problem_co_responses(problem)
+    ]
+    return ProblemDetailOut(
+        **_problem(problem).model_dump(),
+        events=events,
+        extensions=extensions,
+        co_responses=co_responses,
+    )
 
 
 class ReportIn(Schema):
@@ -280,6 +309,13 @@ class Action(StrEnum):
 
 class ActionIn(Schema):
     version: int = Field(description="The problem's version as read; a stale one answers 409")
+    answer_version: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="answer: your unit's answer's version as read (`co_responses[].version` of "
+        "the problem's detail); a stale one answers 409",
+    )
     note: str = Field("", max_length=TEXT_MAX)
     reason: str = Field("", max_length=TEXT_MAX)
     text: str = Field("", max_length=TEXT_MAX)
@@ -345,7 +381,10 @@ def problem_act(
             due_date=body.due_date,
         ),
         Action.ANSWER: lambda: svc.problem_answer_as_co_unit(
-            problem=p, by=user, answer=body.answer
+            problem=p,
+            by=user,
+            answer=body.answer,
+            version=_required(body.answer_version, "answer_version"),
         ),
         Action.FEEDBACK: lambda: svc.problem_submit_feedback(
             problem=p, by=user, version=v, text=body.text, resolution=body.resolution or ""

@@ -196,8 +196,9 @@ class Escalation(models.Model):
         return f"{self.problem_id} L{self.from_level}→L{self.to_level}"
 
 
-class CoUnitResponse(TimeStampedModel):
-    """A co-unit's answer to the problem it was asked to help with, due within N days."""
+class CoUnitResponse(VersionedModel):
+    """A co-unit's answer to the problem it was asked to help with, due within N days; its
+    `version` keeps two members of the unit from overwriting each other's answer."""
 
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="co_responses")
     unit = models.ForeignKey(Unit, verbose_name=_("配合单位"), on_delete=models.PROTECT)

@@ -19,6 +19,7 @@ from duban.problems.selectors.lists import (
 )
 from duban.problems.selectors.records import (
     MeetingAgenda,
+    co_response_for,
     meeting_agenda,
     meeting_get_for_user,
     meeting_list,
@@ -34,6 +35,7 @@ __all__ = [
     "ProblemFilters",
     "ProblemInbox",
     "closeout_list",
+    "co_response_for",
     "coordination_list",
     "demand_figures",
     "feedback_list",

@@ -31,6 +31,13 @@ def problem_co_responses(problem: Problem) -> QuerySet[CoUnitResponse]:
     return problem.co_responses.select_related("unit", "answered_by")
 
 
+def co_response_for(problem: Problem, user: User) -> CoUnitResponse | None:
+    """The answer row of the user's unit on `problem` (None when it is no co-unit)."""
+    if user.unit_id is None:
+        return None
+    return problem.co_responses.filter(unit_id=user.unit_id).first()
+
+
 def meetings_q(user: User) -> Q:
     scope = scope_for(user)
     if scope.everything:

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
-from duban.core.services import full_clean_or_raise
+from duban.core.services import full_clean_or_raise, lock_version
 from duban.core.uploads import check_size, evidence_kind, evidence_max_bytes
 from duban.org.models import Unit, User
 from duban.problems.events import problem_assigned_event
@@ -34,6 +34,7 @@ from duban.problems.permissions import (
     can_assign_problem,
     can_feedback_problem,
 )
+from duban.problems.selectors.records import co_response_for
 from duban.problems.services.base import (
     lock_problem,
     record_event,
@@ -55,7 +56,7 @@ def problem_assign(
     problem: Problem,
     by: User,
     lead_unit: Unit,
-    version: int | None = None,
+    version: int,
     level: int = 1,
     due_date: date | None = None,
     co_units: Sequence[Unit] = (),
@@ -110,17 +111,28 @@ def problem_assign(
 
 
 @transaction.atomic
-def problem_answer_as_co_unit(*, problem: Problem, by: User, answer: str) -> CoUnitResponse:
-    """A co-unit's answer; its unit's row records who answered and when."""
+def problem_answer_as_co_unit(
+    *, problem: Problem, by: User, answer: str, version: int
+) -> CoUnitResponse:
+    """A co-unit's answer; its unit's row records who answered and when. `version` is the
+    answer row's as read (CoUnitResponse.version): ConflictError when a colleague answered
+    since, rather than overwriting their answer."""
     problem = Problem.objects.select_for_update(no_key=True).get(pk=problem.pk)
     refuse_unless(can_answer_problem(by, problem), _("只有配合单位的人员可以答复该问题。"))
     refuse_unless_state(problem, (S.ASSIGNED, S.FEEDBACK_SUBMITTED), _("答复"))
     answer = require_text(answer, _("请填写答复意见。"), field="answer")
-    unit_id = by.unit_id
-    assert unit_id is not None  # noqa: S101 - can_answer_problem checked it
-    response = CoUnitResponse.objects.select_for_update().get(problem=problem, unit_id=unit_id)
+    row = co_response_for(problem, by)
+    assert row is not None  # noqa: S101 - can_answer_problem checked it is a co-unit
+    response = lock_version(
+        CoUnitResponse,
+        pk=row.pk,
+        version=version,
+        label=pgettext("model name", "配合单位答复"),
+        related=("unit",),
+    )
     response.answer, response.answered_by, response.answered_at = answer, by, clock.now()
-    response.save(update_fields=["answer", "answered_by", "answered_at", "updated_at"])
+    response.version += 1
+    response.save(update_fields=["answer", "answered_by", "answered_at", "version", "updated_at"])
     record_event(
         problem, A.CO_ANSWER, by, note=_("%(label)s：%(text)s") % {"label": by.unit, "text": answer}
     )
@@ -134,7 +146,7 @@ def problem_submit_feedback(
     by: User,
     text: str,
     resolution: str = "",
-    version: int | None = None,
+    version: int,
 ) -> Feedback:
     """The lead unit's account of what it did: the problem waits for the office's check."""
     problem = lock_problem(problem, version)

@@ -51,7 +51,7 @@ def problem_verify(
     *,
     problem: Problem,
     by: User,
-    version: int | None = None,
+    version: int,
     resolution: str | None = None,
     note: str = "",
 ) -> Problem:
@@ -81,9 +81,7 @@ def problem_verify(
 
 
 @transaction.atomic
-def problem_return(
-    *, problem: Problem, by: User, reason: str, version: int | None = None
-) -> Problem:
+def problem_return(*, problem: Problem, by: User, reason: str, version: int) -> Problem:
     """Verification failed: back to the lead unit, with the reason, keeping the due date."""
     problem = lock_problem(problem, version)
     refuse_unless(can_return_problem(by, problem), _("只有推进办可以退回问题。"))
@@ -113,9 +111,7 @@ def problem_return(
 
 
 @transaction.atomic
-def problem_close(
-    *, problem: Problem, by: User, version: int | None = None, note: str = ""
-) -> Problem:
+def problem_close(*, problem: Problem, by: User, version: int, note: str = "") -> Problem:
     """销号: only a verified problem with a resolution closes; the close-out month is recorded."""
     problem = lock_problem(problem, version)
     refuse_unless(can_close_problem(by, problem), _("只有推进办可以销号。"))
@@ -142,7 +138,7 @@ def problem_reopen(
     problem: Problem,
     by: User,
     reason: str,
-    version: int | None = None,
+    version: int,
     due_date: date | None = None,
 ) -> Problem:
     """A closed problem that came back: to the lead unit again, counted, the original date kept."""
@@ -176,7 +172,7 @@ def problem_reopen(
 
 @transaction.atomic
 def problem_rate_satisfaction(
-    *, problem: Problem, by: User, satisfaction: str, version: int | None = None
+    *, problem: Problem, by: User, satisfaction: str, version: int
 ) -> Problem:
     """The enterprise's satisfaction with a closed demand, recorded by the office."""
     problem = lock_problem(problem, version)

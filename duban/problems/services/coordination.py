@@ -154,14 +154,14 @@ def _refuse_unless_pending(feedback: Feedback) -> None:
 
 
 @transaction.atomic
-def feedback_accept(*, feedback: Feedback, by: User, version: int | None = None) -> Feedback:
+def feedback_accept(*, feedback: Feedback, by: User, version: int) -> Feedback:
     """Accept feedback: on a problem this verifies it; on an opinion it may complete it."""
     feedback = _lock_feedback(feedback, version)
     refuse_unless(can_review_feedback(by, feedback), _("只有推进办可以审核反馈。"))
     _refuse_unless_pending(feedback)
     if feedback.problem_id is not None:
         assert feedback.problem is not None  # noqa: S101
-        problem_verify(problem=feedback.problem, by=by)
+        problem_verify(problem=feedback.problem, version=feedback.problem.version, by=by)
         feedback.refresh_from_db()
         return feedback
     feedback.state, feedback.reviewed_by, feedback.reviewed_at = F.ACCEPTED, by, clock.now()
@@ -179,9 +179,7 @@ def feedback_accept(*, feedback: Feedback, by: User, version: int | None = None)
 
 
 @transaction.atomic
-def feedback_return(
-    *, feedback: Feedback, by: User, reason: str, version: int | None = None
-) -> Feedback:
+def feedback_return(*, feedback: Feedback, by: User, reason: str, version: int) -> Feedback:
     """Return feedback with a reason: on a problem it goes back to the lead unit."""
     feedback = _lock_feedback(feedback, version)
     refuse_unless(can_review_feedback(by, feedback), _("只有推进办可以审核反馈。"))
@@ -189,7 +187,9 @@ def feedback_return(
     reason = require_text(reason, _("退回反馈必须写明原因。"))
     if feedback.problem_id is not None:
         assert feedback.problem is not None  # noqa: S101
-        problem_return(problem=feedback.problem, by=by, reason=reason)
+        problem_return(
+            problem=feedback.problem, version=feedback.problem.version, by=by, reason=reason
+        )
         feedback.refresh_from_db()
         return feedback
     feedback.state, feedback.return_reason = F.RETURNED, reason

@@ -112,9 +112,7 @@ def problem_put_on_next_meeting(*, problem: Problem, on: date | None = None) -> 
 
 
 @transaction.atomic
-def problem_escalate(
-    *, problem: Problem, by: User, reason: str, version: int | None = None
-) -> Escalation:
+def problem_escalate(*, problem: Problem, by: User, reason: str, version: int) -> Escalation:
     """Raise a problem one level by hand, with the reason; refuses at the top level."""
     problem = lock_problem(problem, version)
     day = today()

@@ -44,7 +44,7 @@ def extension_request(
     by: User,
     reason: str,
     new_due_date: date,
-    version: int | None = None,
+    version: int,
 ) -> ExtensionRequest:
     """Ask for a later due date; refused once the due date has passed (the due day itself is fine).
 
@@ -108,9 +108,7 @@ def _save_extension(extension: ExtensionRequest, fields: list[str]) -> None:
 
 
 @transaction.atomic
-def extension_approve(
-    *, extension: ExtensionRequest, by: User, version: int | None = None
-) -> ExtensionRequest:
+def extension_approve(*, extension: ExtensionRequest, by: User, version: int) -> ExtensionRequest:
     """The next approval step: the unit head's, then the office's (which moves the due date)."""
     extension = _lock_extension(extension, version)
     problem = extension.problem
@@ -152,7 +150,7 @@ def extension_approve(
 
 @transaction.atomic
 def extension_reject(
-    *, extension: ExtensionRequest, by: User, reason: str, version: int | None = None
+    *, extension: ExtensionRequest, by: User, reason: str, version: int
 ) -> ExtensionRequest:
     """Refuse an extension at the head's or the office's step, with the reason."""
     extension = _lock_extension(extension, version)

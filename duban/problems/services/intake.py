@@ -106,9 +106,7 @@ def problem_report(*, by: User, data: Mapping[str, Any]) -> Problem:
 
 
 @transaction.atomic
-def problem_accept(
-    *, problem: Problem, by: User, version: int | None = None, note: str = ""
-) -> Problem:
+def problem_accept(*, problem: Problem, by: User, version: int, note: str = "") -> Problem:
     """Office triage: take a reported problem into the list."""
     problem = lock_problem(problem, version)
     refuse_unless(can_triage_problem(by, problem), _("只有推进办可以受理问题。"))
@@ -121,9 +119,7 @@ def problem_accept(
 
 
 @transaction.atomic
-def problem_reject(
-    *, problem: Problem, by: User, reason: str, version: int | None = None
-) -> Problem:
+def problem_reject(*, problem: Problem, by: User, reason: str, version: int) -> Problem:
     """Office triage: turn a problem away, with the reason the reporter will read."""
     problem = lock_problem(problem, version)
     refuse_unless(can_reject_problem(by, problem), _("只有推进办可以不予受理问题。"))
@@ -138,7 +134,7 @@ def problem_reject(
 
 @transaction.atomic
 def problem_merge(
-    *, problem: Problem, into: Problem, by: User, version: int | None = None, note: str = ""
+    *, problem: Problem, into: Problem, by: User, version: int, note: str = ""
 ) -> Problem:
     """Office triage: fold a duplicate into the problem that carries on."""
     problem = lock_problem(problem, version)

@@ -225,9 +225,12 @@ def meeting_record_decision(
                 "description": _("%(m)s议定：%(t)s") % {"m": meeting.title, "t": text},
             },
         )
-        problem = problem_accept(problem=problem, by=by, note=meeting.title)
+        problem = problem_accept(
+            problem=problem, version=problem.version, by=by, note=meeting.title
+        )
         problem = problem_assign(
             problem=problem,
+            version=problem.version,
             by=by,
             lead_unit=units[0],
             co_units=list(units[1:]),
@@ -247,9 +250,7 @@ def meeting_record_decision(
 
 
 @transaction.atomic
-def meeting_hold(
-    *, meeting: Meeting, by: User, minutes: str, version: int | None = None
-) -> Meeting:
+def meeting_hold(*, meeting: Meeting, by: User, minutes: str, version: int) -> Meeting:
     """Mark the meeting held and keep its minutes text."""
     meeting = _lock_meeting(meeting, version)
     refuse_unless(can_manage_meeting(by, meeting), _("只有推进办或会议主持人可以记录会议。"))

@@ -48,6 +48,7 @@ from duban.problems.models import (
     ProblemSettings,
 )
 from duban.problems.selectors import (
+    co_response_for,
     coordination_list,
     feedback_list,
     problem_co_responses,
@@ -187,7 +188,9 @@ ACTIONS: dict[str, ActionSpec] = {
         (S.ASSIGNED, S.FEEDBACK_SUBMITTED),
         perm.can_answer_problem,
         AnswerForm,
-        lambda p, u, d: svc.problem_answer_as_co_unit(problem=p, by=u, answer=d["answer"]),
+        lambda p, u, d: svc.problem_answer_as_co_unit(
+            problem=p, by=u, answer=d["answer"], version=d["version"]
+        ),
     ),
     "opinion": ActionSpec(
         gettext_lazy("协调意见"),
@@ -273,8 +276,12 @@ def _for_user(form: Any, user: User) -> None:
         limit(user)
 
 
-def _initial(name: str, problem: Problem) -> dict[str, Any]:
+def _initial(name: str, problem: Problem, user: User) -> dict[str, Any]:
     initial: dict[str, Any] = {"version": problem.version}
+    if name == "answer":
+        # The co-unit answers on its own row: the version sent back is that row's.
+        response = co_response_for(problem, user)
+        initial["version"] = response.version if response else None
     if name == "assign":
         # The lead unit from the problem, else from its item.
         lead = problem.lead_unit_id or (
@@ -288,11 +295,16 @@ def _problem_context(
     user: User, problem: Problem, failed: tuple[str, Any] | None = None
 ) -> dict[str, Any]:
     forms = []
-    for name, spec in _available(user, problem):
+    available = _available(user, problem)
+    if failed is not None and failed[0] not in dict(available):
+        # Refused because the problem moved on (a colleague answered first): the form stays,
+        # so its message says why.
+        available.insert(0, (failed[0], ACTIONS[failed[0]]))
+    for name, spec in available:
         if failed is not None and failed[0] == name:
             form = failed[1]
         else:
-            form = spec.form(initial=_initial(name, problem))
+            form = spec.form(initial=_initial(name, problem, user))
             if name == "merge":
                 form.limit_to(problem_list(user=user), problem)
             _for_user(form, user)
