@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('problems', '0002_settings_history_evidence_type'),
+        ('problems', '0004_index_problems_by_state_due_and_reported'),
     ]
 
     operations = [
