@@ -267,7 +267,9 @@ class LedgerBuilder:
         start_month = 1 if start.year < year else 13 if start.year > year else start.month
         story.curve = start_curve(plan, start_month)
         story.curve_from = start_month
-        story.item = work_item_set_plan_curve(item=story.item, amounts=story.curve)
+        story.item = work_item_set_plan_curve(
+            item=story.item, version=current_version(story.item), amounts=story.curve
+        )
 
     def _plan_nodes(self, story: ItemStory, ledger_start: date) -> None:
         """Node plan from the default template; nodes reached before the ledger get their
