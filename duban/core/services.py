@@ -44,7 +44,14 @@ def full_clean_or_raise(
 ) -> None:
     """Django's validation as one readable refusal. `in_memory`: only the checks that need no
     query (fields and `clean()`; the caller leaves its foreign keys out in `exclude` and has
-    checked uniqueness and constraints itself; the database still enforces them)."""
+    checked uniqueness and constraints itself; the database still enforces them).
+
+    The text is validated as it will be stored: control characters are stripped first (they
+    are stripped again on save), so a value of control characters alone is blank, and the
+    uniqueness check sees the stored value."""
+    from duban.core.text import strip_model_text
+
+    strip_model_text(obj)
     try:
         obj.full_clean(
             exclude=exclude, validate_unique=not in_memory, validate_constraints=not in_memory

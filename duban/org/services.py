@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_clauses, join_items
+from duban.core.text import strip_controls
 from duban.org.models import ApiToken, Enterprise, NameAlias, Responsibility, Unit, User
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,9 @@ def user_create(
         )
     if principal and role != User.Role.LEADER:
         raise ApplicationError(_("只有区领导可以标为主要领导。"), field="principal")
+    username = strip_controls(username).strip()
+    if not username:
+        raise ApplicationError(_("请填写用户名。"), field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError(_("用户名%(u)s已存在。") % {"u": username}, field="username")
     user = User(

@@ -103,12 +103,21 @@ _COMMON_ERRORS = {
     "written); try again after the seconds in the Retry-After header",
 }
 
+# Answered by the server (`duban serve`, waitress) before the request reaches duban, as plain
+# text: the bounds of `serve` (max_request_header_size, max_request_body_size).
+_SERVER_REFUSALS = {
+    "413": "Content Too Large: the body passes the server's limit (refused before it is read)",
+    "431": "Request Header Fields Too Large: the request line (URL and query) and headers pass "
+    "64 KB (refused before the application)",
+}
+
 
 def document_common_errors(schema: Any) -> None:
     """Add the answers any operation can give (400 for an unreadable body, 422 for a bad
     parameter or a refusal, 503 with Retry-After when the database is too busy, 401 where a
     token is needed) to every operation of the spec."""
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    text = {"text/plain": {"schema": {"type": "string"}}}
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
     for operations in schema.get("paths", {}).values():
@@ -116,6 +125,8 @@ def document_common_errors(schema: Any) -> None:
             responses = operation.setdefault("responses", {})
             for code, description in _COMMON_ERRORS.items():
                 responses.setdefault(code, {"description": description, "content": body})
+            for code, description in _SERVER_REFUSALS.items():
+                responses.setdefault(code, {"description": description, "content": text})
             if operation.get("security"):
                 responses.setdefault(
                     "401", {"description": "Unauthorized: no valid token", "content": body}
