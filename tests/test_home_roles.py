@@ -85,6 +85,17 @@ def test_leader_home_is_the_cockpit_and_its_figures_open_their_rows(district, lo
     assert "cockpit-charts" in html and "vendor/echarts/echarts.min.js" in html
 
 
+def test_viewer_home_is_the_cockpit_of_the_units_they_follow(district, login):
+    """A viewer (a people's congress liaison) fills and reviews nothing: the first screen is the
+    state of the items in scope (unit B's), not an empty to-do list."""
+    html = login(district.viewer).get(reverse("web:home")).content.decode()
+    cockpit = leader_cockpit(user=district.viewer)
+    assert 'id="cockpit-headline"' in html
+    assert cockpit.items == 3  # item_b, item_c and item_x, led by B
+    assert cockpit.lights.total == 3
+    assert district.item_a.title not in html and "上报问题" not in html
+
+
 def test_cockpit_trend_adds_up_counted_reports(district):
     f.ReportFactory(work_item=district.item_a, month=1, investment_month=Decimal("100"))
     f.ReportFactory(work_item=district.item_a, month=2, investment_month=Decimal("50"))

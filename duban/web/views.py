@@ -69,7 +69,9 @@ def _workbooks(user: User, inbox: Any) -> list[dict[str, Any]]:
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if user.role == User.Role.LEADER:
+    # Leaders and viewers (e.g. a people's congress liaison) have nothing to fill or review:
+    # their first screen is the state of the items in their scope, not an empty to-do list.
+    if user.role in (User.Role.LEADER, User.Role.VIEWER):
         return cockpit_view(request)
     inbox = inbox_for(user=user)
     problem_box = problem_inbox(user=user, limit=HOME_LIST_LIMIT)
