@@ -67,6 +67,9 @@ def test_api_figures_are_scoped(fig):
     assert f["value"] == "1" and f["rows"] == [fig.item_b.pk]
     bad = _api(fig.office).get("/api/v1/figures?year=2024&month=13")
     assert bad.status_code == 422
+    # the month is optional: the whole year (December), as documented
+    year = _api(fig.office).get("/api/v1/figures?year=2024&key=starts.actual")
+    assert year.status_code == 200 and year.json()["month"] == 12
 
 
 def test_api_bulletins(fig):

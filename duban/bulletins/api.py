@@ -90,7 +90,7 @@ def _figure_out(user: User, data: dict[str, Any]) -> FigureOut:
 def figures(
     request: HttpRequest,
     year: Query[Year],
-    month: Query[Month] = 12,
+    month: int = Query(12, ge=1, le=12, description="A month, 1–12 (default 12)"),
     levels: Query[list[WorkItem.Level] | None] = None,
     key: Query[list[str] | None] = None,
 ) -> FiguresPage:
