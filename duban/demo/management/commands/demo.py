@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,11 @@ from duban.demo.notify import start_companions
 from duban.demo.province import MARKER, ProvinceSize, build_province, province_is_loaded
 from duban.demo.wipe import demo_wipe
 from duban.org.management.commands.serve import add_server_arguments, serve_from_options
+
+
+def _exit_on_term(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
 
 INSECURE_KEY_PREFIX = "insecure-"
 
@@ -124,6 +130,9 @@ class Command(BaseCommand):
             self.stdout.write("  " + line)
         self.stdout.write("")
         if not options["no_serve"]:
+            # A stop by SIGTERM (systemd, `kill`, a container) runs the cleanup like Ctrl+C does,
+            # or the worker started beside the server is left running.
+            signal.signal(signal.SIGTERM, _exit_on_term)
             stop = start_companions(self.stdout.write)
             try:
                 serve_from_options(self, options)
