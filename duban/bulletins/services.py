@@ -233,11 +233,9 @@ def bulletin_publish(*, bulletin: Bulletin, by: User) -> Bulletin:
         "pk", flat=True
     )
     emit(
-        Event(
-            kind=NotificationKind.BULLETIN_PUBLISHED,
-            key=f"{NotificationKind.BULLETIN_PUBLISHED}:{row.pk}",
-            target="bulletins.bulletin",
-            target_id=row.pk,
+        Event.about(
+            NotificationKind.BULLETIN_PUBLISHED,
+            row,
             text=f"通报已发布：{row.title}",
             url=reverse("bulletins:detail", args=[row.pk]),
             unit_ids=tuple(Unit.objects.filter(is_active=True).values_list("pk", flat=True)),

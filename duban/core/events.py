@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import TextChoices
@@ -75,6 +76,18 @@ class Event:
     user_ids: tuple[int, ...] = ()
     office: bool = False
     mobiles: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def about(cls, kind: str, obj: Any, **rest: Any) -> Event:
+        """The event of `kind` about a saved object: its key is the kind and the object's id
+        (told once), its target the object's model label and id."""
+        return cls(
+            kind=kind,
+            key=f"{kind}:{obj.pk}",
+            target=obj._meta.label_lower,
+            target_id=obj.pk,
+            **rest,
+        )
 
 
 Subscriber = Callable[[Event], object]

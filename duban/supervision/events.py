@@ -29,11 +29,9 @@ def prompts_issued(prompts: Iterable[Prompt]) -> None:
     for p in prompts:
         due = f"，请于{date_cn(p.reply_due)}前答复" if p.reply_due else ""
         emit(
-            Event(
-                kind=K.PROMPT_ISSUED,
-                key=f"{K.PROMPT_ISSUED}:{p.pk}",
-                target="supervision.prompt",
-                target_id=p.pk,
+            Event.about(
+                K.PROMPT_ISSUED,
+                p,
                 text=f"收到{p.get_kind_display()}“{p.number}”{due}",
                 url=reverse("supervision:prompt", args=[p.pk]),
                 unit_ids=prompt_units(p),
@@ -45,11 +43,9 @@ def prompts_issued(prompts: Iterable[Prompt]) -> None:
 def cards_published(cards: Iterable[Card]) -> None:
     for c in cards:
         emit(
-            Event(
-                kind=K.CARD_PUBLISHED,
-                key=f"{K.CARD_PUBLISHED}:{c.pk}",
-                target="supervision.card",
-                target_id=c.pk,
+            Event.about(
+                K.CARD_PUBLISHED,
+                c,
                 text=f"{c.period.label}督办亮牌已公布：{c.unit}为{c.get_colour_display()}",
                 url=reverse("supervision:card", args=[c.pk]),
                 unit_ids=(c.unit_id,),
@@ -61,11 +57,9 @@ def cards_published(cards: Iterable[Card]) -> None:
 def flag_set(flag: Flag) -> None:
     deadline = f"，整改时限{date_cn(flag.deadline)}" if flag.deadline else ""
     emit(
-        Event(
-            kind=K.FLAG_SET,
-            key=f"{K.FLAG_SET}:{flag.pk}",
-            target="supervision.flag",
-            target_id=flag.pk,
+        Event.about(
+            K.FLAG_SET,
+            flag,
             text=f"{flag.unit}被挂牌督办（{flag.number or flag.get_target_display()}）{deadline}",
             url=reverse("supervision:flag", args=[flag.pk]),
             unit_ids=(flag.unit_id,),

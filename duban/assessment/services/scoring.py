@@ -337,11 +337,9 @@ def ranking_publish(*, period: Period, by: User) -> Ranking:
     ranking.save(update_fields=["published_at", "published_by", "updated_at"])
     logger.info("assessment.published", extra={"period": str(period), "by": by.pk})
     emit(
-        Event(
-            kind=NotificationKind.RANKING_PUBLISHED,
-            key=f"{NotificationKind.RANKING_PUBLISHED}:{ranking.pk}",
-            target="assessment.ranking",
-            target_id=ranking.pk,
+        Event.about(
+            NotificationKind.RANKING_PUBLISHED,
+            ranking,
             text=f"{period.label}创先争优月榜已公布",
             url=f"{reverse('assessment:ranking')}?period={period}",
             unit_ids=tuple(sorted(assessed_unit_ids())),
