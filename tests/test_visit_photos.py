@@ -65,6 +65,23 @@ def test_a_photo_that_is_not_an_image_refuses_the_visit_and_says_why(district, l
     assert not Visit.objects.exists() and not VisitPhoto.objects.exists()
 
 
+def test_a_refused_photo_leaves_no_file_of_the_photos_before_it(district, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    photos = [_photo(), _photo(JPEG, "b.jpg"), _photo(b"%PDF-1.4 xxx", "c.pdf")]
+    with pytest.raises(ApplicationError):
+        visit_log(by=district.steward, data=_visit_data_objects(district), photos=photos)
+    assert not Visit.objects.exists() and not VisitPhoto.objects.exists()
+    # the first two were written before the third was refused; the rollback took them too
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    # and a visit that is saved keeps its files
+    visit_log(by=district.steward, data=_visit_data_objects(district), photos=photos[:2])
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 2
+
+
+def _visit_data_objects(district):
+    return {"date": date(2024, 4, 2), "work_item": district.item_c, "findings": "围挡破损"}
+
+
 def test_photo_size_and_count_are_bounded(district, settings):
     settings.DUBAN_VISIT_PHOTO_MAX_BYTES = 100
     visit = visit_log(

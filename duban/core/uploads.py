@@ -15,13 +15,21 @@ request.
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 import time
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError
@@ -218,3 +226,55 @@ def evidence_kind(content: bytes, file_name: str) -> EvidenceKind:
         _("只能上传图片（JPG、PNG、GIF、WebP、BMP）、PDF 或 Office/WPS 文档；该文件不是这些类型。"),
         code="type",
     )
+
+
+# -- files written inside a write that may still fail -------------------------------------
+
+logger = logging.getLogger(__name__)
+_stored: ContextVar[list[FieldFile] | None] = ContextVar("duban_stored_files", default=None)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_file(field: FieldFile, name: str, content: bytes) -> None:
+    """Write an upload's bytes to storage for a row about to be saved. Inside
+    `files_removed_on_error` the file is deleted again if the write fails afterwards, so a
+    refused request leaves no file that no row names."""
+    field.save(name, ContentFile(content), save=False)
+    pending = _stored.get()
+    if pending is not None:
+        pending.append(field)
+
+
+@contextmanager
+def files_removed_on_error() -> Iterator[None]:
+    """Delete the files `store_file` wrote inside the block when the block raises (its
+    transaction is rolled back, so no row names them). Nested blocks hand their files to the
+    outer one: only the outermost failure decides."""
+    outer = _stored.get()
+    mine: list[FieldFile] = []
+    token = _stored.set(mine)
+    try:
+        yield
+    except BaseException:
+        for field in mine:
+            try:
+                if field.name:
+                    field.storage.delete(field.name)
+            except OSError:  # pragma: no cover - the storage is gone or read-only
+                logger.warning("could not remove %s after a failed write", field.name)
+        raise
+    finally:
+        _stored.reset(token)
+        if outer is not None:
+            outer.extend(mine)
+
+
+def removes_files_on_error(func: F) -> F:
+    """Decorator form of `files_removed_on_error` for a service (put it above `atomic`)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with files_removed_on_error():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

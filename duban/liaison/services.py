@@ -8,14 +8,20 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise, refuse_unless
-from duban.core.uploads import MB, UploadRefusedError, check_size, evidence_kind
+from duban.core.uploads import (
+    MB,
+    UploadRefusedError,
+    check_size,
+    evidence_kind,
+    removes_files_on_error,
+    store_file,
+)
 from duban.ledger.scoping import work_items_in
 from duban.liaison.models import Visit, VisitPhoto
 from duban.liaison.permissions import can_log_visit, can_raise_from_visit
@@ -33,6 +39,7 @@ def photo_max_bytes() -> int:
     return int(getattr(settings, "DUBAN_VISIT_PHOTO_MAX_BYTES", 8 * MB))
 
 
+@removes_files_on_error
 @transaction.atomic
 def visit_log(
     *,
@@ -65,6 +72,7 @@ def visit_log(
     return visit
 
 
+@removes_files_on_error
 @transaction.atomic
 def visit_photo_add(*, visit: Visit, by: User, file: File) -> VisitPhoto:
     """Attach a photo (JPEG, PNG or WebP, judged by its content; at most `photo_max_bytes`)
@@ -84,7 +92,7 @@ def visit_photo_add(*, visit: Visit, by: User, file: File) -> VisitPhoto:
     if kind.content_type not in PHOTO_TYPES:
         raise UploadRefusedError(_("照片只能是 JPG、PNG 或 WebP 图片。"), code="type")
     photo = VisitPhoto(visit=visit, content_type=kind.content_type, uploaded_by=by)
-    photo.file.save(f"{uuid4().hex}.{kind.extension}", ContentFile(content), save=False)
+    store_file(photo.file, f"{uuid4().hex}.{kind.extension}", content)
     photo.save()
     return photo
 

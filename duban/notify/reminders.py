@@ -23,7 +23,7 @@ from duban.problems.events import problem_due_event
 from duban.problems.models import Problem
 from duban.reporting.events import FILLERS, report_event
 from duban.reporting.models import MonthlyReport, ReportingSettings
-from duban.reporting.selectors.inbox import _months_expected
+from duban.reporting.selectors.inbox import months_expected
 from duban.reporting.selectors.periods import closed_periods
 from duban.supervision.events import prompt_units
 from duban.supervision.models import Flag, Prompt
@@ -76,7 +76,7 @@ def report_reminders(on: date) -> int:
     }
     count = 0
     for item in items.select_related("lead_unit").order_by("pk"):
-        if period not in _months_expected(item, period, due_day):
+        if period not in months_expected(item, period, due_day):
             continue
         report = done.get(item.pk)
         if report is not None and report.state not in NOT_YET_REPORTED:

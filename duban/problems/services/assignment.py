@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -16,7 +16,13 @@ from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise, lock_version
-from duban.core.uploads import check_size, evidence_kind, evidence_max_bytes
+from duban.core.uploads import (
+    check_size,
+    evidence_kind,
+    evidence_max_bytes,
+    removes_files_on_error,
+    store_file,
+)
 from duban.org.models import Unit, User
 from duban.problems.events import problem_assigned_event
 from duban.problems.models import (
@@ -164,6 +170,7 @@ def problem_submit_feedback(
     return feedback
 
 
+@removes_files_on_error
 @transaction.atomic
 def evidence_add(
     *,
@@ -193,7 +200,7 @@ def evidence_add(
         content_type=kind.content_type,
         uploaded_by=by,
     )
-    evidence.file.save(f"{uuid4().hex}.{kind.extension}", ContentFile(content), save=False)
+    store_file(evidence.file, f"{uuid4().hex}.{kind.extension}", content)
     evidence.save()
     record_event(problem, A.EVIDENCE, by, note=evidence.name)
     return evidence

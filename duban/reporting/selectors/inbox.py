@@ -66,7 +66,7 @@ class Inbox:
         )
 
 
-def _months_expected(item: WorkItem, last: Period, due_day: int) -> list[Period]:
+def months_expected(item: WorkItem, last: Period, due_day: int) -> list[Period]:
     """The months an active item must report on, up to `last`: those whose report falls due
     on or after the day the item was handed out (nobody is late for what they weren't given)."""
     months = _due_months(item.year, last, due_day)
@@ -115,7 +115,7 @@ def inbox_for(*, user: User, period: Period | None = None) -> Inbox:
     for item in fillable:
         missing = [
             p
-            for p in _months_expected(item, period, due_day)
+            for p in months_expected(item, period, due_day)
             if p not in closed and (item.pk, p.year, p.month) not in reported
         ]
         for p in missing:
