@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils import translation
+
 from duban.assessment.services.scoring import ranking_publish
 from duban.core.events import NotificationKind as K
 from duban.notify.models import Notification
@@ -42,6 +44,24 @@ def test_a_flag_tells_the_flagged_unit(district, django_capture_on_commit_callba
         flag_create(unit=district.unit_b, flagged_by=district.leader, **TERMS)
     assert K.FLAG_SET in _kinds(district.head_b)
     assert K.FLAG_SET not in _kinds(district.head_a)
+
+
+def test_the_sentences_are_written_in_the_districts_language(
+    district, django_capture_on_commit_callbacks, settings
+):
+    """Whatever the language of the request that raised it, a notification is written in the
+    district's language (LANGUAGE_CODE), through the translations like every other text."""
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        flag_create(unit=district.unit_b, flagged_by=district.leader, **TERMS)
+    note = Notification.objects.get(recipient=district.head_b, kind=K.FLAG_SET)
+    assert note.text.startswith(f"{district.unit_b}被挂牌督办（")
+    assert note.text.endswith("整改时限2024年6月30日")
+    settings.LANGUAGE_CODE = "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        flag_create(unit=district.unit_a, flagged_by=district.leader, **TERMS)
+    note = Notification.objects.get(recipient=district.head_a, kind=K.FLAG_SET)
+    assert note.text.startswith(f"{district.unit_a} is under supervision by flag (")
+    assert "被" not in note.text
 
 
 def test_a_published_ranking_tells_the_heads_of_assessed_units(

@@ -25,12 +25,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import TextChoices
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from duban.core.formatting import date_cn
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +93,22 @@ class Event:
             target_id=obj.pk,
             **rest,
         )
+
+
+def district_text(message: str, **params: Any) -> str:
+    """An event's sentence in the district's language (LANGUAGE_CODE), as notifications,
+    emails and robot messages are stored and sent: `message` is a msgid marked with
+    `gettext_noop`, its placeholders `%(name)s` filled from `params` (lazy labels of choices are
+    rendered in that language too, dates are written as that language writes them, and a
+    callable is called there: `period=lambda: p.label`)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = translation.gettext(message)
+        values = {k: _district_value(v() if callable(v) else v) for k, v in params.items()}
+        return text % values if params else text
+
+
+def _district_value(value: Any) -> str:
+    return date_cn(value) if isinstance(value, date) else str(value)
 
 
 Subscriber = Callable[[Event], object]

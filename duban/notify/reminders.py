@@ -13,10 +13,10 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from duban.core import clock
-from duban.core.events import Event, NotificationKind, collecting, emit
-from duban.core.formatting import date_cn
+from duban.core.events import Event, NotificationKind, collecting, district_text, emit
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.problems.events import problem_due_event
@@ -124,10 +124,19 @@ def supervision_reminders(on: date) -> int:
             continue
         if due == soon:
             kind, office = K.PROMPT_REPLY_DUE, False
-            text = f"督办提示“{prompt}”须于{date_cn(due)}前答复"
+            text = district_text(
+                gettext_noop("督办提示“%(prompt)s”须于%(due)s前答复"),
+                prompt=prompt,
+                due=due,
+            )
         elif due < on and _repeat_day(due, on):
             kind, office = K.PROMPT_REPLY_LATE, True
-            text = f"督办提示“{prompt}”答复时限{date_cn(due)}已过，{prompt.recipient}尚未答复"
+            text = district_text(
+                gettext_noop("督办提示“%(prompt)s”答复时限%(due)s已过，%(who)s尚未答复"),
+                prompt=prompt,
+                due=due,
+                who=prompt.recipient,
+            )
         else:
             continue
         emit(
@@ -153,7 +162,11 @@ def supervision_reminders(on: date) -> int:
                 key=f"{K.FLAG_DEADLINE_NEAR}:{flag.pk}:{on.isoformat()}",
                 target="supervision.flag",
                 target_id=flag.pk,
-                text=f"挂牌督办“{flag.subject}”整改时限为{date_cn(soon)}，请按期整改销号",
+                text=district_text(
+                    gettext_noop("挂牌督办“%(subject)s”整改时限为%(due)s，请按期整改销号"),
+                    subject=flag.subject,
+                    due=soon,
+                ),
                 url=reverse("supervision:flag", args=[flag.pk]),
                 unit_ids=(flag.unit_id,),
             )

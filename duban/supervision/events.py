@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
-from duban.core.events import Event, NotificationKind, emit
-from duban.core.formatting import date_cn
-from duban.supervision.models import Card, Flag, Prompt
+from duban.core.events import Event, NotificationKind, district_text, emit
+from duban.supervision.models import Card, Colour, Flag, Prompt
 
 K = NotificationKind
 
@@ -27,12 +27,23 @@ def prompt_units(prompt: Prompt, *, unanswered: bool = False) -> tuple[int, ...]
 
 def prompts_issued(prompts: Iterable[Prompt]) -> None:
     for p in prompts:
-        due = f"，请于{date_cn(p.reply_due)}前答复" if p.reply_due else ""
+        kind = Prompt.Kind(p.kind).label
+        if p.reply_due:
+            text = district_text(
+                gettext_noop("收到%(kind)s“%(number)s”，请于%(due)s前答复"),
+                kind=kind,
+                number=p.number,
+                due=p.reply_due,
+            )
+        else:
+            text = district_text(
+                gettext_noop("收到%(kind)s“%(number)s”"), kind=kind, number=p.number
+            )
         emit(
             Event.about(
                 K.PROMPT_ISSUED,
                 p,
-                text=f"收到{p.get_kind_display()}“{p.number}”{due}",
+                text=text,
                 url=reverse("supervision:prompt", args=[p.pk]),
                 unit_ids=prompt_units(p),
                 user_ids=(p.leader_id,) if p.leader_id else (),
@@ -46,7 +57,12 @@ def cards_published(cards: Iterable[Card]) -> None:
             Event.about(
                 K.CARD_PUBLISHED,
                 c,
-                text=f"{c.period.label}督办亮牌已公布：{c.unit}为{c.get_colour_display()}",
+                text=district_text(
+                    gettext_noop("%(period)s督办亮牌已公布：%(unit)s为%(colour)s"),
+                    period=lambda c=c: c.period.label,
+                    unit=c.unit,
+                    colour=Colour(c.colour).label,
+                ),
                 url=reverse("supervision:card", args=[c.pk]),
                 unit_ids=(c.unit_id,),
                 unit_roles=("unit_head", "reporter"),
@@ -55,12 +71,23 @@ def cards_published(cards: Iterable[Card]) -> None:
 
 
 def flag_set(flag: Flag) -> None:
-    deadline = f"，整改时限{date_cn(flag.deadline)}" if flag.deadline else ""
+    what = flag.number or Flag.Target(flag.target).label
+    if flag.deadline:
+        text = district_text(
+            gettext_noop("%(unit)s被挂牌督办（%(what)s），整改时限%(due)s"),
+            unit=flag.unit,
+            what=what,
+            due=flag.deadline,
+        )
+    else:
+        text = district_text(
+            gettext_noop("%(unit)s被挂牌督办（%(what)s）"), unit=flag.unit, what=what
+        )
     emit(
         Event.about(
             K.FLAG_SET,
             flag,
-            text=f"{flag.unit}被挂牌督办（{flag.number or flag.get_target_display()}）{deadline}",
+            text=text,
             url=reverse("supervision:flag", args=[flag.pk]),
             unit_ids=(flag.unit_id,),
         )
