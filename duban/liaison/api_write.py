@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Path, Query, Router, Schema, Status
+from ninja import File, Path, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import Field
 
 from duban.core.api.errors import ERRORS, run_service
@@ -15,8 +16,9 @@ from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, Id
 from duban.core.api.schemas import UserRef
 from duban.ledger.selectors import work_item_list
+from duban.liaison.models import VisitPhoto
 from duban.liaison.selectors import visit_list
-from duban.liaison.services import visit_log, visit_raise_problem
+from duban.liaison.services import visit_log, visit_photo_add, visit_raise_problem
 from duban.org.auth import request_user
 from duban.org.models import User
 from duban.org.selectors import enterprise_list
@@ -36,6 +38,18 @@ class VisitIn(Schema):
     )
 
 
+class PhotoOut(Schema):
+    id: int
+    content_type: str
+    file: str = Field(description="Path of the photo (same token)")
+
+
+def _photo(p: VisitPhoto) -> PhotoOut:
+    return PhotoOut(
+        id=p.pk, content_type=p.content_type, file=f"/api/v1/visits/{p.visit_id}/photos/{p.pk}"
+    )
+
+
 class VisitOut(Schema):
     id: int
     date: date
@@ -45,6 +59,7 @@ class VisitOut(Schema):
     enterprise_id: int | None
     enterprise_name: str | None
     findings: str
+    photos: list[PhotoOut]
 
 
 class VisitPage(Schema):
@@ -72,12 +87,13 @@ def _out(v: Any) -> VisitOut:
         enterprise_id=v.enterprise_id,
         enterprise_name=v.enterprise.name if v.enterprise else None,
         findings=v.findings,
+        photos=[_photo(p) for p in v.photos.all()],
     )
 
 
 @router.get("/visits", response={200: VisitPage, **ERRORS}, summary="Visits in the user's scope")
 def visits(request: HttpRequest, paging: Query[PageParams]) -> VisitPage:
-    qs = visit_list(user=request_user(request)).order_by("-date", "-pk")
+    qs = visit_list(user=request_user(request)).prefetch_related("photos").order_by("-date", "-pk")
     page = paginate(qs, paging)
     return VisitPage(
         count=page.count,
@@ -120,3 +136,33 @@ def visit_problem(request: HttpRequest, visit_id: Path[Id], body: FindingIn) -> 
     visit = get_object_or_404(visit_list(user=user), pk=visit_id)
     problem = run_service(lambda: visit_raise_problem(visit=visit, by=user, data=body.model_dump()))
     return Status(201, _problem(problem))
+
+
+@router.post(
+    "/visits/{visit_id}/photos",
+    response={201: PhotoOut, **ERRORS},
+    summary="Add a photo to a visit (multipart form, field `file`; optional, never required)",
+    description="JPEG, PNG or WebP judged by the content, at most DUBAN_VISIT_PHOTO_MAX_MB and "
+    "six a visit. 403 for anyone but the visitor and the office; 404 outside the user's "
+    "scope; 422 a refused type, size or count (the message says why; nothing is kept).",
+)
+def visit_photo_upload(
+    request: HttpRequest, visit_id: Path[Id], file: File[UploadedFile]
+) -> Status[PhotoOut]:
+    user = request_user(request)
+    visit = get_object_or_404(visit_list(user=user), pk=visit_id)
+    photo = run_service(lambda: visit_photo_add(visit=visit, by=user, file=file))
+    return Status(201, _photo(photo))
+
+
+@router.get(
+    "/visits/{visit_id}/photos/{photo_id}",
+    response={200: None, **ERRORS},
+    summary="One photo of a visit (the type judged at upload, never sniffed)",
+)
+def visit_photo_file(request: HttpRequest, visit_id: Path[Id], photo_id: Path[Id]) -> FileResponse:
+    visits = visit_list(user=request_user(request)).filter(pk=visit_id)
+    photo = get_object_or_404(VisitPhoto.objects.filter(visit__in=visits.values("pk")), pk=photo_id)
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

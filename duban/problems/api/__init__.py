@@ -7,7 +7,7 @@ out-of-scope object, 409 when the problem changed since `version`, 422 for any o
 """
 
 # Importing the endpoint modules registers their operations on the router.
-from duban.problems.api import lists, meetings, problems
+from duban.problems.api import evidence, lists, meetings, problems
 from duban.problems.api.base import router
 
-__all__ = ["lists", "meetings", "problems", "router"]
+__all__ = ["evidence", "lists", "meetings", "problems", "router"]
