@@ -155,9 +155,29 @@ def test_small_projects_need_no_statistics():
 def test_due_and_overdue_boundaries(days_left, light):
     today = date(2024, 7, 3)
     finish = date.fromordinal(today.toordinal() + days_left)
-    p = light_of(project(monthly={6: Decimal(600)}, planned_finish=finish), today=today)
+    facts = project(monthly={6: Decimal(600), 7: Decimal(100)}, planned_finish=finish)
+    p = light_of(facts, period=Period(2024, 7), today=today)
     got = {r.code: r.light for r in p.reasons}
     assert got.get("overdue", got.get("due_soon")) == light
+
+
+def test_finish_and_indicator_deadline_after_the_period_end_are_at_most_due_soon():
+    # given: an item to finish on 5 July and a task's indicator due on 5 July, neither known
+    # met when June is judged on its close day (16 July)
+    finish = project(monthly={6: Decimal(600)}, planned_finish=date(2024, 7, 5))
+    p = light_of(finish, today=date(2024, 7, 16))
+    # then: due soon for June, with the sentence saying July's report will tell
+    assert p.light == Light.YELLOW
+    assert p.reason_texts == ["计划2024年7月5日完成，本期之后到期（待下期月报反映）"]
+    # while July, whose report tells it, judges it overdue
+    assert light_of(finish, period=Period(2024, 7), today=date(2024, 8, 16)).light == Light.RED
+    ind = IndicatorFact("签约项目", Decimal(10), date(2024, 7, 5), Decimal(0), Decimal(9))
+    t = task(indicators=[ind])
+    p = light_of(t, today=date(2024, 7, 16))
+    assert [(r.code, r.light) for r in p.reasons] == [("indicator_due_soon", Light.YELLOW)]
+    assert p.reason_texts[0].endswith("本期之后到期（待下期月报反映）")
+    july = light_of(t, period=Period(2024, 7), today=date(2024, 8, 16))
+    assert [(r.code, r.light) for r in july.reasons] == [("indicator_overdue", Light.RED)]
 
 
 def test_overdue_milestone_reason_counts_days():

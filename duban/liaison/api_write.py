@@ -16,6 +16,7 @@ from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, Id
 from duban.core.api.schemas import UserRef
 from duban.ledger.selectors import work_item_list
+from duban.liaison.downloads import photo_response
 from duban.liaison.models import VisitPhoto
 from duban.liaison.selectors import visit_list
 from duban.liaison.services import visit_log, visit_photo_add, visit_raise_problem
@@ -163,6 +164,4 @@ def visit_photo_upload(
 def visit_photo_file(request: HttpRequest, visit_id: Path[Id], photo_id: Path[Id]) -> FileResponse:
     visits = visit_list(user=request_user(request)).filter(pk=visit_id)
     photo = get_object_or_404(VisitPhoto.objects.filter(visit__in=visits.values("pk")), pk=photo_id)
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(photo)

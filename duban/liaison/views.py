@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.ledger.selectors import work_item_list
+from duban.liaison.downloads import photo_response
 from duban.liaison.forms import FindingForm, VisitForm
 from duban.liaison.models import VisitPhoto
 from duban.liaison.permissions import can_log_visit, can_raise_from_visit
@@ -93,7 +94,6 @@ def visit_photo_view(request: HttpRequest, photo_id: int) -> FileResponse:
     photo = get_object_or_404(
         VisitPhoto.objects.filter(visit__in=visit_list(user=user).values("pk")), pk=photo_id
     )
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
+    response = photo_response(photo)
     response["Cache-Control"] = "private, max-age=86400"
     return response

@@ -13,8 +13,8 @@ Figures, from unrounded values (rounded half-up only for display):
 
 Lights (DOMAIN.md §4; thresholds from the office's versioned rule set), judged on the
 reference day (`reference_day`): done → green; overdue → red; due within N days → yellow
-(临期), and a node due after the period's end is at most due soon for that period (its report
-cannot tell it yet); behind 序时 by ≥ the yellow threshold → yellow, by more than the red one →
+(临期), and a date (finish, node, indicator deadline) after the period's end is at most due
+soon for that period (its report cannot tell it yet); behind 序时 by ≥ the yellow threshold → yellow, by more than the red one →
 red; planned to start in the month and not started → yellow, still not started N months
 after → red; not 入统 one month after the start → yellow, two → red. Key tasks are judged on their
 indicators (target and deadline) and milestones. The worst reason gives the colour; every
@@ -248,6 +248,8 @@ def reason_text(reason: Reason) -> str:
         return _("低于序时进度%(n)s个百分点") % {"n": p["pp"]}
     if code == "overdue":
         return _("计划%(d)s完成，已逾期%(n)s天") % {"d": _day(p["date"]), "n": p["days"]}
+    if code == "due_soon" and p.get("after_period"):
+        return _("计划%(d)s完成，本期之后到期（待下期月报反映）") % {"d": _day(p["date"])}
     if code == "due_soon":
         return _("计划%(d)s完成，还有%(n)s天到期") % {"d": _day(p["date"]), "n": p["days"]}
     if code == "not_started":
@@ -284,6 +286,15 @@ def reason_text(reason: Reason) -> str:
             "t": p["target"],
             "v": p["value"],
             "n": p["days"],
+        }
+    if code == "indicator_due_soon" and p.get("after_period"):
+        return _(
+            "指标‘%(name)s’时限%(d)s，目标%(t)s，完成%(v)s，本期之后到期（待下期月报反映）"
+        ) % {
+            "name": p["name"],
+            "d": _day(p["date"]),
+            "t": p["target"],
+            "v": p["value"],
         }
     if code == "indicator_due_soon":
         return _("指标‘%(name)s’时限%(d)s，目标%(t)s，完成%(v)s，还有%(n)s天到期") % {
@@ -423,14 +434,31 @@ def _pp(value: Decimal) -> str:
 
 
 def _due_reason(
-    planned: date, ref: date, rules: Rules, overdue: str, soon: str, **params: Any
+    planned: date,
+    period: Period,
+    ref: date,
+    rules: Rules,
+    overdue: str,
+    soon: str,
+    **params: Any,
 ) -> Reason | None:
+    """Overdue (red) or due soon (yellow) on the reference day, or None: the one date check
+    of an item's finish, its nodes and its indicators' deadlines.
+
+    A date after the period's end is at most due soon for that period, never overdue: the
+    period's report tells only what happened by its end, while its lights are judged up to the
+    close (the reference day), so a date met on time early in the next month is not known yet
+    (the reason says so: the next period's report will tell).
+    """
     days = (planned - ref).days
+    if days > rules.due_soon_days:
+        return None  # neither due soon nor overdue (the common case: build nothing)
+    if days < 0 and planned > period.last_day:
+        after = {"days": (planned - period.last_day).days, "after_period": True}
+        return Reason(soon, Light.YELLOW, {"date": planned.isoformat(), **params, **after})
     if days < 0:
         return Reason(overdue, Light.RED, {"date": planned.isoformat(), "days": -days, **params})
-    if days <= rules.due_soon_days:
-        return Reason(soon, Light.YELLOW, {"date": planned.isoformat(), "days": days, **params})
-    return None
+    return Reason(soon, Light.YELLOW, {"date": planned.isoformat(), "days": days, **params})
 
 
 def _indicator_met(ind: IndicatorFact) -> bool:
@@ -442,7 +470,9 @@ def _indicator_met(ind: IndicatorFact) -> bool:
     return ind.value <= ind.target
 
 
-def _indicator_reasons(ind: IndicatorFact, ref: date, start: date, rules: Rules) -> list[Reason]:
+def _indicator_reasons(
+    ind: IndicatorFact, period: Period, ref: date, start: date, rules: Rules
+) -> list[Reason]:
     if ind.target is None or ind.deadline is None or _indicator_met(ind):
         return []
     shown = {
@@ -450,7 +480,9 @@ def _indicator_reasons(ind: IndicatorFact, ref: date, start: date, rules: Rules)
         "target": str(ind.target.normalize()),
         "value": "—" if ind.value is None else str(ind.value.normalize()),
     }
-    due = _due_reason(ind.deadline, ref, rules, "indicator_overdue", "indicator_due_soon", **shown)
+    due = _due_reason(
+        ind.deadline, period, ref, rules, "indicator_overdue", "indicator_due_soon", **shown
+    )
     if due is not None:
         return [due]
     base = ind.baseline or Decimal(0)
@@ -578,7 +610,7 @@ def _item_reasons(
 ) -> list[Reason]:
     reasons: list[Reason] = []
     if facts.planned_finish is not None:
-        due = _due_reason(facts.planned_finish, ref, rules, "overdue", "due_soon")
+        due = _due_reason(facts.planned_finish, period, ref, rules, "overdue", "due_soon")
         if due is not None:
             reasons.append(due)
     if facts.is_project:
@@ -618,34 +650,22 @@ def _item_reasons(
     else:
         start = facts.year_start or date(facts.year, 1, 1)
         for ind in facts.indicators:
-            reasons.extend(_indicator_reasons(ind, ref, start, rules))
+            reasons.extend(_indicator_reasons(ind, period, ref, start, rules))
     return reasons
 
 
 def _node_reasons(
     nodes: Sequence[MilestoneFact], period: Period, ref: date, rules: Rules
 ) -> list[Reason]:
-    """The nodes not reached by the reference day, overdue or due soon (the one node check).
-
-    A node due after the period's end is at most due soon for that period, never overdue:
-    the period's report tells only what happened by its end, while its lights are judged up
-    to the close (the reference day), so a node reached on time early in the next month is
-    not known yet (its reason says so: the next period's report will tell).
-    """
+    """The nodes not reached by the reference day, overdue or due soon (`_due_reason`: a node
+    due after the period's end is at most due soon for that period)."""
     reasons: list[Reason] = []
-    end = period.last_day
     for m in nodes:
         if m.planned is None or (m.actual is not None and m.actual <= ref):
             continue
-        if (m.planned - ref).days > rules.due_soon_days:
-            continue  # neither due soon nor overdue (the common case: skip building a reason)
         due = _due_reason(
-            m.planned, ref, rules, "milestone_overdue", "milestone_due_soon", name=m.name
+            m.planned, period, ref, rules, "milestone_overdue", "milestone_due_soon", name=m.name
         )
-        if due is not None and due.light == Light.RED and m.planned > end:
-            params: dict[str, Any] = {"date": m.planned.isoformat(), "name": m.name}
-            params |= {"days": (m.planned - end).days, "after_period": True}
-            due = Reason("milestone_due_soon", Light.YELLOW, params)
         if due is not None:
             reasons.append(due)
     return reasons

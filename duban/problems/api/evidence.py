@@ -18,6 +18,7 @@ from duban.core.api.schemas import UserRef
 from duban.org.auth import request_user
 from duban.problems import services as svc
 from duban.problems.api.base import ERRORS, router, run_service, user_out
+from duban.problems.downloads import evidence_response
 from duban.problems.models import Evidence
 from duban.problems.selectors import problem_get_for_user, problem_list
 
@@ -92,11 +93,4 @@ def evidence_file(
     evidence = get_object_or_404(
         Evidence.objects.filter(problem__in=problems.values("pk")), pk=evidence_id
     )
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.name or evidence.file.name.rsplit("/", 1)[-1],
-        content_type=evidence.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(evidence)

@@ -24,6 +24,7 @@ from duban.org.models import User
 from duban.org.selectors import enterprise_list
 from duban.problems import permissions as perm
 from duban.problems import services as svc
+from duban.problems.downloads import evidence_response
 from duban.problems.forms import (
     AnswerForm,
     AssignForm,
@@ -488,11 +489,4 @@ def evidence_download_view(request: HttpRequest, evidence_id: int) -> FileRespon
         Evidence.objects.filter(problem__in=problem_list(user=user).values("pk")),
         pk=evidence_id,
     )
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.name or evidence.file.name.rsplit("/", 1)[-1],
-        content_type=evidence.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(evidence)
