@@ -14,7 +14,17 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    DateField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -874,39 +884,73 @@ def problems_qs(ctx: FigureContext) -> QuerySet[Problem]:
     return qs
 
 
+class _Scanned(Func):
+    """A column compared as it is; on SQLite written `+column`, which SQLite's planner does not
+    look up in an index. The year's problems are most of the table: read through the index of
+    the report date, SQLite fetched each of a province's 55,000 rows on its own (0.10 s of CPU,
+    against 0.02 s for the scan of all 60,000); PostgreSQL's planner chooses by itself."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
+
+
+def _flag(q: Q) -> Case:
+    """1 where `q` holds, else 0: a comparison the database makes for each row, read as an
+    integer (no per-row conversion in Python, the same on SQLite and PostgreSQL)."""
+    return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _closed_by_end_q(ctx: FigureContext) -> Q:
+    """Closed (销号) by the month's end: as `problems.selectors.figures`' closed_to_date."""
+    q = ctx.query
+    return Q(state=S.CLOSED) & (
+        Q(close_year__lt=q.year) | Q(close_year=q.year, close_month__lte=q.month)
+    )
+
+
+def _year_problems_qs(ctx: FigureContext) -> QuerySet[Problem]:
+    """The 口径's problems reported from 1 January to the month's end (in no order: the
+    figures sort the ids they keep)."""
+    return (
+        problems_qs(ctx)
+        .alias(reported=_Scanned("reported_on", output_field=DateField()))
+        .filter(reported__range=(_period_start(ctx), ctx.query.period.last_day))
+        .order_by()
+    )
+
+
 @shared
-def _year_problems(ctx: FigureContext) -> list[tuple[Any, ...]]:
-    """The 口径's problems reported from 1 January to the month's end: (id, reported in the
-    month itself, state, close year, close month, lead unit, category, level, source,
-    satisfaction)."""
+def _year_problems(ctx: FigureContext) -> list[tuple[int, int, int]]:
+    """The 口径's problems of the year to the month's end, as the most used figures read them:
+    (id, reported in the month itself, closed by the month's end), the two flags 1 or 0."""
     period = ctx.query.period
     return list(
-        problems_qs(ctx)
-        .filter(reported_on__range=(_period_start(ctx), period.last_day))
-        .order_by("pk")
-        # A comparison the database makes, not a date (nor a month extracted by a function
-        # SQLite calls back into Python for) made per row of a province's problems.
-        .values_list(
+        _year_problems_qs(ctx).values_list(
             "pk",
-            ExpressionWrapper(
-                Q(reported_on__gte=date(period.year, period.month, 1)),
-                output_field=BooleanField(),
-            ),
+            _flag(Q(reported_on__gte=date(period.year, period.month, 1))),
+            _flag(_closed_by_end_q(ctx)),
+        )
+    )
+
+
+@shared
+def _year_problem_details(ctx: FigureContext) -> list[tuple[Any, ...]]:
+    """The same problems with what the figures by category, level, source and of demands read
+    (a read of its own, made only when one of them is asked for): (id, closed by the month's
+    end, state, category, level, source, satisfaction)."""
+    return list(
+        _year_problems_qs(ctx).values_list(
+            "pk",
+            _flag(_closed_by_end_q(ctx)),
             "state",
-            "close_year",
-            "close_month",
-            "lead_unit_id",
             "category",
             "level",
             "source",
             "satisfaction",
         )
     )
-
-
-def _closed_by_end(ctx: FigureContext, p: tuple[Any, ...]) -> bool:
-    q = ctx.query
-    return p[2] == S.CLOSED and (p[3] < q.year or (p[3] == q.year and p[4] <= q.month))
 
 
 register_count(
@@ -955,7 +999,7 @@ register_count(
     label=_("已销号问题"),
     definition=_("本年上报的问题中到本月末已销号的问题数。"),
     source=_year_problems,
-    test=_closed_by_end,
+    test=lambda _ctx, p: bool(p[2]),
     row_model=PROBLEM,
     measure="problem",
     group="problems",
@@ -967,7 +1011,7 @@ register_share(
     label=_("问题办结率"),
     definition=_("本年上报的问题中到本月末已销号的问题所占百分比。"),
     source=_year_problems,
-    test=_closed_by_end,
+    test=lambda _ctx, p: bool(p[2]),
     row_model=PROBLEM,
     group="problems",
 )
@@ -996,8 +1040,8 @@ register_count(
     "problems.by_visit",
     label=_("管家走访解决问题"),
     definition=_("本年由管家走访发现并到本月末已销号的问题数。"),
-    source=_year_problems,
-    test=lambda ctx, p: p[8] == Problem.Source.STEWARD_VISIT and _closed_by_end(ctx, p),
+    source=_year_problem_details,
+    test=lambda _ctx, p: p[5] == Problem.Source.STEWARD_VISIT and bool(p[1]),
     row_model=PROBLEM,
     measure="problem",
     group="problems",
@@ -1010,8 +1054,8 @@ for _code, _label in Problem.Category.choices:
         definition=lazy_format(
             gettext_noop("本年1月至本月末上报的%(category)s类问题数。"), {"category": _label}
         ),
-        source=_year_problems,
-        test=_field_is(6, _code),
+        source=_year_problem_details,
+        test=_field_is(3, _code),
         row_model=PROBLEM,
         measure="problem",
         group="problems",
@@ -1024,8 +1068,8 @@ for _lvl in range(1, 5):
         definition=lazy_format(
             gettext_noop("本年1月至本月末上报、当前处于第%(n)s级调度的问题数。"), {"n": _lvl}
         ),
-        source=_year_problems,
-        test=_field_is(7, _lvl),
+        source=_year_problem_details,
+        test=_field_is(4, _lvl),
         row_model=PROBLEM,
         measure="problem",
         group="problems",
@@ -1034,7 +1078,7 @@ for _lvl in range(1, 5):
 
 @shared
 def _demands(ctx: FigureContext) -> list[tuple[Any, ...]]:
-    return [p for p in _year_problems(ctx) if p[8] == Problem.Source.DEMAND]
+    return [p for p in _year_problem_details(ctx) if p[5] == Problem.Source.DEMAND]
 
 
 register_count(
@@ -1071,8 +1115,8 @@ register_share(
     "demands.satisfaction_pct",
     label=_("企业满意率"),
     definition=_("已评价的企业诉求中评价为满意或基本满意的所占百分比。"),
-    source=lambda ctx: [p for p in _demands(ctx) if p[9]],
-    test=lambda _ctx, p: p[9] in (Problem.Satisfaction.SATISFIED, Problem.Satisfaction.BASIC),
+    source=lambda ctx: [p for p in _demands(ctx) if p[6]],
+    test=lambda _ctx, p: p[6] in (Problem.Satisfaction.SATISFIED, Problem.Satisfaction.BASIC),
     row_model=PROBLEM,
     group="demands",
 )
