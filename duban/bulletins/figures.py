@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from django.db.models import (
     Case,
+    CharField,
     DateField,
     Func,
     IntegerField,
@@ -68,39 +69,49 @@ T = TypeVar("T")
 
 
 class Row(NamedTuple):
-    """What the figures read of one work item (one query for the whole 口径). A tuple whose
-    first field is its id, like the other rows figures count (a province reads 20,000)."""
+    """What most figures read of one work item (one query for the whole 口径). A tuple whose
+    first field is its id, like the other rows figures count (a province reads 20,000); what
+    fewer figures read is in `Detail`."""
 
     id: int
     kind: str
     level: str
-    category: str
     lead_unit_id: int | None
-    lead_leader_id: int | None
     annual_plan: Decimal | None
     planned_start: date | None
     actual_start: date | None
-    planned_finish: date | None
-    actual_finish: date | None
-    project_id: int | None
     industry: str | None
-    total_investment: Decimal | None
 
 
 ROW_FIELDS = (
     "id",
     "kind",
     "level",
-    "category",
     "lead_unit_id",
-    "lead_leader_id",
     "annual_plan",
     "planned_start",
     "actual_start",
+    "project__industry",
+)
+
+
+class Detail(NamedTuple):
+    """What the figures by category, of finishes, of total investment and of 同比 read of one
+    work item: a read of its own, made only when one of them is asked for (each date and
+    amount costs a conversion per row, and the monthly report needs none of these)."""
+
+    category: str
+    planned_finish: date | None
+    actual_finish: date | None
+    project_id: int | None
+    total_investment: Decimal | None
+
+
+DETAIL_FIELDS = (
+    "category",
     "planned_finish",
     "actual_finish",
     "project_id",
-    "project__industry",
     "project__total_investment",
 )
 
@@ -150,6 +161,15 @@ def shared(fn: Callable[[FigureContext], T]) -> Callable[[FigureContext], T]:
 @shared
 def rows(ctx: FigureContext) -> list[Row]:
     return list(map(Row._make, items_qs(ctx).order_by("pk").values_list(*ROW_FIELDS)))
+
+
+@shared
+def details(ctx: FigureContext) -> dict[int, Detail]:
+    """`Detail` of every item of the 口径, by id."""
+    return {
+        pk: Detail._make(rest)
+        for pk, *rest in items_qs(ctx).order_by().values_list("pk", *DETAIL_FIELDS)
+    }
 
 
 @shared
@@ -277,7 +297,13 @@ for _key, _label, _definition, _source, _measure in (
     )
 
 
-def _register_breakdown(attr: str, choices: Any, name: str) -> None:
+def _detail_is(attr: str, value: Any) -> Callable[[FigureContext, Any], bool]:
+    return lambda ctx, row: bool(getattr(details(ctx)[row.id], attr) == value)
+
+
+def _register_breakdown(
+    attr: str, choices: Any, name: str, test: Callable[[str, Any], Any] = _attr_is
+) -> None:
     for code, label in choices:
         register_count(
             f"ledger.projects.{name}.{code}",
@@ -286,13 +312,13 @@ def _register_breakdown(attr: str, choices: Any, name: str) -> None:
                 gettext_noop("本年度台账中%(label)s的重点项目数。"), {"label": label}
             ),
             source=projects,
-            test=_attr_is(attr, code),
+            test=test(attr, code),
             group="ledger",
         )
 
 
 _register_breakdown("level", WorkItem.Level.choices, "level")
-_register_breakdown("category", WorkItem.Category.choices, "category")
+_register_breakdown("category", WorkItem.Category.choices, "category", _detail_is)
 _register_breakdown("industry", Project.Industry.choices, "industry")
 
 
@@ -307,12 +333,14 @@ _register_breakdown("industry", Project.Industry.choices, "industry")
 def ledger_total_investment(ctx: FigureContext) -> FigureValue:
     seen: set[int] = set()
     amounts: dict[int, Decimal] = {}
+    more = details(ctx)
     for r in projects(ctx):
-        if r.project_id in seen or r.total_investment is None:
+        d = more[r.id]
+        if d.project_id in seen or d.total_investment is None:
             continue
-        if r.project_id is not None:
-            seen.add(r.project_id)
-        amounts[r.id] = r.total_investment
+        if d.project_id is not None:
+            seen.add(d.project_id)
+        amounts[r.id] = d.total_investment
     return sum_of(amounts)
 
 
@@ -443,7 +471,8 @@ def _growth(now: Decimal, before: Decimal) -> Decimal | None:
 
 @shared
 def _distinct_projects(ctx: FigureContext) -> set[int]:
-    return {r.project_id for r in projects(ctx) if r.project_id is not None}
+    more = details(ctx)
+    return {p for r in projects(ctx) if (p := more[r.id].project_id) is not None}
 
 
 @register_figure(
@@ -479,7 +508,8 @@ def yoy_projects(ctx: FigureContext) -> FigureValue:
 )
 def yoy_carried_over(ctx: FigureContext) -> FigureValue:
     before = _distinct_projects(ctx.last_year)
-    return count_of([r.id for r in projects(ctx) if r.project_id in before])
+    more = details(ctx)
+    return count_of([r.id for r in projects(ctx) if more[r.id].project_id in before])
 
 
 @register_figure(
@@ -659,7 +689,8 @@ def starts_batch_projects(ctx: FigureContext) -> FigureValue:
 
 @shared
 def _planned_finishes(ctx: FigureContext) -> list[Row]:
-    return _dated_in_period(ctx, attrgetter("planned_finish"))
+    more = details(ctx)
+    return _dated_in_period(ctx, lambda r: more[r.id].planned_finish)
 
 
 register_count(
@@ -674,11 +705,12 @@ register_count(
 @shared
 def _finished_on_time(ctx: FigureContext) -> dict[int, Decimal]:
     end = ctx.query.period.last_day
+    more = details(ctx)
     return {
         r.id: Decimal(1)
-        if r.actual_finish is not None
-        and r.planned_finish is not None
-        and r.actual_finish <= min(r.planned_finish, end)
+        if (d := more[r.id]).actual_finish is not None
+        and d.planned_finish is not None
+        and d.actual_finish <= min(d.planned_finish, end)
         else Decimal(0)
         for r in _planned_finishes(ctx)
     }
@@ -988,7 +1020,11 @@ def problems_closed_month(ctx: FigureContext) -> FigureValue:
     return count_of(
         list(
             problems_qs(ctx)
-            .filter(state=S.CLOSED, close_year=q.year, close_month=q.month)
+            # The month's few closed ones found through the index of the close month, not
+            # among all closed ones through the state's (see _Scanned).
+            .alias(scanned_state=_Scanned("state", output_field=CharField()))
+            .filter(scanned_state=S.CLOSED, close_year=q.year, close_month=q.month)
+            .order_by()
             .values_list("pk", flat=True)
         )
     )
@@ -1030,7 +1066,10 @@ def problems_overdue(ctx: FigureContext) -> FigureValue:
     return count_of(
         list(
             problems_qs(ctx)
-            .filter(state__in=OPEN_STATES, due_date__lt=clock.today())
+            # One pass over the table rather than a lookup per open problem (see _Scanned).
+            .alias(scanned_state=_Scanned("state", output_field=CharField()))
+            .filter(scanned_state__in=OPEN_STATES, due_date__lt=clock.today())
+            .order_by()
             .values_list("pk", flat=True)
         )
     )
