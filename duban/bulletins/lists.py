@@ -18,6 +18,7 @@ from duban.bulletins.figures import (
     ITEM,
     PROBLEM,
     Row,
+    investments,
     problems_qs,
     progress,
     projects,
@@ -140,6 +141,7 @@ def _group_figures(
     sub = FigureContext(query)
     sub.cache["rows"] = group
     sub.cache["progress"] = progress(ctx)
+    sub.cache["investments"] = investments(ctx)
     return {k: compute(k, sub) for k in keys}
 
 
