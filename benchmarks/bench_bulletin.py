@@ -63,8 +63,9 @@ def _best(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
     return wall, cpu, result
 
 
-# The catalogue's queries, whatever the data (tests/test_bulletin_figures.py holds each
-# figure's own count).
+# At most this many queries for the whole catalogue, whatever the data (the same ceiling as
+# tests/test_bulletin_figures.py; tests/test_bulletin_more.py holds each figure's own count
+# fixed as the data grows).
 CATALOGUE_QUERIES = 45
 
 
