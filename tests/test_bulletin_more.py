@@ -16,7 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from docx import Document
 from openpyxl import load_workbook
 
-from duban.bulletins.catalogue import FigureContext, FigureQuery, compute, compute_many
+from duban.bulletins.catalogue import (
+    FigureContext,
+    FigureQuery,
+    compute,
+    compute_many,
+    figure_keys,
+)
 from duban.bulletins.lists import by_industry, by_level, by_unit
 from duban.bulletins.models import Kind
 from duban.bulletins.output import to_docx, to_json
@@ -120,6 +126,30 @@ def test_the_catalogue_reads_in_a_fixed_number_of_queries_whatever_the_data(
         issued_prompt(d.unit_b, items=[item], number=f"测督提〔2024〕{n + 5}号")
     with django_assert_num_queries(len(before.captured_queries)):
         compute_many(None, APRIL)
+
+
+def _queries_per_figure(query: FigureQuery) -> dict[str, int]:
+    """Each figure computed alone (a fresh computation: its shared reads and its own)."""
+    counts = {}
+    for key in figure_keys():
+        with CaptureQueriesContext(connection) as ctx:
+            compute(key, FigureContext(query))
+        counts[key] = len(ctx.captured_queries)
+    return counts
+
+
+def test_each_figure_reads_in_a_fixed_number_of_queries_whatever_the_data(supervised):
+    before = _queries_per_figure(APRIL)
+    # A figure is a handful of reads: the 口径's items, the progress core's loader (for
+    # last year too, for 同比: 22 queries), the year's problems… never one per row.
+    assert max(before.values()) <= 25, max(before.items(), key=lambda kv: kv[1])
+    d = supervised
+    for n in range(3):  # more of everything: items, reports, problems, prompts
+        item = f.WorkItemFactory(lead_unit=d.unit_b, title=f"又一项目{n}")
+        f.ReportFactory(work_item=item, year=2024, month=2, investment_month=Decimal(10))
+        pf.ProblemFactory(work_item=item, reported_on=date(2024, 2, 1))
+        issued_prompt(d.unit_b, items=[item], number=f"测督提〔2024〕{n + 8}号")
+    assert _queries_per_figure(APRIL) == before
 
 
 def test_tables_by_level_industry_and_unit_add_up_to_the_totals(supervised):

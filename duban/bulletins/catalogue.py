@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from itertools import repeat
 from typing import Any
 
 from django.utils.functional import Promise, lazy
@@ -147,7 +148,7 @@ class FigureResult:
             "row_model": self.figure.row_model,
             "rows": list(self.value.rows),
             # Each row's contribution (a sum's amounts, a rate's numerator parts), or null.
-            "amounts": None if self.value.amounts is None else [str(x) for x in self.value.amounts],
+            "amounts": None if self.value.amounts is None else list(map(str, self.value.amounts)),
         }
 
 
@@ -285,7 +286,7 @@ def count_of(ids: list[int] | tuple[int, ...]) -> FigureValue:
 
 def sum_of(amounts: dict[int, Decimal]) -> FigureValue:
     rows = tuple(sorted(amounts))
-    parts = tuple(amounts[r] for r in rows)
+    parts = tuple(map(amounts.__getitem__, rows))
     return FigureValue(sum(parts, Decimal(0)), rows, parts)
 
 
@@ -295,6 +296,6 @@ def rate_of(
     """numerator / denominator × 100 unrounded over the base rows; None (无) when the
     denominator is 0, never a division by zero."""
     rows = tuple(sorted(set(base_rows if base_rows is not None else numerators)))
-    parts = tuple(numerators.get(r, Decimal(0)) for r in rows)
+    parts = tuple(map(numerators.get, rows, repeat(Decimal(0), len(rows))))
     num = sum(parts, Decimal(0))
     return FigureValue(ratio_pct(num, denominator), rows, parts, num, denominator)

@@ -4,9 +4,11 @@ a figure of the catalogue over the group's rows, with a chart in the Word docume
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -16,6 +18,7 @@ from duban.bulletins.figures import (
     ITEM,
     PROBLEM,
     Row,
+    investments,
     problems_qs,
     progress,
     projects,
@@ -131,13 +134,14 @@ def yellow_items(ctx: FigureContext) -> ListBlock:
 
 
 def _group_figures(
-    ctx: FigureContext, group: list[Row], keys: tuple[str, ...] = TABLE_FIGURES
+    ctx: FigureContext, query: FigureQuery, group: list[Row], keys: tuple[str, ...] = TABLE_FIGURES
 ) -> dict[str, FigureResult]:
-    """The table's figures over one group: the parent's rows cut, its progress shared."""
-    q = ctx.query
-    sub = FigureContext(FigureQuery(q.year, q.month, q.levels, q.unit_id, q.leader_id))
+    """The table's figures over one group (`query`: the parent's 口径 without its item): the
+    parent's rows cut, its progress shared."""
+    sub = FigureContext(query)
     sub.cache["rows"] = group
     sub.cache["progress"] = progress(ctx)
+    sub.cache["investments"] = investments(ctx)
     return {k: compute(k, sub) for k in keys}
 
 
@@ -177,7 +181,9 @@ def _table(
     `ends` groups of those ranked, as an office prints it, with a line saying how many are
     left out; the whole ranking is kept with the bulletin (`full`: each group's values and the
     rows behind its line) for the page and the Excel sheet it links to."""
-    computed = [(code, label, _group_figures(ctx, g), g) for code, label, g in groups]
+    q = ctx.query
+    query = FigureQuery(q.year, q.month, q.levels, q.unit_id, q.leader_id)
+    computed = [(code, label, _group_figures(ctx, query, g), g) for code, label, g in groups]
     if sort_by_rate:
         computed.sort(key=lambda c: _rate_key(c[2]))
     order = list(range(len(computed)))
@@ -277,15 +283,15 @@ def _table(
 
 
 def _grouped(ctx: FigureContext, key: Callable[[Row], Any]) -> dict[Any, list[Row]]:
-    out: dict[Any, list[Row]] = {}
+    out: defaultdict[Any, list[Row]] = defaultdict(list)
     for r in projects(ctx):
-        out.setdefault(key(r), []).append(r)
+        out[key(r)].append(r)
     return out
 
 
 def by_level(ctx: FigureContext) -> ListBlock:
     q = ctx.query
-    groups = _grouped(ctx, lambda r: r.level)
+    groups = _grouped(ctx, attrgetter("level"))
     levels = [c for c in WorkItem.Level.choices if not q.levels or c[0] in q.levels]
     return _table(
         ctx,
@@ -313,7 +319,7 @@ def by_industry(ctx: FigureContext) -> ListBlock:
 def by_unit(ctx: FigureContext) -> ListBlock:
     """Units ranked by completion of their projects' annual plan, with the month's card."""
     q = ctx.query
-    groups = _grouped(ctx, lambda r: r.lead_unit_id)
+    groups = _grouped(ctx, attrgetter("lead_unit_id"))
     names = dict(Unit.objects.filter(pk__in=[u for u in groups if u]).values_list("pk", "name"))
     colours = dict(
         Card.objects.filter(year=q.year, month=q.month, unit_id__in=list(names))

@@ -21,6 +21,7 @@ from duban.bulletins.templates_text import (
     figure_keys_of,
 )
 from duban.core import clock
+from duban.core.bulk import gc_paused
 from duban.core.errors import ApplicationError
 from duban.core.events import Event, NotificationKind, emit
 from duban.core.formatting import growth_pair_text
@@ -111,6 +112,19 @@ def render(
     """The bulletin's text blocks and figures for a 口径 (nothing stored)."""
     title_t, body_t = template or template_for(kind)
     check_template(title_t, body_t)
+    # A province's figures read and keep hundreds of thousands of rows and progress figures
+    # to the end: every full collection of the cyclic collector would walk all of them.
+    with gc_paused():
+        return _render(query, unit, item, title_t, body_t)
+
+
+def _render(
+    query: FigureQuery,
+    unit: Unit | None,
+    item: WorkItem | None,
+    title_t: str,
+    body_t: str,
+) -> Rendered:
     ctx = FigureContext(query)
     figures = {k: compute(k, ctx) for k in figure_keys_of(title_t, body_t)}
     words = {
