@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from duban.bulletins.catalogue import FigureContext, FigureQuery, FigureResult, compute
 from duban.bulletins.lists import LISTS
@@ -23,7 +24,7 @@ from duban.bulletins.templates_text import (
 from duban.core import clock
 from duban.core.bulk import gc_paused
 from duban.core.errors import ApplicationError
-from duban.core.events import Event, NotificationKind, emit
+from duban.core.events import Event, NotificationKind, district_text, emit
 from duban.core.formatting import growth_pair_text
 from duban.core.services import full_clean_or_raise, require
 from duban.ledger.models import WorkItem
@@ -250,7 +251,7 @@ def bulletin_publish(*, bulletin: Bulletin, by: User) -> Bulletin:
         Event.about(
             NotificationKind.BULLETIN_PUBLISHED,
             row,
-            text=f"通报已发布：{row.title}",
+            text=district_text(gettext_noop("通报已发布：%(title)s"), title=row.title),
             url=reverse("bulletins:detail", args=[row.pk]),
             unit_ids=tuple(Unit.objects.filter(is_active=True).values_list("pk", flat=True)),
             unit_roles=("unit_head",),
