@@ -24,6 +24,7 @@ the same whatever the number of units and items).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -45,6 +46,22 @@ FROM reporting_itemsnapshot WHERE year = {year} AND month = {month} GROUP BY lea
 """
 
 
+def _copy_database(source: Path, target: Path) -> None:
+    """Copy a SQLite database file whole (its write-ahead log checkpointed first)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        raise SystemExit("--keep and --reuse copy a SQLite database file")
+    if source.resolve() == Path(str(connection.settings_dict["NAME"])).resolve():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    for stale in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        stale.unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--units", type=int, default=2000)
@@ -52,7 +69,19 @@ def main() -> int:
     parser.add_argument("--problems", type=int, default=60000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
+    parser.add_argument(
+        "--keep",
+        metavar="PATH",
+        help="SQLite: after the twelve closes, copy the closed database to PATH (for --reuse)",
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="PATH",
+        help="SQLite: start from a copy of a database kept by --keep (no build, no closes)",
+    )
     args = parser.parse_args()
+    if args.postgres and (args.keep or args.reuse):
+        parser.error("--keep and --reuse copy a SQLite file; not with --postgres")
     from bench_progress import _best, _setup
 
     _setup(args)
@@ -73,23 +102,37 @@ def main() -> int:
     from duban.org.models import Unit, User
     from duban.reporting.services import month_close
 
-    migrate()
-    built = build_province(
-        size=ProvinceSize(units=args.units, items=args.items, problems=args.problems)
-    )
+    engine = connection.vendor
+    database = Path(str(connection.settings_dict["NAME"]))
+    if args.reuse:
+        _copy_database(Path(args.reuse), database)
+        migrate()
+        print(f"database: {engine}; the closed data set copied from {args.reuse}")
+    else:
+        migrate()
+        built = build_province(
+            size=ProvinceSize(units=args.units, items=args.items, problems=args.problems)
+        )
+        print(f"database: {engine}; data set built in {built.seconds:.1f} s: {built.counts}")
     office = User.objects.get(username=MARKER)
     year = WorkItem.objects.order_by("-year").values_list("year", flat=True).first()
-    engine = connection.vendor
-    print(f"database: {engine}; data set built in {built.seconds:.1f} s: {built.counts}")
     started = time.perf_counter()
-    for month in range(1, 13):
-        month_close(period=Period(year, month), by=office)
+    if not args.reuse:
+        for month in range(1, 13):
+            month_close(period=Period(year, month), by=office)
     closed = time.perf_counter() - started
+    if args.keep:
+        _copy_database(database, Path(args.keep))
     events = ScoreEvent.objects.filter(year=year).count()
     ranked = Standing.objects.filter(ranking__year=year, span="month", ranking__month=12).count()
     assessed = Unit.objects.filter(assessed=True).count()
+    how = (
+        f"closed before, kept in {args.reuse}"
+        if args.reuse
+        else f"each scored inside its close, in {closed:.1f} s"
+    )
     print(
-        f"twelve months closed (each scored inside its close) in {closed:.1f} s: "
+        f"twelve months closed ({how}): "
         f"{events:,} events, {ranked:,} of {assessed:,} assessed units ranked"
     )
     rows: list[tuple[str, float, float, str]] = []
