@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +26,7 @@ from duban.assessment.models import Ranking, Rule, Scheme, ScoreEvent, Standing
 from duban.assessment.rules import competition_ranks, grade_of
 from duban.assessment.services.schemes import scheme_ensure
 from duban.core import clock
+from duban.core.bulk import gc_paused
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.core.rowsets import delete_where, insert_select, keys_where, rows_select
@@ -43,6 +43,11 @@ def _cents(value: Any) -> Cents:
     return round(value * 100) if value is not None else 0
 
 
+def _cents_sql(expression: str) -> str:
+    """`expression` (a decimal) in hundredths, as an integer, in SQL."""
+    return f"CAST(ROUND(({expression}) * 100) AS BIGINT)"
+
+
 def _decimal(cents: Cents) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
@@ -52,12 +57,13 @@ def points_by_month(year: int, last_month: int) -> dict[int, dict[int, Cents]]:
     bounded by its cap (per unit and month): one aggregate, its rows one per unit and month."""
     quote = connection.ops.quote_name
     events, rules = ScoreEvent._meta.db_table, Rule._meta.db_table
-    sql = f"""
-        SELECT s.unit_id, s.month, SUM(CASE
+    capped = """SUM(CASE
             WHEN r.cap IS NULL THEN s.total
             WHEN s.total > r.cap THEN r.cap
             WHEN s.total < -r.cap THEN -r.cap
-            ELSE s.total END)
+            ELSE s.total END)"""
+    sql = f"""
+        SELECT s.unit_id, s.month, {_cents_sql(capped)}
         FROM (
             SELECT unit_id, month, rule_id, SUM(points) AS total FROM {quote(events)}
             WHERE year = %s AND month <= %s AND state = %s
@@ -69,28 +75,13 @@ def points_by_month(year: int, last_month: int) -> dict[int, dict[int, Cents]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [year, last_month, ScoreEvent.State.APPROVED])
         for unit_id, month, total in cursor.fetchall():
-            out[unit_id][month] = _cents(total)
+            out[unit_id][month] = total
     return out
 
 
-@dataclass(frozen=True)
-class Line:
-    """A ranking's line as computed (points and scores in cents)."""
-
-    ranking_id: int
-    span: str
-    unit_id: int
-    group: str
-    points: Cents
-    score: Cents
-    ytd: Cents
-    rank: int
-    previous_rank: int | None
-    grade: str
-
-    @property
-    def key(self) -> tuple[int, str, int]:
-        return (self.ranking_id, self.span, self.unit_id)
+# A ranking's line as computed or stored: (ranking_id, span, unit_id, group, points, score,
+# ytd, rank, previous_rank, grade), points and scores in cents; its key is the first three.
+Line = tuple[int, str, int, str, Cents, Cents, Cents, int, int | None, str]
 
 
 def _span_lines(
@@ -122,7 +113,7 @@ def _span_lines(
                     bands=scheme.bands,
                 )
             lines.append(
-                Line(
+                (
                     ranking_id,
                     span,
                     unit_id,
@@ -184,44 +175,25 @@ def _rankings(year: int, months: Sequence[int], schemes: dict[int, Scheme]) -> d
     return rankings
 
 
-def _stored_lines(ranking_ids: Iterable[int]) -> dict[tuple[int, str, int], tuple[int, Line]]:
+def _stored_lines(ranking_ids: Sequence[int]) -> dict[tuple[int, str, int], tuple[int, Line]]:
     """The stored lines of the rankings, by key, with their row's key: one query."""
-    out = {}
-    rows = Standing.objects.filter(ranking_id__in=list(ranking_ids)).values_list(
-        "pk",
-        "ranking_id",
-        "span",
-        "unit_id",
-        "group",
-        "points",
-        "score",
-        "ytd",
-        "rank",
-        "previous_rank",
-        "grade",
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT id, ranking_id, span, unit_id, {quote('group')}, "  # noqa: S608
+        f"{_cents_sql('points')}, {_cents_sql('score')}, {_cents_sql('ytd')}, "
+        f"{quote('rank')}, previous_rank, grade FROM {quote(Standing._meta.db_table)} "
+        f"WHERE ranking_id IN ({', '.join('%s' for _ in ranking_ids)})"
     )
-    for pk, ranking_id, span, unit_id, group, pts, score, ytd, rank, prev, grade in rows:
-        line = Line(
-            ranking_id,
-            span,
-            unit_id,
-            group,
-            _cents(pts),
-            _cents(score),
-            _cents(ytd),
-            rank,
-            prev,
-            grade,
-        )
-        out[line.key] = (pk, line)
-    return out
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(ranking_ids))
+        return {(row[1], row[2], row[3]): (row[0], tuple(row[1:])) for row in cursor.fetchall()}
 
 
-def _lines_write(lines: list[Line], ranking_ids: Iterable[int]) -> None:
+def _lines_write(lines: list[Line], ranking_ids: Sequence[int]) -> None:
     """Replace the stored lines that differ from `lines` (and drop those not among them):
     one delete and one insert, sent even when there is nothing to write."""
     stored = _stored_lines(ranking_ids)
-    computed = {line.key: line for line in lines}
+    computed = {line[:3]: line for line in lines}
     gone = [pk for key, (pk, line) in stored.items() if computed.get(key) != line]
     new = [line for key, line in computed.items() if key not in stored or stored[key][1] != line]
     where, params = keys_where(gone)
@@ -239,21 +211,7 @@ def _lines_write(lines: list[Line], ranking_ids: Iterable[int]) -> None:
             ("previous_rank", "integer"),
             ("grade", "text"),
         ],
-        [
-            (
-                n.ranking_id,
-                n.span,
-                n.unit_id,
-                n.group,
-                _decimal(n.points),
-                _decimal(n.score),
-                _decimal(n.ytd),
-                n.rank,
-                n.previous_rank,
-                n.grade,
-            )
-            for n in new
-        ],
+        [(*n[:4], _decimal(n[4]), _decimal(n[5]), _decimal(n[6]), *n[7:]) for n in new],
     )
     columns = [
         "ranking",
@@ -271,6 +229,7 @@ def _lines_write(lines: list[Line], ranking_ids: Iterable[int]) -> None:
 
 
 @transaction.atomic
+@gc_paused()
 def rankings_compute(*, year: int, months: Sequence[int]) -> dict[int, Ranking]:
     """The rankings of the given closed months of a year from their valid events (and at a
     quarter's or the year's end the grades), each under the scheme in force for its month:
@@ -322,7 +281,7 @@ def rankings_compute(*, year: int, months: Sequence[int]) -> dict[int, Ranking]:
             previous=previous_ranks[month - 1],
             scheme=None,
         )
-        previous_ranks[month] = {line.unit_id: line.rank for line in month_lines}
+        previous_ranks[month] = {line[2]: line[7] for line in month_lines}
         lines += month_lines
         spans: list[tuple[str, int]] = []
         if month % 3 == 0:
