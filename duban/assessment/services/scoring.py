@@ -81,7 +81,7 @@ def _facts_select(period: Period, scheme: Scheme) -> tuple[str, list[Any]]:
     sources = ", ".join("%s" for _ in rules)
     unit = connection.ops.quote_name(Unit._meta.db_table)
     sql = (
-        f"SELECT f.fact_unit AS unit_id, {key_sql('f')} AS event_key, "  # noqa: S608
+        f"SELECT f.fact_unit AS unit_id, CAST({key_sql('f')} AS TEXT) AS event_key, "  # noqa: S608
         f"CASE f.fact_source {rule_case} END AS rule_id, "
         f"CASE f.fact_source {points_case} END AS points, "
         "f.fact_origin AS origin, f.fact_origin_id AS origin_id, f.fact_label AS label "
@@ -151,19 +151,28 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
     key = quote("key")
     user_id = by.pk if by else None
     now = clock.now()
-    # 1. The stored automatic events whose fact is gone or changed: one comparison.
+    # 1. One comparison (the facts derived once): the stored automatic events whose fact is
+    # gone or changed, and how many facts have no event yet.
     month, month_params = _month_where(period, "e")
+    missing = (
+        f"NOT EXISTS (SELECT 1 FROM {events} n WHERE n.year = %s AND n.month = %s "  # noqa: S608
+        f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT e.id, f.unit_id, f.rule_id, f.points, f.label FROM {events} e "  # noqa: S608
-            f"LEFT JOIN ({facts}) f ON f.unit_id = e.unit_id AND f.event_key = e.{key} "
+            f"WITH f AS ({facts}) "  # noqa: S608
+            f"SELECT e.id, f.unit_id, f.rule_id, f.points, f.label FROM {events} e "
+            f"LEFT JOIN f ON f.unit_id = e.unit_id AND f.event_key = e.{key} "
             f"WHERE {month} AND (f.unit_id IS NULL "
             f"AND NOT EXISTS (SELECT 1 FROM {objections} o WHERE o.event_id = e.id) "
             "OR f.unit_id IS NOT NULL AND (e.rule_id <> f.rule_id OR e.points <> f.points "
-            "OR e.label <> f.label))",
-            [*facts_params, *month_params],
+            "OR e.label <> f.label)) "
+            f"UNION ALL SELECT NULL, COUNT(*), NULL, NULL, NULL FROM f WHERE {missing}",
+            [*facts_params, *month_params, period.year, period.month],
         )
         differ = cursor.fetchall()
+    new_facts = next(count for pk, count, *_rest in differ if pk is None)
+    differ = [row for row in differ if row[0] is not None]
     gone = [pk for pk, unit_id, *_rest in differ if unit_id is None]
     changed = [
         (pk, rule_id, points, label)
@@ -190,6 +199,9 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
     where, params = keys_where([pk for pk, *_rest in changed])
     history_where(ScoreEvent, where, params, history_type="~", history_user_id=user_id, when=now)
     # 4. New: the facts without an event, inserted by the database, a "+" history row each.
+    # (When the comparison found none, the same statement reads no facts: nothing to derive.)
+    if not new_facts:
+        facts, facts_params = NO_FACTS, []
     values = {
         "year": "%s",
         "month": "%s",
@@ -213,9 +225,7 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
     new = insert_select(
         ScoreEvent,
         list(values),
-        f"SELECT {', '.join(values.values())} FROM ({facts}) f "  # noqa: S608
-        f"WHERE NOT EXISTS (SELECT 1 FROM {events} e WHERE e.year = %s AND e.month = %s "
-        f"AND e.unit_id = f.unit_id AND e.{key} = f.event_key)",
+        f"SELECT {', '.join(values.values())} FROM ({facts}) f WHERE {missing}",  # noqa: S608
         [
             period.year,
             period.month,
