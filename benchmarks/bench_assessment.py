@@ -89,7 +89,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.postgres and (args.keep or args.reuse):
         parser.error("--keep and --reuse copy a SQLite file; not with --postgres")
-    from bench_progress import _best, _setup
+    from bench_progress import _setup
 
     _setup(args)
 
@@ -139,6 +139,7 @@ def main() -> int:
         f"twelve months closed ({how}): "
         f"{events:,} events, {ranked:,} of {assessed:,} assessed units ranked"
     )
+    print("load average before measuring: " + " / ".join(f"{x:.1f}" for x in os.getloadavg()))
     rows: list[tuple[str, float, float]] = []
 
     def sql(text: str) -> list:
@@ -146,30 +147,45 @@ def main() -> int:
             cursor.execute(text)
             return cursor.fetchall()
 
-    # 1. the year's rankings from the stored events
-    bound, _ = _best(lambda: sql(EVENTS_AGGREGATE.format(year=year)), args.repeat)
-    months = list(range(1, 13))
+    # Each step is timed beside its bound in the same repeat (bound, step, bound, step, …): on
+    # a machine whose load swings, the best of each is then taken under the same conditions.
+    def paired(step: Callable[[], float | None], bound_sql: str) -> tuple[float, float]:
+        steps, bounds = [], []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            sql(bound_sql)
+            bounds.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            inner = step()
+            steps.append(inner if inner is not None else time.perf_counter() - started)
+        return min(steps), min(bounds)
 
-    def drop_lines() -> None:
-        Standing.objects.filter(ranking__year=year)._raw_delete(connection.alias)
+    # 1. the year's rankings from the stored events
+    year_bound = EVENTS_AGGREGATE.format(year=year)
+    months = list(range(1, 13))
 
     def rank_year_written() -> float:
         with transaction.atomic():
-            drop_lines()
+            Standing.objects.filter(ranking__year=year)._raw_delete(connection.alias)
             started = time.perf_counter()
             rankings_compute(year=year, months=months)
             return time.perf_counter() - started
 
-    took = min(rank_year_written() for _ in range(args.repeat))
+    took, bound = paired(rank_year_written, year_bound)
+    lines = Standing.objects.filter(ranking__year=year).count()
     rows.append(
         (
             "rank the year: 12 months, 4 quarters and the year graded, in one pass "
-            f"({Standing.objects.filter(ranking__year=year).count():,} lines written)",
+            f"({lines:,} lines written)",
             took,
             bound,
         )
     )
-    took, _ = _best(lambda: rankings_compute(year=year, months=months), args.repeat)
+
+    def rank_year_again() -> None:
+        rankings_compute(year=year, months=months)
+
+    took, bound = paired(rank_year_again, year_bound)
     rows.append(
         ("rank the year again, in one pass (nothing changed: nothing written)", took, bound)
     )
@@ -179,29 +195,33 @@ def main() -> int:
             for month in months:
                 ranking_compute(period=Period(year, month))
 
-    took, _ = _best(rank_each_month, args.repeat)
+    took, bound = paired(rank_each_month, year_bound)
     rows.append(("rank the year month by month (12 rankings, as the closes do)", took, bound))
     # 2. one month scored from its facts (events deleted first) and ranked
     june = Period(year, 6)
-    bound2, _ = _best(lambda: sql(SNAPSHOT_AGGREGATE.format(year=year, month=6)), args.repeat)
+    month_bound = SNAPSHOT_AGGREGATE.format(year=year, month=6)
 
     def score_from_scratch() -> None:
         with transaction.atomic():
             automatic_events_delete(period=june, by=office)
             events_compute(period=june, by=office)
 
-    took2, _ = _best(score_from_scratch, args.repeat)
+    took, bound = paired(score_from_scratch, month_bound)
     written = ScoreEvent.objects.filter(year=year, month=6).exclude(origin="manual").count()
     rows.append(
         (
             "score a month from its facts (events deleted, written with history: "
             f"{written:,} events; ranked)",
-            took2,
-            bound2,
+            took,
+            bound,
         )
     )
-    took3, _ = _best(lambda: events_compute(period=june, by=office), args.repeat)
-    rows.append(("recompute a scored month (idempotent, nothing written)", took3, bound2))
+
+    def recompute() -> None:
+        events_compute(period=june, by=office)
+
+    took, bound = paired(recompute, month_bound)
+    rows.append(("recompute a scored month (idempotent, nothing written)", took, bound))
 
     queries = {}
 
@@ -234,9 +254,9 @@ def main() -> int:
     for label, took_s, low in rows:
         print(f"| {label} | {took_s:.2f} | {low:.3f} | {took_s / low:.1f} |")
     print()
-    print("lower bound: one SQL aggregate of the same points, measured in the same run (the")
-    print("year: valid events summed by unit and month; a month: its report points from the")
-    print("snapshots)")
+    print("lower bound: one SQL aggregate of the same points, measured in the same run beside")
+    print("each step (the year: valid events summed by unit and month; a month: its report")
+    print("points from the snapshots)")
     for label, count in queries.items():
         print(f"queries: {label}: {count}")
     return 0
