@@ -26,13 +26,14 @@ TYPES = ("bigint", "integer", "text", "numeric", "boolean", "date", "timestamptz
 
 
 def _json_value(value: Any) -> Any:
+    """What JSON can't hold as it is (json.dumps calls it for those values only)."""
     if isinstance(value, Decimal):
         return str(value)  # as Django's SQLite adapter sends it (the column's affinity decides)
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} is not a column value")
 
 
 def rows_select(
@@ -53,7 +54,7 @@ def rows_select(
     picks = ", ".join(
         f"json_extract(value, '$[{i}]') AS {quote(name)}" for i, (name, _k) in enumerate(columns)
     )
-    text = json.dumps([[_json_value(v) for v in row] for row in rows], ensure_ascii=False)
+    text = json.dumps(rows, ensure_ascii=False, default=_json_value)
     return f"SELECT {picks} FROM json_each(%s)", [text]  # noqa: S608
 
 
@@ -73,6 +74,29 @@ def insert_select(
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         return [row[0] for row in cursor.fetchall()]
+
+
+def insert_rows(
+    model: type[models.Model],
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert `rows` into `model`'s table, `columns` naming a field (or attname) and its type
+    (one of `TYPES`) for each value: one statement whatever their number — SQLite's
+    `executemany` in one call (values the driver takes: numbers, text, Decimal, None),
+    PostgreSQL's unnest of one array per column. No keys returned, no history written."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(meta.get_field(c).column)) for c, _kind in columns)  # type: ignore[union-attr]
+    table = quote(meta.db_table)
+    if connection.vendor == "postgresql":
+        select, params = rows_select([(c, kind) for c, kind in columns], rows)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} ({names}) {select}", params)
+        return
+    marks = ", ".join("%s" for _ in columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def keys_where(keys: Sequence[int]) -> tuple[str, list[Any]]:

@@ -29,7 +29,7 @@ from duban.core import clock
 from duban.core.bulk import gc_paused
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
-from duban.core.rowsets import delete_where, insert_select, keys_where, rows_select
+from duban.core.rowsets import delete_where, insert_rows, insert_select, keys_where, rows_select
 from duban.org.models import Unit
 
 S = Standing.Span
@@ -198,11 +198,12 @@ def _lines_write(lines: list[Line], ranking_ids: Sequence[int]) -> None:
     new = [line for key, line in computed.items() if key not in stored or stored[key][1] != line]
     where, params = keys_where(gone)
     delete_where(Standing, where, params)
-    select, select_params = rows_select(
+    insert_rows(
+        Standing,
         [
-            ("ranking_id", "bigint"),
+            ("ranking", "bigint"),
             ("span", "text"),
-            ("unit_id", "bigint"),
+            ("unit", "bigint"),
             ("group", "text"),
             ("points", "numeric"),
             ("score", "numeric"),
@@ -213,19 +214,6 @@ def _lines_write(lines: list[Line], ranking_ids: Sequence[int]) -> None:
         ],
         [(*n[:4], _decimal(n[4]), _decimal(n[5]), _decimal(n[6]), *n[7:]) for n in new],
     )
-    columns = [
-        "ranking",
-        "span",
-        "unit",
-        "group",
-        "points",
-        "score",
-        "ytd",
-        "rank",
-        "previous_rank",
-        "grade",
-    ]
-    insert_select(Standing, columns, select, select_params)
 
 
 @transaction.atomic
