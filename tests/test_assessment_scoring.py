@@ -373,3 +373,13 @@ def test_ranking_several_months_in_one_pass_equals_ranking_each(district):
     Standing.objects.filter(ranking__month=2).delete()
     ranking_compute(period=FEB)
     assert lines() == one_by_one
+
+
+def test_a_scheme_without_automatic_rules_drops_the_automatic_events(january, district):
+    d = district
+    manual = [RuleSpec.of(r) for r in Scheme.objects.get(year=2024).rules.filter(automatic=False)]
+    assert manual and ScoreEvent.objects.filter(month=1).exclude(origin="manual").exists()
+    scheme_revise(year=2024, from_month=1, by=d.office, rules=manual, note="只留人工细则")
+    assert not ScoreEvent.objects.filter(month=1).exclude(origin="manual").exists()
+    assert ScoreEvent.history.filter(history_type="-").count() > 0
+    assert {s.points for s in Standing.objects.filter(span="month")} == {Decimal(0)}
