@@ -259,6 +259,10 @@ def main() -> int:
     print("points from the snapshots)")
     for label, count in queries.items():
         print(f"queries: {label}: {count}")
+    # The throw-away data directory `_setup` made (a province database is half a gigabyte).
+    connection.close()
+    if engine == "sqlite" and database.parent.name.startswith("duban-bench-progress-"):
+        shutil.rmtree(database.parent, ignore_errors=True)
     return 0
 
 
