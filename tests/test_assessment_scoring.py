@@ -15,6 +15,7 @@ from duban.assessment.services.schemes import RuleSpec, rule_check, scheme_revis
 from duban.assessment.services.scoring import events_compute, ranking_publish
 from duban.core.errors import ApplicationError
 from duban.org.models import Unit
+from duban.reporting.models import ItemSnapshot
 from duban.reporting.services import month_close
 from duban.supervision.models import Card
 from tests import factories as f
@@ -275,23 +276,110 @@ def test_publishing_an_open_month_is_refused(january, district):
         ranking_publish(period=JAN, by=district.office)
 
 
-def test_scoring_a_month_takes_a_fixed_number_of_queries(district):
+def _queries(fn) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def test_scoring_a_month_takes_a_fixed_number_of_queries(district):
     d = district
     month_close(period=JAN, by=d.office)
     month_close(period=FEB, by=d.office)
     ScoreEvent.objects.filter(month=2).delete()
-    with CaptureQueriesContext(connection) as small:
-        events_compute(period=FEB, by=d.office)
+    small = _queries(lambda: events_compute(period=FEB, by=d.office))
+    small_again = _queries(lambda: events_compute(period=FEB, by=d.office))
+    small_events = ScoreEvent.objects.filter(month=2).count()
     for n in range(12):
         item = f.WorkItemFactory(lead_unit=d.unit_b, title=f"新增项目{n}")
         on_time(item, [3])
+    for n in range(5):
+        f.UnitFactory(code=f"u{n}", name=f"新增单位{n}")
     month_close(period=MAR, by=d.office)
     ScoreEvent.objects.filter(month=3).delete()
-    with CaptureQueriesContext(connection) as large:
-        events_compute(period=MAR, by=d.office)
-    assert ScoreEvent.objects.filter(month=3).count() > ScoreEvent.objects.filter(month=2).count()
-    # March is a quarter's end: its grades are computed from the same queries.
-    assert len(large.captured_queries) == len(small.captured_queries)
+    large = _queries(lambda: events_compute(period=MAR, by=d.office))
+    large_again = _queries(lambda: events_compute(period=MAR, by=d.office))
+    assert ScoreEvent.objects.filter(month=3).count() > small_events
+    # March is a quarter's end (its quarter lines and grades come from the same queries), and
+    # holds more units, items and events; a recomputation that finds everything in place
+    # sends the same statements (they write nothing).
+    assert large == small == large_again == small_again
+
+
+def test_a_recomputation_that_finds_nothing_changed_writes_nothing(january, district):
+    events = sorted(ScoreEvent.objects.values_list("pk", "version", "updated_at"))
+    history = ScoreEvent.history.count()
+    standings = sorted(Standing.objects.values_list("pk", "rank", "score", "ytd"))
+    events_compute(period=JAN, by=district.office)
+    assert sorted(ScoreEvent.objects.values_list("pk", "version", "updated_at")) == events
+    assert ScoreEvent.history.count() == history
+    # The ranking's lines are the same rows, not deleted and written again.
+    assert sorted(Standing.objects.values_list("pk", "rank", "score", "ytd")) == standings
+
+
+def test_a_recomputation_writes_each_change_with_its_history(january, district):
+    d = district
+    [late] = events_of(d.unit_b, Source.PROBLEM_LATE)
+    [flag] = events_of(d.unit_b, Source.FLAG_MISSED)
+    [kept] = events_of(d.unit_a, Source.REPORT_ON_TIME)
+    january.late_problem.title = "更名后的问题"
+    january.late_problem.save()
+    january.flag.delisted_on = january.flag.deadline
+    january.flag.save()
+    item = f.WorkItemFactory(lead_unit=d.unit_a, title="补录项目")
+    snapshot = ItemSnapshot.objects.filter(work_item=d.item_a, month=1).first()
+    snapshot.pk, snapshot.work_item = None, item
+    snapshot.save()
+    events_compute(period=JAN, by=d.office)
+    late.refresh_from_db()
+    assert (late.label, late.version) == ("更名后的问题", 2)
+    assert late.history.first().history_type == "~"
+    assert not ScoreEvent.objects.filter(pk=flag.pk).exists()
+    assert ScoreEvent.history.filter(id=flag.pk).first().history_type == "-"
+    [new] = [e for e in events_of(d.unit_a, Source.REPORT_ON_TIME) if e.origin_id == item.pk]
+    assert (new.points, new.key, new.history.first().history_type) == (
+        Decimal(1),
+        f"report_on_time:item:{item.pk}",
+        "+",
+    )
+    kept_again = ScoreEvent.objects.get(pk=kept.pk)
+    assert (kept_again.version, kept_again.updated_at) == (kept.version, kept.updated_at)
+    assert points(d.unit_b) == Decimal(-17 + 3)
+
+
+def test_ranking_several_months_in_one_pass_equals_ranking_each(district):
+    from duban.assessment.services.ranking import ranking_compute, rankings_compute
+
+    d = district
+    on_time(d.item_a, [2, 3])
+    on_time(d.item_b, [3])
+    for period in (JAN, FEB, MAR):
+        month_close(period=period, by=d.office)
+
+    def lines():
+        return sorted(
+            Standing.objects.values_list(
+                "ranking__month", "span", "unit_id", "rank", "previous_rank", "score", "ytd"
+            )
+        )
+
+    one_by_one = lines()
+    Standing.objects.all().delete()
+    rankings_compute(year=2024, months=[1, 2, 3])
+    assert lines() == one_by_one
+    Standing.objects.filter(ranking__month=2).delete()
+    ranking_compute(period=FEB)
+    assert lines() == one_by_one
+
+
+def test_a_scheme_without_automatic_rules_drops_the_automatic_events(january, district):
+    d = district
+    manual = [RuleSpec.of(r) for r in Scheme.objects.get(year=2024).rules.filter(automatic=False)]
+    assert manual and ScoreEvent.objects.filter(month=1).exclude(origin="manual").exists()
+    scheme_revise(year=2024, from_month=1, by=d.office, rules=manual, note="只留人工细则")
+    assert not ScoreEvent.objects.filter(month=1).exclude(origin="manual").exists()
+    assert ScoreEvent.history.filter(history_type="-").count() > 0
+    assert {s.points for s in Standing.objects.filter(span="month")} == {Decimal(0)}

@@ -95,11 +95,11 @@ def capped(total: Decimal, cap: Decimal | None) -> Decimal:
     return max(-cap, min(cap, total))
 
 
-def competition_ranks(scores: Mapping[int, Decimal]) -> dict[int, int]:
+def competition_ranks(scores: Mapping[int, Decimal | int]) -> dict[int, int]:
     """Ranks, highest score first; ties share a rank and the next rank skips (1, 2, 2, 4)."""
     ordered = sorted(scores.items(), key=lambda kv: -kv[1])
     ranks: dict[int, int] = {}
-    previous: Decimal | None = None
+    previous: Decimal | int | None = None
     rank = 0
     for position, (key, score) in enumerate(ordered, 1):
         if score != previous:

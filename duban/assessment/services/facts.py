@@ -1,18 +1,33 @@
-"""The facts of a closed month that automatic rules score, one derivation per source.
+"""The facts of a closed month that automatic rules score, one grouped query per source.
 
-Each fact names its unit, the object it came from and a stable key, so that deriving the facts
-of a month twice gives the same list (recomputation finds the events it made before). Item
-reports are read from the month's frozen snapshots (the progress core decided on time, late
-or missing); the rest from the rows the apps below keep, by the dates the rules name.
+Each derivation is a query whose rows are facts: the unit, the source (which rule scores it),
+the object it came from (a kind and an id) and a label. The key of a fact is
+`source:origin:origin_id`, so that deriving the facts of a month twice gives the same keys
+(recomputation finds the events it made before). The derivations are combined into one
+`UNION ALL` that scoring uses inside its statements (services/scoring.py): the facts are never
+read into Python one by one. Item reports are read from the month's frozen snapshots (the
+progress core decided on time, late or missing); the rest from the rows the apps below keep,
+by the dates the rules name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, time
+from typing import Any
 
-from django.db.models import Min
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,18 +38,51 @@ from duban.reporting.models import ItemSnapshot
 from duban.reporting.progress import ReportStatus
 from duban.supervision.models import Card, Colour, FalseReport, Flag, Prompt
 
+# The columns of every derivation, in this order (a fact's unit, source, origin kind, origin
+# id and label); prefixed so that they never clash with a model's own field names.
+COLUMNS = ("fact_unit", "fact_source", "fact_origin", "fact_origin_id", "fact_label")
+LABEL_LENGTH = 300  # ScoreEvent.label
 
-@dataclass(frozen=True)
-class Fact:
-    source: str
-    unit_id: int
-    origin: str
-    origin_id: int
-    label: str
 
-    @property
-    def key(self) -> str:
-        return f"{self.source}:{self.origin}:{self.origin_id}"
+def fact_key(source: str, origin: str, origin_id: int) -> str:
+    """The key of a fact (and of the event scoring it); `key_sql` is the same in SQL."""
+    return f"{source}:{origin}:{origin_id}"
+
+
+def key_sql(alias: str) -> str:
+    """`fact_key` of a row of the facts query named `alias`, as an SQL expression."""
+    return (
+        f"{alias}.fact_source || ':' || {alias}.fact_origin || ':' "
+        f"|| CAST({alias}.fact_origin_id AS TEXT)"
+    )
+
+
+def _text(value: str) -> Value:
+    return Value(value, output_field=CharField())
+
+
+def _numbered(template: str) -> Concat:
+    """A translated "…%(n)s…" with the row's own key for n, as an SQL expression."""
+    before, _sep, after = template.partition("%(n)s")
+    return Concat(_text(before), Cast("pk", CharField()), _text(after), output_field=CharField())
+
+
+def _facts(
+    qs: QuerySet[Any], *, unit: str, source: Any, origin: str, origin_id: str, label: Any
+) -> QuerySet[Any]:
+    label_expr = Substr(label, 1, LABEL_LENGTH) if isinstance(label, str) else label
+    source_expr = _text(source) if isinstance(source, str) else source
+    return (
+        qs.order_by()
+        .annotate(
+            fact_unit=F(unit),
+            fact_source=source_expr,
+            fact_origin=_text(origin),
+            fact_origin_id=F(origin_id),
+            fact_label=label_expr,
+        )
+        .values_list(*COLUMNS)
+    )
 
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
@@ -43,69 +91,85 @@ def _bounds(period: Period) -> tuple[datetime, datetime]:
     return start, datetime.combine(period.next().first_day, time.min, tzinfo=tz)
 
 
-def _reports(period: Period) -> Iterable[Fact]:
-    rows = ItemSnapshot.objects.filter(year=period.year, month=period.month).values_list(
-        "work_item_id", "lead_unit_id", "report", "work_item__title"
-    )
+def _reports(period: Period) -> QuerySet[Any]:
     late = (ReportStatus.LATE.value, ReportStatus.MISSING.value)
-    for item_id, unit_id, report, title in rows:
-        if report == ReportStatus.ON_TIME:
-            yield Fact(Source.REPORT_ON_TIME, unit_id, "item", item_id, title)
-        elif report in late:
-            yield Fact(Source.REPORT_LATE, unit_id, "item", item_id, title)
-
-
-def _false_reports(period: Period) -> Iterable[Fact]:
-    rows = FalseReport.objects.filter(year=period.year, month=period.month).values_list(
-        "report_id", "unit_id", "report__work_item__title"
+    return _facts(
+        ItemSnapshot.objects.filter(
+            year=period.year, month=period.month, report__in=(ReportStatus.ON_TIME.value, *late)
+        ),
+        unit="lead_unit_id",
+        source=Case(
+            When(report=ReportStatus.ON_TIME.value, then=_text(Source.REPORT_ON_TIME)),
+            default=_text(Source.REPORT_LATE),
+            output_field=CharField(),
+        ),
+        origin="item",
+        origin_id="work_item_id",
+        label="work_item__title",
     )
-    for report_id, unit_id, title in rows:
-        yield Fact(Source.REPORT_FALSE, unit_id, "report", report_id, title)
 
 
-def _late_replies(period: Period) -> Iterable[Fact]:
-    rows = (
+def _false_reports(period: Period) -> QuerySet[Any]:
+    return _facts(
+        FalseReport.objects.filter(year=period.year, month=period.month),
+        unit="unit_id",
+        source=Source.REPORT_FALSE,
+        origin="report",
+        origin_id="report_id",
+        label="report__work_item__title",
+    )
+
+
+def _late_replies(period: Period) -> QuerySet[Any]:
+    return _facts(
         Prompt.objects.filter(
             reply_late=True, reply_due__gte=period.first_day, reply_due__lte=period.last_day
-        )
-        .exclude(state=Prompt.State.DRAFT)
-        .values_list("pk", "unit_id", "number")
+        ).exclude(state=Prompt.State.DRAFT),
+        unit="unit_id",
+        source=Source.REPLY_LATE,
+        origin="prompt",
+        origin_id="pk",
+        label=Substr(
+            Coalesce(NullIf("number", _text("")), _numbered(_("提示%(n)s"))), 1, LABEL_LENGTH
+        ),
     )
-    for pk, unit_id, number in rows:
-        yield Fact(Source.REPLY_LATE, unit_id, "prompt", pk, number or _("提示%(n)s") % {"n": pk})
 
 
-def _late_feedback(period: Period) -> Iterable[Fact]:
-    """Each unit an opinion due in the month named, whose first feedback came after the
-    deadline (or not at all by the close)."""
-    opinions = Coordination.objects.filter(
-        deadline__gte=period.first_day, deadline__lte=period.last_day
+def _late_feedback(period: Period) -> QuerySet[Any]:
+    """Each unit an opinion due in the month named that gave no feedback by the deadline
+    (its first feedback came after it, or none by the close)."""
+    Named = Coordination.units.through  # noqa: N806 — the model of the many-to-many rows
+    in_time = Feedback.objects.filter(
+        coordination_id=OuterRef("coordination_id"),
+        unit_id=OuterRef("unit_id"),
+        created_at__date__lte=OuterRef("coordination__deadline"),
     )
-    first = {
-        (c, u): at
-        for c, u, at in Feedback.objects.filter(coordination__in=opinions)
-        .values("coordination_id", "unit_id")
-        .annotate(at=Min("created_at"))
-        .values_list("coordination_id", "unit_id", "at")
-    }
-    for pk, deadline, unit_id, text in opinions.values_list(
-        "pk", "deadline", "units", "problem__title"
-    ):
-        if unit_id is None:
-            continue
-        at = first.get((pk, unit_id))
-        if at is None or timezone.localtime(at).date() > deadline:
-            yield Fact(Source.FEEDBACK_LATE, unit_id, "opinion", pk, text)
+    return _facts(
+        Named.objects.filter(
+            coordination__deadline__gte=period.first_day,
+            coordination__deadline__lte=period.last_day,
+        ).filter(~Exists(in_time)),
+        unit="unit_id",
+        source=Source.FEEDBACK_LATE,
+        origin="opinion",
+        origin_id="coordination_id",
+        label="coordination__problem__title",
+    )
 
 
-def _absences(period: Period) -> Iterable[Fact]:
-    rows = MeetingAbsence.objects.filter(
-        meeting__state=Meeting.State.HELD,
-        meeting__date__gte=period.first_day,
-        meeting__date__lte=period.last_day,
-    ).values_list("meeting_id", "unit_id", "meeting__title")
-    for meeting_id, unit_id, title in rows:
-        yield Fact(Source.MEETING_MISSED, unit_id, "meeting", meeting_id, title)
+def _absences(period: Period) -> QuerySet[Any]:
+    return _facts(
+        MeetingAbsence.objects.filter(
+            meeting__state=Meeting.State.HELD,
+            meeting__date__gte=period.first_day,
+            meeting__date__lte=period.last_day,
+        ),
+        unit="unit_id",
+        source=Source.MEETING_MISSED,
+        origin="meeting",
+        origin_id="meeting_id",
+        label="meeting__title",
+    )
 
 
 _CARD_SOURCE = {
@@ -115,59 +179,85 @@ _CARD_SOURCE = {
 }
 
 
-def _cards(period: Period) -> Iterable[Fact]:
-    rows = Card.objects.filter(year=period.year, month=period.month).values_list(
-        "pk", "unit_id", "colour"
-    )
-    for pk, unit_id, colour in rows:
-        label = _("%(p)s%(c)s") % {"p": period.label, "c": Colour(colour).label}
-        yield Fact(_CARD_SOURCE[colour], unit_id, "card", pk, label)
-
-
-def _problems(period: Period) -> Iterable[Fact]:
-    rows = Problem.objects.filter(
-        state=Problem.State.CLOSED,
-        close_year=period.year,
-        close_month=period.month,
-        lead_unit__isnull=False,
-        original_due_date__isnull=False,
-    ).values_list("pk", "lead_unit_id", "closed_at", "original_due_date", "title")
-    for pk, unit_id, closed_at, due, title in rows:
-        on_time = (
-            closed_at is not None
-            and due is not None
-            and (timezone.localtime(closed_at).date() <= due)
+def _cards(period: Period) -> QuerySet[Any]:
+    def by_colour(value: Callable[[str], str]) -> Case:
+        return Case(
+            *(When(colour=c, then=_text(value(c))) for c in _CARD_SOURCE),
+            output_field=CharField(),
         )
-        source = Source.PROBLEM_ON_TIME if on_time else Source.PROBLEM_LATE
-        yield Fact(source, unit_id, "problem", pk, title)
+
+    return _facts(
+        Card.objects.filter(year=period.year, month=period.month, colour__in=list(_CARD_SOURCE)),
+        unit="unit_id",
+        source=by_colour(lambda c: _CARD_SOURCE[c]),
+        origin="card",
+        origin_id="pk",
+        label=by_colour(
+            lambda c: (_("%(p)s%(c)s") % {"p": period.label, "c": Colour(c).label})[:LABEL_LENGTH]
+        ),
+    )
 
 
-def _demands(period: Period) -> Iterable[Fact]:
+def _problems(period: Period) -> QuerySet[Any]:
+    """A problem closed in the month, on time when closed by its original due date (local
+    time): extensions don't help."""
+    return _facts(
+        Problem.objects.filter(
+            state=Problem.State.CLOSED,
+            close_year=period.year,
+            close_month=period.month,
+            lead_unit__isnull=False,
+            original_due_date__isnull=False,
+        ),
+        unit="lead_unit_id",
+        source=Case(
+            When(
+                closed_at__isnull=False,
+                closed_at__date__lte=F("original_due_date"),
+                then=_text(Source.PROBLEM_ON_TIME),
+            ),
+            default=_text(Source.PROBLEM_LATE),
+            output_field=CharField(),
+        ),
+        origin="problem",
+        origin_id="pk",
+        label="title",
+    )
+
+
+def _demands(period: Period) -> QuerySet[Any]:
     start, end = _bounds(period)
-    rows = Problem.objects.filter(
-        source=Problem.Source.DEMAND,
-        plan_due_at__gte=start,
-        plan_due_at__lt=end,
-        lead_unit__isnull=False,
-    ).values_list("pk", "lead_unit_id", "plan_due_at", "answered_at", "title")
-    for pk, unit_id, due, answered, title in rows:
-        if due is not None and (answered is None or answered > due):
-            yield Fact(Source.DEMAND_LATE, unit_id, "problem", pk, title)
+    return _facts(
+        Problem.objects.filter(
+            source=Problem.Source.DEMAND,
+            plan_due_at__gte=start,
+            plan_due_at__lt=end,
+            lead_unit__isnull=False,
+        ).filter(Q(answered_at__isnull=True) | Q(answered_at__gt=F("plan_due_at"))),
+        unit="lead_unit_id",
+        source=Source.DEMAND_LATE,
+        origin="problem",
+        origin_id="pk",
+        label="title",
+    )
 
 
-def _flags(period: Period) -> Iterable[Fact]:
-    rows = Flag.objects.filter(
-        state__in=(Flag.State.OPEN, Flag.State.DELIST_REQUESTED, Flag.State.DELISTED),
-        deadline__gte=period.first_day,
-        deadline__lte=period.last_day,
-    ).values_list("pk", "unit_id", "deadline", "delisted_on", "reason")
-    for pk, unit_id, deadline, delisted_on, reason in rows:
-        if deadline is not None and (delisted_on is None or delisted_on > deadline):
-            label = reason[:80] or _("挂牌督办%(n)s") % {"n": pk}
-            yield Fact(Source.FLAG_MISSED, unit_id, "flag", pk, label)
+def _flags(period: Period) -> QuerySet[Any]:
+    return _facts(
+        Flag.objects.filter(
+            state__in=(Flag.State.OPEN, Flag.State.DELIST_REQUESTED, Flag.State.DELISTED),
+            deadline__gte=period.first_day,
+            deadline__lte=period.last_day,
+        ).filter(Q(delisted_on__isnull=True) | Q(delisted_on__gt=F("deadline"))),
+        unit="unit_id",
+        source=Source.FLAG_MISSED,
+        origin="flag",
+        origin_id="pk",
+        label=Coalesce(NullIf(Substr("reason", 1, 80), _text("")), _numbered(_("挂牌督办%(n)s"))),
+    )
 
 
-DERIVATIONS: dict[str, Callable[[Period], Iterable[Fact]]] = {
+DERIVATIONS: dict[str, Callable[[Period], QuerySet[Any]]] = {
     "reports": _reports,
     "false_reports": _false_reports,
     "late_replies": _late_replies,
@@ -197,10 +287,13 @@ SOURCE_DERIVATION: dict[str, str] = {
 }
 
 
-def month_facts(period: Period, sources: set[str]) -> list[Fact]:
-    """Every fact of the closed month for the given sources, in a fixed number of queries."""
-    needed = {SOURCE_DERIVATION[s] for s in sources if s in SOURCE_DERIVATION}
-    out: list[Fact] = []
-    for name in sorted(needed):
-        out.extend(f for f in DERIVATIONS[name](period) if f.source in sources)
-    return out
+def month_facts_query(period: Period, sources: set[str]) -> QuerySet[Any] | None:
+    """Every fact of the closed month for the given sources, as one query of `COLUMNS` (the
+    derivations `UNION ALL`); None when no source has a derivation. Facts of a source not
+    asked for may be among the rows (a derivation yields several): the caller keeps those of
+    its rules."""
+    needed = sorted({SOURCE_DERIVATION[s] for s in sources if s in SOURCE_DERIVATION})
+    if not needed:
+        return None
+    first, *rest = (DERIVATIONS[name](period) for name in needed)
+    return first.union(*rest, all=True) if rest else first

@@ -18,12 +18,12 @@ from duban.assessment.models import (
     Rule,
     ScoreEvent,
 )
+from duban.assessment.services.ranking import ranking_compute
 from duban.assessment.services.schemes import scheme_for
 from duban.assessment.services.scoring import (
     events_compute,
     period_closed,
     period_published,
-    ranking_compute,
 )
 from duban.core import clock
 from duban.core.errors import ApplicationError

@@ -163,7 +163,7 @@ def scheme_revise(
     version's when not given) and any of name, base score, grading, bands, groups and the
     objection window. Refuses a month already published; nothing changes on refusal. The
     closed months from `from_month` on are rescored under the new version."""
-    from duban.assessment.services.scoring import closed_unpublished_months, events_compute
+    from duban.assessment.services.scoring import closed_unpublished_months, months_rescore
 
     refuse_unless(by.is_office, _("只有推进办可以修订考核办法。"))
     require(1 <= from_month <= 12, _("起用月份应在1到12之间。"), field="from_month")
@@ -212,7 +212,9 @@ def scheme_revise(
     require(1 <= int(scheme.objection_days) <= 30, _("异议期应在1到30个工作日之间。"))
     scheme.save()
     _create_rules(scheme, specs)
-    for period in closed_unpublished_months(year):
-        if period.month >= from_month:
-            events_compute(period=period, by=by)
+    months_rescore(
+        year=year,
+        months=[p.month for p in closed_unpublished_months(year) if p.month >= from_month],
+        by=by,
+    )
     return scheme

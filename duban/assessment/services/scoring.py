@@ -1,36 +1,34 @@
-"""Scoring a closed month and ranking the units: one idempotent computation.
+"""Scoring a closed month: one idempotent computation, set-based.
 
-`events_compute` derives the month's automatic events from its facts (services/facts.py) under
-the scheme version in force, keeps the events it made before (a fact's key names it), adds the
-new ones and drops those whose fact is gone (unless a unit objected to them: an objection and
-its decision are kept). `ranking_compute` then sums the month's valid events per unit and rule,
-bounds each rule by its cap, adds the base score, and ranks the units within their group with
-ties sharing a rank; at a quarter's and the year's end it grades them. Both run inside the
-month's close (`reporting.signals.month_closed`) and again on `duban assess --period`; a
-published month is never recomputed.
+`events_compute` derives the month's automatic events from its facts (services/facts.py)
+under the scheme version in force, in the database: the facts' union is compared with the
+stored events by key, the events whose fact is gone are deleted (unless a unit objected to
+them: an objection and its decision are kept), those whose rule, points or label changed are
+updated, the new ones inserted, each with its history rows — a fixed number of statements
+whatever the month holds, none writing anything when nothing changed. The month is then
+ranked (services/ranking.py). Both run inside the month's close
+(`reporting.signals.month_closed`) and again on `duban assess --period`; a published month is
+never recomputed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from duban.assessment.models import Ranking, Rule, Scheme, ScoreEvent, Standing
-from duban.assessment.rules import capped, competition_ranks, grade_of
-from duban.assessment.services.facts import month_facts
+from duban.assessment.models import Objection, Ranking, Scheme, ScoreEvent
+from duban.assessment.services.facts import key_sql, month_facts_query
+from duban.assessment.services.ranking import ranking_compute, rankings_compute
 from duban.assessment.services.schemes import scheme_for
 from duban.core import clock
-from duban.core.bulk import SLICE, history_copy, insert_many
 from duban.core.errors import ApplicationError
 from duban.core.events import Event, NotificationKind, emit
 from duban.core.periods import Period
+from duban.core.rowsets import delete_where, history_where, insert_select, keys_where, rows_select
 from duban.core.services import refuse_unless, require
 from duban.org.models import Unit, User
 from duban.reporting.models import MonthClose
@@ -63,106 +61,214 @@ def assessed_unit_ids() -> set[int]:
     return set(Unit.objects.filter(assessed=True, is_active=True).values_list("pk", flat=True))
 
 
+def _facts_select(period: Period, scheme: Scheme) -> tuple[str, list[Any]]:
+    """The month's facts scored by the scheme's automatic rules, as a SELECT of
+    (unit_id, event_key, rule_id, points, origin, origin_id, label): the derivations' union
+    (services/facts.py) joined to the assessed units, each fact given its rule and points."""
+    # The rule of each source (a scheme naming a source twice: the last rule counts).
+    rules = {
+        source: (pk, points)
+        for pk, source, points in scheme.rules.filter(automatic=True).values_list(
+            "pk", "source", "points"
+        )
+    }
+    query = month_facts_query(period, set(rules))
+    if query is None:
+        return NO_FACTS, []
+    inner, inner_params = query.query.sql_with_params()
+    rule_case = " ".join("WHEN %s THEN %s" for _ in rules)
+    points_case = " ".join("WHEN %s THEN CAST(%s AS NUMERIC)" for _ in rules)
+    sources = ", ".join("%s" for _ in rules)
+    unit = connection.ops.quote_name(Unit._meta.db_table)
+    sql = (
+        f"SELECT f.fact_unit AS unit_id, CAST({key_sql('f')} AS TEXT) AS event_key, "  # noqa: S608
+        f"CASE f.fact_source {rule_case} END AS rule_id, "
+        f"CASE f.fact_source {points_case} END AS points, "
+        "f.fact_origin AS origin, f.fact_origin_id AS origin_id, f.fact_label AS label "
+        f"FROM ({inner}) f JOIN {unit} u ON u.id = f.fact_unit "
+        f"WHERE u.assessed = %s AND u.is_active = %s AND f.fact_source IN ({sources})"
+    )
+    params: list[Any] = []
+    for source, (pk, _points) in rules.items():
+        params += [source, pk]
+    for source, (_pk, points) in rules.items():
+        params += [source, points]
+    return sql, [*params, *inner_params, True, True, *rules]
+
+
+# No facts (a scheme without automatic rules): the same columns, no row.
+NO_FACTS = (
+    "SELECT CAST(NULL AS INTEGER) AS unit_id, CAST(NULL AS TEXT) AS event_key, "
+    "CAST(NULL AS INTEGER) AS rule_id, CAST(NULL AS NUMERIC) AS points, "
+    "CAST(NULL AS TEXT) AS origin, CAST(NULL AS INTEGER) AS origin_id, "
+    "CAST(NULL AS TEXT) AS label WHERE 1 = 0"
+)
+
+
+def _month_where(period: Period, alias: str = "") -> tuple[str, list[Any]]:
+    """The month's automatic events, as a condition on the events table (named `alias`)."""
+    a = f"{alias}." if alias else ""
+    return (
+        f"{a}year = %s AND {a}month = %s AND {a}origin <> %s",
+        [period.year, period.month, "manual"],
+    )
+
+
 @transaction.atomic
 def events_compute(*, period: Period, by: User | None = None) -> Ranking:
     """Derive the closed month's automatic events (idempotent) and rank it. Refuses a month
     not closed and a published one."""
+    _events_derive(period=period, by=by)
+    return ranking_compute(period=period)
+
+
+@transaction.atomic
+def months_rescore(*, year: int, months: list[int], by: User | None = None) -> None:
+    """Derive the events of several closed, unpublished months again (a scheme revised from
+    the first of them) and rank them in one pass."""
+    for month in months:
+        _events_derive(period=Period(year, month), by=by)
+    rankings_compute(year=year, months=months)
+
+
+def _events_derive(*, period: Period, by: User | None) -> Scheme:
+    """The month's automatic events brought in line with its facts, set-based: the facts are
+    derived in the database and compared there with the stored events by key; events whose
+    fact is gone are deleted (unless a unit objected: the objection and its decision stay),
+    those whose rule, points or label changed are updated, the new ones inserted — each with
+    its history rows — in a fixed number of statements, none of which writes anything when
+    nothing changed."""
     require(period_closed(period), _("%(p)s尚未关账，不能计分。") % {"p": period.label})
     require(
         not period_published(period),
         _("%(p)s的月榜已公布，不能重新计分。") % {"p": period.label},
     )
     scheme = scheme_for(period)
-    rules = {r.source: r for r in scheme.rules.filter(automatic=True)}
-    units = assessed_unit_ids()
-    wanted = {
-        (f.unit_id, f.key): f
-        for f in month_facts(period, set(rules))
-        if f.unit_id in units and f.source in rules
-    }
-    # The month's events as plain rows (a province month holds ≈25,000: model instances
-    # cost more than the rest of the recomputation); objects only for the few that change.
-    existing = {
-        (unit_id, key): (pk, rule_id, points, label)
-        for pk, unit_id, key, rule_id, points, label in ScoreEvent.objects.filter(
-            year=period.year, month=period.month
-        )
-        .exclude(origin="manual")
-        .values_list("pk", "unit_id", "key", "rule_id", "points", "label")
-    }
-    gone = [row[0] for k, row in existing.items() if k not in wanted]
-    if gone:
-        _events_delete(ScoreEvent.objects.filter(pk__in=gone), by=by)
-    changed_pks: dict[int, tuple[int, Decimal, str]] = {}
-    for k, (pk, rule_id, points, label) in existing.items():
-        fact = wanted.get(k)
-        if fact is None:
-            continue
-        rule = rules[fact.source]
-        if rule_id != rule.pk or points != rule.points or label != fact.label[:300]:
-            changed_pks[pk] = (rule.pk, rule.points, fact.label[:300])
-    changed = list(ScoreEvent.objects.filter(pk__in=list(changed_pks))) if changed_pks else []
-    for e in changed:
-        e.rule_id, e.points, e.label = changed_pks[e.pk]
-    if changed:
-        ScoreEvent.objects.bulk_update(changed, ["rule_id", "points", "label"], batch_size=2000)
+    facts, facts_params = _facts_select(period, scheme)
+    quote = connection.ops.quote_name
+    events = quote(ScoreEvent._meta.db_table)
+    objections = quote(Objection._meta.db_table)
+    key = quote("key")
+    user_id = by.pk if by else None
     now = clock.now()
-    new = [
-        {
-            "year": period.year,
-            "month": period.month,
-            "unit_id": f.unit_id,
-            "rule_id": rules[f.source].pk,
-            "points": rules[f.source].points,
-            "state": E.APPROVED,
-            "origin": f.origin,
-            "origin_id": f.origin_id,
-            "label": f.label[:300],
-            "key": f.key,
-            "reason": "",
-            "evidence": "",
-            "created_by_id": None,
-            "approved_by_id": None,
-            "approved_at": now,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-        }
-        for k, f in wanted.items()
-        if k not in existing
+    # 1. One comparison (the facts derived once): the stored automatic events whose fact is
+    # gone or changed, and how many facts have no event yet.
+    month, month_params = _month_where(period, "e")
+    missing = (
+        f"NOT EXISTS (SELECT 1 FROM {events} n WHERE n.year = %s AND n.month = %s "  # noqa: S608
+        f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH f AS ({facts}) "  # noqa: S608
+            f"SELECT e.id, f.unit_id, f.rule_id, f.points, f.label FROM {events} e "
+            f"LEFT JOIN f ON f.unit_id = e.unit_id AND f.event_key = e.{key} "
+            f"WHERE {month} AND (f.unit_id IS NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {objections} o WHERE o.event_id = e.id) "
+            "OR f.unit_id IS NOT NULL AND (e.rule_id <> f.rule_id OR e.points <> f.points "
+            "OR e.label <> f.label)) "
+            f"UNION ALL SELECT NULL, COUNT(*), NULL, NULL, NULL FROM f WHERE {missing}",
+            [*facts_params, *month_params, period.year, period.month],
+        )
+        differ = cursor.fetchall()
+    new_facts = next(count for pk, count, *_rest in differ if pk is None)
+    differ = [row for row in differ if row[0] is not None]
+    gone = [pk for pk, unit_id, *_rest in differ if unit_id is None]
+    changed = [
+        (pk, rule_id, points, label)
+        for pk, unit_id, rule_id, points, label in differ
+        if unit_id is not None
     ]
-    if new:
-        insert_many(ScoreEvent, new, history_user_id=by.pk if by else None)
+    # 2. Gone: a "-" history row each, then deleted.
+    where, params = keys_where(gone)
+    history_where(ScoreEvent, where, params, history_type="-", history_user_id=user_id, when=now)
+    delete_where(ScoreEvent, where, params)
+    # 3. Changed: updated from their fact, a "~" history row each.
+    rows, rows_params = rows_select(
+        [("id", "bigint"), ("rule_id", "bigint"), ("points", "numeric"), ("label", "text")],
+        changed,
+    )
+    stamp = ScoreEvent._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {events} SET rule_id = c.rule_id, points = c.points, "  # noqa: S608
+            "label = c.label, version = version + 1, updated_at = %s "
+            f"FROM ({rows}) c WHERE {events}.id = c.id",
+            [stamp, *rows_params],
+        )
+    where, params = keys_where([pk for pk, *_rest in changed])
+    history_where(ScoreEvent, where, params, history_type="~", history_user_id=user_id, when=now)
+    # 4. New: the facts without an event, inserted by the database, a "+" history row each.
+    # (When the comparison found none, the same statement reads no facts: nothing to derive.)
+    if not new_facts:
+        facts, facts_params = NO_FACTS, []
+    values = {
+        "year": "%s",
+        "month": "%s",
+        "unit": "f.unit_id",
+        "rule": "f.rule_id",
+        "points": "f.points",
+        "state": "%s",
+        "origin": "f.origin",
+        "origin_id": "f.origin_id",
+        "label": "f.label",
+        "key": "f.event_key",
+        "reason": "%s",
+        "evidence": "%s",
+        "created_by": "NULL",
+        "approved_by": "NULL",
+        "approved_at": "%s",
+        "created_at": "%s",
+        "updated_at": "%s",
+        "version": "1",
+    }
+    new = insert_select(
+        ScoreEvent,
+        list(values),
+        f"SELECT {', '.join(values.values())} FROM ({facts}) f WHERE {missing}",  # noqa: S608
+        [
+            period.year,
+            period.month,
+            E.APPROVED,
+            "",
+            "",
+            stamp,
+            stamp,
+            stamp,
+            *facts_params,
+            period.year,
+            period.month,
+        ],
+    )
+    where, params = keys_where(new)
+    history_where(ScoreEvent, where, params, history_type="+", history_user_id=user_id, when=now)
     logger.info(
         "assessment.scored",
         extra={"period": str(period), "new": len(new), "gone": len(gone), "changed": len(changed)},
     )
-    return ranking_compute(period=period, scheme=scheme)
-
-
-def _events_delete(events: QuerySet[ScoreEvent], *, by: User | None) -> int:
-    """Delete events, each with its "-" history row, in a fixed number of statements (the
-    ORM's delete sends a signal and writes a history row per event). An event a unit objected
-    to stays, with its objection and decision. Returns how many went."""
-    pks = list(events.filter(objections__isnull=True).values_list("pk", flat=True))
-    for start in range(0, len(pks), SLICE):
-        chunk = pks[start : start + SLICE]
-        history_copy(ScoreEvent, chunk, history_type="-", history_user_id=by.pk if by else None)
-        ScoreEvent.objects.filter(pk__in=chunk)._raw_delete(ScoreEvent.objects.db)
-    return len(pks)
+    return scheme
 
 
 @transaction.atomic
 def automatic_events_delete(*, period: Period, by: User | None = None) -> int:
     """Drop a month's automatic events (not its manual ones, nor those a unit objected to),
-    as a recomputation drops the events whose fact is gone; refused once published. The
-    next `events_compute` derives them again."""
+    each with its "-" history row, in two statements; refused once published. The next
+    `events_compute` derives them again. Returns how many went."""
     require(
         not period_published(period),
         _("%(p)s的月榜已公布，不能重新计分。") % {"p": period.label},
     )
-    month = ScoreEvent.objects.filter(year=period.year, month=period.month)
-    return _events_delete(month.exclude(origin="manual"), by=by)
+    month, params = _month_where(period)
+    quote = connection.ops.quote_name
+    events, objections = quote(ScoreEvent._meta.db_table), quote(Objection._meta.db_table)
+    where = (
+        f"{month} AND NOT EXISTS (SELECT 1 FROM {objections} o "  # noqa: S608
+        f"WHERE o.event_id = {events}.{{pk}})"
+    )
+    history_where(
+        ScoreEvent, where, params, history_type="-", history_user_id=by.pk if by else None
+    )
+    return delete_where(ScoreEvent, where, params)
 
 
 def on_month_closed(sender: object, *, close: MonthClose, by: User, **kwargs: object) -> None:
@@ -170,144 +276,10 @@ def on_month_closed(sender: object, *, close: MonthClose, by: User, **kwargs: ob
     events_compute(period=Period(close.year, close.month), by=by)
 
 
-def _groups(scheme: Scheme) -> dict[int, str]:
-    """The ranked units and their group (差异化考核): assessed, active, of a grouped kind."""
-    groups = {str(k): str(v) for k, v in (scheme.groups or {}).items()}
-    rows = Unit.objects.filter(assessed=True, is_active=True).values_list("pk", "kind")
-    return {pk: groups[kind] for pk, kind in rows if kind in groups}
-
-
-def unit_points(year: int, months: range) -> dict[int, dict[int, Decimal]]:
-    """Per unit and month, the valid events' points with each rule capped: one aggregate."""
-    rows = (
-        ScoreEvent.objects.filter(year=year, month__in=list(months), state=E.APPROVED)
-        .order_by()
-        .values_list("unit_id", "month", "rule_id")
-        .annotate(total=Sum("points"))
-    )
-    caps = dict(Rule.objects.filter(scheme__year=year).values_list("pk", "cap"))
-    out: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for unit_id, month, rule_id, total in rows:
-        out[unit_id][month] += capped(total, caps.get(rule_id))
-    return out
-
-
-def _standings(
-    *,
-    ranking: Ranking,
-    span: str,
-    groups: dict[int, str],
-    scores: dict[int, Decimal],
-    points: dict[int, Decimal],
-    ytd: dict[int, Decimal],
-    previous: dict[int, int],
-    scheme: Scheme | None,
-) -> list[dict[str, Any]]:
-    """The ranking's lines for one span, as rows for `insert_many` (a province's 2,000 units
-    and their quarter and year lines: model instances through `bulk_create` cost more than
-    the ranking itself)."""
-    by_group: dict[str, dict[int, Decimal]] = defaultdict(dict)
-    for unit_id, group in groups.items():
-        by_group[group][unit_id] = scores[unit_id]
-    out = []
-    for group, members in by_group.items():
-        ranks = competition_ranks(members)
-        for unit_id, rank in ranks.items():
-            grade = ""
-            if scheme is not None:
-                grade = grade_of(
-                    score=members[unit_id],
-                    rank=rank,
-                    size=len(members),
-                    by=scheme.grade_by,
-                    bands=scheme.bands,
-                )
-            out.append(
-                {
-                    "ranking_id": ranking.pk,
-                    "span": span,
-                    "unit_id": unit_id,
-                    "group": group,
-                    "points": points[unit_id],
-                    "score": members[unit_id],
-                    "ytd": ytd[unit_id],
-                    "rank": rank,
-                    "previous_rank": previous.get(unit_id),
-                    "grade": grade,
-                }
-            )
-    return out
-
-
-def ranking_compute(*, period: Period, scheme: Scheme | None = None) -> Ranking:
-    """The month's ranking from its valid events (and at a quarter's or the year's end the
-    grades): recomputed from scratch, refused once published."""
-    scheme = scheme or scheme_for(period)
-    ranking, _created = Ranking.objects.get_or_create(
-        year=period.year, month=period.month, defaults={"scheme": scheme}
-    )
-    if ranking.published_at is not None:
-        raise ApplicationError(_("%(p)s的月榜已公布。") % {"p": period.label}, code="conflict")
-    if ranking.scheme_id != scheme.pk:
-        ranking.scheme = scheme
-        ranking.save(update_fields=["scheme", "updated_at"])
-    groups = _groups(scheme)
-    pts = unit_points(period.year, range(1, period.month + 1))
-    base = scheme.base_score
-    month_pts = {u: pts.get(u, {}).get(period.month, Decimal(0)) for u in groups}
-    ytd_pts = {u: sum(pts.get(u, {}).values(), Decimal(0)) for u in groups}
-    previous: dict[int, int] = {}
-    if period.month > 1:
-        previous = dict(
-            Standing.objects.filter(
-                ranking__year=period.year,
-                ranking__month=period.month - 1,
-                span=Standing.Span.MONTH,
-            ).values_list("unit_id", "rank")
-        )
-    ytd = {u: base + ytd_pts[u] for u in groups}
-    rows = _standings(
-        ranking=ranking,
-        span=Standing.Span.MONTH,
-        groups=groups,
-        scores={u: base + month_pts[u] for u in groups},
-        points=month_pts,
-        ytd=ytd,
-        previous=previous,
-        scheme=None,
-    )
-    spans: list[tuple[str, range]] = []
-    if period.month % 3 == 0:
-        spans.append((Standing.Span.QUARTER, range(period.month - 2, period.month + 1)))
-    if period.month == 12:
-        spans.append((Standing.Span.YEAR, range(1, 13)))
-    for span, months in spans:
-        span_pts = {
-            u: sum((v for m, v in pts.get(u, {}).items() if m in months), Decimal(0))
-            for u in groups
-        }
-        rows += _standings(
-            ranking=ranking,
-            span=span,
-            groups=groups,
-            scores={u: base + span_pts[u] for u in groups},
-            points=span_pts,
-            ytd=ytd,
-            previous={},
-            scheme=scheme,
-        )
-    Standing.objects.filter(ranking=ranking).delete()
-    with transaction.atomic():
-        insert_many(Standing, rows)
-    return ranking
-
-
 @transaction.atomic
 def ranking_publish(*, period: Period, by: User) -> Ranking:
     """Publish a month's ranking (units see it from now on). Refuses a month not closed, one
     already published, and one with manual events or objections still undecided."""
-    from duban.assessment.models import Objection
-
     refuse_unless(by.is_office, _("只有推进办可以公布月榜。"))
     require(period_closed(period), _("%(p)s尚未关账，不能公布月榜。") % {"p": period.label})
     ranking = (

@@ -1,0 +1,297 @@
+"""Ranking closed months from their valid events: one grouped query for the points, the
+ranking itself over the units' rows (a province's 2,000 a month), and the lines written only
+where they changed.
+
+The points of every unit and month up to the last month ranked come from one aggregate: the
+valid events summed per unit, month and rule, each rule's sum bounded by its cap, summed per
+unit and month. From those rows each month's ranking follows: the month's points and the
+year to date, the score (base + points), the rank within the unit's group with ties sharing
+a rank (1, 2, 2, 4), the change since the previous month and, at a quarter's and the year's
+end, the span's score and grade. The lines are compared with the stored ones, and only those
+that differ are replaced: ranking a month again when nothing changed writes nothing. The
+number of queries is fixed, whatever the number of units, events and months ranked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from duban.assessment.models import Ranking, Rule, Scheme, ScoreEvent, Standing
+from duban.assessment.rules import competition_ranks, grade_of
+from duban.assessment.services.schemes import scheme_ensure
+from duban.core import clock
+from duban.core.bulk import gc_paused
+from duban.core.errors import ApplicationError
+from duban.core.periods import Period
+from duban.core.rowsets import delete_where, insert_rows, insert_select, keys_where, rows_select
+from duban.org.models import Unit
+
+S = Standing.Span
+
+# A unit's points per month in hundredths (cents): exact integers, summed and compared in
+# Python whatever the database returns (SQLite a float for fractional points).
+Cents = int
+
+
+def _cents(value: Any) -> Cents:
+    return round(value * 100) if value is not None else 0
+
+
+def _cents_sql(expression: str) -> str:
+    """`expression` (a decimal) in hundredths, as an integer, in SQL."""
+    return f"CAST(ROUND(({expression}) * 100) AS BIGINT)"
+
+
+def _decimal(cents: Cents) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def points_by_month(year: int, last_month: int) -> dict[int, dict[int, Cents]]:
+    """Per unit and month (January to `last_month`), the valid events' points with each rule
+    bounded by its cap (per unit and month): one aggregate, its rows one per unit and month."""
+    quote = connection.ops.quote_name
+    events, rules = ScoreEvent._meta.db_table, Rule._meta.db_table
+    capped = """SUM(CASE
+            WHEN r.cap IS NULL THEN s.total
+            WHEN s.total > r.cap THEN r.cap
+            WHEN s.total < -r.cap THEN -r.cap
+            ELSE s.total END)"""
+    sql = f"""
+        SELECT s.unit_id, s.month, {_cents_sql(capped)}
+        FROM (
+            SELECT unit_id, month, rule_id, SUM(points) AS total FROM {quote(events)}
+            WHERE year = %s AND month <= %s AND state = %s
+            GROUP BY unit_id, month, rule_id
+        ) s JOIN {quote(rules)} r ON r.id = s.rule_id
+        GROUP BY s.unit_id, s.month
+    """  # noqa: S608 — names from the models, values bound
+    out: dict[int, dict[int, Cents]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [year, last_month, ScoreEvent.State.APPROVED])
+        for unit_id, month, total in cursor.fetchall():
+            out[unit_id][month] = total
+    return out
+
+
+# A ranking's line as computed or stored: (ranking_id, span, unit_id, group, points, score,
+# ytd, rank, previous_rank, grade), points and scores in cents; its key is the first three.
+Line = tuple[int, str, int, str, Cents, Cents, Cents, int, int | None, str]
+
+
+def _span_lines(
+    *,
+    ranking_id: int,
+    span: str,
+    groups: dict[int, str],
+    points: dict[int, Cents],
+    base: Cents,
+    ytd: dict[int, Cents],
+    previous: dict[int, int],
+    scheme: Scheme | None,
+) -> list[Line]:
+    """One span's lines: each group ranked on base + points, ties sharing a rank; graded
+    when `scheme` is given (a quarter or the year)."""
+    by_group: dict[str, dict[int, Cents]] = defaultdict(dict)
+    for unit_id, group in groups.items():
+        by_group[group][unit_id] = base + points[unit_id]
+    lines = []
+    for group, members in by_group.items():
+        for unit_id, rank in competition_ranks(members).items():
+            grade = ""
+            if scheme is not None:
+                grade = grade_of(
+                    score=_decimal(members[unit_id]),
+                    rank=rank,
+                    size=len(members),
+                    by=scheme.grade_by,
+                    bands=scheme.bands,
+                )
+            lines.append(
+                (
+                    ranking_id,
+                    span,
+                    unit_id,
+                    group,
+                    points[unit_id],
+                    members[unit_id],
+                    base + ytd[unit_id],
+                    rank,
+                    previous.get(unit_id),
+                    grade,
+                )
+            )
+    return lines
+
+
+def _scheme_in_force(schemes: Sequence[Scheme], month: int, year: int) -> Scheme:
+    """The newest version applying from `month` (as `scheme_for`, from the year's versions)."""
+    for scheme in schemes:  # newest first
+        if scheme.from_month <= month:
+            return scheme
+    return scheme_ensure(year=year)
+
+
+def _rankings(year: int, months: Sequence[int], schemes: dict[int, Scheme]) -> dict[int, Ranking]:
+    """The months' rankings, made where missing and moved to the scheme in force; refuses a
+    published one. Three statements whatever the number of months."""
+    now = Ranking._meta.get_field("updated_at").get_db_prep_save(clock.now(), connection)
+    table = connection.ops.quote_name(Ranking._meta.db_table)
+    wanted, params = rows_select(
+        [("year", "integer"), ("month", "integer"), ("scheme_id", "bigint")],
+        [(year, m, schemes[m].pk) for m in months],
+    )
+    insert_select(
+        Ranking,
+        ["year", "month", "scheme", "created_at", "updated_at"],
+        f"SELECT w.year, w.month, w.scheme_id, %s, %s FROM ({wanted}) w "  # noqa: S608
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} r WHERE r.year = w.year "
+        "AND r.month = w.month)",
+        [now, now, *params],
+    )
+    rankings = {r.month: r for r in Ranking.objects.filter(year=year, month__in=list(months))}
+    for month in months:
+        if rankings[month].published_at is not None:
+            raise ApplicationError(
+                _("%(p)s的月榜已公布。") % {"p": Period(year, month).label}, code="conflict"
+            )
+    moved, moved_params = rows_select(
+        [("id", "bigint"), ("scheme_id", "bigint")],
+        [(r.pk, schemes[m].pk) for m, r in rankings.items() if r.scheme_id != schemes[m].pk],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET scheme_id = m.scheme_id, updated_at = %s "  # noqa: S608
+            f"FROM ({moved}) m WHERE {table}.id = m.id",
+            [now, *moved_params],
+        )
+    for month, ranking in rankings.items():
+        ranking.scheme = schemes[month]
+    return rankings
+
+
+def _stored_lines(ranking_ids: Sequence[int]) -> dict[tuple[int, str, int], tuple[int, Line]]:
+    """The stored lines of the rankings, by key, with their row's key: one query."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT id, ranking_id, span, unit_id, {quote('group')}, "  # noqa: S608
+        f"{_cents_sql('points')}, {_cents_sql('score')}, {_cents_sql('ytd')}, "
+        f"{quote('rank')}, previous_rank, grade FROM {quote(Standing._meta.db_table)} "
+        f"WHERE ranking_id IN ({', '.join('%s' for _ in ranking_ids)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(ranking_ids))
+        return {(row[1], row[2], row[3]): (row[0], tuple(row[1:])) for row in cursor.fetchall()}
+
+
+def _lines_write(lines: list[Line], ranking_ids: Sequence[int]) -> None:
+    """Replace the stored lines that differ from `lines` (and drop those not among them):
+    one delete and one insert, sent even when there is nothing to write."""
+    stored = _stored_lines(ranking_ids)
+    computed = {line[:3]: line for line in lines}
+    gone = [pk for key, (pk, line) in stored.items() if computed.get(key) != line]
+    new = [line for key, line in computed.items() if key not in stored or stored[key][1] != line]
+    where, params = keys_where(gone)
+    delete_where(Standing, where, params)
+    insert_rows(
+        Standing,
+        [
+            ("ranking", "bigint"),
+            ("span", "text"),
+            ("unit", "bigint"),
+            ("group", "text"),
+            ("points", "numeric"),
+            ("score", "numeric"),
+            ("ytd", "numeric"),
+            ("rank", "integer"),
+            ("previous_rank", "integer"),
+            ("grade", "text"),
+        ],
+        [(*n[:4], _decimal(n[4]), _decimal(n[5]), _decimal(n[6]), *n[7:]) for n in new],
+    )
+
+
+@transaction.atomic
+@gc_paused()
+def rankings_compute(*, year: int, months: Sequence[int]) -> dict[int, Ranking]:
+    """The rankings of the given closed months of a year from their valid events (and at a
+    quarter's or the year's end the grades), each under the scheme in force for its month:
+    one aggregate for all of them, lines written only where they changed. Refuses a
+    published month. A fixed number of queries, whatever the months and the data."""
+    months = sorted(set(months))
+    if not months:
+        return {}
+    schemes_of_year = list(Scheme.objects.filter(year=year).order_by("-number"))
+    schemes = {m: _scheme_in_force(schemes_of_year, m, year) for m in months}
+    rankings = _rankings(year, months, schemes)
+    kinds = dict(Unit.objects.filter(assessed=True, is_active=True).values_list("pk", "kind"))
+    points = points_by_month(year, months[-1])
+    # Each unit's points from January to the end of each month, so that a span's are two
+    # look-ups: running[u][m] - running[u][first - 1].
+    running: dict[int, list[Cents]] = {}
+    for unit_id in kinds:
+        by_month, total, sums = points.get(unit_id, {}), 0, [0]
+        for m in range(1, 13):
+            total += by_month.get(m, 0)
+            sums.append(total)
+        running[unit_id] = sums
+    # The previous month's ranks: computed here when it is ranked too, else as stored.
+    stored_before = [m - 1 for m in months if m - 1 not in months]
+    previous_ranks: dict[int, dict[int, int]] = defaultdict(dict)
+    for month, unit_id, rank in Standing.objects.filter(
+        ranking__year=year, ranking__month__in=stored_before, span=S.MONTH
+    ).values_list("ranking__month", "unit_id", "rank"):
+        previous_ranks[month][unit_id] = rank
+    lines: list[Line] = []
+    for month in months:
+        scheme = schemes[month]
+        names = {str(k): str(v) for k, v in (scheme.groups or {}).items()}
+        groups = {pk: names[kind] for pk, kind in kinds.items() if kind in names}
+        base = _cents(scheme.base_score)
+        ranking_id = rankings[month].pk
+
+        def span_points(first: int, last: int, units: Iterable[int]) -> dict[int, Cents]:
+            return {u: running[u][last] - running[u][first - 1] for u in units}
+
+        ytd = span_points(1, month, groups)
+        month_lines = _span_lines(
+            ranking_id=ranking_id,
+            span=S.MONTH,
+            groups=groups,
+            points=span_points(month, month, groups),
+            base=base,
+            ytd=ytd,
+            previous=previous_ranks[month - 1],
+            scheme=None,
+        )
+        previous_ranks[month] = {line[2]: line[7] for line in month_lines}
+        lines += month_lines
+        spans: list[tuple[str, int]] = []
+        if month % 3 == 0:
+            spans.append((S.QUARTER, month - 2))
+        if month == 12:
+            spans.append((S.YEAR, 1))
+        for span, first in spans:
+            lines += _span_lines(
+                ranking_id=ranking_id,
+                span=span,
+                groups=groups,
+                points=span_points(first, month, groups),
+                base=base,
+                ytd=ytd,
+                previous={},
+                scheme=scheme,
+            )
+    _lines_write(lines, [r.pk for r in rankings.values()])
+    return rankings
+
+
+def ranking_compute(*, period: Period) -> Ranking:
+    """The month's ranking from its valid events (and at a quarter's or the year's end the
+    grades), under the scheme in force; refused once published."""
+    return rankings_compute(year=period.year, months=[period.month])[period.month]
