@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from duban.assessment.models import Objection, Ranking, Scheme, ScoreEvent
 from duban.assessment.services.facts import key_sql, month_facts_query
@@ -26,7 +27,7 @@ from duban.assessment.services.ranking import ranking_compute, rankings_compute
 from duban.assessment.services.schemes import scheme_for
 from duban.core import clock
 from duban.core.errors import ApplicationError
-from duban.core.events import Event, NotificationKind, emit
+from duban.core.events import Event, NotificationKind, district_text, emit
 from duban.core.periods import Period
 from duban.core.rowsets import delete_where, history_where, insert_select, keys_where, rows_select
 from duban.core.services import refuse_unless, require
@@ -312,7 +313,9 @@ def ranking_publish(*, period: Period, by: User) -> Ranking:
         Event.about(
             NotificationKind.RANKING_PUBLISHED,
             ranking,
-            text=f"{period.label}创先争优月榜已公布",
+            text=district_text(
+                gettext_noop("%(period)s创先争优月榜已公布"), period=lambda: period.label
+            ),
             url=f"{reverse('assessment:ranking')}?period={period}",
             unit_ids=tuple(sorted(assessed_unit_ids())),
             unit_roles=("unit_head",),
