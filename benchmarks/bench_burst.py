@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -31,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -55,6 +57,11 @@ class Job:
     items: list[int]
     retry: bool = False
     conflict: bool = False
+    encoded: bytes = b""
+
+    def __post_init__(self) -> None:
+        # Encoded once: the client shares the machine's cores with the servers it measures.
+        self.encoded = json.dumps(self.body, ensure_ascii=False).encode()
 
 
 @dataclass
@@ -77,6 +84,95 @@ class Run:
     # Items of requests still in flight when the time limit stopped the client: the server
     # may have written them, and nobody read the answer.
     unanswered: set[int] = field(default_factory=set)
+
+
+class CpuMeter:
+    """CPU seconds (user + system) spent during the burst by the app servers (each started
+    process and its children: gunicorn's workers) and by PostgreSQL's backends serving the
+    benchmark's database, read from /proc (Linux) every `every` seconds: a process is counted
+    from its first reading (from zero when it started during the burst) to its last. A backend
+    that exits between two readings loses at most that interval's CPU."""
+
+    def __init__(self, server_pids: list[int], database_url: str | None, every: float = 0.25):
+        self.server_pids = server_pids
+        self.database_url = database_url
+        self.every = every
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.first: dict[tuple[str, int], int] = {}
+        self.last: dict[tuple[str, int], int] = {}
+        self.started = False
+        self.own = 0.0  # this thread's CPU, taken off the client's
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._conn: Any = None
+
+    @staticmethod
+    def available() -> bool:
+        return Path("/proc/self/stat").exists()
+
+    @staticmethod
+    def _ticks(pid: int) -> int | None:
+        try:
+            text = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = text.rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+
+    @staticmethod
+    def _tree(pid: int) -> list[int]:
+        found, todo = [], [pid]
+        while todo:
+            p = todo.pop()
+            found.append(p)
+            for task in Path(f"/proc/{p}/task").glob("*/children"):
+                with contextlib.suppress(OSError):
+                    todo.extend(int(c) for c in task.read_text().split())
+        return found
+
+    def _backends(self) -> list[int]:
+        if self._conn is None:
+            return []
+        rows = self._conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _sample(self) -> None:
+        groups = [("app servers", p) for root in self.server_pids for p in self._tree(root)]
+        groups += [("PostgreSQL", p) for p in self._backends()]
+        for key in groups:
+            ticks = self._ticks(key[1])
+            if ticks is None:
+                continue
+            self.first.setdefault(key, ticks if not self.started else 0)
+            self.last[key] = ticks
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self._sample()
+        self.own = time.thread_time()
+
+    def start(self) -> None:
+        if self.database_url and urlsplit(self.database_url).scheme.startswith("postgres"):
+            import psycopg
+
+            self._conn = psycopg.connect(self.database_url, autocommit=True)
+        self._sample()
+        self.started = True
+        self._thread.start()
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        if self._conn is not None:
+            self._conn.close()
+        seconds: dict[str, float] = {"app servers": 0.0, "PostgreSQL": 0.0}
+        for key, last in self.last.items():
+            seconds[key[0]] += (last - self.first[key]) / self.tick
+        return seconds
 
 
 def _free_port() -> int:
@@ -104,7 +200,7 @@ def _setup(args: argparse.Namespace) -> str | None:
     elif args.postgres:
         import psycopg
 
-        made = f"duban_bench_burst_{os.getpid()}"
+        made = args.database_name or f"duban_bench_burst_{os.getpid()}"
         with psycopg.connect(args.postgres, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{made}"')
             conn.execute(f'CREATE DATABASE "{made}"')
@@ -124,6 +220,7 @@ def _month_to_report(units: int) -> tuple[Any, dict[int, list[int]], dict[int, s
     their items, a token of each unit's head, and the lower bound (seconds)."""
     from django.db import connection, transaction
 
+    from duban.api.models import IdempotentRequest
     from duban.core.periods import Period
     from duban.ledger.models import WorkItem
     from duban.org.models import User
@@ -147,6 +244,8 @@ def _month_to_report(units: int) -> tuple[Any, dict[int, list[int]], dict[int, s
         IndicatorValue.objects.filter(report__in=december)._raw_delete(connection.alias)
         ReportMilestone.objects.filter(report__in=december)._raw_delete(connection.alias)
         december._raw_delete(connection.alias)
+        # A database used again (--database-url): an earlier run's keys would replay its answers.
+        IdempotentRequest.objects.filter(key__startswith="burst-")._raw_delete(connection.alias)
     heads = {
         u.unit_id: u
         for u in User.objects.filter(role=User.Role.UNIT_HEAD, unit_id__in=list(by_unit))
@@ -230,14 +329,14 @@ def _plan(
 
 
 async def _send(
-    client: Any, base: str, token: str, job: Job, kind: str, body: Any, key: str | None
+    client: Any, base: str, token: str, job: Job, kind: str, body: bytes, key: str | None
 ) -> Answer:
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     if key:
         headers["Idempotency-Key"] = key
     started = time.perf_counter()
     try:
-        response = await client.request(job.method, base + job.path, json=body, headers=headers)
+        response = await client.request(job.method, base + job.path, content=body, headers=headers)
     except Exception as e:  # a transport error is one of the kinds counted
         return Answer(kind, 0, time.perf_counter() - started, error=type(e).__name__)
     seconds = time.perf_counter() - started
@@ -288,7 +387,7 @@ async def _burst(
 
             async def send_first() -> Answer:
                 async with gate:
-                    return await _send(client, base, token, job, job.kind, job.body, job.key)
+                    return await _send(client, base, token, job, job.kind, job.encoded, job.key)
 
             async def send_retry() -> Answer:
                 # The client gave up waiting and sends the same request again, same key,
@@ -296,7 +395,7 @@ async def _burst(
                 await asyncio.sleep(rng.random() * 0.05)
                 async with gate:
                     other = bases[(n + 1) % len(bases)]
-                    return await _send(client, other, token, job, "retry", job.body, job.key)
+                    return await _send(client, other, token, job, "retry", job.encoded, job.key)
 
             if job.retry:
                 first, again = await asyncio.gather(send_first(), send_retry())
@@ -308,7 +407,9 @@ async def _burst(
                     break
                 run.answers.append(first)
                 async with gate:
-                    first = await _send(client, base, token, job, "after error", job.body, job.key)
+                    first = await _send(
+                        client, base, token, job, "after error", job.encoded, job.key
+                    )
             run.answers.append(first)
             _accept(run, job, first)
             if job.retry:
@@ -321,7 +422,7 @@ async def _burst(
                     run.retry_mismatch += 1
             if job.conflict and first.status in (200, 201):
                 stale = max(1, int(first.body["version"]) - 1)
-                body = {"progress_text": "另一人的修改", "version": stale}
+                body = json.dumps({"progress_text": "另一人的修改", "version": stale}).encode()
                 async with gate:
                     clash = await _send(client, base, token, job, "conflict", body, None)
                 run.answers.append(clash)
@@ -437,6 +538,9 @@ def main() -> int:
     parser.add_argument("--problems", type=int, default=0, help="problems in the province set")
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
     parser.add_argument("--database-url", help="use this database as is (built if empty)")
+    parser.add_argument(
+        "--database-name", help="with --postgres: the database to make (default: one per run)"
+    )
     parser.add_argument("--redis", help="DUBAN_REDIS_URL for the servers")
     parser.add_argument("--base-url", action="append", help="servers already running (loopback)")
     parser.add_argument("--servers", type=int, default=1, help="app processes to start")
@@ -493,7 +597,16 @@ def main() -> int:
             f"{sum(j.conflict for j in jobs)} conflicting edits); {layout}; "
             f"concurrency {args.concurrency}"
         )
+        meter = CpuMeter([p.pid for p in procs], os.environ.get("DATABASE_URL"))
+        measured = CpuMeter.available()
+        load_before = os.getloadavg()
+        if measured:
+            meter.start()
+        client_before = time.process_time()
         run, seconds = asyncio.run(_burst(args, bases, tokens, jobs, rng))
+        client_cpu = time.process_time() - client_before
+        cpu = meter.stop() if measured else {}
+        load_after = os.getloadavg()
     finally:
         for p in procs:
             p.terminate()
@@ -523,6 +636,22 @@ def main() -> int:
                 f"  {kind}: {len(values)} requests, p50 {_pct(values, 50):.0f}, "
                 f"p95 {_pct(values, 95):.0f}, p99 {_pct(values, 99):.0f}"
             )
+    if cpu and figures["accepted"]:
+        cpu["client"] = max(0.0, client_cpu - meter.own)
+        total = sum(cpu.values())
+        per = {k: v * 1000 / figures["accepted"] for k, v in cpu.items()}
+        servers = (
+            f"app servers {per['app servers']:.1f}"
+            if procs
+            else "app servers not measured (servers given with --base-url)"
+        )
+        print(
+            f"CPU ms per accepted report (user + system): {servers}, "
+            f"PostgreSQL backends {per['PostgreSQL']:.1f}, client {per['client']:.1f}; "
+            f"total {total * 1000 / figures['accepted']:.1f} "
+            f"({total:.1f} CPU s in {seconds:.1f} s on {os.cpu_count()} cores); "
+            f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+        )
     print(
         "answers by kind: "
         + json.dumps({k: dict(v) for k, v in by_kind.items()}, ensure_ascii=False)
