@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
@@ -21,10 +22,12 @@ from duban.core.api.errors import ERRORS, errors_or, run_service
 from duban.core.api.params import MAX_ID, Id
 from duban.core.api.schemas import DecimalStr, UnitRef, unit_ref
 from duban.core.periods import Period
-from duban.ledger.selectors import work_item_get_for_user
+from duban.ledger.models import WorkItem
+from duban.ledger.selectors import work_item_get_for_user, work_item_list
 from duban.org.auth import request_user
+from duban.org.models import User
 from duban.org.selectors import unit_get_for_user
-from duban.reporting.api import ReportDetailOut, report_detail_out
+from duban.reporting.api import ReportDetailOut, report_detail_of, report_detail_out
 from duban.reporting.models import MonthlyReport
 from duban.reporting.selectors import report_get_for_user
 from duban.reporting.services import (
@@ -177,7 +180,7 @@ def report_put_api(
 ) -> Status[ReportDetailOut]:
     user = request_user(request)
     p = _period(period)
-    item = work_item_get_for_user(user=user, item_id=item_id)
+    item = _item_to_fill(user, item_id)
     report, created = run_service(
         lambda: report_put(
             item=item,
@@ -190,7 +193,23 @@ def report_put_api(
             submit=body.submit,
         )
     )
+    if created and not body.indicator_values and not body.milestones_reached:
+        # Stored just now, by this user, with no values or nodes under it: the report in
+        # memory is what a read would give (its item, lead unit and project read above).
+        return Status(201, report_detail_of(report))
     return Status(201 if created else 200, report_detail_out(report.pk, figures=False))
+
+
+def _item_to_fill(user: User, item_id: int) -> WorkItem:
+    """The item in the user's scope (404 otherwise) with what a report's checks and answer
+    read — its lead unit and project — and nothing the item's pages show besides."""
+    items = (
+        work_item_list(user=user)
+        .select_related(None)
+        .select_related("lead_unit", "project")
+        .prefetch_related(None)
+    )
+    return get_object_or_404(items, pk=item_id)
 
 
 @router.post(
