@@ -105,6 +105,7 @@ class CpuMeter:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._conn: Any = None
+        self.database_measured = False
 
     @staticmethod
     def available() -> bool:
@@ -159,6 +160,7 @@ class CpuMeter:
             import psycopg
 
             self._conn = psycopg.connect(self.database_url, autocommit=True)
+            self.database_measured = True
         self._sample()
         self.started = True
         self._thread.start()
@@ -169,6 +171,7 @@ class CpuMeter:
         self._sample()
         if self._conn is not None:
             self._conn.close()
+            self._conn = None
         seconds: dict[str, float] = {"app servers": 0.0, "PostgreSQL": 0.0}
         for key, last in self.last.items():
             seconds[key[0]] += (last - self.first[key]) / self.tick
@@ -728,9 +731,12 @@ def main() -> int:
             if procs
             else "app servers not measured (servers given with --base-url)"
         )
+        database = (
+            f"PostgreSQL backends {per['PostgreSQL']:.1f}, " if meter.database_measured else ""
+        )
         print(
             f"CPU ms per accepted report (user + system): {servers}, "
-            f"PostgreSQL backends {per['PostgreSQL']:.1f}, client {per['client']:.1f}; "
+            f"{database}client {per['client']:.1f}; "
             f"total {total * 1000 / figures['accepted']:.1f} "
             f"({total:.1f} CPU s in {seconds:.1f} s on {os.cpu_count()} cores); "
             f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
