@@ -9,11 +9,14 @@ from django.test import Client
 
 from duban.api.models import IdempotentRequest
 from duban.core import events
+from duban.ledger.models import WorkItem
+from duban.ledger.selectors import work_item_list
 from duban.notify.models import GroupNotice, Notification, WorkGroup
 from duban.org.services import api_token_create
 from duban.reporting.models import IndicatorValue as IndicatorValueModel
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
 from duban.reporting.models import ReportMilestone as ReportMilestoneModel
+from duban.reporting.permissions import can_fill_report
 from tests import factories as f
 
 S = MonthlyReport.State
@@ -358,11 +361,12 @@ def test_a_single_put_and_its_retry_are_a_handful_of_queries(
     district, django_assert_num_queries, django_assert_max_num_queries
 ):
     client = api(district.head_a)
-    # The token (read, and its last use noted), the key reserved, the scope and the item, the
-    # month's lock and whether it is closed, the settings, the new key, the report and its
-    # history row, the answer stored; two savepoints of the test's transaction (the key's
-    # reservation takes none of its own; the report's insert keeps its rollback point).
-    with django_assert_num_queries(_engine(17, 15)):
+    # The token (read, and its last use noted), the key reserved, the item (by its key: its
+    # filler sees it), the month's lock and whether it is closed, the settings, the new key,
+    # the report and its history row, the answer stored; two savepoints of the test's
+    # transaction (the key's reservation takes none of its own; the report's insert keeps
+    # its rollback point).
+    with django_assert_num_queries(_engine(16, 14)):
         first = put(
             client,
             district.item_a.pk,
@@ -435,7 +439,7 @@ def test_the_bursts_single_put_and_submit_costs_a_fixed_number_of_statements(
 ):
     client = api(district.head_a)
     with (
-        django_assert_num_queries(_engine(22, 20)),
+        django_assert_num_queries(_engine(21, 19)),
         events.collecting(),
         django_capture_on_commit_callbacks(execute=True),
     ):
@@ -474,3 +478,27 @@ def test_a_new_reports_answer_is_what_reading_it_gives(district, submit):
     assert answer == read
     assert answer["investment_month"] == "120.5000" and answer["started"] is True
     assert answer["state"] == ("submitted" if submit else "draft")
+
+
+def test_whoever_may_fill_an_items_reports_sees_the_item(district):
+    # `PUT` reads the item by its key when the user may fill its reports: that must never
+    # reach an item outside the user's scope (every role, every item of the district).
+    f.WorkItemFactory(lead_unit=district.unit_a1, title="科室项目", steward=district.steward)
+    shared = f.TaskFactory(lead_unit=district.unit_b, title="协办工作")
+    shared.co_units.add(district.unit_a)
+    items = list(WorkItem.objects.all())
+    for name, user in district.users().items():
+        seen = set(work_item_list(user=user).values_list("pk", flat=True))
+        for item in items:
+            if can_fill_report(user, item):
+                assert item.pk in seen, (name, item.title)
+
+
+def test_put_answers_404_outside_the_scope_and_403_inside_it(district):
+    # the viewer sees unit B's items (a contact responsibility) but fills nothing
+    viewer, head_a = api(district.viewer), api(district.head_a)
+    assert put(viewer, district.item_b.pk, "2024-03", FILLED).status_code == 403
+    assert put(head_a, district.item_b.pk, "2024-03", FILLED).status_code == 403  # a co-unit
+    assert put(head_a, district.item_x.pk, "2024-03", FILLED).status_code == 404
+    assert put(head_a, 999_999, "2024-03", FILLED).status_code == 404
+    assert not MonthlyReport.objects.exists()

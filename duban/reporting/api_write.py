@@ -29,6 +29,7 @@ from duban.org.models import User
 from duban.org.selectors import unit_get_for_user
 from duban.reporting.api import ReportDetailOut, report_detail_of, report_detail_out
 from duban.reporting.models import MonthlyReport
+from duban.reporting.permissions import can_fill_report
 from duban.reporting.selectors import report_get_for_user
 from duban.reporting.services import (
     BatchResult,
@@ -202,7 +203,16 @@ def report_put_api(
 
 def _item_to_fill(user: User, item_id: int) -> WorkItem:
     """The item in the user's scope (404 otherwise) with what a report's checks and answer
-    read — its lead unit and project — and nothing the item's pages show besides."""
+    read — its lead unit and project — and nothing the item's pages show besides.
+
+    Whoever may fill an item's reports sees the item (its lead unit's reporters and head, its
+    steward, the office: each is in the scope's rule, `ledger.scoping.work_items_q`; held by
+    `tests/test_api_report_writes.py`), so the item is read by its key and the scope is read
+    only for someone who may not fill it: outside their scope it answers 404, as every read
+    does, and inside it the service refuses the role (403)."""
+    item = WorkItem.objects.select_related("lead_unit", "project").filter(pk=item_id).first()
+    if item is not None and can_fill_report(user, item):
+        return item
     items = (
         work_item_list(user=user)
         .select_related(None)
