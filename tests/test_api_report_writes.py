@@ -12,11 +12,13 @@ from duban.core import events
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import work_item_list
 from duban.notify.models import GroupNotice, Notification, WorkGroup
+from duban.org.models import Unit
+from duban.org.selectors import unit_list
 from duban.org.services import api_token_create
 from duban.reporting.models import IndicatorValue as IndicatorValueModel
 from duban.reporting.models import MonthClose, MonthlyReport, ReportingSettings
 from duban.reporting.models import ReportMilestone as ReportMilestoneModel
-from duban.reporting.permissions import can_fill_report
+from duban.reporting.permissions import can_fill_report, can_fill_unit_reports
 from tests import factories as f
 
 S = MonthlyReport.State
@@ -423,7 +425,7 @@ def test_the_bursts_batch_costs_a_fixed_number_of_statements(
     rows = [{"work_item": item.pk, **FILLED} for item in items]
     client = api(district.head_b)
     with (
-        django_assert_num_queries(_engine(23, 21)),
+        django_assert_num_queries(_engine(22, 20)),
         events.collecting(),
         django_capture_on_commit_callbacks(execute=True),
     ):
@@ -480,18 +482,24 @@ def test_a_new_reports_answer_is_what_reading_it_gives(district, submit):
     assert answer["state"] == ("submitted" if submit else "draft")
 
 
-def test_whoever_may_fill_an_items_reports_sees_the_item(district):
+def test_whoever_may_fill_an_items_or_units_reports_sees_it(district):
     # `PUT` reads the item by its key when the user may fill its reports: that must never
     # reach an item outside the user's scope (every role, every item of the district).
     f.WorkItemFactory(lead_unit=district.unit_a1, title="科室项目", steward=district.steward)
     shared = f.TaskFactory(lead_unit=district.unit_b, title="协办工作")
     shared.co_units.add(district.unit_a)
     items = list(WorkItem.objects.all())
+    units = list(Unit.objects.all())
     for name, user in district.users().items():
         seen = set(work_item_list(user=user).values_list("pk", flat=True))
         for item in items:
             if can_fill_report(user, item):
                 assert item.pk in seen, (name, item.title)
+        # and the batch reads the unit by its key for whoever fills the unit's reports
+        seen_units = set(unit_list(user=user).values_list("pk", flat=True))
+        for unit in units:
+            if can_fill_unit_reports(user, unit.pk):
+                assert unit.pk in seen_units, (name, unit.name)
 
 
 def test_put_answers_404_outside_the_scope_and_403_inside_it(district):

@@ -25,11 +25,11 @@ from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import work_item_get_for_user, work_item_list
 from duban.org.auth import request_user
-from duban.org.models import User
+from duban.org.models import Unit, User
 from duban.org.selectors import unit_get_for_user
 from duban.reporting.api import ReportDetailOut, report_detail_of, report_detail_out
 from duban.reporting.models import MonthlyReport
-from duban.reporting.permissions import can_fill_report
+from duban.reporting.permissions import can_fill_report, can_fill_unit_reports
 from duban.reporting.selectors import report_get_for_user
 from duban.reporting.services import (
     BatchResult,
@@ -201,6 +201,16 @@ def report_put_api(
     return Status(201 if created else 200, report_detail_out(report.pk, figures=False))
 
 
+def _unit_to_fill(user: User, unit_id: int) -> Unit:
+    """The unit in the user's scope (404 otherwise), read by its key when the user fills its
+    reports (their own unit, or the office: both see it), as `_item_to_fill` does."""
+    if can_fill_unit_reports(user, unit_id):
+        unit = Unit.objects.filter(pk=unit_id).first()
+        if unit is not None:
+            return unit
+    return unit_get_for_user(user=user, unit_id=unit_id)
+
+
 def _item_to_fill(user: User, item_id: int) -> WorkItem:
     """The item in the user's scope (404 otherwise) with what a report's checks and answer
     read — its lead unit and project — and nothing the item's pages show besides.
@@ -314,7 +324,7 @@ _report_step(
 def reports_batch_api(request: HttpRequest, unit_id: Path[Id], period: str, body: BatchIn) -> Any:
     user = request_user(request)
     p = _period(period)
-    unit = unit_get_for_user(user=user, unit_id=unit_id)
+    unit = _unit_to_fill(user, unit_id)
     rows = [
         BatchRow(
             work_item_id=r.work_item,
