@@ -211,8 +211,8 @@ class LoopbackClient:
         ).encode() + content
         for attempt in (1, 2):
             pool = self.idle.setdefault((host, port), [])
-            reused = bool(pool)
-            reader, writer = pool.pop() if pool else await asyncio.open_connection(host, port)
+            reused = attempt == 1 and bool(pool)  # the second attempt on a new connection
+            reader, writer = pool.pop() if reused else await asyncio.open_connection(host, port)
             try:
                 writer.write(message)
                 reply, keep = await asyncio.wait_for(self._read(reader), self.timeout)
