@@ -47,7 +47,7 @@ def run_server(*, host: str, port: int, threads: int = 8) -> None:
     """Block serving the WSGI app; factored out so tests can replace it."""
     from waitress import serve
 
-    from duban.config.wsgi import warm_wsgi_application
+    from duban.core.wsgi import warm_wsgi_application
 
     application = warm_wsgi_application()
 
@@ -96,7 +96,7 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
     """Block serving with gunicorn: a master and `workers` processes (Linux)."""
     from gunicorn.app.base import BaseApplication
 
-    from duban.config.wsgi import warm_wsgi_application
+    from duban.core.wsgi import warm_wsgi_application
 
     options = gunicorn_settings(host=host, port=port, workers=workers, threads=threads)
 
