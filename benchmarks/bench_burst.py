@@ -14,9 +14,11 @@ seconds in all. Half the units (`--batch-share`) send their month as one batch r
 others one `PUT … submit` per item; a share of requests is sent again with the same
 `Idempotency-Key` (`--retry-share`, as a client does after a timeout), and a share of single
 reports is then edited again with the version read before (`--conflict-share`), which must be
-refused. Printed: reports per second, p50/p95/p99 latency, answers by kind, the reconciliation
-(stored = accepted, none lost, none doubled, no retry written twice), and beside it the lower
-bound: the same inserts as plain SQL in one connection.
+refused. Printed: reports per second, p50/p95/p99 latency, the CPU spent per accepted report
+by the app servers, PostgreSQL's backends and the client (from /proc: less distorted by a
+busy machine than reports per second), answers by kind, the reconciliation (stored =
+accepted, none lost, none doubled, no retry written twice), and beside it the lower bound:
+the same inserts as plain SQL in one connection.
 """
 
 from __future__ import annotations
