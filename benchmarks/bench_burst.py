@@ -14,15 +14,18 @@ seconds in all. Half the units (`--batch-share`) send their month as one batch r
 others one `PUT … submit` per item; a share of requests is sent again with the same
 `Idempotency-Key` (`--retry-share`, as a client does after a timeout), and a share of single
 reports is then edited again with the version read before (`--conflict-share`), which must be
-refused. Printed: reports per second, p50/p95/p99 latency, answers by kind, the reconciliation
-(stored = accepted, none lost, none doubled, no retry written twice), and beside it the lower
-bound: the same inserts as plain SQL in one connection.
+refused. Printed: reports per second, p50/p95/p99 latency, the CPU spent per accepted report
+by the app servers, PostgreSQL's backends and the client (from /proc: less distorted by a
+busy machine than reports per second), answers by kind, the reconciliation (stored =
+accepted, none lost, none doubled, no retry written twice), and beside it the lower bound:
+the same inserts as plain SQL in one connection.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -31,6 +34,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -55,6 +59,11 @@ class Job:
     items: list[int]
     retry: bool = False
     conflict: bool = False
+    encoded: bytes = b""
+
+    def __post_init__(self) -> None:
+        # Encoded once: the client shares the machine's cores with the servers it measures.
+        self.encoded = json.dumps(self.body, ensure_ascii=False).encode()
 
 
 @dataclass
@@ -77,6 +86,185 @@ class Run:
     # Items of requests still in flight when the time limit stopped the client: the server
     # may have written them, and nobody read the answer.
     unanswered: set[int] = field(default_factory=set)
+
+
+class CpuMeter:
+    """CPU seconds (user + system) spent during the burst by the app servers (each started
+    process and its children: gunicorn's workers) and by PostgreSQL's backends serving the
+    benchmark's database, read from /proc (Linux) every `every` seconds: a process is counted
+    from its first reading (from zero when it started during the burst) to its last. A backend
+    that exits between two readings loses at most that interval's CPU."""
+
+    def __init__(self, server_pids: list[int], database_url: str | None, every: float = 0.25):
+        self.server_pids = server_pids
+        self.database_url = database_url
+        self.every = every
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.first: dict[tuple[str, int], int] = {}
+        self.last: dict[tuple[str, int], int] = {}
+        self.started = False
+        self.own = 0.0  # this thread's CPU, taken off the client's
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._conn: Any = None
+        self.database_measured = False
+
+    @staticmethod
+    def available() -> bool:
+        return Path("/proc/self/stat").exists()
+
+    @staticmethod
+    def _ticks(pid: int) -> int | None:
+        try:
+            text = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = text.rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+
+    @staticmethod
+    def _tree(pid: int) -> list[int]:
+        found, todo = [], [pid]
+        while todo:
+            p = todo.pop()
+            found.append(p)
+            for task in Path(f"/proc/{p}/task").glob("*/children"):
+                with contextlib.suppress(OSError):
+                    todo.extend(int(c) for c in task.read_text().split())
+        return found
+
+    def _backends(self) -> list[int]:
+        if self._conn is None:
+            return []
+        rows = self._conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _sample(self) -> None:
+        groups = [("app servers", p) for root in self.server_pids for p in self._tree(root)]
+        groups += [("PostgreSQL", p) for p in self._backends()]
+        for key in groups:
+            ticks = self._ticks(key[1])
+            if ticks is None:
+                continue
+            self.first.setdefault(key, ticks if not self.started else 0)
+            self.last[key] = ticks
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self._sample()
+        self.own = time.thread_time()
+
+    def start(self) -> None:
+        if self.database_url and urlsplit(self.database_url).scheme.startswith("postgres"):
+            import psycopg
+
+            self._conn = psycopg.connect(self.database_url, autocommit=True)
+            self.database_measured = True
+        self._sample()
+        self.started = True
+        self._thread.start()
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        seconds: dict[str, float] = {"app servers": 0.0, "PostgreSQL": 0.0}
+        for key, last in self.last.items():
+            seconds[key[0]] += (last - self.first[key]) / self.tick
+        return seconds
+
+
+@dataclass
+class Reply:
+    status_code: int
+    headers: dict[str, str]
+    content: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class LoopbackClient:
+    """A lean HTTP/1.1 client with keep-alive connections, for the burst: it shares the
+    machine's two cores with the servers it measures, and a general client (httpx) spent
+    about twice its CPU per request. It speaks what `duban serve` answers: Content-Length or
+    chunked bodies; a connection the server closed while idle is replaced once."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.idle: dict[tuple[str, int], list[tuple[Any, Any]]] = {}
+
+    async def request(
+        self, method: str, url: str, *, content: bytes, headers: dict[str, str]
+    ) -> Reply:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "127.0.0.1", parts.port or 80
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        message = (
+            f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Content-Length: {len(content)}\r\n{head}\r\n"
+        ).encode() + content
+        for attempt in (1, 2):
+            pool = self.idle.setdefault((host, port), [])
+            reused = attempt == 1 and bool(pool)  # the second attempt on a new connection
+            reader, writer = pool.pop() if reused else await asyncio.open_connection(host, port)
+            try:
+                writer.write(message)
+                reply, keep = await asyncio.wait_for(self._read(reader), self.timeout)
+            except (ConnectionError, asyncio.IncompleteReadError) as e:
+                writer.close()
+                if reused and attempt == 1 and not getattr(e, "partial", b""):
+                    continue  # closed by the server while idle: nothing was read
+                raise
+            except BaseException:
+                writer.close()
+                raise
+            if keep:
+                pool.append((reader, writer))
+            else:
+                writer.close()
+            return reply
+        raise ConnectionError("unreachable")
+
+    @staticmethod
+    async def _read(reader: Any) -> tuple[Reply, bool]:
+        line = await reader.readline()
+        if not line:
+            raise asyncio.IncompleteReadError(b"", None)
+        status = int(line.split(b" ", 2)[1])
+        headers: dict[str, str] = {}
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _sep, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            body = await reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while size := int((await reader.readline()).split(b";")[0], 16):
+                chunks.append(await reader.readexactly(size))
+                await reader.readline()
+            await reader.readline()
+            body = b"".join(chunks)
+        else:
+            body = await reader.read()
+            return Reply(status, headers, body), False
+        return Reply(status, headers, body), headers.get("connection", "").lower() != "close"
+
+    def close(self) -> None:
+        for pool in self.idle.values():
+            for _reader, writer in pool:
+                writer.close()
+        self.idle.clear()
 
 
 def _free_port() -> int:
@@ -104,7 +292,7 @@ def _setup(args: argparse.Namespace) -> str | None:
     elif args.postgres:
         import psycopg
 
-        made = f"duban_bench_burst_{os.getpid()}"
+        made = args.database_name or f"duban_bench_burst_{os.getpid()}"
         with psycopg.connect(args.postgres, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{made}"')
             conn.execute(f'CREATE DATABASE "{made}"')
@@ -124,6 +312,7 @@ def _month_to_report(units: int) -> tuple[Any, dict[int, list[int]], dict[int, s
     their items, a token of each unit's head, and the lower bound (seconds)."""
     from django.db import connection, transaction
 
+    from duban.api.models import IdempotentRequest
     from duban.core.periods import Period
     from duban.ledger.models import WorkItem
     from duban.org.models import User
@@ -147,6 +336,8 @@ def _month_to_report(units: int) -> tuple[Any, dict[int, list[int]], dict[int, s
         IndicatorValue.objects.filter(report__in=december)._raw_delete(connection.alias)
         ReportMilestone.objects.filter(report__in=december)._raw_delete(connection.alias)
         december._raw_delete(connection.alias)
+        # A database used again (--database-url): an earlier run's keys would replay its answers.
+        IdempotentRequest.objects.filter(key__startswith="burst-")._raw_delete(connection.alias)
     heads = {
         u.unit_id: u
         for u in User.objects.filter(role=User.Role.UNIT_HEAD, unit_id__in=list(by_unit))
@@ -230,14 +421,14 @@ def _plan(
 
 
 async def _send(
-    client: Any, base: str, token: str, job: Job, kind: str, body: Any, key: str | None
+    client: Any, base: str, token: str, job: Job, kind: str, body: bytes, key: str | None
 ) -> Answer:
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     if key:
         headers["Idempotency-Key"] = key
     started = time.perf_counter()
     try:
-        response = await client.request(job.method, base + job.path, json=body, headers=headers)
+        response = await client.request(job.method, base + job.path, content=body, headers=headers)
     except Exception as e:  # a transport error is one of the kinds counted
         return Answer(kind, 0, time.perf_counter() - started, error=type(e).__name__)
     seconds = time.perf_counter() - started
@@ -250,7 +441,7 @@ async def _send(
         response.status_code,
         seconds,
         parsed,
-        response.headers.get("Idempotent-Replayed") == "true",
+        response.headers.get("idempotent-replayed") == "true",
     )
 
 
@@ -271,16 +462,10 @@ async def _burst(
     jobs: list[Job],
     rng: random.Random,
 ) -> tuple[Run, float]:
-    import httpx
-
     run = Run()
     gate = asyncio.Semaphore(args.concurrency)
-    limits = httpx.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
-    timeout = httpx.Timeout(args.request_timeout)
-
-    async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as client:
+    client = LoopbackClient(args.request_timeout)
+    try:
 
         async def one(n: int, job: Job) -> None:
             base = bases[n % len(bases)]
@@ -288,7 +473,7 @@ async def _burst(
 
             async def send_first() -> Answer:
                 async with gate:
-                    return await _send(client, base, token, job, job.kind, job.body, job.key)
+                    return await _send(client, base, token, job, job.kind, job.encoded, job.key)
 
             async def send_retry() -> Answer:
                 # The client gave up waiting and sends the same request again, same key,
@@ -296,7 +481,7 @@ async def _burst(
                 await asyncio.sleep(rng.random() * 0.05)
                 async with gate:
                     other = bases[(n + 1) % len(bases)]
-                    return await _send(client, other, token, job, "retry", job.body, job.key)
+                    return await _send(client, other, token, job, "retry", job.encoded, job.key)
 
             if job.retry:
                 first, again = await asyncio.gather(send_first(), send_retry())
@@ -308,7 +493,9 @@ async def _burst(
                     break
                 run.answers.append(first)
                 async with gate:
-                    first = await _send(client, base, token, job, "after error", job.body, job.key)
+                    first = await _send(
+                        client, base, token, job, "after error", job.encoded, job.key
+                    )
             run.answers.append(first)
             _accept(run, job, first)
             if job.retry:
@@ -321,7 +508,7 @@ async def _burst(
                     run.retry_mismatch += 1
             if job.conflict and first.status in (200, 201):
                 stale = max(1, int(first.body["version"]) - 1)
-                body = {"progress_text": "另一人的修改", "version": stale}
+                body = json.dumps({"progress_text": "另一人的修改", "version": stale}).encode()
                 async with gate:
                     clash = await _send(client, base, token, job, "conflict", body, None)
                 run.answers.append(clash)
@@ -338,6 +525,8 @@ async def _burst(
         seconds = time.perf_counter() - started
         if pending:
             print(f"time limit reached: {len(pending)} requests not finished")
+    finally:
+        client.close()
     return run, seconds
 
 
@@ -437,6 +626,9 @@ def main() -> int:
     parser.add_argument("--problems", type=int, default=0, help="problems in the province set")
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
     parser.add_argument("--database-url", help="use this database as is (built if empty)")
+    parser.add_argument(
+        "--database-name", help="with --postgres: the database to make (default: one per run)"
+    )
     parser.add_argument("--redis", help="DUBAN_REDIS_URL for the servers")
     parser.add_argument("--base-url", action="append", help="servers already running (loopback)")
     parser.add_argument("--servers", type=int, default=1, help="app processes to start")
@@ -493,7 +685,16 @@ def main() -> int:
             f"{sum(j.conflict for j in jobs)} conflicting edits); {layout}; "
             f"concurrency {args.concurrency}"
         )
+        meter = CpuMeter([p.pid for p in procs], os.environ.get("DATABASE_URL"))
+        measured = CpuMeter.available()
+        load_before = os.getloadavg()
+        if measured:
+            meter.start()
+        client_before = time.process_time()
         run, seconds = asyncio.run(_burst(args, bases, tokens, jobs, rng))
+        client_cpu = time.process_time() - client_before
+        cpu = meter.stop() if measured else {}
+        load_after = os.getloadavg()
     finally:
         for p in procs:
             p.terminate()
@@ -523,6 +724,25 @@ def main() -> int:
                 f"  {kind}: {len(values)} requests, p50 {_pct(values, 50):.0f}, "
                 f"p95 {_pct(values, 95):.0f}, p99 {_pct(values, 99):.0f}"
             )
+    if cpu and figures["accepted"]:
+        cpu["client"] = max(0.0, client_cpu - meter.own)
+        total = sum(cpu.values())
+        per = {k: v * 1000 / figures["accepted"] for k, v in cpu.items()}
+        servers = (
+            f"app servers {per['app servers']:.1f}"
+            if procs
+            else "app servers not measured (servers given with --base-url)"
+        )
+        database = (
+            f"PostgreSQL backends {per['PostgreSQL']:.1f}, " if meter.database_measured else ""
+        )
+        print(
+            f"CPU ms per accepted report (user + system): {servers}, "
+            f"{database}client {per['client']:.1f}; "
+            f"total {total * 1000 / figures['accepted']:.1f} "
+            f"({total:.1f} CPU s in {seconds:.1f} s on {os.cpu_count()} cores); "
+            f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+        )
     print(
         "answers by kind: "
         + json.dumps({k: dict(v) for k, v in by_kind.items()}, ensure_ascii=False)

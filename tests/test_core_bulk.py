@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from duban.core.bulk import gc_paused, history_copy, insert_many
+from duban.core.bulk import FEW, gc_paused, history_copy, insert_many
 from duban.ledger.models import Project, WorkItem
 from tests import factories as f
 
@@ -52,6 +52,23 @@ def test_insert_many_writes_rows_with_defaults_and_returns_keys_in_order():
         unit.pk,
         unit.pk,
     ]
+
+
+# A few rows go in one INSERT … RETURNING on PostgreSQL, more through reserved keys and COPY:
+# either way the keys come back in the rows' order, each with its "+" history row.
+@pytest.mark.parametrize("n", [1, FEW, FEW + 5])
+def test_insert_many_returns_the_keys_in_order_on_either_path(n):
+    office = f.UserFactory(username="bulk-office")
+    rows = [{"name": f"项目{i}", "total_investment": Decimal(i)} for i in range(n)]
+    keys = insert_many(Project, rows, history_user_id=office.pk, history_reason="burst")
+    assert len(set(keys)) == n
+    names = dict(Project.objects.filter(pk__in=keys).values_list("pk", "name"))
+    assert [names[k] for k in keys] == [r["name"] for r in rows]
+    history = Project.history.filter(id__in=keys)
+    assert history.count() == n
+    assert set(history.values_list("history_type", "history_user_id", "history_change_reason")) == {
+        ("+", office.pk, "burst")
+    }
 
 
 def test_insert_many_writes_one_history_row_per_object_in_a_fixed_number_of_queries():

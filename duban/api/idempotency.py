@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -49,6 +49,33 @@ def _replay(record: IdempotentRequest) -> HttpResponse:
     return response
 
 
+def _reserve(user_id: int, key: str, digest: str) -> IdempotentRequest | None:
+    """The key's row, inserted now (unanswered yet), or None when the user already sent it.
+
+    One statement, `INSERT … ON CONFLICT DO NOTHING RETURNING`, with no savepoint around it
+    (PostgreSQL and SQLite both speak it): a concurrent request holding the same key makes
+    this one wait for its transaction, then find the row taken."""
+    meta = IdempotentRequest._meta
+    now = meta.get_field("created_at").get_db_prep_save(clock.now(), connection)
+    quote = connection.ops.quote_name
+    columns = ["user_id", "key", "request_hash", "status", "content_type", "body", "created_at"]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 — our own names
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({quote('user_id')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, key, digest, 0, "", b"", now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record = IdempotentRequest(
+        pk=row[0], user_id=user_id, key=key, request_hash=digest, status=0, content_type=""
+    )
+    record._state.adding = False
+    return record
+
+
 def _refuse(message: str, status: int = 422) -> JsonResponse:
     return JsonResponse({"detail": message}, status=status)
 
@@ -75,19 +102,7 @@ class IdempotencyMiddleware:
         digest = _request_hash(request)
         try:
             with transaction.atomic():
-                try:
-                    with transaction.atomic():
-                        record = IdempotentRequest.objects.create(
-                            user=user,
-                            key=key,
-                            request_hash=digest,
-                            status=0,
-                            content_type="",
-                            body=b"",
-                            created_at=clock.now(),
-                        )
-                except IntegrityError:
-                    record = None
+                record = _reserve(user.pk, key, digest)
                 if record is None:
                     first = IdempotentRequest.objects.get(user=user, key=key)
                     if first.request_hash != digest:

@@ -1,6 +1,6 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+from duban.core.wsgi import warm_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.config.settings")
-application = get_wsgi_application()
+application = warm_wsgi_application()

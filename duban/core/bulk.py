@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from simple_history.models import HistoricalRecords
 from duban.core import clock
 
 SLICE = 1000
+# Up to this many rows, PostgreSQL inserts with INSERT … RETURNING rather than COPY.
+FEW = 20
 # Values the drivers take as they are: psycopg adapts all of them; Django's SQLite backend
 # registers adapters for Decimal and date. Datetimes need the backend's time-zone handling.
 _AS_IS = (
@@ -125,11 +128,9 @@ def insert_many(
             template.append(prepare(f.get_default()))
         as_is = None if prepare is _as_is else prepare
         slots[f.name] = slots[f.attname] = (position, as_is)
-    keys = _reserve_keys(model, len(rows))
     values = []
-    for key, row in zip(keys, rows, strict=True):
+    for row in rows:
         out = template.copy()
-        out[0] = key
         for position, f in per_row:
             out[position] = _preparer(f)(f.get_default())
         for name, v in row.items():
@@ -138,9 +139,16 @@ def insert_many(
         values.append(out)
     quote = connection.ops.quote_name
     columns = [quote(meta.pk.column)] + [quote(f.column) for f in fields]  # type: ignore[union-attr]
-    _insert_rows(meta.db_table, columns, values)
-    history = getattr(model, "history", None)
-    if history is not None and getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+    if connection.vendor == "postgresql" and len(rows) <= FEW:
+        # A few rows (a report put by a client): one INSERT … RETURNING, the keys from the
+        # sequence in the same statement, instead of reserving them and a COPY.
+        keys = _insert_returning(meta.db_table, columns, [out[1:] for out in values])
+    else:
+        keys = _reserve_keys(model, len(rows))
+        for key, out in zip(keys, values, strict=True):
+            out[0] = key
+        _insert_rows(meta.db_table, columns, values)
+    if _has_history(model) and getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         history_copy(
             model,
             keys,
@@ -170,6 +178,24 @@ def history_copy(
     """
     if not keys:
         return
+    head, pk, date_field = _history_insert(model, connection.vendor)
+    date = date_field.get_db_prep_save(when or clock.now(), connection)
+    if unbroken and connection.vendor == "sqlite":
+        which, params = f"{pk} BETWEEN %s AND %s", [keys[0], keys[-1]]
+    else:
+        which, params = _key_in(pk, keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{head} WHERE {which}", [date, history_reason, history_type, history_user_id, *params]
+        )
+
+
+@cache
+def _history_insert(
+    model: type[models.Model], vendor: str
+) -> tuple[str, str, models.Field[Any, Any]]:
+    """`history_copy`'s statement but its WHERE, the quoted key column and the history date's
+    field: the same for every copy of `model`, so built once per process (and engine)."""
     quote = connection.ops.quote_name
     history = model.history.model  # type: ignore[attr-defined]
     hmeta = history._meta
@@ -177,21 +203,14 @@ def history_copy(
     kept = {f.column for f in hmeta.concrete_fields}
     columns = [quote(f.column) for f in model._meta.concrete_fields if f.column in kept]
     extra = ("history_date", "history_change_reason", "history_type", "history_user")
-    date = _preparer(hmeta.get_field("history_date"))(when or clock.now())
-    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
-    if unbroken and connection.vendor == "sqlite":
-        which, params = f"{pk} BETWEEN %s AND %s", [keys[0], keys[-1]]
-    else:
-        which, params = _key_in(pk, keys)
-    sql = "INSERT INTO {} ({}) SELECT {}, %s, %s, %s, %s FROM {} WHERE {}".format(  # noqa: S608
+    head = "INSERT INTO {} ({}) SELECT {}, %s, %s, %s, %s FROM {}".format(  # noqa: S608
         quote(hmeta.db_table),
         ", ".join(columns + [quote(hmeta.get_field(name).column) for name in extra]),  # type: ignore[union-attr]
         ", ".join(columns),
         quote(model._meta.db_table),
-        which,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [date, history_reason, history_type, history_user_id, *params])
+    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
+    return head, pk, hmeta.get_field("history_date")  # type: ignore[return-value]
 
 
 def history_m2m_copy(model: type[models.Model], field_name: str, keys: Sequence[int]) -> None:
@@ -226,6 +245,24 @@ def _key_in(column: str, keys: Sequence[int]) -> tuple[str, list[Any]]:
     """`column` among `keys`, as one parameter (see `values_in`)."""
     subquery = values_in(keys, of="bigint")
     return f"{column} IN ({subquery.sql})", list(subquery.params)
+
+
+def _insert_returning(table: str, columns: list[str], values: list[list[Any]]) -> list[int]:
+    """PostgreSQL: the rows in one INSERT, their keys (`columns[0]`) taken from its sequence
+    and returned in the rows' order (as Django's `bulk_create` relies on)."""
+    quote = connection.ops.quote_name
+    row = "({})".format(", ".join(["%s"] * (len(columns) - 1)))
+    sql = "INSERT INTO {} ({}) VALUES {} RETURNING {}".format(  # noqa: S608 — names from the model, values bound
+        quote(table), ", ".join(columns[1:]), ", ".join([row] * len(values)), columns[0]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [v for out in values for v in out])
+        return [r[0] for r in cursor.fetchall()]
+
+
+@cache
+def _has_history(model: type[models.Model]) -> bool:
+    return getattr(model, "history", None) is not None
 
 
 def _insert_rows(table: str, columns: list[str], values: list[list[Any]]) -> None:

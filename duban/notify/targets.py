@@ -45,7 +45,8 @@ def targets_visible(user: User, label: str, target_ids: Collection[int]) -> set[
     visible = VISIBLE.get(label)
     if visible is None:
         return set(target_ids) if user.is_office else set()
-    return set(visible(user).filter(pk__in=target_ids).values_list("pk", flat=True))
+    # Unordered: the lists' display order would join tables only to sort.
+    return set(visible(user).filter(pk__in=target_ids).order_by().values_list("pk", flat=True))
 
 
 # The models whose rows hang off a work item, by event target.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from duban.ledger.selectors import work_item_get_for_user
 from duban.org.auth import request_user
 from duban.org.models import User
 from duban.reporting.ledger_api import figures_out, user_ref
-from duban.reporting.models import MonthClose, MonthlyReport
+from duban.reporting.models import IndicatorValue, MonthClose, MonthlyReport, ReportMilestone
 from duban.reporting.progress import ItemProgress
 from duban.reporting.selectors import (
     ReportFilters,
@@ -242,8 +243,26 @@ def report_detail_out(report_id: int, *, figures: bool = True) -> ReportDetailOu
     reached = report.milestones_reached.select_related("milestone").order_by(
         "milestone__sort_order", "milestone_id"
     )
+    return report_detail_of(
+        report,
+        values=list(values),
+        reached=list(reached),
+        progress=report_progress(report) if figures else None,
+    )
+
+
+def report_detail_of(
+    report: MonthlyReport,
+    *,
+    values: Sequence[IndicatorValue] = (),
+    reached: Sequence[ReportMilestone] = (),
+    progress: ItemProgress | None = None,
+) -> ReportDetailOut:
+    """The detail of a report held in memory as stored, with its item (lead unit, project),
+    people, values and nodes loaded (in their display order): no query. A write that has
+    just stored a new report answers with it instead of reading it back."""
     return ReportDetailOut(
-        **_report_fields(report, report_progress(report) if figures else None),  # type: ignore[arg-type]
+        **_report_fields(report, progress),  # type: ignore[arg-type]
         problems_text=report.problems_text,
         next_steps=report.next_steps,
         signed_off_by=user_ref(report.signed_off_by),

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
@@ -21,11 +22,14 @@ from duban.core.api.errors import ERRORS, errors_or, run_service
 from duban.core.api.params import MAX_ID, Id
 from duban.core.api.schemas import DecimalStr, UnitRef, unit_ref
 from duban.core.periods import Period
-from duban.ledger.selectors import work_item_get_for_user
+from duban.ledger.models import WorkItem
+from duban.ledger.selectors import work_item_get_for_user, work_item_list
 from duban.org.auth import request_user
+from duban.org.models import Unit, User
 from duban.org.selectors import unit_get_for_user
-from duban.reporting.api import ReportDetailOut, report_detail_out
+from duban.reporting.api import ReportDetailOut, report_detail_of, report_detail_out
 from duban.reporting.models import MonthlyReport
+from duban.reporting.permissions import can_fill_report, can_fill_unit_reports
 from duban.reporting.selectors import report_get_for_user
 from duban.reporting.services import (
     BatchResult,
@@ -177,7 +181,7 @@ def report_put_api(
 ) -> Status[ReportDetailOut]:
     user = request_user(request)
     p = _period(period)
-    item = work_item_get_for_user(user=user, item_id=item_id)
+    item = _item_to_fill(user, item_id)
     report, created = run_service(
         lambda: report_put(
             item=item,
@@ -190,7 +194,42 @@ def report_put_api(
             submit=body.submit,
         )
     )
+    if created and not body.indicator_values and not body.milestones_reached:
+        # Stored just now, by this user, with no values or nodes under it: the report in
+        # memory is what a read would give (its item, lead unit and project read above).
+        return Status(201, report_detail_of(report))
     return Status(201 if created else 200, report_detail_out(report.pk, figures=False))
+
+
+def _unit_to_fill(user: User, unit_id: int) -> Unit:
+    """The unit in the user's scope (404 otherwise), read by its key when the user fills its
+    reports (their own unit, or the office: both see it), as `_item_to_fill` does."""
+    if can_fill_unit_reports(user, unit_id):
+        unit = Unit.objects.filter(pk=unit_id).first()
+        if unit is not None:
+            return unit
+    return unit_get_for_user(user=user, unit_id=unit_id)
+
+
+def _item_to_fill(user: User, item_id: int) -> WorkItem:
+    """The item in the user's scope (404 otherwise) with what a report's checks and answer
+    read — its lead unit and project — and nothing the item's pages show besides.
+
+    Whoever may fill an item's reports sees the item (its lead unit's reporters and head, its
+    steward, the office: each is in the scope's rule, `ledger.scoping.work_items_q`; held by
+    `tests/test_api_report_writes.py`), so the item is read by its key and the scope is read
+    only for someone who may not fill it: outside their scope it answers 404, as every read
+    does, and inside it the service refuses the role (403)."""
+    item = WorkItem.objects.select_related("lead_unit", "project").filter(pk=item_id).first()
+    if item is not None and can_fill_report(user, item):
+        return item
+    items = (
+        work_item_list(user=user)
+        .select_related(None)
+        .select_related("lead_unit", "project")
+        .prefetch_related(None)
+    )
+    return get_object_or_404(items, pk=item_id)
 
 
 @router.post(
@@ -285,7 +324,7 @@ _report_step(
 def reports_batch_api(request: HttpRequest, unit_id: Path[Id], period: str, body: BatchIn) -> Any:
     user = request_user(request)
     p = _period(period)
-    unit = unit_get_for_user(user=user, unit_id=unit_id)
+    unit = _unit_to_fill(user, unit_id)
     rows = [
         BatchRow(
             work_item_id=r.work_item,

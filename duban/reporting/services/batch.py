@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -144,12 +144,14 @@ def _read_month(
     report_ids = [r.pk for r in reports.values()]
     indicators: dict[int, dict[int, Indicator]] = defaultdict(dict)
     values: dict[int, dict[int, IndicatorValue]] = defaultdict(dict)
-    # A task's completeness on submit looks at its values: read them for tasks too.
-    if any(r.indicator_values is not None for r in rows) or (
-        submit and any(i.kind == WorkItem.Kind.TASK for i in items)
-    ):
+    given_values = any(r.indicator_values is not None for r in rows)
+    if given_values:
         for ind in Indicator.objects.filter(work_item_id__in=ids):
             indicators[ind.work_item_id][ind.pk] = ind
+    # A task's completeness on submit looks at its stored values too (a new report has none).
+    if report_ids and (
+        given_values or (submit and any(i.kind == WorkItem.Kind.TASK for i in items))
+    ):
         for v in IndicatorValue.objects.filter(report_id__in=report_ids):
             values[v.report_id][v.indicator_id] = v
     milestones: dict[int, dict[int, Milestone]] = defaultdict(dict)
@@ -310,18 +312,16 @@ def _write(puts: Sequence[_Put], month: _Month) -> None:
     changed = [p.report for p in puts if not p.created]
     if new:
         columns = [f.attname for f in MonthlyReport._meta.concrete_fields if not f.primary_key]
+        for report in new:
+            report.created_at = report.updated_at = now
         keys = insert_many(
             MonthlyReport,
-            [
-                {c: getattr(r, c) for c in columns if c not in ("created_at", "updated_at")}
-                for r in new
-            ],
+            [{c: getattr(r, c) for c in columns} for r in new],
             history_user_id=by.pk,
             history_reason=reason,
         )
         for report, key in zip(new, keys, strict=True):
             report.pk = key
-            report.created_at = report.updated_at = now
             report._state.adding = False
             report._state.db = "default"
     if changed:
@@ -333,7 +333,25 @@ def _write(puts: Sequence[_Put], month: _Month) -> None:
         history_copy(
             MonthlyReport, [r.pk for r in changed], history_user_id=by.pk, history_reason=reason
         )
+    for put in puts:
+        _as_stored(put.report)
     _write_children(puts, by)
+
+
+_DECIMALS = [
+    (f.attname, Decimal(1).scaleb(-f.decimal_places))
+    for f in MonthlyReport._meta.concrete_fields
+    if isinstance(f, models.DecimalField)
+]
+
+
+def _as_stored(report: MonthlyReport) -> None:
+    """The report's amounts as the database gives them back (to their decimal places; the
+    validation refused any finer), so that an answer built from it equals a read."""
+    for attname, exponent in _DECIMALS:
+        value = getattr(report, attname)
+        if value is not None and value.is_finite():
+            setattr(report, attname, value.quantize(exponent))
 
 
 def _write_children(puts: Sequence[_Put], by: User) -> None:

@@ -45,10 +45,11 @@ def waitress_settings(*, threads: int = 8) -> dict[str, Any]:
 
 def run_server(*, host: str, port: int, threads: int = 8) -> None:
     """Block serving the WSGI app; factored out so tests can replace it."""
-    from django.core.wsgi import get_wsgi_application
     from waitress import serve
 
-    application = get_wsgi_application()
+    from duban.core.wsgi import warm_wsgi_application
+
+    application = warm_wsgi_application()
 
     serve(application, host=host, port=port, **waitress_settings(threads=threads))
 
@@ -93,8 +94,9 @@ def gunicorn_available() -> bool:
 
 def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
     """Block serving with gunicorn: a master and `workers` processes (Linux)."""
-    from django.core.wsgi import get_wsgi_application
     from gunicorn.app.base import BaseApplication
+
+    from duban.core.wsgi import warm_wsgi_application
 
     options = gunicorn_settings(host=host, port=port, workers=workers, threads=threads)
 
@@ -104,7 +106,7 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return get_wsgi_application()
+            return warm_wsgi_application()
 
     _Duban().run()
 
