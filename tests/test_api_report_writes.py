@@ -425,7 +425,7 @@ def test_the_bursts_batch_costs_a_fixed_number_of_statements(
     rows = [{"work_item": item.pk, **FILLED} for item in items]
     client = api(district.head_b)
     with (
-        django_assert_num_queries(_engine(22, 20)),
+        django_assert_num_queries(_engine(21, 19)),
         events.collecting(),
         django_capture_on_commit_callbacks(execute=True),
     ):
@@ -441,7 +441,7 @@ def test_the_bursts_single_put_and_submit_costs_a_fixed_number_of_statements(
 ):
     client = api(district.head_a)
     with (
-        django_assert_num_queries(_engine(21, 19)),
+        django_assert_num_queries(_engine(20, 18)),
         events.collecting(),
         django_capture_on_commit_callbacks(execute=True),
     ):
