@@ -1,13 +1,13 @@
-"""The lights of a whole scope for the first screens, computed by the progress core once and
+"""The lights of a whole scope for the first screens, reduced by the progress core once and
 kept in the cache until something they depend on changes.
 
 The cockpit (every item's light, investment and 序时 summed for a leader's scope) and the battle
-map's light filter need the light of every item in scope. For an open month the progress core
-judges each item in Python (about 85 µs an item: seconds for a province of 20,000 items), so
-recomputing it on every page view cannot answer in 500 ms. What the pages need is small (counts,
-sums, the few items listed by name, the ids of each colour), so it is computed once by
-`progress_for_items` — still the only place lights and figures are computed — and kept in
-Django's cache (Redis when DUBAN_REDIS_URL is set) under a key made of:
+map's light filter need the light of every item in scope. The progress core keeps an open
+month's lights in the database and judges again only the items whose facts changed
+(`duban.reporting.selectors.live_progress`), so a miss here costs reading the kept rows, not
+judging every item. What the pages need is small (counts, sums, the few items listed by name,
+the ids of each colour), so it is reduced once and kept in Django's cache (Redis when
+DUBAN_REDIS_URL is set) under a key made of:
 
 - the scope: the count, sum, sum of squares and extremes of the ids of the items in it, read
   by one aggregate query (so two leaders of the same scope share one entry, and a
@@ -15,17 +15,17 @@ Django's cache (Redis when DUBAN_REDIS_URL is set) under a key made of:
   (the office, a 主要领导) simply "all", sparing that aggregate over a province;
 - the month shown and the day the lights are judged on (a new day is a new key);
 - the light-rule version in force;
-- the data's version: the highest id of every table of the ledger and reporting apps (their
-  history tables included: every edit through a service writes a history row, bulk imports
-  included) read in one query, plus a generation that a save or delete of any of their models
-  moves on after its transaction commits (for writes that leave no history row).
+- the facts' version, from the progress core (`facts_version`: the newest row of every history
+  table of the facts, in one query), plus a generation that a save or delete of any ledger or
+  reporting model moves on after its transaction commits (for a write that leaves no history
+  row, or one whose history row is not the newest).
 
 The cockpit's problem figures (open, overdue, at the leader's level, reported and closed by
 month) are kept the same way, keyed on the problems in scope and the problems app's tables.
 
 So a report submitted, accepted or corrected, an item, node, indicator or plan curve edited, a
-month closed or a rule version added changes the key, in every process (the fingerprint is
-read from the database). Entries also expire after `DUBAN_HOME_CACHE_SECONDS` (default 900).
+month closed or a rule version added changes the key, in every process (the version is read
+from the database). Entries also expire after `DUBAN_HOME_CACHE_SECONDS` (default 900).
 """
 
 from __future__ import annotations
@@ -50,11 +50,20 @@ from duban.core.money import ratio_pct
 from duban.core.periods import Period
 from duban.ledger.models import PlanMonth, WorkItem
 from duban.problems.models import OPEN_STATES
-from duban.reporting.models import COUNTING_STATES, MonthlyReport, ReportingSettings
+from duban.reporting.models import (
+    COUNTING_STATES,
+    LiveProgress,
+    LiveProgressState,
+    MonthlyReport,
+    ReportingSettings,
+)
 from duban.reporting.progress import ItemProgress, Light, ReportStatus, StartStatus, report_status
+from duban.reporting.selectors.live_progress import facts_version
 from duban.reporting.selectors.progress import LightCounts, progress_for_items, rules_in_force
 
 WATCHED_APPS = ("ledger", "reporting")  # what the lights depend on
+# The progress core's own kept rows: derived, not facts (and deleted in bulk: no signal).
+NOT_WATCHED = frozenset({LiveProgress, LiveProgressState})
 PROBLEM_APPS = ("problems",)  # what the cockpit's problem figures depend on
 GENERATION_KEY = "duban:scope-lights:generation:"
 LISTED = 5  # red / yellow / behind items kept by id, in order; the pages list them by name
@@ -294,14 +303,29 @@ def data_changed(**kwargs: Any) -> None:
 
 
 def connect_invalidation() -> None:
-    for signal in (post_save, post_delete, m2m_changed):
-        signal.connect(data_changed, dispatch_uid=f"web.scope_lights.{id(signal)}")
+    """Listen to the watched apps' models one by one (a listener for every sender would stop
+    Django deleting the progress core's kept rows in one statement)."""
+    for label in (*WATCHED_APPS, *PROBLEM_APPS):
+        for model in apps.get_app_config(label).get_models():
+            if model in NOT_WATCHED:
+                continue
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    data_changed,
+                    sender=model,
+                    dispatch_uid=f"web.scope_lights.{id(signal)}.{model._meta.label}",
+                )
+    m2m_changed.connect(data_changed, dispatch_uid="web.scope_lights.m2m")
 
 
-def _cached(name: str, labels: tuple[str, ...], parts: list[str], compute: Any) -> Any:
+def _cached(
+    name: str, labels: tuple[str, ...], parts: list[str], compute: Any, data: Any = None
+) -> Any:
     """`compute()` kept under a key of `parts`, the data's version of the apps `labels` (their
-    tables' highest ids and their generations) and the day."""
-    version = (_data_fingerprint(labels), *(_generation(label) for label in labels))
+    generations, and `data`, else their tables' highest ids) and the day."""
+    if data is None:
+        data = _data_fingerprint(labels)
+    version = (data, *(_generation(label) for label in labels))
     key = ":".join(
         [
             f"duban:{name}",
@@ -347,7 +371,11 @@ def scope_lights(
         str(row.pk if row is not None else 0),
     ]
     found: ScopeLights = _cached(
-        "scope-lights", WATCHED_APPS, parts, lambda: compute_scope_lights(items, period, year)
+        "scope-lights",
+        WATCHED_APPS,
+        parts,
+        lambda: compute_scope_lights(items, period, year),
+        data=facts_version(),
     )
     return found
 
