@@ -45,7 +45,7 @@ from duban.reporting.selectors.facts import (
     counted_ytd,
     item_facts,
 )
-from duban.reporting.selectors.live_progress import STORED, Position, live_rows
+from duban.reporting.selectors.live_progress import STORED, Position, live_rows, stored_values
 
 __all__ = ["ItemsArg", "counted_ytd", "item_facts"]
 
@@ -220,6 +220,28 @@ def progress_for_items(
             **_ids_filter(items), year=period.year, month=period.month
         )
     }
+
+
+def progress_columns(
+    items: ItemsArg, period: Period, columns: Sequence[str]
+) -> dict[int, tuple[Any, ...]]:
+    """Some stored columns (names of `STORED`) of every item's progress for `period`, without
+    building the whole progress: a closed month's snapshot, an open month's kept rows (the
+    stale ones judged again first). For pages that reduce thousands of items to a few figures.
+    """
+    if is_closed(period):
+        return {
+            pk: tuple(rest)
+            for pk, *rest in ItemSnapshot.objects.filter(
+                **_ids_filter(items), year=period.year, month=period.month
+            ).values_list("work_item_id", *columns)
+        }
+    fresh = live_rows(items, period, columns, position_now(period))
+    out = {row[0]: row[1:] for row in fresh.rows}
+    for pk, p in fresh.computed.items():
+        values = stored_values(p)
+        out[pk] = tuple(values[c] for c in columns)
+    return out
 
 
 def progress_for_item(item: WorkItem, period: Period) -> ItemProgress | None:
