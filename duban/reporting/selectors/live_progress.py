@@ -72,6 +72,9 @@ STORED = (
 )
 # Items named by the feed at once beyond which dropping the whole month is cheaper than a list.
 DROP_ALL_ABOVE = 5000
+# Items to judge again named by a list of ids up to this many (else by the scope's filter
+# less the items kept: each of the seven reads of facts then runs over the whole scope).
+ID_LIST_UP_TO = 1000
 # PostgreSQL: how far below the newest history row a new position starts looking for rows of
 # transactions still running (SQLite has one writer at a time: ids appear in order).
 PG_LOOKBACK = 10_000
@@ -356,7 +359,7 @@ def live_rows(items: Any, period: Period, columns: Sequence[str], at: Position) 
         computed: dict[int, ItemProgress] = {}
         if missing:
             wanted: Any = missing
-            if isinstance(items, QuerySet):
+            if isinstance(items, QuerySet) and len(missing) > ID_LIST_UP_TO:
                 # The scope's own filter, not a list of (maybe twenty thousand) ids.
                 wanted = items.order_by().exclude(
                     pk__in=month_rows.order_by().values("work_item_id")
