@@ -277,12 +277,17 @@ def test_a_write_that_leaves_no_history_row_is_not_seen(warm):
     assert read[d.item_c.pk] != fresh[d.item_c.pk]
 
 
-def test_closed_month_still_reads_the_snapshot_not_the_kept_rows(warm):
+def test_closed_month_still_reads_the_snapshot_and_its_kept_rows_go(warm):
     d = warm
     progress_for_items(_items(), FEB)
+    assert LiveProgress.objects.filter(year=2024, month=2).exists()
     month_close(period=FEB, by=d.office)
     read = progress_for_items(_items(), FEB)
-    assert all(p.frozen for p in read.values())
+    assert read and all(p.frozen for p in read.values())
+    # the next refresh of an open month drops what was kept for the month now closed
+    progress_for_items(_items(), MARCH)
+    assert not LiveProgress.objects.filter(year=2024, month=2).exists()
+    assert not LiveProgressState.objects.filter(year=2024, month=2).exists()
 
 
 @pytest.mark.parametrize(

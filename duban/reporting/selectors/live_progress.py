@@ -35,7 +35,7 @@ from functools import cache
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import FilteredRelation, Q, QuerySet
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
 
 from duban.core import clock
 from duban.core.bulk import insert_many
@@ -299,6 +299,13 @@ class Fresh:
 last_recomputed: list[int] = [0]
 
 
+def _drop_closed_months() -> None:
+    """A closed month is read from its snapshot: the rows kept while it was open go."""
+    closed = MonthClose.objects.filter(year=OuterRef("year"), month=OuterRef("month"))
+    LiveProgress.objects.filter(Exists(closed)).delete()
+    LiveProgressState.objects.filter(Exists(closed)).delete()
+
+
 def _locked_state(period: Period, at: Position) -> LiveProgressState:
     """The month's state row, locked (created, with no feed read yet, if there is none): a
     second refresh waits here, then finds little to do. Inside a transaction."""
@@ -349,6 +356,8 @@ def live_rows(items: Any, period: Period, columns: Sequence[str], at: Position) 
             if changes.whole or len(changes.items) > DROP_ALL_ABOVE:
                 month_rows.delete()
                 dropped = "all"
+                if changes.whole:
+                    _drop_closed_months()
             elif changes.items:
                 month_rows.filter(work_item_id__in=sorted(changes.items)).delete()
                 dropped = str(len(changes.items))
