@@ -188,7 +188,7 @@ def main() -> int:
         work_item_update(
             item=item,
             version=item.version,
-            data={"planned_finish": date(year, 12, 1) - timedelta(days=n + 1)},
+            data={"planned_finish": date(year + 1, 1, 1) + timedelta(days=n + 1)},
         )
         started = time.perf_counter()
         progress_for_items(items, december)
@@ -197,7 +197,7 @@ def main() -> int:
     rows.append(("open month kept: read after one item edited", min(after_write), bound, "SQL"))
     movable[-1].refresh_from_db()
     work_item_update(
-        item=movable[-1], version=movable[-1].version, data={"planned_finish": date(year, 6, 1)}
+        item=movable[-1], version=movable[-1].version, data={"planned_finish": date(year + 1, 3, 1)}
     )
     with CaptureQueriesContext(connection) as ctx:
         progress_for_items(items, december)

@@ -293,14 +293,17 @@ def test_closed_month_still_reads_the_snapshot_and_its_kept_rows_go(warm):
 @pytest.mark.parametrize(
     ("position", "seen", "snapshot", "expected"),
     [
-        ([5, None], set(), (0, 0), [5, None]),
+        ([5, None], set(), (None, 0), [5, None]),
         ([5, None], {6, 7}, (100, 101), [7, None]),
-        # a gap at 6: stop below it and remember who was running
+        # a gap at 6 while others run: stop below it and remember who was running
         ([5, None], {7, 8}, (100, 104), [5, 104]),
         # those still running: wait
         ([5, 104], {7, 8}, (103, 106), [5, 104]),
         # all of them finished and 6 never came: rolled back
         ([5, 104], {7, 8}, (104, 106), [8, None]),
+        ([5, 104], {7, 8}, (None, 106), [8, None]),
+        # a gap with nobody else running: nobody can fill it
+        ([5, None], {7, 8}, (None, 104), [8, None]),
         # it came
         ([5, 104], {6, 7, 8}, (103, 106), [8, None]),
     ],

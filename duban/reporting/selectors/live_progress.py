@@ -126,8 +126,8 @@ def feeds() -> tuple[_Feed, ...]:
             f"LEFT JOIN {table(MonthlyReport)} r ON r.id = h.report_id",
             "r.work_item_id",
         ),
-        own(MonthClose, "NULL", whole=True),
-        own(ReportingSettings, "NULL", whole=True),
+        own(MonthClose, "CAST(NULL AS BIGINT)", whole=True),
+        own(ReportingSettings, "CAST(NULL AS BIGINT)", whole=True),
     )
 
 
@@ -147,8 +147,11 @@ def _read_feed(position: dict[str, Any]) -> _Changes:
     pg = connection.vendor == "postgresql"
     if pg:
         # In the same statement, so of the same snapshot: the transactions still running.
+        # The oldest other transaction still running (None: none; the snapshot leaves out the
+        # reader's own) and the next transaction id.
         parts.append(
-            "SELECT -1, pg_snapshot_xmin(pg_current_snapshot())::text::bigint,"
+            "SELECT -1, (SELECT MIN(x::text::bigint)"
+            " FROM pg_snapshot_xip(pg_current_snapshot()) AS s(x)),"
             " pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
         )
     with connection.cursor() as cursor:
@@ -157,7 +160,7 @@ def _read_feed(position: dict[str, Any]) -> _Changes:
     seen: dict[int, set[int]] = {}
     items: set[int] = set()
     whole = False
-    snapshot = (0, 0)
+    snapshot: tuple[int | None, int] = (None, 0)
     fs = feeds()
     for i, hid, item in rows:
         if i < 0:
@@ -175,15 +178,17 @@ def _read_feed(position: dict[str, Any]) -> _Changes:
     return _Changes(whole, items, feed)
 
 
-def _advance(position: list[Any], seen: set[int], pg: bool, snapshot: tuple[int, int]) -> list[Any]:
+def _advance(
+    position: list[Any], seen: set[int], pg: bool, snapshot: tuple[int | None, int]
+) -> list[Any]:
     """A table's new position ([last id read, gap's snapshot xmax or None]) after `seen`.
 
     SQLite writes one transaction at a time, so ids become visible in order: the newest seen.
     PostgreSQL hands out ids before commit: a row of a transaction still running may appear
     later below ids already visible. The position stops below the first gap, so the rows after
-    it are read (and their items recomputed) again until the gap is filled, or until every
-    transaction that was running when the gap was first seen has ended (then it was rolled
-    back and never fills).
+    it are read (and their items judged) again until the gap is filled, or until no transaction
+    that was running when the gap was first seen still runs (then it was rolled back and never
+    fills). `snapshot`: the oldest other transaction running (None: none) and the next id.
     """
     pos, gap_xmax = position[0], (position[1] if len(position) > 1 else None)
     if not seen:
@@ -194,12 +199,12 @@ def _advance(position: list[Any], seen: set[int], pg: bool, snapshot: tuple[int,
     reached = pos
     while reached + 1 in seen:
         reached += 1
-    if reached == newest:
-        return [newest, None]
-    xmin, xmax = snapshot
-    if gap_xmax is not None and xmin >= gap_xmax:
+    oldest_running, next_xid = snapshot
+    if reached == newest or oldest_running is None:
+        return [newest, None]  # no gap, or nobody left who could fill it
+    if gap_xmax is not None and oldest_running >= gap_xmax:
         return [newest, None]  # whoever held the missing ids has finished without them
-    return [reached, gap_xmax if gap_xmax is not None else xmax]
+    return [reached, gap_xmax if gap_xmax is not None else next_xid]
 
 
 def facts_version() -> tuple[int, ...]:
