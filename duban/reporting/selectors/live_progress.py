@@ -34,7 +34,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
 
 from duban.core import clock
@@ -312,17 +312,12 @@ def _drop_closed_months() -> None:
 
 
 def _locked_state(period: Period, at: Position) -> LiveProgressState:
-    """The month's state row, locked (created, with no feed read yet, if there is none): a
-    second refresh waits here, then finds little to do. Inside a transaction."""
-    rows = LiveProgressState.objects.select_for_update().filter(
-        year=period.year, month=period.month
-    )
-    state = rows.first()
-    if state is not None:
-        return state
-    try:
-        with transaction.atomic():
-            return LiveProgressState.objects.create(
+    """The month's state row, locked (created first, with no feed read yet, if there is none):
+    a second refresh waits here, then finds little to do. Inside a transaction. Two queries
+    whether the row exists or not, so a page's count does not depend on it."""
+    LiveProgressState.objects.bulk_create(
+        [
+            LiveProgressState(
                 year=period.year,
                 month=period.month,
                 today=at.today,
@@ -330,8 +325,10 @@ def _locked_state(period: Period, at: Position) -> LiveProgressState:
                 due_day=at.due_day,
                 feed={},
             )
-    except IntegrityError:
-        return rows.get()  # created at the same moment by another process
+        ],
+        ignore_conflicts=True,
+    )
+    return LiveProgressState.objects.select_for_update().get(year=period.year, month=period.month)
 
 
 def live_rows(items: Any, period: Period, columns: Sequence[str], at: Position) -> Fresh:
@@ -351,9 +348,9 @@ def live_rows(items: Any, period: Period, columns: Sequence[str], at: Position) 
         month_rows = LiveProgress.objects.filter(year=period.year, month=period.month)
         if not _valid(state, at) or not state.feed:
             month_rows.delete()
-            feed = _start_position()
-            if connection.vendor == "postgresql":
-                feed = _read_feed(feed).feed  # past the rows of transactions still running
+            # From the newest history rows (on PostgreSQL, past those of transactions still
+            # running); read as an incremental refresh reads, so both cost the same queries.
+            feed = _read_feed(_start_position()).feed
             dropped = "all"
         else:
             changes = _read_feed(state.feed)

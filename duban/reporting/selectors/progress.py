@@ -56,12 +56,13 @@ COMPUTE_QUERIES = 10
 # An open month whose kept rows are all valid: the close check, the rules, the due day, the
 # state row, the change feed, the kept rows.
 PROGRESS_QUERIES = 6
-# The most an open month takes when items are judged again (the first time, with the state
-# row created): the close check, the rules, the due day, the state row; then the refresh's
-# transaction (begin, commit), the state row locked (and created: three), the feed, the stale
-# rows dropped, the kept rows, the seven reads of facts, the new rows stored (two to reserve
-# their keys, then one per thousand rows) and the state saved.
-REFRESH_QUERIES = 4 + 2 + 1 + 3 + 1 + 1 + 1 + 7 + 3 + 1
+# The most an open month takes when items are judged again (the same the first time, when
+# the state row is created): the close check, the rules, the due day, the state row, the feed
+# (or, the first time, its newest ids); then the refresh's transaction (begin, commit), the
+# state row created if missing and locked (two), the feed, the stale rows dropped, the kept
+# rows, the seven reads of facts, the new rows stored (two to reserve their keys, then one per
+# thousand rows) and the state saved.
+REFRESH_QUERIES = 5 + 2 + 2 + 1 + 1 + 1 + 7 + 3 + 1
 
 
 def rules_in_force() -> tuple[Rules, LightRules | None]:
