@@ -21,7 +21,9 @@ from duban.supervision.models import SupervisionSettings
 from tests import factories as f
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
-KEPT = re.compile(r"^\s*(INSERT INTO|UPDATE|DELETE FROM)\s+\"reporting_liveprogress(state)?\"")
+KEPT = re.compile(
+    r"^\s*(INSERT (OR IGNORE )?INTO|UPDATE|DELETE FROM)\s+\"reporting_liveprogress(state)?\""
+)
 
 
 def _writes(client, url: str) -> list[str]:
