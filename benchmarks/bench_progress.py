@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -90,8 +91,23 @@ def main() -> int:
     parser.add_argument("--problems", type=int, default=60000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
+    parser.add_argument(
+        "--data-dir",
+        help="start from a copy of the SQLite province data set an earlier run built there "
+        "(bench_homes.py prints it); the copy is closed month by month, the original is kept",
+    )
     args = parser.parse_args()
     _setup(args)
+    if args.data_dir:
+        import shutil
+
+        from django.db import connection as conn
+
+        conn.close()
+        shutil.copyfile(
+            Path(args.data_dir) / "duban.sqlite3",
+            Path(os.environ["DUBAN_DATA_DIR"]) / "duban.sqlite3",
+        )
 
     from django.db import connection, transaction
     from django.test import Client
@@ -102,19 +118,29 @@ def main() -> int:
     from duban.core.periods import Period
     from duban.demo.province import MARKER, ProvinceSize, build_province
     from duban.ledger.models import WorkItem
+    from duban.ledger.services import work_item_update
     from duban.org.models import User
     from duban.org.services import api_token_create
-    from duban.reporting.selectors import compute_progress, progress_for_items
+    from duban.reporting.models import LiveProgressState
+    from duban.reporting.selectors import (
+        compute_progress,
+        ids_with_light,
+        progress_for_items,
+    )
+    from duban.reporting.selectors.live_progress import last_recomputed
     from duban.reporting.services import month_close
 
     migrate()
-    built = build_province(
-        size=ProvinceSize(units=args.units, items=args.items, problems=args.problems)
-    )
+    engine = connection.vendor
+    if args.data_dir:
+        print(f"database: {engine}; a copy of the data set in {args.data_dir}")
+    else:
+        built = build_province(
+            size=ProvinceSize(units=args.units, items=args.items, problems=args.problems)
+        )
+        print(f"database: {engine}; data set built in {built.seconds:.1f} s: {built.counts}")
     office = User.objects.get(username=MARKER)
     year = WorkItem.objects.order_by("-year").values_list("year", flat=True).first()
-    engine = connection.vendor
-    print(f"database: {engine}; data set built in {built.seconds:.1f} s: {built.counts}")
     items = WorkItem.objects.filter(year=year).exclude(status=WorkItem.Status.DRAFT)
     n_items = items.count()
     rows: list[tuple[str, float, float, str]] = []
@@ -137,6 +163,45 @@ def main() -> int:
     took, progress = _best(lambda: compute_progress(items, december), args.repeat)
     assert len(agg) == len(progress) == n_items  # type: ignore[arg-type]
     rows.append((f"lights and figures, {n_items:,} items, one month", took, bound, "SQL aggregate"))
+
+    # 1b. the same month read as the pages read it: the rows kept for an open month
+    # (LiveProgress). A full refresh (a new day, a rule version: every item judged and stored),
+    # a read with nothing changed, and a read after one write (one item judged again).
+    def full_refresh():
+        LiveProgressState.objects.filter(year=year, month=12).delete()
+        return progress_for_items(items, december)
+
+    took, kept = _best(full_refresh, args.repeat)
+    assert kept == progress  # what is kept is what the core computes
+    rows.append(("open month kept: a full refresh (judge and store all)", took, bound, "SQL"))
+    with CaptureQueriesContext(connection) as ctx:
+        progress_for_items(items, december)
+    fresh_queries = len(ctx.captured_queries)
+    took, _ = _best(lambda: progress_for_items(items, december), args.repeat)
+    rows.append(("open month kept: read, nothing changed", took, bound, "SQL aggregate"))
+    took, _ = _best(lambda: ids_with_light(items, december, ["red"]), args.repeat)
+    rows.append(("open month kept: ids of the red items, nothing changed", took, bound, "SQL"))
+    movable = list(items.order_by("pk")[: args.repeat * 2])
+    after_write = []
+    for n, item in enumerate(movable[: args.repeat]):
+        item.refresh_from_db()
+        work_item_update(
+            item=item,
+            version=item.version,
+            data={"planned_finish": date(year + 1, 1, 1) + timedelta(days=n + 1)},
+        )
+        started = time.perf_counter()
+        progress_for_items(items, december)
+        after_write.append(time.perf_counter() - started)
+        assert last_recomputed == [1]
+    rows.append(("open month kept: read after one item edited", min(after_write), bound, "SQL"))
+    movable[-1].refresh_from_db()
+    work_item_update(
+        item=movable[-1], version=movable[-1].version, data={"planned_finish": date(year + 1, 3, 1)}
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        progress_for_items(items, december)
+    refresh_queries = len(ctx.captured_queries)
 
     # 2. the month close with its snapshot: months 1…repeat, each a full close
     bound, _ = _best(lambda: aggregate_into_table(12), args.repeat)
@@ -186,6 +251,8 @@ def main() -> int:
     print()
     print("lower bound: one SQL aggregate of the same figures for every item (for the close: the")
     print("same aggregate written into a table), measured in the same run")
+    print(f"queries: open month kept, nothing changed: {fresh_queries}")
+    print(f"queries: open month kept, after one write: {refresh_queries}")
     for label, count in queries.items():
         print(f"queries: {label}: {count}")
     return 0

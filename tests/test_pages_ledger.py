@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from duban.ledger.models import WorkItem
 from duban.reporting.models import MonthlyReport
+from duban.reporting.selectors.progress import COMPUTE_QUERIES, REFRESH_QUERIES
 from tests import factories as f
 
 S = MonthlyReport.State
@@ -69,7 +70,8 @@ def test_ledger_list_query_count_does_not_grow_with_rows(
 ):
     # given
     client = login(district.office)
-    with django_assert_max_num_queries(30) as few:
+    # the first view judges the page's items and keeps them (the progress core's refresh)
+    with django_assert_max_num_queries(30 + REFRESH_QUERIES - COMPUTE_QUERIES) as few:
         client.get(reverse("ledger:list"))
     # when: 30 more items with reports and co-units
     for n in range(30):

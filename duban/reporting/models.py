@@ -402,3 +402,68 @@ class ReportCorrection(TimeStampedModel):
     @property
     def counted_from(self) -> Period:
         return Period(self.counted_from_year, self.counted_from_month)
+
+
+class LiveProgress(models.Model):
+    """A work item's figures and light for a month still open, as last computed.
+
+    Not a record of anything: a copy of what the progress core computed from the facts, kept so
+    that a page does not judge twenty thousand items again when one of them changed. Its
+    `LiveProgressState` says which day, rules and writes the rows of a month are valid for;
+    `duban.reporting.selectors.progress` deletes the rows a write made stale and computes them
+    again when they are next asked for. Same columns as `ItemSnapshot`, read back the same way.
+    """
+
+    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="live_progress")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    investment_month = money_field(_("本月完成投资（万元）"), null=True, blank=True)
+    ytd_investment = money_field(_("本年累计完成投资（万元）"))
+    prior_cumulative = money_field(_("以前年度累计完成投资（万元）"))
+    annual_plan = money_field(_("年度计划投资（万元）"), null=True, blank=True)
+    cumulative_plan = money_field(_("累计计划投资（万元）"), null=True, blank=True)
+    report = models.CharField(_("月报报送"), max_length=10)
+    report_counted = models.BooleanField(_("月报计入"))
+    start = models.CharField(_("开工状态"), max_length=10)
+    statistics = models.CharField(_("入统状态"), max_length=10)
+    milestones_due = models.PositiveIntegerField(_("临期节点"), default=0)
+    milestones_overdue = models.PositiveIntegerField(_("逾期节点"), default=0)
+    light = models.CharField(_("亮灯"), max_length=6, choices=Light.choices)
+    reasons = models.JSONField(_("亮灯原因"), default=list)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "事项当月进度")
+        verbose_name_plural = pgettext_lazy("model name plural", "事项当月进度")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_item", "year", "month"], name="live_progress_once"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "month", "light"])]
+
+    def __str__(self) -> str:
+        return f"{self.work_item_id} {self.year}-{self.month:02d}"
+
+
+class LiveProgressState(models.Model):
+    """What the `LiveProgress` rows of one open month are valid for: the day the lights were
+    judged on, the light rules and due day in force, and how far the change feed (the history
+    tables of the facts) had been read. Its row is also the lock two refreshes take in turn."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    today = models.DateField(_("判定日"))
+    rules_version = models.PositiveIntegerField(_("亮灯规则版本"), default=0)
+    due_day = models.PositiveSmallIntegerField(_("月报截止日"))
+    feed = models.JSONField(_("已读变更"), default=dict)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = pgettext_lazy("model name", "当月进度状态")
+        verbose_name_plural = pgettext_lazy("model name plural", "当月进度状态")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month"], name="live_progress_state_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.today}"

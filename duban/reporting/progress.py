@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -154,6 +154,12 @@ def report_status(*, first_submitted_on: date | None, due: date, today: date) ->
     if first_submitted_on is not None:
         return ReportStatus.LATE if first_submitted_on > due else ReportStatus.ON_TIME
     return ReportStatus.MISSING if today > due else ReportStatus.NOT_DUE
+
+
+def late_from(due: date, tz: tzinfo) -> datetime:
+    """The first instant a first submission is late: the start of the day after `due` in the
+    district's time zone (`report_status`'s rule as a bound a query compares with)."""
+    return datetime.combine(due + timedelta(days=1), time.min, tzinfo=tz)
 
 
 # -- the rule set ----------------------------------------------------------------------------

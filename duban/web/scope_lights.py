@@ -1,13 +1,13 @@
-"""The lights of a whole scope for the first screens, computed by the progress core once and
+"""The lights of a whole scope for the first screens, reduced by the progress core once and
 kept in the cache until something they depend on changes.
 
 The cockpit (every item's light, investment and 序时 summed for a leader's scope) and the battle
-map's light filter need the light of every item in scope. For an open month the progress core
-judges each item in Python (about 85 µs an item: seconds for a province of 20,000 items), so
-recomputing it on every page view cannot answer in 500 ms. What the pages need is small (counts,
-sums, the few items listed by name, the ids of each colour), so it is computed once by
-`progress_for_items` — still the only place lights and figures are computed — and kept in
-Django's cache (Redis when DUBAN_REDIS_URL is set) under a key made of:
+map's light filter need the light of every item in scope. The progress core keeps an open
+month's lights in the database and judges again only the items whose facts changed
+(`duban.reporting.selectors.live_progress`), so a miss here costs reading the kept rows, not
+judging every item. What the pages need is small (counts, sums, the few items listed by name,
+the ids of each colour), so it is reduced once and kept in Django's cache (Redis when
+DUBAN_REDIS_URL is set) under a key made of:
 
 - the scope: the count, sum, sum of squares and extremes of the ids of the items in it, read
   by one aggregate query (so two leaders of the same scope share one entry, and a
@@ -15,17 +15,17 @@ Django's cache (Redis when DUBAN_REDIS_URL is set) under a key made of:
   (the office, a 主要领导) simply "all", sparing that aggregate over a province;
 - the month shown and the day the lights are judged on (a new day is a new key);
 - the light-rule version in force;
-- the data's version: the highest id of every table of the ledger and reporting apps (their
-  history tables included: every edit through a service writes a history row, bulk imports
-  included) read in one query, plus a generation that a save or delete of any of their models
-  moves on after its transaction commits (for writes that leave no history row).
+- the facts' version, from the progress core (`facts_version`: the newest row of every history
+  table of the facts, in one query), plus a generation that a save or delete of any ledger or
+  reporting model moves on after its transaction commits (for a write that leaves no history
+  row, or one whose history row is not the newest).
 
 The cockpit's problem figures (open, overdue, at the leader's level, reported and closed by
 month) are kept the same way, keyed on the problems in scope and the problems app's tables.
 
 So a report submitted, accepted or corrected, an item, node, indicator or plan curve edited, a
-month closed or a rule version added changes the key, in every process (the fingerprint is
-read from the database). Entries also expire after `DUBAN_HOME_CACHE_SECONDS` (default 900).
+month closed or a rule version added changes the key, in every process (the version is read
+from the database). Entries also expire after `DUBAN_HOME_CACHE_SECONDS` (default 900).
 """
 
 from __future__ import annotations
@@ -40,7 +40,19 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import ExtractMonth
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -50,11 +62,20 @@ from duban.core.money import ratio_pct
 from duban.core.periods import Period
 from duban.ledger.models import PlanMonth, WorkItem
 from duban.problems.models import OPEN_STATES
-from duban.reporting.models import COUNTING_STATES, MonthlyReport, ReportingSettings
-from duban.reporting.progress import ItemProgress, Light, ReportStatus, StartStatus, report_status
-from duban.reporting.selectors.progress import LightCounts, progress_for_items, rules_in_force
+from duban.reporting.models import (
+    COUNTING_STATES,
+    LiveProgress,
+    LiveProgressState,
+    MonthlyReport,
+    ReportingSettings,
+)
+from duban.reporting.progress import Light, StartStatus, item_figures, late_from
+from duban.reporting.selectors.live_progress import facts_version
+from duban.reporting.selectors.progress import LightCounts, progress_columns, rules_in_force
 
 WATCHED_APPS = ("ledger", "reporting")  # what the lights depend on
+# The progress core's own kept rows: derived, not facts (and deleted in bulk: no signal).
+NOT_WATCHED = frozenset({LiveProgress, LiveProgressState})
 PROBLEM_APPS = ("problems",)  # what the cockpit's problem figures depend on
 GENERATION_KEY = "duban:scope-lights:generation:"
 LISTED = 5  # red / yellow / behind items kept by id, in order; the pages list them by name
@@ -102,10 +123,6 @@ class UnitReports:
         return ratio_pct(Decimal(self.on_time), Decimal(self.expected))
 
 
-def _gap(p: ItemProgress) -> Decimal:
-    return p.figures.gap_pp if p.figures.gap_pp is not None else Decimal(0)
-
-
 def _trend(ids: Any, year: int, last_month: int, plan_total: Decimal) -> list[TrendPoint]:
     """Cumulative completed vs planned for months 1..last_month: three grouped queries."""
     monthly = dict(
@@ -146,41 +163,55 @@ def _trend(ids: Any, year: int, last_month: int, plan_total: Decimal) -> list[Tr
 
 def compute_scope_lights(items: QuerySet[WorkItem], period: Period, year: int) -> ScopeLights:
     """Every item's light and figures through the progress core, reduced to what the pages
-    show (a fixed number of queries)."""
+    show (a fixed number of queries). Only the columns needed are read, and the figures are
+    derived by the core's `item_figures`: a province's 20,000 items, not 20,000 progresses."""
     rows = list(items.order_by().values_list("pk", "lead_unit_id", "annual_plan"))
-    progress = progress_for_items(items, period)
+    columns = progress_columns(
+        items, period, ("light", "start", "ytd_investment", "annual_plan", "cumulative_plan")
+    )
     out = ScopeLights(items=len(rows))
     by_unit: dict[int, LightCounts] = defaultdict(LightCounts)
     starts: dict[str, int] = defaultdict(int)
     ids_by_light: dict[str, set[int]] = defaultdict(set)
+    ranked: dict[str, list[tuple[Decimal, int]]] = defaultdict(list)
+    completed = plan_to_date = Decimal(0)
+    zero = Decimal(0)
     for pk, unit_id, _plan in rows:
-        p = progress.get(pk)
-        if p is None:
+        found = columns.get(pk)
+        if found is None:
             continue
-        out.lights.add(p.light)
-        by_unit[unit_id].add(p.light)
-        ids_by_light[str(p.light)].add(pk)
-        if p.start != StartStatus.NONE:
-            starts[str(p.start)] += 1
+        light, start, ytd, annual_plan, cumulative_plan = found
+        out.lights.add(light)
+        by_unit[unit_id].add(light)
+        ids_by_light[light].add(pk)
+        if start != StartStatus.NONE:
+            starts[start] += 1
+        figures = item_figures(
+            month=period.month,
+            annual_plan=annual_plan,
+            prior_cumulative=zero,
+            ytd=ytd,
+            investment_month=None,
+            cumulative_plan=cumulative_plan,
+        )
+        completed += ytd
+        plan_to_date += figures.time_progress_pct * (annual_plan or 0) / 100
+        gap = figures.gap_pp if figures.gap_pp is not None else zero
+        if light in (Light.RED, Light.YELLOW):
+            ranked[light].append((gap, pk))
+        if gap < 0:
+            ranked["behind"].append((gap, pk))
     out.by_unit = dict(by_unit)
     out.starts = dict(starts)
     out.ids_by_light = {k: frozenset(v) for k, v in ids_by_light.items()}
     out.annual_plan = sum((plan or Decimal(0) for _pk, _u, plan in rows), Decimal(0))
-    out.completed = sum((p.figures.ytd_investment for p in progress.values()), Decimal(0))
-    out.plan_to_date = sum(
-        (
-            p.figures.time_progress_pct * (p.figures.annual_plan or 0) / 100
-            for p in progress.values()
-        ),
-        Decimal(0),
-    )
+    out.completed = completed
+    out.plan_to_date = plan_to_date
 
-    def ranked(ps: Any) -> list[int]:
-        return [p.item_id for p in sorted(ps, key=lambda p: (_gap(p), p.item_id))[:LISTED]]
+    def first(key: str) -> list[int]:
+        return [pk for _gap, pk in sorted(ranked[key])[:LISTED]]
 
-    out.red = ranked(p for p in progress.values() if p.light == Light.RED)
-    out.yellow = ranked(p for p in progress.values() if p.light == Light.YELLOW)
-    out.behind = ranked(p for p in progress.values() if _gap(p) < 0)
+    out.red, out.yellow, out.behind = first(Light.RED), first(Light.YELLOW), first("behind")
     last_month = period.month if period.year == year else 12
     out.trend = _trend(items.order_by().values("pk"), year, last_month, out.annual_plan)
     out.reports_by_unit = _reports_by_unit(items, rows, year, last_month)
@@ -191,25 +222,37 @@ def _reports_by_unit(
     items: QuerySet[WorkItem], rows: list[Any], year: int, last_month: int
 ) -> dict[int, UnitReports]:
     """Each lead unit's reports of months 1..last_month: expected (one an item a month), on
-    time and late as the progress core's `report_status` judges them (one query)."""
+    time and late as the progress core judges them (`late_from`: `report_status`'s rule as a
+    bound), counted by the database in one grouped query."""
     out: dict[int, UnitReports] = defaultdict(UnitReports)
     for _pk, unit_id, _plan in rows:
         out[unit_id].expected += last_month
     due_day = ReportingSettings.load().due_day
-    today = clock.today()
-    reports = MonthlyReport.objects.filter(
-        work_item__in=items.order_by().values("pk"), year=year, month__lte=last_month
-    ).values_list("work_item__lead_unit_id", "month", "first_submitted_at")
-    for unit_id, month, first in reports:
-        status = report_status(
-            first_submitted_on=timezone.localtime(first).date() if first else None,
-            due=Period(year, month).due_date(due_day),
-            today=today,
+    tz = timezone.get_current_timezone()
+    # Each month's first late instant, picked by the month (one comparison a report).
+    late = Case(
+        *(
+            When(month=m, then=Value(late_from(Period(year, m).due_date(due_day), tz)))
+            for m in range(1, last_month + 1)
+        ),
+        output_field=DateTimeField(),
+    )
+    on_time = Q(first_submitted_at__lt=late)
+    counted = (
+        MonthlyReport.objects.filter(
+            work_item__in=items.order_by().values("pk"),
+            year=year,
+            month__lte=last_month,
+            first_submitted_at__isnull=False,
         )
-        if status == ReportStatus.ON_TIME:
-            out[unit_id].on_time += 1
-        elif status == ReportStatus.LATE:
-            out[unit_id].late += 1
+        .order_by()
+        .values("work_item__lead_unit_id")
+        .annotate(submitted=Count("pk"), on_time=Count("pk", filter=on_time))
+        .values_list("work_item__lead_unit_id", "submitted", "on_time")
+    )
+    for unit_id, submitted, in_time in counted:
+        out[unit_id].on_time += in_time
+        out[unit_id].late += submitted - in_time
     return dict(out)
 
 
@@ -294,14 +337,29 @@ def data_changed(**kwargs: Any) -> None:
 
 
 def connect_invalidation() -> None:
-    for signal in (post_save, post_delete, m2m_changed):
-        signal.connect(data_changed, dispatch_uid=f"web.scope_lights.{id(signal)}")
+    """Listen to the watched apps' models one by one (a listener for every sender would stop
+    Django deleting the progress core's kept rows in one statement)."""
+    for label in (*WATCHED_APPS, *PROBLEM_APPS):
+        for model in apps.get_app_config(label).get_models():
+            if model in NOT_WATCHED:
+                continue
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    data_changed,
+                    sender=model,
+                    dispatch_uid=f"web.scope_lights.{id(signal)}.{model._meta.label}",
+                )
+    m2m_changed.connect(data_changed, dispatch_uid="web.scope_lights.m2m")
 
 
-def _cached(name: str, labels: tuple[str, ...], parts: list[str], compute: Any) -> Any:
+def _cached(
+    name: str, labels: tuple[str, ...], parts: list[str], compute: Any, data: Any = None
+) -> Any:
     """`compute()` kept under a key of `parts`, the data's version of the apps `labels` (their
-    tables' highest ids and their generations) and the day."""
-    version = (_data_fingerprint(labels), *(_generation(label) for label in labels))
+    generations, and `data`, else their tables' highest ids) and the day."""
+    if data is None:
+        data = _data_fingerprint(labels)
+    version = (data, *(_generation(label) for label in labels))
     key = ":".join(
         [
             f"duban:{name}",
@@ -347,7 +405,11 @@ def scope_lights(
         str(row.pk if row is not None else 0),
     ]
     found: ScopeLights = _cached(
-        "scope-lights", WATCHED_APPS, parts, lambda: compute_scope_lights(items, period, year)
+        "scope-lights",
+        WATCHED_APPS,
+        parts,
+        lambda: compute_scope_lights(items, period, year),
+        data=facts_version(),
     )
     return found
 

@@ -1,9 +1,9 @@
-"""Load what the progress core needs for many items in a fixed number of queries, and read a
-closed month back from its snapshot.
+"""Every item's figures and light for a month, in a fixed number of queries: a closed month
+read back from its snapshot, an open one from the rows kept for it (`live_progress`: only the
+items whose facts changed since are judged again).
 
-Every page, export, API and later feature asks here for an item's figures and light: an open
-month is computed from the facts (`reporting.progress`), a closed month is read from the
-snapshot taken when it closed and never recomputed.
+Every page, export, API and later feature asks here for an item's figures and light; the facts
+are loaded by `facts.item_facts` and judged by the pure core (`reporting.progress`).
 """
 
 from __future__ import annotations
@@ -13,16 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from duban.core import clock
 from duban.core.periods import Period
-from duban.ledger.models import Indicator, Milestone, PlanMonth, WorkItem
+from duban.ledger.models import WorkItem
 from duban.reporting.models import (
-    COUNTING_STATES,
-    IndicatorValue,
     ItemSnapshot,
     LightRules,
     MonthClose,
@@ -30,11 +28,8 @@ from duban.reporting.models import (
     ReportingSettings,
 )
 from duban.reporting.progress import (
-    IndicatorFact,
-    ItemFacts,
     ItemProgress,
     Light,
-    MilestoneFact,
     Reason,
     ReportStatus,
     Rules,
@@ -42,14 +37,32 @@ from duban.reporting.progress import (
     StatisticsStatus,
     item_figures,
     item_progress,
+    reference_day,
 )
+from duban.reporting.selectors.facts import (
+    ItemsArg,
+    _ids_filter,
+    counted_ytd,
+    item_facts,
+)
+from duban.reporting.selectors.live_progress import STORED, Position, live_rows, stored_values
 
-ItemsArg = QuerySet[WorkItem] | Sequence[WorkItem] | Sequence[int]
+__all__ = ["ItemsArg", "counted_ytd", "item_facts"]
 
 # Queries for the progress of any number of items for one month: the close check, the rules,
 # the due day, and seven reads of facts (items, counted months, plan curves, milestones,
 # indicator values, indicators, the month's reports). A closed month needs two.
-PROGRESS_QUERIES = 10
+COMPUTE_QUERIES = 10
+# An open month whose kept rows are all valid: the close check, the rules, the due day, the
+# state row, the change feed, the kept rows.
+PROGRESS_QUERIES = 6
+# The most an open month takes when items are judged again (the same the first time, when
+# the state row is created): the close check, the rules, the due day, the state row, the feed
+# (or, the first time, its newest ids); then the refresh's transaction (begin, commit), the
+# state row created if missing and locked (two), the feed, the stale rows dropped, the kept
+# rows, the seven reads of facts, the new rows stored (two to reserve their keys, then one per
+# thousand rows) and the state saved.
+REFRESH_QUERIES = 5 + 2 + 2 + 1 + 1 + 1 + 7 + 3 + 1
 
 
 def rules_in_force() -> tuple[Rules, LightRules | None]:
@@ -78,182 +91,6 @@ def report_due(period: Period) -> date:
     return period.due_date(ReportingSettings.load().due_day)
 
 
-def _ids_filter(items: ItemsArg) -> dict[str, object]:
-    if isinstance(items, QuerySet):
-        return {"work_item__in": items.order_by().values("pk")}
-    return {"work_item_id__in": [i if isinstance(i, int) else i.pk for i in items]}
-
-
-def counted_ytd(items: ItemsArg, period: Period) -> dict[int, Decimal]:
-    """本年累计 of each item up to `period` (counted reports only), in one query."""
-    return {
-        pk: before + (at or Decimal(0)) for pk, (before, at) in _counted_sums(items, period).items()
-    }
-
-
-def _counted_sums(items: ItemsArg, period: Period) -> dict[int, tuple[Decimal, Decimal | None]]:
-    """Per item: the counted months before `period` added up, and the month's own amount.
-
-    The database adds up (one grouped query); the rule of what counts is the core's.
-    """
-    rows = (
-        MonthlyReport.objects.filter(
-            **_ids_filter(items),
-            year=period.year,
-            month__lte=period.month,
-            state__in=COUNTING_STATES,
-        )
-        .order_by()
-        .values("work_item_id")
-        .annotate(
-            before=Sum("investment_month", filter=Q(month__lt=period.month)),
-            at=Sum("investment_month", filter=Q(month=period.month)),
-            reported=Count("pk", filter=Q(month=period.month, investment_month__isnull=False)),
-        )
-        .values_list("work_item_id", "before", "at", "reported")
-    )
-    return {
-        pk: (before or Decimal(0), at if reported else None) for pk, before, at, reported in rows
-    }
-
-
-_ITEM_FIELDS = (
-    "pk",
-    "year",
-    "kind",
-    "status",
-    "annual_plan",
-    "prior_cumulative",
-    "planned_start",
-    "actual_start",
-    "planned_finish",
-    "actual_finish",
-    "in_statistics",
-    "in_statistics_date",
-    "assigned_on",
-    "project__total_investment",
-    "project__start_year",
-    "category",
-)
-
-
-def item_facts(
-    items: ItemsArg,
-    period: Period,
-    *,
-    extra_months: dict[int, dict[int, Decimal | None]] | None = None,
-) -> list[ItemFacts]:
-    """The facts of every item for `period`, in seven queries whatever their number.
-
-    `extra_months` overrides counted monthly amounts (a form's figures before it is saved).
-    """
-    ids = _ids_filter(items)
-    item_filter = {"pk__in": next(iter(ids.values()))}
-    # Tuples, not dicts: a province's 20,000 items are read here for every bulletin and page.
-    rows = list(WorkItem.objects.filter(**item_filter).order_by().values_list(*_ITEM_FIELDS))
-    sums = _counted_sums(items, period)
-    for pk, months in (extra_months or {}).items():
-        # A form's figure before it is saved: this month's amount as typed.
-        before, _at = sums.get(pk, (Decimal(0), None))
-        sums[pk] = (before, months.get(period.month))
-    plans: dict[int, Decimal] = dict(
-        PlanMonth.objects.filter(**ids)
-        .order_by()
-        .values("work_item_id")
-        .annotate(cum=Sum("amount", filter=Q(month__lte=period.month), default=Decimal(0)))
-        .values_list("work_item_id", "cum")
-    )
-    milestones: dict[int, list[MilestoneFact]] = defaultdict(list)
-    # Nodes reached before the month was over say nothing; the rest are read.
-    for pk, name, planned, actual in (
-        Milestone.objects.filter(**ids)
-        .filter(Q(actual_date__isnull=True) | Q(actual_date__gt=period.last_day))
-        .order_by("sort_order", "pk")
-        .values_list("work_item_id", "name", "planned_date", "actual_date")
-    ):
-        milestones[pk].append(MilestoneFact(name.strip(), planned, actual))
-    latest: dict[int, tuple[int, Decimal | None]] = {}
-    # The values of the items' indicators on their own item's counted reports. Read from the
-    # indicator side: far fewer rows than the reports (a province has 230,000 reports a year).
-    for ind_id, month, value in IndicatorValue.objects.filter(
-        **{f"indicator__{k}": v for k, v in ids.items()},
-        report__work_item_id=F("indicator__work_item_id"),
-        report__year=period.year,
-        report__month__lte=period.month,
-        report__state__in=COUNTING_STATES,
-        value__isnull=False,
-    ).values_list("indicator_id", "report__month", "value"):
-        if ind_id not in latest or latest[ind_id][0] < month:
-            latest[ind_id] = (month, value)
-    indicators: dict[int, list[IndicatorFact]] = defaultdict(list)
-    for ind_id, pk, name, target, deadline, baseline in (
-        Indicator.objects.filter(**ids)
-        .order_by("sort_order", "pk")
-        .values_list("pk", "work_item_id", "name", "target", "deadline", "baseline")
-    ):
-        value = latest.get(ind_id, (0, None))[1]
-        indicators[pk].append(IndicatorFact(name, target, deadline, baseline, value))
-    reports: dict[int, tuple[str | None, date | None]] = {}
-    state: str | None
-    tz = timezone.get_current_timezone()  # once, not per report (localtime() looks it up)
-    for pk, state, first in MonthlyReport.objects.filter(
-        **ids, year=period.year, month=period.month
-    ).values_list("work_item_id", "state", "first_submitted_at"):
-        reports[pk] = (state, first.astimezone(tz).date() if first else None)
-    facts = []
-    no_sums: tuple[Decimal, Decimal | None] = (Decimal(0), None)
-    project, finished = WorkItem.Kind.PROJECT, WorkItem.Status.DONE
-    continuing = WorkItem.Category.CONTINUING
-    for (
-        pk,
-        year,
-        kind,
-        status,
-        annual_plan,
-        prior_cumulative,
-        planned_start,
-        actual_start,
-        planned_finish,
-        actual_finish,
-        in_statistics,
-        in_statistics_date,
-        assigned,
-        total_investment,
-        start_year,
-        category,
-    ) in rows:
-        state, first_on = reports.get(pk, (None, None))
-        ytd_before, month_amount = sums.get(pk, no_sums)
-        facts.append(
-            ItemFacts(
-                pk=pk,
-                year=year,
-                is_project=kind == project,
-                done=status == finished,
-                annual_plan=annual_plan,
-                prior_cumulative=prior_cumulative or Decimal(0),
-                monthly={},
-                ytd_before=ytd_before,
-                month_amount=month_amount,
-                cumulative_plan=plans.get(pk),
-                total_investment=total_investment,
-                planned_start=planned_start,
-                actual_start=actual_start,
-                started_earlier=category == continuing or bool(start_year and start_year < year),
-                planned_finish=planned_finish,
-                actual_finish=actual_finish,
-                in_statistics=in_statistics,
-                in_statistics_date=in_statistics_date,
-                year_start=assigned if assigned and assigned.year == year else None,
-                milestones=tuple(milestones.get(pk, ())),
-                indicators=tuple(indicators.get(pk, ())),
-                report_state=state,
-                report_first_submitted_on=first_on,
-            )
-        )
-    return facts
-
-
 def is_closed(period: Period) -> bool:
     return MonthClose.objects.filter(year=period.year, month=period.month).exists()
 
@@ -277,48 +114,136 @@ def compute_progress(
     }
 
 
+def stored_progress(
+    item_id: int,
+    period: Period,
+    values: Sequence[Any],
+    *,
+    as_of: date,
+    rules_version: int,
+    frozen: bool,
+) -> ItemProgress:
+    """A progress back from its stored columns (`STORED`, in that order): a snapshot's or a
+    kept row's. The rates are derived again by the core's pure `item_figures`."""
+    (
+        investment_month,
+        ytd,
+        prior_cumulative,
+        annual_plan,
+        cumulative_plan,
+        report,
+        report_counted,
+        start,
+        statistics,
+        milestones_due,
+        milestones_overdue,
+        light,
+        reasons,
+    ) = values
+    return ItemProgress(
+        item_id=item_id,
+        period=period,
+        as_of=as_of,
+        figures=item_figures(
+            month=period.month,
+            annual_plan=annual_plan,
+            prior_cumulative=prior_cumulative,
+            ytd=ytd,
+            investment_month=investment_month,
+            cumulative_plan=cumulative_plan,
+        ),
+        report=ReportStatus(report),
+        report_counted=report_counted,
+        start=StartStatus(start),
+        statistics=StatisticsStatus(statistics),
+        milestones_due=milestones_due,
+        milestones_overdue=milestones_overdue,
+        light=Light(light),
+        reasons=tuple(Reason.from_json(r) for r in reasons),
+        rules_version=rules_version,
+        frozen=frozen,
+    )
+
+
 def snapshot_progress(snap: ItemSnapshot, close: MonthClose) -> ItemProgress:
     """A closed month's progress, exactly as it was frozen."""
     period = Period(snap.year, snap.month)
-    return ItemProgress(
-        item_id=snap.work_item_id,
-        period=period,
+    return stored_progress(
+        snap.work_item_id,
+        period,
+        [getattr(snap, c) for c in STORED],
         as_of=close.as_of or period.last_day,
-        figures=item_figures(
-            month=snap.month,
-            annual_plan=snap.annual_plan,
-            prior_cumulative=snap.prior_cumulative,
-            ytd=snap.ytd_investment,
-            investment_month=snap.investment_month,
-            cumulative_plan=snap.cumulative_plan,
-        ),
-        report=ReportStatus(snap.report),
-        report_counted=snap.report_counted,
-        start=StartStatus(snap.start),
-        statistics=StatisticsStatus(snap.statistics),
-        milestones_due=snap.milestones_due,
-        milestones_overdue=snap.milestones_overdue,
-        light=Light(snap.light),
-        reasons=tuple(Reason.from_json(r) for r in snap.reasons),
         rules_version=close.rules_id or 0,
         frozen=True,
     )
+
+
+def position_now(period: Period) -> Position:
+    """The day, rules and due day an open month is judged with now (two queries)."""
+    rules = rules_in_force()[0]
+    due_day = ReportingSettings.load().due_day
+    return Position(today=clock.today(), rules=rules, due=period.due_date(due_day), due_day=due_day)
+
+
+def live_progress(items: ItemsArg, period: Period) -> dict[int, ItemProgress]:
+    """Every item's progress for the open month `period`, as `compute_progress` would give it
+    now: the kept rows where the item's facts have not changed, the others judged again."""
+    fresh = live_rows(items, period, STORED, position_now(period))
+    at = fresh.at
+    out = {
+        row[0]: stored_progress(
+            row[0],
+            period,
+            row[1:],
+            as_of=reference_day(period, at.today),
+            rules_version=at.rules.version,
+            frozen=False,
+        )
+        for row in fresh.rows
+    }
+    out.update(fresh.computed)
+    return out
 
 
 def progress_for_items(
     items: ItemsArg, period: Period, *, today: date | None = None
 ) -> dict[int, ItemProgress]:
     """Every item's progress for `period`: from the snapshot when the month is closed, else
-    computed now. Items a closed month did not hold (added later) are absent."""
+    from the rows kept for the open month (`live_progress`), or computed as of `today` when
+    a day is given. Items a closed month did not hold (added later) are absent."""
     close = MonthClose.objects.filter(year=period.year, month=period.month).first()
     if close is None:
-        return compute_progress(items, period, today=today)
+        if today is not None:
+            return compute_progress(items, period, today=today)
+        return live_progress(items, period)
     return {
         s.work_item_id: snapshot_progress(s, close)
         for s in ItemSnapshot.objects.filter(
             **_ids_filter(items), year=period.year, month=period.month
         )
     }
+
+
+def progress_columns(
+    items: ItemsArg, period: Period, columns: Sequence[str]
+) -> dict[int, tuple[Any, ...]]:
+    """Some stored columns (names of `STORED`) of every item's progress for `period`, without
+    building the whole progress: a closed month's snapshot, an open month's kept rows (the
+    stale ones judged again first). For pages that reduce thousands of items to a few figures.
+    """
+    if is_closed(period):
+        return {
+            pk: tuple(rest)
+            for pk, *rest in ItemSnapshot.objects.filter(
+                **_ids_filter(items), year=period.year, month=period.month
+            ).values_list("work_item_id", *columns)
+        }
+    fresh = live_rows(items, period, columns, position_now(period))
+    out = {row[0]: row[1:] for row in fresh.rows}
+    for pk, p in fresh.computed.items():
+        values = stored_values(p)
+        out[pk] = tuple(values[c] for c in columns)
+    return out
 
 
 def progress_for_item(item: WorkItem, period: Period) -> ItemProgress | None:
@@ -349,7 +274,8 @@ def light_counts(progress: Iterable[ItemProgress]) -> LightCounts:
 def ids_with_light(items: QuerySet[WorkItem], period: Period, lights: Sequence[str]) -> list[int]:
     """The ids of `items` (in their order) whose light for `period` is one of `lights`.
 
-    A closed month is filtered by the database on its snapshot; an open one is computed.
+    A closed month is filtered by the database on its snapshot; an open one on its kept rows
+    (the stale ones judged again first).
     """
     wanted = set(lights)
     if is_closed(period):
@@ -359,8 +285,9 @@ def ids_with_light(items: QuerySet[WorkItem], period: Period, lights: Sequence[s
             ).values_list("work_item_id", flat=True)
         )
     else:
-        progress = compute_progress(items, period)
-        matching = {pk for pk, p in progress.items() if p.light in wanted}
+        fresh = live_rows(items, period, ("light",), position_now(period))
+        matching = {pk for pk, light in fresh.rows if light in wanted}
+        matching.update(pk for pk, p in fresh.computed.items() if p.light in wanted)
     return [pk for pk in items.values_list("pk", flat=True) if pk in matching]
 
 
