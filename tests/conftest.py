@@ -59,6 +59,9 @@ def _test_settings(settings, tmp_path):
     # The first screens cache a scope's lights (duban.web.scope_lights); a rolled-back test
     # may leave the same ids behind for the next one, so each test starts with an empty cache.
     cache.clear()
+    # Tests write through the services (no browser cookie pins them) and read the pages at
+    # once: they see the newest figures; tests/test_home_lag.py tests the allowed lag itself.
+    settings.DUBAN_HOME_MAX_LAG_SECONDS = 0
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""An optional read replica (`DATABASE_REPLICA_URL`) for reads that may lag a little.
+"""An optional read replica (`DATABASE_REPLICA_URL`) for reads that may lag a little, and the
+one rule of who may read data a little behind (the replica, a first screen's cached figures).
 
 Only a GET or HEAD request reads from the replica, and only when the same browser or client
 has written nothing for `DUBAN_REPLICA_PIN_SECONDS` (a write pins it to the primary with a
@@ -20,6 +21,9 @@ from django.http import HttpRequest, HttpResponse
 REPLICA = "replica"
 PIN_COOKIE = "duban_primary_until"
 _replica_ok: ContextVar[bool] = ContextVar("duban_replica_ok", default=False)
+# A safe request from someone who has written nothing lately: it may be answered from data a
+# little behind (the replica; a first screen's figures up to DUBAN_HOME_MAX_LAG_SECONDS old).
+_lag_ok: ContextVar[bool] = ContextVar("duban_lag_ok", default=False)
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -50,7 +54,21 @@ class ReplicaRouter:
 
 
 def pin_seconds() -> int:
-    return int(getattr(settings, "DUBAN_REPLICA_PIN_SECONDS", 10))
+    """How long a write pins its browser or client to fresh data: the replica's pin, and at
+    least as long as a first screen may lag (so the page after one's own write is never old)."""
+    return max(int(getattr(settings, "DUBAN_REPLICA_PIN_SECONDS", 10)), home_max_lag())
+
+
+def home_max_lag() -> int:
+    """How old (seconds) the whole-scope figures of a first screen may be for someone who has
+    not written lately (DUBAN_HOME_MAX_LAG_SECONDS, 60; 0: always the newest)."""
+    return max(int(getattr(settings, "DUBAN_HOME_MAX_LAG_SECONDS", 60)), 0)
+
+
+def lag_allowed() -> bool:
+    """Whether this request may be answered from data a little behind: a GET or HEAD, in a
+    request, from a browser or client that has written nothing for `pin_seconds()`."""
+    return _lag_ok.get()
 
 
 def replica_allowed(request: HttpRequest, now: float) -> bool:
@@ -71,14 +89,15 @@ class ReplicaMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not replica_configured():
-            return self.get_response(request)
         now = time.time()
-        token = _replica_ok.set(replica_allowed(request, now))
+        allowed = replica_allowed(request, now)
+        lag = _lag_ok.set(allowed)
+        replica = _replica_ok.set(allowed and replica_configured())
         try:
             response = self.get_response(request)
         finally:
-            _replica_ok.reset(token)
+            _replica_ok.reset(replica)
+            _lag_ok.reset(lag)
         if request.method not in SAFE_METHODS:
             response.set_cookie(
                 PIN_COOKIE,

@@ -9,6 +9,7 @@ to (`/ledger/?light=red`) always agree. A fixed number of queries whatever the s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -83,6 +84,7 @@ class Cockpit:
     problems: ScopeProblems
     level: int
     meetings: list[Meeting]
+    computed_at: datetime | None = None  # when the scope's figures were computed
 
     @property
     def problems_open(self) -> int:
@@ -159,6 +161,7 @@ def leader_cockpit(*, user: User) -> Cockpit:
         problems=problems,
         level=level,
         meetings=meetings,
+        computed_at=scope.computed_at,
     )
 
 

@@ -31,8 +31,10 @@ from the database). Entries also expire after `DUBAN_HOME_CACHE_SECONDS` (defaul
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -58,6 +60,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 from duban.core import clock
+from duban.core.db_router import home_max_lag, lag_allowed
 from duban.core.money import ratio_pct
 from duban.core.periods import Period
 from duban.ledger.models import PlanMonth, WorkItem
@@ -106,6 +109,7 @@ class ScopeLights:
     trend: list[TrendPoint] = field(default_factory=list)
     # per lead unit, months 1..m of the year: reports expected, on time, late
     reports_by_unit: dict[int, UnitReports] = field(default_factory=dict)
+    computed_at: datetime | None = None  # when these figures were computed (the page says)
 
 
 @dataclass
@@ -169,7 +173,7 @@ def compute_scope_lights(items: QuerySet[WorkItem], period: Period, year: int) -
     columns = progress_columns(
         items, period, ("light", "start", "ytd_investment", "annual_plan", "cumulative_plan")
     )
-    out = ScopeLights(items=len(rows))
+    out = ScopeLights(items=len(rows), computed_at=clock.now())
     by_unit: dict[int, LightCounts] = defaultdict(LightCounts)
     starts: dict[str, int] = defaultdict(int)
     ids_by_light: dict[str, set[int]] = defaultdict(set)
@@ -353,26 +357,46 @@ def connect_invalidation() -> None:
 
 
 def _cached(
-    name: str, labels: tuple[str, ...], parts: list[str], compute: Any, data: Any = None
+    name: str,
+    labels: tuple[str, ...],
+    parts: list[str],
+    compute: Any,
+    data: Any = None,
 ) -> Any:
     """`compute()` kept under a key of `parts`, the data's version of the apps `labels` (their
-    generations, and `data`, else their tables' highest ids) and the day."""
+    generations, and `data`, else their tables' highest ids) and the day.
+
+    When the data has moved on since, a request that may lag (`lag_allowed`: someone who has
+    written nothing lately) gets the newest entry for `parts` while it is at most
+    DUBAN_HOME_MAX_LAG_SECONDS old; the page says when its figures were computed. Whoever
+    wrote lately, and everyone once the entry is older, gets figures computed now."""
     if data is None:
         data = _data_fingerprint(labels)
     version = (data, *(_generation(label) for label in labels))
+    day = clock.today().isoformat()
     key = ":".join(
         [
             f"duban:{name}",
             *parts,
-            clock.today().isoformat(),
+            day,
             hashlib.blake2b(repr(version).encode(), digest_size=8).hexdigest(),
         ]
     )
     found = cache.get(key)
     if found is not None:
         return found
+    newest = ":".join([f"duban:{name}:newest", *parts, day])
+    max_lag = home_max_lag()
+    if max_lag and lag_allowed():
+        pointer = cache.get(newest)
+        if pointer is not None and time.time() - pointer[0] <= max_lag:
+            found = cache.get(pointer[1])
+            if found is not None:
+                return found
     computed = compute()
-    cache.set(key, computed, timeout=getattr(settings, "DUBAN_HOME_CACHE_SECONDS", 900))
+    timeout = getattr(settings, "DUBAN_HOME_CACHE_SECONDS", 900)
+    cache.set(key, computed, timeout=timeout)
+    cache.set(newest, (time.time(), key), timeout=timeout)
     return computed
 
 
