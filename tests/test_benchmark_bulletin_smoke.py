@@ -29,5 +29,5 @@ def test_bulletin_benchmark_runs_and_prints_its_figures(bench_env):
         check=False,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "monthly report end to end (figures, HTML, Word)" in out.stdout
+    assert "monthly report end to end (figures, tables with charts, HTML, Word)" in out.stdout
     assert "queries: every figure of the catalogue" in out.stdout
