@@ -246,6 +246,17 @@ def progress_columns(
     return out
 
 
+def progress_keep(period: Period) -> int | None:
+    """Judge and keep every item's progress of the open month `period` for today, so that the
+    first page of the day reads it instead of judging a province (`duban keep_progress`, from
+    cron after midnight). Returns how many items were judged now (0: already kept for today),
+    None when the month is closed (its snapshot is read)."""
+    if is_closed(period):
+        return None
+    items = WorkItem.objects.filter(year=period.year).exclude(status=WorkItem.Status.DRAFT)
+    return len(live_rows(items, period, ("light",), position_now(period)).computed)
+
+
 def progress_for_item(item: WorkItem, period: Period) -> ItemProgress | None:
     return progress_for_items([item.pk], period).get(item.pk)
 
