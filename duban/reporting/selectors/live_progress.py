@@ -148,10 +148,16 @@ def _read_feed(position: dict[str, Any]) -> _Changes:
     if pg:
         # In the same statement, so of the same snapshot: the transactions still running.
         # The oldest other transaction still running (None: none; the snapshot leaves out the
-        # reader's own) and the next transaction id.
+        # reader's own) and the next transaction id. Transaction ids are the cluster's: those
+        # known to run in another database cannot hold this one's ids and are left out (one
+        # that ended since the snapshot is not left out: it still counts, which is safe).
         parts.append(
             "SELECT -1, (SELECT MIN(x::text::bigint)"
-            " FROM pg_snapshot_xip(pg_current_snapshot()) AS s(x)),"
+            " FROM pg_snapshot_xip(pg_current_snapshot()) AS s(x)"
+            " WHERE (x::text::bigint %% 4294967296) NOT IN ("
+            "SELECT a.backend_xid::text::bigint FROM pg_stat_activity a"
+            " WHERE a.datname IS DISTINCT FROM current_database()"
+            " AND a.backend_xid IS NOT NULL)),"
             " pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
         )
     with connection.cursor() as cursor:
