@@ -300,7 +300,30 @@ class ReportMilestone(models.Model):
         return f"{self.milestone} {self.reached_on}"
 
 
-class ItemSnapshot(models.Model):
+class StoredProgress(models.Model):
+    """The columns a work item's progress for a month is stored in (`stored_values` fills
+    them, `stored_progress` reads them back): a closed month's snapshot and an open month's
+    kept copy alike."""
+
+    investment_month = money_field(_("本月完成投资（万元）"), null=True, blank=True)
+    ytd_investment = money_field(_("本年累计完成投资（万元）"))
+    prior_cumulative = money_field(_("以前年度累计完成投资（万元）"))
+    annual_plan = money_field(_("年度计划投资（万元）"), null=True, blank=True)
+    cumulative_plan = money_field(_("累计计划投资（万元）"), null=True, blank=True)
+    report = models.CharField(_("月报报送"), max_length=10)
+    report_counted = models.BooleanField(_("月报计入"))
+    start = models.CharField(_("开工状态"), max_length=10)
+    statistics = models.CharField(_("入统状态"), max_length=10)
+    milestones_due = models.PositiveIntegerField(_("临期节点"), default=0)
+    milestones_overdue = models.PositiveIntegerField(_("逾期节点"), default=0)
+    light = models.CharField(_("亮灯"), max_length=6, choices=Light.choices)
+    reasons = models.JSONField(_("亮灯原因"), default=list)
+
+    class Meta:
+        abstract = True
+
+
+class ItemSnapshot(StoredProgress):
     """A work item's frozen figures and light for a closed month.
 
     It stores the facts the figures were computed from (year-to-date total, the month's
@@ -315,19 +338,6 @@ class ItemSnapshot(models.Model):
     lead_unit = models.ForeignKey(
         "org.Unit", verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="+"
     )
-    investment_month = money_field(_("本月完成投资（万元）"), null=True, blank=True)
-    ytd_investment = money_field(_("本年累计完成投资（万元）"))
-    prior_cumulative = money_field(_("以前年度累计完成投资（万元）"))
-    annual_plan = money_field(_("年度计划投资（万元）"), null=True, blank=True)
-    cumulative_plan = money_field(_("累计计划投资（万元）"), null=True, blank=True)
-    report = models.CharField(_("月报报送"), max_length=10)
-    report_counted = models.BooleanField(_("月报计入"))
-    start = models.CharField(_("开工状态"), max_length=10)
-    statistics = models.CharField(_("入统状态"), max_length=10)
-    milestones_due = models.PositiveIntegerField(_("临期节点"), default=0)
-    milestones_overdue = models.PositiveIntegerField(_("逾期节点"), default=0)
-    light = models.CharField(_("亮灯"), max_length=6, choices=Light.choices)
-    reasons = models.JSONField(_("亮灯原因"), default=list)
 
     class Meta:
         verbose_name = pgettext_lazy("model name", "事项月度快照")
@@ -404,7 +414,7 @@ class ReportCorrection(TimeStampedModel):
         return Period(self.counted_from_year, self.counted_from_month)
 
 
-class LiveProgress(models.Model):
+class LiveProgress(StoredProgress):
     """A work item's figures and light for a month still open, as last computed.
 
     Not a record of anything: a copy of what the progress core computed from the facts, kept so
@@ -417,19 +427,6 @@ class LiveProgress(models.Model):
     work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="live_progress")
     year = models.PositiveSmallIntegerField(_("年度"))
     month = models.PositiveSmallIntegerField(_("月份"))
-    investment_month = money_field(_("本月完成投资（万元）"), null=True, blank=True)
-    ytd_investment = money_field(_("本年累计完成投资（万元）"))
-    prior_cumulative = money_field(_("以前年度累计完成投资（万元）"))
-    annual_plan = money_field(_("年度计划投资（万元）"), null=True, blank=True)
-    cumulative_plan = money_field(_("累计计划投资（万元）"), null=True, blank=True)
-    report = models.CharField(_("月报报送"), max_length=10)
-    report_counted = models.BooleanField(_("月报计入"))
-    start = models.CharField(_("开工状态"), max_length=10)
-    statistics = models.CharField(_("入统状态"), max_length=10)
-    milestones_due = models.PositiveIntegerField(_("临期节点"), default=0)
-    milestones_overdue = models.PositiveIntegerField(_("逾期节点"), default=0)
-    light = models.CharField(_("亮灯"), max_length=6, choices=Light.choices)
-    reasons = models.JSONField(_("亮灯原因"), default=list)
 
     class Meta:
         verbose_name = pgettext_lazy("model name", "事项当月进度")

@@ -34,6 +34,7 @@ from duban.reporting.models import (
     UnitSnapshot,
 )
 from duban.reporting.progress import ReportStatus
+from duban.reporting.selectors.live_progress import stored_values
 from duban.reporting.selectors.progress import compute_progress, rules_in_force
 from duban.reporting.services.base import _lock, period_is_closed
 from duban.reporting.signals import month_closed
@@ -113,7 +114,6 @@ def month_close(*, period: Period, by: User) -> MonthClose:
     snaps = []
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for pk, p in progress.items():
-        f = p.figures
         snaps.append(
             {
                 "close_id": close.pk,
@@ -121,19 +121,7 @@ def month_close(*, period: Period, by: User) -> MonthClose:
                 "year": period.year,
                 "month": period.month,
                 "lead_unit_id": units[pk],
-                "investment_month": f.investment_month,
-                "ytd_investment": f.ytd_investment,
-                "prior_cumulative": f.prior_cumulative,
-                "annual_plan": f.annual_plan,
-                "cumulative_plan": f.cumulative_plan,
-                "report": str(p.report),
-                "report_counted": p.report_counted,
-                "start": str(p.start),
-                "statistics": str(p.statistics),
-                "milestones_due": p.milestones_due,
-                "milestones_overdue": p.milestones_overdue,
-                "light": str(p.light),
-                "reasons": [r.as_json() for r in p.reasons],
+                **stored_values(p),
             }
         )
         c = counts[units[pk]]
