@@ -170,10 +170,15 @@ def test_plan_curve_must_add_up_to_annual_plan(db):
 
 def test_milestones_from_default_template(db):
     item = f.WorkItemFactory()
+    office = f.UserFactory(role="office")
     template = NodeTemplateSet.objects.get(is_default=True)
-    created = milestones_from_template(item=item, template_set=template)
+    created = milestones_from_template(item=item, template_set=template, by=office)
     assert [m.name for m in created][:3] == ["项目赋码", "立项（审批/核准/备案）", "可研批复"]
     assert len(created) == 23
+    # each node has its "+" history row (the audit and the progress core's change feed)
+    added = Milestone.history.filter(work_item_id=item.pk, history_type="+")
+    assert added.count() == 23
+    assert set(added.values_list("history_user_id", flat=True)) == {office.pk}
     assert milestones_from_template(item=item, template_set=template) == []  # no duplicates
 
 
@@ -209,6 +214,10 @@ def test_carry_over_copies_unfinished_items_once(db):
     assert Indicator.objects.filter(work_item=new).count() == 1
     assert new.milestones.get().actual_date == date(2024, 3, 1)
     assert new.carried_from == open_item
+    # the copies have their "+" history rows, by the office user who carried them over
+    for model in (Indicator, Milestone):
+        rows = model.history.filter(work_item_id=new.pk)
+        assert list(rows.values_list("history_type", "history_user_id")) == [("+", office.pk)]
     # a second run changes nothing
     assert work_items_carry_over(year=2024, by=office) == []
     assert WorkItem.objects.filter(year=2025).count() == 1

@@ -455,8 +455,11 @@ def milestone_update(*, milestone: Milestone, version: int, data: Mapping[str, A
 
 
 @transaction.atomic
-def milestones_from_template(*, item: WorkItem, template_set: NodeTemplateSet) -> list[Milestone]:
-    """Append the template's nodes (without dates) to the item's node plan."""
+def milestones_from_template(
+    *, item: WorkItem, template_set: NodeTemplateSet, by: User | None = None
+) -> list[Milestone]:
+    """Append the template's nodes (without dates) to the item's node plan, each with its "+"
+    history row (the progress core's change feed and the audit read it)."""
     existing = set(item.milestones.values_list("name", flat=True))
     start = item.milestones.count()
     new = [
@@ -470,4 +473,4 @@ def milestones_from_template(*, item: WorkItem, template_set: NodeTemplateSet) -
             (n for n in template_set.nodes.all() if n.name not in existing), start=1
         )
     ]
-    return Milestone.objects.bulk_create(new)
+    return bulk_create_with_history(new, Milestone, default_user=by)

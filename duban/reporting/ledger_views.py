@@ -332,7 +332,7 @@ def milestones_from_template_view(request: HttpRequest, item_id: int) -> HttpRes
     if form.is_valid():
         try:
             added = milestones_from_template(
-                item=item, template_set=form.cleaned_data["template_set"]
+                item=item, template_set=form.cleaned_data["template_set"], by=user
             )
         except ApplicationError as e:
             messages.error(request, str(e.message))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from duban.core.history import recorded_as_by
 from duban.core.periods import Period
@@ -78,30 +79,39 @@ def work_items_carry_over(
         )
         new.save()
         new.co_units.set(old.co_units.all())
-        Indicator.objects.bulk_create(
-            Indicator(
-                work_item=new,
-                name=i.name,
-                unit_of_measure=i.unit_of_measure,
-                baseline=i.baseline,
-                target=i.target,
-                deadline=i.deadline,
-                weight=i.weight,
-                value_kind=i.value_kind,
-                sort_order=i.sort_order,
-            )
-            for i in old.indicators.all()
+        # With their "+" history rows: the progress core's change feed and the audit read them.
+        bulk_create_with_history(
+            [
+                Indicator(
+                    work_item=new,
+                    name=i.name,
+                    unit_of_measure=i.unit_of_measure,
+                    baseline=i.baseline,
+                    target=i.target,
+                    deadline=i.deadline,
+                    weight=i.weight,
+                    value_kind=i.value_kind,
+                    sort_order=i.sort_order,
+                )
+                for i in old.indicators.all()
+            ],
+            Indicator,
+            default_user=by,
         )
-        Milestone.objects.bulk_create(
-            Milestone(
-                work_item=new,
-                sort_order=m.sort_order,
-                name=m.name,
-                planned_date=m.planned_date,
-                actual_date=m.actual_date,
-                responsible_unit_id=m.responsible_unit_id,
-            )
-            for m in old.milestones.all()
+        bulk_create_with_history(
+            [
+                Milestone(
+                    work_item=new,
+                    sort_order=m.sort_order,
+                    name=m.name,
+                    planned_date=m.planned_date,
+                    actual_date=m.actual_date,
+                    responsible_unit_id=m.responsible_unit_id,
+                )
+                for m in old.milestones.all()
+            ],
+            Milestone,
+            default_user=by,
         )
         created.append(new)
     logger.info("work_items.carried_over", extra={"year": year, "count": len(created), "by": by.pk})
