@@ -175,12 +175,11 @@ def test_escalate_command_reports_and_is_idempotent(overdue, time_machine, capsy
 
 def test_extension_head_then_office_keeps_original_due_date(overdue):
     # given: today is 2024-04-03, due 2024-04-05
-    request = svc.extension_request(
-        problem=overdue,
-        version=overdue.version,
-        by=overdue.lead_unit.members.get(username="reporter_a"),
+    request = _ask(
+        overdue,
+        overdue.lead_unit.members.get(username="reporter_a"),
+        date(2024, 5, 10),
         reason="等待规划许可",
-        new_due_date=date(2024, 5, 10),
     )
     assert request.state == E.PENDING_HEAD
     # the office cannot skip the head
@@ -211,6 +210,13 @@ def test_extension_head_then_office_keeps_original_due_date(overdue):
         )
 
 
+def _ask(problem, by, new_due_date, reason="r"):
+    """An extension of `problem` asked for by `by` (its current version)."""
+    return svc.extension_request(
+        problem=problem, version=problem.version, by=by, reason=reason, new_due_date=new_due_date
+    )
+
+
 def _user(problem, username):
     from duban.org.models import User
 
@@ -221,65 +227,27 @@ def test_extension_refused_after_due_date_allowed_on_it(overdue, time_machine):
     reporter = _user(overdue, "reporter_a")
     time_machine.move_to("2024-04-06 09:00:00+08:00", tick=False)
     with pytest.raises(ApplicationError, match="已过，不能再申请延期"):
-        svc.extension_request(
-            problem=overdue,
-            version=overdue.version,
-            by=reporter,
-            reason="r",
-            new_due_date=date(2024, 5, 1),
-        )
+        _ask(overdue, reporter, date(2024, 5, 1))
     assert not overdue.extensions.exists()
     time_machine.move_to("2024-04-05 18:00:00+08:00", tick=False)
-    svc.extension_request(
-        problem=overdue,
-        version=overdue.version,
-        by=reporter,
-        reason="r",
-        new_due_date=date(2024, 5, 1),
-    )
+    _ask(overdue, reporter, date(2024, 5, 1))
 
 
 def test_extension_validation(overdue):
     head = _user(overdue, "head_a")
     with pytest.raises(ApplicationError, match="晚于当前办理时限"):
-        svc.extension_request(
-            problem=overdue,
-            version=overdue.version,
-            by=head,
-            reason="r",
-            new_due_date=date(2024, 4, 5),
-        )
+        _ask(overdue, head, date(2024, 4, 5))
     with pytest.raises(ApplicationError, match="理由"):
-        svc.extension_request(
-            problem=overdue,
-            version=overdue.version,
-            by=head,
-            reason="",
-            new_due_date=date(2024, 5, 5),
-        )
-    request = svc.extension_request(
-        problem=overdue, version=overdue.version, by=head, reason="r", new_due_date=date(2024, 5, 5)
-    )
+        _ask(overdue, head, date(2024, 5, 5), reason="")
+    request = _ask(overdue, head, date(2024, 5, 5))
     # a head's own request needs no second head approval
     assert request.state == E.PENDING_OFFICE and request.head_by == head
     with pytest.raises(ApplicationError, match="待审批"):
-        svc.extension_request(
-            problem=overdue,
-            version=overdue.version,
-            by=head,
-            reason="r",
-            new_due_date=date(2024, 5, 6),
-        )
+        _ask(overdue, head, date(2024, 5, 6))
 
 
 def test_extension_reject_with_reason(overdue):
-    request = svc.extension_request(
-        problem=overdue,
-        version=overdue.version,
-        by=_user(overdue, "reporter_a"),
-        reason="r",
-        new_due_date=date(2024, 5, 5),
-    )
+    request = _ask(overdue, _user(overdue, "reporter_a"), date(2024, 5, 5))
     with pytest.raises(ApplicationError, match="理由"):
         svc.extension_reject(
             extension=request, version=request.version, by=_user(overdue, "head_a"), reason=""
@@ -295,13 +263,7 @@ def test_extension_reject_with_reason(overdue):
 
 
 def test_approved_extension_delays_escalation(overdue, time_machine):
-    request = svc.extension_request(
-        problem=overdue,
-        version=overdue.version,
-        by=_user(overdue, "head_a"),
-        reason="r",
-        new_due_date=date(2024, 4, 20),
-    )
+    request = _ask(overdue, _user(overdue, "head_a"), date(2024, 4, 20))
     svc.extension_approve(extension=request, version=request.version, by=_user(overdue, "office"))
     time_machine.move_to("2024-04-15 10:00:00+08:00", tick=False)
     assert svc.escalate_overdue_problems() == []
