@@ -141,7 +141,7 @@ def main() -> int:
 
         django.setup()
     else:
-        _setup(args)
+        _setup(args, keep_sqlite=True)  # printed below for reuse
     from django.db import connection
     from django.test import Client
 

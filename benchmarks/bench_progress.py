@@ -16,7 +16,9 @@ under 10 s on SQLite; list pages in a fixed number of queries whatever the numbe
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -64,7 +66,9 @@ def _best(fn, repeat: int) -> tuple[float, object]:
     return best, result
 
 
-def _setup(args: argparse.Namespace) -> None:
+def _setup(args: argparse.Namespace, *, keep_sqlite: bool = False) -> None:
+    """A throw-away data directory (and, with --postgres, a throw-away database), removed when
+    the run ends; `keep_sqlite` keeps the SQLite directory for a later run to reuse."""
     data = Path(tempfile.mkdtemp(prefix="duban-bench-progress-"))
     os.environ["DUBAN_DATA_DIR"] = str(data)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duban.config.settings")
@@ -77,11 +81,24 @@ def _setup(args: argparse.Namespace) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+        atexit.register(_drop_database, args.postgres, name)
     else:
         os.environ.pop("DATABASE_URL", None)
+    if not (keep_sqlite and not args.postgres):
+        atexit.register(shutil.rmtree, data, ignore_errors=True)
     import django
 
     django.setup()
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    """Drop the run's PostgreSQL database (its connections closed first)."""
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> int:
@@ -99,8 +116,6 @@ def main() -> int:
     args = parser.parse_args()
     _setup(args)
     if args.data_dir:
-        import shutil
-
         from django.db import connection as conn
 
         conn.close()
