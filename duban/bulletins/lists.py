@@ -140,6 +140,7 @@ def _group_figures(
     parent's rows cut, its progress shared."""
     sub = FigureContext(query)
     sub.cache["rows"] = group
+    sub.cache["projects"] = group  # a table groups projects (see _grouped)
     sub.cache["progress"] = progress(ctx)
     sub.cache["investments"] = investments(ctx)
     return {k: compute(k, sub) for k in keys}

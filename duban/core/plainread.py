@@ -12,7 +12,7 @@ the database gives (decode it where it is read). PostgreSQL gives Decimals and d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
@@ -22,15 +22,21 @@ from django.db import connections
 from django.db.models import QuerySet
 
 
-def _decimal(places: int) -> Callable[[Any], Decimal | None]:
+def _decimals(places: int) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A column of amounts (SQLite's floats or integers) as Decimals with `places` decimals."""
     spec = f".{places}f"
+    step = Decimal(1).scaleb(-places)
 
-    def convert(value: Any) -> Decimal | None:
-        if value is None:
-            return None
-        if isinstance(value, str):  # a text SQLite did not read as a number
-            return Decimal(value).quantize(Decimal(1).scaleb(-places))
-        return Decimal(format(value, spec))
+    def convert(column: Sequence[Any]) -> tuple[Any, ...]:
+        d = Decimal
+        return tuple(
+            None
+            if v is None
+            else d(v).quantize(step)  # a text SQLite did not read as a number
+            if isinstance(v, str)
+            else d(format(v, spec))
+            for v in column
+        )
 
     return convert
 
@@ -41,16 +47,21 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value)
 
 
-def _converter(field: Any, vendor: str) -> Callable[[Any], Any] | None:
+def _column(convert: Callable[[Any], Any]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    return lambda column: tuple(map(convert, column))
+
+
+def _converter(field: Any, vendor: str) -> Callable[[Sequence[Any]], tuple[Any, ...]] | None:
+    """How a column of `field` is converted (None: as the database gives it)."""
     if vendor != "sqlite":
         return None
     internal = field.get_internal_type() if field is not None else ""
     if internal == "DecimalField" and field.decimal_places is not None:
-        return _decimal(field.decimal_places)
+        return _decimals(field.decimal_places)
     if internal == "DateField":
-        return _date
+        return _column(_date)
     if internal == "BooleanField":
-        return lambda v: None if v is None else bool(v)
+        return _column(lambda v: None if v is None else bool(v))
     return None
 
 
@@ -78,7 +89,7 @@ def plain_values(qs: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
         columns = list(zip(*rows, strict=True))
         for i, conv in enumerate(convert):
             if conv is not None:
-                columns[i] = tuple(map(conv, columns[i]))
+                columns[i] = conv(columns[i])
         rows = list(zip(*columns, strict=True))
     if list(fields) != names:
         index = {name: i for i, name in enumerate(names)}

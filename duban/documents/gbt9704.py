@@ -105,8 +105,10 @@ def _run(paragraph: Paragraph, text: str, font: str, size: Pt, bold: bool = Fals
     r.append(deepcopy(rpr))
     run = Run(r, paragraph)
     text = strip_controls(text)
-    if text:
-        run.text = text
+    if "\t" in text or "\n" in text or "\r" in text:
+        run.text = text  # tabs and breaks become their elements
+    elif text:
+        r.add_t(text)  # what `run.text` writes for a plain text: one w:t
     return run
 
 
