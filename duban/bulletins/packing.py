@@ -75,16 +75,26 @@ class _Pool:
 
 
 def pack(figures: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The stored form of a bulletin's figures (see the module's docstring)."""
+    """The stored form of a bulletin's figures (see the module's docstring). The figures' order
+    and their fields' order are written out too: PostgreSQL's jsonb keeps neither."""
     rows, amounts = _Pool(encode_ids), _Pool(list)
     out: dict[str, dict[str, Any]] = {}
+    fields: dict[str, None] = {}
     for key, fig in figures.items():
         stored = dict(fig)
+        fields.update(dict.fromkeys(fig))
         stored["rows"] = rows.add(fig["rows"])
         if fig.get("amounts") is not None:
             stored["amounts"] = amounts.add(fig["amounts"])
         out[key] = stored
-    return {"format": FORMAT, "rows": rows.lists, "amounts": amounts.lists, "figures": out}
+    return {
+        "format": FORMAT,
+        "order": list(out),
+        "fields": list(fields),
+        "rows": rows.lists,
+        "amounts": amounts.lists,
+        "figures": out,
+    }
 
 
 def is_packed(stored: Any) -> bool:
@@ -92,14 +102,18 @@ def is_packed(stored: Any) -> bool:
 
 
 def unpack(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The figures as `pack` was given them; an older bulletin's figures as they are."""
+    """The figures as `pack` was given them (in their order, each with its fields in their
+    order); an older bulletin's figures as they are."""
     if not is_packed(stored):
         return stored
     rows = [decode_ids(p) for p in stored["rows"]]
     amounts = stored["amounts"]
+    fields = stored["fields"]
+    figures = stored["figures"]
     out: dict[str, dict[str, Any]] = {}
-    for key, fig in stored["figures"].items():
-        figure = dict(fig)
+    for key in stored["order"]:
+        fig = figures[key]
+        figure = {f: fig[f] for f in fields if f in fig}
         figure["rows"] = list(rows[fig["rows"]])
         if fig.get("amounts") is not None:
             figure["amounts"] = list(amounts[fig["amounts"]])

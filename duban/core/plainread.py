@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_, itemgetter
 from typing import Any
 
 from django.db import connections
@@ -23,20 +24,30 @@ from django.db.models import QuerySet
 
 
 def _decimals(places: int) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
-    """A column of amounts (SQLite's floats or integers) as Decimals with `places` decimals."""
+    """A column of amounts (SQLite's floats or integers) as Decimals with `places` decimals,
+    converted by C-level iteration (a Python loop only over the NULLs)."""
     spec = f".{places}f"
     step = Decimal(1).scaleb(-places)
 
+    def one(v: Any) -> Decimal | None:
+        if v is None:
+            return None
+        if isinstance(v, str):  # a text SQLite did not read as a number
+            return Decimal(v).quantize(step)
+        return Decimal(format(v, spec))
+
     def convert(column: Sequence[Any]) -> tuple[Any, ...]:
-        d = Decimal
-        return tuple(
-            None
-            if v is None
-            else d(v).quantize(step)  # a text SQLite did not read as a number
-            if isinstance(v, str)
-            else d(format(v, spec))
-            for v in column
-        )
+        nulls = list(compress(range(len(column)), map(is_, column, repeat(None))))
+        values = list(column)
+        for i in nulls:
+            values[i] = 0
+        try:
+            out: list[Any] = list(map(Decimal, map(format, values, repeat(spec))))
+        except (TypeError, ValueError):
+            return tuple(map(one, column))
+        for i in nulls:
+            out[i] = None
+        return tuple(out)
 
     return convert
 
