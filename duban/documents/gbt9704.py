@@ -87,7 +87,7 @@ def _fixed_line(paragraph: Paragraph, line: Pt = LINE) -> None:
     key = ("pPr", int(line))
     ppr = _SCRATCH.get(key)
     if ppr is None:
-        scratch = Paragraph(OxmlElement("w:p"), None)
+        scratch = Paragraph(OxmlElement("w:p"), paragraph._parent)
         _fixed_line_slow(scratch, line)
         ppr = _SCRATCH[key] = scratch._p.pPr
     p.insert(0, deepcopy(ppr))
