@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from django.db.models import QuerySet
 
 from duban.core import clock
+from duban.core.bulk import gc_paused
 from duban.core.periods import Period
 from duban.core.plainread import plain_values
 from duban.ledger.models import WorkItem
@@ -272,7 +273,13 @@ def _summary_of(p: ItemProgress) -> ProgressSummary:
 def progress_summaries(items: ItemsArg, period: Period) -> dict[int, ProgressSummary]:
     """`ProgressSummary` of every item for `period`, in the queries `progress_for_items`
     takes: a closed month's snapshot, an open month's kept rows (the stale ones judged
-    again first). Items a closed month did not hold are absent."""
+    again first). Items a closed month did not hold are absent. No cyclic garbage collection
+    meanwhile (`gc_paused`: a province's rows are tens of thousands of tuples that live on)."""
+    with gc_paused():
+        return _summaries(items, period)
+
+
+def _summaries(items: ItemsArg, period: Period) -> dict[int, ProgressSummary]:
     close = MonthClose.objects.filter(year=period.year, month=period.month).first()
     computed: dict[int, ItemProgress] = {}
     if close is None:
