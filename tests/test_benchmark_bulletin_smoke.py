@@ -31,3 +31,5 @@ def test_bulletin_benchmark_runs_and_prints_its_figures(bench_env):
     assert out.returncode == 0, out.stderr[-2000:]
     assert "monthly report end to end (figures, tables with charts, HTML, Word)" in out.stdout
     assert "queries: every figure of the catalogue" in out.stdout
+    # The bound computes the bulletin's figures: the bench stops when a value differs.
+    assert "their values equal the bulletin's stored figures" in out.stdout

@@ -1,6 +1,6 @@
 """The built-in figures: ledger, starts, 四率, funding, reserve, problems, demands, liaison.
 
-Each reads the progress core (`progress_for_items`: a closed month from its snapshot, so its
+Each reads the progress core (`progress_summaries`: a closed month from its snapshot, so its
 figures never change) or the rows of the ledger, problems and liaison, through the shared reads
 of a `FigureContext`. Definitions follow DOMAIN §5 and CONVENTIONS §2/§4.
 """
@@ -48,13 +48,13 @@ from duban.bulletins.catalogue import (
 )
 from duban.core import clock
 from duban.core.money import HUNDRED, ratio_pct
+from duban.core.plainread import plain_values
 from duban.ledger.models import FundingSource, Project, WorkItem
 from duban.org.models import Responsibility
 from duban.org.scoping import unit_with_descendants
 from duban.problems.models import DISCARDED_STATES, OPEN_STATES, Problem
 from duban.reporting.models import COUNTING_STATES, MonthlyReport
-from duban.reporting.progress import ItemProgress
-from duban.reporting.selectors.progress import progress_for_items
+from duban.reporting.selectors.progress import ProgressSummary, progress_summaries
 
 ITEM = "ledger.workitem"
 PROJECT = "ledger.project"
@@ -160,7 +160,7 @@ def shared(fn: Callable[[FigureContext], T]) -> Callable[[FigureContext], T]:
 
 @shared
 def rows(ctx: FigureContext) -> list[Row]:
-    return list(map(Row._make, items_qs(ctx).order_by("pk").values_list(*ROW_FIELDS)))
+    return list(map(Row._make, plain_values(items_qs(ctx).order_by("pk"), *ROW_FIELDS)))
 
 
 @shared
@@ -168,7 +168,7 @@ def details(ctx: FigureContext) -> dict[int, Detail]:
     """`Detail` of every item of the 口径, by id."""
     return {
         pk: Detail._make(rest)
-        for pk, *rest in items_qs(ctx).order_by().values_list("pk", *DETAIL_FIELDS)
+        for pk, *rest in plain_values(items_qs(ctx).order_by(), "pk", *DETAIL_FIELDS)
     }
 
 
@@ -183,10 +183,11 @@ def tasks(ctx: FigureContext) -> list[Row]:
 
 
 @shared
-def progress(ctx: FigureContext) -> dict[int, ItemProgress]:
+def progress(ctx: FigureContext) -> dict[int, ProgressSummary]:
     """The progress core's figures and light of every item of the 口径 (a closed month: its
-    snapshot). A table's group shares its parent's (see lists)."""
-    return progress_for_items(items_qs(ctx), ctx.query.period)
+    snapshot; an open one: its kept rows), read as plain tuples (`progress_summaries`). A
+    table's group shares its parent's (see lists)."""
+    return progress_summaries(items_qs(ctx), ctx.query.period)
 
 
 def titles(ids: list[int]) -> dict[int, tuple[str, str | None]]:
@@ -379,9 +380,8 @@ def investments(ctx: FigureContext) -> dict[int, Investment]:
     for r in projects(ctx):
         p = prog.get(r.id)
         if p is not None:
-            f = p.figures
             out[r.id] = Investment(
-                f.annual_plan, f.ytd_investment, f.investment_month, f.time_progress_pct
+                p.annual_plan, p.ytd_investment, p.investment_month, p.time_progress_pct
             )
     return out
 
@@ -972,12 +972,14 @@ def _year_problems(ctx: FigureContext) -> list[tuple[int, int, int]]:
     """The 口径's problems of the year to the month's end, as the most used figures read them:
     (id, reported in the month itself, closed by the month's end), the two flags 1 or 0."""
     period = ctx.query.period
-    return list(
-        _year_problems_qs(ctx).values_list(
-            "pk",
-            _flag(Q(reported_on__gte=date(period.year, period.month, 1))),
-            _flag(_closed_by_end_q(ctx)),
-        )
+    return plain_values(
+        _year_problems_qs(ctx).annotate(
+            in_month=_flag(Q(reported_on__gte=date(period.year, period.month, 1))),
+            closed_by_end=_flag(_closed_by_end_q(ctx)),
+        ),
+        "pk",
+        "in_month",
+        "closed_by_end",
     )
 
 
@@ -986,16 +988,15 @@ def _year_problem_details(ctx: FigureContext) -> list[tuple[Any, ...]]:
     """The same problems with what the figures by category, level, source and of demands read
     (a read of its own, made only when one of them is asked for): (id, closed by the month's
     end, state, category, level, source, satisfaction)."""
-    return list(
-        _year_problems_qs(ctx).values_list(
-            "pk",
-            _flag(_closed_by_end_q(ctx)),
-            "state",
-            "category",
-            "level",
-            "source",
-            "satisfaction",
-        )
+    return plain_values(
+        _year_problems_qs(ctx).annotate(closed_by_end=_flag(_closed_by_end_q(ctx))),
+        "pk",
+        "closed_by_end",
+        "state",
+        "category",
+        "level",
+        "source",
+        "satisfaction",
     )
 
 

@@ -23,6 +23,7 @@ from duban.bulletins.figures import (
     progress,
     projects,
     rows,
+    shared,
     titles,
 )
 from duban.bulletins.figures_assessment import STANDING, Line, not_published, standings
@@ -110,9 +111,21 @@ def _omitted(total: int, each: int, both_ends: bool, left: int, unranked: int) -
     ) % {"n": total, "k": each, "m": left}
 
 
+@shared
+def _by_light(ctx: FigureContext) -> dict[str, list[int]]:
+    """The 口径's items (in their order) by their light, in one pass for both lists."""
+    prog = progress(ctx)
+    out: defaultdict[str, list[int]] = defaultdict(list)
+    for r in rows(ctx):
+        p = prog.get(r.id)
+        if p is not None:
+            out[p.light].append(r.id)
+    return out
+
+
 def _items_with_light(ctx: FigureContext, light: str) -> ListBlock:
     prog = progress(ctx)
-    ids = [r.id for r in rows(ctx) if r.id in prog and prog[r.id].light == light]
+    ids = _by_light(ctx).get(light, [])
     if not ids:
         return ListBlock("items", lines=((_("无"),),))
     named = titles(ids[:LIST_LIMIT])
@@ -140,6 +153,7 @@ def _group_figures(
     parent's rows cut, its progress shared."""
     sub = FigureContext(query)
     sub.cache["rows"] = group
+    sub.cache["projects"] = group  # a table groups projects (see _grouped)
     sub.cache["progress"] = progress(ctx)
     sub.cache["investments"] = investments(ctx)
     return {k: compute(k, sub) for k in keys}

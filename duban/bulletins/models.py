@@ -3,11 +3,14 @@ their figures, so what was published can be shown later exactly as it was)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from duban.bulletins.packing import pack, unpack
 from duban.core.models import TimeStampedModel, VersionedModel
 
 
@@ -65,7 +68,9 @@ class Bulletin(TimeStampedModel):
     draft = models.BooleanField(_("草稿"), default=True)
     title = models.CharField(_("标题"), max_length=200)
     blocks = models.JSONField(_("正文"), default=list)
-    figures = models.JSONField(_("统计指标"), default=dict)
+    # Every figure the bulletin states, in the compact form of `packing` (each distinct list
+    # of row ids and amounts once); read and set through `figures`.
+    stored_figures = models.JSONField(_("统计指标"), default=dict, db_column="figures")
     template_body = models.TextField(_("所用模板"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -94,6 +99,21 @@ class Bulletin(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def figures(self) -> dict[str, dict[str, Any]]:
+        """Every figure the bulletin states, by key: label, definition, value, text, rows and
+        amounts, as generated (unpacked once per instance)."""
+        cached = self.__dict__.get("_figures")
+        if cached is None or cached[0] is not self.stored_figures:
+            cached = (self.stored_figures, unpack(self.stored_figures))
+            self.__dict__["_figures"] = cached
+        return cached[1]
+
+    @figures.setter
+    def figures(self, value: dict[str, dict[str, Any]]) -> None:
+        self.stored_figures = pack(value)
+        self.__dict__["_figures"] = (self.stored_figures, value)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

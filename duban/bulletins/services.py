@@ -223,13 +223,13 @@ def bulletin_generate(
         draft=is_draft(year, m),
         title=out.title,
         blocks=out.blocks,
-        figures=out.stored_figures(),
         template_body=body_t,
         created_by=by,
     )
+    bulletin.figures = out.stored_figures()  # stored packed (see Bulletin.figures)
     # The text and figures are the catalogue's own output, not typed: validating them would
     # only encode a province's tens of thousands of row ids once more before the save does.
-    full_clean_or_raise(bulletin, exclude=["blocks", "figures"])
+    full_clean_or_raise(bulletin, exclude=["blocks", "stored_figures"])
     bulletin.save()
     return bulletin
 

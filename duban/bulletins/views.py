@@ -92,9 +92,9 @@ def bulletin_list_view(request: HttpRequest) -> HttpResponse:
                     month=m,
                     title=out.title,
                     blocks=out.blocks,
-                    figures=out.stored_figures(),
                     draft=is_draft(year, m),
                 )
+                draft.figures = out.stored_figures()
                 preview = {
                     "bulletin": draft,
                     "html": mark_safe(blocks_html(draft, lambda k: "#")),  # noqa: S308 - escaped

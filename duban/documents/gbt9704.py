@@ -12,6 +12,7 @@ the East Asian name (w:eastAsia) is set on the styles and on every run.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
 from datetime import date
 from io import BytesIO
 from typing import Any
@@ -63,7 +64,14 @@ def set_fonts(rpr_owner: Any, name: str, size: Pt | None = None) -> None:
         fonts.set(qn(attr), name)
 
 
-def _fixed_line(paragraph: Paragraph, line: Pt = LINE) -> None:
+# A document's paragraphs and runs repeat a few formats (a bulletin writes hundreds of table
+# cells): each format is set once through python-docx's setters on a scratch element, and
+# copied (the same XML) into every paragraph or run of that format. Copying an element costs a
+# fraction of python-docx's setters, which search the element's children for each property.
+_SCRATCH: dict[tuple[Any, ...], Any] = {}
+
+
+def _fixed_line_slow(paragraph: Paragraph, line: Pt) -> None:
     fmt = paragraph.paragraph_format
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     fmt.line_spacing = line
@@ -71,10 +79,36 @@ def _fixed_line(paragraph: Paragraph, line: Pt = LINE) -> None:
     fmt.space_after = Pt(0)
 
 
+def _fixed_line(paragraph: Paragraph, line: Pt = LINE) -> None:
+    p = paragraph._p
+    if p.pPr is not None:
+        _fixed_line_slow(paragraph, line)
+        return
+    key = ("pPr", int(line))
+    ppr = _SCRATCH.get(key)
+    if ppr is None:
+        scratch = Paragraph(OxmlElement("w:p"), paragraph._parent)
+        _fixed_line_slow(scratch, line)
+        ppr = _SCRATCH[key] = scratch._p.pPr
+    p.insert(0, deepcopy(ppr))
+
+
 def _run(paragraph: Paragraph, text: str, font: str, size: Pt, bold: bool = False) -> Run:
-    run = paragraph.add_run(strip_controls(text))
-    set_fonts(run, font, size)
-    run.bold = bold
+    key = ("rPr", font, int(size), bold)
+    rpr = _SCRATCH.get(key)
+    if rpr is None:
+        scratch = Run(OxmlElement("w:r"), paragraph)
+        set_fonts(scratch, font, size)
+        scratch.bold = bold
+        rpr = _SCRATCH[key] = scratch._r.rPr
+    r = paragraph._p.add_r()
+    r.append(deepcopy(rpr))
+    run = Run(r, paragraph)
+    text = strip_controls(text)
+    if "\t" in text or "\n" in text or "\r" in text:
+        run.text = text  # tabs and breaks become their elements
+    elif text:
+        r.add_t(text)  # what `run.text` writes for a plain text: one w:t
     return run
 
 
@@ -183,10 +217,18 @@ class OfficialDocument:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _fixed_line(paragraph, Pt(20))
             _run(paragraph, str(text), FONT_H1, TABLE_SIZE)
+        if not rows:
+            return table
+        # Each further row a copy of an empty row as python-docx adds it (its cells' widths
+        # from the grid), then its cells' paragraphs written as above.
+        tbl = table._tbl
+        blank = table.add_row()._tr
+        tbl.remove(blank)
         for row in rows:
-            cells = table.add_row().cells
-            for cell, value in zip(cells, row, strict=True):
-                paragraph = cell.paragraphs[0]
+            tr = deepcopy(blank)
+            tbl.append(tr)
+            for tc, value in zip(tr.tc_lst, row, strict=True):
+                paragraph = Paragraph(tc.p_lst[0], table)
                 _fixed_line(paragraph, Pt(20))
                 _run(paragraph, "" if value is None else str(value), FONT_BODY, TABLE_SIZE)
         return table

@@ -40,6 +40,7 @@ from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
 from duban.core import clock
 from duban.core.bulk import insert_many
 from duban.core.periods import Period
+from duban.core.plainread import plain_values
 from duban.ledger.models import Indicator, Milestone, PlanMonth, Project, WorkItem
 from duban.reporting.models import (
     IndicatorValue,
@@ -263,18 +264,21 @@ def _items_qs(items: Any) -> QuerySet[WorkItem]:
     return WorkItem.objects.filter(pk__in=[i if isinstance(i, int) else i.pk for i in items])
 
 
-def _stored_rows(items: Any, period: Period, columns: Sequence[str]) -> list[tuple[Any, ...]]:
-    """(item id, *columns) of every item of `items`; the columns are None where no row is kept."""
-    return list(
-        _items_qs(items)
-        .annotate(
-            lp=FilteredRelation(
-                "live_progress",
-                condition=Q(live_progress__year=period.year, live_progress__month=period.month),
-            )
+def _stored_rows(
+    items: Any, period: Period, columns: Sequence[str], raw: bool = False
+) -> list[tuple[Any, ...]]:
+    """(item id, *columns) of every item of `items`; the columns are None where no row is kept.
+    `raw`: read by `plain_values` (the same values, JSON as its text)."""
+    qs = _items_qs(items).annotate(
+        lp=FilteredRelation(
+            "live_progress",
+            condition=Q(live_progress__year=period.year, live_progress__month=period.month),
         )
-        .values_list("pk", "lp__id", *(f"lp__{c}" for c in columns))
     )
+    names = ("pk", "lp__id", *(f"lp__{c}" for c in columns))
+    if raw:
+        return plain_values(qs, *names)
+    return list(qs.values_list(*names))
 
 
 def stored_values(p: ItemProgress) -> dict[str, Any]:
@@ -337,16 +341,19 @@ def _locked_state(period: Period, at: Position) -> LiveProgressState:
     return LiveProgressState.objects.select_for_update().get(year=period.year, month=period.month)
 
 
-def live_rows(items: Any, period: Period, columns: Sequence[str], at: Position) -> Fresh:
+def live_rows(
+    items: Any, period: Period, columns: Sequence[str], at: Position, *, raw: bool = False
+) -> Fresh:
     """Every item's stored `columns` for the open month `period`, judged as `at` says: the
-    kept rows when they are valid, the others computed now and kept."""
+    kept rows when they are valid, the others computed now and kept. `raw`: the kept rows'
+    columns as `plain_values` reads them (JSON as its text)."""
     last_recomputed[0] = 0
     state = LiveProgressState.objects.filter(year=period.year, month=period.month).first()
     if _valid(state, at):
         assert state is not None  # noqa: S101 — _valid says so
         changes = _read_feed(state.feed)
         if not changes.whole and not changes.items and changes.feed == state.feed:
-            rows = _stored_rows(items, period, columns)
+            rows = _stored_rows(items, period, columns, raw)
             if all(r[1] is not None for r in rows):
                 return Fresh(at, [(r[0], *r[2:]) for r in rows], {})
     with transaction.atomic():
@@ -371,7 +378,7 @@ def live_rows(items: Any, period: Period, columns: Sequence[str], at: Position) 
                 dropped = str(len(changes.items))
             else:
                 dropped = "0"
-        rows = _stored_rows(items, period, columns)
+        rows = _stored_rows(items, period, columns, raw)
         missing = [r[0] for r in rows if r[1] is None]
         computed: dict[int, ItemProgress] = {}
         if missing:
