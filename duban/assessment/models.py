@@ -177,6 +177,46 @@ class MeetingAbsence(TimeStampedModel):
         return f"{self.unit} {self.meeting}"
 
 
+class ScoringRun(models.Model):
+    """One computation of a month's automatic events (a close, `duban assess`, a rescoring
+    after a revision or a recorded fact, the events dropped to be derived again): who ran it,
+    when, and how many events it added, changed and removed. Written once, never changed.
+
+    Automatic events are derived from the month's frozen facts by an idempotent computation,
+    so they keep no row-by-row history (it would say nothing the facts don't, and it was half
+    of scoring's writes): the facts and these runs are their audit, and each event names the
+    run that last wrote it. Manual events, objections, schemes and rankings keep their full
+    history."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    by = models.ForeignKey(
+        USER,
+        verbose_name=_("计算人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("计算时间"))
+    added = models.PositiveIntegerField(_("新增"))
+    changed = models.PositiveIntegerField(_("变更"))
+    removed = models.PositiveIntegerField(_("删除"))
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = pgettext_lazy("model name", "自动计分记录")
+        verbose_name_plural = pgettext_lazy("model name plural", "自动计分记录")
+        indexes = [models.Index(fields=["year", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def period(self) -> Period:
+        return Period(self.year, self.month)
+
+
 class ScoreEvent(VersionedModel):
     """Points for a unit in a month, under a rule, from one object (its origin)."""
 
@@ -211,9 +251,21 @@ class ScoreEvent(VersionedModel):
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    # A month's scoring writes ≈25,000 history rows; nothing looks them up by unit, rule or
-    # user (an event's history is read by its id), and each index cost a write per row.
-    history = HistoricalRecords(no_db_index=["unit", "rule", "created_by", "approved_by"])
+    # An automatic event: the computation that last wrote it (its audit, with its fact; see
+    # ScoringRun). Not indexed: nothing looks events up by run.
+    run = models.ForeignKey(
+        ScoringRun,
+        verbose_name=_("计分记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    # History rows are written for what people do (manual events, their approval, an
+    # objection's decision), never by the computation of automatic events (ScoringRun).
+    # Nothing looks them up by unit, rule or user (an event's history is read by its id).
+    history = HistoricalRecords(no_db_index=["unit", "rule", "created_by", "approved_by", "run"])
 
     class Meta:
         ordering = ["-year", "-month", "unit_id", "rule__sort_order", "pk"]
