@@ -418,6 +418,53 @@ def test_ranking_several_months_in_one_pass_equals_ranking_each(district):
     assert lines() == one_by_one
 
 
+def _lines(month: int) -> list[tuple]:
+    return sorted(
+        Standing.objects.filter(ranking__month=month).values_list(
+            "span", "unit_id", "group", "points", "score", "ytd", "rank", "previous_rank"
+        )
+    )
+
+
+def test_ranking_a_later_month_alone_follows_an_earlier_month_recomputed(january, district):
+    """A month ranked alone takes the earlier months' points from their stored lines: an
+    earlier month recomputed (and so ranked again) is followed, as ranking all at once does."""
+    from duban.assessment.services.ranking import ranking_compute, rankings_compute
+
+    d = district
+    on_time(d.item_a, [2, 3])
+    month_close(period=FEB, by=d.office)
+    month_close(period=MAR, by=d.office)
+    [before] = [line[5] for line in _lines(3) if line[:2] == ("month", d.unit_b.pk)]
+    january.flag.delisted_on = january.flag.deadline  # B's −3 in January is gone
+    january.flag.save()
+    events_compute(period=JAN, by=d.office)
+    ranking_compute(period=MAR)
+    alone = _lines(3)
+    [after] = [line[5] for line in alone if line[:2] == ("month", d.unit_b.pk)]
+    assert after == before + 3
+    Standing.objects.all().delete()
+    rankings_compute(year=2024, months=[1, 2, 3])
+    assert _lines(3) == alone
+
+
+def test_ranking_alone_falls_back_to_the_events_when_an_earlier_line_is_missing(january, district):
+    """A unit ranked now with no line in an earlier month (not in a group then): the earlier
+    months' points come from the events, not from the lines."""
+    from duban.assessment.services.ranking import ranking_compute
+
+    d = district
+    on_time(d.item_a, [2])
+    month_close(period=FEB, by=d.office)
+    expected = _lines(2)
+    Standing.objects.filter(ranking__month=1, unit=d.unit_b).delete()
+    Standing.objects.filter(ranking__month=2).delete()
+    ranking_compute(period=FEB)
+    got = _lines(2)
+    # B's year to date still counts January's events (its rank change is unknown: no line).
+    assert [line[:7] for line in got] == [line[:7] for line in expected]
+
+
 def test_a_scheme_without_automatic_rules_drops_the_automatic_events(january, district):
     d = district
     manual = [RuleSpec.of(r) for r in Scheme.objects.get(year=2024).rules.filter(automatic=False)]
