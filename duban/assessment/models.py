@@ -231,8 +231,15 @@ class ScoreEvent(VersionedModel):
     unit = models.ForeignKey(
         Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="score_events"
     )
+    # Not indexed (nor the two users below): nothing looks events up by rule or by user (a
+    # rule or a user is never deleted but by a demo wipe), and a month's scoring writes
+    # ≈25,000 events, each index a write per event.
     rule = models.ForeignKey(
-        Rule, verbose_name=_("细则"), on_delete=models.PROTECT, related_name="events"
+        Rule,
+        verbose_name=_("细则"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
     points = models.DecimalField(_("分值"), max_digits=6, decimal_places=2)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices)
@@ -245,10 +252,10 @@ class ScoreEvent(VersionedModel):
     reason = models.TextField(_("理由"), blank=True)
     evidence = models.TextField(_("佐证"), blank=True)
     created_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     approved_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     # An automatic event: the computation that last wrote it (its audit, with its fact; see

@@ -180,35 +180,47 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
     objections = quote(Objection._meta.db_table)
     key = quote("key")
     now = clock.now()
-    # 1. One comparison (the facts derived once): the stored automatic events whose fact is
-    # gone or changed, and how many facts have no event yet.
-    month, month_params = _month_where(period, "e")
+    # 1. One comparison driven by the facts (derived once, each looked up by its key in the
+    # events' unique index): the events whose rule, points or label changed, one row each;
+    # how many facts have no event yet (key 0) and how many have one as it is (key -1); and,
+    # not reading the facts again, how many automatic events the month holds (key -2).
+    month, month_params = _month_where(period, "t")
     missing = (
         f"NOT EXISTS (SELECT 1 FROM {events} n WHERE n.year = %s AND n.month = %s "  # noqa: S608
         f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key)"
     )
+    differs = "n.rule_id <> f.rule_id OR n.points <> f.points OR n.label <> f.label"
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH f AS ({facts}) "  # noqa: S608
-            f"SELECT e.id, f.unit_id, f.rule_id, f.points, f.label FROM {events} e "
-            f"LEFT JOIN f ON f.unit_id = e.unit_id AND f.event_key = e.{key} "
-            f"WHERE {month} AND (f.unit_id IS NULL "
-            f"AND NOT EXISTS (SELECT 1 FROM {objections} o WHERE o.event_id = e.id) "
-            "OR f.unit_id IS NOT NULL AND (e.rule_id <> f.rule_id OR e.points <> f.points "
-            "OR e.label <> f.label)) "
-            f"UNION ALL SELECT NULL, COUNT(*), NULL, NULL, NULL FROM f WHERE {missing}",
-            [*facts_params, *month_params, period.year, period.month],
+            f"SELECT CASE WHEN n.id IS NULL THEN 0 WHEN {differs} THEN n.id ELSE -1 END AS k, "
+            "MAX(f.rule_id), MAX(f.points), MAX(f.label), COUNT(*) "
+            f"FROM f LEFT JOIN {events} n ON n.year = %s AND n.month = %s "
+            f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key GROUP BY 1 "
+            f"UNION ALL SELECT -2, NULL, NULL, NULL, COUNT(*) FROM {events} t WHERE {month}",
+            [*facts_params, period.year, period.month, *month_params],
         )
-        differ = cursor.fetchall()
-    new_facts = next(count for pk, count, *_rest in differ if pk is None)
-    differ = [row for row in differ if row[0] is not None]
-    gone = [pk for pk, unit_id, *_rest in differ if unit_id is None]
-    changed = [
-        (pk, rule_id, points, label)
-        for pk, unit_id, rule_id, points, label in differ
-        if unit_id is not None
-    ]
-    # 2. The run, recorded once with what it is about to write (the comparison knows): the
+        compared = cursor.fetchall()
+    counts = {k: n for k, *_rest, n in compared if k <= 0}
+    new_facts = counts.get(0, 0)
+    changed = [(k, rule_id, points, label) for k, rule_id, points, label, _n in compared if k > 0]
+    matched = counts.get(-1, 0) + len(changed)
+    # 2. Gone: the events no fact matched (stored minus matched), unless a unit objected. The
+    # statement is sent whatever the month holds; it reads the facts only when some event
+    # has none.
+    some_gone = counts.get(-2, 0) > matched
+    gone_facts, gone_params = (facts, facts_params) if some_gone else (NO_FACTS, [])
+    month, month_params = _month_where(period, "e")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH f AS ({gone_facts}) SELECT e.id FROM {events} e "  # noqa: S608
+            f"WHERE %s AND {month} AND NOT EXISTS (SELECT 1 FROM f "
+            f"WHERE f.unit_id = e.unit_id AND f.event_key = e.{key}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {objections} o WHERE o.event_id = e.id)",
+            [*gone_params, some_gone, *month_params],
+        )
+        gone = [pk for (pk,) in cursor.fetchall()]
+    # 3. The run, recorded once with what it is about to write (the comparison knows): the
     # automatic events keep no history rows of their own (ScoringRun says why).
     run = ScoringRun.objects.create(
         year=period.year,
@@ -219,10 +231,10 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
         changed=len(changed),
         removed=len(gone),
     )
-    # 3. Gone: deleted.
+    # 4. Gone: deleted.
     where, params = keys_where(gone)
     delete_where(ScoreEvent, where, params)
-    # 4. Changed: updated from their fact, naming this run.
+    # 5. Changed: updated from their fact, naming this run.
     rows, rows_params = rows_select(
         [("id", "bigint"), ("rule_id", "bigint"), ("points", "numeric"), ("label", "text")],
         changed,
@@ -235,7 +247,7 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
             f"FROM ({rows}) c WHERE {events}.id = c.id",
             [run.pk, stamp, *rows_params],
         )
-    # 5. New: the facts without an event, inserted by the database.
+    # 6. New: the facts without an event, inserted by the database.
     # (When the comparison found none, the same statement reads no facts: nothing to derive.)
     if not new_facts:
         facts, facts_params = NO_FACTS, []
@@ -263,7 +275,8 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
     new = insert_select(
         ScoreEvent,
         list(values),
-        f"SELECT {', '.join(values.values())} FROM ({facts}) f WHERE {missing}",  # noqa: S608
+        f"SELECT {', '.join(values.values())} FROM ({facts}) f WHERE {missing} "  # noqa: S608
+        "ORDER BY f.unit_id, f.event_key",
         [
             period.year,
             period.month,
