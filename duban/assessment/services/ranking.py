@@ -255,12 +255,8 @@ def rankings_compute(*, year: int, months: Sequence[int]) -> dict[int, Ranking]:
     schemes = {m: _scheme_in_force(schemes_of_year, m, year) for m in months}
     rankings = _rankings(year, months, schemes)
     kinds = dict(Unit.objects.filter(assessed=True, is_active=True).values_list("pk", "kind"))
-    grouped = {
-        pk
-        for m in months
-        for pk, kind in kinds.items()
-        if str(kind) in {str(k) for k in (schemes[m].groups or {})}
-    }
+    ranked_kinds = {str(k) for m in months for k in (schemes[m].groups or {})}
+    grouped = {pk for pk, kind in kinds.items() if str(kind) in ranked_kinds}
     # The stored month lines of the months before the last one ranked that are not ranked
     # now: their ranks are the previous month's ranks of the months after them, and the
     # points of the months before the first one ranked are read from them rather than from
@@ -279,10 +275,11 @@ def rankings_compute(*, year: int, months: Sequence[int]) -> dict[int, Ranking]:
         points = points_by_month(year, months[-1])
     # Each unit's points from January to the end of each month, so that a span's are two
     # look-ups: running[u][m] - running[u][first - 1].
+    # (Only the units in a group of a month ranked: the others have no line.)
     running: dict[int, list[Cents]] = {}
-    for unit_id in kinds:
+    for unit_id in grouped:
         by_month, total, sums = points.get(unit_id, {}), 0, [0]
-        for m in range(1, 13):
+        for m in range(1, months[-1] + 1):
             total += by_month.get(m, 0)
             sums.append(total)
         running[unit_id] = sums
