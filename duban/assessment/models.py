@@ -374,7 +374,11 @@ class Standing(models.Model):
         QUARTER = "quarter", _("季度")
         YEAR = "year", _("年度")
 
-    ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="standings")
+    # Not indexed alone: the unique (ranking, span, unit) below serves every look-up by
+    # ranking, and a year's ranking writes 27,200 lines.
+    ranking = models.ForeignKey(
+        Ranking, on_delete=models.CASCADE, related_name="standings", db_index=False
+    )
     span = models.CharField(_("周期"), max_length=8, choices=Span.choices)
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT)
     group = models.CharField(_("考核分组"), max_length=40)
