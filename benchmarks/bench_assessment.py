@@ -347,14 +347,14 @@ def main() -> int:
     print(f"load average at the end: {load} (1, 5, 15 min)")
     print(
         f"| measured ({engine}, best of {args.repeat}) | wall s | CPU s | bound wall s "
-        "| bound CPU s | × bound (wall) | old bound s (snapshots) |"
+        "| bound CPU s | × bound (wall) | × bound (CPU) | old bound s (snapshots) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for label, (wall, cpu), (low, low_cpu), old in rows:
         before = f"{old:.3f} ({wall / old:.0f}×)" if old is not None else "—"
         print(
             f"| {label} | {wall:.2f} | {cpu:.2f} | {low:.3f} | {low_cpu:.3f} "
-            f"| {wall / low:.1f} | {before} |"
+            f"| {wall / low:.1f} | {cpu / low_cpu:.1f} | {before} |"
         )
     print()
     print("lower bound: one SQL aggregate of the same points, measured in the same run beside")
