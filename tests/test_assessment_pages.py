@@ -54,6 +54,8 @@ def test_unit_score_page_lists_every_event_with_its_origin(january, district, lo
     assert f'href="/problems/meetings/{january.meeting.pk}/"' in text
     assert f'href="/supervision/flags/{january.flag.pk}/"' in text
     assert "提出异议" in text
+    # An automatic event shows the run that computed it (its audit beside its origin).
+    assert "自动计分：" in text and "本月自动计分最近一次由" in text
     # Another unit's score page answers as if it did not exist.
     assert login(d.reporter_b).get(f"/assessment/units/{d.unit_a.pk}/").status_code == 404
 
@@ -72,6 +74,15 @@ def test_unit_objects_from_the_page_and_office_decides(january, district, login)
     )
     event.refresh_from_db()
     assert event.state == ScoreEvent.State.CANCELLED
+    # The computation wrote no history for the automatic event; the office's decision is a
+    # person's act and is recorded (with the objection, kept), so the event stays traceable.
+    [change] = event.history.all()
+    assert (change.history_type, change.state, change.history_user) == (
+        "~",
+        ScoreEvent.State.CANCELLED,
+        d.office,
+    )
+    assert event.run_id is not None
     # A unit may not reach the office desk.
     assert unit.get("/assessment/office/").status_code == 403
 
@@ -121,6 +132,8 @@ def test_api_scope_events_rankings_and_objections(january, district):
     assert events["count"] > 0
     assert {e["unit"]["id"] for e in events["items"]} == {d.unit_b.pk}
     assert all(e["origin_url"] for e in events["items"])
+    # Each automatic event names the run that wrote it (the month's close, by the office).
+    assert all(e["run"]["by"]["id"] == d.office.pk for e in events["items"])
     a_event = ScoreEvent.objects.filter(unit=d.unit_a).first()
     assert unit.get(f"/api/v1/assessment/events/{a_event.pk}").status_code == 404
     assert unit.get("/api/v1/assessment/rankings/2024-01").status_code == 404

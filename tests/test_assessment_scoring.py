@@ -8,7 +8,15 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from duban.assessment.models import Ranking, Rule, Scheme, ScoreEvent, Source, Standing
+from duban.assessment.models import (
+    Ranking,
+    Rule,
+    Scheme,
+    ScoreEvent,
+    ScoringRun,
+    Source,
+    Standing,
+)
 from duban.assessment.rules import competition_ranks, grade_of
 from duban.assessment.selectors import origin_urls, unit_score
 from duban.assessment.services.schemes import RuleSpec, rule_check, scheme_revise
@@ -306,25 +314,35 @@ def test_scoring_a_month_takes_a_fixed_number_of_queries(district):
     # March is a quarter's end (its quarter lines and grades come from the same queries), and
     # holds more units, items and events; a recomputation that finds everything in place
     # sends the same statements (they write nothing).
-    assert large == small == large_again == small_again
+    assert large == small == large_again == small_again == 24
+    # Ranking a month alone (its events, the earlier months from their lines): 12.
+    from duban.assessment.services.ranking import ranking_compute
+
+    assert _queries(lambda: ranking_compute(period=MAR)) == 12
 
 
 def test_a_recomputation_that_finds_nothing_changed_writes_nothing(january, district):
-    events = sorted(ScoreEvent.objects.values_list("pk", "version", "updated_at"))
+    events = sorted(ScoreEvent.objects.values_list("pk", "version", "updated_at", "run_id"))
     history = ScoreEvent.history.count()
     standings = sorted(Standing.objects.values_list("pk", "rank", "score", "ytd"))
     events_compute(period=JAN, by=district.office)
-    assert sorted(ScoreEvent.objects.values_list("pk", "version", "updated_at")) == events
+    assert sorted(ScoreEvent.objects.values_list("pk", "version", "updated_at", "run_id")) == events
     assert ScoreEvent.history.count() == history
+    # Only the run is recorded: by whom, and that it found nothing to write.
+    run = ScoringRun.objects.filter(year=2024, month=1).first()
+    assert (run.by, run.added, run.changed, run.removed) == (district.office, 0, 0, 0)
     # The ranking's lines are the same rows, not deleted and written again.
     assert sorted(Standing.objects.values_list("pk", "rank", "score", "ytd")) == standings
 
 
-def test_a_recomputation_writes_each_change_with_its_history(january, district):
+def test_a_recomputation_writes_each_change_and_records_its_run(january, district):
     d = district
     [late] = events_of(d.unit_b, Source.PROBLEM_LATE)
     [flag] = events_of(d.unit_b, Source.FLAG_MISSED)
     [kept] = events_of(d.unit_a, Source.REPORT_ON_TIME)
+    close_run = ScoringRun.objects.get(year=2024, month=1)
+    assert close_run.added == ScoreEvent.objects.exclude(origin="manual").count()
+    assert kept.run_id == close_run.pk
     january.late_problem.title = "更名后的问题"
     january.late_problem.save()
     january.flag.delisted_on = january.flag.deadline
@@ -334,20 +352,49 @@ def test_a_recomputation_writes_each_change_with_its_history(january, district):
     snapshot.pk, snapshot.work_item = None, item
     snapshot.save()
     events_compute(period=JAN, by=d.office)
+    run = ScoringRun.objects.filter(year=2024, month=1).first()
+    assert run.pk != close_run.pk
+    assert (run.by, run.added, run.changed, run.removed) == (d.office, 1, 1, 1)
     late.refresh_from_db()
-    assert (late.label, late.version) == ("更名后的问题", 2)
-    assert late.history.first().history_type == "~"
+    assert (late.label, late.version, late.run_id) == ("更名后的问题", 2, run.pk)
     assert not ScoreEvent.objects.filter(pk=flag.pk).exists()
-    assert ScoreEvent.history.filter(id=flag.pk).first().history_type == "-"
     [new] = [e for e in events_of(d.unit_a, Source.REPORT_ON_TIME) if e.origin_id == item.pk]
-    assert (new.points, new.key, new.history.first().history_type) == (
+    assert (new.points, new.key, new.run_id) == (
         Decimal(1),
         f"report_on_time:item:{item.pk}",
-        "+",
+        run.pk,
     )
     kept_again = ScoreEvent.objects.get(pk=kept.pk)
-    assert (kept_again.version, kept_again.updated_at) == (kept.version, kept.updated_at)
+    assert (kept_again.version, kept_again.updated_at, kept_again.run_id) == (
+        kept.version,
+        kept.updated_at,
+        close_run.pk,
+    )
     assert points(d.unit_b) == Decimal(-17 + 3)
+    # Derived rows keep no history of their own: the facts and the runs are their audit.
+    assert not ScoreEvent.history.exclude(origin="manual").exists()
+
+
+def test_the_benchmarks_month_bound_sums_the_points_scoring_writes(january, district):
+    """`points_by_unit_select` (the benchmark's lower bound for a month) reads the same facts
+    as the computation: its per-unit totals are the automatic events' (before caps)."""
+    from django.db import connection
+    from django.db.models import Sum
+
+    from duban.assessment.services.scoring import points_by_unit_select
+
+    sql, params = points_by_unit_select(JAN)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        bound = {unit: Decimal(str(total)) for unit, total in cursor.fetchall()}
+    written = dict(
+        ScoreEvent.objects.filter(year=2024, month=1)
+        .exclude(origin="manual")
+        .values("unit_id")
+        .annotate(total=Sum("points"))
+        .values_list("unit_id", "total")
+    )
+    assert len(bound) >= 2 and bound == written
 
 
 def test_ranking_several_months_in_one_pass_equals_ranking_each(district):
@@ -375,11 +422,58 @@ def test_ranking_several_months_in_one_pass_equals_ranking_each(district):
     assert lines() == one_by_one
 
 
+def _lines(month: int) -> list[tuple]:
+    return sorted(
+        Standing.objects.filter(ranking__month=month).values_list(
+            "span", "unit_id", "group", "points", "score", "ytd", "rank", "previous_rank"
+        )
+    )
+
+
+def test_ranking_a_later_month_alone_follows_an_earlier_month_recomputed(january, district):
+    """A month ranked alone takes the earlier months' points from their stored lines: an
+    earlier month recomputed (and so ranked again) is followed, as ranking all at once does."""
+    from duban.assessment.services.ranking import ranking_compute, rankings_compute
+
+    d = district
+    on_time(d.item_a, [2, 3])
+    month_close(period=FEB, by=d.office)
+    month_close(period=MAR, by=d.office)
+    [before] = [line[5] for line in _lines(3) if line[:2] == ("month", d.unit_b.pk)]
+    january.flag.delisted_on = january.flag.deadline  # B's −3 in January is gone
+    january.flag.save()
+    events_compute(period=JAN, by=d.office)
+    ranking_compute(period=MAR)
+    alone = _lines(3)
+    [after] = [line[5] for line in alone if line[:2] == ("month", d.unit_b.pk)]
+    assert after == before + 3
+    Standing.objects.all().delete()
+    rankings_compute(year=2024, months=[1, 2, 3])
+    assert _lines(3) == alone
+
+
+def test_ranking_alone_falls_back_to_the_events_when_an_earlier_line_is_missing(january, district):
+    """A unit ranked now with no line in an earlier month (not in a group then): the earlier
+    months' points come from the events, not from the lines."""
+    from duban.assessment.services.ranking import ranking_compute
+
+    d = district
+    on_time(d.item_a, [2])
+    month_close(period=FEB, by=d.office)
+    expected = _lines(2)
+    Standing.objects.filter(ranking__month=1, unit=d.unit_b).delete()
+    Standing.objects.filter(ranking__month=2).delete()
+    ranking_compute(period=FEB)
+    got = _lines(2)
+    # B's year to date still counts January's events (its rank change is unknown: no line).
+    assert [line[:7] for line in got] == [line[:7] for line in expected]
+
+
 def test_a_scheme_without_automatic_rules_drops_the_automatic_events(january, district):
     d = district
     manual = [RuleSpec.of(r) for r in Scheme.objects.get(year=2024).rules.filter(automatic=False)]
     assert manual and ScoreEvent.objects.filter(month=1).exclude(origin="manual").exists()
     scheme_revise(year=2024, from_month=1, by=d.office, rules=manual, note="只留人工细则")
     assert not ScoreEvent.objects.filter(month=1).exclude(origin="manual").exists()
-    assert ScoreEvent.history.filter(history_type="-").count() > 0
+    assert ScoringRun.objects.filter(year=2024, month=1).first().removed > 0
     assert {s.points for s in Standing.objects.filter(span="month")} == {Decimal(0)}

@@ -22,6 +22,7 @@ from duban.assessment.models import (
     Rule,
     Scheme,
     ScoreEvent,
+    ScoringRun,
     Source,
     Standing,
 )
@@ -32,7 +33,7 @@ from duban.assessment.services.scoring import events_compute, ranking_publish
 from duban.core.api.errors import ERRORS, office_only, run_service
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, PERIOD_PATTERN, Id, Year
-from duban.core.api.schemas import UnitRef, unit_ref
+from duban.core.api.schemas import UnitRef, UserRef, unit_ref
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.org.auth import TokenAuth, request_user
@@ -168,6 +169,17 @@ def scheme_revise_api(request: HttpRequest, year: Path[Year], body: ReviseIn) ->
 # -- events -----------------------------------------------------------------------------------
 
 
+class ScoringRunOut(Schema):
+    """The computation that last wrote an automatic event (its audit, with its origin)."""
+
+    id: int
+    at: datetime
+    by: UserRef | None
+    added: int
+    changed: int
+    removed: int
+
+
 class ScoreEventOut(Schema):
     id: int
     version: int
@@ -186,6 +198,9 @@ class ScoreEventOut(Schema):
     evidence: str
     approved_at: datetime | None
     objection_until: date | None
+    run: ScoringRunOut | None = Field(
+        description="an automatic event: the scoring run that last wrote it (none: manual)"
+    )
 
 
 class ScoreEventPage(Schema):
@@ -193,6 +208,20 @@ class ScoreEventPage(Schema):
     page: int
     page_size: int
     items: list[ScoreEventOut]
+
+
+def _run(run: ScoringRun | None) -> ScoringRunOut | None:
+    if run is None:
+        return None
+    by = run.by
+    return ScoringRunOut(
+        id=run.pk,
+        at=run.at,
+        by=UserRef(id=by.pk, username=by.username, name=by.display_name) if by else None,
+        added=run.added,
+        changed=run.changed,
+        removed=run.removed,
+    )
 
 
 def _events(user: User, events: list[ScoreEvent]) -> list[ScoreEventOut]:
@@ -225,6 +254,7 @@ def _events(user: User, events: list[ScoreEvent]) -> list[ScoreEventOut]:
                 evidence=e.evidence,
                 approved_at=e.approved_at,
                 objection_until=until,
+                run=_run(e.run),
             )
         )
     return out

@@ -177,6 +177,46 @@ class MeetingAbsence(TimeStampedModel):
         return f"{self.unit} {self.meeting}"
 
 
+class ScoringRun(models.Model):
+    """One computation of a month's automatic events (a close, `duban assess`, a rescoring
+    after a revision or a recorded fact, the events dropped to be derived again): who ran it,
+    when, and how many events it added, changed and removed. Written once, never changed.
+
+    Automatic events are derived from the month's frozen facts by an idempotent computation,
+    so they keep no row-by-row history (it would say nothing the facts don't, and it was half
+    of scoring's writes): the facts and these runs are their audit, and each event names the
+    run that last wrote it. Manual events, objections, schemes and rankings keep their full
+    history."""
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    by = models.ForeignKey(
+        USER,
+        verbose_name=_("计算人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("计算时间"))
+    added = models.PositiveIntegerField(_("新增"))
+    changed = models.PositiveIntegerField(_("变更"))
+    removed = models.PositiveIntegerField(_("删除"))
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = pgettext_lazy("model name", "自动计分记录")
+        verbose_name_plural = pgettext_lazy("model name plural", "自动计分记录")
+        indexes = [models.Index(fields=["year", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def period(self) -> Period:
+        return Period(self.year, self.month)
+
+
 class ScoreEvent(VersionedModel):
     """Points for a unit in a month, under a rule, from one object (its origin)."""
 
@@ -191,8 +231,15 @@ class ScoreEvent(VersionedModel):
     unit = models.ForeignKey(
         Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="score_events"
     )
+    # Not indexed (nor the two users below): nothing looks events up by rule or by user (a
+    # rule or a user is never deleted but by a demo wipe), and a month's scoring writes
+    # ≈25,000 events, each index a write per event.
     rule = models.ForeignKey(
-        Rule, verbose_name=_("细则"), on_delete=models.PROTECT, related_name="events"
+        Rule,
+        verbose_name=_("细则"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
     points = models.DecimalField(_("分值"), max_digits=6, decimal_places=2)
     state = models.CharField(_("状态"), max_length=10, choices=State.choices)
@@ -205,15 +252,27 @@ class ScoreEvent(VersionedModel):
     reason = models.TextField(_("理由"), blank=True)
     evidence = models.TextField(_("佐证"), blank=True)
     created_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     approved_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    # A month's scoring writes ≈25,000 history rows; nothing looks them up by unit, rule or
-    # user (an event's history is read by its id), and each index cost a write per row.
-    history = HistoricalRecords(no_db_index=["unit", "rule", "created_by", "approved_by"])
+    # An automatic event: the computation that last wrote it (its audit, with its fact; see
+    # ScoringRun). Not indexed: nothing looks events up by run.
+    run = models.ForeignKey(
+        ScoringRun,
+        verbose_name=_("计分记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    # History rows are written for what people do (manual events, their approval, an
+    # objection's decision), never by the computation of automatic events (ScoringRun).
+    # Nothing looks them up by unit, rule or user (an event's history is read by its id).
+    history = HistoricalRecords(no_db_index=["unit", "rule", "created_by", "approved_by", "run"])
 
     class Meta:
         ordering = ["-year", "-month", "unit_id", "rule__sort_order", "pk"]
@@ -315,7 +374,11 @@ class Standing(models.Model):
         QUARTER = "quarter", _("季度")
         YEAR = "year", _("年度")
 
-    ranking = models.ForeignKey(Ranking, on_delete=models.CASCADE, related_name="standings")
+    # Not indexed alone: the unique (ranking, span, unit) below serves every look-up by
+    # ranking, and a year's ranking writes 27,200 lines.
+    ranking = models.ForeignKey(
+        Ranking, on_delete=models.CASCADE, related_name="standings", db_index=False
+    )
     span = models.CharField(_("周期"), max_length=8, choices=Span.choices)
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT)
     group = models.CharField(_("考核分组"), max_length=40)

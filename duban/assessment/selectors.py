@@ -13,7 +13,15 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from duban.assessment.models import Objection, Ranking, Rule, Scheme, ScoreEvent, Standing
+from duban.assessment.models import (
+    Objection,
+    Ranking,
+    Rule,
+    Scheme,
+    ScoreEvent,
+    ScoringRun,
+    Standing,
+)
 from duban.assessment.rules import capped
 from duban.core.periods import Period
 from duban.org.models import Unit, User
@@ -52,7 +60,7 @@ def event_list(
     state: str | None = None,
 ) -> QuerySet[ScoreEvent]:
     """Events the user may see; pending and rejected manual events only for the office."""
-    qs = ScoreEvent.objects.filter(_units_q(user)).select_related("unit", "rule")
+    qs = ScoreEvent.objects.filter(_units_q(user)).select_related("unit", "rule", "run", "run__by")
     if not user.is_office:
         qs = qs.filter(state__in=VISIBLE_TO_UNITS)
     if year:
@@ -112,6 +120,7 @@ class MonthScore:
     lines: list[RuleLine]
     points: Decimal
     standing: Standing | None
+    run: ScoringRun | None = None  # the month's last scoring run (its automatic events' audit)
 
 
 def unit_score(*, user: User, unit: Unit, year: int) -> list[MonthScore]:
@@ -133,6 +142,9 @@ def unit_score(*, user: User, unit: Unit, year: int) -> list[MonthScore]:
         s.ranking.month: s
         for s in standing_list(user=user, year=year, span=Standing.Span.MONTH).filter(unit=unit)
     }
+    runs: dict[int, ScoringRun] = {}
+    for run in ScoringRun.objects.filter(year=year).select_related("by").order_by("-at", "-pk"):
+        runs.setdefault(run.month, run)
     out = []
     for month in sorted(set(by_month) | set(standings), reverse=True):
         lines = sorted(by_month.get(month, {}).values(), key=lambda ln: ln.rule.sort_order)
@@ -144,6 +156,7 @@ def unit_score(*, user: User, unit: Unit, year: int) -> list[MonthScore]:
                 lines,
                 sum((ln.counted for ln in lines), Decimal(0)),
                 standings.get(month),
+                runs.get(month),
             )
         )
     return out

@@ -16,7 +16,7 @@ from django.apps import apps
 from django.db import connections, transaction
 
 # Event logs that are history in all but name.
-EVENT_TABLES = ("org_auditevent", "problems_problemevent")
+EVENT_TABLES = ("org_auditevent", "problems_problemevent", "assessment_scoringrun")
 
 _FUNCTION = """
 CREATE OR REPLACE FUNCTION duban_refuse_history_change() RETURNS trigger AS $$

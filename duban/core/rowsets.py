@@ -4,9 +4,9 @@
 of statements grows with the rows; derived tables recomputed in a fixed number of queries (the
 assessment's events and rankings) need each write to be one statement. Here the rows travel as
 one parameter per statement — a JSON text read by SQLite's `json_each`, or one array per column
-unnested by PostgreSQL — or never leave the database (`INSERT … SELECT`), and history rows are
-copied by the database from the rows a condition names, as django-simple-history's own rows
-(`bulk.history_copy` does the same for a list of keys).
+unnested by PostgreSQL — or never leave the database (`INSERT … SELECT`). (Derived rows written
+this way keep no simple-history rows: the assessment's events record each computation once,
+`assessment.models.ScoringRun`; `bulk.history_copy` copies history rows for a list of keys.)
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
-
-from duban.core import clock
 
 # The column types `rows_select` speaks (PostgreSQL's names; SQLite needs none).
 TYPES = ("bigint", "integer", "text", "numeric", "boolean", "date", "timestamptz")
@@ -108,39 +106,6 @@ def keys_where(keys: Sequence[int]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return "{pk} = ANY(%s::bigint[])", [list(keys)]
     return "{pk} IN (SELECT value FROM json_each(%s))", [json.dumps(list(keys))]
-
-
-def history_where(
-    model: type[models.Model],
-    where: str,
-    params: Sequence[Any],
-    *,
-    history_type: str,
-    history_user_id: int | None = None,
-    history_reason: str = "",
-    when: datetime | None = None,
-) -> None:
-    """Write a django-simple-history row ("+", "~" or "-") for each row of `model` that
-    `where` names (SQL on the model's table; `{pk}` stands for its key column), copied by the
-    database from the row as it is now: one statement, sent even when no row matches."""
-    quote = connection.ops.quote_name
-    meta = model._meta
-    history = model.history.model  # type: ignore[attr-defined]
-    hmeta = history._meta
-    kept = {f.column for f in hmeta.concrete_fields}
-    columns = [quote(f.column) for f in meta.concrete_fields if f.column in kept]
-    extra = ("history_date", "history_change_reason", "history_type", "history_user")
-    stamp = hmeta.get_field("history_date").get_db_prep_save(when or clock.now(), connection)
-    condition = where.format(pk=quote(meta.pk.column))  # type: ignore[union-attr]
-    sql = "INSERT INTO {} ({}) SELECT {}, %s, %s, %s, %s FROM {} WHERE {}".format(  # noqa: S608
-        quote(hmeta.db_table),
-        ", ".join(columns + [quote(hmeta.get_field(name).column) for name in extra]),  # type: ignore[union-attr]
-        ", ".join(columns),
-        quote(meta.db_table),
-        condition,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [stamp, history_reason, history_type, history_user_id, *params])
 
 
 def delete_where(model: type[models.Model], where: str, params: Sequence[Any]) -> int:

@@ -2,9 +2,11 @@
 ranking itself over the units' rows (a province's 2,000 a month), and the lines written only
 where they changed.
 
-The points of every unit and month up to the last month ranked come from one aggregate: the
-valid events summed per unit, month and rule, each rule's sum bounded by its cap, summed per
-unit and month. From those rows each month's ranking follows: the month's points and the
+The points of every unit and month from the first to the last month ranked come from one
+aggregate: the valid events summed per unit, month and rule, each rule's sum bounded by its
+cap, summed per unit and month; those of the months before come from their stored month
+lines (the same figure, kept in line with the events by every change, which ranks its month
+again), so that ranking June alone reads June's events, not the year's. From those rows each month's ranking follows: the month's points and the
 year to date, the score (base + points), the rank within the unit's group with ties sharing
 a rank (1, 2, 2, 4), the change since the previous month and, at a quarter's and the year's
 end, the span's score and grade. The lines are compared with the stored ones, and only those
@@ -52,9 +54,12 @@ def _decimal(cents: Cents) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
-def points_by_month(year: int, last_month: int) -> dict[int, dict[int, Cents]]:
-    """Per unit and month (January to `last_month`), the valid events' points with each rule
-    bounded by its cap (per unit and month): one aggregate, its rows one per unit and month."""
+def points_by_month(
+    year: int, last_month: int, first_month: int = 1
+) -> dict[int, dict[int, Cents]]:
+    """Per unit and month (`first_month` to `last_month`), the valid events' points with each
+    rule bounded by its cap (per unit and month): one aggregate, its rows one per unit and
+    month."""
     quote = connection.ops.quote_name
     events, rules = ScoreEvent._meta.db_table, Rule._meta.db_table
     capped = """SUM(CASE
@@ -66,14 +71,14 @@ def points_by_month(year: int, last_month: int) -> dict[int, dict[int, Cents]]:
         SELECT s.unit_id, s.month, {_cents_sql(capped)}
         FROM (
             SELECT unit_id, month, rule_id, SUM(points) AS total FROM {quote(events)}
-            WHERE year = %s AND month <= %s AND state = %s
+            WHERE year = %s AND month >= %s AND month <= %s AND state = %s
             GROUP BY unit_id, month, rule_id
         ) s JOIN {quote(rules)} r ON r.id = s.rule_id
         GROUP BY s.unit_id, s.month
     """  # noqa: S608 — names from the models, values bound
     out: dict[int, dict[int, Cents]] = defaultdict(dict)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [year, last_month, ScoreEvent.State.APPROVED])
+        cursor.execute(sql, [year, first_month, last_month, ScoreEvent.State.APPROVED])
         for unit_id, month, total in cursor.fetchall():
             out[unit_id][month] = total
     return out
@@ -175,6 +180,25 @@ def _rankings(year: int, months: Sequence[int], schemes: dict[int, Scheme]) -> d
     return rankings
 
 
+def _month_lines(year: int, months: Sequence[int]) -> dict[int, dict[int, tuple[Cents, int]]]:
+    """The stored month lines of the year's given months: per month and unit, the points (in
+    cents) and the rank. One query (sent even for no month)."""
+    quote = connection.ops.quote_name
+    marks = ", ".join("%s" for _ in months) or "NULL"
+    sql = (
+        f"SELECT r.month, s.unit_id, {_cents_sql('s.points')}, s.{quote('rank')} "  # noqa: S608
+        f"FROM {quote(Standing._meta.db_table)} s "
+        f"JOIN {quote(Ranking._meta.db_table)} r ON r.id = s.ranking_id "
+        f"WHERE r.year = %s AND r.month IN ({marks}) AND s.span = %s"
+    )
+    out: dict[int, dict[int, tuple[Cents, int]]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [year, *months, S.MONTH])
+        for month, unit_id, cents, rank in cursor.fetchall():
+            out[month][unit_id] = (cents, rank)
+    return out
+
+
 def _stored_lines(ranking_ids: Sequence[int]) -> dict[tuple[int, str, int], tuple[int, Line]]:
     """The stored lines of the rankings, by key, with their row's key: one query."""
     quote = connection.ops.quote_name
@@ -221,7 +245,8 @@ def _lines_write(lines: list[Line], ranking_ids: Sequence[int]) -> None:
 def rankings_compute(*, year: int, months: Sequence[int]) -> dict[int, Ranking]:
     """The rankings of the given closed months of a year from their valid events (and at a
     quarter's or the year's end the grades), each under the scheme in force for its month:
-    one aggregate for all of them, lines written only where they changed. Refuses a
+    one aggregate of their events (the earlier months' points from their stored lines), lines
+    written only where they changed. Refuses a
     published month. A fixed number of queries, whatever the months and the data."""
     months = sorted(set(months))
     if not months:
@@ -230,23 +255,38 @@ def rankings_compute(*, year: int, months: Sequence[int]) -> dict[int, Ranking]:
     schemes = {m: _scheme_in_force(schemes_of_year, m, year) for m in months}
     rankings = _rankings(year, months, schemes)
     kinds = dict(Unit.objects.filter(assessed=True, is_active=True).values_list("pk", "kind"))
-    points = points_by_month(year, months[-1])
+    ranked_kinds = {str(k) for m in months for k in (schemes[m].groups or {})}
+    grouped = {pk for pk, kind in kinds.items() if str(kind) in ranked_kinds}
+    # The stored month lines of the months before the last one ranked that are not ranked
+    # now: their ranks are the previous month's ranks of the months after them, and the
+    # points of the months before the first one ranked are read from them rather than from
+    # every event of those months (a line's points are its month's valid events, capped:
+    # what the aggregate gives, kept in line by every change of a month's events, which
+    # ranks that month again). Only when each unit ranked now has a line in each of those
+    # months; else (a unit newly in a group, a month never ranked) all from the events.
+    earlier = _month_lines(year, [m for m in range(1, months[-1]) if m not in months])
+    first = months[0]
+    if all(grouped <= set(earlier.get(m, {})) for m in range(1, first)):
+        points = points_by_month(year, months[-1], first_month=first)
+        for month in range(1, first):
+            for unit_id, (cents, _rank) in earlier[month].items():
+                points.setdefault(unit_id, {})[month] = cents
+    else:
+        points = points_by_month(year, months[-1])
     # Each unit's points from January to the end of each month, so that a span's are two
     # look-ups: running[u][m] - running[u][first - 1].
+    # (Only the units in a group of a month ranked: the others have no line.)
     running: dict[int, list[Cents]] = {}
-    for unit_id in kinds:
+    for unit_id in grouped:
         by_month, total, sums = points.get(unit_id, {}), 0, [0]
-        for m in range(1, 13):
+        for m in range(1, months[-1] + 1):
             total += by_month.get(m, 0)
             sums.append(total)
         running[unit_id] = sums
     # The previous month's ranks: computed here when it is ranked too, else as stored.
-    stored_before = [m - 1 for m in months if m - 1 not in months]
     previous_ranks: dict[int, dict[int, int]] = defaultdict(dict)
-    for month, unit_id, rank in Standing.objects.filter(
-        ranking__year=year, ranking__month__in=stored_before, span=S.MONTH
-    ).values_list("ranking__month", "unit_id", "rank"):
-        previous_ranks[month][unit_id] = rank
+    for month, stored in earlier.items():
+        previous_ranks[month] = {unit_id: rank for unit_id, (_c, rank) in stored.items()}
     lines: list[Line] = []
     for month in months:
         scheme = schemes[month]

@@ -4,8 +4,10 @@
 under the scheme version in force, in the database: the facts' union is compared with the
 stored events by key, the events whose fact is gone are deleted (unless a unit objected to
 them: an objection and its decision are kept), those whose rule, points or label changed are
-updated, the new ones inserted, each with its history rows — a fixed number of statements
-whatever the month holds, none writing anything when nothing changed. The month is then
+updated, the new ones inserted — a fixed number of statements whatever the month holds, none
+writing anything when nothing changed but the run's record (`ScoringRun`: who, when, how many
+added, changed, removed; the events are derived from frozen facts and keep no row-by-row
+history, and each names the run that last wrote it). The month is then
 ranked (services/ranking.py). Both run inside the month's close
 (`reporting.signals.month_closed`) and again on `duban assess --period`; a published month is
 never recomputed.
@@ -21,7 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from duban.assessment.models import Objection, Ranking, Scheme, ScoreEvent
+from duban.assessment.models import Objection, Ranking, Scheme, ScoreEvent, ScoringRun
 from duban.assessment.services.facts import key_sql, month_facts_query
 from duban.assessment.services.ranking import ranking_compute, rankings_compute
 from duban.assessment.services.schemes import scheme_for
@@ -29,7 +31,7 @@ from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.events import Event, NotificationKind, district_text, emit
 from duban.core.periods import Period
-from duban.core.rowsets import delete_where, history_where, insert_select, keys_where, rows_select
+from duban.core.rowsets import delete_where, insert_select, keys_where, rows_select
 from duban.core.services import refuse_unless, require
 from duban.org.models import Unit, User
 from duban.reporting.models import MonthClose
@@ -62,7 +64,7 @@ def assessed_unit_ids() -> set[int]:
     return set(Unit.objects.filter(assessed=True, is_active=True).values_list("pk", flat=True))
 
 
-def _facts_select(period: Period, scheme: Scheme) -> tuple[str, list[Any]]:
+def facts_select(period: Period, scheme: Scheme) -> tuple[str, list[Any]]:
     """The month's facts scored by the scheme's automatic rules, as a SELECT of
     (unit_id, event_key, rule_id, points, origin, origin_id, label): the derivations' union
     (services/facts.py) joined to the assessed units, each fact given its rule and points."""
@@ -95,6 +97,33 @@ def _facts_select(period: Period, scheme: Scheme) -> tuple[str, list[Any]]:
     for source, (_pk, points) in rules.items():
         params += [source, points]
     return sql, [*params, *inner_params, True, True, *rules]
+
+
+def points_by_unit_select(period: Period) -> tuple[str, list[Any]]:
+    """The month's automatic points before caps, per unit, in one aggregate (unit_id, points):
+    the same facts `events_compute` reads (`facts_select`, under the scheme in force), summed
+    by unit. What the computation writes sums to this (the benchmark's lower bound and its
+    check)."""
+    facts, params = facts_select(period, scheme_for(period))
+    return f"SELECT f.unit_id, SUM(f.points) FROM ({facts}) f GROUP BY f.unit_id", params  # noqa: S608
+
+
+def points_by_unit_and_month_select(year: int, months: list[int]) -> tuple[str, list[Any]]:
+    """The months' automatic points before caps, per unit and month, in one aggregate
+    (unit_id, month, points): each month's facts (`facts_select`, under its scheme) in one
+    `UNION ALL`, summed (the benchmark's lower bound for scoring a year)."""
+    parts, params = [], []
+    for month in months:
+        period = Period(year, month)
+        facts, facts_params = facts_select(period, scheme_for(period))
+        parts.append(f"SELECT f.unit_id, {int(month)} AS month, f.points FROM ({facts}) f")  # noqa: S608
+        params += facts_params
+    union = " UNION ALL ".join(parts)
+    return (
+        f"SELECT y.unit_id, y.month, SUM(y.points) FROM ({union}) y "  # noqa: S608
+        "GROUP BY y.unit_id, y.month",
+        params,
+    )
 
 
 # No facts (a scheme without automatic rules): the same columns, no row.
@@ -136,55 +165,76 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
     """The month's automatic events brought in line with its facts, set-based: the facts are
     derived in the database and compared there with the stored events by key; events whose
     fact is gone are deleted (unless a unit objected: the objection and its decision stay),
-    those whose rule, points or label changed are updated, the new ones inserted — each with
-    its history rows — in a fixed number of statements, none of which writes anything when
-    nothing changed."""
+    those whose rule, points or label changed are updated, the new ones inserted — in a fixed
+    number of statements, none of which writes anything when nothing changed but the run's
+    one record."""
     require(period_closed(period), _("%(p)s尚未关账，不能计分。") % {"p": period.label})
     require(
         not period_published(period),
         _("%(p)s的月榜已公布，不能重新计分。") % {"p": period.label},
     )
     scheme = scheme_for(period)
-    facts, facts_params = _facts_select(period, scheme)
+    facts, facts_params = facts_select(period, scheme)
     quote = connection.ops.quote_name
     events = quote(ScoreEvent._meta.db_table)
     objections = quote(Objection._meta.db_table)
     key = quote("key")
-    user_id = by.pk if by else None
     now = clock.now()
-    # 1. One comparison (the facts derived once): the stored automatic events whose fact is
-    # gone or changed, and how many facts have no event yet.
-    month, month_params = _month_where(period, "e")
+    # 1. One comparison driven by the facts (derived once, each looked up by its key in the
+    # events' unique index): the events whose rule, points or label changed, one row each;
+    # how many facts have no event yet (key 0) and how many have one as it is (key -1); and,
+    # not reading the facts again, how many automatic events the month holds (key -2).
+    month, month_params = _month_where(period, "t")
     missing = (
         f"NOT EXISTS (SELECT 1 FROM {events} n WHERE n.year = %s AND n.month = %s "  # noqa: S608
         f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key)"
     )
+    differs = "n.rule_id <> f.rule_id OR n.points <> f.points OR n.label <> f.label"
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH f AS ({facts}) "  # noqa: S608
-            f"SELECT e.id, f.unit_id, f.rule_id, f.points, f.label FROM {events} e "
-            f"LEFT JOIN f ON f.unit_id = e.unit_id AND f.event_key = e.{key} "
-            f"WHERE {month} AND (f.unit_id IS NULL "
-            f"AND NOT EXISTS (SELECT 1 FROM {objections} o WHERE o.event_id = e.id) "
-            "OR f.unit_id IS NOT NULL AND (e.rule_id <> f.rule_id OR e.points <> f.points "
-            "OR e.label <> f.label)) "
-            f"UNION ALL SELECT NULL, COUNT(*), NULL, NULL, NULL FROM f WHERE {missing}",
-            [*facts_params, *month_params, period.year, period.month],
+            f"SELECT CASE WHEN n.id IS NULL THEN 0 WHEN {differs} THEN n.id ELSE -1 END AS k, "
+            "MAX(f.rule_id), MAX(f.points), MAX(f.label), COUNT(*) "
+            f"FROM f LEFT JOIN {events} n ON n.year = %s AND n.month = %s "
+            f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key GROUP BY 1 "
+            f"UNION ALL SELECT -2, NULL, NULL, NULL, COUNT(*) FROM {events} t WHERE {month}",
+            [*facts_params, period.year, period.month, *month_params],
         )
-        differ = cursor.fetchall()
-    new_facts = next(count for pk, count, *_rest in differ if pk is None)
-    differ = [row for row in differ if row[0] is not None]
-    gone = [pk for pk, unit_id, *_rest in differ if unit_id is None]
-    changed = [
-        (pk, rule_id, points, label)
-        for pk, unit_id, rule_id, points, label in differ
-        if unit_id is not None
-    ]
-    # 2. Gone: a "-" history row each, then deleted.
+        compared = cursor.fetchall()
+    counts = {k: n for k, *_rest, n in compared if k <= 0}
+    new_facts = counts.get(0, 0)
+    changed = [(k, rule_id, points, label) for k, rule_id, points, label, _n in compared if k > 0]
+    matched = counts.get(-1, 0) + len(changed)
+    # 2. Gone: the events no fact matched (stored minus matched), unless a unit objected. The
+    # statement is sent whatever the month holds; it reads the facts only when some event
+    # has none.
+    some_gone = counts.get(-2, 0) > matched
+    gone_facts, gone_params = (facts, facts_params) if some_gone else (NO_FACTS, [])
+    month, month_params = _month_where(period, "e")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH f AS ({gone_facts}) SELECT e.id FROM {events} e "  # noqa: S608
+            f"WHERE %s AND {month} AND NOT EXISTS (SELECT 1 FROM f "
+            f"WHERE f.unit_id = e.unit_id AND f.event_key = e.{key}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {objections} o WHERE o.event_id = e.id)",
+            [*gone_params, some_gone, *month_params],
+        )
+        gone = [pk for (pk,) in cursor.fetchall()]
+    # 3. The run, recorded once with what it is about to write (the comparison knows): the
+    # automatic events keep no history rows of their own (ScoringRun says why).
+    run = ScoringRun.objects.create(
+        year=period.year,
+        month=period.month,
+        by=by,
+        at=now,
+        added=new_facts,
+        changed=len(changed),
+        removed=len(gone),
+    )
+    # 4. Gone: deleted.
     where, params = keys_where(gone)
-    history_where(ScoreEvent, where, params, history_type="-", history_user_id=user_id, when=now)
     delete_where(ScoreEvent, where, params)
-    # 3. Changed: updated from their fact, a "~" history row each.
+    # 5. Changed: updated from their fact, naming this run.
     rows, rows_params = rows_select(
         [("id", "bigint"), ("rule_id", "bigint"), ("points", "numeric"), ("label", "text")],
         changed,
@@ -193,13 +243,11 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {events} SET rule_id = c.rule_id, points = c.points, "  # noqa: S608
-            "label = c.label, version = version + 1, updated_at = %s "
+            "label = c.label, run_id = %s, version = version + 1, updated_at = %s "
             f"FROM ({rows}) c WHERE {events}.id = c.id",
-            [stamp, *rows_params],
+            [run.pk, stamp, *rows_params],
         )
-    where, params = keys_where([pk for pk, *_rest in changed])
-    history_where(ScoreEvent, where, params, history_type="~", history_user_id=user_id, when=now)
-    # 4. New: the facts without an event, inserted by the database, a "+" history row each.
+    # 6. New: the facts without an event, inserted by the database.
     # (When the comparison found none, the same statement reads no facts: nothing to derive.)
     if not new_facts:
         facts, facts_params = NO_FACTS, []
@@ -219,6 +267,7 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
         "created_by": "NULL",
         "approved_by": "NULL",
         "approved_at": "%s",
+        "run": "%s",
         "created_at": "%s",
         "updated_at": "%s",
         "version": "1",
@@ -226,7 +275,8 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
     new = insert_select(
         ScoreEvent,
         list(values),
-        f"SELECT {', '.join(values.values())} FROM ({facts}) f WHERE {missing}",  # noqa: S608
+        f"SELECT {', '.join(values.values())} FROM ({facts}) f WHERE {missing} "  # noqa: S608
+        "ORDER BY f.unit_id, f.event_key",
         [
             period.year,
             period.month,
@@ -234,6 +284,7 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
             "",
             "",
             stamp,
+            run.pk,
             stamp,
             stamp,
             *facts_params,
@@ -241,8 +292,6 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
             period.month,
         ],
     )
-    where, params = keys_where(new)
-    history_where(ScoreEvent, where, params, history_type="+", history_user_id=user_id, when=now)
     logger.info(
         "assessment.scored",
         extra={"period": str(period), "new": len(new), "gone": len(gone), "changed": len(changed)},
@@ -252,9 +301,9 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
 
 @transaction.atomic
 def automatic_events_delete(*, period: Period, by: User | None = None) -> int:
-    """Drop a month's automatic events (not its manual ones, nor those a unit objected to),
-    each with its "-" history row, in two statements; refused once published. The next
-    `events_compute` derives them again. Returns how many went."""
+    """Drop a month's automatic events (not its manual ones, nor those a unit objected to) in
+    one statement, recorded as a run; refused once published. The next `events_compute`
+    derives them again. Returns how many went."""
     require(
         not period_published(period),
         _("%(p)s的月榜已公布，不能重新计分。") % {"p": period.label},
@@ -266,10 +315,17 @@ def automatic_events_delete(*, period: Period, by: User | None = None) -> int:
         f"{month} AND NOT EXISTS (SELECT 1 FROM {objections} o "  # noqa: S608
         f"WHERE o.event_id = {events}.{{pk}})"
     )
-    history_where(
-        ScoreEvent, where, params, history_type="-", history_user_id=by.pk if by else None
+    removed = delete_where(ScoreEvent, where, params)
+    ScoringRun.objects.create(
+        year=period.year,
+        month=period.month,
+        by=by,
+        at=clock.now(),
+        added=0,
+        changed=0,
+        removed=removed,
     )
-    return delete_where(ScoreEvent, where, params)
+    return removed
 
 
 def on_month_closed(sender: object, *, close: MonthClose, by: User, **kwargs: object) -> None:

@@ -263,6 +263,8 @@ class Problem(VersionedModel):
             # the desk's lists: overdue problems by state and due date, each state's newest
             models.Index(fields=["state", "due_date"]),
             models.Index(fields=["state", "reported_on"]),
+            # the assessment's late demands of a month (answer plans due in it)
+            models.Index(fields=["plan_due_at"]),
         ]
 
     def __str__(self) -> str:
