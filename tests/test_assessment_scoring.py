@@ -430,26 +430,49 @@ def _lines(month: int) -> list[tuple]:
     )
 
 
-def test_ranking_a_later_month_alone_follows_an_earlier_month_recomputed(january, district):
-    """A month ranked alone takes the earlier months' points from their stored lines: an
-    earlier month recomputed (and so ranked again) is followed, as ranking all at once does."""
+def _ytd(month: int, unit_id: int) -> Decimal:
+    [ytd] = [line[5] for line in _lines(month) if line[:2] == ("month", unit_id)]
+    return ytd
+
+
+def test_an_earlier_month_recomputed_ranks_the_later_unpublished_months_again(january, district):
+    """A month's points are in every later month's year to date: recomputing January ranks
+    February and March again in the same pass (each taking the earlier months' points from
+    their stored lines), as ranking all at once does."""
     from duban.assessment.services.ranking import ranking_compute, rankings_compute
 
     d = district
     on_time(d.item_a, [2, 3])
     month_close(period=FEB, by=d.office)
     month_close(period=MAR, by=d.office)
-    [before] = [line[5] for line in _lines(3) if line[:2] == ("month", d.unit_b.pk)]
+    before = {m: _ytd(m, d.unit_b.pk) for m in (2, 3)}
     january.flag.delisted_on = january.flag.deadline  # B's −3 in January is gone
     january.flag.save()
     events_compute(period=JAN, by=d.office)
-    ranking_compute(period=MAR)
-    alone = _lines(3)
-    [after] = [line[5] for line in alone if line[:2] == ("month", d.unit_b.pk)]
-    assert after == before + 3
+    assert {m: _ytd(m, d.unit_b.pk) for m in (2, 3)} == {m: v + 3 for m, v in before.items()}
+    followed = _lines(3)
+    ranking_compute(period=MAR)  # nothing left to change
+    assert _lines(3) == followed
     Standing.objects.all().delete()
     rankings_compute(year=2024, months=[1, 2, 3])
-    assert _lines(3) == alone
+    assert _lines(3) == followed
+
+
+def test_a_published_later_month_is_not_ranked_again(january, district):
+    """Publishing fixes a month's lines: an earlier month recomputed afterwards ranks the
+    unpublished months after it again, never a published one."""
+    d = district
+    on_time(d.item_a, [2, 3])
+    month_close(period=FEB, by=d.office)
+    month_close(period=MAR, by=d.office)
+    ranking_publish(period=MAR, by=d.office)
+    published = _lines(3)
+    feb = _ytd(2, d.unit_b.pk)
+    january.flag.delisted_on = january.flag.deadline
+    january.flag.save()
+    events_compute(period=JAN, by=d.office)
+    assert _ytd(2, d.unit_b.pk) == feb + 3
+    assert _lines(3) == published
 
 
 def test_ranking_alone_falls_back_to_the_events_when_an_earlier_line_is_missing(january, district):

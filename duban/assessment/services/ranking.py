@@ -142,9 +142,14 @@ def _scheme_in_force(schemes: Sequence[Scheme], month: int, year: int) -> Scheme
     return scheme_ensure(year=year)
 
 
-def _rankings(year: int, months: Sequence[int], schemes: dict[int, Scheme]) -> dict[int, Ranking]:
-    """The months' rankings, made where missing and moved to the scheme in force; refuses a
-    published one. Three statements whatever the number of months."""
+def _rankings(
+    year: int, months: Sequence[int], schemes_of_year: Sequence[Scheme], *, later: bool
+) -> tuple[dict[int, Ranking], dict[int, Scheme]]:
+    """The months' rankings, made where missing and moved to the scheme in force, with the
+    scheme of each; refuses a published one. With `later`, also every ranking not yet
+    published of a month after the first one (their year to date and rank change follow
+    from it). Three statements whatever the number of months."""
+    schemes = {m: _scheme_in_force(schemes_of_year, m, year) for m in months}
     now = Ranking._meta.get_field("updated_at").get_db_prep_save(clock.now(), connection)
     table = connection.ops.quote_name(Ranking._meta.db_table)
     wanted, params = rows_select(
@@ -159,7 +164,13 @@ def _rankings(year: int, months: Sequence[int], schemes: dict[int, Scheme]) -> d
         "AND r.month = w.month)",
         [now, now, *params],
     )
-    rankings = {r.month: r for r in Ranking.objects.filter(year=year, month__in=list(months))}
+    found = Ranking.objects.filter(year=year)
+    found = found.filter(month__gte=months[0]) if later else found.filter(month__in=months)
+    rankings = {
+        r.month: r for r in found.order_by("month") if r.month in months or r.published_at is None
+    }
+    for month in rankings.keys() - schemes.keys():
+        schemes[month] = _scheme_in_force(schemes_of_year, month, year)
     for month in months:
         if rankings[month].published_at is not None:
             raise ApplicationError(
@@ -177,7 +188,7 @@ def _rankings(year: int, months: Sequence[int], schemes: dict[int, Scheme]) -> d
         )
     for month, ranking in rankings.items():
         ranking.scheme = schemes[month]
-    return rankings
+    return rankings, schemes
 
 
 def _month_lines(year: int, months: Sequence[int]) -> dict[int, dict[int, tuple[Cents, int]]]:
@@ -242,18 +253,20 @@ def _lines_write(lines: list[Line], ranking_ids: Sequence[int]) -> None:
 
 @transaction.atomic
 @gc_paused()
-def rankings_compute(*, year: int, months: Sequence[int]) -> dict[int, Ranking]:
+def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) -> dict[int, Ranking]:
     """The rankings of the given closed months of a year from their valid events (and at a
     quarter's or the year's end the grades), each under the scheme in force for its month:
     one aggregate of their events (the earlier months' points from their stored lines), lines
-    written only where they changed. Refuses a
+    written only where they changed. With `later` (the default), the unpublished rankings of
+    the months after the first one are ranked again in the same pass: a month's points are
+    in every later month's year to date, its ranks in the next month's change. Refuses a
     published month. A fixed number of queries, whatever the months and the data."""
     months = sorted(set(months))
     if not months:
         return {}
     schemes_of_year = list(Scheme.objects.filter(year=year).order_by("-number"))
-    schemes = {m: _scheme_in_force(schemes_of_year, m, year) for m in months}
-    rankings = _rankings(year, months, schemes)
+    rankings, schemes = _rankings(year, months, schemes_of_year, later=later)
+    months = sorted(rankings)
     kinds = dict(Unit.objects.filter(assessed=True, is_active=True).values_list("pk", "kind"))
     ranked_kinds = {str(k) for m in months for k in (schemes[m].groups or {})}
     grouped = {pk for pk, kind in kinds.items() if str(kind) in ranked_kinds}
