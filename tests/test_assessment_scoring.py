@@ -458,6 +458,24 @@ def test_an_earlier_month_recomputed_ranks_the_later_unpublished_months_again(ja
     assert _lines(3) == followed
 
 
+def test_a_recomputation_that_changes_nothing_leaves_the_later_months_alone(january, district):
+    """Only a month whose events changed ranks the months after it again (their year to date
+    holds its points); a recomputation that finds every event as it is ranks its own month."""
+    d = district
+    on_time(d.item_a, [2])
+    month_close(period=FEB, by=d.office)
+    feb = _ytd(2, d.unit_b.pk)
+    # A mark on February's stored line: ranking February again would put it right.
+    Standing.objects.filter(ranking__month=2, span="month", unit=d.unit_b).update(ytd=feb + 50)
+    events_compute(period=JAN, by=d.office)
+    assert ScoringRun.objects.filter(month=1).first().added == 0
+    assert _ytd(2, d.unit_b.pk) == feb + 50
+    january.flag.delisted_on = january.flag.deadline  # B's −3 in January is gone
+    january.flag.save()
+    events_compute(period=JAN, by=d.office)
+    assert _ytd(2, d.unit_b.pk) == feb + 3
+
+
 def test_a_published_later_month_is_not_ranked_again(january, district):
     """Publishing fixes a month's lines: an earlier month recomputed afterwards ranks the
     unpublished months after it again, never a published one."""

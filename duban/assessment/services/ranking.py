@@ -344,7 +344,8 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
     return rankings
 
 
-def ranking_compute(*, period: Period) -> Ranking:
+def ranking_compute(*, period: Period, later: bool = True) -> Ranking:
     """The month's ranking from its valid events (and at a quarter's or the year's end the
-    grades), under the scheme in force; refused once published."""
-    return rankings_compute(year=period.year, months=[period.month])[period.month]
+    grades), under the scheme in force, and with `later` the later unpublished months';
+    refused once published."""
+    return rankings_compute(year=period.year, months=[period.month], later=later)[period.month]

@@ -146,10 +146,11 @@ def _month_where(period: Period, alias: str = "") -> tuple[str, list[Any]]:
 
 @transaction.atomic
 def events_compute(*, period: Period, by: User | None = None) -> Ranking:
-    """Derive the closed month's automatic events (idempotent) and rank it. Refuses a month
-    not closed and a published one."""
-    _events_derive(period=period, by=by)
-    return ranking_compute(period=period)
+    """Derive the closed month's automatic events (idempotent) and rank it — and, when its
+    events changed, the later unpublished months (their year to date holds its points).
+    Refuses a month not closed and a published one."""
+    run = _events_derive(period=period, by=by)
+    return ranking_compute(period=period, later=bool(run.added or run.changed or run.removed))
 
 
 @transaction.atomic
@@ -161,7 +162,7 @@ def months_rescore(*, year: int, months: list[int], by: User | None = None) -> N
     rankings_compute(year=year, months=months)
 
 
-def _events_derive(*, period: Period, by: User | None) -> Scheme:
+def _events_derive(*, period: Period, by: User | None) -> ScoringRun:
     """The month's automatic events brought in line with its facts, set-based: the facts are
     derived in the database and compared there with the stored events by key; events whose
     fact is gone are deleted (unless a unit objected: the objection and its decision stay),
@@ -296,7 +297,7 @@ def _events_derive(*, period: Period, by: User | None) -> Scheme:
         "assessment.scored",
         extra={"period": str(period), "new": len(new), "gone": len(gone), "changed": len(changed)},
     )
-    return scheme
+    return run
 
 
 @transaction.atomic
@@ -361,7 +362,7 @@ def ranking_publish(*, period: Period, by: User) -> Ranking:
         not objections,
         _("%(p)s还有%(n)s条异议待处理，请先处理。") % {"p": period.label, "n": objections},
     )
-    ranking_compute(period=period)
+    ranking_compute(period=period, later=False)  # publishing changes no month's points
     ranking.published_at, ranking.published_by = clock.now(), by
     ranking.save(update_fields=["published_at", "published_by", "updated_at"])
     logger.info("assessment.published", extra={"period": str(period), "by": by.pk})
