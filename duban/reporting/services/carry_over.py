@@ -19,6 +19,20 @@ from duban.reporting.selectors.progress import counted_ytd
 logger = logging.getLogger(__name__)
 
 
+# What a carried-over item's indicators and nodes keep of last year's.
+INDICATOR_COPIED = (
+    "name",
+    "unit_of_measure",
+    "baseline",
+    "target",
+    "deadline",
+    "weight",
+    "value_kind",
+    "sort_order",
+)
+MILESTONE_COPIED = ("sort_order", "name", "planned_date", "actual_date", "responsible_unit_id")
+
+
 @transaction.atomic
 @recorded_as_by
 def work_items_carry_over(
@@ -80,39 +94,15 @@ def work_items_carry_over(
         new.save()
         new.co_units.set(old.co_units.all())
         # With their "+" history rows: the progress core's change feed and the audit read them.
-        bulk_create_with_history(
-            [
-                Indicator(
-                    work_item=new,
-                    name=i.name,
-                    unit_of_measure=i.unit_of_measure,
-                    baseline=i.baseline,
-                    target=i.target,
-                    deadline=i.deadline,
-                    weight=i.weight,
-                    value_kind=i.value_kind,
-                    sort_order=i.sort_order,
-                )
-                for i in old.indicators.all()
-            ],
-            Indicator,
-            default_user=by,
-        )
-        bulk_create_with_history(
-            [
-                Milestone(
-                    work_item=new,
-                    sort_order=m.sort_order,
-                    name=m.name,
-                    planned_date=m.planned_date,
-                    actual_date=m.actual_date,
-                    responsible_unit_id=m.responsible_unit_id,
-                )
-                for m in old.milestones.all()
-            ],
-            Milestone,
-            default_user=by,
-        )
+        for model, rows, fields in (
+            (Indicator, old.indicators.all(), INDICATOR_COPIED),
+            (Milestone, old.milestones.all(), MILESTONE_COPIED),
+        ):
+            bulk_create_with_history(
+                [model(work_item=new, **{f: getattr(r, f) for f in fields}) for r in rows],
+                model,
+                default_user=by,
+            )
         created.append(new)
     logger.info("work_items.carried_over", extra={"year": year, "count": len(created), "by": by.pk})
     return created
