@@ -33,7 +33,7 @@ from duban.assessment.services.scoring import events_compute, ranking_publish
 from duban.core.api.errors import ERRORS, office_only, run_service
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, PERIOD_PATTERN, Id, Year
-from duban.core.api.schemas import UnitRef, UserRef, unit_ref
+from duban.core.api.schemas import UnitRef, UserRef, unit_ref, user_ref
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.org.auth import TokenAuth, request_user
@@ -217,7 +217,7 @@ def _run(run: ScoringRun | None) -> ScoringRunOut | None:
     return ScoringRunOut(
         id=run.pk,
         at=run.at,
-        by=UserRef(id=by.pk, username=by.username, name=by.display_name) if by else None,
+        by=user_ref(by),
         added=run.added,
         changed=run.changed,
         removed=run.removed,

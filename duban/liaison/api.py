@@ -7,10 +7,9 @@ from ninja import Query, Router, Schema
 
 from duban.core.api.errors import ERRORS
 from duban.core.api.params import Year
-from duban.core.api.schemas import Pct, UserRef
+from duban.core.api.schemas import Pct, UserRef, user_ref
 from duban.liaison.selectors import liaison_figures
 from duban.org.auth import TokenAuth, request_user
-from duban.problems.api.base import user_out
 
 router = Router(tags=["liaison"], auth=TokenAuth())
 
@@ -34,7 +33,7 @@ class LiaisonOut(Schema):
 def liaison_leaders(request: HttpRequest, year: Query[Year | None] = None) -> list[LiaisonOut]:
     return [
         LiaisonOut(
-            leader=user_out(r.leader),
+            leader=user_ref(r.leader),
             enterprises=r.enterprises,
             projects=r.projects,
             institutions=r.institutions,

@@ -14,7 +14,7 @@ from pydantic import Field
 from duban.core.api.errors import ERRORS, run_service
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, Id
-from duban.core.api.schemas import UserRef
+from duban.core.api.schemas import UserRef, user_ref
 from duban.ledger.selectors import work_item_list
 from duban.liaison.downloads import photo_response
 from duban.liaison.models import VisitPhoto
@@ -82,7 +82,7 @@ def _out(v: Any) -> VisitOut:
     return VisitOut(
         id=v.pk,
         date=v.date,
-        visitor=UserRef(id=v.visitor.pk, username=v.visitor.username, name=v.visitor.display_name),
+        visitor=user_ref(v.visitor),
         work_item_id=v.work_item_id,
         work_item_title=v.work_item.title if v.work_item else None,
         enterprise_id=v.enterprise_id,

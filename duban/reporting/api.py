@@ -14,7 +14,15 @@ from pydantic import Field
 from duban.core.api.errors import ERRORS, run_service
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, Id
-from duban.core.api.schemas import DecimalStr, FiguresOut, Money, UnitRef, UserRef, unit_ref
+from duban.core.api.schemas import (
+    DecimalStr,
+    FiguresOut,
+    Money,
+    UnitRef,
+    UserRef,
+    unit_ref,
+    user_ref,
+)
 from duban.core.errors import ApplicationError
 from duban.core.money import to_decimal
 from duban.core.periods import Period
@@ -22,7 +30,7 @@ from duban.ledger.models import WorkItem
 from duban.ledger.selectors import work_item_get_for_user
 from duban.org.auth import request_user
 from duban.org.models import User
-from duban.reporting.ledger_api import figures_out, user_ref
+from duban.reporting.ledger_api import figures_out
 from duban.reporting.models import IndicatorValue, MonthClose, MonthlyReport, ReportMilestone
 from duban.reporting.progress import ItemProgress
 from duban.reporting.selectors import (

@@ -26,6 +26,7 @@ from duban.core.api.schemas import (
     UnitRef,
     UserRef,
     unit_ref,
+    user_ref,
 )
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
@@ -40,7 +41,6 @@ from duban.ledger.selectors import (
 )
 from duban.ledger.services import funding_set, work_item_set_plan_curve
 from duban.org.auth import request_user
-from duban.org.models import User
 from duban.reporting.params import PERIOD_DESCRIPTION, PERIOD_PATTERN, period_param
 from duban.reporting.progress import ItemFigures, ItemProgress, Light, ReportStatus
 from duban.reporting.selectors import ids_with_light, progress_for_items
@@ -226,12 +226,6 @@ class WorkItemDetailOut(WorkItemOut):
     plan_curve: list[PlanMonthOut] = Field(description="Monthly plan (万元); empty: straight m/12")
     indicators: list[IndicatorOut]
     milestones: list[MilestoneOut]
-
-
-def user_ref(user: User | None) -> UserRef | None:
-    if user is None:
-        return None
-    return UserRef(id=user.pk, username=user.username, name=user.display_name)
 
 
 def figures_out(figures: ItemFigures, period: Period) -> FiguresOut:

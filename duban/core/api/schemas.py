@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, overload
 
 from ninja import Schema
 from pydantic import Field, PlainSerializer, WithJsonSchema
@@ -98,6 +98,28 @@ class UserRef(Schema):
     id: int
     username: str
     name: str
+
+
+class _User(Protocol):
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+
+
+@overload
+def user_ref(user: _User) -> UserRef: ...
+@overload
+def user_ref(user: None) -> None: ...
+@overload
+def user_ref(user: _User | None) -> UserRef | None: ...
+def user_ref(user: _User | None) -> UserRef | None:
+    """A user as every answer refers to them (none for a missing one)."""
+    if user is None:
+        return None
+    return UserRef(id=user.pk, username=user.username, name=user.display_name)
 
 
 class FiguresOut(Schema):

@@ -7,21 +7,13 @@ from pydantic import Field
 
 from duban.core.api.errors import ERRORS, run_service
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR
-from duban.core.api.schemas import UserRef
 from duban.org.auth import TokenAuth
-from duban.org.models import User
 from duban.problems.models import Problem
 from duban.problems.selectors import ProblemFilters
 
-__all__ = ["ERRORS", "ListQuery", "router", "run_service", "user_out"]
+__all__ = ["ERRORS", "ListQuery", "router", "run_service"]
 
 router = Router(tags=["problems"], auth=TokenAuth())
-
-
-def user_out(user: User | None) -> UserRef | None:
-    if user is None:
-        return None
-    return UserRef(id=user.pk, username=user.username, name=user.display_name)
 
 
 class ListQuery(Schema):

@@ -14,10 +14,10 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from duban.core.api.params import Id
-from duban.core.api.schemas import UserRef
+from duban.core.api.schemas import UserRef, user_ref
 from duban.org.auth import request_user
 from duban.problems import services as svc
-from duban.problems.api.base import ERRORS, router, run_service, user_out
+from duban.problems.api.base import ERRORS, router, run_service
 from duban.problems.downloads import evidence_response
 from duban.problems.models import Evidence
 from duban.problems.selectors import problem_get_for_user, problem_list
@@ -42,7 +42,7 @@ def evidence_out(e: Evidence) -> EvidenceOut:
         name=e.name,
         content_type=e.content_type,
         feedback_id=e.feedback_id,
-        uploaded_by=user_out(e.uploaded_by),
+        uploaded_by=user_ref(e.uploaded_by),
         uploaded_at=e.created_at,
         download=f"/api/v1/problems/{e.problem_id}/evidence/{e.pk}/file",
     )

@@ -12,10 +12,10 @@ from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import TEXT_MAX, Id
-from duban.core.api.schemas import UnitRef, UserRef, unit_ref, unit_ref_or_none
+from duban.core.api.schemas import UnitRef, UserRef, unit_ref, unit_ref_or_none, user_ref
 from duban.org.auth import request_user
 from duban.problems import services as svc
-from duban.problems.api.base import ERRORS, ListQuery, router, run_service, user_out
+from duban.problems.api.base import ERRORS, ListQuery, router, run_service
 from duban.problems.api.problems import ExtensionOut, extension_out
 from duban.problems.models import Coordination, ExtensionRequest, Feedback
 from duban.problems.selectors import (
@@ -98,8 +98,8 @@ def coordination(
             OpinionOut(
                 id=o.pk,
                 problem_id=o.problem_id,
-                leader=user_out(o.leader),
-                recorded_by=user_out(o.created_by),
+                leader=user_ref(o.leader),
+                recorded_by=user_ref(o.created_by),
                 on_behalf=o.on_behalf,
                 meeting_id=o.meeting_id,
                 text=o.text,

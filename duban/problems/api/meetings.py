@@ -9,10 +9,10 @@ from ninja import Path, Schema
 from pydantic import Field
 
 from duban.core.api.params import Id, Year
-from duban.core.api.schemas import Pct, UserRef
+from duban.core.api.schemas import Pct, UserRef, user_ref
 from duban.org.auth import request_user
 from duban.org.models import User
-from duban.problems.api.base import ERRORS, router, user_out
+from duban.problems.api.base import ERRORS, router
 from duban.problems.models import Meeting
 from duban.problems.selectors import (
     demand_figures,
@@ -50,7 +50,7 @@ def _meeting(m: Meeting, user: User) -> MeetingOut:
         kind=Meeting.Kind(m.kind),
         level=m.level,
         title=m.title,
-        chair=user_out(m.chair),
+        chair=user_ref(m.chair),
         date=m.date,
         state=Meeting.State(m.state),
         agenda=[

@@ -16,13 +16,13 @@ from pydantic import Field
 
 from duban.core.api.pagination import PageParams, paginate
 from duban.core.api.params import MAX_ID, TEXT_MAX, Id
-from duban.core.api.schemas import Pct, UnitRef, UserRef, unit_ref, unit_ref_or_none
+from duban.core.api.schemas import Pct, UnitRef, UserRef, unit_ref, unit_ref_or_none, user_ref
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.org.auth import request_user
 from duban.org.models import Unit, User
 from duban.problems import services as svc
-from duban.problems.api.base import ERRORS, ListQuery, router, run_service, user_out
+from duban.problems.api.base import ERRORS, ListQuery, router, run_service
 from duban.problems.models import ExtensionRequest, Problem
 from duban.problems.selectors import (
     closeout_list,
@@ -144,7 +144,7 @@ def _problem(p: Problem) -> ProblemOut:
         reject_reason=p.reject_reason,
         merged_into_id=p.merged_into_id,
         reported_on=p.reported_on,
-        reported_by=user_out(p.reported_by),
+        reported_by=user_ref(p.reported_by),
         close_month=str(period) if period else None,
         reopen_count=p.reopen_count,
         urgent=p.urgent,
@@ -237,7 +237,7 @@ def problem_detail(request: HttpRequest, problem_id: Path[Id]) -> ProblemDetailO
             action_label=str(e.get_action_display()),
             from_state=e.from_state,
             to_state=e.to_state,
-            actor=user_out(e.actor),
+            actor=user_ref(e.actor),
             at=e.at,
             note=e.note,
         )
@@ -251,7 +251,7 @@ def problem_detail(request: HttpRequest, problem_id: Path[Id]) -> ProblemDetailO
             unit=unit_ref(r.unit),
             due_date=r.due_date,
             answer=r.answer,
-            answered_by=user_out(r.answered_by),
+            answered_by=user_ref(r.answered_by),
             answered_at=r.answered_at,
         )
         for r in problem_co_responses(problem)
