@@ -387,3 +387,19 @@ def test_a_visit_finding_opens_the_problem_form_already_filled(district, login):
     form_html = login(district.steward).get(link).content.decode()
     assert "施工便道未硬化</textarea>" in form_html
     assert '<option value="steward_visit" selected>' in form_html
+
+
+def test_a_unit_asked_to_help_sees_the_items_title_without_a_link_it_may_not_open(district, login):
+    # item_x is led by unit B alone: unit A sees the problem (asked to help), not the item.
+    problem = AssignedProblemFactory(
+        work_item=district.item_x, reported_by=district.reporter_b, title="协办问题"
+    )
+    problem.co_units.add(district.unit_a)
+    client = login(district.reporter_a)
+    assert client.get(district.item_x.get_absolute_url()).status_code == 404
+    body = client.get(f"/problems/{problem.pk}/").content.decode()
+    assert "住建项目丁" in body
+    assert f'href="{district.item_x.get_absolute_url()}"' not in body
+    # Whoever may open the item gets the link.
+    body = login(district.reporter_b).get(f"/problems/{problem.pk}/").content.decode()
+    assert f'href="{district.item_x.get_absolute_url()}"' in body

@@ -332,6 +332,10 @@ def _problem_context(
         "others_open": failed is not None and failed[0] != primary_name,
         "is_office": user.is_office,
         "overdue": problem.is_overdue(clock.today()),
+        # A unit asked to help may not see the item itself: its title, then, without a link
+        # that would answer 404.
+        "item_visible": problem.work_item_id is not None
+        and work_item_list(user=user).filter(pk=problem.work_item_id).exists(),
     }
 
 
