@@ -127,6 +127,7 @@ def _no_sideways_scroll(page) -> int:
 
 def _reporter_and_steward_pages_fit_a_phone(browser, base):  # noqa: F811
     """A reporter's and a steward's pages at 390×844: no sideways scroll; lists are cards."""
+    from duban.bulletins.models import Bulletin, Kind
     from duban.ledger.models import WorkItem
     from duban.org.models import User
     from duban.reporting.selectors import reporting_period_default
@@ -144,6 +145,8 @@ def _reporter_and_steward_pages_fit_a_phone(browser, base):  # noqa: F811
             "/problems/report/",
             *(f"/reports/item/{i.pk}/{period}/" for i in (project, task) if i is not None),
             *(i.get_absolute_url() for i in (project,) if i is not None),
+            # a 通报 with its ranking table (the tables in a bulletin's text are cards too)
+            f"/bulletins/{Bulletin.objects.filter(kind=Kind.NOTICE).order_by('pk').first().pk}/",
         ],
         "guanjia-sun": ["/", "/liaison/", "/problems/report/?source=steward_visit"],
     }

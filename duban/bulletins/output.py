@@ -147,7 +147,8 @@ def blocks_html(
                 for i, row in enumerate(block["rows"])
             )
             html.append(
-                f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+                f'<div class="table-wrap"><table class="table"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table></div>"
             )
             if table_link is not None and block.get("full") is not None:
                 n = len(block["full"]["lines"])
