@@ -8,7 +8,7 @@ of a `FigureContext`. Definitions follow DOMAIN §5 and CONVENTIONS §2/§4.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
@@ -40,10 +40,13 @@ from duban.bulletins.catalogue import (
     POINTS,
     FigureContext,
     FigureValue,
+    GroupOf,
     count_of,
     lazy_format,
     rate_of,
     register_figure,
+    register_grouped,
+    split,
     sum_of,
 )
 from duban.core import clock
@@ -214,12 +217,13 @@ def register_count(
     """A count of the rows `source` gives (each a tuple whose first field is its id, as a Row)
     that pass `test`: the rows counted are the rows behind it."""
 
-    def fn(ctx: FigureContext) -> FigureValue:
-        if test is None:
-            return count_of([r[0] for r in source(ctx)])
-        return count_of([r[0] for r in source(ctx) if test(ctx, r)])
+    def fn(
+        ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+    ) -> dict[Hashable, FigureValue]:
+        rows = source(ctx) if test is None else [r for r in source(ctx) if test(ctx, r)]
+        return {g: count_of([r[0] for r in rs]) for g, rs in split(rows, group_of, groups).items()}
 
-    register_figure(
+    register_grouped(
         key,
         label=label,
         definition=definition,
@@ -243,16 +247,20 @@ def register_share(
     """The percentage of the rows `source` gives that pass `test`: the rows are the
     denominator's, each contributing 1 or 0 to the numerator; 无 when there are none."""
 
-    def fn(ctx: FigureContext) -> FigureValue:
-        base = source(ctx)
+    def fn(
+        ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+    ) -> dict[Hashable, FigureValue]:
         one, zero = Decimal(1), Decimal(0)
-        return rate_of(
-            {r[0]: one if test(ctx, r) else zero for r in base},
-            Decimal(len(base)),
-            [r[0] for r in base],
-        )
+        return {
+            g: rate_of(
+                {r[0]: one if test(ctx, r) else zero for r in base},
+                Decimal(len(base)),
+                [r[0] for r in base],
+            )
+            for g, base in split(source(ctx), group_of, groups).items()
+        }
 
-    register_figure(
+    register_grouped(
         key, label=label, definition=definition, kind=PCT, row_model=row_model, group=group
     )(fn)
 
@@ -345,7 +353,7 @@ def ledger_total_investment(ctx: FigureContext) -> FigureValue:
     return sum_of(amounts)
 
 
-@register_figure(
+@register_grouped(
     "ledger.annual_plan",
     label=_("年度计划投资"),
     definition=_("本年度台账重点项目的年度计划投资之和（万元）。"),
@@ -353,46 +361,27 @@ def ledger_total_investment(ctx: FigureContext) -> FigureValue:
     row_model=ITEM,
     group="ledger",
 )
-def ledger_annual_plan(ctx: FigureContext) -> FigureValue:
-    return sum_of({r.id: r.annual_plan for r in projects(ctx) if r.annual_plan is not None})
+def ledger_annual_plan(
+    ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+) -> dict[Hashable, FigureValue]:
+    return {
+        g: sum_of({r.id: r.annual_plan for r in rs if r.annual_plan is not None})
+        for g, rs in split(projects(ctx), group_of, groups).items()
+    }
 
 
 # -- investment (from the progress core) ------------------------------------------------------
 
 
-class Investment(NamedTuple):
-    """The progress core's investment figures of one project as the figures read them: a
-    tuple, for the text and each table pass over a province's 15,000 projects, and a pass
-    over tuples costs a fraction of one through each item's progress and its figures."""
-
-    annual_plan: Decimal | None
-    ytd: Decimal
-    month: Decimal | None
-    time_progress_pct: Decimal
-
-
 @shared
-def investments(ctx: FigureContext) -> dict[int, Investment]:
-    """`Investment` of each project of the 口径 the progress core has figures for, by id (a
-    table's groups share their parent's: see lists)."""
-    prog = progress(ctx)
-    out = {}
-    for r in projects(ctx):
-        p = prog.get(r.id)
-        if p is not None:
-            out[r.id] = Investment(
-                p.annual_plan, p.ytd_investment, p.investment_month, p.time_progress_pct
-            )
-    return out
+def investments(ctx: FigureContext) -> dict[int, ProgressSummary]:
+    """The progress core's figures of each project of the 口径 it has figures for, by id, in
+    the projects' order (the text's figures and each table's groups read them)."""
+    get = progress(ctx).get
+    return {r.id: p for r in projects(ctx) if (p := get(r.id)) is not None}
 
 
-@shared
-def _project_investments(ctx: FigureContext) -> dict[int, Investment]:
-    inv = investments(ctx)
-    return {r.id: inv[r.id] for r in projects(ctx) if r.id in inv}
-
-
-@register_figure(
+@register_grouped(
     "investment.month",
     label=_("本月完成投资"),
     definition=_("重点项目本月已计入统计的月报完成投资之和（万元）。"),
@@ -400,11 +389,14 @@ def _project_investments(ctx: FigureContext) -> dict[int, Investment]:
     row_model=ITEM,
     group="investment",
 )
-def investment_month(ctx: FigureContext) -> FigureValue:
-    return sum_of({i: v.month for i, v in _project_investments(ctx).items() if v.month})
+def investment_month(
+    ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+) -> dict[Hashable, FigureValue]:
+    done = [(i, v.investment_month) for i, v in investments(ctx).items() if v.investment_month]
+    return {g: sum_of(dict(rs)) for g, rs in split(done, group_of, groups).items()}
 
 
-@register_figure(
+@register_grouped(
     "investment.ytd",
     label=_("累计完成投资"),
     definition=_("重点项目1月至本月已计入统计的完成投资之和（万元）。"),
@@ -412,16 +404,19 @@ def investment_month(ctx: FigureContext) -> FigureValue:
     row_model=ITEM,
     group="investment",
 )
-def investment_ytd(ctx: FigureContext) -> FigureValue:
-    return sum_of({i: v.ytd for i, v in _project_investments(ctx).items() if v.ytd})
+def investment_ytd(
+    ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+) -> dict[Hashable, FigureValue]:
+    done = [(i, v.ytd_investment) for i, v in investments(ctx).items() if v.ytd_investment]
+    return {g: sum_of(dict(rs)) for g, rs in split(done, group_of, groups).items()}
 
 
 @shared
-def _planned(ctx: FigureContext) -> dict[int, Investment]:
-    return {i: v for i, v in _project_investments(ctx).items() if v.annual_plan}
+def _planned(ctx: FigureContext) -> list[tuple[int, ProgressSummary]]:
+    return [(i, v) for i, v in investments(ctx).items() if v.annual_plan]
 
 
-@register_figure(
+@register_grouped(
     "investment.completion_pct",
     label=_("投资完成率"),
     definition=_("有年度计划的重点项目累计完成投资占其年度计划投资之和的百分比。"),
@@ -429,13 +424,17 @@ def _planned(ctx: FigureContext) -> dict[int, Investment]:
     row_model=ITEM,
     group="investment",
 )
-def investment_completion_pct(ctx: FigureContext) -> FigureValue:
-    planned = _planned(ctx)
-    plan = sum((v.annual_plan or Decimal(0) for v in planned.values()), Decimal(0))
-    return rate_of({i: v.ytd for i, v in planned.items()}, plan, list(planned))
+def investment_completion_pct(
+    ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+) -> dict[Hashable, FigureValue]:
+    out = {}
+    for g, planned in split(_planned(ctx), group_of, groups).items():
+        plan = sum((v.annual_plan or Decimal(0) for _i, v in planned), Decimal(0))
+        out[g] = rate_of({i: v.ytd_investment for i, v in planned}, plan, [i for i, _v in planned])
+    return out
 
 
-@register_figure(
+@register_grouped(
     "investment.time_progress_pct",
     label=_("序时进度"),
     definition=_(
@@ -445,13 +444,15 @@ def investment_completion_pct(ctx: FigureContext) -> FigureValue:
     row_model=ITEM,
     group="investment",
 )
-def investment_time_progress(ctx: FigureContext) -> FigureValue:
-    planned = _planned(ctx)
-    plan = sum((v.annual_plan or Decimal(0) for v in planned.values()), Decimal(0))
-    due = {
-        i: (v.annual_plan or Decimal(0)) * v.time_progress_pct / HUNDRED for i, v in planned.items()
-    }
-    return rate_of(due, plan, list(planned))
+def investment_time_progress(
+    ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+) -> dict[Hashable, FigureValue]:
+    out = {}
+    for g, planned in split(_planned(ctx), group_of, groups).items():
+        plan = sum((v.annual_plan or Decimal(0) for _i, v in planned), Decimal(0))
+        due = {i: (v.annual_plan or Decimal(0)) * v.time_progress_pct / HUNDRED for i, v in planned}
+        out[g] = rate_of(due, plan, [i for i, _v in planned])
+    return out
 
 
 @register_figure(

@@ -13,12 +13,17 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from duban.bulletins.catalogue import FigureContext, FigureQuery, FigureResult, compute
+from duban.bulletins.catalogue import (
+    FigureContext,
+    FigureQuery,
+    FigureResult,
+    compute,
+    compute_groups,
+)
 from duban.bulletins.figures import (
     ITEM,
     PROBLEM,
     Row,
-    investments,
     problems_qs,
     progress,
     projects,
@@ -146,19 +151,6 @@ def yellow_items(ctx: FigureContext) -> ListBlock:
     return _items_with_light(ctx, Light.YELLOW)
 
 
-def _group_figures(
-    ctx: FigureContext, query: FigureQuery, group: list[Row], keys: tuple[str, ...] = TABLE_FIGURES
-) -> dict[str, FigureResult]:
-    """The table's figures over one group (`query`: the parent's 口径 without its item): the
-    parent's rows cut, its progress shared."""
-    sub = FigureContext(query)
-    sub.cache["rows"] = group
-    sub.cache["projects"] = group  # a table groups projects (see _grouped)
-    sub.cache["progress"] = progress(ctx)
-    sub.cache["investments"] = investments(ctx)
-    return {k: compute(k, sub) for k in keys}
-
-
 RATE = "investment.completion_pct"
 
 
@@ -197,7 +189,11 @@ def _table(
     rows behind its line) for the page and the Excel sheet it links to."""
     q = ctx.query
     query = FigureQuery(q.year, q.month, q.levels, q.unit_id, q.leader_id)
-    computed = [(code, label, _group_figures(ctx, query, g), g) for code, label, g in groups]
+    # Each figure over every group in one pass (the catalogue's grouped forms): a row's group
+    # is the group whose rows hold it.
+    group_of = {r.id: n for n, (_c, _l, g) in enumerate(groups) for r in g}
+    by_group = compute_groups(TABLE_FIGURES, ctx, group_of.get, range(len(groups)), query)
+    computed = [(code, label, by_group[n], g) for n, (code, label, g) in enumerate(groups)]
     if sort_by_rate:
         computed.sort(key=lambda c: _rate_key(c[2]))
     order = list(range(len(computed)))
