@@ -127,10 +127,17 @@ def _active_responsibilities(leader_id: int) -> QuerySet[Responsibility]:
     )
 
 
-def items_qs(ctx: FigureContext) -> QuerySet[WorkItem]:
-    """The work items of the 口径: the year, the levels, the unit (and below), the leader's area."""
+def items_qs(ctx: FigureContext, *, scan: bool = False) -> QuerySet[WorkItem]:
+    """The work items of the 口径: the year, the levels, the unit (and below), the leader's area.
+    `scan`: the year compared without its index (see _Scanned): a year's items, most of the
+    table, read in the table's order rather than found through the index one by one and then
+    sorted by id (a province's 20,000: 0.026 s of CPU against 0.037 s)."""
     q = ctx.query
-    qs = WorkItem.objects.filter(year=q.year)
+    if scan:
+        year = _Scanned("year", output_field=IntegerField())
+        qs = WorkItem.objects.alias(scanned_year=year).filter(scanned_year=q.year)
+    else:
+        qs = WorkItem.objects.filter(year=q.year)
     if q.levels:
         qs = qs.filter(level__in=q.levels)
     if q.unit_id is not None:
@@ -163,7 +170,7 @@ def shared(fn: Callable[[FigureContext], T]) -> Callable[[FigureContext], T]:
 
 @shared
 def rows(ctx: FigureContext) -> list[Row]:
-    return list(map(Row._make, plain_values(items_qs(ctx).order_by("pk"), *ROW_FIELDS)))
+    return list(map(Row._make, plain_values(items_qs(ctx, scan=True).order_by("pk"), *ROW_FIELDS)))
 
 
 @shared
