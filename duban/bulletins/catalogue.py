@@ -327,22 +327,18 @@ def compute_groups(
     ctx: FigureContext,
     group_of: Callable[[int], Hashable],
     groups: Sequence[Hashable],
-    query: FigureQuery | None = None,
-    style: FigureStyle = DEFAULT_STYLE,
-) -> dict[Hashable, dict[str, FigureResult]]:
-    """The figures named over each of `groups` of the 口径's rows (group_of: a row's id → its
-    group; rows of no group asked for are left out), each figure in one pass through its
-    grouped form (a figure without one cannot be grouped). `query`: the 口径 the results
-    name (the context's by default)."""
-    out: dict[Hashable, dict[str, FigureResult]] = {g: {} for g in groups}
-    named = query or ctx.query
+) -> dict[Hashable, dict[str, FigureValue]]:
+    """The values of the figures named over each of `groups` of the 口径's rows (group_of: a
+    row's id → its group; rows of no group asked for are left out), each figure in one pass
+    through its grouped form (a figure without one cannot be grouped)."""
+    out: dict[Hashable, dict[str, FigureValue]] = {g: {} for g in groups}
     for key in keys:
         figure = get_figure(key)
         if figure.grouped is None:
             raise ValueError(f"figure {key!r} has no grouped form")
         values = figure.grouped(ctx, group_of, groups)
         for g in groups:
-            out[g][key] = FigureResult(figure, named, values[g], style)
+            out[g][key] = values[g]
     return out
 
 
