@@ -451,9 +451,25 @@ def _ytd(ctx: FigureContext) -> list[tuple[int, Decimal]]:
     return [(i, v.ytd_investment) for i, v in investments(ctx).items() if v.ytd_investment]
 
 
+class Planned(NamedTuple):
+    """A project with an annual plan as the rates read it (sums by C-level iteration)."""
+
+    id: int
+    annual_plan: Decimal
+    ytd: Decimal
+    time_progress_pct: Decimal
+
+
 @shared
-def _planned(ctx: FigureContext) -> list[tuple[int, ProgressSummary]]:
-    return [(i, v) for i, v in investments(ctx).items() if v.annual_plan]
+def _planned(ctx: FigureContext) -> list[Planned]:
+    return [
+        Planned(i, plan, v.ytd_investment, v.time_progress_pct)
+        for i, v in investments(ctx).items()
+        if (plan := v.annual_plan)
+    ]
+
+
+_plan_of = attrgetter("annual_plan")
 
 
 @register_grouped(
@@ -469,8 +485,8 @@ def investment_completion_pct(
 ) -> dict[Hashable, FigureValue]:
     out = {}
     for g, planned in split(_planned(ctx), group_of, groups).items():
-        plan = sum((v.annual_plan or Decimal(0) for _i, v in planned), Decimal(0))
-        out[g] = rate_of({i: v.ytd_investment for i, v in planned}, plan, [i for i, _v in planned])
+        plan = sum(map(_plan_of, planned), Decimal(0))
+        out[g] = rate_of({p.id: p.ytd for p in planned}, plan, list(map(_first, planned)))
     return out
 
 
@@ -489,9 +505,9 @@ def investment_time_progress(
 ) -> dict[Hashable, FigureValue]:
     out = {}
     for g, planned in split(_planned(ctx), group_of, groups).items():
-        plan = sum((v.annual_plan or Decimal(0) for _i, v in planned), Decimal(0))
-        due = {i: (v.annual_plan or Decimal(0)) * v.time_progress_pct / HUNDRED for i, v in planned}
-        out[g] = rate_of(due, plan, [i for i, _v in planned])
+        plan = sum(map(_plan_of, planned), Decimal(0))
+        due = {p.id: p.annual_plan * p.time_progress_pct / HUNDRED for p in planned}
+        out[g] = rate_of(due, plan, list(map(_first, planned)))
     return out
 
 
