@@ -187,6 +187,34 @@ def test_plain_values_equal_values_list(fig):
     assert any(isinstance(r[2], Decimal) for r in plain)
 
 
+@pytest.mark.parametrize(
+    "column",
+    [
+        [],
+        [None],
+        [1.5, None, 2, 0.0],  # few NULLs: converted in place
+        [None, None, None, 12.34, 12.34, 5, 5.0],  # mostly NULLs: each distinct value once
+        [None, None, None, 0.0, -0.0],  # equal, written differently: one by one
+        [None, None, None, float("nan"), float("nan")],
+        [None, None, None, "1.5", 2.25],  # a text SQLite did not read as a number
+        [None, None, 1.00005, 1.00015],  # rounded to the field's places like Django
+    ],
+)
+def test_amount_columns_convert_as_one_by_one(column):
+    from duban.core.plainread import _decimals
+
+    def one(v):
+        if v is None:
+            return None
+        return (
+            Decimal(v).quantize(Decimal("0.0001"))
+            if isinstance(v, str)
+            else Decimal(format(v, ".4f"))
+        )
+
+    assert [str(v) for v in _decimals(4)(column)] == [str(one(v)) for v in column]
+
+
 def test_the_bench_bound_check_finds_a_wrong_value():
     bound = {"a": 3, "b": Decimal("10.5"), "c": None, "only_bound": 1}
     stored = {"a": Decimal(3), "b": Decimal("10.5000000000001"), "c": None}
