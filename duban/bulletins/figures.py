@@ -197,8 +197,8 @@ def tasks(ctx: FigureContext) -> list[Row]:
 @shared
 def progress(ctx: FigureContext) -> dict[int, ProgressSummary]:
     """The progress core's figures and light of every item of the 口径 (a closed month: its
-    snapshot; an open one: its kept rows), read as plain tuples (`progress_summaries`). A
-    table's group shares its parent's (see lists)."""
+    snapshot; an open one: its kept rows), read as plain tuples (`progress_summaries`). The
+    tables read it through the figures' grouped forms (see lists)."""
     return progress_summaries(items_qs(ctx), ctx.query.period)
 
 
