@@ -36,6 +36,8 @@ fig = test_bulletin_figures.fig  # the shared fixture
         [1, 2],
         [1, 2, 3],
         [3, 4, 5, 9, 10, 11, 12, 20, 2, 1],
+        [1, 3, 5, 4, 9],  # no two consecutive: kept as they are
+        [1, 2, 5, 6],  # pairs only: kept as they are
         [*range(100, 5000), 6000, 6002, 6003, 6004],
         ["a", 1, 2, 3],
         [True, False],

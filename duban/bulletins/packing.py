@@ -42,8 +42,11 @@ def encode_ids(ids: list[Any]) -> list[Any]:
     out: list[Any] = []
     if not ids:
         return out
+    ends = _breaks(ids, map(ne, map(sub, ids[1:], ids), repeat(1)))
+    if len(ends) == len(ids):
+        return list(ids)  # no two consecutive (a level's or an industry's projects)
     start = 0
-    for end in _breaks(ids, map(ne, map(sub, ids[1:], ids), repeat(1))):
+    for end in ends:
         if end - start >= RUN_MIN:
             out.append([ids[start], ids[end - 1]])
         else:
