@@ -4,7 +4,10 @@ A figure has a key, a Chinese label, a one-sentence definition and a kind (count
 万元, percentage, points, days). Given a `FigureQuery` (the year and month, the 口径 levels, a
 unit or a leader's area) it returns its exact value AND the ids of the rows behind it, so a
 reader can click a number and see what it adds up. No figure is computed anywhere else: the
-documents, pages, API and CLI all read this catalogue.
+documents, pages, API and CLI all read this catalogue. A figure may be given in grouped form
+(`register_grouped`): its values and rows over groups of the 口径's rows in one pass, which
+the tables by level, industry and unit read (`compute_groups`); the figure over the whole
+口径 is the same function over one group.
 
 Apps above bulletins in the layering cannot be imported here; apps below it (supervision,
 assessment when they exist) register their figures with `register_figure` from their
