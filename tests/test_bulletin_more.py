@@ -352,3 +352,62 @@ def test_year_end_summary_from_imported_ledgers_alone(tmp_path, time_machine):
     assert (
         WorkItem.objects.filter(year=2024, project__industry=Project.Industry.INDUSTRY).count() == 2
     )
+
+
+# Figures over a table's groups: their grouped forms against each group's own computation.
+GROUPED_KEYS = (
+    "ledger.projects",
+    "ledger.annual_plan",
+    "investment.month",
+    "investment.ytd",
+    "investment.completion_pct",
+    "investment.time_progress_pct",
+    *[f"ledger.projects.level.{code}" for code in WorkItem.Level.values],
+    *[f"ledger.projects.industry.{code}" for code in Project.Industry.values],
+    "starts.planned",
+    "starts.actual",
+    "starts.early",
+    "starts.on_time",
+    "starts.late",
+)
+
+
+def _exactly(v):
+    """A value with its provenance, each amount as written (1.50 is not 1.5 here)."""
+    return (
+        str(v.value),
+        v.rows,
+        None if v.amounts is None else tuple(map(str, v.amounts)),
+        str(v.numerator),
+        str(v.denominator),
+        v.note,
+    )
+
+
+@pytest.mark.parametrize("month", [3, 4])  # March closed (its snapshot), April open
+@pytest.mark.parametrize("by", ["lead_unit_id", "level", "industry"])
+def test_a_figures_grouped_form_gives_each_group_what_the_group_alone_gives(supervised, month, by):
+    """The tables compute each figure once over all their groups (its grouped form); each
+    group's value and rows are those of the figure computed over that group's projects alone."""
+    from duban.bulletins.catalogue import compute_groups, get_figure
+    from duban.bulletins.figures import progress, projects
+
+    ctx = FigureContext(FigureQuery(2024, month))
+    groups: dict[object, list] = {}
+    for r in projects(ctx):
+        groups.setdefault(getattr(r, by), []).append(r)
+    groups["nobody"] = []  # a group without rows: the value over none
+    group_of = {r.id: g for g, rows in groups.items() for r in rows}
+    grouped = compute_groups(GROUPED_KEYS, ctx, group_of.get, list(groups))
+    assert len(groups) >= 3
+    for g, rows in groups.items():
+        alone = FigureContext(ctx.query)
+        alone.cache["rows"] = alone.cache["projects"] = rows
+        alone.cache["progress"] = progress(ctx)
+        for key in GROUPED_KEYS:
+            assert get_figure(key).grouped is not None
+            assert _exactly(grouped[g][key]) == _exactly(alone.value(key)), (g, key)
+    # The whole 口径 is the grouped form's one group.
+    for key in GROUPED_KEYS:
+        whole = compute_groups([key], ctx, lambda _id: 0, [0])[0][key]
+        assert _exactly(whole) == _exactly(ctx.value(key)), key

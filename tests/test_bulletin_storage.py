@@ -15,7 +15,7 @@ from django.db.models import IntegerField, Value
 from benchmarks.bench_bulletin import check_bound
 from duban.bulletins.models import Bulletin, Kind
 from duban.bulletins.output import figures_json, to_html
-from duban.bulletins.packing import decode_ids, encode_ids, pack, unpack
+from duban.bulletins.packing import FORMAT, decode_ids, encode_ids, pack, unpack
 from duban.bulletins.services import bulletin_generate
 from duban.core.periods import Period
 from duban.core.plainread import plain_values
@@ -36,6 +36,8 @@ fig = test_bulletin_figures.fig  # the shared fixture
         [1, 2],
         [1, 2, 3],
         [3, 4, 5, 9, 10, 11, 12, 20, 2, 1],
+        [1, 3, 5, 4, 9],  # no two consecutive: kept as they are
+        [1, 2, 5, 6],  # pairs only: kept as they are
         [*range(100, 5000), 6000, 6002, 6003, 6004],
         ["a", 1, 2, 3],
         [True, False],
@@ -60,6 +62,56 @@ def test_runs_of_ids_are_stored_as_ranges_and_shared_sets_once():
     assert list(back["b"]) == list(figures["b"])  # the keys in their order
 
 
+@pytest.mark.parametrize(
+    "amounts", [[], [""], ["", ""], ["1.50"], ["1", "0", "-2.25", "1E+2"], ["1,5", "2"]]
+)
+def test_amounts_come_back_as_they_were_packed(amounts):
+    figures = {"a": {"key": "a", "rows": [1], "amounts": amounts}}
+    assert unpack(json.loads(json.dumps(pack(figures)))) == figures
+
+
+def test_amounts_not_texts_are_kept_as_they_are():
+    figures = {"a": {"key": "a", "rows": [1], "amounts": [Decimal(1), "2"]}}
+    stored = pack(figures)
+    assert stored["amounts"] == [[Decimal(1), "2"]]
+    assert unpack(stored) == figures
+
+
+def test_amounts_are_stored_as_one_text_each_distinct_list_once():
+    figures = {
+        "b": {"key": "b", "rows": [1, 2], "amounts": ["1.50", "0"]},
+        "c": {"key": "c", "rows": [3], "amounts": ["1.50", "0"]},
+        "d": {"key": "d", "rows": [3], "amounts": ["1,50"]},  # a comma: kept as a list
+    }
+    stored = pack(figures)
+    assert stored["amounts"] == ["1.50,0", ["1,50"]]
+    assert unpack(json.loads(json.dumps(stored))) == figures
+
+
+def test_figures_packed_in_the_earlier_form_read_as_they_were():
+    """Format 2 kept each list of amounts as a list."""
+    earlier = {
+        "format": 2,
+        "order": ["b", "a"],
+        "fields": ["key", "value", "rows", "amounts"],
+        "rows": [[[1, 4]], [9]],
+        "amounts": [["1", "0", "1", "1"]],
+        "figures": {
+            "a": {"key": "a", "value": "4", "rows": 0, "amounts": None},
+            "b": {"key": "b", "value": "3", "rows": 0, "amounts": 0},
+        },
+    }
+    back = unpack(earlier)
+    assert list(back) == ["b", "a"]
+    assert back["b"] == {
+        "key": "b",
+        "value": "3",
+        "rows": [1, 2, 3, 4],
+        "amounts": ["1", "0", "1", "1"],
+    }
+    assert back["a"] == {"key": "a", "value": "4", "rows": [1, 2, 3, 4], "amounts": None}
+
+
 def test_a_bulletin_stored_before_packing_reads_as_it_was():
     old = {"ledger.projects": {"key": "ledger.projects", "rows": [3, 1], "amounts": None}}
     assert unpack(old) is old
@@ -74,7 +126,7 @@ def test_a_generated_bulletin_reads_back_its_figures_and_outputs(fig):
     assert all(list(again.figures[k]) == list(f) for k, f in b.figures.items())
     assert to_html(again) == to_html(b)
     assert figures_json(again) == figures_json(b)
-    assert again.stored_figures["format"] == 2
+    assert again.stored_figures["format"] == FORMAT
     # An older bulletin (its figures written out in the column) reads the same.
     Bulletin.objects.filter(pk=b.pk).update(stored_figures=b.figures)
     assert Bulletin.objects.get(pk=b.pk).figures == b.figures
@@ -135,6 +187,34 @@ def test_plain_values_equal_values_list(fig):
     assert [str(r[2]) for r in plain] == [str(r[2]) for r in qs.values_list(*fields)]
     assert any(isinstance(r[3], date) for r in plain)
     assert any(isinstance(r[2], Decimal) for r in plain)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        [],
+        [None],
+        [1.5, None, 2, 0.0],  # few NULLs: converted in place
+        [None, None, None, 12.34, 12.34, 5, 5.0],  # mostly NULLs: each distinct value once
+        [None, None, None, 0.0, -0.0],  # equal, written differently: one by one
+        [None, None, None, float("nan"), float("nan")],
+        [None, None, None, "1.5", 2.25],  # a text SQLite did not read as a number
+        [None, None, 1.00005, 1.00015],  # rounded to the field's places like Django
+    ],
+)
+def test_amount_columns_convert_as_one_by_one(column):
+    from duban.core.plainread import _decimals
+
+    def one(v):
+        if v is None:
+            return None
+        return (
+            Decimal(v).quantize(Decimal("0.0001"))
+            if isinstance(v, str)
+            else Decimal(format(v, ".4f"))
+        )
+
+    assert [str(v) for v in _decimals(4)(column)] == [str(one(v)) for v in column]
 
 
 def test_the_bench_bound_check_finds_a_wrong_value():

@@ -8,10 +8,11 @@ of a `FigureContext`. Definitions follow DOMAIN §5 and CONVENTIONS §2/§4.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from decimal import Decimal
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 from django.db.models import (
@@ -40,10 +41,13 @@ from duban.bulletins.catalogue import (
     POINTS,
     FigureContext,
     FigureValue,
+    GroupOf,
     count_of,
     lazy_format,
     rate_of,
     register_figure,
+    register_grouped,
+    split,
     sum_of,
 )
 from duban.core import clock
@@ -124,10 +128,18 @@ def _active_responsibilities(leader_id: int) -> QuerySet[Responsibility]:
     )
 
 
-def items_qs(ctx: FigureContext) -> QuerySet[WorkItem]:
-    """The work items of the 口径: the year, the levels, the unit (and below), the leader's area."""
+def items_qs(ctx: FigureContext, *, scan: bool = False) -> QuerySet[WorkItem]:
+    """The work items of the 口径: the year, the levels, the unit (and below), the leader's area.
+    `scan`: the year compared without its index (see _Scanned): a year's items, most of the
+    table, read in the table's order rather than found through the index one by one and then
+    sorted by id (a province's 20,000: 0.026 s of CPU against 0.037 s)."""
     q = ctx.query
-    qs = WorkItem.objects.filter(year=q.year)
+    qs: QuerySet[WorkItem]
+    if scan:
+        year = _Scanned("year", output_field=IntegerField())
+        qs = WorkItem.objects.alias(scanned_year=year).filter(scanned_year=q.year)
+    else:
+        qs = WorkItem.objects.filter(year=q.year)
     if q.levels:
         qs = qs.filter(level__in=q.levels)
     if q.unit_id is not None:
@@ -160,7 +172,7 @@ def shared(fn: Callable[[FigureContext], T]) -> Callable[[FigureContext], T]:
 
 @shared
 def rows(ctx: FigureContext) -> list[Row]:
-    return list(map(Row._make, plain_values(items_qs(ctx).order_by("pk"), *ROW_FIELDS)))
+    return list(map(Row._make, plain_values(items_qs(ctx, scan=True).order_by("pk"), *ROW_FIELDS)))
 
 
 @shared
@@ -185,8 +197,8 @@ def tasks(ctx: FigureContext) -> list[Row]:
 @shared
 def progress(ctx: FigureContext) -> dict[int, ProgressSummary]:
     """The progress core's figures and light of every item of the 口径 (a closed month: its
-    snapshot; an open one: its kept rows), read as plain tuples (`progress_summaries`). A
-    table's group shares its parent's (see lists)."""
+    snapshot; an open one: its kept rows), read as plain tuples (`progress_summaries`). The
+    tables read it through the figures' grouped forms (see lists)."""
     return progress_summaries(items_qs(ctx), ctx.query.period)
 
 
@@ -207,19 +219,24 @@ def register_count(
     definition: str | Promise,
     source: Callable[[FigureContext], list[Any]],
     test: Callable[[FigureContext, Any], bool] | None = None,
+    flag: int | None = None,
     row_model: str = ITEM,
     measure: str = "project",
     group: str,
 ) -> None:
     """A count of the rows `source` gives (each a tuple whose first field is its id, as a Row)
-    that pass `test`: the rows counted are the rows behind it."""
+    that pass `test`, or whose field at `flag` is true (a 1 or 0 the database made: picked
+    without a Python call per row): the rows counted are the rows behind it."""
 
-    def fn(ctx: FigureContext) -> FigureValue:
-        if test is None:
-            return count_of([r[0] for r in source(ctx)])
-        return count_of([r[0] for r in source(ctx) if test(ctx, r)])
+    def fn(
+        ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+    ) -> dict[Hashable, FigureValue]:
+        rows = _passing(ctx, source(ctx), test, flag)
+        return {
+            g: count_of(list(map(_first, rs))) for g, rs in split(rows, group_of, groups).items()
+        }
 
-    register_figure(
+    register_grouped(
         key,
         label=label,
         definition=definition,
@@ -236,25 +253,51 @@ def register_share(
     label: str | Promise,
     definition: str | Promise,
     source: Callable[[FigureContext], list[Any]],
-    test: Callable[[FigureContext, Any], bool],
+    test: Callable[[FigureContext, Any], bool] | None = None,
+    flag: int | None = None,
     row_model: str = ITEM,
     group: str,
 ) -> None:
-    """The percentage of the rows `source` gives that pass `test`: the rows are the
-    denominator's, each contributing 1 or 0 to the numerator; 无 when there are none."""
+    """The percentage of the rows `source` gives that pass `test` (or whose field at `flag` is
+    true, as in `register_count`): the rows are the denominator's, each contributing 1 or 0 to
+    the numerator; 无 when there are none."""
+    if (test is None) == (flag is None):
+        raise ValueError("a share needs a test or a flag")
 
-    def fn(ctx: FigureContext) -> FigureValue:
-        base = source(ctx)
+    def fn(
+        ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+    ) -> dict[Hashable, FigureValue]:
         one, zero = Decimal(1), Decimal(0)
-        return rate_of(
-            {r[0]: one if test(ctx, r) else zero for r in base},
-            Decimal(len(base)),
-            [r[0] for r in base],
-        )
+        out = {}
+        for g, base in split(source(ctx), group_of, groups).items():
+            if flag is not None:
+                numerators = {r[0]: one if r[flag] else zero for r in base}
+            else:
+                assert test is not None  # noqa: S101 — checked above
+                numerators = {r[0]: one if test(ctx, r) else zero for r in base}
+            out[g] = rate_of(numerators, Decimal(len(base)), list(map(_first, base)))
+        return out
 
-    register_figure(
+    register_grouped(
         key, label=label, definition=definition, kind=PCT, row_model=row_model, group=group
     )(fn)
+
+
+_first = itemgetter(0)
+
+
+def _passing(
+    ctx: FigureContext,
+    rows: list[Any],
+    test: Callable[[FigureContext, Any], bool] | None,
+    flag: int | None,
+) -> list[Any]:
+    """The rows that pass `test`, or whose field at `flag` is true; all without either."""
+    if flag is not None:
+        return list(compress(rows, map(itemgetter(flag), rows)))
+    if test is not None:
+        return [r for r in rows if test(ctx, r)]
+    return rows
 
 
 def _attr_is(attr: str, value: Any) -> Callable[[FigureContext, Any], bool]:
@@ -345,7 +388,7 @@ def ledger_total_investment(ctx: FigureContext) -> FigureValue:
     return sum_of(amounts)
 
 
-@register_figure(
+@register_grouped(
     "ledger.annual_plan",
     label=_("年度计划投资"),
     definition=_("本年度台账重点项目的年度计划投资之和（万元）。"),
@@ -353,46 +396,27 @@ def ledger_total_investment(ctx: FigureContext) -> FigureValue:
     row_model=ITEM,
     group="ledger",
 )
-def ledger_annual_plan(ctx: FigureContext) -> FigureValue:
-    return sum_of({r.id: r.annual_plan for r in projects(ctx) if r.annual_plan is not None})
+def ledger_annual_plan(
+    ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+) -> dict[Hashable, FigureValue]:
+    return {
+        g: sum_of({r.id: r.annual_plan for r in rs if r.annual_plan is not None})
+        for g, rs in split(projects(ctx), group_of, groups).items()
+    }
 
 
 # -- investment (from the progress core) ------------------------------------------------------
 
 
-class Investment(NamedTuple):
-    """The progress core's investment figures of one project as the figures read them: a
-    tuple, for the text and each table pass over a province's 15,000 projects, and a pass
-    over tuples costs a fraction of one through each item's progress and its figures."""
-
-    annual_plan: Decimal | None
-    ytd: Decimal
-    month: Decimal | None
-    time_progress_pct: Decimal
-
-
 @shared
-def investments(ctx: FigureContext) -> dict[int, Investment]:
-    """`Investment` of each project of the 口径 the progress core has figures for, by id (a
-    table's groups share their parent's: see lists)."""
-    prog = progress(ctx)
-    out = {}
-    for r in projects(ctx):
-        p = prog.get(r.id)
-        if p is not None:
-            out[r.id] = Investment(
-                p.annual_plan, p.ytd_investment, p.investment_month, p.time_progress_pct
-            )
-    return out
+def investments(ctx: FigureContext) -> dict[int, ProgressSummary]:
+    """The progress core's figures of each project of the 口径 it has figures for, by id, in
+    the projects' order (the text's figures and each table's groups read them)."""
+    get = progress(ctx).get
+    return {r.id: p for r in projects(ctx) if (p := get(r.id)) is not None}
 
 
-@shared
-def _project_investments(ctx: FigureContext) -> dict[int, Investment]:
-    inv = investments(ctx)
-    return {r.id: inv[r.id] for r in projects(ctx) if r.id in inv}
-
-
-@register_figure(
+@register_grouped(
     "investment.month",
     label=_("本月完成投资"),
     definition=_("重点项目本月已计入统计的月报完成投资之和（万元）。"),
@@ -400,11 +424,14 @@ def _project_investments(ctx: FigureContext) -> dict[int, Investment]:
     row_model=ITEM,
     group="investment",
 )
-def investment_month(ctx: FigureContext) -> FigureValue:
-    return sum_of({i: v.month for i, v in _project_investments(ctx).items() if v.month})
+def investment_month(
+    ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+) -> dict[Hashable, FigureValue]:
+    done = [(i, v.investment_month) for i, v in investments(ctx).items() if v.investment_month]
+    return {g: sum_of(dict(rs)) for g, rs in split(done, group_of, groups).items()}
 
 
-@register_figure(
+@register_grouped(
     "investment.ytd",
     label=_("累计完成投资"),
     definition=_("重点项目1月至本月已计入统计的完成投资之和（万元）。"),
@@ -412,16 +439,33 @@ def investment_month(ctx: FigureContext) -> FigureValue:
     row_model=ITEM,
     group="investment",
 )
-def investment_ytd(ctx: FigureContext) -> FigureValue:
-    return sum_of({i: v.ytd for i, v in _project_investments(ctx).items() if v.ytd})
+def investment_ytd(
+    ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+) -> dict[Hashable, FigureValue]:
+    return {g: sum_of(dict(rs)) for g, rs in split(_ytd(ctx), group_of, groups).items()}
 
 
 @shared
-def _planned(ctx: FigureContext) -> dict[int, Investment]:
-    return {i: v for i, v in _project_investments(ctx).items() if v.annual_plan}
+def _ytd(ctx: FigureContext) -> list[tuple[int, Decimal]]:
+    """(id, 累计完成投资) of the projects with some, for the text and each table."""
+    return [(i, v.ytd_investment) for i, v in investments(ctx).items() if v.ytd_investment]
 
 
-@register_figure(
+@shared
+def _planned(ctx: FigureContext) -> list[tuple[int, Decimal, Decimal, Decimal]]:
+    """(id, annual plan, completed, 序时进度 %) of the projects with an annual plan: plain
+    tuples, summed by C-level iteration (`_plan_of`) for the text and each table's groups."""
+    return [
+        (i, plan, v.ytd_investment, v.time_progress_pct)
+        for i, v in investments(ctx).items()
+        if (plan := v.annual_plan)
+    ]
+
+
+_plan_of = itemgetter(1)
+
+
+@register_grouped(
     "investment.completion_pct",
     label=_("投资完成率"),
     definition=_("有年度计划的重点项目累计完成投资占其年度计划投资之和的百分比。"),
@@ -429,13 +473,18 @@ def _planned(ctx: FigureContext) -> dict[int, Investment]:
     row_model=ITEM,
     group="investment",
 )
-def investment_completion_pct(ctx: FigureContext) -> FigureValue:
-    planned = _planned(ctx)
-    plan = sum((v.annual_plan or Decimal(0) for v in planned.values()), Decimal(0))
-    return rate_of({i: v.ytd for i, v in planned.items()}, plan, list(planned))
+def investment_completion_pct(
+    ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+) -> dict[Hashable, FigureValue]:
+    out = {}
+    for g, planned in split(_planned(ctx), group_of, groups).items():
+        plan = sum(map(_plan_of, planned), Decimal(0))
+        done = {i: ytd for i, _plan, ytd, _due in planned}
+        out[g] = rate_of(done, plan, list(map(_first, planned)))
+    return out
 
 
-@register_figure(
+@register_grouped(
     "investment.time_progress_pct",
     label=_("序时进度"),
     definition=_(
@@ -445,13 +494,15 @@ def investment_completion_pct(ctx: FigureContext) -> FigureValue:
     row_model=ITEM,
     group="investment",
 )
-def investment_time_progress(ctx: FigureContext) -> FigureValue:
-    planned = _planned(ctx)
-    plan = sum((v.annual_plan or Decimal(0) for v in planned.values()), Decimal(0))
-    due = {
-        i: (v.annual_plan or Decimal(0)) * v.time_progress_pct / HUNDRED for i, v in planned.items()
-    }
-    return rate_of(due, plan, list(planned))
+def investment_time_progress(
+    ctx: FigureContext, group_of: GroupOf, groups: Sequence[Hashable]
+) -> dict[Hashable, FigureValue]:
+    out = {}
+    for g, planned in split(_planned(ctx), group_of, groups).items():
+        plan = sum(map(_plan_of, planned), Decimal(0))
+        due = {i: annual * pct / HUNDRED for i, annual, _ytd, pct in planned}
+        out[g] = rate_of(due, plan, list(map(_first, planned)))
+    return out
 
 
 @register_figure(
@@ -1014,7 +1065,7 @@ register_count(
     label=_("本月新增问题"),
     definition=_("本月上报的问题数。"),
     source=_year_problems,
-    test=lambda _ctx, p: bool(p[1]),
+    flag=1,
     row_model=PROBLEM,
     measure="problem",
     group="problems",
@@ -1050,7 +1101,7 @@ register_count(
     label=_("已销号问题"),
     definition=_("本年上报的问题中到本月末已销号的问题数。"),
     source=_year_problems,
-    test=lambda _ctx, p: bool(p[2]),
+    flag=2,
     row_model=PROBLEM,
     measure="problem",
     group="problems",
@@ -1062,7 +1113,7 @@ register_share(
     label=_("问题办结率"),
     definition=_("本年上报的问题中到本月末已销号的问题所占百分比。"),
     source=_year_problems,
-    test=lambda _ctx, p: bool(p[2]),
+    flag=2,
     row_model=PROBLEM,
     group="problems",
 )

@@ -13,12 +13,19 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from duban.bulletins.catalogue import FigureContext, FigureQuery, FigureResult, compute
+from duban.bulletins.catalogue import (
+    FigureContext,
+    FigureQuery,
+    FigureResult,
+    FigureValue,
+    compute,
+    compute_groups,
+    get_figure,
+)
 from duban.bulletins.figures import (
     ITEM,
     PROBLEM,
     Row,
-    investments,
     problems_qs,
     progress,
     projects,
@@ -146,25 +153,12 @@ def yellow_items(ctx: FigureContext) -> ListBlock:
     return _items_with_light(ctx, Light.YELLOW)
 
 
-def _group_figures(
-    ctx: FigureContext, query: FigureQuery, group: list[Row], keys: tuple[str, ...] = TABLE_FIGURES
-) -> dict[str, FigureResult]:
-    """The table's figures over one group (`query`: the parent's 口径 without its item): the
-    parent's rows cut, its progress shared."""
-    sub = FigureContext(query)
-    sub.cache["rows"] = group
-    sub.cache["projects"] = group  # a table groups projects (see _grouped)
-    sub.cache["progress"] = progress(ctx)
-    sub.cache["investments"] = investments(ctx)
-    return {k: compute(k, sub) for k in keys}
-
-
 RATE = "investment.completion_pct"
 
 
-def _rate_key(res: dict[str, FigureResult]) -> tuple[bool, Decimal]:
+def _rate_key(res: dict[str, FigureValue]) -> tuple[bool, Decimal]:
     """Ranked by completion of the annual plan, highest first (无 last, after 0%)."""
-    v = res[RATE].value.value
+    v = res[RATE].value
     return (v is None, -Decimal(v or 0))
 
 
@@ -181,7 +175,7 @@ def _table(
     first: str,
     groups: list[tuple[str, str, list[Row]]],
     *,
-    extra: Callable[[str, dict[str, FigureResult]], tuple[str, ...]] | None = None,
+    extra: Callable[[str, dict[str, FigureValue]], tuple[str, ...]] | None = None,
     extra_header: tuple[str, ...] = (),
     sort_by_rate: bool = False,
     ends: int | None = None,
@@ -197,13 +191,17 @@ def _table(
     rows behind its line) for the page and the Excel sheet it links to."""
     q = ctx.query
     query = FigureQuery(q.year, q.month, q.levels, q.unit_id, q.leader_id)
-    computed = [(code, label, _group_figures(ctx, query, g), g) for code, label, g in groups]
+    # Each figure over every group in one pass (the catalogue's grouped forms): a row's group
+    # is the group whose rows hold it.
+    group_of = {r.id: n for n, (_c, _l, g) in enumerate(groups) for r in g}
+    by_group = compute_groups(TABLE_FIGURES, ctx, group_of.get, range(len(groups)))
+    computed = [(code, label, by_group[n], g) for n, (code, label, g) in enumerate(groups)]
     if sort_by_rate:
         computed.sort(key=lambda c: _rate_key(c[2]))
     order = list(range(len(computed)))
     top, bottom = order, list[int]()
     full: dict[str, Any] | None = None
-    ranked = [i for i in order if computed[i][2][RATE].value.value is not None]
+    ranked = [i for i in order if computed[i][2][RATE].value is not None]
     if ends is not None and len(computed) > 2 * ends:
         top, bottom = _ends(ranked, ends)
         full = {
@@ -212,9 +210,7 @@ def _table(
                 {
                     "code": code,
                     "label": label,
-                    "values": [
-                        None if r.value.value is None else str(r.value.value) for r in res.values()
-                    ],
+                    "values": [None if v.value is None else str(v.value) for v in res.values()],
                     "extra": list(extra(code, res)) if extra else [],
                     "rows": [r.id for r in g],
                 }
@@ -226,21 +222,22 @@ def _table(
     figures: dict[str, Any] = {}
 
     def add(n: int) -> None:
-        code, label, res, _g = computed[n]
+        code, label, values, _g = computed[n]
+        res = [FigureResult(get_figure(k), query, v) for k, v in values.items()]
         keys: list[str | None] = [None] * (2 if sort_by_rate else 1)
-        for k, r in res.items():
-            composite = f"{name}.{code or '-'}.{k}"
+        for r in res:
+            composite = f"{name}.{code or '-'}.{r.key}"
             figures[composite] = {
                 **r.as_json(),
                 "key": composite,
                 "label": f"{label}：{r.figure.label}",
             }
             keys.append(composite)
-        cells = (label, *(r.text for r in res.values()))
+        cells = (label, *(r.text for r in res))
         if sort_by_rate:
             cells = (str(n + 1), *cells)
         if extra:
-            extra_cells = extra(code, res)
+            extra_cells = extra(code, values)
             cells = (*cells, *extra_cells)
             keys += [None] * len(extra_cells)
         lines.append(cells)
@@ -276,11 +273,11 @@ def _table(
         "series": [
             {
                 "name": _("年度计划投资"),
-                "values": [str(r["ledger.annual_plan"].value.value or 0) for *_x, r, _g in shown],
+                "values": [str(r["ledger.annual_plan"].value or 0) for *_x, r, _g in shown],
             },
             {
                 "name": _("累计完成投资"),
-                "values": [str(r["investment.ytd"].value.value or 0) for *_x, r, _g in shown],
+                "values": [str(r["investment.ytd"].value or 0) for *_x, r, _g in shown],
             },
         ],
     }
@@ -334,15 +331,15 @@ def by_unit(ctx: FigureContext) -> ListBlock:
     """Units ranked by completion of their projects' annual plan, with the month's card."""
     q = ctx.query
     groups = _grouped(ctx, attrgetter("lead_unit_id"))
-    names = dict(Unit.objects.filter(pk__in=[u for u in groups if u]).values_list("pk", "name"))
+    # Every unit's name and the month's cards, looked up by id: the ids of a province's 2,000
+    # units as query parameters would cost more than reading what the tables hold.
+    names = dict(Unit.objects.order_by().values_list("pk", "name"))
     colours = dict(
-        Card.objects.filter(year=q.year, month=q.month, unit_id__in=list(names))
-        .values_list("unit_id", "colour")
-        .order_by()
+        Card.objects.filter(year=q.year, month=q.month).values_list("unit_id", "colour").order_by()
     )
     card_names = {"green": _("绿牌"), "yellow": _("黄牌"), "red": _("红牌")}
 
-    def card(code: str, _res: dict[str, FigureResult]) -> tuple[str, ...]:
+    def card(code: str, _values: dict[str, FigureValue]) -> tuple[str, ...]:
         colour = colours.get(int(code)) if code else None
         return (card_names.get(colour or "", "—"),)
 

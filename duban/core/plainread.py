@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import is_, itemgetter
+from operator import is_, is_not, itemgetter
 from typing import Any
 
 from django.db import connections
@@ -39,17 +39,37 @@ def _decimals(places: int) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
         return Decimal(format(v, spec))
 
     def convert(column: Sequence[Any]) -> tuple[Any, ...]:
+        present = list(compress(column, map(is_not, column, repeat(None))))
+        try:
+            if len(present) * 2 >= len(column):
+                return _in_place(column, len(present))
+            return _by_value(column, present)
+        except (TypeError, ValueError):
+            return tuple(map(one, column))
+
+    def _in_place(column: Sequence[Any], present: int) -> tuple[Any, ...]:
+        """Every value converted, the NULLs as 0 then put back (few of them)."""
+        if present == len(column):
+            return tuple(map(Decimal, map(format, column, repeat(spec))))
         nulls = list(compress(range(len(column)), map(is_, column, repeat(None))))
         values = list(column)
         for i in nulls:
             values[i] = 0
-        try:
-            out: list[Any] = list(map(Decimal, map(format, values, repeat(spec))))
-        except (TypeError, ValueError):
-            return tuple(map(one, column))
+        out: list[Any] = list(map(Decimal, map(format, values, repeat(spec))))
         for i in nulls:
             out[i] = None
         return tuple(out)
+
+    def _by_value(column: Sequence[Any], present: list[Any]) -> tuple[Any, ...]:
+        """Mostly NULLs (an item without a plan curve): each distinct value converted once,
+        then every value looked up (None finds nothing)."""
+        texts = list(map(format, present, repeat(spec)))
+        by_value = dict(zip(present, texts, strict=True))
+        if len(by_value) != len(set(texts)):
+            # Values equal as numbers but written differently (0.0 and -0.0): one by one.
+            return tuple(map(one, column))
+        found = dict(zip(by_value, map(Decimal, by_value.values()), strict=True))
+        return tuple(map(found.get, column))
 
     return convert
 

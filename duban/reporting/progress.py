@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import models
@@ -56,6 +56,12 @@ def time_progress_pct(
     """序时进度 (in %) for `month`: the plan curve when given, else the straight line m/12."""
     if cumulative_plan is not None and annual_plan:
         return cumulative_plan * HUNDRED / annual_plan
+    return _straight_line(month)
+
+
+@cache
+def _straight_line(month: int) -> Decimal:
+    """m/12 in %, divided once per month (a province's items without a plan curve share it)."""
     return Decimal(month) * HUNDRED / Decimal(12)
 
 

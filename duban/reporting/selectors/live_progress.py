@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -281,6 +282,14 @@ def _stored_rows(
     return list(qs.values_list(*names))
 
 
+def _without_row_id(rows: list[tuple[Any, ...]], columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    """(item id, *columns) of rows read by `_stored_rows` (item id, kept row's id, *columns),
+    by C-level iteration (a province's 20,000)."""
+    if not columns:
+        return [(r[0],) for r in rows]
+    return list(map(itemgetter(0, *range(2, 2 + len(columns))), rows))
+
+
 def stored_values(p: ItemProgress) -> dict[str, Any]:
     """The stored columns of a computed progress (as `ItemSnapshot` keeps them)."""
     f = p.figures
@@ -354,8 +363,8 @@ def live_rows(
         changes = _read_feed(state.feed)
         if not changes.whole and not changes.items and changes.feed == state.feed:
             rows = _stored_rows(items, period, columns, raw)
-            if all(r[1] is not None for r in rows):
-                return Fresh(at, [(r[0], *r[2:]) for r in rows], {})
+            if None not in map(itemgetter(1), rows):
+                return Fresh(at, _without_row_id(rows, columns), {})
     with transaction.atomic():
         state = _locked_state(period, at)
         month_rows = LiveProgress.objects.filter(year=period.year, month=period.month)
