@@ -161,6 +161,48 @@ def test_cap_bounds_a_rule_per_unit_and_month(january, district):
     assert (line.total, line.counted, line.capped) == (Decimal(-3), Decimal(-2), True)
 
 
+def test_points_by_month_bounds_each_rule_by_its_cap(january, district):
+    """The one-pass aggregate (each capped rule's sum filtered out of the unit's and month's
+    total) gives what summing each rule, bounding it and adding does — fractional caps, caps
+    reached from below and from above, rules without a cap, months under two versions."""
+    from collections import defaultdict
+
+    from duban.assessment.services.ranking import points_by_month
+
+    d = district
+    on_time(d.item_a, [2])
+    month_close(period=FEB, by=d.office)
+    caps = {"report-late": Decimal("1.5"), "report-on-time": Decimal("0.5"), "flag": Decimal(1)}
+    specs = [
+        RuleSpec(s.domain, s.code, s.description, s.points, caps[s.code], s.automatic, s.source)
+        if s.code in caps
+        else s
+        for s in (RuleSpec.of(r) for r in Scheme.objects.get(year=2024).rules.all())
+    ]
+    scheme_revise(year=2024, from_month=2, by=d.office, rules=specs, note="封顶")
+    assert Rule.objects.filter(scheme__year=2024, cap__isnull=False).count() > len(caps)
+    sums: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
+    for unit_id, month, rule_id, value in ScoreEvent.objects.filter(
+        year=2024, state="approved"
+    ).values_list("unit_id", "month", "rule_id", "points"):
+        sums[unit_id, month, rule_id] += value
+    rules = {r.pk: r.cap for r in Rule.objects.all()}
+    expected: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for (unit_id, month, rule_id), total in sums.items():
+        cap = rules[rule_id]
+        bounded = total if cap is None else max(-cap, min(cap, total))
+        expected[unit_id][month] += int(bounded * 100)
+    got = points_by_month(2024, 2)
+    assert {u: dict(m) for u, m in got.items()} == {u: dict(m) for u, m in expected.items()}
+    # Some rule's total was brought back within its cap, in January and in February.
+    assert any(
+        rules[r] is not None and abs(t) > rules[r] for (_u, m, r), t in sums.items() if m == 2
+    )
+    assert points_by_month(2024, 2, first_month=2) == {
+        u: {2: m[2]} for u, m in got.items() if 2 in m
+    }
+
+
 def test_ties_share_a_rank_and_the_next_skips():
     assert competition_ranks({1: Decimal(5), 2: Decimal(3), 3: Decimal(3), 4: Decimal(1)}) == {
         1: 1,
@@ -508,6 +550,44 @@ def test_ranking_alone_falls_back_to_the_events_when_an_earlier_line_is_missing(
     got = _lines(2)
     # B's year to date still counts January's events (its rank change is unknown: no line).
     assert [line[:7] for line in got] == [line[:7] for line in expected]
+
+
+def test_the_later_months_ranked_again_read_their_points_from_their_lines(january, district):
+    """Recomputing January ranks February and March again: their points come from their
+    stored lines (the aggregate reads January's events alone), and the lines are those of
+    ranking the three months from their events; a later month missing a unit's line falls
+    back to the events."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from duban.assessment.services.ranking import rankings_compute
+
+    d = district
+    on_time(d.item_a, [2, 3])
+    month_close(period=FEB, by=d.office)
+    month_close(period=MAR, by=d.office)
+    january.flag.delisted_on = january.flag.deadline  # B's −3 in January is gone
+    january.flag.save()
+    with CaptureQueriesContext(connection) as ctx:
+        events_compute(period=JAN, by=d.office)
+    [aggregate] = [q["sql"] for q in ctx.captured_queries if "GROUP BY unit_id, month" in q["sql"]]
+    assert "month >= 1 AND month <= 1" in aggregate
+    followed = {m: _lines(m) for m in (1, 2, 3)}
+    Standing.objects.all().delete()
+    rankings_compute(year=2024, months=[1, 2, 3])
+    assert {m: _lines(m) for m in (1, 2, 3)} == followed
+    # March missing B's line: every month from the events, the same lines again.
+    Standing.objects.filter(ranking__month=3, unit=d.unit_b).delete()
+    january.flag.delisted_on = None
+    january.flag.save()
+    with CaptureQueriesContext(connection) as ctx:
+        events_compute(period=JAN, by=d.office)
+    [aggregate] = [q["sql"] for q in ctx.captured_queries if "GROUP BY unit_id, month" in q["sql"]]
+    assert "month >= 1 AND month <= 3" in aggregate
+    followed = {m: _lines(m) for m in (1, 2, 3)}
+    Standing.objects.all().delete()
+    rankings_compute(year=2024, months=[1, 2, 3])
+    assert {m: _lines(m) for m in (1, 2, 3)} == followed
 
 
 def test_a_scheme_without_automatic_rules_drops_the_automatic_events(january, district):

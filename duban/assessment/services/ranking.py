@@ -2,11 +2,14 @@
 ranking itself over the units' rows (a province's 2,000 a month), and the lines written only
 where they changed.
 
-The points of every unit and month from the first to the last month ranked come from one
-aggregate: the valid events summed per unit, month and rule, each rule's sum bounded by its
-cap, summed per unit and month; those of the months before come from their stored month
-lines (the same figure, kept in line with the events by every change, which ranks its month
-again), so that ranking June alone reads June's events, not the year's. From those rows each month's ranking follows: the month's points and the
+The points of every unit and month asked for (from the first to the last) come from one
+aggregate in one pass over their events, in the order of the events' unique index: the
+valid events summed per unit and month, each capped rule's own sum (an aggregate `FILTER`)
+bounded by its cap. Those of the other months come from their stored month lines (the same
+figure, kept in line with the events by every change, which ranks its month again): the
+months before the first one asked, and the later unpublished months ranked again with it —
+so that ranking June alone reads June's events, not the year's, and so does recomputing June
+in December. From those rows each month's ranking follows: the month's points and the
 year to date, the score (base + points), the rank within the unit's group with ties sharing
 a rank (1, 2, 2, 4), the change since the previous month and, at a quarter's and the year's
 end, the span's score and grade. The lines are compared with the stored ones, and only those
@@ -55,30 +58,42 @@ def _decimal(cents: Cents) -> Decimal:
 
 
 def points_by_month(
-    year: int, last_month: int, first_month: int = 1
+    year: int, last_month: int, first_month: int = 1, *, caps: dict[int, Any] | None = None
 ) -> dict[int, dict[int, Cents]]:
     """Per unit and month (`first_month` to `last_month`), the valid events' points with each
     rule bounded by its cap (per unit and month): one aggregate, its rows one per unit and
-    month."""
+    month. `caps` are the capped rules of the year's scheme versions (rule → cap; read when
+    not given): an event's rule is one of its year's versions (the services refuse others).
+
+    One pass over the months' events in the order of their unique index (year, month, unit,
+    key), no sort: each unit's and month's points summed, and for each capped rule its own
+    sum (an aggregate `FILTER`, computed only on its rule's events) brought back within the
+    cap — the same figure as summing each rule's points, bounding each sum and adding them
+    (`test_points_by_month_bounds_each_rule_by_its_cap`), without grouping the events by
+    rule first (which sorted them all)."""
+    if caps is None:
+        caps = _units_and_caps(year)[1]
     quote = connection.ops.quote_name
-    events, rules = ScoreEvent._meta.db_table, Rule._meta.db_table
-    capped = """SUM(CASE
-            WHEN r.cap IS NULL THEN s.total
-            WHEN s.total > r.cap THEN r.cap
-            WHEN s.total < -r.cap THEN -r.cap
-            ELSE s.total END)"""
-    sql = f"""
-        SELECT s.unit_id, s.month, {_cents_sql(capped)}
-        FROM (
-            SELECT unit_id, month, rule_id, SUM(points) AS total FROM {quote(events)}
-            WHERE year = %s AND month >= %s AND month <= %s AND state = %s
-            GROUP BY unit_id, month, rule_id
-        ) s JOIN {quote(rules)} r ON r.id = s.rule_id
-        GROUP BY s.unit_id, s.month
-    """  # noqa: S608 — names from the models, values bound
+    events = quote(ScoreEvent._meta.db_table)
+    rules = sorted(caps.items())
+    sums = "".join(f", SUM(points) FILTER (WHERE rule_id = %s) AS c{i}" for i in range(len(rules)))
+    corrections = "".join(
+        f" + COALESCE(CASE WHEN c{i} > CAST(%s AS NUMERIC) THEN CAST(%s AS NUMERIC) - c{i} "
+        f"WHEN c{i} < -CAST(%s AS NUMERIC) THEN -CAST(%s AS NUMERIC) - c{i} END, 0)"
+        for i in range(len(rules))
+    )
+    sql = (
+        f"SELECT unit_id, month, {_cents_sql(f's.total{corrections}')} FROM ("  # noqa: S608
+        f"SELECT unit_id, month, SUM(points) AS total{sums} FROM {events} "
+        "WHERE year = %s AND month >= %s AND month <= %s AND state = %s "
+        "GROUP BY unit_id, month) s"
+    )
+    params: list[Any] = [cap for _rule, cap in rules for _ in range(4)]
+    params += [rule for rule, _cap in rules]
+    params += [year, first_month, last_month, ScoreEvent.State.APPROVED]
     out: dict[int, dict[int, Cents]] = defaultdict(dict)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [year, first_month, last_month, ScoreEvent.State.APPROVED])
+        cursor.execute(sql, params)
         for unit_id, month, total in cursor.fetchall():
             out[unit_id][month] = total
     return out
@@ -210,7 +225,10 @@ def _month_lines(year: int, months: Sequence[int]) -> dict[int, dict[int, tuple[
     return out
 
 
-def _stored_lines(ranking_ids: Sequence[int]) -> dict[tuple[int, str, int], tuple[int, Line]]:
+Stored = dict[tuple[int, str, int], tuple[int, Line]]
+
+
+def _stored_lines(ranking_ids: Sequence[int]) -> Stored:
     """The stored lines of the rankings, by key, with their row's key: one query."""
     quote = connection.ops.quote_name
     sql = (
@@ -224,10 +242,30 @@ def _stored_lines(ranking_ids: Sequence[int]) -> dict[tuple[int, str, int], tupl
         return {(row[1], row[2], row[3]): (row[0], tuple(row[1:])) for row in cursor.fetchall()}
 
 
-def _lines_write(lines: list[Line], ranking_ids: Sequence[int]) -> None:
-    """Replace the stored lines that differ from `lines` (and drop those not among them):
+def _units_and_caps(year: int) -> tuple[dict[int, str], dict[int, str]]:
+    """What ranking reads besides the points, in one query: the assessed units' kinds (unit →
+    kind) and the capped rules of the year's scheme versions (rule → cap, as text: bound as
+    a parameter and cast in SQL, exact)."""
+    quote = connection.ops.quote_name
+    rule, scheme = quote(Rule._meta.db_table), quote(Scheme._meta.db_table)
+    sql = (
+        f"SELECT 0, id, kind FROM {quote(Unit._meta.db_table)} "  # noqa: S608
+        "WHERE assessed = %s AND is_active = %s "
+        f"UNION ALL SELECT 1, r.id, CAST(r.cap AS TEXT) FROM {rule} r "
+        f"JOIN {scheme} s ON s.id = r.scheme_id WHERE s.year = %s AND r.cap IS NOT NULL"
+    )
+    kinds: dict[int, str] = {}
+    caps: dict[int, str] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, True, year])
+        for which, pk, value in cursor.fetchall():
+            (caps if which else kinds)[pk] = value
+    return kinds, caps
+
+
+def _lines_write(lines: list[Line], stored: Stored) -> None:
+    """Replace the `stored` lines that differ from `lines` (and drop those not among them):
     one delete and one insert, sent even when there is nothing to write."""
-    stored = _stored_lines(ranking_ids)
     computed = {line[:3]: line for line in lines}
     gone = [pk for key, (pk, line) in stored.items() if computed.get(key) != line]
     new = [line for key, line in computed.items() if key not in stored or stored[key][1] != line]
@@ -256,36 +294,47 @@ def _lines_write(lines: list[Line], ranking_ids: Sequence[int]) -> None:
 def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) -> dict[int, Ranking]:
     """The rankings of the given closed months of a year from their valid events (and at a
     quarter's or the year's end the grades), each under the scheme in force for its month:
-    one aggregate of their events (the earlier months' points from their stored lines), lines
+    one aggregate of their events (the other months' points from their stored lines), lines
     written only where they changed. With `later` (the default), the unpublished rankings of
     the months after the first one are ranked again in the same pass: a month's points are
     in every later month's year to date, its ranks in the next month's change. Refuses a
     published month. A fixed number of queries, whatever the months and the data."""
-    months = sorted(set(months))
-    if not months:
+    asked = sorted(set(months))
+    if not asked:
         return {}
     schemes_of_year = list(Scheme.objects.filter(year=year).order_by("-number"))
-    rankings, schemes = _rankings(year, months, schemes_of_year, later=later)
+    rankings, schemes = _rankings(year, asked, schemes_of_year, later=later)
     months = sorted(rankings)
-    kinds = dict(Unit.objects.filter(assessed=True, is_active=True).values_list("pk", "kind"))
+    month_of = {r.pk: month for month, r in rankings.items()}
+    kinds, caps = _units_and_caps(year)
     ranked_kinds = {str(k) for m in months for k in (schemes[m].groups or {})}
     grouped = {pk for pk, kind in kinds.items() if str(kind) in ranked_kinds}
-    # The stored month lines of the months before the last one ranked that are not ranked
-    # now: their ranks are the previous month's ranks of the months after them, and the
-    # points of the months before the first one ranked are read from them rather than from
-    # every event of those months (a line's points are its month's valid events, capped:
-    # what the aggregate gives, kept in line by every change of a month's events, which
-    # ranks that month again). Only when each unit ranked now has a line in each of those
-    # months; else (a unit newly in a group, a month never ranked) all from the events.
-    earlier = _month_lines(year, [m for m in range(1, months[-1]) if m not in months])
-    first = months[0]
-    if all(grouped <= set(earlier.get(m, {})) for m in range(1, first)):
-        points = points_by_month(year, months[-1], first_month=first)
-        for month in range(1, first):
-            for unit_id, (cents, _rank) in earlier[month].items():
-                points.setdefault(unit_id, {})[month] = cents
+    # The stored lines: those of the rankings ranked now (compared with the lines computed
+    # below) and the month lines of the earlier months not ranked now. A month line's ranks
+    # are the next month's previous ranks, and its points are its month's valid events,
+    # capped — what the aggregate gives, kept in line by every change of a month's events,
+    # which ranks that month again. So the points of the months not asked for (those before
+    # the first one asked, and the later ones ranked again only because their year to date
+    # and rank change follow from the months asked) are read from their lines rather than
+    # from every event of those months: ranking June alone reads June's events, and so does
+    # ranking June again with July to December after it. Only when each unit ranked now has
+    # a line in each of those months; else (a unit newly in a group, a month never ranked)
+    # every month's points come from the events.
+    earlier = [m for m in range(1, months[-1]) if m not in rankings]
+    lines_of = _month_lines(year, earlier)
+    stored = _stored_lines([r.pk for r in rankings.values()])
+    for (ranking_id, span, unit_id), (_pk, line) in stored.items():
+        if span == S.MONTH:
+            lines_of[month_of[ranking_id]][unit_id] = (line[4], line[7])
+    first, last = asked[0], asked[-1]
+    from_lines = [m for m in range(1, months[-1] + 1) if m < first or m > last]
+    if all(grouped <= lines_of.get(m, {}).keys() for m in from_lines):
+        points = points_by_month(year, last, first_month=first, caps=caps)
+        for month in from_lines:
+            for unit_id, (cents, _rank) in lines_of[month].items():
+                points[unit_id][month] = cents
     else:
-        points = points_by_month(year, months[-1])
+        points = points_by_month(year, months[-1], caps=caps)
     # Each unit's points from January to the end of each month, so that a span's are two
     # look-ups: running[u][m] - running[u][first - 1].
     # (Only the units in a group of a month ranked: the others have no line.)
@@ -298,8 +347,9 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
         running[unit_id] = sums
     # The previous month's ranks: computed here when it is ranked too, else as stored.
     previous_ranks: dict[int, dict[int, int]] = defaultdict(dict)
-    for month, stored in earlier.items():
-        previous_ranks[month] = {unit_id: rank for unit_id, (_c, rank) in stored.items()}
+    for month in earlier:
+        by_unit = lines_of.get(month, {})
+        previous_ranks[month] = {unit_id: rank for unit_id, (_c, rank) in by_unit.items()}
     lines: list[Line] = []
     for month in months:
         scheme = schemes[month]
@@ -340,7 +390,7 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
                 previous={},
                 scheme=scheme,
             )
-    _lines_write(lines, [r.pk for r in rankings.values()])
+    _lines_write(lines, stored)
     return rankings
 
 
