@@ -271,6 +271,16 @@ def _lines_write(lines: list[Line], stored: Stored) -> None:
     new = [line for key, line in computed.items() if key not in stored or stored[key][1] != line]
     where, params = keys_where(gone)
     delete_where(Standing, where, params)
+    # Each figure as a Decimal, made once per value (a year's 27,200 lines hold a few
+    # thousand distinct ones).
+    decimals: dict[Cents, Decimal] = {}
+
+    def dec(cents: Cents) -> Decimal:
+        value = decimals.get(cents)
+        if value is None:
+            value = decimals[cents] = _decimal(cents)
+        return value
+
     insert_rows(
         Standing,
         [
@@ -285,7 +295,7 @@ def _lines_write(lines: list[Line], stored: Stored) -> None:
             ("previous_rank", "integer"),
             ("grade", "text"),
         ],
-        [(*n[:4], _decimal(n[4]), _decimal(n[5]), _decimal(n[6]), *n[7:]) for n in new],
+        [(*n[:4], dec(n[4]), dec(n[5]), dec(n[6]), *n[7:]) for n in new],
     )
 
 

@@ -31,7 +31,13 @@ from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.events import Event, NotificationKind, district_text, emit
 from duban.core.periods import Period
-from duban.core.rowsets import delete_where, insert_select, keys_where, rows_select
+from duban.core.rowsets import (
+    delete_where,
+    insert_select,
+    insert_select_count,
+    keys_where,
+    rows_select,
+)
 from duban.core.services import refuse_unless, require
 from duban.org.models import Unit, User
 from duban.reporting.models import MonthClose
@@ -206,7 +212,7 @@ def _events_derive(*, period: Period, by: User | None) -> ScoringRun:
         new = _events_insert(period, run_id, stamp, facts, facts_params, missing_only=False)
         logger.info(
             "assessment.scored",
-            extra={"period": str(period), "new": len(new), "gone": 0, "changed": 0},
+            extra={"period": str(period), "new": new, "gone": 0, "changed": 0},
         )
         return ScoringRun(
             pk=run_id,
@@ -214,7 +220,7 @@ def _events_derive(*, period: Period, by: User | None) -> ScoringRun:
             month=period.month,
             by=by,
             at=now,
-            added=len(new),
+            added=new,
             changed=0,
             removed=0,
         )
@@ -288,7 +294,7 @@ def _events_derive(*, period: Period, by: User | None) -> ScoringRun:
     new = _events_insert(period, run.pk, stamp, facts, facts_params, missing_only=True)
     logger.info(
         "assessment.scored",
-        extra={"period": str(period), "new": len(new), "gone": len(gone), "changed": len(changed)},
+        extra={"period": str(period), "new": new, "gone": len(gone), "changed": len(changed)},
     )
     return run
 
@@ -301,11 +307,11 @@ def _events_insert(
     facts_params: list[Any],
     *,
     missing_only: bool,
-) -> list[int]:
+) -> int:
     """The facts inserted as the month's events, naming the run, in key order: one statement;
     with `missing_only`, those that have no event yet (each looked up in the events' unique
     index) — without, every fact (the month holds no automatic event: none can have one, and
-    a manual event's key never is a fact's). Returns the new events' keys."""
+    a manual event's key never is a fact's). Returns how many went in."""
     events = connection.ops.quote_name(ScoreEvent._meta.db_table)
     key = connection.ops.quote_name("key")
     missing, missing_params = "1 = 1", []
@@ -336,7 +342,7 @@ def _events_insert(
         "updated_at": "%s",
         "version": "1",
     }
-    return insert_select(
+    return insert_select_count(
         ScoreEvent,
         list(values),
         f"SELECT {', '.join(values.values())} FROM ({facts}) f WHERE {missing} "  # noqa: S608
