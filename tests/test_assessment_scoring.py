@@ -104,6 +104,46 @@ def test_problem_closed_by_or_after_its_original_due_date(january, district):
     assert (late.points, late.origin_id) == (Decimal(-1), january.late_problem.pk)
 
 
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin"])
+def test_a_problem_is_on_time_by_its_local_closing_date(district, zone, settings):
+    """Closed at 23:59:59 local time on its original due date: on time; one second later (the
+    same UTC date in Shanghai): late. On SQLite a zone with a steady offset compares the
+    stored UTC time shifted in SQL, a zone with daylight saving through Django's lookup."""
+    from datetime import UTC, date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from duban.assessment.services.facts import _steady_offset
+    from tests import problem_factories as pf
+
+    assert _steady_offset("Asia/Shanghai", 2024) == 480
+    assert _steady_offset("Europe/Berlin", 2024) is None
+    settings.TIME_ZONE = zone
+    last = datetime(2024, 1, 20, 23, 59, 59, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    problems = {}
+    with timezone.override(zone):
+        for name, closed_at in (("on_time", last), ("late", last + timedelta(seconds=1))):
+            problems[name] = pf.AssignedProblemFactory(
+                work_item=district.item_a,
+                reported_by=district.reporter_a,
+                due_date=date(2024, 1, 20),
+                closed_at=closed_at,
+                state="closed",
+                resolution="已解决",
+                close_year=2024,
+                close_month=1,
+            )
+        month_close(period=JAN, by=district.office)
+    sources = {
+        e.origin_id: e.rule.source for e in ScoreEvent.objects.filter(origin="problem", month=1)
+    }
+    assert sources == {
+        problems["on_time"].pk: Source.PROBLEM_ON_TIME,
+        problems["late"].pk: Source.PROBLEM_LATE,
+    }
+
+
 def test_late_demand_and_missed_flag(january, district):
     [demand] = events_of(district.unit_b, Source.DEMAND_LATE)
     assert (demand.points, demand.origin_id) == (Decimal(-1), january.demand.pk)
