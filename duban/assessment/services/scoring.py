@@ -15,6 +15,7 @@ never recomputed.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -229,23 +230,10 @@ def _events_derive(*, period: Period, by: User | None) -> ScoringRun:
     objections = quote(Objection._meta.db_table)
     key = quote("key")
     # 1. One comparison driven by the facts (derived once, each looked up by its key in the
-    # events' unique index): the events whose rule, points or label changed, one row each;
-    # how many facts have no event yet (key 0) and how many have one as it is (key -1).
-    differs = "n.rule_id <> f.rule_id OR n.points <> f.points OR n.label <> f.label"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH f AS ({facts}) "  # noqa: S608
-            f"SELECT CASE WHEN n.id IS NULL THEN 0 WHEN {differs} THEN n.id ELSE -1 END AS k, "
-            "MAX(f.rule_id), MAX(f.points), MAX(f.label), COUNT(*) "
-            f"FROM f LEFT JOIN {events} n ON n.year = %s AND n.month = %s "
-            f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key GROUP BY 1",
-            [*facts_params, period.year, period.month],
-        )
-        compared = cursor.fetchall()
-    counts = {k: n for k, *_rest, n in compared if k <= 0}
-    new_facts = counts.get(0, 0)
-    changed = [(k, rule_id, points, label) for k, rule_id, points, label, _n in compared if k > 0]
-    matched = counts.get(-1, 0) + len(changed)
+    # events' unique index): how many facts have no event yet, how many have one as it is, and
+    # the events whose rule, points or label changed (id, rule, points, label).
+    new_facts, kept, changed = _compare(facts, facts_params, period)
+    matched = kept + len(changed)
     # 2. Gone: the events no fact matched (held minus matched), unless a unit objected. The
     # statement is sent whatever the month holds; it reads the facts only when some event
     # has none.
@@ -297,6 +285,48 @@ def _events_derive(*, period: Period, by: User | None) -> ScoringRun:
         extra={"period": str(period), "new": new, "gone": len(gone), "changed": len(changed)},
     )
     return run
+
+
+def _compare(
+    facts: str, facts_params: list[Any], period: Period
+) -> tuple[int, int, list[tuple[int, int, Any, str]]]:
+    """The facts compared with the month's events by key, in one statement: (how many facts
+    have no event, how many have one as it is, the changed events as (id, rule_id, points,
+    label)). SQLite in one pass without grouping (the changed ones gathered as one JSON
+    array: grouping sorted every fact with its label, ≈15% of the statement); elsewhere
+    grouped by what each fact found (one row per changed event, one per count)."""
+    quote = connection.ops.quote_name
+    events, key = quote(ScoreEvent._meta.db_table), quote("key")
+    joined = (
+        f"FROM f LEFT JOIN {events} n ON n.year = %s AND n.month = %s "
+        f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key"
+    )
+    differs = "n.rule_id <> f.rule_id OR n.points <> f.points OR n.label <> f.label"
+    params = [*facts_params, period.year, period.month]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"WITH f AS ({facts}) SELECT COUNT(*) FILTER (WHERE n.id IS NULL), "
+                f"COUNT(*) FILTER (WHERE n.id IS NOT NULL AND NOT ({differs})), "
+                "json_group_array(json_array(n.id, f.rule_id, f.points, f.label)) "
+                f"FILTER (WHERE n.id IS NOT NULL AND ({differs})) {joined}",
+                params,
+            )
+            new_facts, kept, changed = cursor.fetchone()
+            return int(new_facts), int(kept), [tuple(row) for row in json.loads(changed)]
+        cursor.execute(
+            f"WITH f AS ({facts}) "
+            f"SELECT CASE WHEN n.id IS NULL THEN 0 WHEN {differs} THEN n.id ELSE -1 END AS k, "
+            f"MAX(f.rule_id), MAX(f.points), MAX(f.label), COUNT(*) {joined} GROUP BY 1",
+            params,
+        )
+        compared = cursor.fetchall()
+    counts = {k: n for k, *_rest, n in compared if k <= 0}
+    return (
+        counts.get(0, 0),
+        counts.get(-1, 0),
+        [(k, rule_id, points, label) for k, rule_id, points, label, _n in compared if k > 0],
+    )
 
 
 def _events_insert(
