@@ -144,6 +144,49 @@ def test_a_problem_is_on_time_by_its_local_closing_date(district, zone, settings
     }
 
 
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin"])
+def test_feedback_is_in_time_by_its_local_date(district, zone, settings):
+    """Feedback given at 23:59:59 local time on the opinion's deadline is in time; one second
+    later (the same UTC date in Shanghai) it is late: the unit loses the point."""
+    from datetime import UTC, date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from duban.problems.models import Feedback
+    from tests import problem_factories as pf
+
+    settings.TIME_ZONE = zone
+    last = datetime(2024, 1, 25, 23, 59, 59, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    with timezone.override(zone):
+        problem = pf.AssignedProblemFactory(
+            work_item=district.item_a,
+            lead_unit=district.unit_a,
+            due_date=date(2024, 1, 31),
+            reported_by=district.reporter_a,
+        )
+        opinions = {}
+        for unit, given_at in (
+            (district.unit_a, last),
+            (district.unit_b, last + timedelta(seconds=1)),
+        ):
+            opinion = pf.CoordinationFactory(
+                problem=problem, leader=district.leader, deadline=date(2024, 1, 25), units=[unit]
+            )
+            feedback = Feedback.objects.create(
+                unit=unit, author=district.reporter_a, coordination=opinion, text="已反馈"
+            )
+            Feedback.objects.filter(pk=feedback.pk).update(created_at=given_at)
+            opinions[unit.pk] = opinion.pk
+        month_close(period=JAN, by=district.office)
+    late = set(
+        ScoreEvent.objects.filter(rule__source=Source.FEEDBACK_LATE, month=1).values_list(
+            "unit_id", "origin_id"
+        )
+    )
+    assert late == {(district.unit_b.pk, opinions[district.unit_b.pk])}
+
+
 def test_late_demand_and_missed_flag(january, district):
     [demand] = events_of(district.unit_b, Source.DEMAND_LATE)
     assert (demand.points, demand.origin_id) == (Decimal(-1), january.demand.pk)
