@@ -604,6 +604,31 @@ def test_a_recomputation_that_changes_nothing_leaves_the_later_months_alone(janu
     assert _ytd(2, d.unit_b.pk) == feb + 3
 
 
+def test_a_month_derived_again_as_it_was_ranks_nothing_after_it(january, district):
+    """January's events dropped and derived again as they were: its lines come out as
+    stored, so February and March (ranked again with it because its events changed) keep
+    their lines as they are — even a mark on one; a later month whose units changed since it
+    was ranked is ranked again."""
+    from duban.assessment.services.scoring import automatic_events_delete
+
+    d = district
+    on_time(d.item_a, [2, 3])
+    month_close(period=FEB, by=d.office)
+    month_close(period=MAR, by=d.office)
+    mar = _ytd(3, d.unit_b.pk)
+    Standing.objects.filter(ranking__month=3, span="month", unit=d.unit_b).update(ytd=mar + 50)
+    automatic_events_delete(period=JAN, by=d.office)
+    events_compute(period=JAN, by=d.office)
+    assert ScoringRun.objects.filter(month=1).first().added > 0
+    assert _ytd(3, d.unit_b.pk) == mar + 50
+    # March missing A's line (as if A joined a group after March was ranked): ranked again.
+    Standing.objects.filter(ranking__month=3, unit=d.unit_a).delete()
+    automatic_events_delete(period=JAN, by=d.office)
+    events_compute(period=JAN, by=d.office)
+    assert _ytd(3, d.unit_b.pk) == mar
+    assert Standing.objects.filter(ranking__month=3, span="month", unit=d.unit_a).exists()
+
+
 def test_a_published_later_month_is_not_ranked_again(january, district):
     """Publishing fixes a month's lines: an earlier month recomputed afterwards ranks the
     unpublished months after it again, never a published one."""

@@ -159,9 +159,9 @@ def _scheme_in_force(schemes: Sequence[Scheme], month: int, year: int) -> Scheme
 
 def _rankings(
     year: int, months: Sequence[int], schemes_of_year: Sequence[Scheme], *, later: bool
-) -> tuple[dict[int, Ranking], dict[int, Scheme]]:
+) -> tuple[dict[int, Ranking], dict[int, Scheme], set[int]]:
     """The months' rankings, made where missing and moved to the scheme in force, with the
-    scheme of each; refuses a published one. With `later`, also every ranking not yet
+    scheme of each and the months whose ranking moved; refuses a published one. With `later`, also every ranking not yet
     published of a month after the first one (their year to date and rank change follow
     from it). Three statements whatever the number of months."""
     schemes = {m: _scheme_in_force(schemes_of_year, m, year) for m in months}
@@ -191,9 +191,10 @@ def _rankings(
             raise ApplicationError(
                 _("%(p)s的月榜已公布。") % {"p": Period(year, month).label}, code="conflict"
             )
+    shifted = {m for m, r in rankings.items() if r.scheme_id != schemes[m].pk}
     moved, moved_params = rows_select(
         [("id", "bigint"), ("scheme_id", "bigint")],
-        [(r.pk, schemes[m].pk) for m, r in rankings.items() if r.scheme_id != schemes[m].pk],
+        [(rankings[m].pk, schemes[m].pk) for m in sorted(shifted)],
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -203,7 +204,7 @@ def _rankings(
         )
     for month, ranking in rankings.items():
         ranking.scheme = schemes[month]
-    return rankings, schemes
+    return rankings, schemes, shifted
 
 
 def _month_lines(year: int, months: Sequence[int]) -> dict[int, dict[int, tuple[Cents, int]]]:
@@ -299,6 +300,46 @@ def _lines_write(lines: list[Line], stored: Stored) -> None:
     )
 
 
+class _LaterLines:
+    """The stored lines of the later months' rankings, by ranking, and the check that a
+    month's computed month lines are its stored ones."""
+
+    def __init__(self, stored: Stored, later_ids: set[int]) -> None:
+        self.stored = stored
+        self.by_ranking: dict[int, list[Line]] = defaultdict(list)
+        self.month_counts: dict[int, int] = defaultdict(int)
+        self.kept: set[int] = set()
+        if not later_ids:
+            return
+        for (ranking_id, span, _unit), (_pk, line) in stored.items():
+            if ranking_id in later_ids:
+                self.by_ranking[ranking_id].append(line)
+            if span == S.MONTH:
+                self.month_counts[ranking_id] += 1
+
+    def same(self, ranking_id: int, month_lines: list[Line]) -> bool:
+        """The ranking's computed month lines are exactly its stored month lines."""
+        stored = self.stored
+        return self.month_counts[ranking_id] == len(month_lines) and all(
+            (found := stored.get(line[:3])) is not None and found[1] == line for line in month_lines
+        )
+
+    def members(self, ranking_id: int) -> dict[int, str]:
+        return {ln[2]: ln[3] for ln in self.by_ranking[ranking_id] if ln[1] == S.MONTH}
+
+    def ranks(self, ranking_id: int) -> dict[int, int]:
+        return {ln[2]: ln[7] for ln in self.by_ranking[ranking_id] if ln[1] == S.MONTH}
+
+    def keep(self, ranking_id: int) -> None:
+        self.kept.add(ranking_id)
+
+    def unkept(self) -> Stored:
+        """The stored lines but those of the rankings kept as they are."""
+        if not self.kept:
+            return self.stored
+        return {key: found for key, found in self.stored.items() if key[0] not in self.kept}
+
+
 @transaction.atomic
 @gc_paused()
 def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) -> dict[int, Ranking]:
@@ -313,7 +354,7 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
     if not asked:
         return {}
     schemes_of_year = list(Scheme.objects.filter(year=year).order_by("-number"))
-    rankings, schemes = _rankings(year, asked, schemes_of_year, later=later)
+    rankings, schemes, shifted = _rankings(year, asked, schemes_of_year, later=later)
     months = sorted(rankings)
     month_of = {r.pk: month for month, r in rankings.items()}
     kinds, caps = _units_and_caps(year)
@@ -338,7 +379,8 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
             lines_of[month_of[ranking_id]][unit_id] = (line[4], line[7])
     first, last = asked[0], asked[-1]
     from_lines = [m for m in range(1, months[-1] + 1) if m < first or m > last]
-    if all(grouped <= lines_of.get(m, {}).keys() for m in from_lines):
+    later_from_lines = all(grouped <= lines_of.get(m, {}).keys() for m in from_lines)
+    if later_from_lines:
         points = points_by_month(year, last, first_month=first, caps=caps)
         for month in from_lines:
             for unit_id, (cents, _rank) in lines_of[month].items():
@@ -360,6 +402,15 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
     for month in earlier:
         by_unit = lines_of.get(month, {})
         previous_ranks[month] = {unit_id: rank for unit_id, (_c, rank) in by_unit.items()}
+    # A later month ranked again (after the last one asked) whose inputs came out as they
+    # were — every month ranked before it with the same month lines (points, ranks, groups)
+    # as stored, the same groups as theirs, its own points from its lines, its scheme not
+    # moved, its stored lines naming the same units in the same groups — would come out as
+    # stored: its stored lines are kept as computed (scoring a month whose events were
+    # dropped and derived again as they were ranks nothing after it), left out of the
+    # comparison.
+    kept = _LaterLines(stored, {rankings[m].pk for m in months if m > last})
+    unchanged, shared_groups = later_from_lines, None
     lines: list[Line] = []
     for month in months:
         scheme = schemes[month]
@@ -367,6 +418,16 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
         groups = {pk: names[kind] for pk, kind in kinds.items() if kind in names}
         base = _cents(scheme.base_score)
         ranking_id = rankings[month].pk
+        if (
+            month > last
+            and unchanged
+            and month not in shifted
+            and groups == shared_groups
+            and kept.members(ranking_id) == groups
+        ):
+            kept.keep(ranking_id)
+            previous_ranks[month] = kept.ranks(ranking_id)
+            continue
 
         def span_points(first: int, last: int, units: Iterable[int]) -> dict[int, Cents]:
             return {u: running[u][last] - running[u][first - 1] for u in units}
@@ -384,6 +445,11 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
         )
         previous_ranks[month] = {line[2]: line[7] for line in month_lines}
         lines += month_lines
+        if unchanged and last < months[-1]:
+            unchanged = (shared_groups is None or groups == shared_groups) and kept.same(
+                ranking_id, month_lines
+            )
+            shared_groups = groups
         spans: list[tuple[str, int]] = []
         if month % 3 == 0:
             spans.append((S.QUARTER, month - 2))
@@ -400,7 +466,7 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
                 previous={},
                 scheme=scheme,
             )
-    _lines_write(lines, stored)
+    _lines_write(lines, kept.unkept())
     return rankings
 
 
