@@ -104,6 +104,89 @@ def test_problem_closed_by_or_after_its_original_due_date(january, district):
     assert (late.points, late.origin_id) == (Decimal(-1), january.late_problem.pk)
 
 
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin"])
+def test_a_problem_is_on_time_by_its_local_closing_date(district, zone, settings):
+    """Closed at 23:59:59 local time on its original due date: on time; one second later (the
+    same UTC date in Shanghai): late. On SQLite a zone with a steady offset compares the
+    stored UTC time shifted in SQL, a zone with daylight saving through Django's lookup."""
+    from datetime import UTC, date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from duban.assessment.services.facts import _steady_offset
+    from tests import problem_factories as pf
+
+    assert _steady_offset("Asia/Shanghai", 2024) == 480
+    assert _steady_offset("Europe/Berlin", 2024) is None
+    settings.TIME_ZONE = zone
+    last = datetime(2024, 1, 20, 23, 59, 59, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    problems = {}
+    with timezone.override(zone):
+        for name, closed_at in (("on_time", last), ("late", last + timedelta(seconds=1))):
+            problems[name] = pf.AssignedProblemFactory(
+                work_item=district.item_a,
+                reported_by=district.reporter_a,
+                due_date=date(2024, 1, 20),
+                closed_at=closed_at,
+                state="closed",
+                resolution="已解决",
+                close_year=2024,
+                close_month=1,
+            )
+        month_close(period=JAN, by=district.office)
+    sources = {
+        e.origin_id: e.rule.source for e in ScoreEvent.objects.filter(origin="problem", month=1)
+    }
+    assert sources == {
+        problems["on_time"].pk: Source.PROBLEM_ON_TIME,
+        problems["late"].pk: Source.PROBLEM_LATE,
+    }
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin"])
+def test_feedback_is_in_time_by_its_local_date(district, zone, settings):
+    """Feedback given at 23:59:59 local time on the opinion's deadline is in time; one second
+    later (the same UTC date in Shanghai) it is late: the unit loses the point."""
+    from datetime import UTC, date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from duban.problems.models import Feedback
+    from tests import problem_factories as pf
+
+    settings.TIME_ZONE = zone
+    last = datetime(2024, 1, 25, 23, 59, 59, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    with timezone.override(zone):
+        problem = pf.AssignedProblemFactory(
+            work_item=district.item_a,
+            lead_unit=district.unit_a,
+            due_date=date(2024, 1, 31),
+            reported_by=district.reporter_a,
+        )
+        opinions = {}
+        for unit, given_at in (
+            (district.unit_a, last),
+            (district.unit_b, last + timedelta(seconds=1)),
+        ):
+            opinion = pf.CoordinationFactory(
+                problem=problem, leader=district.leader, deadline=date(2024, 1, 25), units=[unit]
+            )
+            feedback = Feedback.objects.create(
+                unit=unit, author=district.reporter_a, coordination=opinion, text="已反馈"
+            )
+            Feedback.objects.filter(pk=feedback.pk).update(created_at=given_at)
+            opinions[unit.pk] = opinion.pk
+        month_close(period=JAN, by=district.office)
+    late = set(
+        ScoreEvent.objects.filter(rule__source=Source.FEEDBACK_LATE, month=1).values_list(
+            "unit_id", "origin_id"
+        )
+    )
+    assert late == {(district.unit_b.pk, opinions[district.unit_b.pk])}
+
+
 def test_late_demand_and_missed_flag(january, district):
     [demand] = events_of(district.unit_b, Source.DEMAND_LATE)
     assert (demand.points, demand.origin_id) == (Decimal(-1), january.demand.pk)
@@ -159,6 +242,48 @@ def test_cap_bounds_a_rule_per_unit_and_month(january, district):
     month = unit_score(user=district.office, unit=district.unit_b, year=2024)[0]
     line = next(ln for ln in month.lines if ln.rule.code == "report-late")
     assert (line.total, line.counted, line.capped) == (Decimal(-3), Decimal(-2), True)
+
+
+def test_points_by_month_bounds_each_rule_by_its_cap(january, district):
+    """The one-pass aggregate (each capped rule's sum filtered out of the unit's and month's
+    total) gives what summing each rule, bounding it and adding does — fractional caps, caps
+    reached from below and from above, rules without a cap, months under two versions."""
+    from collections import defaultdict
+
+    from duban.assessment.services.ranking import points_by_month
+
+    d = district
+    on_time(d.item_a, [2])
+    month_close(period=FEB, by=d.office)
+    caps = {"report-late": Decimal("1.5"), "report-on-time": Decimal("0.5"), "flag": Decimal(1)}
+    specs = [
+        RuleSpec(s.domain, s.code, s.description, s.points, caps[s.code], s.automatic, s.source)
+        if s.code in caps
+        else s
+        for s in (RuleSpec.of(r) for r in Scheme.objects.get(year=2024).rules.all())
+    ]
+    scheme_revise(year=2024, from_month=2, by=d.office, rules=specs, note="封顶")
+    assert Rule.objects.filter(scheme__year=2024, cap__isnull=False).count() > len(caps)
+    sums: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
+    for unit_id, month, rule_id, value in ScoreEvent.objects.filter(
+        year=2024, state="approved"
+    ).values_list("unit_id", "month", "rule_id", "points"):
+        sums[unit_id, month, rule_id] += value
+    rules = {r.pk: r.cap for r in Rule.objects.all()}
+    expected: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for (unit_id, month, rule_id), total in sums.items():
+        cap = rules[rule_id]
+        bounded = total if cap is None else max(-cap, min(cap, total))
+        expected[unit_id][month] += int(bounded * 100)
+    got = points_by_month(2024, 2)
+    assert {u: dict(m) for u, m in got.items()} == {u: dict(m) for u, m in expected.items()}
+    # Some rule's total was brought back within its cap, in January and in February.
+    assert any(
+        rules[r] is not None and abs(t) > rules[r] for (_u, m, r), t in sums.items() if m == 2
+    )
+    assert points_by_month(2024, 2, first_month=2) == {
+        u: {2: m[2]} for u, m in got.items() if 2 in m
+    }
 
 
 def test_ties_share_a_rank_and_the_next_skips():
@@ -312,9 +437,12 @@ def test_scoring_a_month_takes_a_fixed_number_of_queries(district):
     large_again = _queries(lambda: events_compute(period=MAR, by=d.office))
     assert ScoreEvent.objects.filter(month=3).count() > small_events
     # March is a quarter's end (its quarter lines and grades come from the same queries), and
-    # holds more units, items and events; a recomputation that finds everything in place
-    # sends the same statements (they write nothing).
-    assert large == small == large_again == small_again == 24
+    # holds more units, items and events. A month holding no automatic event is scored in 20
+    # (nothing to compare: the run recorded with the number of facts, the facts inserted); a
+    # recomputation that finds everything in place in 24 (the comparison, the gone events,
+    # the deletion and the update sent, writing nothing).
+    assert large == small == 20
+    assert large_again == small_again == 24
     # Ranking a month alone (its events, the earlier months from their lines): 12.
     from duban.assessment.services.ranking import ranking_compute
 
@@ -476,6 +604,31 @@ def test_a_recomputation_that_changes_nothing_leaves_the_later_months_alone(janu
     assert _ytd(2, d.unit_b.pk) == feb + 3
 
 
+def test_a_month_derived_again_as_it_was_ranks_nothing_after_it(january, district):
+    """January's events dropped and derived again as they were: its lines come out as
+    stored, so February and March (ranked again with it because its events changed) keep
+    their lines as they are — even a mark on one; a later month whose units changed since it
+    was ranked is ranked again."""
+    from duban.assessment.services.scoring import automatic_events_delete
+
+    d = district
+    on_time(d.item_a, [2, 3])
+    month_close(period=FEB, by=d.office)
+    month_close(period=MAR, by=d.office)
+    mar = _ytd(3, d.unit_b.pk)
+    Standing.objects.filter(ranking__month=3, span="month", unit=d.unit_b).update(ytd=mar + 50)
+    automatic_events_delete(period=JAN, by=d.office)
+    events_compute(period=JAN, by=d.office)
+    assert ScoringRun.objects.filter(month=1).first().added > 0
+    assert _ytd(3, d.unit_b.pk) == mar + 50
+    # March missing A's line (as if A joined a group after March was ranked): ranked again.
+    Standing.objects.filter(ranking__month=3, unit=d.unit_a).delete()
+    automatic_events_delete(period=JAN, by=d.office)
+    events_compute(period=JAN, by=d.office)
+    assert _ytd(3, d.unit_b.pk) == mar
+    assert Standing.objects.filter(ranking__month=3, span="month", unit=d.unit_a).exists()
+
+
 def test_a_published_later_month_is_not_ranked_again(january, district):
     """Publishing fixes a month's lines: an earlier month recomputed afterwards ranks the
     unpublished months after it again, never a published one."""
@@ -508,6 +661,44 @@ def test_ranking_alone_falls_back_to_the_events_when_an_earlier_line_is_missing(
     got = _lines(2)
     # B's year to date still counts January's events (its rank change is unknown: no line).
     assert [line[:7] for line in got] == [line[:7] for line in expected]
+
+
+def test_the_later_months_ranked_again_read_their_points_from_their_lines(january, district):
+    """Recomputing January ranks February and March again: their points come from their
+    stored lines (the aggregate reads January's events alone), and the lines are those of
+    ranking the three months from their events; a later month missing a unit's line falls
+    back to the events."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from duban.assessment.services.ranking import rankings_compute
+
+    d = district
+    on_time(d.item_a, [2, 3])
+    month_close(period=FEB, by=d.office)
+    month_close(period=MAR, by=d.office)
+    january.flag.delisted_on = january.flag.deadline  # B's −3 in January is gone
+    january.flag.save()
+    with CaptureQueriesContext(connection) as ctx:
+        events_compute(period=JAN, by=d.office)
+    [aggregate] = [q["sql"] for q in ctx.captured_queries if "GROUP BY unit_id, month" in q["sql"]]
+    assert "month >= 1 AND month <= 1" in aggregate
+    followed = {m: _lines(m) for m in (1, 2, 3)}
+    Standing.objects.all().delete()
+    rankings_compute(year=2024, months=[1, 2, 3])
+    assert {m: _lines(m) for m in (1, 2, 3)} == followed
+    # March missing B's line: every month from the events, the same lines again.
+    Standing.objects.filter(ranking__month=3, unit=d.unit_b).delete()
+    january.flag.delisted_on = None
+    january.flag.save()
+    with CaptureQueriesContext(connection) as ctx:
+        events_compute(period=JAN, by=d.office)
+    [aggregate] = [q["sql"] for q in ctx.captured_queries if "GROUP BY unit_id, month" in q["sql"]]
+    assert "month >= 1 AND month <= 3" in aggregate
+    followed = {m: _lines(m) for m in (1, 2, 3)}
+    Standing.objects.all().delete()
+    rankings_compute(year=2024, months=[1, 2, 3])
+    assert {m: _lines(m) for m in (1, 2, 3)} == followed
 
 
 def test_a_scheme_without_automatic_rules_drops_the_automatic_events(january, district):

@@ -74,6 +74,19 @@ def insert_select(
         return [row[0] for row in cursor.fetchall()]
 
 
+def insert_select_count(
+    model: type[models.Model], columns: Sequence[str], select: str, params: Sequence[Any]
+) -> int:
+    """`insert_select` returning how many rows went in rather than their keys (no `RETURNING`:
+    the database hands back no row)."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(meta.get_field(c).column)) for c in columns)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({names}) {select}", list(params))
+        return int(cursor.rowcount)
+
+
 def insert_rows(
     model: type[models.Model],
     columns: Sequence[tuple[str, str]],

@@ -2,11 +2,14 @@
 ranking itself over the units' rows (a province's 2,000 a month), and the lines written only
 where they changed.
 
-The points of every unit and month from the first to the last month ranked come from one
-aggregate: the valid events summed per unit, month and rule, each rule's sum bounded by its
-cap, summed per unit and month; those of the months before come from their stored month
-lines (the same figure, kept in line with the events by every change, which ranks its month
-again), so that ranking June alone reads June's events, not the year's. From those rows each month's ranking follows: the month's points and the
+The points of every unit and month asked for (from the first to the last) come from one
+aggregate in one pass over their events, in the order of the events' unique index: the
+valid events summed per unit and month, each capped rule's own sum (an aggregate `FILTER`)
+bounded by its cap. Those of the other months come from their stored month lines (the same
+figure, kept in line with the events by every change, which ranks its month again): the
+months before the first one asked, and the later unpublished months ranked again with it —
+so that ranking June alone reads June's events, not the year's, and so does recomputing June
+in December. From those rows each month's ranking follows: the month's points and the
 year to date, the score (base + points), the rank within the unit's group with ties sharing
 a rank (1, 2, 2, 4), the change since the previous month and, at a quarter's and the year's
 end, the span's score and grade. The lines are compared with the stored ones, and only those
@@ -55,30 +58,42 @@ def _decimal(cents: Cents) -> Decimal:
 
 
 def points_by_month(
-    year: int, last_month: int, first_month: int = 1
+    year: int, last_month: int, first_month: int = 1, *, caps: dict[int, Any] | None = None
 ) -> dict[int, dict[int, Cents]]:
     """Per unit and month (`first_month` to `last_month`), the valid events' points with each
     rule bounded by its cap (per unit and month): one aggregate, its rows one per unit and
-    month."""
+    month. `caps` are the capped rules of the year's scheme versions (rule → cap; read when
+    not given): an event's rule is one of its year's versions (the services refuse others).
+
+    One pass over the months' events in the order of their unique index (year, month, unit,
+    key), no sort: each unit's and month's points summed, and for each capped rule its own
+    sum (an aggregate `FILTER`, computed only on its rule's events) brought back within the
+    cap — the same figure as summing each rule's points, bounding each sum and adding them
+    (`test_points_by_month_bounds_each_rule_by_its_cap`), without grouping the events by
+    rule first (which sorted them all)."""
+    if caps is None:
+        caps = _units_and_caps(year)[1]
     quote = connection.ops.quote_name
-    events, rules = ScoreEvent._meta.db_table, Rule._meta.db_table
-    capped = """SUM(CASE
-            WHEN r.cap IS NULL THEN s.total
-            WHEN s.total > r.cap THEN r.cap
-            WHEN s.total < -r.cap THEN -r.cap
-            ELSE s.total END)"""
-    sql = f"""
-        SELECT s.unit_id, s.month, {_cents_sql(capped)}
-        FROM (
-            SELECT unit_id, month, rule_id, SUM(points) AS total FROM {quote(events)}
-            WHERE year = %s AND month >= %s AND month <= %s AND state = %s
-            GROUP BY unit_id, month, rule_id
-        ) s JOIN {quote(rules)} r ON r.id = s.rule_id
-        GROUP BY s.unit_id, s.month
-    """  # noqa: S608 — names from the models, values bound
+    events = quote(ScoreEvent._meta.db_table)
+    rules = sorted(caps.items())
+    sums = "".join(f", SUM(points) FILTER (WHERE rule_id = %s) AS c{i}" for i in range(len(rules)))
+    corrections = "".join(
+        f" + COALESCE(CASE WHEN c{i} > CAST(%s AS NUMERIC) THEN CAST(%s AS NUMERIC) - c{i} "
+        f"WHEN c{i} < -CAST(%s AS NUMERIC) THEN -CAST(%s AS NUMERIC) - c{i} END, 0)"
+        for i in range(len(rules))
+    )
+    sql = (
+        f"SELECT unit_id, month, {_cents_sql(f's.total{corrections}')} FROM ("  # noqa: S608
+        f"SELECT unit_id, month, SUM(points) AS total{sums} FROM {events} "
+        "WHERE year = %s AND month >= %s AND month <= %s AND state = %s "
+        "GROUP BY unit_id, month) s"
+    )
+    params: list[Any] = [cap for _rule, cap in rules for _ in range(4)]
+    params += [rule for rule, _cap in rules]
+    params += [year, first_month, last_month, ScoreEvent.State.APPROVED]
     out: dict[int, dict[int, Cents]] = defaultdict(dict)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [year, first_month, last_month, ScoreEvent.State.APPROVED])
+        cursor.execute(sql, params)
         for unit_id, month, total in cursor.fetchall():
             out[unit_id][month] = total
     return out
@@ -144,9 +159,9 @@ def _scheme_in_force(schemes: Sequence[Scheme], month: int, year: int) -> Scheme
 
 def _rankings(
     year: int, months: Sequence[int], schemes_of_year: Sequence[Scheme], *, later: bool
-) -> tuple[dict[int, Ranking], dict[int, Scheme]]:
+) -> tuple[dict[int, Ranking], dict[int, Scheme], set[int]]:
     """The months' rankings, made where missing and moved to the scheme in force, with the
-    scheme of each; refuses a published one. With `later`, also every ranking not yet
+    scheme of each and the months whose ranking moved; refuses a published one. With `later`, also every ranking not yet
     published of a month after the first one (their year to date and rank change follow
     from it). Three statements whatever the number of months."""
     schemes = {m: _scheme_in_force(schemes_of_year, m, year) for m in months}
@@ -176,9 +191,10 @@ def _rankings(
             raise ApplicationError(
                 _("%(p)s的月榜已公布。") % {"p": Period(year, month).label}, code="conflict"
             )
+    shifted = {m for m, r in rankings.items() if r.scheme_id != schemes[m].pk}
     moved, moved_params = rows_select(
         [("id", "bigint"), ("scheme_id", "bigint")],
-        [(r.pk, schemes[m].pk) for m, r in rankings.items() if r.scheme_id != schemes[m].pk],
+        [(rankings[m].pk, schemes[m].pk) for m in sorted(shifted)],
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -188,7 +204,7 @@ def _rankings(
         )
     for month, ranking in rankings.items():
         ranking.scheme = schemes[month]
-    return rankings, schemes
+    return rankings, schemes, shifted
 
 
 def _month_lines(year: int, months: Sequence[int]) -> dict[int, dict[int, tuple[Cents, int]]]:
@@ -210,7 +226,10 @@ def _month_lines(year: int, months: Sequence[int]) -> dict[int, dict[int, tuple[
     return out
 
 
-def _stored_lines(ranking_ids: Sequence[int]) -> dict[tuple[int, str, int], tuple[int, Line]]:
+Stored = dict[tuple[int, str, int], tuple[int, Line]]
+
+
+def _stored_lines(ranking_ids: Sequence[int]) -> Stored:
     """The stored lines of the rankings, by key, with their row's key: one query."""
     quote = connection.ops.quote_name
     sql = (
@@ -224,15 +243,45 @@ def _stored_lines(ranking_ids: Sequence[int]) -> dict[tuple[int, str, int], tupl
         return {(row[1], row[2], row[3]): (row[0], tuple(row[1:])) for row in cursor.fetchall()}
 
 
-def _lines_write(lines: list[Line], ranking_ids: Sequence[int]) -> None:
-    """Replace the stored lines that differ from `lines` (and drop those not among them):
+def _units_and_caps(year: int) -> tuple[dict[int, str], dict[int, str]]:
+    """What ranking reads besides the points, in one query: the assessed units' kinds (unit →
+    kind) and the capped rules of the year's scheme versions (rule → cap, as text: bound as
+    a parameter and cast in SQL, exact)."""
+    quote = connection.ops.quote_name
+    rule, scheme = quote(Rule._meta.db_table), quote(Scheme._meta.db_table)
+    sql = (
+        f"SELECT 0, id, kind FROM {quote(Unit._meta.db_table)} "  # noqa: S608
+        "WHERE assessed = %s AND is_active = %s "
+        f"UNION ALL SELECT 1, r.id, CAST(r.cap AS TEXT) FROM {rule} r "
+        f"JOIN {scheme} s ON s.id = r.scheme_id WHERE s.year = %s AND r.cap IS NOT NULL"
+    )
+    kinds: dict[int, str] = {}
+    caps: dict[int, str] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, True, year])
+        for which, pk, value in cursor.fetchall():
+            (caps if which else kinds)[pk] = value
+    return kinds, caps
+
+
+def _lines_write(lines: list[Line], stored: Stored) -> None:
+    """Replace the `stored` lines that differ from `lines` (and drop those not among them):
     one delete and one insert, sent even when there is nothing to write."""
-    stored = _stored_lines(ranking_ids)
     computed = {line[:3]: line for line in lines}
     gone = [pk for key, (pk, line) in stored.items() if computed.get(key) != line]
     new = [line for key, line in computed.items() if key not in stored or stored[key][1] != line]
     where, params = keys_where(gone)
     delete_where(Standing, where, params)
+    # Each figure as a Decimal, made once per value (a year's 27,200 lines hold a few
+    # thousand distinct ones).
+    decimals: dict[Cents, Decimal] = {}
+
+    def dec(cents: Cents) -> Decimal:
+        value = decimals.get(cents)
+        if value is None:
+            value = decimals[cents] = _decimal(cents)
+        return value
+
     insert_rows(
         Standing,
         [
@@ -247,8 +296,48 @@ def _lines_write(lines: list[Line], ranking_ids: Sequence[int]) -> None:
             ("previous_rank", "integer"),
             ("grade", "text"),
         ],
-        [(*n[:4], _decimal(n[4]), _decimal(n[5]), _decimal(n[6]), *n[7:]) for n in new],
+        [(*n[:4], dec(n[4]), dec(n[5]), dec(n[6]), *n[7:]) for n in new],
     )
+
+
+class _LaterLines:
+    """The stored lines of the later months' rankings, by ranking, and the check that a
+    month's computed month lines are its stored ones."""
+
+    def __init__(self, stored: Stored, later_ids: set[int]) -> None:
+        self.stored = stored
+        self.by_ranking: dict[int, list[Line]] = defaultdict(list)
+        self.month_counts: dict[int, int] = defaultdict(int)
+        self.kept: set[int] = set()
+        if not later_ids:
+            return
+        for (ranking_id, span, _unit), (_pk, line) in stored.items():
+            if ranking_id in later_ids:
+                self.by_ranking[ranking_id].append(line)
+            if span == S.MONTH:
+                self.month_counts[ranking_id] += 1
+
+    def same(self, ranking_id: int, month_lines: list[Line]) -> bool:
+        """The ranking's computed month lines are exactly its stored month lines."""
+        stored = self.stored
+        return self.month_counts[ranking_id] == len(month_lines) and all(
+            (found := stored.get(line[:3])) is not None and found[1] == line for line in month_lines
+        )
+
+    def members(self, ranking_id: int) -> dict[int, str]:
+        return {ln[2]: ln[3] for ln in self.by_ranking[ranking_id] if ln[1] == S.MONTH}
+
+    def ranks(self, ranking_id: int) -> dict[int, int]:
+        return {ln[2]: ln[7] for ln in self.by_ranking[ranking_id] if ln[1] == S.MONTH}
+
+    def keep(self, ranking_id: int) -> None:
+        self.kept.add(ranking_id)
+
+    def unkept(self) -> Stored:
+        """The stored lines but those of the rankings kept as they are."""
+        if not self.kept:
+            return self.stored
+        return {key: found for key, found in self.stored.items() if key[0] not in self.kept}
 
 
 @transaction.atomic
@@ -256,36 +345,48 @@ def _lines_write(lines: list[Line], ranking_ids: Sequence[int]) -> None:
 def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) -> dict[int, Ranking]:
     """The rankings of the given closed months of a year from their valid events (and at a
     quarter's or the year's end the grades), each under the scheme in force for its month:
-    one aggregate of their events (the earlier months' points from their stored lines), lines
+    one aggregate of their events (the other months' points from their stored lines), lines
     written only where they changed. With `later` (the default), the unpublished rankings of
     the months after the first one are ranked again in the same pass: a month's points are
     in every later month's year to date, its ranks in the next month's change. Refuses a
     published month. A fixed number of queries, whatever the months and the data."""
-    months = sorted(set(months))
-    if not months:
+    asked = sorted(set(months))
+    if not asked:
         return {}
     schemes_of_year = list(Scheme.objects.filter(year=year).order_by("-number"))
-    rankings, schemes = _rankings(year, months, schemes_of_year, later=later)
+    rankings, schemes, shifted = _rankings(year, asked, schemes_of_year, later=later)
     months = sorted(rankings)
-    kinds = dict(Unit.objects.filter(assessed=True, is_active=True).values_list("pk", "kind"))
+    month_of = {r.pk: month for month, r in rankings.items()}
+    kinds, caps = _units_and_caps(year)
     ranked_kinds = {str(k) for m in months for k in (schemes[m].groups or {})}
     grouped = {pk for pk, kind in kinds.items() if str(kind) in ranked_kinds}
-    # The stored month lines of the months before the last one ranked that are not ranked
-    # now: their ranks are the previous month's ranks of the months after them, and the
-    # points of the months before the first one ranked are read from them rather than from
-    # every event of those months (a line's points are its month's valid events, capped:
-    # what the aggregate gives, kept in line by every change of a month's events, which
-    # ranks that month again). Only when each unit ranked now has a line in each of those
-    # months; else (a unit newly in a group, a month never ranked) all from the events.
-    earlier = _month_lines(year, [m for m in range(1, months[-1]) if m not in months])
-    first = months[0]
-    if all(grouped <= set(earlier.get(m, {})) for m in range(1, first)):
-        points = points_by_month(year, months[-1], first_month=first)
-        for month in range(1, first):
-            for unit_id, (cents, _rank) in earlier[month].items():
-                points.setdefault(unit_id, {})[month] = cents
+    # The stored lines: those of the rankings ranked now (compared with the lines computed
+    # below) and the month lines of the earlier months not ranked now. A month line's ranks
+    # are the next month's previous ranks, and its points are its month's valid events,
+    # capped — what the aggregate gives, kept in line by every change of a month's events,
+    # which ranks that month again. So the points of the months not asked for (those before
+    # the first one asked, and the later ones ranked again only because their year to date
+    # and rank change follow from the months asked) are read from their lines rather than
+    # from every event of those months: ranking June alone reads June's events, and so does
+    # ranking June again with July to December after it. Only when each unit ranked now has
+    # a line in each of those months; else (a unit newly in a group, a month never ranked)
+    # every month's points come from the events.
+    earlier = [m for m in range(1, months[-1]) if m not in rankings]
+    lines_of = _month_lines(year, earlier)
+    stored = _stored_lines([r.pk for r in rankings.values()])
+    for (ranking_id, span, unit_id), (_pk, line) in stored.items():
+        if span == S.MONTH:
+            lines_of[month_of[ranking_id]][unit_id] = (line[4], line[7])
+    first, last = asked[0], asked[-1]
+    from_lines = [m for m in range(1, months[-1] + 1) if m < first or m > last]
+    later_from_lines = all(grouped <= lines_of.get(m, {}).keys() for m in from_lines)
+    if later_from_lines:
+        points = points_by_month(year, last, first_month=first, caps=caps)
+        for month in from_lines:
+            for unit_id, (cents, _rank) in lines_of[month].items():
+                points[unit_id][month] = cents
     else:
-        points = points_by_month(year, months[-1])
+        points = points_by_month(year, months[-1], caps=caps)
     # Each unit's points from January to the end of each month, so that a span's are two
     # look-ups: running[u][m] - running[u][first - 1].
     # (Only the units in a group of a month ranked: the others have no line.)
@@ -298,8 +399,18 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
         running[unit_id] = sums
     # The previous month's ranks: computed here when it is ranked too, else as stored.
     previous_ranks: dict[int, dict[int, int]] = defaultdict(dict)
-    for month, stored in earlier.items():
-        previous_ranks[month] = {unit_id: rank for unit_id, (_c, rank) in stored.items()}
+    for month in earlier:
+        by_unit = lines_of.get(month, {})
+        previous_ranks[month] = {unit_id: rank for unit_id, (_c, rank) in by_unit.items()}
+    # A later month ranked again (after the last one asked) whose inputs came out as they
+    # were — every month ranked before it with the same month lines (points, ranks, groups)
+    # as stored, the same groups as theirs, its own points from its lines, its scheme not
+    # moved, its stored lines naming the same units in the same groups — would come out as
+    # stored: its stored lines are kept as computed (scoring a month whose events were
+    # dropped and derived again as they were ranks nothing after it), left out of the
+    # comparison.
+    kept = _LaterLines(stored, {rankings[m].pk for m in months if m > last})
+    unchanged, shared_groups = later_from_lines, None
     lines: list[Line] = []
     for month in months:
         scheme = schemes[month]
@@ -307,6 +418,16 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
         groups = {pk: names[kind] for pk, kind in kinds.items() if kind in names}
         base = _cents(scheme.base_score)
         ranking_id = rankings[month].pk
+        if (
+            month > last
+            and unchanged
+            and month not in shifted
+            and groups == shared_groups
+            and kept.members(ranking_id) == groups
+        ):
+            kept.keep(ranking_id)
+            previous_ranks[month] = kept.ranks(ranking_id)
+            continue
 
         def span_points(first: int, last: int, units: Iterable[int]) -> dict[int, Cents]:
             return {u: running[u][last] - running[u][first - 1] for u in units}
@@ -324,6 +445,11 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
         )
         previous_ranks[month] = {line[2]: line[7] for line in month_lines}
         lines += month_lines
+        if unchanged and last < months[-1]:
+            unchanged = (shared_groups is None or groups == shared_groups) and kept.same(
+                ranking_id, month_lines
+            )
+            shared_groups = groups
         spans: list[tuple[str, int]] = []
         if month % 3 == 0:
             spans.append((S.QUARTER, month - 2))
@@ -340,7 +466,7 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
                 previous={},
                 scheme=scheme,
             )
-    _lines_write(lines, [r.pk for r in rankings.values()])
+    _lines_write(lines, kept.unkept())
     return rankings
 
 

@@ -15,6 +15,7 @@ never recomputed.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -31,7 +32,13 @@ from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.events import Event, NotificationKind, district_text, emit
 from duban.core.periods import Period
-from duban.core.rowsets import delete_where, insert_select, keys_where, rows_select
+from duban.core.rowsets import (
+    delete_where,
+    insert_select,
+    insert_select_count,
+    keys_where,
+    rows_select,
+)
 from duban.core.services import refuse_unless, require
 from duban.org.models import Unit, User
 from duban.reporting.models import MonthClose
@@ -162,54 +169,75 @@ def months_rescore(*, year: int, months: list[int], by: User | None = None) -> N
     rankings_compute(year=year, months=months)
 
 
+def _published_and_held(period: Period) -> tuple[bool, int]:
+    """Whether the month's ranking is published, and how many automatic events the month
+    holds: one query."""
+    quote = connection.ops.quote_name
+    month, params = _month_where(period, "t")
+    sql = (
+        f"SELECT EXISTS (SELECT 1 FROM {quote(Ranking._meta.db_table)} r "  # noqa: S608
+        "WHERE r.year = %s AND r.month = %s AND r.published_at IS NOT NULL), "
+        f"(SELECT COUNT(*) FROM {quote(ScoreEvent._meta.db_table)} t WHERE {month})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [period.year, period.month, *params])
+        published, held = cursor.fetchone()
+    return bool(published), int(held)
+
+
 def _events_derive(*, period: Period, by: User | None) -> ScoringRun:
     """The month's automatic events brought in line with its facts, set-based: the facts are
     derived in the database and compared there with the stored events by key; events whose
     fact is gone are deleted (unless a unit objected: the objection and its decision stay),
     those whose rule, points or label changed are updated, the new ones inserted — in a fixed
     number of statements, none of which writes anything when nothing changed but the run's
-    one record."""
+    one record. A month holding no automatic event (scored from scratch) has nothing to
+    compare: the run is recorded with the number of its facts (each one new), and the facts
+    inserted without looking each up — three statements instead of seven."""
     require(period_closed(period), _("%(p)s尚未关账，不能计分。") % {"p": period.label})
-    require(
-        not period_published(period),
-        _("%(p)s的月榜已公布，不能重新计分。") % {"p": period.label},
-    )
+    published, held = _published_and_held(period)
+    require(not published, _("%(p)s的月榜已公布，不能重新计分。") % {"p": period.label})
     scheme = scheme_for(period)
     facts, facts_params = facts_select(period, scheme)
+    now = clock.now()
+    stamp = ScoreEvent._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    if not held:
+        # The run recorded with the number of facts (each one new), then the facts inserted.
+        at = ScoringRun._meta.get_field("at").get_db_prep_save(now, connection)
+        [run_id] = insert_select(
+            ScoringRun,
+            ["year", "month", "by", "at", "added", "changed", "removed"],
+            f"SELECT %s, %s, %s, %s, COUNT(*), 0, 0 FROM ({facts}) f",  # noqa: S608
+            [period.year, period.month, by.pk if by else None, at, *facts_params],
+        )
+        new = _events_insert(period, run_id, stamp, facts, facts_params, missing_only=False)
+        logger.info(
+            "assessment.scored",
+            extra={"period": str(period), "new": new, "gone": 0, "changed": 0},
+        )
+        return ScoringRun(
+            pk=run_id,
+            year=period.year,
+            month=period.month,
+            by=by,
+            at=now,
+            added=new,
+            changed=0,
+            removed=0,
+        )
     quote = connection.ops.quote_name
     events = quote(ScoreEvent._meta.db_table)
     objections = quote(Objection._meta.db_table)
     key = quote("key")
-    now = clock.now()
     # 1. One comparison driven by the facts (derived once, each looked up by its key in the
-    # events' unique index): the events whose rule, points or label changed, one row each;
-    # how many facts have no event yet (key 0) and how many have one as it is (key -1); and,
-    # not reading the facts again, how many automatic events the month holds (key -2).
-    month, month_params = _month_where(period, "t")
-    missing = (
-        f"NOT EXISTS (SELECT 1 FROM {events} n WHERE n.year = %s AND n.month = %s "  # noqa: S608
-        f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key)"
-    )
-    differs = "n.rule_id <> f.rule_id OR n.points <> f.points OR n.label <> f.label"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH f AS ({facts}) "  # noqa: S608
-            f"SELECT CASE WHEN n.id IS NULL THEN 0 WHEN {differs} THEN n.id ELSE -1 END AS k, "
-            "MAX(f.rule_id), MAX(f.points), MAX(f.label), COUNT(*) "
-            f"FROM f LEFT JOIN {events} n ON n.year = %s AND n.month = %s "
-            f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key GROUP BY 1 "
-            f"UNION ALL SELECT -2, NULL, NULL, NULL, COUNT(*) FROM {events} t WHERE {month}",
-            [*facts_params, period.year, period.month, *month_params],
-        )
-        compared = cursor.fetchall()
-    counts = {k: n for k, *_rest, n in compared if k <= 0}
-    new_facts = counts.get(0, 0)
-    changed = [(k, rule_id, points, label) for k, rule_id, points, label, _n in compared if k > 0]
-    matched = counts.get(-1, 0) + len(changed)
-    # 2. Gone: the events no fact matched (stored minus matched), unless a unit objected. The
+    # events' unique index): how many facts have no event yet, how many have one as it is, and
+    # the events whose rule, points or label changed (id, rule, points, label).
+    new_facts, kept, changed = _compare(facts, facts_params, period)
+    matched = kept + len(changed)
+    # 2. Gone: the events no fact matched (held minus matched), unless a unit objected. The
     # statement is sent whatever the month holds; it reads the facts only when some event
     # has none.
-    some_gone = counts.get(-2, 0) > matched
+    some_gone = held > matched
     gone_facts, gone_params = (facts, facts_params) if some_gone else (NO_FACTS, [])
     month, month_params = _month_where(period, "e")
     with connection.cursor() as cursor:
@@ -240,7 +268,6 @@ def _events_derive(*, period: Period, by: User | None) -> ScoringRun:
         [("id", "bigint"), ("rule_id", "bigint"), ("points", "numeric"), ("label", "text")],
         changed,
     )
-    stamp = ScoreEvent._meta.get_field("updated_at").get_db_prep_save(now, connection)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {events} SET rule_id = c.rule_id, points = c.points, "  # noqa: S608
@@ -252,6 +279,78 @@ def _events_derive(*, period: Period, by: User | None) -> ScoringRun:
     # (When the comparison found none, the same statement reads no facts: nothing to derive.)
     if not new_facts:
         facts, facts_params = NO_FACTS, []
+    new = _events_insert(period, run.pk, stamp, facts, facts_params, missing_only=True)
+    logger.info(
+        "assessment.scored",
+        extra={"period": str(period), "new": new, "gone": len(gone), "changed": len(changed)},
+    )
+    return run
+
+
+def _compare(
+    facts: str, facts_params: list[Any], period: Period
+) -> tuple[int, int, list[tuple[int, int, Any, str]]]:
+    """The facts compared with the month's events by key, in one statement: (how many facts
+    have no event, how many have one as it is, the changed events as (id, rule_id, points,
+    label)). SQLite in one pass without grouping (the changed ones gathered as one JSON
+    array: grouping sorted every fact with its label, ≈15% of the statement); elsewhere
+    grouped by what each fact found (one row per changed event, one per count)."""
+    quote = connection.ops.quote_name
+    events, key = quote(ScoreEvent._meta.db_table), quote("key")
+    joined = (
+        f"FROM f LEFT JOIN {events} n ON n.year = %s AND n.month = %s "
+        f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key"
+    )
+    differs = "n.rule_id <> f.rule_id OR n.points <> f.points OR n.label <> f.label"
+    params = [*facts_params, period.year, period.month]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"WITH f AS ({facts}) SELECT COUNT(*) FILTER (WHERE n.id IS NULL), "
+                f"COUNT(*) FILTER (WHERE n.id IS NOT NULL AND NOT ({differs})), "
+                "json_group_array(json_array(n.id, f.rule_id, f.points, f.label)) "
+                f"FILTER (WHERE n.id IS NOT NULL AND ({differs})) {joined}",
+                params,
+            )
+            new_facts, kept, changed = cursor.fetchone()
+            return int(new_facts), int(kept), [tuple(row) for row in json.loads(changed)]
+        cursor.execute(
+            f"WITH f AS ({facts}) "
+            f"SELECT CASE WHEN n.id IS NULL THEN 0 WHEN {differs} THEN n.id ELSE -1 END AS k, "
+            f"MAX(f.rule_id), MAX(f.points), MAX(f.label), COUNT(*) {joined} GROUP BY 1",
+            params,
+        )
+        compared = cursor.fetchall()
+    counts = {k: n for k, *_rest, n in compared if k <= 0}
+    return (
+        counts.get(0, 0),
+        counts.get(-1, 0),
+        [(k, rule_id, points, label) for k, rule_id, points, label, _n in compared if k > 0],
+    )
+
+
+def _events_insert(
+    period: Period,
+    run_id: int,
+    stamp: Any,
+    facts: str,
+    facts_params: list[Any],
+    *,
+    missing_only: bool,
+) -> int:
+    """The facts inserted as the month's events, naming the run, in key order: one statement;
+    with `missing_only`, those that have no event yet (each looked up in the events' unique
+    index) — without, every fact (the month holds no automatic event: none can have one, and
+    a manual event's key never is a fact's). Returns how many went in."""
+    events = connection.ops.quote_name(ScoreEvent._meta.db_table)
+    key = connection.ops.quote_name("key")
+    missing, missing_params = "1 = 1", []
+    if missing_only:
+        missing = (
+            f"NOT EXISTS (SELECT 1 FROM {events} n WHERE n.year = %s AND n.month = %s "  # noqa: S608
+            f"AND n.unit_id = f.unit_id AND n.{key} = f.event_key)"
+        )
+        missing_params = [period.year, period.month]
     values = {
         "year": "%s",
         "month": "%s",
@@ -273,7 +372,7 @@ def _events_derive(*, period: Period, by: User | None) -> ScoringRun:
         "updated_at": "%s",
         "version": "1",
     }
-    new = insert_select(
+    return insert_select_count(
         ScoreEvent,
         list(values),
         f"SELECT {', '.join(values.values())} FROM ({facts}) f WHERE {missing} "  # noqa: S608
@@ -285,19 +384,13 @@ def _events_derive(*, period: Period, by: User | None) -> ScoringRun:
             "",
             "",
             stamp,
-            run.pk,
+            run_id,
             stamp,
             stamp,
             *facts_params,
-            period.year,
-            period.month,
+            *missing_params,
         ],
     )
-    logger.info(
-        "assessment.scored",
-        extra={"period": str(period), "new": len(new), "gone": len(gone), "changed": len(changed)},
-    )
-    return run
 
 
 @transaction.atomic
