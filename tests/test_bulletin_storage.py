@@ -41,10 +41,13 @@ fig = test_bulletin_figures.fig  # the shared fixture
         [*range(100, 5000), 6000, 6002, 6003, 6004],
         ["a", 1, 2, 3],
         [True, False],
+        [True, 2, 3, 4],  # a boolean is no id: kept as it is, not read as 1
     ],
 )
 def test_row_ids_come_back_as_they_were_packed(ids):
-    assert decode_ids(encode_ids(ids)) == ids
+    back = decode_ids(encode_ids(ids))
+    assert back == ids
+    assert list(map(type, back)) == list(map(type, ids))
 
 
 def test_runs_of_ids_are_stored_as_ranges_and_shared_sets_once():

@@ -25,6 +25,7 @@ FORMAT = 3
 READ_FORMATS = (2, 3)
 # Consecutive ids written as one [first, last] pair from this many on (fewer: one by one).
 RUN_MIN = 3
+_INT = {int}
 
 
 def _breaks(values: list[Any], broken: Iterable[bool]) -> list[int]:
@@ -35,9 +36,10 @@ def _breaks(values: list[Any], broken: Iterable[bool]) -> list[int]:
 
 
 def encode_ids(ids: list[Any]) -> list[Any]:
-    """Row ids with runs of consecutive integers as [first, last] (ints only: other values are
-    kept one by one)."""
-    if not all(map(int.__instancecheck__, ids)) or any(map(bool.__instancecheck__, ids)):
+    """Row ids with runs of consecutive integers as [first, last] (ints only: other values,
+    booleans and other subclasses of int among them, are kept one by one). The types are
+    checked in one C-level pass (a province's lists hold tens of thousands of ids)."""
+    if not set(map(type, ids)) <= _INT:
         return list(ids)
     out: list[Any] = []
     if not ids:

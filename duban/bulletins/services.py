@@ -211,6 +211,23 @@ def bulletin_generate(
     query = FigureQuery(
         year, m, tuple(levels), unit.pk if unit else None, None, item.pk if item else None
     )
+    # Rendering and storing without cyclic garbage collection (`render` alone pauses it): the
+    # collector's catch-up then comes after `_store` returns, when the rows and figures it
+    # read are freed, instead of walking them all while the figures are packed and saved.
+    with gc_paused():
+        return _store(kind, year, m, query, levels, unit, item, by)
+
+
+def _store(
+    kind: str,
+    year: int,
+    m: int,
+    query: FigureQuery,
+    levels: tuple[str, ...],
+    unit: Unit | None,
+    item: WorkItem | None,
+    by: User | None,
+) -> Bulletin:
     title_t, body_t = template_for(kind)
     out = render(kind=kind, query=query, unit=unit, item=item, template=(title_t, body_t))
     bulletin = Bulletin(
