@@ -207,22 +207,54 @@ def _rankings(
     return rankings, schemes, shifted
 
 
-def _month_lines(year: int, months: Sequence[int]) -> dict[int, dict[int, tuple[Cents, int]]]:
-    """The stored month lines of the year's given months: per month and unit, the points (in
-    cents) and the rank. One query (sent even for no month)."""
+class _Earlier:
+    """What ranking reads of the stored month lines of the months not ranked now: those
+    before the first month ranked summed per unit in SQL at the two cut points a ranked
+    month needs, and the others (published months after it) per unit and month."""
+
+    def __init__(self) -> None:
+        # Per unit: its points (cents) from January to the end of the quarter before the
+        # first month's (`head`), then to the end of the month before it (`tail`), the
+        # number of those months with a line, and its rank the month before.
+        self.head: dict[int, Cents] = {}
+        self.tail: dict[int, Cents] = {}
+        self.count: dict[int, int] = {}
+        self.ranks: dict[int, int] = {}
+        # The other months' lines: per month and unit, the points (cents) and the rank.
+        self.lines: dict[int, dict[int, tuple[Cents, int]]] = defaultdict(dict)
+
+
+def _month_lines(year: int, months: Sequence[int], first: int) -> _Earlier:
+    """The stored month lines of the year's given months (none ranked now), those before
+    `first` summed per unit — the points up to the month ending the quarter before
+    `first`'s and from there to the month before `first` — with their number and the
+    ranks of the month before `first`; those after it row by row. One query (sent even for
+    no month): a month ranked month by month reads its unit's two sums, not every earlier
+    month's lines."""
     quote = connection.ops.quote_name
     marks = ", ".join("%s" for _ in months) or "NULL"
+    cut = 3 * ((first - 1) // 3)
+    cents = _cents_sql("s.points")
     sql = (
-        f"SELECT r.month, s.unit_id, {_cents_sql('s.points')}, s.{quote('rank')} "  # noqa: S608
+        f"SELECT CASE WHEN r.month < %s THEN 0 ELSE r.month END AS m, s.unit_id, "  # noqa: S608
+        f"CAST(SUM(CASE WHEN r.month <= %s THEN {cents} ELSE 0 END) AS BIGINT), "
+        f"CAST(SUM(CASE WHEN r.month > %s THEN {cents} ELSE 0 END) AS BIGINT), COUNT(*), "
+        f"MAX(CASE WHEN r.month >= %s THEN s.{quote('rank')} END) "
         f"FROM {quote(Standing._meta.db_table)} s "
         f"JOIN {quote(Ranking._meta.db_table)} r ON r.id = s.ranking_id "
-        f"WHERE r.year = %s AND r.month IN ({marks}) AND s.span = %s"
+        f"WHERE r.year = %s AND r.month IN ({marks}) AND s.span = %s "
+        "GROUP BY CASE WHEN r.month < %s THEN 0 ELSE r.month END, s.unit_id"
     )
-    out: dict[int, dict[int, tuple[Cents, int]]] = defaultdict(dict)
+    out = _Earlier()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [year, *months, S.MONTH])
-        for month, unit_id, cents, rank in cursor.fetchall():
-            out[month][unit_id] = (cents, rank)
+        cursor.execute(sql, [first, cut, cut, first - 1, year, *months, S.MONTH, first])
+        for month, unit_id, head, tail, count, rank in cursor.fetchall():
+            if month:
+                out.lines[month][unit_id] = (tail, rank)
+                continue
+            out.head[unit_id], out.tail[unit_id], out.count[unit_id] = head, tail, count
+            if rank is not None:
+                out.ranks[unit_id] = rank
     return out
 
 
@@ -370,21 +402,37 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
     # from every event of those months: ranking June alone reads June's events, and so does
     # ranking June again with July to December after it. Only when each unit ranked now has
     # a line in each of those months; else (a unit newly in a group, a month never ranked)
-    # every month's points come from the events.
+    # every month's points come from the events. The months before the first one asked are
+    # summed per unit in SQL at the two cut points the months ranked need (the end of the
+    # quarter before the first month's, and the month before it: a span's points are two
+    # running sums, see below), with the ranks of the month before: ranking the year month
+    # by month reads two sums per unit and month, not every earlier month's lines.
+    first, last = asked[0], asked[-1]
     earlier = [m for m in range(1, months[-1]) if m not in rankings]
-    lines_of = _month_lines(year, earlier)
+    prior = _month_lines(year, earlier, first)
+    lines_of = prior.lines
     stored = _stored_lines([r.pk for r in rankings.values()])
     for (ranking_id, span, unit_id), (_pk, line) in stored.items():
         if span == S.MONTH:
             lines_of[month_of[ranking_id]][unit_id] = (line[4], line[7])
-    first, last = asked[0], asked[-1]
-    from_lines = [m for m in range(1, months[-1] + 1) if m < first or m > last]
-    later_from_lines = all(grouped <= lines_of.get(m, {}).keys() for m in from_lines)
+    cut = 3 * ((first - 1) // 3)
+    after = list(range(last + 1, months[-1] + 1))
+    later_from_lines = all(prior.count.get(u, 0) == first - 1 for u in grouped) and all(
+        grouped <= lines_of.get(m, {}).keys() for m in after
+    )
     if later_from_lines:
         points = points_by_month(year, last, first_month=first, caps=caps)
-        for month in from_lines:
+        for month in after:
             for unit_id, (cents, _rank) in lines_of[month].items():
                 points[unit_id][month] = cents
+        # The months before the first one: their sum to the cut in the cut's month, the
+        # rest in the month before the first one (the running sums in between, never
+        # read, are not each month's).
+        for unit_id in grouped:
+            if cut:
+                points[unit_id][cut] = prior.head[unit_id]
+            if first - 1 > cut:
+                points[unit_id][first - 1] = prior.tail[unit_id]
     else:
         points = points_by_month(year, months[-1], caps=caps)
     # Each unit's points from January to the end of each month, so that a span's are two
@@ -399,9 +447,11 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
         running[unit_id] = sums
     # The previous month's ranks: computed here when it is ranked too, else as stored.
     previous_ranks: dict[int, dict[int, int]] = defaultdict(dict)
+    previous_ranks[first - 1] = prior.ranks
     for month in earlier:
-        by_unit = lines_of.get(month, {})
-        previous_ranks[month] = {unit_id: rank for unit_id, (_c, rank) in by_unit.items()}
+        if month >= first:
+            by_unit = lines_of.get(month, {})
+            previous_ranks[month] = {unit_id: rank for unit_id, (_c, rank) in by_unit.items()}
     # A later month ranked again (after the last one asked) whose inputs came out as they
     # were — every month ranked before it with the same month lines (points, ranks, groups)
     # as stored, the same groups as theirs, its own points from its lines, its scheme not
