@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from itertools import accumulate, repeat
 from typing import Any
 
 from django.db import connection, transaction
@@ -302,9 +303,21 @@ def _lines_write(lines: list[Line], stored: Stored) -> None:
     gone: list[int] = []
     new = lines  # nothing stored (a year ranked afresh): every line, none compared
     if stored:
-        computed = {line[:3]: line for line in lines}
-        gone = [pk for key, (pk, line) in stored.items() if computed.get(key) != line]
-        new = [line for key, line in computed.items() if stored.get(key, (0, None))[1] != line]
+        # One pass over the lines (their keys are unique): those not stored as they are go
+        # in, replacing the stored one; then the stored lines no line names go.
+        new, found = [], 0
+        for line in lines:
+            was = stored.get(line[:3])
+            if was is None:
+                new.append(line)
+                continue
+            found += 1
+            if was[1] != line:
+                new.append(line)
+                gone.append(was[0])
+        if found < len(stored):
+            keys = {line[:3] for line in lines}
+            gone += [pk for key, (pk, _line) in stored.items() if key not in keys]
     where, params = keys_where(gone)
     delete_where(Standing, where, params)
     # Each figure as a Decimal, made once per value (a year's 27,200 lines hold a few
@@ -423,7 +436,9 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
             lines_of[month_of[ranking_id]][unit_id] = (line[4], line[7])
     cut = 3 * ((first - 1) // 3)
     after = list(range(last + 1, months[-1] + 1))
-    later_from_lines = all(prior.count.get(u, 0) == first - 1 for u in grouped) and all(
+    # (No unit has more lines in those months than there are months.)
+    before = min(map(prior.count.get, grouped, repeat(0)), default=first - 1)
+    later_from_lines = before == first - 1 and all(
         grouped <= lines_of.get(m, {}).keys() for m in after
     )
     if later_from_lines:
@@ -444,13 +459,12 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
     # Each unit's points from January to the end of each month, so that a span's are two
     # look-ups: running[u][m] - running[u][first - 1].
     # (Only the units in a group of a month ranked: the others have no line.)
-    running: dict[int, list[Cents]] = {}
-    for unit_id in grouped:
-        by_month, total, sums = points.get(unit_id, {}), 0, [0]
-        for m in range(1, months[-1] + 1):
-            total += by_month.get(m, 0)
-            sums.append(total)
-        running[unit_id] = sums
+    every_month, zeros = range(1, months[-1] + 1), repeat(0)
+    empty: dict[int, Cents] = {}
+    running: dict[int, list[Cents]] = {
+        unit_id: [0, *accumulate(map(points.get(unit_id, empty).get, every_month, zeros))]
+        for unit_id in grouped
+    }
     # The previous month's ranks: computed here when it is ranked too, else as stored.
     previous_ranks: dict[int, dict[int, int]] = defaultdict(dict)
     previous_ranks[first - 1] = prior.ranks
