@@ -244,11 +244,11 @@ def _month_lines(year: int, months: Sequence[int], first: int) -> _Earlier:
         f"FROM {quote(Standing._meta.db_table)} s "
         f"JOIN {quote(Ranking._meta.db_table)} r ON r.id = s.ranking_id "
         f"WHERE r.year = %s AND r.month IN ({marks}) AND s.span = %s "
-        "GROUP BY CASE WHEN r.month < %s THEN 0 ELSE r.month END, s.unit_id"
+        "GROUP BY 1, 2"
     )
     out = _Earlier()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [first, cut, cut, first - 1, year, *months, S.MONTH, first])
+        cursor.execute(sql, [first, cut, cut, first - 1, year, *months, S.MONTH])
         for month, unit_id, head, tail, count, rank in cursor.fetchall():
             if month:
                 out.lines[month][unit_id] = (tail, rank)
