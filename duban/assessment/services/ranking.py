@@ -123,16 +123,23 @@ def _span_lines(
         by_group[group][unit_id] = base + points[unit_id]
     lines = []
     for group, members in by_group.items():
+        # A grade follows from the score and the rank in the group (ties share both): made
+        # once per pair.
+        grades: dict[tuple[Cents, int], str] = {}
         for unit_id, rank in competition_ranks(members).items():
             grade = ""
             if scheme is not None:
-                grade = grade_of(
-                    score=_decimal(members[unit_id]),
-                    rank=rank,
-                    size=len(members),
-                    by=scheme.grade_by,
-                    bands=scheme.bands,
-                )
+                pair = (members[unit_id], rank)
+                found = grades.get(pair)
+                if found is None:
+                    found = grades[pair] = grade_of(
+                        score=_decimal(members[unit_id]),
+                        rank=rank,
+                        size=len(members),
+                        by=scheme.grade_by,
+                        bands=scheme.bands,
+                    )
+                grade = found
             lines.append(
                 (
                     ranking_id,
