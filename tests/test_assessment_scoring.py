@@ -709,3 +709,34 @@ def test_a_scheme_without_automatic_rules_drops_the_automatic_events(january, di
     assert not ScoreEvent.objects.filter(month=1).exclude(origin="manual").exists()
     assert ScoringRun.objects.filter(year=2024, month=1).first().removed > 0
     assert {s.points for s in Standing.objects.filter(span="month")} == {Decimal(0)}
+
+
+def test_ranking_month_by_month_sums_the_earlier_months_at_the_quarter(
+    january, district, time_machine
+):
+    """A month ranked alone reads the earlier months' lines summed per unit (to the end of
+    the previous quarter, then to the month before): its lines, the quarter's included, are
+    those of ranking the six months in one pass from their events; and so with a published
+    month between the months ranked again (its points and ranks from its lines)."""
+    from duban.assessment.services.ranking import rankings_compute
+    from duban.core.periods import Period
+
+    d = district
+    on_time(d.item_a, [2, 4, 5, 6])
+    on_time(d.item_b, [3, 5])
+    time_machine.move_to("2024-07-03 10:00:00+08:00", tick=False)
+    for month in range(2, 7):
+        month_close(period=Period(2024, month), by=d.office)
+    closed = {m: _lines(m) for m in range(1, 7)}
+    assert [line for line in closed[6] if line[0] == "quarter" and line[3]]
+    Standing.objects.all().delete()
+    rankings_compute(year=2024, months=range(1, 7))
+    assert {m: _lines(m) for m in range(1, 7)} == closed
+    for month in (2, 3, 4, 5, 6):
+        Standing.objects.filter(ranking__month=month).delete()
+        rankings_compute(year=2024, months=[month], later=False)
+        assert _lines(month) == closed[month]
+    ranking_publish(period=Period(2024, 4), by=d.office)
+    Standing.objects.filter(ranking__month__in=[3, 5, 6]).delete()
+    rankings_compute(year=2024, months=[3])
+    assert {m: _lines(m) for m in range(1, 7)} == closed

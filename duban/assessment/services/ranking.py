@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from itertools import accumulate, repeat
 from typing import Any
 
 from django.db import connection, transaction
@@ -122,16 +123,23 @@ def _span_lines(
         by_group[group][unit_id] = base + points[unit_id]
     lines = []
     for group, members in by_group.items():
+        # A grade follows from the score and the rank in the group (ties share both): made
+        # once per pair.
+        grades: dict[tuple[Cents, int], str] = {}
         for unit_id, rank in competition_ranks(members).items():
             grade = ""
             if scheme is not None:
-                grade = grade_of(
-                    score=_decimal(members[unit_id]),
-                    rank=rank,
-                    size=len(members),
-                    by=scheme.grade_by,
-                    bands=scheme.bands,
-                )
+                pair = (members[unit_id], rank)
+                found = grades.get(pair)
+                if found is None:
+                    found = grades[pair] = grade_of(
+                        score=_decimal(members[unit_id]),
+                        rank=rank,
+                        size=len(members),
+                        by=scheme.grade_by,
+                        bands=scheme.bands,
+                    )
+                grade = found
             lines.append(
                 (
                     ranking_id,
@@ -207,22 +215,54 @@ def _rankings(
     return rankings, schemes, shifted
 
 
-def _month_lines(year: int, months: Sequence[int]) -> dict[int, dict[int, tuple[Cents, int]]]:
-    """The stored month lines of the year's given months: per month and unit, the points (in
-    cents) and the rank. One query (sent even for no month)."""
+class _Earlier:
+    """What ranking reads of the stored month lines of the months not ranked now: those
+    before the first month ranked summed per unit in SQL at the two cut points a ranked
+    month needs, and the others (published months after it) per unit and month."""
+
+    def __init__(self) -> None:
+        # Per unit: its points (cents) from January to the end of the quarter before the
+        # first month's (`head`), then to the end of the month before it (`tail`), the
+        # number of those months with a line, and its rank the month before.
+        self.head: dict[int, Cents] = {}
+        self.tail: dict[int, Cents] = {}
+        self.count: dict[int, int] = {}
+        self.ranks: dict[int, int] = {}
+        # The other months' lines: per month and unit, the points (cents) and the rank.
+        self.lines: dict[int, dict[int, tuple[Cents, int]]] = defaultdict(dict)
+
+
+def _month_lines(year: int, months: Sequence[int], first: int) -> _Earlier:
+    """The stored month lines of the year's given months (none ranked now), those before
+    `first` summed per unit — the points up to the month ending the quarter before
+    `first`'s and from there to the month before `first` — with their number and the
+    ranks of the month before `first`; those after it row by row. One query (sent even for
+    no month): a month ranked month by month reads its unit's two sums, not every earlier
+    month's lines."""
     quote = connection.ops.quote_name
     marks = ", ".join("%s" for _ in months) or "NULL"
+    cut = 3 * ((first - 1) // 3)
+    cents = _cents_sql("s.points")
     sql = (
-        f"SELECT r.month, s.unit_id, {_cents_sql('s.points')}, s.{quote('rank')} "  # noqa: S608
+        f"SELECT CASE WHEN r.month < %s THEN 0 ELSE r.month END AS m, s.unit_id, "  # noqa: S608
+        f"CAST(SUM(CASE WHEN r.month <= %s THEN {cents} ELSE 0 END) AS BIGINT), "
+        f"CAST(SUM(CASE WHEN r.month > %s THEN {cents} ELSE 0 END) AS BIGINT), COUNT(*), "
+        f"MAX(CASE WHEN r.month >= %s THEN s.{quote('rank')} END) "
         f"FROM {quote(Standing._meta.db_table)} s "
         f"JOIN {quote(Ranking._meta.db_table)} r ON r.id = s.ranking_id "
-        f"WHERE r.year = %s AND r.month IN ({marks}) AND s.span = %s"
+        f"WHERE r.year = %s AND r.month IN ({marks}) AND s.span = %s "
+        "GROUP BY 1, 2"
     )
-    out: dict[int, dict[int, tuple[Cents, int]]] = defaultdict(dict)
+    out = _Earlier()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [year, *months, S.MONTH])
-        for month, unit_id, cents, rank in cursor.fetchall():
-            out[month][unit_id] = (cents, rank)
+        cursor.execute(sql, [first, cut, cut, first - 1, year, *months, S.MONTH])
+        for month, unit_id, head, tail, count, rank in cursor.fetchall():
+            if month:
+                out.lines[month][unit_id] = (tail, rank)
+                continue
+            out.head[unit_id], out.tail[unit_id], out.count[unit_id] = head, tail, count
+            if rank is not None:
+                out.ranks[unit_id] = rank
     return out
 
 
@@ -267,19 +307,37 @@ def _units_and_caps(year: int) -> tuple[dict[int, str], dict[int, str]]:
 def _lines_write(lines: list[Line], stored: Stored) -> None:
     """Replace the `stored` lines that differ from `lines` (and drop those not among them):
     one delete and one insert, sent even when there is nothing to write."""
-    computed = {line[:3]: line for line in lines}
-    gone = [pk for key, (pk, line) in stored.items() if computed.get(key) != line]
-    new = [line for key, line in computed.items() if key not in stored or stored[key][1] != line]
+    gone: list[int] = []
+    new = lines  # nothing stored (a year ranked afresh): every line, none compared
+    if stored:
+        # One pass over the lines (their keys are unique): those not stored as they are go
+        # in, replacing the stored one; then the stored lines no line names go.
+        new, found = [], 0
+        for line in lines:
+            was = stored.get(line[:3])
+            if was is None:
+                new.append(line)
+                continue
+            found += 1
+            if was[1] != line:
+                new.append(line)
+                gone.append(was[0])
+        if found < len(stored):
+            keys = {line[:3] for line in lines}
+            gone += [pk for key, (pk, _line) in stored.items() if key not in keys]
     where, params = keys_where(gone)
     delete_where(Standing, where, params)
     # Each figure as a Decimal, made once per value (a year's 27,200 lines hold a few
-    # thousand distinct ones).
-    decimals: dict[Cents, Decimal] = {}
+    # thousand distinct ones); on SQLite as the text its driver would send for it (Django's
+    # adapter: `str`), which spares the driver an adapter call per value.
+    decimals: dict[Cents, Decimal | str] = {}
+    as_text = connection.vendor == "sqlite"
 
-    def dec(cents: Cents) -> Decimal:
+    def dec(cents: Cents) -> Decimal | str:
         value = decimals.get(cents)
         if value is None:
-            value = decimals[cents] = _decimal(cents)
+            number = _decimal(cents)
+            value = decimals[cents] = str(number) if as_text else number
         return value
 
     insert_rows(
@@ -370,38 +428,57 @@ def rankings_compute(*, year: int, months: Sequence[int], later: bool = True) ->
     # from every event of those months: ranking June alone reads June's events, and so does
     # ranking June again with July to December after it. Only when each unit ranked now has
     # a line in each of those months; else (a unit newly in a group, a month never ranked)
-    # every month's points come from the events.
+    # every month's points come from the events. The months before the first one asked are
+    # summed per unit in SQL at the two cut points the months ranked need (the end of the
+    # quarter before the first month's, and the month before it: a span's points are two
+    # running sums, see below), with the ranks of the month before: ranking the year month
+    # by month reads two sums per unit and month, not every earlier month's lines.
+    first, last = asked[0], asked[-1]
     earlier = [m for m in range(1, months[-1]) if m not in rankings]
-    lines_of = _month_lines(year, earlier)
+    prior = _month_lines(year, earlier, first)
+    lines_of = prior.lines
     stored = _stored_lines([r.pk for r in rankings.values()])
     for (ranking_id, span, unit_id), (_pk, line) in stored.items():
         if span == S.MONTH:
             lines_of[month_of[ranking_id]][unit_id] = (line[4], line[7])
-    first, last = asked[0], asked[-1]
-    from_lines = [m for m in range(1, months[-1] + 1) if m < first or m > last]
-    later_from_lines = all(grouped <= lines_of.get(m, {}).keys() for m in from_lines)
+    cut = 3 * ((first - 1) // 3)
+    after = list(range(last + 1, months[-1] + 1))
+    # (No unit has more lines in those months than there are months.)
+    before = min(map(prior.count.get, grouped, repeat(0)), default=first - 1)
+    later_from_lines = before == first - 1 and all(
+        grouped <= lines_of.get(m, {}).keys() for m in after
+    )
     if later_from_lines:
         points = points_by_month(year, last, first_month=first, caps=caps)
-        for month in from_lines:
+        for month in after:
             for unit_id, (cents, _rank) in lines_of[month].items():
                 points[unit_id][month] = cents
+        # The months before the first one: their sum to the cut in the cut's month, the
+        # rest in the month before the first one (the running sums in between, never
+        # read, are not each month's).
+        for unit_id in grouped:
+            if cut:
+                points[unit_id][cut] = prior.head[unit_id]
+            if first - 1 > cut:
+                points[unit_id][first - 1] = prior.tail[unit_id]
     else:
         points = points_by_month(year, months[-1], caps=caps)
     # Each unit's points from January to the end of each month, so that a span's are two
     # look-ups: running[u][m] - running[u][first - 1].
     # (Only the units in a group of a month ranked: the others have no line.)
-    running: dict[int, list[Cents]] = {}
-    for unit_id in grouped:
-        by_month, total, sums = points.get(unit_id, {}), 0, [0]
-        for m in range(1, months[-1] + 1):
-            total += by_month.get(m, 0)
-            sums.append(total)
-        running[unit_id] = sums
+    every_month, zeros = range(1, months[-1] + 1), repeat(0)
+    empty: dict[int, Cents] = {}
+    running: dict[int, list[Cents]] = {
+        unit_id: [0, *accumulate(map(points.get(unit_id, empty).get, every_month, zeros))]
+        for unit_id in grouped
+    }
     # The previous month's ranks: computed here when it is ranked too, else as stored.
     previous_ranks: dict[int, dict[int, int]] = defaultdict(dict)
+    previous_ranks[first - 1] = prior.ranks
     for month in earlier:
-        by_unit = lines_of.get(month, {})
-        previous_ranks[month] = {unit_id: rank for unit_id, (_c, rank) in by_unit.items()}
+        if month >= first:
+            by_unit = lines_of.get(month, {})
+            previous_ranks[month] = {unit_id: rank for unit_id, (_c, rank) in by_unit.items()}
     # A later month ranked again (after the last one asked) whose inputs came out as they
     # were — every month ranked before it with the same month lines (points, ranks, groups)
     # as stored, the same groups as theirs, its own points from its lines, its scheme not
