@@ -32,10 +32,16 @@ from duban.assessment.models import Ranking, Rule, Scheme, ScoreEvent, Standing
 from duban.assessment.rules import competition_ranks, grade_of
 from duban.assessment.services.schemes import scheme_ensure
 from duban.core import clock
-from duban.core.bulk import gc_paused
+from duban.core.bulk import (
+    delete_where,
+    gc_paused,
+    insert_rows,
+    insert_select,
+    keys_where,
+    rows_select,
+)
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
-from duban.core.rowsets import delete_where, insert_rows, insert_select, keys_where, rows_select
 from duban.org.models import Unit
 
 S = Standing.Span

@@ -29,16 +29,16 @@ from duban.assessment.services.facts import key_sql, month_facts_query
 from duban.assessment.services.ranking import ranking_compute, rankings_compute
 from duban.assessment.services.schemes import scheme_for
 from duban.core import clock
-from duban.core.errors import ApplicationError
-from duban.core.events import Event, NotificationKind, district_text, emit
-from duban.core.periods import Period
-from duban.core.rowsets import (
+from duban.core.bulk import (
     delete_where,
     insert_select,
     insert_select_count,
     keys_where,
     rows_select,
 )
+from duban.core.errors import ApplicationError
+from duban.core.events import Event, NotificationKind, district_text, emit
+from duban.core.periods import Period
 from duban.core.services import refuse_unless, require
 from duban.org.models import Unit, User
 from duban.reporting.models import MonthClose
