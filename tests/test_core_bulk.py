@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from duban.core.bulk import FEW, gc_paused, history_copy, insert_many
+from duban.core.bulk import ANALYZE_AT, FEW, gc_paused, history_copy, insert_many
 from duban.ledger.models import Project, WorkItem
 from tests import factories as f
 
@@ -170,3 +170,24 @@ def test_history_copy_records_the_rows_as_they_are_now():
     ]
     history_copy(Project, [])  # nothing to do is fine
     assert Project.history.count() == 5
+
+
+def test_many_rows_written_analyse_their_tables_once_committed(
+    on_postgres, django_capture_on_commit_callbacks
+):
+    # PostgreSQL plans from statistics: a table that just took thousands of rows is analysed
+    # after the commit (with its history table); a few rows, or SQLite, leave it to the server.
+    rows = [{"name": f"项目{n}"} for n in range(ANALYZE_AT)]
+    with CaptureQueriesContext(connection) as ctx:
+        with django_capture_on_commit_callbacks(execute=True) as few:
+            insert_many(Project, rows[:10])
+        with django_capture_on_commit_callbacks(execute=True) as many:
+            insert_many(Project, rows)
+    analysed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
+    assert not few
+    if on_postgres:
+        assert len(many) == 2
+        table, history = Project._meta.db_table, Project.history.model._meta.db_table
+        assert analysed == [f'ANALYZE "{history}"', f'ANALYZE "{table}"']
+    else:
+        assert not many and not analysed
