@@ -9,7 +9,14 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from duban.core.bulk import ANALYZE_AT, FEW, gc_paused, history_copy, insert_many
+from duban.core.bulk import (
+    ANALYZE_AT,
+    FEW,
+    analyze_after_commit,
+    gc_paused,
+    history_copy,
+    insert_many,
+)
 from duban.ledger.models import Project, WorkItem
 from tests import factories as f
 
@@ -191,3 +198,31 @@ def test_many_rows_written_analyse_their_tables_once_committed(
         assert analysed == [f'ANALYZE "{history}"', f'ANALYZE "{table}"']
     else:
         assert not many and not analysed
+
+
+def test_rows_few_beside_what_the_statistics_know_are_left_to_autovacuum(
+    on_postgres, django_capture_on_commit_callbacks
+):
+    if not on_postgres:
+        pytest.skip("PostgreSQL's statistics")
+    table = Project._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f'ANALYZE "{table}"')
+        # as if the table held 100 times the rows about to be written
+        cursor.execute(
+            "UPDATE pg_class SET reltuples = %s WHERE oid = %s::regclass", [ANALYZE_AT * 100, table]
+        )
+    with (
+        CaptureQueriesContext(connection) as ctx,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        analyze_after_commit(table, ANALYZE_AT)
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
+    with (
+        CaptureQueriesContext(connection) as ctx,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        analyze_after_commit(table, ANALYZE_AT * 10)
+    assert [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")] == [
+        f'ANALYZE "{table}"'
+    ]
