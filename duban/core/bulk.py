@@ -400,6 +400,12 @@ def rows_select(
     return f"SELECT {picks} FROM json_each(%s)", [text]  # noqa: S608
 
 
+def _column_names(model: type[models.Model], columns: Sequence[str]) -> str:
+    """The quoted columns of `model`'s fields (names or attnames), comma-separated."""
+    quote = connection.ops.quote_name
+    return ", ".join(quote(str(model._meta.get_field(c).column)) for c in columns)  # type: ignore[union-attr]
+
+
 def insert_select(
     model: type[models.Model], columns: Sequence[str], select: str, params: Sequence[Any]
 ) -> list[int]:
@@ -410,7 +416,7 @@ def insert_select(
     constraints (the caller derives the rows)."""
     meta = model._meta
     quote = connection.ops.quote_name
-    names = ", ".join(quote(str(meta.get_field(c).column)) for c in columns)  # type: ignore[union-attr]
+    names = _column_names(model, columns)
     pk = quote(meta.pk.column)  # type: ignore[union-attr]
     sql = f"INSERT INTO {quote(meta.db_table)} ({names}) {select} RETURNING {pk}"
     with connection.cursor() as cursor:
@@ -427,7 +433,7 @@ def insert_select_count(
     the database hands back no row)."""
     meta = model._meta
     quote = connection.ops.quote_name
-    names = ", ".join(quote(str(meta.get_field(c).column)) for c in columns)  # type: ignore[union-attr]
+    names = _column_names(model, columns)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({names}) {select}", list(params))
         count = int(cursor.rowcount)
@@ -446,7 +452,7 @@ def insert_rows(
     PostgreSQL's unnest of one array per column. No keys returned, no history written."""
     meta = model._meta
     quote = connection.ops.quote_name
-    names = ", ".join(quote(str(meta.get_field(c).column)) for c, _kind in columns)  # type: ignore[union-attr]
+    names = _column_names(model, [c for c, _kind in columns])
     table = quote(meta.db_table)
     if connection.vendor == "postgresql":
         select, params = rows_select([(c, kind) for c, kind in columns], rows)
