@@ -137,3 +137,29 @@ def test_problem_level_filter_follows_the_language(district, login, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get(reverse("problems:list")).content.decode()
     assert "1级" not in html
+
+
+# A template's own text outside translation: tags, outputs and comments split it.
+TEMPLATE_TOKEN = re.compile(r"({%.*?%}|{{.*?}}|{#.*?#})", re.S)
+SEPARATORS = re.compile(r"[：（）、，；]")
+
+
+def test_templates_put_no_chinese_separator_between_translated_words():
+    """A separator written between a translated label and a value ("{% translate '事项' %}：
+    {{ x }}") stays Chinese in English ("Item：…"): it goes through its context instead
+    ({% translate "：" context "label separator" %}). Chinese sentences written in a template
+    are a matter for the catalogue, not this test."""
+    root = Path(settings.BASE_DIR)
+    found = []
+    for path in sorted(root.rglob("templates/**/*.html")):
+        depth = 0
+        for part in TEMPLATE_TOKEN.split(path.read_text(encoding="utf-8")):
+            if TEMPLATE_TOKEN.fullmatch(part):
+                if re.match(r"{%\s*blocktranslate", part):
+                    depth += 1
+                elif re.match(r"{%\s*endblocktranslate", part):
+                    depth -= 1
+                continue
+            if depth == 0 and SEPARATORS.search(part) and not CJK.search(SEPARATORS.sub("", part)):
+                found.append(f"{path.relative_to(root)}: {part.strip()[:40]!r}")
+    assert found == [], found
