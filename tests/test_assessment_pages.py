@@ -45,6 +45,21 @@ def test_ranking_page_for_the_office_and_units_after_publication(january, distri
     assert "发改局重点项目科" in text
 
 
+def test_a_unit_sees_the_ranking_but_links_only_its_own_score_page(january, district, login):
+    """The published ranking names every unit; a unit may open only its own score page (the
+    others answer 404), so only its own name is a link. The office's names all are."""
+    d = district
+    office = login(d.office)
+    office.post("/assessment/publish/", {"period": "2024-01"})
+    own, other = f"/assessment/units/{d.unit_b.pk}/", f"/assessment/units/{d.unit_a.pk}/"
+    text = login(d.reporter_b).get("/assessment/?period=2024-01").content.decode()
+    assert f'href="{own}?year=2024"' in text and "区住建局" in text
+    assert f'href="{other}?year=2024"' not in text
+    assert login(d.reporter_b).get(other).status_code == 404
+    text = office.get("/assessment/?period=2024-01").content.decode()
+    assert f'href="{own}?year=2024"' in text and f'href="{other}?year=2024"' in text
+
+
 def test_unit_score_page_lists_every_event_with_its_origin(january, district, login):
     d = district
     page = login(d.reporter_b).get(f"/assessment/units/{d.unit_b.pk}/?year=2024")

@@ -222,3 +222,11 @@ def units_in_scope(*, user: User) -> QuerySet[Unit]:
     scope = scope_for(user)
     qs = Unit.objects.filter(assessed=True)
     return qs if scope.everything else qs.filter(pk__in=scope.unit_ids)
+
+
+def unit_ids_in_scope(*, user: User) -> frozenset[int] | None:
+    """The assessed units whose score pages `user` may open (`units_in_scope`), by id; None
+    when that is every one (a page links a unit's name only when it opens)."""
+    if scope_for(user).everything:
+        return None
+    return frozenset(units_in_scope(user=user).values_list("pk", flat=True))

@@ -79,9 +79,13 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
     if period is not None:
         ranking = sel.ranking_list(user=user).filter(year=period.year, month=period.month).first()
     rows = sel.ranking_standings(ranking=ranking) if ranking else []
-    groups: dict[str, list[tuple[Standing, str]]] = {}
+    # A unit's name links to its score page only where the user may open it (a unit sees
+    # the whole published ranking, but only its own events).
+    openable = sel.unit_ids_in_scope(user=user)
+    groups: dict[str, list[tuple[Standing, str, bool]]] = {}
     for s in rows:
-        groups.setdefault(s.group, []).append((s, change_text(s)))
+        link = openable is None or s.unit_id in openable
+        groups.setdefault(s.group, []).append((s, change_text(s), link))
     year = period.year if period else clock.today().year
     months = sel.ranking_list(user=user, year=year).order_by("month")
     years = sorted(
