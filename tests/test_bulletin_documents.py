@@ -57,6 +57,25 @@ def test_word_document_opens_with_its_text_tables_and_draft_mark(fig):
     assert "草稿" in header
 
 
+def test_each_word_document_starts_from_the_same_blank_page():
+    """Documents are copies of one blank document set up once: what one writes (its text, a
+    draft mark in its headers) never shows in the next."""
+    from duban.documents.gbt9704 import OfficialDocument
+
+    blank = OfficialDocument().to_bytes()
+    first = OfficialDocument()
+    first.mark("草稿")
+    first.title("第一份")
+    first.table(["甲", "乙"], [["1", "2"]])
+    body, header = _docx_text(first.to_bytes())
+    assert "第一份" in body and "草稿" in header
+    second = OfficialDocument()
+    body, header = _docx_text(second.to_bytes())
+    assert "第一份" not in body and "草稿" not in header
+    assert second.to_bytes() == blank
+    assert second.document.sections[0].page_width == first.document.sections[0].page_width
+
+
 def test_a_closed_month_is_not_a_draft_and_can_be_published(
     fig, django_capture_on_commit_callbacks
 ):
