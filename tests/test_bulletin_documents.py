@@ -4,6 +4,7 @@ drafts for unclosed months, the CLI (issue 11 §3–§5)."""
 from __future__ import annotations
 
 import json
+import zipfile
 from io import BytesIO
 
 import pytest
@@ -55,6 +56,30 @@ def test_word_document_opens_with_its_text_tables_and_draft_mark(fig):
     assert "低于序时进度17.7个百分点" in body
     assert "省重点" in body and "7.3%" in body  # the by-level table
     assert "草稿" in header
+
+
+def test_each_word_document_starts_from_the_same_blank_page():
+    """Documents are copies of one blank document set up once: what one writes (its text, a
+    draft mark in its headers) never shows in the next."""
+    from duban.documents.gbt9704 import OfficialDocument
+
+    def parts(data: bytes) -> dict[str, bytes]:
+        """The document's parts (the zip's own dates are the time of writing)."""
+        with zipfile.ZipFile(BytesIO(data)) as z:
+            return {name: z.read(name) for name in z.namelist()}
+
+    blank = parts(OfficialDocument().to_bytes())
+    first = OfficialDocument()
+    first.mark("草稿")
+    first.title("第一份")
+    first.table(["甲", "乙"], [["1", "2"]])
+    body, header = _docx_text(first.to_bytes())
+    assert "第一份" in body and "草稿" in header
+    second = OfficialDocument()
+    body, header = _docx_text(second.to_bytes())
+    assert "第一份" not in body and "草稿" not in header
+    assert parts(second.to_bytes()) == blank
+    assert second.document.sections[0].page_width == first.document.sections[0].page_width
 
 
 def test_a_closed_month_is_not_a_draft_and_can_be_published(

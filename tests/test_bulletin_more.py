@@ -411,3 +411,32 @@ def test_a_figures_grouped_form_gives_each_group_what_the_group_alone_gives(supe
     for key in GROUPED_KEYS:
         whole = compute_groups([key], ctx, lambda _id: 0, [0])[0][key]
         assert _exactly(whole) == _exactly(ctx.value(key)), key
+
+
+def test_a_tables_figures_split_each_list_of_rows_once(supervised, monkeypatch):
+    """A table's figures read the same rows by the same groups: each list of rows is split
+    once for all of them (the projects for the count and the annual plan, then the completed
+    and the planned amounts), whichever figure splits it first."""
+    from duban.bulletins import catalogue
+    from duban.bulletins.catalogue import compute_groups
+    from duban.bulletins.figures import projects
+    from duban.bulletins.lists import TABLE_FIGURES
+
+    ctx = FigureContext(FigureQuery(2024, 4))
+    group_of = {r.id: r.level for r in projects(ctx)}
+    split_rows: list[int] = []
+    real = catalogue._split
+
+    def counted(rows, of, groups):
+        split_rows.append(id(rows))
+        return real(rows, of, groups)
+
+    monkeypatch.setattr(catalogue, "_split", counted)
+    levels = sorted(set(group_of.values()))
+    first = compute_groups(TABLE_FIGURES, ctx, group_of.get, levels)
+    assert len(split_rows) == len(set(split_rows)) == 3
+    again = compute_groups(TABLE_FIGURES, ctx, group_of.get, levels)
+    assert len(split_rows) == 6  # each table its own splits
+    assert {g: {k: _exactly(v) for k, v in vs.items()} for g, vs in first.items()} == {
+        g: {k: _exactly(v) for k, v in vs.items()} for g, vs in again.items()
+    }

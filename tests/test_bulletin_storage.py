@@ -181,6 +181,7 @@ def test_plain_values_equal_values_list(fig):
         "seven",
         "annual_plan",
         "planned_start",
+        "actual_start",  # dates, some NULL: each distinct day parsed once
         "project__total_investment",
         "level",
         "kind",
@@ -189,6 +190,8 @@ def test_plain_values_equal_values_list(fig):
     assert plain == list(qs.values_list(*fields))
     assert [str(r[2]) for r in plain] == [str(r[2]) for r in qs.values_list(*fields)]
     assert any(isinstance(r[3], date) for r in plain)
+    assert any(r[4] is None for r in plain)
+    assert len({r[3] for r in plain}) < len(plain)  # days shared by several items
     assert any(isinstance(r[2], Decimal) for r in plain)
 
 

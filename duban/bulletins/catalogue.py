@@ -335,11 +335,14 @@ def compute_groups(
     row's id → its group; rows of no group asked for are left out), each figure in one pass
     through its grouped form (a figure without one cannot be grouped)."""
     out: dict[Hashable, dict[str, FigureValue]] = {g: {} for g in groups}
+    # The figures of a table split the same rows (the 口径's projects) by the same groups:
+    # each list of rows split once for all of them (see `split`).
+    grouping = _Grouping(group_of)
     for key in keys:
         figure = get_figure(key)
         if figure.grouped is None:
             raise ValueError(f"figure {key!r} has no grouped form")
-        values = figure.grouped(ctx, group_of, groups)
+        values = figure.grouped(ctx, grouping, groups)
         for g in groups:
             out[g][key] = values[g]
     return out
@@ -360,14 +363,42 @@ def compute_many(
 R = TypeVar("R", bound=tuple[Any, ...])
 
 
+class _Grouping:
+    """A row's group (`group_of`) for the figures `compute_groups` computes together, with
+    the rows already split by it: the same list of rows, split again by the same groups,
+    is given the lists split the first time (the figures only read them)."""
+
+    def __init__(self, group_of: Callable[[int], Hashable]) -> None:
+        self.group_of = group_of
+        self.splits: dict[int, tuple[Any, Sequence[Hashable], dict[Hashable, list[Any]]]] = {}
+
+    def __call__(self, pk: int) -> Hashable:
+        return self.group_of(pk)
+
+
 def split(
     rows: Iterable[R], group_of: GroupOf, groups: Sequence[Hashable]
 ) -> dict[Hashable, list[R]]:
     """Rows (tuples whose first field is the id) by group, in their order, for each group
     asked for (empty when it has none); rows of no group asked for are left out. None: all
-    rows in the one group None (the figure over the whole 口径)."""
+    rows in the one group None (the figure over the whole 口径). The lists given are read,
+    not changed: within `compute_groups`, a list of rows split once is given to every
+    figure that splits it by the same groups."""
     if group_of is None:
         return {None: list(rows)}
+    if isinstance(group_of, _Grouping):
+        done = group_of.splits.get(id(rows))
+        if done is not None and done[0] is rows and done[1] is groups:
+            return done[2]
+        out = _split(rows, group_of.group_of, groups)
+        group_of.splits[id(rows)] = (rows, groups, out)
+        return out
+    return _split(rows, group_of, groups)
+
+
+def _split(
+    rows: Iterable[R], group_of: Callable[[int], Hashable], groups: Sequence[Hashable]
+) -> dict[Hashable, list[R]]:
     out: dict[Hashable, list[R]] = {g: [] for g in groups}
     get = out.get
     for r in rows:

@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from copy import deepcopy
 from datetime import date
+from functools import cache
 from io import BytesIO
 from typing import Any
 
 from docx import Document
+from docx.document import Document as DocumentObject
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -139,6 +141,28 @@ def _page_number_footer(footer: Any, align: WD_ALIGN_PARAGRAPH, inset_left: bool
     _run(paragraph, " —", FONT_PAGE, PAGE_SIZE)
 
 
+@cache
+def _blank() -> DocumentObject:
+    """An empty document with the page, the Normal style and the page numbers set up: the
+    start of every OfficialDocument, which copies it (never changed itself)."""
+    document = Document()
+    section = document.sections[0]
+    section.start_type = WD_SECTION.NEW_PAGE
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    # The page number sits 7 mm below the type area.
+    section.footer_distance = Mm(35 - 7 - 5)
+    normal = document.styles["Normal"]
+    set_fonts(normal, FONT_BODY, BODY_SIZE)
+    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    normal.paragraph_format.line_spacing = LINE
+    document.settings.odd_and_even_pages_header_footer = True
+    _page_number_footer(section.footer, WD_ALIGN_PARAGRAPH.RIGHT, inset_left=False)
+    _page_number_footer(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, inset_left=True)
+    return document
+
+
 class OfficialDocument:
     """One 公文 being written: call its parts in order, then `to_bytes()`.
 
@@ -148,21 +172,10 @@ class OfficialDocument:
     """
 
     def __init__(self) -> None:
-        self.document = Document()
-        section = self.document.sections[0]
-        section.start_type = WD_SECTION.NEW_PAGE
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-        section.left_margin, section.right_margin = Mm(28), Mm(26)
-        # The page number sits 7 mm below the type area.
-        section.footer_distance = Mm(35 - 7 - 5)
-        normal = self.document.styles["Normal"]
-        set_fonts(normal, FONT_BODY, BODY_SIZE)
-        normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        normal.paragraph_format.line_spacing = LINE
-        self.document.settings.odd_and_even_pages_header_footer = True
-        _page_number_footer(section.footer, WD_ALIGN_PARAGRAPH.RIGHT, inset_left=False)
-        _page_number_footer(section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, inset_left=True)
+        # A copy of the blank document made once: copying its parts' XML costs a fraction of
+        # reading python-docx's template again (its styles alone are 350 kB of XML) and
+        # setting the page up.
+        self.document = deepcopy(_blank())
         self.headings = 0
 
     def title(self, text: str) -> Paragraph:

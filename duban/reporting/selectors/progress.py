@@ -295,9 +295,16 @@ def _summaries(items: ItemsArg, period: Period) -> dict[int, ProgressSummary]:
             *SUMMARY_COLUMNS,
         )
     month = period.month
+    # Without a plan curve, 序时进度 is the straight line m/12: one value for most items.
+    straight = time_progress_pct(month, None, None)
     out: dict[int, ProgressSummary] = {
         pk: ProgressSummary(
-            light, plan, ytd, inv_month, time_progress_pct(month, plan, cum_plan), reasons
+            light,
+            plan,
+            ytd,
+            inv_month,
+            straight if cum_plan is None else time_progress_pct(month, plan, cum_plan),
+            reasons,
         )
         for pk, light, plan, ytd, inv_month, cum_plan, reasons in rows
     }
