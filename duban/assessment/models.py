@@ -289,7 +289,9 @@ class ScoreEvent(VersionedModel):
                 name="manual_event_has_reason_and_evidence",
             ),
         ]
-        indexes = [models.Index(fields=["year", "month", "state"])]
+        # No index on (year, month, state): the unique (year, month, unit, key) serves every
+        # look-up by month (a month's events, its pending ones at publishing: a month's rows),
+        # and a month's scoring writes and deletes ≈25,000 events, each index a write per event.
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.year}-{self.month:02d} {self.points} {self.label}"

@@ -334,16 +334,21 @@ def _lines_write(lines: list[Line], stored: Stored) -> None:
     where, params = keys_where(gone)
     delete_where(Standing, where, params)
     # Each figure as a Decimal, made once per value (a year's 27,200 lines hold a few
-    # thousand distinct ones); on SQLite as the text its driver would send for it (Django's
-    # adapter: `str`), which spares the driver an adapter call per value.
-    decimals: dict[Cents, Decimal | str] = {}
-    as_text = connection.vendor == "sqlite"
+    # thousand distinct ones). On SQLite as the number the column stores: an integral figure
+    # as an integer, another as the double nearest it (cents / 100, correctly rounded) — what
+    # the column's NUMERIC affinity makes of the figure's text (the same values, the same
+    # types: checked for every figure within ±200,000.00), without converting text per value.
+    decimals: dict[Cents, Decimal | int | float] = {}
+    as_number = connection.vendor == "sqlite"
 
-    def dec(cents: Cents) -> Decimal | str:
+    def dec(cents: Cents) -> Decimal | int | float:
         value = decimals.get(cents)
         if value is None:
-            number = _decimal(cents)
-            value = decimals[cents] = str(number) if as_text else number
+            if as_number:
+                value = cents // 100 if not cents % 100 else cents / 100
+            else:
+                value = _decimal(cents)
+            decimals[cents] = value
         return value
 
     insert_rows(
