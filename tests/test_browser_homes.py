@@ -71,6 +71,7 @@ def test_demo_roles_in_a_browser(browser, live_server):  # noqa: F811
     SHOTS.mkdir(exist_ok=True)
     _first_screens_cockpit_click_and_battle_map(browser, base)
     _reporter_and_steward_pages_fit_a_phone(browser, base)
+    _english_menu_on_a_row_of_its_own(browser, base)
 
 
 def _first_screens_cockpit_click_and_battle_map(browser, base):  # noqa: F811
@@ -167,4 +168,21 @@ def _reporter_and_steward_pages_fit_a_phone(browser, base):  # noqa: F811
     page.wait_for_load_state("networkidle")
     assert page.locator(".table-wrap tbody td[data-label]").count() > 0
     assert page.locator(".table-wrap thead").first.is_hidden()
+    page.close()
+
+
+def _english_menu_on_a_row_of_its_own(browser, base):  # noqa: F811
+    """The office's menu in English (labels two to three times as wide as the Chinese) takes a
+    row of its own on a wide screen: beside the user box it was squeezed into a column seven
+    lines high, a header of 315 px."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="en-US")
+    _login(page, base, "tuijinban")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    page.goto(f"{base}/")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    height = page.evaluate("document.querySelector('.topbar').getBoundingClientRect().height")
+    assert height < 160, height
+    assert _in_viewport(page, "h1")
+    page.screenshot(path=str(SHOTS / "home-tuijinban-1366-en.png"))
     page.close()
