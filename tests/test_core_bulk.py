@@ -226,3 +226,18 @@ def test_rows_few_beside_what_the_statistics_know_are_left_to_autovacuum(
     assert [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")] == [
         f'ANALYZE "{table}"'
     ]
+
+
+def test_an_old_sqlite_is_refused_by_a_system_check_that_says_what_to_do():
+    """The SQL of core/bulk.py (INSERT … RETURNING) and of the assessment needs SQLite 3.35: an
+    older library is named by `duban check` (and every command that checks) before anything
+    fails with a syntax error."""
+    from duban.core.apps import sqlite_version_check, sqlite_version_errors
+
+    assert sqlite_version_check() == []  # this machine's
+    sqlite = "django.db.backends.sqlite3"
+    [error] = sqlite_version_errors(sqlite, (3, 31, 1), "3.31.1")
+    assert error.id == "duban.E001" and "3.35" in error.msg and "3.31.1" in error.msg
+    assert "DATABASE_URL" in error.hint
+    assert sqlite_version_errors(sqlite, (3, 35, 0), "3.35.0") == []
+    assert sqlite_version_errors("django.db.backends.postgresql", (3, 31, 1), "3.31.1") == []

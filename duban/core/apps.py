@@ -58,6 +58,39 @@ def _owner_only_sqlite_files(sender: Any, connection: Any, **kwargs: Any) -> Non
             os.chmod(path, 0o600)
 
 
+# The SQL duban writes itself needs SQLite 3.35 (INSERT … RETURNING, UPDATE … FROM, MATERIALIZED).
+SQLITE_MINIMUM = (3, 35)
+
+
+def sqlite_version_check(**kwargs: Any) -> list[Any]:
+    """A system check: on SQLite, the library this Python uses is new enough (an older one
+    fails later, at the first bulk write, with a syntax error nobody can act on)."""
+    import sqlite3
+
+    from django.conf import settings
+
+    engine = settings.DATABASES.get("default", {}).get("ENGINE", "")
+    return sqlite_version_errors(engine, sqlite3.sqlite_version_info, sqlite3.sqlite_version)
+
+
+def sqlite_version_errors(engine: str, have: tuple[int, ...], text: str) -> list[Any]:
+    from django.core import checks
+
+    if not engine.endswith("sqlite3") or have >= SQLITE_MINIMUM:
+        return []
+    need = ".".join(map(str, SQLITE_MINIMUM))
+    return [
+        checks.Error(
+            f"duban needs SQLite {need} or newer; this Python uses SQLite {text}.",
+            hint=(
+                "Use a Python 3.11 built with a newer SQLite (python.org's installers, Debian 12 "
+                "and Ubuntu 22.04 have one), or PostgreSQL (set DATABASE_URL)."
+            ),
+            id="duban.E001",
+        )
+    ]
+
+
 class CoreConfig(AppConfig):
     name = "duban.core"
     label = "core"
@@ -73,3 +106,6 @@ class CoreConfig(AppConfig):
 
         post_migrate.connect(install_history_triggers, dispatch_uid="duban.core.history_triggers")
         connection_created.connect(_owner_only_sqlite_files, dispatch_uid="duban.core.sqlite_mode")
+        from django.core import checks
+
+        checks.register(sqlite_version_check)
