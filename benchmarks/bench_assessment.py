@@ -25,6 +25,9 @@ file itself is never written.
   assessed units and the scheme's rules) summed by unit. The run checks that its per-unit
   totals are those of the events written. The previous bound (the month's report points
   from its snapshots alone, one source of nine) is printed beside it for continuity;
+- (not a step) the month's events written alone: the one `INSERT … SELECT` of the same facts
+  into the events table, beside the same bound — what any step that writes them pays (rolled
+  back after each measure);
 - scoring the year from its facts and ranking it: the twelve months' automatic events
   deleted (not timed), derived again and the year ranked in one pass (`months_rescore`), then
   the same again with everything in place (nothing written); lower bound: the year's facts
@@ -109,15 +112,19 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     from benchmarks import migrate
-    from duban.assessment.models import ScoreEvent, Standing
+    from duban.assessment.models import ScoreEvent, ScoringRun, Standing
     from duban.assessment.services.ranking import ranking_compute, rankings_compute
-    from duban.assessment.services.scoring import (
+    from duban.assessment.services.schemes import scheme_for
+    from duban.assessment.services.scoring import (  # _events_insert: the write alone
+        _events_insert,
         automatic_events_delete,
         events_compute,
+        facts_select,
         months_rescore,
         points_by_unit_and_month_select,
         points_by_unit_select,
     )
+    from duban.core import clock
     from duban.core.periods import Period
     from duban.demo.province import MARKER, ProvinceSize, build_province
     from duban.ledger.models import WorkItem
@@ -266,6 +273,36 @@ def main() -> int:
     print(
         f"check: the month's bound = the events written, unit by unit "
         f"({len(bound_totals):,} units, {sum(bound_totals.values()) / 100:,.0f} points)"
+    )
+
+    # What any step that writes the month's events pays, not a step of its own: the one
+    # INSERT … SELECT of the same facts the bound reads into the events table (the previous
+    # events deleted and a run recorded first, neither timed; everything rolled back after).
+    def write_alone() -> tuple[float, float]:
+        with transaction.atomic():
+            automatic_events_delete(period=june, by=office)
+            run = ScoringRun.objects.create(
+                year=year, month=6, at=clock.now(), added=0, changed=0, removed=0
+            )
+            stamp = ScoreEvent._meta.get_field("updated_at").get_db_prep_save(
+                clock.now(), connection
+            )
+            facts, params = facts_select(june, scheme_for(june))
+            took = timed(
+                lambda: _events_insert(june, run.pk, stamp, facts, params, missing_only=False)
+            )
+            transaction.set_rollback(True)
+        return took
+
+    took, bound, _old = paired(write_alone, month_bound)
+    rows.append(
+        (
+            f"(not a step) the month's {written:,} events written alone: the one INSERT … SELECT "
+            "of the same facts, what any step that writes them pays",
+            took,
+            bound,
+            None,
+        )
     )
 
     def recompute() -> None:

@@ -42,6 +42,7 @@ def test_assessment_benchmark_runs_and_prints_its_figures(bench_env, tmp_path):
     assert "twelve months closed (each scored inside its close" in stdout
     assert "rank the year: 12 months, 4 quarters and the year graded" in stdout
     assert "score a month from its facts" in stdout
+    assert "events written alone: the one INSERT … SELECT" in stdout
     # The same number of queries for two months (a fixed number, whatever the data).
     for what in ("recompute", "rank 20", "score from scratch"):
         counts = _queries(stdout, what)
