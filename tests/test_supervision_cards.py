@@ -3,10 +3,14 @@ its refusals, the ladder over three consecutive months, flag suggestion and deli
 
 from __future__ import annotations
 
+import importlib
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
+from django.utils import translation
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
@@ -138,6 +142,53 @@ def test_ladder_over_three_consecutive_months(three_months):
         d.item_b.pk,
         d.item_x.pk,
     }
+
+
+def test_the_ladder_says_why_in_the_readers_language(three_months):
+    # The reasons are kept as a code and the card's month, so an English page says them in
+    # English; in Chinese they read as written at the close.
+    d = three_months
+    panel = Interview.objects.get(unit=d.unit_b, year=2024, month=3)
+    flag = Flag.objects.get(state=Flag.State.SUGGESTED, target="unit", unit=d.unit_b)
+    item_flag = Flag.objects.get(state=Flag.State.SUGGESTED, target="item", work_item=d.item_b)
+    with translation.override("zh-hans"):
+        assert panel.because_shown == panel.because == "2024年3月连续三个月红牌"
+        assert flag.suggested_because_shown == flag.suggested_because == "2024年3月连续三个月红牌"
+        assert item_flag.suggested_because_shown == item_flag.suggested_because
+        assert item_flag.suggested_because_shown.endswith("事项连续红灯")
+    with translation.override("en"):
+        for text in (
+            panel.because_shown,
+            flag.suggested_because_shown,
+            item_flag.suggested_because_shown,
+        ):
+            assert text and not re.search(r"[\u4e00-\u9fff]", text), text
+        assert "2024" in panel.because_shown
+
+
+def test_flags_suggested_before_the_code_was_kept_get_it_from_their_text(district):
+    # The migration reads the code and the month back from the Chinese text the ladder wrote;
+    # a text in another form stays as written.
+    d = district
+    written = {
+        "2024年3月连续三个月红牌": ("red_three", 2024, 3),
+        "2023年12月事项连续红灯": ("red_running", 2023, 12),
+        "问题升至四级调度仍逾期": ("top_overdue", None, None),
+        "办公室手写的理由": ("", None, None),
+    }
+    flags = {
+        text: Flag.objects.create(
+            target="unit", unit=d.unit_a, state=Flag.State.DISMISSED, suggested_because=text
+        )
+        for text in written
+    }
+    migration = importlib.import_module("duban.supervision.migrations.0005_flag_suggested_why")
+    migration.why_from_text(django_apps, None)
+    for text, expected in written.items():
+        flag = Flag.objects.get(pk=flags[text].pk)
+        assert (flag.suggested_why, flag.suggested_year, flag.suggested_month) == expected
+        with translation.override("zh-hans"):
+            assert flag.suggested_because_shown == text
 
 
 def test_override_keeps_the_computed_colour_and_is_audited(three_months):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from duban.core.models import SingletonModel, VersionedModel
@@ -416,6 +416,21 @@ class FalseReport(models.Model):
         return Period(self.year, self.month)
 
 
+# Why the sanctions ladder (services/ladder.py) proposes a flag or an interview: patterns
+# translated when shown, %(p)s the month of the card behind it.
+FLAG_BECAUSE = {
+    "red_running": gettext_noop("%(p)s事项连续红灯"),
+    "red_three": gettext_noop("%(p)s连续三个月红牌"),
+    "top_overdue": gettext_noop("问题升至四级调度仍逾期"),
+}
+INTERVIEW_BECAUSE = {
+    "item_person": gettext_noop("%(p)s黄牌"),
+    "leader_head": gettext_noop("%(p)s连续两个月黄牌"),
+    "in_charge": gettext_noop("%(p)s红牌"),
+    "panel": gettext_noop("%(p)s连续三个月红牌"),
+}
+
+
 class Flag(VersionedModel):
     """挂牌督办 of a unit, an item or a problem."""
 
@@ -452,6 +467,12 @@ class Flag(VersionedModel):
         related_name="flags",
     )
     state = models.CharField(_("状态"), max_length=20, choices=State.choices)
+    # Why the sanctions ladder suggested the flag (services/ladder.py): a code and the month of
+    # the card behind it, shown in the reader's language (`suggested_because_shown`); the text
+    # beside them is the record as written at the close (and all an older flag has).
+    suggested_why = models.CharField(max_length=20, blank=True)
+    suggested_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    suggested_month = models.PositiveSmallIntegerField(null=True, blank=True)
     suggested_because = models.CharField(_("建议依据"), max_length=300, blank=True)
     reason = models.TextField(_("挂牌原因"), blank=True)
     actions = models.TextField(_("整改要求"), blank=True)
@@ -499,6 +520,20 @@ class Flag(VersionedModel):
     @property
     def is_open(self) -> bool:
         return self.state in (self.State.OPEN, self.State.DELIST_REQUESTED)
+
+    @property
+    def suggested_because_shown(self) -> str:
+        """Why the flag was suggested, in the active language (the stored text for a flag
+        suggested before the code was kept)."""
+        pattern = FLAG_BECAUSE.get(self.suggested_why)
+        if pattern is None:
+            return self.suggested_because
+        period = (
+            Period(self.suggested_year, self.suggested_month).label
+            if self.suggested_year and self.suggested_month
+            else ""
+        )
+        return gettext(pattern) % {"p": period}
 
 
 class FlagUpdate(models.Model):
@@ -570,3 +605,11 @@ class Interview(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year}-{self.month:02d} {self.get_level_display()}"
+
+    @property
+    def because_shown(self) -> str:
+        """Why the interview was proposed (its level and month say), in the active language."""
+        pattern = INTERVIEW_BECAUSE.get(self.level)
+        if pattern is None:
+            return self.because
+        return gettext(pattern) % {"p": Period(self.year, self.month).label}

@@ -7,8 +7,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from duban.core import clock
+from duban.core.periods import Period
 from duban.problems.models import Problem
-from duban.supervision.models import Card, Colour, Flag, Interview
+from duban.supervision.models import FLAG_BECAUSE, INTERVIEW_BECAUSE, Card, Colour, Flag, Interview
 
 TOP_LEVEL = 4
 
@@ -49,8 +50,16 @@ def ladder_step(colour: str, before: list[str]) -> str | None:
 
 
 def _suggest(
-    *, unit_id: int, because: str, work_item_id: int | None = None, problem_id: int | None = None
+    *,
+    unit_id: int,
+    why: str,
+    period: Period | None = None,
+    work_item_id: int | None = None,
+    problem_id: int | None = None,
 ) -> Flag | None:
+    """Suggest a flag (unless one is live for the same target), saying why: a code of
+    `FLAG_BECAUSE` and the month of the card behind it, shown in the reader's language, and
+    the text as written now."""
     target = (
         Flag.Target.ITEM
         if work_item_id
@@ -73,7 +82,10 @@ def _suggest(
         work_item_id=work_item_id,
         problem_id=problem_id,
         state=Flag.State.SUGGESTED,
-        suggested_because=because[:300],
+        suggested_why=why,
+        suggested_year=period.year if period else None,
+        suggested_month=period.month if period else None,
+        suggested_because=(_(FLAG_BECAUSE[why]) % {"p": period.label if period else ""})[:300],
     )
 
 
@@ -86,23 +98,14 @@ def ladder_propose(*, card: Card) -> Interview | None:
     if existing.exclude(state=Interview.State.PROPOSED).exists():
         return existing.first()
     existing.delete()
-    label = card.period.label
+    period = card.period
     for item_id in card.facts.get("red_running", []):
-        _suggest(
-            unit_id=card.unit_id,
-            work_item_id=item_id,
-            because=_("%(p)s事项连续红灯") % {"p": label},
-        )
+        _suggest(unit_id=card.unit_id, work_item_id=item_id, why="red_running", period=period)
     if level is None:
         return None
     if level == Interview.Level.PANEL:
-        _suggest(unit_id=card.unit_id, because=_("%(p)s连续三个月红牌") % {"p": label})
-    because = {
-        Interview.Level.ITEM_PERSON: _("%(p)s黄牌"),
-        Interview.Level.LEADER_HEAD: _("%(p)s连续两个月黄牌"),
-        Interview.Level.LEADER_IN_CHARGE: _("%(p)s红牌"),
-        Interview.Level.PANEL: _("%(p)s连续三个月红牌"),
-    }[Interview.Level(level)] % {"p": label}
+        _suggest(unit_id=card.unit_id, why="red_three", period=period)
+    because = _(INTERVIEW_BECAUSE[level]) % {"p": period.label}
     return Interview.objects.create(
         unit_id=card.unit_id,
         card=card,
@@ -124,7 +127,7 @@ def problem_flags_suggest() -> list[Flag]:
         state__in=(Problem.State.ASSIGNED, Problem.State.FEEDBACK_SUBMITTED),
     ).values_list("pk", "lead_unit_id")
     for pk, unit_id in rows:
-        flag = _suggest(unit_id=unit_id, problem_id=pk, because=str(_("问题升至四级调度仍逾期")))
+        flag = _suggest(unit_id=unit_id, problem_id=pk, why="top_overdue")
         if flag:
             out.append(flag)
     return out
