@@ -114,6 +114,24 @@ def _run(paragraph: Paragraph, text: str, font: str, size: Pt, bold: bool = Fals
     return run
 
 
+_T = qn("w:t")
+
+
+def _set_text(t: Any, parent: Any, text: str) -> None:
+    """The text of a run written by `_run` with one w:t, `t`, set to `text` as `_run` writes
+    it: no w:t for no text, tabs and breaks as their elements, spaces kept at either end."""
+    text = strip_controls(text)
+    r = t.getparent()
+    if "\t" in text or "\n" in text or "\r" in text or not text:
+        r.remove(t)
+        if text:
+            Run(r, parent).text = text
+        return
+    t.text = text
+    if len(text.strip()) < len(text):
+        t.set(qn("xml:space"), "preserve")
+
+
 def _page_number_footer(footer: Any, align: WD_ALIGN_PARAGRAPH, inset_left: bool) -> None:
     paragraph = footer.paragraphs[0]
     paragraph.alignment = align
@@ -232,18 +250,21 @@ class OfficialDocument:
             _run(paragraph, str(text), FONT_H1, TABLE_SIZE)
         if not rows:
             return table
-        # Each further row a copy of an empty row as python-docx adds it (its cells' widths
-        # from the grid), then its cells' paragraphs written as above.
+        # Each further row a copy of one row written once as python-docx adds it (its cells'
+        # widths from the grid) with each cell's paragraph and run as above, holding a text
+        # each: a copy's texts are then set, not its cells' paragraphs written again.
         tbl = table._tbl
-        blank = table.add_row()._tr
-        tbl.remove(blank)
+        written = table.add_row()._tr
+        tbl.remove(written)
+        for tc in written.tc_lst:
+            paragraph = Paragraph(tc.p_lst[0], table)
+            _fixed_line(paragraph, Pt(20))
+            _run(paragraph, "-", FONT_BODY, TABLE_SIZE)
         for row in rows:
-            tr = deepcopy(blank)
+            tr = deepcopy(written)
             tbl.append(tr)
-            for tc, value in zip(tr.tc_lst, row, strict=True):
-                paragraph = Paragraph(tc.p_lst[0], table)
-                _fixed_line(paragraph, Pt(20))
-                _run(paragraph, "" if value is None else str(value), FONT_BODY, TABLE_SIZE)
+            for t, value in zip(tr.iter(_T), row, strict=True):
+                _set_text(t, table, "" if value is None else str(value))
         return table
 
     def signature(self, organ: str, day: date) -> None:
