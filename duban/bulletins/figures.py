@@ -52,7 +52,7 @@ from duban.bulletins.catalogue import (
 )
 from duban.core import clock
 from duban.core.money import HUNDRED, ratio_pct
-from duban.core.plainread import plain_ints, plain_values
+from duban.core.plainread import plain_columns, plain_ints, plain_values
 from duban.ledger.models import FundingSource, Project, WorkItem
 from duban.org.models import Responsibility
 from duban.org.scoping import unit_with_descendants
@@ -181,8 +181,8 @@ def rows(ctx: FigureContext) -> list[Row]:
         planned_day=_Scanned("planned_start", output_field=DateField()),
         actual_day=_Scanned("actual_start", output_field=DateField()),
     )
-    read = plain_values(qs.order_by("pk"), *ROW_FIELDS)
-    return list(map(tuple.__new__, repeat(Row), read))
+    read = plain_columns(qs.order_by("pk"), *ROW_FIELDS)
+    return list(map(tuple.__new__, repeat(Row), zip(*read, strict=True)))
 
 
 @shared
