@@ -21,6 +21,7 @@ from typing import Any
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -81,16 +82,21 @@ def _fixed_line_slow(paragraph: Paragraph, line: Pt) -> None:
     fmt.space_after = Pt(0)
 
 
-def _fixed_line(paragraph: Paragraph, line: Pt = LINE) -> None:
+def _fixed_line(paragraph: Paragraph, line: Pt = LINE, first_indent: Pt | None = None) -> None:
+    """The fixed line (and, given, the first line's indent) of a paragraph."""
     p = paragraph._p
     if p.pPr is not None:
         _fixed_line_slow(paragraph, line)
+        if first_indent is not None:
+            paragraph.paragraph_format.first_line_indent = first_indent
         return
-    key = ("pPr", int(line))
+    key = ("pPr", int(line), None if first_indent is None else int(first_indent))
     ppr = _SCRATCH.get(key)
     if ppr is None:
         scratch = Paragraph(OxmlElement("w:p"), paragraph._parent)
         _fixed_line_slow(scratch, line)
+        if first_indent is not None:
+            scratch.paragraph_format.first_line_indent = first_indent
         ppr = _SCRATCH[key] = scratch._p.pPr
     p.insert(0, deepcopy(ppr))
 
@@ -181,6 +187,14 @@ def _blank() -> DocumentObject:
     return document
 
 
+@cache
+def _table_grid() -> str:
+    """The style id of "Table Grid" in every OfficialDocument (a copy of `_blank`'s styles):
+    python-docx finds it by walking the 350 kB of styles for each table."""
+    style_id: str = _blank().part.get_style_id("Table Grid", WD_STYLE_TYPE.TABLE)
+    return style_id
+
+
 class OfficialDocument:
     """One 公文 being written: call its parts in order, then `to_bytes()`.
 
@@ -223,9 +237,7 @@ class OfficialDocument:
 
     def paragraph(self, text: str, *, font: str = FONT_BODY, indent: bool = True) -> Paragraph:
         paragraph = self.document.add_paragraph()
-        _fixed_line(paragraph)
-        if indent:
-            paragraph.paragraph_format.first_line_indent = BODY_SIZE * 2
+        _fixed_line(paragraph, first_indent=BODY_SIZE * 2 if indent else None)
         _run(paragraph, text, font, BODY_SIZE)
         return paragraph
 
@@ -241,7 +253,8 @@ class OfficialDocument:
     def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
         """A table of 四号 仿宋 cells with a 黑体 header row, full width, every cell ruled."""
         table = self.document.add_table(rows=1, cols=len(header))
-        table.style = "Table Grid"
+        # table.style = "Table Grid", its id looked up once (in the blank document's styles).
+        table._tbl.tblStyle_val = _table_grid()
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         for cell, text in zip(table.rows[0].cells, header, strict=True):
             paragraph = cell.paragraphs[0]
