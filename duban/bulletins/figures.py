@@ -1031,7 +1031,7 @@ def _year_problems_qs(ctx: FigureContext) -> QuerySet[Problem]:
 
 
 @shared
-def _year_problems(ctx: FigureContext) -> list[tuple[int, int, int]]:
+def _year_problems(ctx: FigureContext) -> list[tuple[int, ...]]:
     """The 口径's problems of the year to the month's end, as the most used figures read them:
     (id, reported in the month itself, closed by the month's end), the two flags 1 or 0."""
     period = ctx.query.period

@@ -82,7 +82,7 @@ def _fixed_line_slow(paragraph: Paragraph, line: Pt) -> None:
     fmt.space_after = Pt(0)
 
 
-def _fixed_line(paragraph: Paragraph, line: Pt = LINE, first_indent: Pt | None = None) -> None:
+def _fixed_line(paragraph: Paragraph, line: Pt = LINE, first_indent: int | None = None) -> None:
     """The fixed line (and, given, the first line's indent) of a paragraph."""
     p = paragraph._p
     if p.pPr is not None:
