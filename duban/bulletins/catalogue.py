@@ -408,15 +408,41 @@ def _split(
     return out
 
 
+_ZERO = Decimal(0)
+_new = object.__new__
+
+
+def _made(
+    value: Decimal | int | None,
+    rows: tuple[int, ...],
+    amounts: tuple[Decimal, ...] | None = None,
+    numerator: Decimal | None = None,
+    denominator: Decimal | None = None,
+) -> FigureValue:
+    """FigureValue(value, rows, amounts, numerator, denominator): the same value, its fields
+    set directly rather than one by one through a frozen dataclass's `__init__` (a table of
+    two thousand units makes eight thousand; this is half their cost)."""
+    made: FigureValue = _new(FigureValue)
+    made.__dict__.update(
+        value=value,
+        rows=rows,
+        amounts=amounts,
+        numerator=numerator,
+        denominator=denominator,
+        note="",
+    )
+    return made
+
+
 def count_of(ids: list[int] | tuple[int, ...]) -> FigureValue:
     rows = tuple(sorted(set(ids)))
-    return FigureValue(len(rows), rows)
+    return _made(len(rows), rows)
 
 
 def sum_of(amounts: dict[int, Decimal]) -> FigureValue:
     rows = tuple(sorted(amounts))
     parts = tuple(map(amounts.__getitem__, rows))
-    return FigureValue(sum(parts, Decimal(0)), rows, parts)
+    return _made(sum(parts, _ZERO), rows, parts)
 
 
 def rate_of(
@@ -425,6 +451,6 @@ def rate_of(
     """numerator / denominator × 100 unrounded over the base rows; None (无) when the
     denominator is 0, never a division by zero."""
     rows = tuple(sorted(set(base_rows if base_rows is not None else numerators)))
-    parts = tuple(map(numerators.get, rows, repeat(Decimal(0), len(rows))))
-    num = sum(parts, Decimal(0))
-    return FigureValue(ratio_pct(num, denominator), rows, parts, num, denominator)
+    parts = tuple(map(numerators.get, rows, repeat(_ZERO, len(rows))))
+    num = sum(parts, _ZERO)
+    return _made(ratio_pct(num, denominator), rows, parts, num, denominator)

@@ -16,20 +16,27 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import is_, is_not, itemgetter
+from math import copysign
+from operator import add, eq, is_, itemgetter, not_
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Aggregate, Count, QuerySet, TextField
 
 from duban.core.bulk import gc_paused
+
+# Integers this small are exact as floats: written as their digits and the field's zeros, the
+# text `format` gives them through a float, without formatting a float.
+_EXACT = 2**53
 
 
 def _decimals(places: int) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """A column of amounts (SQLite's floats or integers) as Decimals with `places` decimals,
-    converted by C-level iteration (a Python loop only over the NULLs)."""
+    each distinct value converted once, by C-level iteration (a year's 20,000 amounts hold
+    thousands of repeats: zeros, round annual plans), then every value looked up."""
     spec = f".{places}f"
     step = Decimal(1).scaleb(-places)
+    zeros = "." + "0" * places if places > 0 else ""
 
     def one(v: Any) -> Decimal | None:
         if v is None:
@@ -39,37 +46,35 @@ def _decimals(places: int) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
         return Decimal(format(v, spec))
 
     def convert(column: Sequence[Any]) -> tuple[Any, ...]:
-        present = list(compress(column, map(is_not, column, repeat(None))))
         try:
-            if len(present) * 2 >= len(column):
-                return _in_place(column, len(present))
-            return _by_value(column, present)
+            return _by_value(column)
         except (TypeError, ValueError):
             return tuple(map(one, column))
 
-    def _in_place(column: Sequence[Any], present: int) -> tuple[Any, ...]:
-        """Every value converted, the NULLs as 0 then put back (few of them)."""
-        if present == len(column):
-            return tuple(map(Decimal, map(format, column, repeat(spec))))
-        nulls = list(compress(range(len(column)), map(is_, column, repeat(None))))
-        values = list(column)
-        for i in nulls:
-            values[i] = 0
-        out: list[Any] = list(map(Decimal, map(format, values, repeat(spec))))
-        for i in nulls:
-            out[i] = None
-        return tuple(out)
-
-    def _by_value(column: Sequence[Any], present: list[Any]) -> tuple[Any, ...]:
-        """Mostly NULLs (an item without a plan curve): each distinct value converted once,
-        then every value looked up (None finds nothing)."""
-        texts = list(map(format, present, repeat(spec)))
-        by_value = dict(zip(present, texts, strict=True))
-        if len(by_value) != len(set(texts)):
-            # Values equal as numbers but written differently (0.0 and -0.0): one by one.
+    def _by_value(column: Sequence[Any]) -> tuple[Any, ...]:
+        distinct = set(column)
+        distinct.discard(None)
+        if (
+            0 in distinct
+            and min(
+                map(copysign, repeat(1.0), compress(column, map(eq, column, repeat(0)))), default=1
+            )
+            < 0
+        ):
+            # -0.0 is written "-0.0000" but equals 0 (one key): one by one.
             return tuple(map(one, column))
-        found = dict(zip(by_value, map(Decimal, by_value.values()), strict=True))
-        return tuple(map(found.get, column))
+        values = list(distinct)
+        exact = list(map(is_, map(type, values), repeat(int)))
+        ints = list(compress(values, exact))
+        others = list(compress(values, map(not_, exact)))
+        if ints and not -_EXACT < min(ints) <= max(ints) < _EXACT:
+            ints, others = [], values
+        found: dict[Any, Any] = dict(
+            zip(ints, map(Decimal, map(add, map(str, ints), repeat(zeros))), strict=True)
+        )
+        found.update(zip(others, map(Decimal, map(format, others, repeat(spec))), strict=True))
+        found[None] = None
+        return tuple(map(found.__getitem__, column))
 
     return convert
 
@@ -114,7 +119,41 @@ def plain_values(qs: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
         return _plain_values(qs, fields)
 
 
+def plain_columns(qs: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
+    """The values `plain_values` reads, by column (one tuple per field, in the fields' order):
+    for a caller that builds its own tuples from the columns, without the rows made twice."""
+    with gc_paused():
+        rows, names, convert = _read(qs, fields)
+        if not rows:
+            return [() for _f in fields]
+        columns = list(zip(*rows, strict=True))
+        for i, conv in enumerate(convert):
+            if conv is not None:
+                columns[i] = conv(columns[i])
+        index = {name: i for i, name in enumerate(names)}
+        return [columns[index[f]] for f in fields]
+
+
 def _plain_values(qs: QuerySet[Any], fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    rows, names, convert = _read(qs, fields)
+    if rows and any(convert):
+        columns = list(zip(*rows, strict=True))
+        for i, conv in enumerate(convert):
+            if conv is not None:
+                columns[i] = conv(columns[i])
+        rows = list(zip(*columns, strict=True))
+    if list(fields) != names:
+        index = {name: i for i, name in enumerate(names)}
+        pick = itemgetter(*(index[f] for f in fields))
+        rows = [pick(r) if len(fields) > 1 else (pick(r),) for r in rows]
+    return rows
+
+
+def _read(
+    qs: QuerySet[Any], fields: tuple[str, ...]
+) -> tuple[list[Any], list[str], list[Callable[[Sequence[Any]], tuple[Any, ...]] | None]]:
+    """The rows as the database gives them, the names of their columns in the select's order,
+    and how each column is converted (None: as it is)."""
     values = qs.values_list(*fields)
     query = values.query
     using = values.db
@@ -132,14 +171,55 @@ def _plain_values(qs: QuerySet[Any], fields: tuple[str, ...]) -> list[tuple[Any,
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
     outputs = [getattr(col, "output_field", None) for col, _sql, _alias in compiler.select]
     convert = [_converter(f, connection.vendor) for f in outputs]
-    if rows and any(convert):
-        columns = list(zip(*rows, strict=True))
-        for i, conv in enumerate(convert):
-            if conv is not None:
-                columns[i] = conv(columns[i])
-        rows = list(zip(*columns, strict=True))
-    if list(fields) != names:
-        index = {name: i for i, name in enumerate(names)}
-        pick = itemgetter(*(index[f] for f in fields))
-        rows = [pick(r) if len(fields) > 1 else (pick(r),) for r in rows]
-    return rows
+    return rows, names, convert
+
+
+class _Joined(Aggregate):
+    """An integer column's values as one text, comma-separated (SQLite's group_concat): every
+    aggregate of one query reads the rows in the same order."""
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+
+# ASCII digits to their values (a text of single digits read as ints by C-level iteration).
+_DIGITS = bytes.maketrans(b"0123456789", bytes(range(10)))
+
+
+def plain_ints(qs: QuerySet[Any], *fields: str) -> list[tuple[int, ...]]:
+    """`plain_values` of integer columns never NULL (ids, flags of 1 or 0 the database made).
+    On SQLite each column is read as one text (`_Joined`) rather than as tens of thousands of
+    rows, and parsed back by C-level iteration (a column of single digits, the flags, without
+    parsing a number at all); a column the text cannot give back (a NULL, a value not an
+    integer) is read as `plain_values` reads it."""
+    if connections[qs.db].vendor != "sqlite":
+        return plain_values(qs, *fields)
+    with gc_paused():
+        names = [f"c{i}" for i in range(len(fields))]
+        texts = qs.order_by().aggregate(
+            rows=Count("*"), **{n: _Joined(f) for n, f in zip(names, fields, strict=True)}
+        )
+        count = texts["rows"]
+        if not count:
+            return []
+        columns = []
+        for name in names:
+            column = _ints(texts[name], count)
+            if column is None:
+                return plain_values(qs, *fields)
+            columns.append(column)
+        return list(zip(*columns, strict=True))
+
+
+def _ints(text: str | None, count: int) -> list[int] | None:
+    """The `count` integers of a `_Joined` text; None when it does not hold as many."""
+    if text is None or text.count(",") != count - 1:
+        return None
+    if len(text) == 2 * count - 1:
+        digits = text[::2]
+        if digits.isascii() and digits.isdigit():
+            return list(digits.encode().translate(_DIGITS))
+    try:
+        return list(map(int, text.split(",")))
+    except ValueError:
+        return None

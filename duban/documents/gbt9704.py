@@ -21,6 +21,7 @@ from typing import Any
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -81,16 +82,21 @@ def _fixed_line_slow(paragraph: Paragraph, line: Pt) -> None:
     fmt.space_after = Pt(0)
 
 
-def _fixed_line(paragraph: Paragraph, line: Pt = LINE) -> None:
+def _fixed_line(paragraph: Paragraph, line: Pt = LINE, first_indent: int | None = None) -> None:
+    """The fixed line (and, given, the first line's indent) of a paragraph."""
     p = paragraph._p
     if p.pPr is not None:
         _fixed_line_slow(paragraph, line)
+        if first_indent is not None:
+            paragraph.paragraph_format.first_line_indent = first_indent
         return
-    key = ("pPr", int(line))
+    key = ("pPr", int(line), None if first_indent is None else int(first_indent))
     ppr = _SCRATCH.get(key)
     if ppr is None:
         scratch = Paragraph(OxmlElement("w:p"), paragraph._parent)
         _fixed_line_slow(scratch, line)
+        if first_indent is not None:
+            scratch.paragraph_format.first_line_indent = first_indent
         ppr = _SCRATCH[key] = scratch._p.pPr
     p.insert(0, deepcopy(ppr))
 
@@ -112,6 +118,24 @@ def _run(paragraph: Paragraph, text: str, font: str, size: Pt, bold: bool = Fals
     elif text:
         r.add_t(text)  # what `run.text` writes for a plain text: one w:t
     return run
+
+
+_T = qn("w:t")
+
+
+def _set_text(t: Any, parent: Any, text: str) -> None:
+    """The text of a run written by `_run` with one w:t, `t`, set to `text` as `_run` writes
+    it: no w:t for no text, tabs and breaks as their elements, spaces kept at either end."""
+    text = strip_controls(text)
+    r = t.getparent()
+    if "\t" in text or "\n" in text or "\r" in text or not text:
+        r.remove(t)
+        if text:
+            Run(r, parent).text = text
+        return
+    t.text = text
+    if len(text.strip()) < len(text):
+        t.set(qn("xml:space"), "preserve")
 
 
 def _page_number_footer(footer: Any, align: WD_ALIGN_PARAGRAPH, inset_left: bool) -> None:
@@ -163,6 +187,14 @@ def _blank() -> DocumentObject:
     return document
 
 
+@cache
+def _table_grid() -> str:
+    """The style id of "Table Grid" in every OfficialDocument (a copy of `_blank`'s styles):
+    python-docx finds it by walking the 350 kB of styles for each table."""
+    style_id: str = _blank().part.get_style_id("Table Grid", WD_STYLE_TYPE.TABLE)
+    return style_id
+
+
 class OfficialDocument:
     """One 公文 being written: call its parts in order, then `to_bytes()`.
 
@@ -205,9 +237,7 @@ class OfficialDocument:
 
     def paragraph(self, text: str, *, font: str = FONT_BODY, indent: bool = True) -> Paragraph:
         paragraph = self.document.add_paragraph()
-        _fixed_line(paragraph)
-        if indent:
-            paragraph.paragraph_format.first_line_indent = BODY_SIZE * 2
+        _fixed_line(paragraph, first_indent=BODY_SIZE * 2 if indent else None)
         _run(paragraph, text, font, BODY_SIZE)
         return paragraph
 
@@ -223,7 +253,8 @@ class OfficialDocument:
     def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
         """A table of 四号 仿宋 cells with a 黑体 header row, full width, every cell ruled."""
         table = self.document.add_table(rows=1, cols=len(header))
-        table.style = "Table Grid"
+        # table.style = "Table Grid", its id looked up once (in the blank document's styles).
+        table._tbl.tblStyle_val = _table_grid()
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         for cell, text in zip(table.rows[0].cells, header, strict=True):
             paragraph = cell.paragraphs[0]
@@ -232,18 +263,21 @@ class OfficialDocument:
             _run(paragraph, str(text), FONT_H1, TABLE_SIZE)
         if not rows:
             return table
-        # Each further row a copy of an empty row as python-docx adds it (its cells' widths
-        # from the grid), then its cells' paragraphs written as above.
+        # Each further row a copy of one row written once as python-docx adds it (its cells'
+        # widths from the grid) with each cell's paragraph and run as above, holding a text
+        # each: a copy's texts are then set, not its cells' paragraphs written again.
         tbl = table._tbl
-        blank = table.add_row()._tr
-        tbl.remove(blank)
+        written = table.add_row()._tr
+        tbl.remove(written)
+        for tc in written.tc_lst:
+            paragraph = Paragraph(tc.p_lst[0], table)
+            _fixed_line(paragraph, Pt(20))
+            _run(paragraph, "-", FONT_BODY, TABLE_SIZE)
         for row in rows:
-            tr = deepcopy(blank)
+            tr = deepcopy(written)
             tbl.append(tr)
-            for tc, value in zip(tr.tc_lst, row, strict=True):
-                paragraph = Paragraph(tc.p_lst[0], table)
-                _fixed_line(paragraph, Pt(20))
-                _run(paragraph, "" if value is None else str(value), FONT_BODY, TABLE_SIZE)
+            for t, value in zip(tr.iter(_T), row, strict=True):
+                _set_text(t, table, "" if value is None else str(value))
         return table
 
     def signature(self, organ: str, day: date) -> None:

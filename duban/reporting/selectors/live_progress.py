@@ -41,7 +41,7 @@ from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
 from duban.core import clock
 from duban.core.bulk import insert_many
 from duban.core.periods import Period
-from duban.core.plainread import plain_values
+from duban.core.plainread import plain_columns, plain_values
 from duban.ledger.models import Indicator, Milestone, PlanMonth, Project, WorkItem
 from duban.reporting.models import (
     IndicatorValue,
@@ -282,6 +282,17 @@ def _stored_rows(
     return list(qs.values_list(*names))
 
 
+def _stored_columns(items: Any, period: Period, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The same as `_stored_rows(raw=True)`, by column (`plain_columns`)."""
+    qs = _items_qs(items).annotate(
+        lp=FilteredRelation(
+            "live_progress",
+            condition=Q(live_progress__year=period.year, live_progress__month=period.month),
+        )
+    )
+    return plain_columns(qs, "pk", "lp__id", *(f"lp__{c}" for c in columns))
+
+
 def _without_row_id(rows: list[tuple[Any, ...]], columns: Sequence[str]) -> list[tuple[Any, ...]]:
     """(item id, *columns) of rows read by `_stored_rows` (item id, kept row's id, *columns),
     by C-level iteration (a province's 20,000)."""
@@ -317,6 +328,9 @@ class Fresh:
     at: Position
     rows: list[tuple[Any, ...]]  # (item id, *columns) of the items whose rows were kept
     computed: dict[int, ItemProgress]
+    # `live_rows(columnar=True)` when every item's row was kept: the same values by column
+    # (item ids, *columns), and `rows` empty.
+    columns: list[tuple[Any, ...]] | None = None
 
 
 # What the last `live_rows` did (tests and benchmarks read it: how many items were judged).
@@ -351,20 +365,32 @@ def _locked_state(period: Period, at: Position) -> LiveProgressState:
 
 
 def live_rows(
-    items: Any, period: Period, columns: Sequence[str], at: Position, *, raw: bool = False
+    items: Any,
+    period: Period,
+    columns: Sequence[str],
+    at: Position,
+    *,
+    raw: bool = False,
+    columnar: bool = False,
 ) -> Fresh:
     """Every item's stored `columns` for the open month `period`, judged as `at` says: the
     kept rows when they are valid, the others computed now and kept. `raw`: the kept rows'
-    columns as `plain_values` reads them (JSON as its text)."""
+    columns as `plain_values` reads them (JSON as its text). `columnar` (with `raw`): when
+    every item's row was kept, given by column (`Fresh.columns`), without making the rows."""
     last_recomputed[0] = 0
     state = LiveProgressState.objects.filter(year=period.year, month=period.month).first()
     if _valid(state, at):
         assert state is not None  # noqa: S101 — _valid says so
         changes = _read_feed(state.feed)
         if not changes.whole and not changes.items and changes.feed == state.feed:
-            rows = _stored_rows(items, period, columns, raw)
-            if None not in map(itemgetter(1), rows):
-                return Fresh(at, _without_row_id(rows, columns), {})
+            if raw and columnar:
+                read = _stored_columns(items, period, columns)
+                if None not in read[1]:
+                    return Fresh(at, [], {}, [read[0], *read[2:]])
+            else:
+                rows = _stored_rows(items, period, columns, raw)
+                if None not in map(itemgetter(1), rows):
+                    return Fresh(at, _without_row_id(rows, columns), {})
     with transaction.atomic():
         state = _locked_state(period, at)
         month_rows = LiveProgress.objects.filter(year=period.year, month=period.month)

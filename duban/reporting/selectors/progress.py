@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
@@ -21,7 +23,7 @@ from django.db.models import QuerySet
 from duban.core import clock
 from duban.core.bulk import gc_paused
 from duban.core.periods import Period
-from duban.core.plainread import plain_values
+from duban.core.plainread import plain_columns
 from duban.ledger.models import WorkItem
 from duban.reporting.models import (
     ItemSnapshot,
@@ -283,34 +285,46 @@ def _summaries(items: ItemsArg, period: Period) -> dict[int, ProgressSummary]:
     close = MonthClose.objects.filter(year=period.year, month=period.month).first()
     computed: dict[int, ItemProgress] = {}
     if close is None:
-        fresh = live_rows(items, period, SUMMARY_COLUMNS, position_now(period), raw=True)
-        rows: list[tuple[Any, ...]] = fresh.rows
+        fresh = live_rows(
+            items, period, SUMMARY_COLUMNS, position_now(period), raw=True, columnar=True
+        )
+        columns = fresh.columns
+        if columns is None:
+            columns = _by_column(fresh.rows, 1 + len(SUMMARY_COLUMNS))
         computed = fresh.computed
     else:
-        rows = plain_values(
+        columns = plain_columns(
             ItemSnapshot.objects.filter(
                 **_ids_filter(items), year=period.year, month=period.month
             ).order_by(),
             "work_item_id",
             *SUMMARY_COLUMNS,
         )
-    month = period.month
+    pks, light, plan, ytd, inv_month, cum_plan, reasons = columns
     # Without a plan curve, 序时进度 is the straight line m/12: one value for most items.
-    straight = time_progress_pct(month, None, None)
-    out: dict[int, ProgressSummary] = {
-        pk: ProgressSummary(
-            light,
-            plan,
-            ytd,
-            inv_month,
-            straight if cum_plan is None else time_progress_pct(month, plan, cum_plan),
-            reasons,
+    month = period.month
+    due = [time_progress_pct(month, None, None)] * len(pks)
+    for i in compress(range(len(pks)), map(is_not, cum_plan, repeat(None))):
+        due[i] = time_progress_pct(month, plan[i], cum_plan[i])
+    # Each summary made from the columns by C-level iteration (a province's 20,000).
+    out: dict[int, ProgressSummary] = dict(
+        zip(
+            pks,
+            map(
+                tuple.__new__,
+                repeat(ProgressSummary),
+                zip(light, plan, ytd, inv_month, due, reasons, strict=True),
+            ),
+            strict=True,
         )
-        for pk, light, plan, ytd, inv_month, cum_plan, reasons in rows
-    }
+    )
     for pk, p in computed.items():
         out[pk] = _summary_of(p)
     return out
+
+
+def _by_column(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
+    return list(zip(*rows, strict=True)) if rows else [() for _i in range(width)]
 
 
 def progress_columns(
