@@ -6,6 +6,7 @@ Skips with a reason when Chromium is missing, except under CI=true where it fail
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from decimal import Decimal
@@ -106,6 +107,39 @@ def test_reporter_fills_and_submits_report_in_browser(browser, site):
     assert report.state == MonthlyReport.State.PENDING_SIGNOFF
     assert report.investment_month == Decimal("1234.5")
     assert "待审签" in page.content()
+    page.close()
+
+
+def test_a_form_posted_is_sent_once_and_says_it_is_working(browser, site):
+    # A month's close or a large import runs for seconds: the buttons of a form sent are
+    # disabled (a second click posts nothing) and the one clicked says the work is under way.
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    _login(page, site["url"], "lianluoyuan")
+    page.goto(f"{site['url']}/reports/item/{site['item'].pk}/{site['period']}/")
+    page.fill("[name=investment_month]", "10")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    # What the page shows just after the form went, kept across the navigation; then every
+    # submit button clicked again.
+    page.evaluate(
+        """() => document.addEventListener("submit", (event) => setTimeout(() => {
+            const busy = Array.from(document.querySelectorAll("button[aria-busy=true]"));
+            const buttons = Array.from(event.target.querySelectorAll("button[type=submit]"));
+            sessionStorage.setItem("seen", JSON.stringify({
+                busy: busy.map((b) => b.textContent),
+                disabled: buttons.length > 1 && buttons.every((b) => b.disabled),
+            }));
+            buttons.forEach((b) => b.click());
+        }, 0))"""
+    )
+    # when
+    page.get_by_role("button", name="提交").first.click()
+    page.wait_for_load_state()
+    seen = json.loads(page.evaluate("() => sessionStorage.getItem('seen')"))
+    # then
+    assert seen == {"busy": ["正在处理，请稍候…"], "disabled": True}
+    assert len(posts) == 1
+    assert MonthlyReport.objects.filter(work_item=site["item"]).count() == 1
     page.close()
 
 

@@ -9,6 +9,41 @@ document.addEventListener("click", (event) => {
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
 
+// A form posted is sent once: just after it goes (the browser has then taken the clicked
+// button's name and value), its buttons are disabled and the one clicked says the work is
+// under way, so a second click cannot post it again while a month's close or an import runs
+// for seconds. (A form htmx sends itself is left alone: htmx cancels its submit event first.)
+// A page shown again from the browser's history gets its buttons back.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+  if ((form.getAttribute("method") || "get").toLowerCase() !== "post" || form.target) return;
+  const clicked = event.submitter;
+  setTimeout(() => {
+    form.querySelectorAll("button, input[type=submit]").forEach((b) => {
+      if (b.type !== "submit" || b.disabled) return;
+      b.disabled = true;
+      b.dataset.busyDisabled = "1";
+    });
+    if (clicked && clicked.tagName === "BUTTON" && document.body.dataset.busyText) {
+      clicked.dataset.busyLabel = clicked.textContent;
+      clicked.textContent = document.body.dataset.busyText;
+      clicked.setAttribute("aria-busy", "true");
+    }
+  }, 0);
+});
+window.addEventListener("pageshow", () => {
+  document.querySelectorAll("[data-busy-disabled]").forEach((b) => {
+    b.disabled = false;
+    delete b.dataset.busyDisabled;
+    if (b.dataset.busyLabel !== undefined) {
+      b.textContent = b.dataset.busyLabel;
+      delete b.dataset.busyLabel;
+      b.removeAttribute("aria-busy");
+    }
+  });
+});
+
 // A long picker (units, items, problems to merge into) gets a box above it that narrows its
 // options by the words typed: `<select data-searchable>`.
 function makeSearchable(select) {
