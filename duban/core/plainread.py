@@ -126,10 +126,7 @@ def plain_columns(qs: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
         rows, names, convert = _read(qs, fields)
         if not rows:
             return [() for _f in fields]
-        columns = list(zip(*rows, strict=True))
-        for i, conv in enumerate(convert):
-            if conv is not None:
-                columns[i] = conv(columns[i])
+        columns = _converted(rows, convert)
         index = {name: i for i, name in enumerate(names)}
         return [columns[index[f]] for f in fields]
 
@@ -137,16 +134,23 @@ def plain_columns(qs: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
 def _plain_values(qs: QuerySet[Any], fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
     rows, names, convert = _read(qs, fields)
     if rows and any(convert):
-        columns = list(zip(*rows, strict=True))
-        for i, conv in enumerate(convert):
-            if conv is not None:
-                columns[i] = conv(columns[i])
-        rows = list(zip(*columns, strict=True))
+        rows = list(zip(*_converted(rows, convert), strict=True))
     if list(fields) != names:
         index = {name: i for i, name in enumerate(names)}
         pick = itemgetter(*(index[f] for f in fields))
         rows = [pick(r) if len(fields) > 1 else (pick(r),) for r in rows]
     return rows
+
+
+def _converted(
+    rows: list[Any], convert: list[Callable[[Sequence[Any]], tuple[Any, ...]] | None]
+) -> list[tuple[Any, ...]]:
+    """The rows' columns, each converted as `convert` says (None: as it is)."""
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True))
+    for i, conv in enumerate(convert):
+        if conv is not None:
+            columns[i] = conv(columns[i])
+    return columns
 
 
 def _read(

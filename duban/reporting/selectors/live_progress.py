@@ -265,17 +265,22 @@ def _items_qs(items: Any) -> QuerySet[WorkItem]:
     return WorkItem.objects.filter(pk__in=[i if isinstance(i, int) else i.pk for i in items])
 
 
-def _stored_rows(
-    items: Any, period: Period, columns: Sequence[str], raw: bool = False
-) -> list[tuple[Any, ...]]:
-    """(item id, *columns) of every item of `items`; the columns are None where no row is kept.
-    `raw`: read by `plain_values` (the same values, JSON as its text)."""
-    qs = _items_qs(items).annotate(
+def _with_stored(items: Any, period: Period) -> QuerySet[WorkItem]:
+    """The items, each with its kept row of `period` (if any) as `lp`."""
+    return _items_qs(items).annotate(
         lp=FilteredRelation(
             "live_progress",
             condition=Q(live_progress__year=period.year, live_progress__month=period.month),
         )
     )
+
+
+def _stored_rows(
+    items: Any, period: Period, columns: Sequence[str], raw: bool = False
+) -> list[tuple[Any, ...]]:
+    """(item id, kept row's id, *columns) of every item of `items`; None where no row is kept.
+    `raw`: read by `plain_values` (the same values, JSON as its text)."""
+    qs = _with_stored(items, period)
     names = ("pk", "lp__id", *(f"lp__{c}" for c in columns))
     if raw:
         return plain_values(qs, *names)
@@ -284,13 +289,9 @@ def _stored_rows(
 
 def _stored_columns(items: Any, period: Period, columns: Sequence[str]) -> list[tuple[Any, ...]]:
     """The same as `_stored_rows(raw=True)`, by column (`plain_columns`)."""
-    qs = _items_qs(items).annotate(
-        lp=FilteredRelation(
-            "live_progress",
-            condition=Q(live_progress__year=period.year, live_progress__month=period.month),
-        )
+    return plain_columns(
+        _with_stored(items, period), "pk", "lp__id", *(f"lp__{c}" for c in columns)
     )
-    return plain_columns(qs, "pk", "lp__id", *(f"lp__{c}" for c in columns))
 
 
 def _without_row_id(rows: list[tuple[Any, ...]], columns: Sequence[str]) -> list[tuple[Any, ...]]:
