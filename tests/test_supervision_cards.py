@@ -10,11 +10,14 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps as django_apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
+from duban.problems.models import Problem
 from duban.reporting.models import MonthlyReport
 from duban.reporting.services import month_close
 from duban.supervision.models import Card, CardRules, Colour, Flag, Interview
@@ -28,6 +31,7 @@ from duban.supervision.services.flags import (
     flags_mark_missed,
 )
 from tests import factories as f
+from tests.problem_factories import ProblemFactory
 from tests.supervision_fixtures import issued_prompt
 
 JAN, FEB, MAR = Period(2024, 1), Period(2024, 2), Period(2024, 3)
@@ -189,6 +193,61 @@ def test_flags_suggested_before_the_code_was_kept_get_it_from_their_text(distric
         assert (flag.suggested_why, flag.suggested_year, flag.suggested_month) == expected
         with translation.override("zh-hans"):
             assert flag.suggested_because_shown == text
+
+
+def _overdue_at_the_top(d, unit):
+    return ProblemFactory(
+        work_item=d.item_b,
+        reported_by=d.reporter_b,
+        reporting_unit=d.unit_b,
+        state=Problem.State.ASSIGNED,
+        lead_unit=unit,
+        level=4,
+        due_date=date(2024, 1, 10),
+        original_due_date=date(2024, 1, 10),
+    )
+
+
+def _close_counting_supervision(period, by):
+    """Close the month; the statements it sends to supervision's tables (cards, the
+    ladder's interviews and flags, their history)."""
+    with CaptureQueriesContext(connection) as ctx:
+        month_close(period=period, by=by)
+    return sum('"supervision_' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_the_close_proposes_for_every_unit_in_a_fixed_number_of_queries(district):
+    # February: the district's three units (B red with two items red running, a problem
+    # newly overdue at the top level). March: six more units, each red with two red items and
+    # a problem of its own overdue at the top; B's third red. The same number of statements.
+    d = district
+    CardRules.objects.create(several_red=2, red_item_months=2, note="DOMAIN")
+    for item in (d.item_b, d.item_x):
+        item.planned_finish = date(2023, 12, 31)
+        item.save()
+    month_close(period=JAN, by=d.office)
+    _overdue_at_the_top(d, d.unit_b)
+    small = _close_counting_supervision(FEB, d.office)
+    feb = (Interview.objects.filter(month=2).count(), Flag.objects.count())
+    for n in range(6):
+        unit = f.UnitFactory(code=f"more{n}", name=f"新增单位{n}", sort_order=10 + n)
+        for k in range(2):
+            f.WorkItemFactory(
+                lead_unit=unit, title=f"逾期项目{n}-{k}", planned_finish=date(2023, 12, 31)
+            )
+        _overdue_at_the_top(d, unit)
+    large = _close_counting_supervision(MAR, d.office)
+    mar = Interview.objects.filter(month=3)
+    assert mar.count() == 6 + 1 > feb[0]  # A1's March report is not due yet: green
+    assert mar.get(unit=d.unit_b).level == Interview.Level.PANEL
+    new_flags = Flag.objects.count() - feb[1]
+    assert new_flags == 6 + 1  # the six problems and B's third red; B's items already live
+    # Each flag and interview recorded as made by the office that closed the month.
+    for model in (Flag, Interview):
+        history = model.history.filter(history_type="+")
+        assert history.count() == model.objects.count()
+        assert set(history.values_list("history_user", flat=True)) == {d.office.pk}
+    assert large == small
 
 
 def test_override_keeps_the_computed_colour_and_is_audited(three_months):
