@@ -27,6 +27,29 @@ def _speaks_to(event: Event, user: User) -> bool:
     return event.office and user.role == User.Role.OFFICE
 
 
+def _speaks(events: Sequence[Event], users: list[User]) -> list[list[User]]:
+    """For each event, the users of the audience it speaks to (in the audience's order): each
+    event looks only at the users it names, its units' members and the office, not at every
+    user of the audience (a month's cards: 2,000 events to 4,000 people)."""
+    by_pk = {u.pk: u for u in users}
+    by_unit: dict[int, list[User]] = defaultdict(list)
+    office: list[User] = []
+    for u in users:
+        if u.unit_id is not None:
+            by_unit[u.unit_id].append(u)
+        if u.role == User.Role.OFFICE:
+            office.append(u)
+    out = []
+    for e in events:
+        candidates = {pk: by_pk[pk] for pk in e.user_ids if pk in by_pk}
+        for unit_id in e.unit_ids:
+            candidates.update((u.pk, u) for u in by_unit.get(unit_id, ()))
+        if e.office:
+            candidates.update((u.pk, u) for u in office)
+        out.append([u for _pk, u in sorted(candidates.items()) if _speaks_to(e, u)])
+    return out
+
+
 def _audience(events: Sequence[Event]) -> list[User]:
     """The active users any of the events speaks to: one query."""
     q = Q(pk__in={pk for e in events for pk in e.user_ids})
@@ -45,7 +68,7 @@ def recipients_by_event(events: Sequence[Event]) -> list[list[User]]:
     once per object type (not once per person and event)."""
     users = _audience(events)
     wanted: dict[tuple[int, str], set[int]] = defaultdict(set)
-    speaks = [[u for u in users if _speaks_to(e, u)] for e in events]
+    speaks = _speaks(events, users)
     for event, people in zip(events, speaks, strict=True):
         for user in people:
             wanted[(user.pk, event.target)].add(event.target_id)
