@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
+from duban.core import events
 from duban.core.errors import ApplicationError
+from duban.notify.models import Notification
 from duban.problems import services as svc
 from duban.problems.models import (
     AgendaItem,
@@ -45,6 +47,35 @@ def test_problem_escalates_one_level_after_grace(overdue, time_machine):
     assert escalation.reason == Escalation.Reason.OVERDUE
     assert escalation.by is None
     assert overdue.events.last().action == "escalate"
+
+
+def test_a_run_tells_its_escalations_together(transactional_db, district, time_machine):
+    # Each problem rises in its own transaction; the people are told once the run ends, in
+    # one batch (their scopes read once, not once an escalation). Real commits: the events
+    # leave at commit.
+    problems = [
+        AssignedProblemFactory(
+            work_item=district.item_a, reported_by=district.reporter_a, due_date=date(2024, 4, 5)
+        )
+        for _n in range(3)
+    ]
+    batches: list[list[events.Event]] = []
+
+    def spy(batch):
+        batches.append(list(batch))
+
+    events.subscribe_batch(spy)
+    try:
+        time_machine.move_to("2024-04-09 10:00:00+08:00", tick=False)
+        done = svc.escalate_overdue_problems()
+    finally:
+        events.unsubscribe(spy)
+    assert len(done) == 3
+    assert [sorted(e.target_id for e in batch) for batch in batches] == [
+        sorted(p.pk for p in problems)
+    ]
+    told = Notification.objects.filter(kind=events.NotificationKind.PROBLEM_ESCALATED)
+    assert set(told.values_list("target_id", flat=True)) == {p.pk for p in problems}
 
 
 def test_escalation_is_idempotent_and_waits_a_grace_period_per_level(overdue, time_machine):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
+from duban.core.events import collecting
 from duban.org.models import User
 from duban.problems.events import problem_escalated_event
 from duban.problems.models import (
@@ -159,23 +160,32 @@ def escalate_overdue_problems(*, on: date | None = None) -> list[Escalation]:
         .values_list("pk", flat=True)
     )
     done: list[Escalation] = []
-    for pk in list(candidates):
-        with transaction.atomic():
-            problem = Problem.objects.select_for_update(no_key=True).get(pk=pk)
-            due = escalation_due_on(problem, rules.grace_days)
-            if (
-                problem.state not in AUTO_ESCALATING_STATES
-                or problem.level >= rules.levels
-                or due is None
-                or day < due
-            ):
-                continue
-            note = _("办理时限%(d)s已过，宽限%(g)s天仍未办结") % {
-                "d": (problem.due_date or day).isoformat(),
-                "g": rules.grace_days,
-            }
-            done.append(
-                _raise_level(problem, by=None, reason=Escalation.Reason.OVERDUE, note=note, on=day)
-            )
+    # Each problem in its own short transaction (a first run after an import may raise
+    # thousands), their events told together at the end: recipients and their scopes resolved
+    # once for all, not once an escalation.
+    with collecting():
+        for pk in list(candidates):
+            _escalate_if_due(pk, day, rules, done)
     logger.info("problems.escalated", extra={"count": len(done), "on": day.isoformat()})
     return done
+
+
+def _escalate_if_due(pk: int, day: date, rules: ProblemSettings, done: list[Escalation]) -> None:
+    """Raise the problem one level if it is still due (checked under its lock)."""
+    with transaction.atomic():
+        problem = Problem.objects.select_for_update(no_key=True).get(pk=pk)
+        due = escalation_due_on(problem, rules.grace_days)
+        if (
+            problem.state not in AUTO_ESCALATING_STATES
+            or problem.level >= rules.levels
+            or due is None
+            or day < due
+        ):
+            return
+        note = _("办理时限%(d)s已过，宽限%(g)s天仍未办结") % {
+            "d": (problem.due_date or day).isoformat(),
+            "g": rules.grace_days,
+        }
+        done.append(
+            _raise_level(problem, by=None, reason=Escalation.Reason.OVERDUE, note=note, on=day)
+        )
