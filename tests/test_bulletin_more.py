@@ -5,6 +5,7 @@ imported ledgers alone (§6)."""
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -13,6 +14,7 @@ from io import BytesIO
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from docx import Document
 from openpyxl import load_workbook
 
@@ -26,6 +28,7 @@ from duban.bulletins.catalogue import (
 from duban.bulletins.lists import by_industry, by_level, by_unit
 from duban.bulletins.models import Kind
 from duban.bulletins.output import to_docx, to_json
+from duban.bulletins.selectors import figure_rows
 from duban.bulletins.services import bulletin_generate
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
@@ -112,6 +115,28 @@ def test_supervision_figures_against_hand_counts(supervised):
     unit_a = FigureQuery(2024, 4, unit_id=d.unit_a.pk)
     assert _v("supervision.prompts", unit_a).value.rows == (d.extra["p1"].pk,)
     assert _v("supervision.cards.red", FigureQuery(2024, 3, unit_id=d.unit_b.pk)).text == "0张"
+
+
+def test_rows_behind_a_figure_say_kept_codes_in_the_readers_language(supervised):
+    # An interview keeps its level and month, a card its colour: the rows behind a figure say
+    # them in the reader's language, not as a stored Chinese text or a code.
+    d = supervised
+    talk = d.extra["talk"]
+    reds = list(Card.objects.filter(colour="red").values_list("pk", flat=True))
+    assert reds
+    for language, colour in (("zh-hans", "红牌"), ("en", "Red card")):
+        with translation.override(language):
+            [row] = figure_rows(
+                user=d.office, row_model="supervision.interview", ids=[talk.pk]
+            ).rows
+            assert (row["name"], row["unit"]) == (talk.because_shown, talk.unit.name)
+            cards = figure_rows(user=d.office, row_model="supervision.card", ids=reds).rows
+            assert {r["unit"] for r in cards} == {colour}
+            assert all(r["url"].endswith(f"/{r['id']}/") for r in cards)
+            if language == "en":
+                assert not re.search(r"[\u4e00-\u9fff]", row["name"]), row["name"]
+            else:
+                assert row["name"] == "2024年3月连续两个月黄牌"
 
 
 def test_the_catalogue_reads_in_a_fixed_number_of_queries_whatever_the_data(

@@ -24,7 +24,7 @@ from duban.org.models import Responsibility, User
 from duban.org.scoping import scope_for
 from duban.problems.models import Problem
 from duban.problems.scoping import problems_q
-from duban.supervision.models import Card, Flag, Interview, Prompt, PromptItem
+from duban.supervision.models import Card, Colour, Flag, Interview, Prompt, PromptItem
 from duban.supervision.selectors import units_q
 
 
@@ -40,6 +40,11 @@ class RowModel:
     visible: Callable[[User], QuerySet[Any]]
     fields: tuple[str, str | Coalesce, str]
     link: str = ""
+    # For rows that keep a code rather than a text (an interview's level and month, a card's
+    # colour): (name, note) said in the reader's language from the row itself, read with the
+    # `related` rows; `fields` then go unread but for the link id (the row's own key).
+    shown: Callable[[Any], tuple[Any, Any]] | None = None
+    related: tuple[str, ...] = ()
 
 
 ROW_MODELS: dict[str, RowModel] = {}
@@ -53,8 +58,15 @@ def register_row_model(row: RowModel) -> RowModel:
 def describe(row_model: str, qs: QuerySet[Any]) -> list[dict[str, Any]]:
     """One dict per row: id, name, unit (or a note), url."""
     spec = ROW_MODELS[row_model]
+    if spec.shown is not None:
+        rows = [
+            (obj.pk, *spec.shown(obj), obj.pk)
+            for obj in qs.order_by("pk").select_related(*spec.related)
+        ]
+    else:
+        rows = list(qs.order_by("pk").values_list("pk", *spec.fields))
     out = []
-    for pk, name, note, link_id in qs.order_by("pk").values_list("pk", *spec.fields):
+    for pk, name, note, link_id in rows:
         url = reverse(spec.link, args=[link_id]) if spec.link and link_id else ""
         out.append({"id": pk, "name": str(name or ""), "unit": str(note or ""), "url": url})
     return out
@@ -127,6 +139,8 @@ for _row in (
         lambda u: Card.objects.filter(units_q(u)),
         ("unit__name", "colour", "pk"),
         "supervision:card",
+        shown=lambda card: (card.unit.name, Colour(card.colour).label),
+        related=("unit",),
     ),
     RowModel(
         "supervision.flag",
@@ -140,6 +154,8 @@ for _row in (
         _("约谈"),
         lambda u: Interview.objects.filter(units_q(u)),
         ("because", "unit__name", "pk"),
+        shown=lambda interview: (interview.because_shown, interview.unit.name),
+        related=("unit",),
     ),
 ):
     register_row_model(_row)
