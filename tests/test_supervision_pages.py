@@ -138,3 +138,67 @@ def test_item_page_shows_the_prompts_that_listed_it(world, login):
     assert "督办提示与挂牌" in page and p.number in page
     other = login(d.office).get(f"/ledger/{d.item_c.pk}/").content.decode()
     assert p.number not in other
+
+
+def test_interviews_come_a_page_at_a_time_by_state_month_and_unit(district, login):
+    # A province's close proposes hundreds: the list is cut by state (what waits first),
+    # month and unit, fifty a page, and every tab says how many it holds.
+    from django.conf import settings
+
+    from duban.supervision.models import Interview
+
+    d = district
+    lv, st = Interview.Level, Interview.State
+    for unit in (d.unit_a, d.unit_a1, d.unit_b):
+        for year in (2023, 2024):
+            for month in range(1, 13):
+                Interview.objects.create(
+                    unit=unit,
+                    year=year,
+                    month=month,
+                    level=lv.ITEM_PERSON,
+                    because="黄牌",
+                    state=st.DONE if year == 2023 else st.PROPOSED,
+                )
+    Interview.objects.filter(unit=d.unit_b, year=2024, month=1).update(state=st.DISMISSED)
+    c = login(d.office)
+    page = c.get("/supervision/interviews/")
+    assert page.context["tab"] == "todo"
+    tabs = {t["key"]: t["count"] for t in page.context["tabs"]}
+    assert tabs == {"todo": 35, "done": 36, "dismissed": 1, "all": 72}
+    assert len(page.context["page"]) == 35 and page.context["page"][0].state == st.PROPOSED
+    everything = c.get("/supervision/interviews/?state=all")
+    assert len(everything.context["page"]) == settings.DUBAN_PAGE_SIZE == 50
+    assert "第1页，共2页（72条）" in everything.content.decode()
+    second = c.get("/supervision/interviews/?state=all&page=2")
+    assert len(second.context["page"]) == 22
+    march = c.get("/supervision/interviews/?state=all&month=2024-03&q=住建")
+    assert [(iv.unit_id, iv.month) for iv in march.context["page"]] == [(d.unit_b.pk, 3)]
+    bad = c.get("/supervision/interviews/?state=all&month=2024-13")
+    assert "报告期格式" in bad.content.decode() or "月份必须" in bad.content.decode()
+    assert len(bad.context["page"]) == 50  # the bad month ignored, said
+    # A unit sees its own interviews once the office has acted (no proposals, no tab for
+    # dismissals); nothing waiting: it lands on all of them.
+    own = login(d.head_b).get("/supervision/interviews/")
+    assert {t["key"] for t in own.context["tabs"]} == {"todo", "done", "all"}
+    assert own.context["tab"] == "all"
+    assert {iv.unit_id for iv in own.context["page"]} == {d.unit_b.pk}
+    assert len(own.context["page"]) == 12
+
+
+def test_flags_land_on_the_suggestions_while_there_are_some(world, login):
+    d = world
+    c = login(d.office)
+    page = c.get("/supervision/flags/")
+    assert page.context["tab"] == "suggested"
+    suggested = Flag.objects.filter(state=Flag.State.SUGGESTED)
+    assert [f.pk for f in page.context["page"]] == list(
+        suggested.order_by("deadline", "-pk").values_list("pk", flat=True)
+    )
+    suggested.update(state=Flag.State.DISMISSED)
+    page = c.get("/supervision/flags/")
+    assert page.context["tab"] == "open"
+    assert {t["key"]: t["count"] for t in page.context["tabs"]}["dismissed"] >= 1
+    unit_page = login(d.head_b).get("/supervision/flags/?state=dismissed")
+    assert unit_page.context["tab"] == "open"  # no such tab for a unit
+    assert all(f.unit_id == d.unit_b.pk for f in unit_page.context["page"])

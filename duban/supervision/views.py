@@ -8,12 +8,17 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from duban.core import clock
@@ -63,6 +68,86 @@ def _date(text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+# -- lists by state, a page at a time (flags and interviews) ---------------------------------
+
+
+def _listing(
+    request: HttpRequest,
+    qs: QuerySet[Any],
+    tabs: tuple[tuple[str, str | Promise, tuple[str, ...] | None], ...],
+    prefer: tuple[str, ...],
+) -> dict[str, Any]:
+    """A scoped list cut by state (tabs with their counts), month (YYYY-MM) and unit name, a
+    page at a time; a bad month is said and ignored. Without a chosen tab, the first of
+    `prefer` that holds something (else the last). Two queries and the page's."""
+    month_text = request.GET.get("month", "").strip()
+    unit_text = request.GET.get("q", "").strip()[:50]
+    month_error = ""
+    if month_text:
+        try:
+            period = Period.parse(month_text)
+        except ApplicationError as e:
+            month_error = e.message
+        else:
+            qs = qs.filter(year=period.year, month=period.month)
+    if unit_text:
+        qs = qs.filter(unit__name__icontains=unit_text)
+    by_state = dict(qs.order_by().values_list("state").annotate(n=Count("pk")))
+    shown = [
+        {
+            "key": key,
+            "label": label,
+            "count": sum(by_state.values())
+            if states is None
+            else sum(by_state.get(state, 0) for state in states),
+        }
+        for key, label, states in tabs
+    ]
+    keys = {key: states for key, _label, states in tabs}
+    tab = request.GET.get("state", "")
+    if tab not in keys:
+        counts = {t["key"]: t["count"] for t in shown}
+        tab = next((key for key in prefer if counts[key]), prefer[-1])
+    states = keys[tab]
+    if states is not None:
+        qs = qs.filter(state__in=states)
+    page = Paginator(qs, settings.DUBAN_PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "tabs": shown,
+        "tab": tab,
+        "page": page,
+        "month": month_text,
+        "month_error": month_error,
+        "q": unit_text,
+    }
+
+
+def _state_order(states: tuple[str, ...]) -> Case:
+    """The states in the order the office works them."""
+    return Case(
+        *(When(state=state, then=Value(n)) for n, state in enumerate(states)),
+        default=Value(len(states)),
+        output_field=IntegerField(),
+    )
+
+
+IV = Interview.State
+INTERVIEW_TABS = (
+    ("todo", gettext_lazy("待办理"), (IV.PROPOSED, IV.SCHEDULED)),
+    ("done", gettext_lazy("已约谈"), (IV.DONE,)),
+    ("dismissed", gettext_lazy("不予约谈"), (IV.DISMISSED,)),
+    ("all", gettext_lazy("全部"), None),
+)
+FS = Flag.State
+FLAG_TABS = (
+    ("suggested", gettext_lazy("建议挂牌"), (FS.SUGGESTED,)),
+    ("open", gettext_lazy("督办中"), (FS.OPEN, FS.DELIST_REQUESTED)),
+    ("delisted", gettext_lazy("已摘牌"), (FS.DELISTED,)),
+    ("dismissed", gettext_lazy("不予挂牌"), (FS.DISMISSED,)),
+    ("all", gettext_lazy("全部"), None),
+)
 
 
 # -- prompts ----------------------------------------------------------------------------------
@@ -363,16 +448,25 @@ def flags_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已挂牌督办：%(n)s") % {"n": flag.number})
             return redirect("supervision:flag", flag_id=flag.pk)
-    flags = sel.flag_list(user=user)
+    office = can_manage_supervision(user)
+    flags = sel.flag_list(user=user).order_by(
+        _state_order((FS.SUGGESTED, FS.DELIST_REQUESTED, FS.OPEN, FS.DELISTED, FS.DISMISSED)),
+        "deadline",
+        "-pk",
+    )
+    # Units never see suggestions or dismissals (the selector leaves them out): no tab.
+    tabs = (
+        FLAG_TABS if office else tuple(t for t in FLAG_TABS if t[0] in ("open", "delisted", "all"))
+    )
+    # The office lands on what waits for it (the suggestions of the last close), if any.
+    listing = _listing(request, flags, tabs, ("suggested", "open") if office else ("open",))
     return render(
         request,
         "supervision/flags.html",
         {
-            "suggested": flags.filter(state=Flag.State.SUGGESTED),
-            "open": flags.filter(state__in=(Flag.State.OPEN, Flag.State.DELIST_REQUESTED)),
-            "delisted": flags.filter(state=Flag.State.DELISTED),
+            **listing,
             "leaders": User.objects.filter(role=User.Role.LEADER, is_active=True),
-            "is_office": can_manage_supervision(user),
+            "is_office": office,
             "targets": Flag.Target.choices,
             "form": request.POST if request.method == "POST" else request.GET,
         },
@@ -479,14 +573,22 @@ def flag_docx_view(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @login_required
 def interviews_view(request: HttpRequest) -> HttpResponse:
+    """约谈: those to handle first (proposed, then scheduled), by month, unit and state, a page
+    at a time (a province's close proposes hundreds)."""
     user = _user(request)
+    office = can_manage_supervision(user)
+    qs = sel.interview_list(user=user).order_by(
+        _state_order((IV.PROPOSED, IV.SCHEDULED, IV.DONE, IV.DISMISSED)),
+        "-year",
+        "-month",
+        "unit__sort_order",
+        "unit_id",
+    )
+    tabs = INTERVIEW_TABS if office else tuple(t for t in INTERVIEW_TABS if t[0] != "dismissed")
     return render(
         request,
         "supervision/interviews.html",
-        {
-            "interviews": sel.interview_list(user=user).order_by("state", "-year", "-month")[:300],
-            "is_office": can_manage_supervision(user),
-        },
+        {**_listing(request, qs, tabs, ("todo", "all")), "is_office": office},
     )
 
 
