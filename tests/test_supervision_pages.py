@@ -202,3 +202,49 @@ def test_flags_land_on_the_suggestions_while_there_are_some(world, login):
     unit_page = login(d.head_b).get("/supervision/flags/?state=dismissed")
     assert unit_page.context["tab"] == "open"  # no such tab for a unit
     assert all(f.unit_id == d.unit_b.pk for f in unit_page.context["page"])
+
+
+def test_a_whole_batch_is_issued_from_the_page_in_one_field(district, login, settings):
+    # A province's batch is 2,000 drafts: ticking each one would post 4,000 fields (Django
+    # refuses more than 1,000). The drafts come a page at a time, and the whole batch as
+    # previewed goes as one field of ids and versions.
+    from duban.supervision.models import PromptCounter
+    from duban.supervision.services.prompts import prompt_line_drop
+
+    settings.DUBAN_PAGE_SIZE = 2
+    d = district
+    for n in range(4):
+        unit = f.UnitFactory(code=f"late{n}", name=f"逾期单位{n}")
+        f.WorkItemFactory(lead_unit=unit, title=f"逾期项目{n}", planned_finish=date(2023, 12, 31))
+    drafts = prompt_batch_draft(kind=Prompt.Kind.WARNING)
+    assert len(drafts) > 2
+    c = login(d.office)
+    page = c.get("/supervision/prompts/")
+    assert len(page.context["drafts"]) == 2
+    batch = page.context["batch"]
+    assert batch == ",".join(f"{p.pk}:{p.version}" for p in sorted(drafts, key=lambda p: p.pk))
+    html = page.content.decode()
+    assert "下发全部" in html and 'name="batch"' in html
+    # A draft changed since the preview: the whole batch refused, nothing issued.
+    line = drafts[0].lines.first()
+    prompt_line_drop(line=line, dropped=False, version=drafts[0].version)
+    refused = c.post("/supervision/prompts/issue/", {"batch": batch}, follow=True)
+    assert "已被" in refused.content.decode() or "修改" in refused.content.decode()
+    assert not Prompt.objects.exclude(state=Prompt.State.DRAFT).exists()
+    assert not PromptCounter.objects.filter(last__gt=0).exists()
+    # A batch that is not ids and versions: said, nothing issued.
+    bad = c.post("/supervision/prompts/issue/", {"batch": "1:2,x"}, follow=True)
+    assert "版本号无效" in bad.content.decode()
+    assert not Prompt.objects.exclude(state=Prompt.State.DRAFT).exists()
+    # The batch as it is now: every draft issued and numbered, each in its history by the office.
+    batch = c.get("/supervision/prompts/").context["batch"]
+    c.post("/supervision/prompts/issue/", {"batch": batch})
+    issued = Prompt.objects.filter(state=Prompt.State.ISSUED)
+    assert issued.count() == len(drafts)
+    assert sorted(issued.values_list("seq", flat=True)) == list(range(1, len(drafts) + 1))
+    history = Prompt.history.filter(state=Prompt.State.ISSUED)
+    assert history.count() == len(drafts)
+    assert set(history.values_list("history_user", flat=True)) == {d.office.pk}
+    listed = c.get("/supervision/prompts/?state=all")
+    assert listed.context["page"].paginator.count == len(drafts)
+    assert {t["key"]: t["count"] for t in listed.context["tabs"]}["issued"] == len(drafts)

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import Promise
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from duban.core import clock
+from duban.core.bulk import values_in
 from duban.core.errors import ApplicationError
 from duban.core.forms import VERSION_ERRORS, posted_version
 from duban.core.periods import Period
@@ -94,7 +95,8 @@ def _listing(
             qs = qs.filter(year=period.year, month=period.month)
     if unit_text:
         qs = qs.filter(unit__name__icontains=unit_text)
-    by_state = dict(qs.order_by().values_list("state").annotate(n=Count("pk")))
+    # Distinct: a list may join rows for an annotation of its own (a prompt's lines).
+    by_state = dict(qs.order_by().values_list("state").annotate(n=Count("pk", distinct=True)))
     shown = [
         {
             "key": key,
@@ -153,25 +155,55 @@ FLAG_TABS = (
 # -- prompts ----------------------------------------------------------------------------------
 
 
+PS = Prompt.State
+PROMPT_TABS = (
+    ("issued", gettext_lazy("待答复"), (PS.ISSUED, PS.RETURNED)),
+    ("replied", gettext_lazy("已答复"), (PS.REPLIED,)),
+    ("accepted", gettext_lazy("已采纳"), (PS.ACCEPTED,)),
+    ("all", gettext_lazy("全部"), None),
+)
+
+
 @login_required
 def prompts_view(request: HttpRequest) -> HttpResponse:
+    """两个提示: the office's drafts (a page at a time, each page or the whole batch issued) and
+    the prompts issued, by state, month and unit (a province's batch is 2,000 prompts)."""
     user = _user(request)
+    office = can_manage_supervision(user)
     year = clock.today().year
-    drafts = (
-        sel.prompt_list(user=user, state=Prompt.State.DRAFT).prefetch_related("lines")
-        if can_manage_supervision(user)
-        else None
+    drafts = batch = None
+    if office:
+        draft_qs = sel.prompt_list(user=user, state=Prompt.State.DRAFT)
+        drafts = Paginator(
+            draft_qs.order_by(
+                "kind", "unit__sort_order", "unit_id", "leader_id", "pk"
+            ).prefetch_related(
+                Prefetch("lines", PromptItem.objects.select_related("work_item", "problem"))
+            ),
+            settings.DUBAN_PAGE_SIZE,
+        ).get_page(request.GET.get("drafts"))
+        # The whole batch as previewed: each draft with the version the office saw.
+        batch = ",".join(
+            f"{pk}:{version}"
+            for pk, version in draft_qs.order_by("pk").values_list("pk", "version")
+        )
+    issued = (
+        sel.prompt_list(user=user)
+        .exclude(state=Prompt.State.DRAFT)
+        .order_by("-year", "-month", "seq", "pk")
     )
+    prefer = ("replied", "all") if office else ("issued", "all")
     return render(
         request,
         "supervision/prompts.html",
         {
+            **_listing(request, issued, PROMPT_TABS, prefer),
             "drafts": drafts,
-            "prompts": sel.prompt_list(user=user).exclude(state=Prompt.State.DRAFT)[:200],
+            "batch": batch,
             "figures": sel.prompt_figures(user=user, year=year),
             "year": year,
             "kinds": Prompt.Kind.choices,
-            "is_office": can_manage_supervision(user),
+            "is_office": office,
         },
     )
 
@@ -193,23 +225,63 @@ def prompts_draft_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def prompts_issue_view(request: HttpRequest) -> HttpResponse:
+    """Issue the drafts ticked on a page (their ids and versions), or the whole batch as
+    previewed (`batch`: "id:version,…" in one field, so a province's 2,000 drafts are not
+    4,000 fields)."""
     user = _user(request)
     _office(user)
-    ids = [int(x) for x in request.POST.getlist("prompt") if x.isdigit() and len(x) < 12]
-    chosen = sel.prompt_list(user=user, state=Prompt.State.DRAFT).filter(pk__in=ids)
-    versions = {
-        pk: int(v)
-        for pk in chosen.values_list("pk", flat=True)
-        if (v := request.POST.get(f"version-{pk}", "")).isdigit() and len(v) < 12
-    }
+    posted = _batch(request.POST.get("batch", ""))
+    if posted is None:
+        ids = [int(x) for x in request.POST.getlist("prompt") if x.isdigit() and len(x) < 12]
+        posted = {
+            pk: int(v)
+            for pk in ids
+            if (v := request.POST.get(f"version-{pk}", "")).isdigit() and len(v) < 12
+        }
+    else:
+        ids = list(posted)
+    chosen = set(
+        sel.prompt_list(user=user, state=Prompt.State.DRAFT)
+        .filter(pk__in=values_in(ids, of="bigint"))
+        .values_list("pk", flat=True)
+    )
+    versions = {pk: v for pk, v in posted.items() if pk in chosen}
 
     def issue() -> Any:
-        if len(versions) != len(ids):
+        if posted == {} and request.POST.get("batch", "").strip():
+            raise ApplicationError(str(VERSION_ERRORS["invalid"]), field="version")
+        if len(chosen) != len(set(ids)):
+            raise ApplicationError(
+                _("所选提示中有的已下发或已删除，请刷新页面后重新选择。"), code="conflict"
+            )
+        if len(versions) != len(chosen):
             raise ApplicationError(str(VERSION_ERRORS["required"]), field="version")
         return prompt_svc.prompt_issue(prompts=versions, by=user)
 
     _run(request, issue, _("提示已下发。"))
     return redirect("supervision:prompts")
+
+
+# The most drafts one batch can name (a province's batch is one per unit: 2,000).
+BATCH_MAX = 20_000
+
+
+def _batch(text: str) -> dict[int, int] | None:
+    """A batch posted as "id:version,…" (None when none was posted; an empty dict when it is
+    malformed or too long, which the issue refuses as missing versions)."""
+    text = text.strip()
+    if not text:
+        return None
+    out: dict[int, int] = {}
+    parts = text.split(",", BATCH_MAX)
+    if len(parts) > BATCH_MAX:
+        return {}
+    for part in parts:
+        pk, _sep, version = part.partition(":")
+        if not (pk.isdigit() and version.isdigit() and len(pk) < 12 and len(version) < 12):
+            return {}
+        out[int(pk)] = int(version)
+    return out
 
 
 @login_required
