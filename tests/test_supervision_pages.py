@@ -248,3 +248,32 @@ def test_a_whole_batch_is_issued_from_the_page_in_one_field(district, login, set
     listed = c.get("/supervision/prompts/?state=all")
     assert listed.context["page"].paginator.count == len(drafts)
     assert {t["key"]: t["count"] for t in listed.context["tabs"]}["issued"] == len(drafts)
+
+
+def test_a_months_cards_by_colour_a_page_at_a_time(world, login, settings, monkeypatch):
+    # A province has 2,000 cards a month: cut by colour and unit, a page at a time, the
+    # publication at the top of the page, the month kept by every tab and filter. A unit's
+    # handful of rows comes without tabs.
+    d = world
+    c = login(d.office)
+    assert 'role="tablist"' not in c.get("/supervision/cards/?period=2024-03").content.decode()
+    monkeypatch.setattr("duban.supervision.views.FEW_ROWS", 2)
+    settings.DUBAN_PAGE_SIZE = 2
+    page = c.get("/supervision/cards/?period=2024-03")
+    assert {t["key"]: t["count"] for t in page.context["tabs"]} == {
+        "all": 3,
+        "red": 1,
+        "yellow": 0,
+        "green": 2,
+    }
+    assert len(page.context["page"]) == 2
+    html = page.content.decode()
+    assert html.index("公布本月亮牌") < html.index("<table")
+    assert 'href="?period=2024-03&amp;state=red"' in html
+    assert 'name="period" value="2024-03"' in html and 'name="month"' not in html
+    red = c.get("/supervision/cards/?period=2024-03&state=red")
+    assert [card.unit_id for card in red.context["page"]] == [d.unit_b.pk]
+    found = c.get("/supervision/cards/?period=2024-03&state=all&q=发改")
+    assert {card.unit_id for card in found.context["page"]} == {d.unit_a.pk, d.unit_a1.pk}
+    cards_publish(period=Period(2024, 3), by=d.office)
+    assert "公布本月亮牌" not in c.get("/supervision/cards/?period=2024-03").content.decode()

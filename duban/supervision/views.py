@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -79,11 +80,16 @@ def _listing(
     qs: QuerySet[Any],
     tabs: tuple[tuple[str, str | Promise, tuple[str, ...] | None], ...],
     prefer: tuple[str, ...],
+    *,
+    field: str = "state",
+    keep: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, Any]:
     """A scoped list cut by state (tabs with their counts), month (YYYY-MM) and unit name, a
     page at a time; a bad month is said and ignored. Without a chosen tab, the first of
-    `prefer` that holds something (else the last). Two queries and the page's."""
-    month_text = request.GET.get("month", "").strip()
+    `prefer` that holds something (else the last). The tabs cut by `field` (a state, a card's
+    colour); `keep` are the page's own parameters, kept by the tabs and the filters (a list
+    of one month: its `period`, and no month filter). Two queries and the page's."""
+    month_text = "" if keep else request.GET.get("month", "").strip()
     unit_text = request.GET.get("q", "").strip()[:50]
     month_error = ""
     if month_text:
@@ -96,7 +102,7 @@ def _listing(
     if unit_text:
         qs = qs.filter(unit__name__icontains=unit_text)
     # Distinct: a list may join rows for an annotation of its own (a prompt's lines).
-    by_state = dict(qs.order_by().values_list("state").annotate(n=Count("pk", distinct=True)))
+    by_state = dict(qs.order_by().values_list(field).annotate(n=Count("pk", distinct=True)))
     shown = [
         {
             "key": key,
@@ -114,7 +120,7 @@ def _listing(
         tab = next((key for key in prefer if counts[key]), prefer[-1])
     states = keys[tab]
     if states is not None:
-        qs = qs.filter(state__in=states)
+        qs = qs.filter(**{f"{field}__in": states})
     page = Paginator(qs, settings.DUBAN_PAGE_SIZE).get_page(request.GET.get("page"))
     return {
         "tabs": shown,
@@ -123,7 +129,15 @@ def _listing(
         "month": month_text,
         "month_error": month_error,
         "q": unit_text,
+        "keep": keep,
+        "keep_query": urlencode(keep),
+        # A handful of rows (a unit's own) needs no tabs nor filters.
+        "filterable": sum(by_state.values()) > FEW_ROWS or bool(month_text or unit_text),
     }
+
+
+# Up to this many rows a list shows them without tabs or filters.
+FEW_ROWS = 10
 
 
 def _state_order(states: tuple[str, ...]) -> Case:
@@ -392,23 +406,38 @@ def _period_param(request: HttpRequest) -> Period:
 
 @login_required
 def cards_view(request: HttpRequest) -> HttpResponse:
+    """A month's cards, by colour and unit, a page at a time (a province has 2,000), with the
+    month's and the year's counts and, for the office, publication at the top."""
     user = _user(request)
     period = _period_param(request)
-    cards = list(sel.card_list(user=user, year=period.year, month=period.month))
+    cards = sel.card_list(user=user, year=period.year, month=period.month).order_by(
+        "unit__sort_order", "unit_id"
+    )
+    listing = _listing(
+        request, cards, CARD_TABS, ("all",), field="colour", keep=(("period", str(period)),)
+    )
     return render(
         request,
         "supervision/cards.html",
         {
+            **listing,
             "period": period,
-            "cards": cards,
             "month_counts": sel.card_counts(user=user, year=period.year, month=period.month),
             "year_counts": sel.card_counts(user=user, year=period.year),
-            "published": bool(cards) and all(c.published_at for c in cards),
+            "unpublished": cards.filter(published_at__isnull=True).exists(),
             "is_office": can_manage_supervision(user),
             "periods": [Period(period.year, m) for m in range(1, 13)],
             "previous_year": Period(period.year - 1, 12),
         },
     )
+
+
+CARD_TABS = (
+    ("all", gettext_lazy("全部"), None),
+    ("red", gettext_lazy("红牌"), (Colour.RED,)),
+    ("yellow", gettext_lazy("黄牌"), (Colour.YELLOW,)),
+    ("green", gettext_lazy("绿牌"), (Colour.GREEN,)),
+)
 
 
 @login_required
