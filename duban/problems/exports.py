@@ -10,10 +10,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from duban.sheets.writer import cell_text, cell_write
+from duban.sheets.writer import alignment_id, border_id, cell_text, cell_write, stamp
 
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+TOP = Alignment(vertical="top", wrap_text=True)
 
 
 def list_workbook(
@@ -35,6 +36,7 @@ def list_workbook(
         head.font = Font(bold=True)
         head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         head.border = BOX
+    box, top = border_id(book, BOX), alignment_id(book, TOP)
     for r, row in enumerate(rows, start=4):
         for col, value in enumerate(row, start=1):
             cell = sheet.cell(row=r, column=col)
@@ -43,8 +45,7 @@ def list_workbook(
                 cell_write(cell, value)
             else:
                 cell.value = value  # type: ignore[assignment]
-            cell.border = BOX
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            stamp(cell, border=box, alignment=top)
     for col in range(1, width + 1):
         sheet.column_dimensions[get_column_letter(col)].width = 16
     sheet.freeze_panes = "A4"

@@ -136,7 +136,26 @@ def _target(problem: Problem) -> str:
     return str(problem.work_item.title if problem.work_item else problem.enterprise or "")
 
 
+class _Labels:
+    """Choice labels, each field's read once per list: Django's get_FOO_display rebuilds the
+    field's map (and translates every label) on every call — for a province's 22,000
+    problems exported, 600,000 translations."""
+
+    def __init__(self) -> None:
+        self._maps: dict[tuple[type[Any], str], dict[Any, str]] = {}
+
+    def __call__(self, obj: Any, field: str) -> str:
+        key = (type(obj), field)
+        labels = self._maps.get(key)
+        if labels is None:
+            choices = type(obj)._meta.get_field(field).flatchoices
+            labels = self._maps[key] = {value: str(label) for value, label in choices}
+        value = getattr(obj, field)
+        return labels.get(value, value)
+
+
 def _rows(key: str, qs: Iterable[Any]) -> list[list[object]]:
+    label = _Labels()
     if key == "tasks":
         return [
             [
@@ -154,14 +173,14 @@ def _rows(key: str, qs: Iterable[Any]) -> list[list[object]]:
             [
                 p.pk,
                 p.title,
-                p.get_source_display(),
-                p.get_category_display(),
+                label(p, "source"),
+                label(p, "category"),
                 _target(p),
                 p.lead_unit.name if p.lead_unit else "",
                 "、".join(u.name for u in p.co_units.all()),
                 p.level,
                 date_cn(p.due_date),
-                p.get_state_display(),
+                label(p, "state"),
             ]
             for p in qs
         ]
@@ -174,7 +193,7 @@ def _rows(key: str, qs: Iterable[Any]) -> list[list[object]]:
                 "、".join(u.name for u in o.units.all()),
                 date_cn(o.deadline),
                 o.meeting.title if o.meeting else "",
-                o.get_state_display(),
+                label(o, "state"),
             ]
             for o in qs
         ]
@@ -185,7 +204,7 @@ def _rows(key: str, qs: Iterable[Any]) -> list[list[object]]:
                 (fb.problem or fb.coordination).__str__(),
                 fb.text,
                 timezone.localtime(fb.created_at).strftime("%Y-%m-%d %H:%M"),
-                fb.get_state_display(),
+                label(fb, "state"),
                 fb.return_reason,
             ]
             for fb in qs
@@ -194,7 +213,7 @@ def _rows(key: str, qs: Iterable[Any]) -> list[list[object]]:
         [
             p.pk,
             p.title,
-            p.get_category_display(),
+            label(p, "category"),
             _target(p),
             p.lead_unit.name if p.lead_unit else "",
             date_cn(p.original_due_date),
