@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 from pathlib import Path
@@ -26,3 +27,26 @@ def migrate() -> None:
                 stale.unlink(missing_ok=True)
             shutil.copyfile(template, name)
     call_command("migrate", verbosity=0)
+
+
+def reuse_start(reuse: Path | None) -> None:
+    """`--reuse FILE`: the run's working SQLite database (deleted when the run ends, a
+    province's is ~280 MB) starts as a copy of FILE when FILE exists."""
+    if reuse is None:
+        return
+    data_dir = Path(os.environ["DUBAN_DATA_DIR"])
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    if reuse.is_file():
+        shutil.copyfile(reuse, data_dir / "duban.sqlite3")
+
+
+def reuse_save(reuse: Path | None) -> None:
+    """`--reuse FILE` when FILE did not exist: the data set just built is copied to FILE."""
+    if reuse is None or reuse.is_file():
+        return
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copyfile(Path(os.environ["DUBAN_DATA_DIR"]) / "duban.sqlite3", reuse)
+    print(f"data set saved to {reuse} (reuse it: --reuse {reuse})")

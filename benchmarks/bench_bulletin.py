@@ -27,9 +27,7 @@ within 3× the lower bound and under 10 s; the catalogue in a fixed number of qu
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -39,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import reuse_save, reuse_start  # noqa: E402
 from benchmarks.bench_progress import _setup  # noqa: E402
 
 if TYPE_CHECKING:
@@ -274,13 +273,7 @@ def main() -> int:
     if args.reuse and args.postgres:
         parser.error("--reuse is for SQLite only")
     _setup(args)
-    data_dir = Path(os.environ["DUBAN_DATA_DIR"])
-    sqlite_file = data_dir / "duban.sqlite3"
-    if args.reuse:
-        # The working copy is thrown away (a province's database is ~280 MB a run).
-        atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
-        if args.reuse.is_file():
-            shutil.copyfile(args.reuse, sqlite_file)
+    reuse_start(args.reuse)
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -318,11 +311,7 @@ def main() -> int:
             if not MonthClose.objects.filter(year=year, month=month).exists():
                 month_close(period=Period(year, month), by=office)
         print(f"the year's months closed in {time.perf_counter() - started:.1f} s")
-    if args.reuse and not args.reuse.is_file():
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copyfile(sqlite_file, args.reuse)
-        print(f"data set saved to {args.reuse} (reuse it: --reuse {args.reuse})")
+    reuse_save(args.reuse)
 
     state = (
         "closed month: its snapshot"

@@ -17,12 +17,8 @@ what an office waits for, and where the time goes beyond writing the cells.
 from __future__ import annotations
 
 import argparse
-import atexit
 import io
-import os
-import shutil
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,16 +26,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_progress import _setup  # noqa: E402
-
-
-def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - started)
-    return best, result
+from benchmarks import reuse_save, reuse_start  # noqa: E402
+from benchmarks.bench_progress import _best, _setup  # noqa: E402
 
 
 def _cells(content: bytes) -> list[list[list[Any]]]:
@@ -77,12 +65,7 @@ def main() -> int:
     args = parser.parse_args()
     args.postgres = None
     _setup(args)
-    data_dir = Path(os.environ["DUBAN_DATA_DIR"])
-    sqlite_file = data_dir / "duban.sqlite3"
-    if args.reuse:
-        atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
-        if args.reuse.is_file():
-            shutil.copyfile(args.reuse, sqlite_file)
+    reuse_start(args.reuse)
 
     from django.conf import settings
     from django.db import connection
@@ -99,11 +82,7 @@ def main() -> int:
         size=ProvinceSize(units=args.units, items=args.items, problems=args.problems)
     )
     print(f"database: {connection.vendor}; data set built in {built.seconds:.1f} s: {built.counts}")
-    if args.reuse and not args.reuse.is_file():
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copyfile(sqlite_file, args.reuse)
-        print(f"data set saved to {args.reuse} (reuse it: --reuse {args.reuse})")
+    reuse_save(args.reuse)
     year = WorkItem.objects.order_by("-year").values_list("year", flat=True).first()
     settings.ALLOWED_HOSTS = ["*"]
     office = Client()
