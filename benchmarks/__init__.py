@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import os
 import shutil
@@ -50,3 +51,11 @@ def reuse_save(reuse: Path | None) -> None:
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copyfile(Path(os.environ["DUBAN_DATA_DIR"]) / "duban.sqlite3", reuse)
     print(f"data set saved to {reuse} (reuse it: --reuse {reuse})")
+
+
+def province_arguments(parser: argparse.ArgumentParser) -> None:
+    """The size of the province-sized data set and how many runs each measure takes."""
+    parser.add_argument("--units", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--problems", type=int, default=60000)
+    parser.add_argument("--repeat", type=int, default=3)

@@ -54,6 +54,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from benchmarks import province_arguments  # noqa: E402
+
 EVENTS_AGGREGATE = """
 SELECT unit_id, month, SUM(points) FROM assessment_scoreevent
 WHERE year = {year} AND state = 'approved' GROUP BY unit_id, month
@@ -85,10 +87,7 @@ def _copy_database(source: Path, target: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--units", type=int, default=2000)
-    parser.add_argument("--items", type=int, default=20000)
-    parser.add_argument("--problems", type=int, default=60000)
-    parser.add_argument("--repeat", type=int, default=3)
+    province_arguments(parser)
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
     parser.add_argument(
         "--keep",

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import reuse_save, reuse_start  # noqa: E402
+from benchmarks import province_arguments, reuse_save, reuse_start  # noqa: E402
 from benchmarks.bench_progress import _setup  # noqa: E402
 
 if TYPE_CHECKING:
@@ -253,10 +253,7 @@ CATALOGUE_QUERIES = 45
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--units", type=int, default=2000)
-    parser.add_argument("--items", type=int, default=20000)
-    parser.add_argument("--problems", type=int, default=60000)
-    parser.add_argument("--repeat", type=int, default=3)
+    province_arguments(parser)
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
     parser.add_argument(
         "--reuse",

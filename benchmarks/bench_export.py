@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import reuse_save, reuse_start  # noqa: E402
+from benchmarks import province_arguments, reuse_save, reuse_start  # noqa: E402
 from benchmarks.bench_progress import _best, _setup  # noqa: E402
 
 
@@ -57,10 +57,7 @@ def _plain(sheets: list[list[list[Any]]]) -> Callable[[], int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--units", type=int, default=2000)
-    parser.add_argument("--items", type=int, default=20000)
-    parser.add_argument("--problems", type=int, default=60000)
-    parser.add_argument("--repeat", type=int, default=3)
+    province_arguments(parser)
     parser.add_argument("--reuse", type=Path, help="a SQLite copy of the data set (see above)")
     args = parser.parse_args()
     args.postgres = None

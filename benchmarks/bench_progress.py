@@ -29,6 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import province_arguments  # noqa: E402
+
 AGGREGATE = """
 SELECT w.id, w.annual_plan, w.prior_cumulative, COALESCE(r.ytd, 0) AS ytd, p.cum_plan,
        COALESCE(r.ytd, 0) * 100.0 / NULLIF(w.annual_plan, 0) AS completion,
@@ -103,10 +105,7 @@ def _drop_database(server_url: str, name: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--units", type=int, default=2000)
-    parser.add_argument("--items", type=int, default=20000)
-    parser.add_argument("--problems", type=int, default=60000)
-    parser.add_argument("--repeat", type=int, default=3)
+    province_arguments(parser)
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a database is made on it)")
     parser.add_argument(
         "--data-dir",
