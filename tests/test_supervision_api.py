@@ -122,7 +122,7 @@ def test_drafts_only_for_the_office(world, api):
 def test_card_scope_and_publish(world, api):
     d = world
     card_b = Card.objects.get(unit=d.unit_b, year=2024, month=3)
-    assert api(d.reporter_b, "get", "/cards").json() == []  # not published yet
+    assert api(d.reporter_b, "get", "/cards").json()["items"] == []  # not published yet
     assert api(d.reporter_b, "get", f"/cards/{card_b.pk}").status_code == 404
     r = api(d.office, "post", "/months/2024-04/cards/publish")
     assert r.status_code == 422 and "尚未关账" in r.json()["detail"]
@@ -183,7 +183,7 @@ def test_flag_and_interview_scope(world, api):
     )
     assert r.status_code == 422 and "佐证" in r.json()["detail"]
     iv = Interview.objects.get(unit=d.unit_b, month=3)
-    assert api(d.reporter_b, "get", "/interviews").json() == []
+    assert api(d.reporter_b, "get", "/interviews").json()["items"] == []
     r = api(
         d.office,
         "post",
@@ -196,5 +196,20 @@ def test_flag_and_interview_scope(world, api):
         },
     )
     assert r.json()["state"] == "scheduled"
-    assert [x["id"] for x in api(d.reporter_b, "get", "/interviews").json()] == [iv.pk]
-    assert api(d.reporter_a, "get", "/interviews").json() == []
+    assert [x["id"] for x in api(d.reporter_b, "get", "/interviews").json()["items"]] == [iv.pk]
+    assert api(d.reporter_a, "get", "/interviews").json()["items"] == []
+
+
+def test_lists_come_a_page_at_a_time_with_their_count(world, api):
+    # A province's month has 2,000 cards: a list says how many there are and pages through
+    # them (the first 1,000 were all an API client got, with nothing said of the rest).
+    d = world
+    first = api(d.office, "get", "/cards?year=2024&page_size=4").json()
+    assert first["count"] == Card.objects.filter(year=2024).count() == 9
+    assert (first["page"], first["page_size"], len(first["items"])) == (1, 4, 4)
+    rest = [api(d.office, "get", f"/cards?year=2024&page_size=4&page={n}").json() for n in (2, 3)]
+    ids = [c["id"] for page in (first, *rest) for c in page["items"]]
+    assert len(ids) == len(set(ids)) == 9
+    flags = api(d.office, "get", "/flags").json()
+    assert flags["count"] == len(flags["items"]) >= 1
+    assert api(d.office, "get", "/interviews?page=99").json()["items"] == []

@@ -178,7 +178,9 @@ def test_false_report_page_and_api(district, login):
     r = api(d.office, "post", f"/reports/{other.pk}/false", json={"version": 1, "reason": "x"})
     assert r.status_code == 200, r.json()
     assert r.json()["unit"]["code"] == "b"
-    assert [x["report_id"] for x in api(d.reporter_b, "get", "/false-reports").json()] == [other.pk]
+    assert [x["report_id"] for x in api(d.reporter_b, "get", "/false-reports").json()["items"]] == [
+        other.pk
+    ]
 
 
 # -- version required ----------------------------------------------------------------------
@@ -302,7 +304,7 @@ def test_flag_api_creates_with_a_number_and_is_scoped(district):
         json={**body, "target": "unit", "id": d.unit_a.pk, "leader": d.office.pk},
     )
     assert no_leader.status_code == 422
-    assert [x["id"] for x in api(d.reporter_a, "get", "/flags").json()] == []
+    assert [x["id"] for x in api(d.reporter_a, "get", "/flags").json()["items"]] == []
 
 
 # -- API: figures and counts ---------------------------------------------------------------
@@ -327,7 +329,7 @@ def test_prompt_figures_and_card_counts_in_the_api(district):
     # Units see only published cards.
     assert api(d.reporter_b, "get", "/cards/counts?year=2024").json()["red"] == 0
     assert api(d.office, "get", "/cards/counts").status_code == 422
-    year_of_b = api(d.office, "get", f"/cards?year=2024&unit={d.unit_b.pk}").json()
+    year_of_b = api(d.office, "get", f"/cards?year=2024&unit={d.unit_b.pk}").json()["items"]
     assert [c["unit"]["code"] for c in year_of_b] == ["b"]
 
 

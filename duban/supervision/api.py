@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
@@ -46,11 +46,30 @@ class UnitFilter(Schema):
     unit: int | None = Field(None, ge=1, le=MAX_ID, description="Only this unit's")
 
 
-def _listed(qs: QuerySet[M], q: UnitFilter, out: Callable[[M], Out]) -> list[Out]:
-    """A list endpoint's answer: the rows in scope, of one unit when asked, at most 1000."""
+class ListPage(Schema, Generic[Out]):
+    """A page of a list: how many rows there are in all, and this page's."""
+
+    count: int
+    page: int
+    page_size: int
+    items: list[Out]
+
+
+def _listed(
+    qs: QuerySet[M], q: UnitFilter, paging: PageParams, out: Callable[[M], Out]
+) -> dict[str, Any]:
+    """A list endpoint's answer, a page at a time (a province's month has 2,000 cards): the
+    rows in scope, of one unit when asked, with how many there are."""
     if q.unit:
         qs = qs.filter(unit_id=q.unit)
-    return [out(row) for row in qs[:1000]]
+    ordering = list(qs.query.order_by or qs.model._meta.ordering or [])
+    page = paginate(qs.order_by(*ordering, "pk"), paging)
+    return {
+        "count": page.count,
+        "page": page.page,
+        "page_size": page.page_size,
+        "items": [out(row) for row in page.rows],
+    }
 
 
 # -- prompts ----------------------------------------------------------------------------------
@@ -336,11 +355,12 @@ class CardQuery(UnitFilter):
 
 @router.get(
     "/cards",
-    response={200: list[CardOut], **ERRORS},
-    summary="亮牌: cards in scope (units and leaders: published only)",
+    response={200: ListPage[CardOut], **ERRORS},
+    summary="亮牌: cards in scope (units and leaders: published only), a page at a time",
 )
-def cards(request: HttpRequest, q: Query[CardQuery]) -> list[CardOut]:
-    return _listed(sel.card_list(user=request_user(request), year=q.year, month=q.month), q, _card)
+def cards(request: HttpRequest, q: Query[CardQuery], paging: Query[PageParams]) -> Any:
+    qs = sel.card_list(user=request_user(request), year=q.year, month=q.month)
+    return _listed(qs, q, paging, _card)
 
 
 class CardCountsOut(Schema):
@@ -459,9 +479,13 @@ class FlagQuery(UnitFilter):
     state: Flag.State | None = None
 
 
-@router.get("/flags", response={200: list[FlagOut], **ERRORS}, summary="挂牌督办 in scope")
-def flags(request: HttpRequest, q: Query[FlagQuery]) -> list[FlagOut]:
-    return _listed(sel.flag_list(user=request_user(request), state=q.state), q, _flag)
+@router.get(
+    "/flags",
+    response={200: ListPage[FlagOut], **ERRORS},
+    summary="挂牌督办 in scope, a page at a time",
+)
+def flags(request: HttpRequest, q: Query[FlagQuery], paging: Query[PageParams]) -> Any:
+    return _listed(sel.flag_list(user=request_user(request), state=q.state), q, paging, _flag)
 
 
 class FlagTarget(StrEnum):
@@ -607,9 +631,14 @@ class InterviewQuery(UnitFilter):
     state: Interview.State | None = None
 
 
-@router.get("/interviews", response={200: list[InterviewOut], **ERRORS}, summary="约谈 in scope")
-def interviews(request: HttpRequest, q: Query[InterviewQuery]) -> list[InterviewOut]:
-    return _listed(sel.interview_list(user=request_user(request), state=q.state), q, _interview)
+@router.get(
+    "/interviews",
+    response={200: ListPage[InterviewOut], **ERRORS},
+    summary="约谈 in scope, a page at a time",
+)
+def interviews(request: HttpRequest, q: Query[InterviewQuery], paging: Query[PageParams]) -> Any:
+    qs = sel.interview_list(user=request_user(request), state=q.state)
+    return _listed(qs, q, paging, _interview)
 
 
 class InterviewAction(StrEnum):
@@ -688,12 +717,12 @@ def _false_report(f: FalseReport) -> FalseReportOut:
 
 @router.get(
     "/false-reports",
-    response={200: list[FalseReportOut], **ERRORS},
-    summary="虚假填报: reports returned as false (in scope)",
+    response={200: ListPage[FalseReportOut], **ERRORS},
+    summary="虚假填报: reports returned as false (in scope), a page at a time",
 )
-def false_reports(request: HttpRequest, q: Query[CardQuery]) -> list[FalseReportOut]:
+def false_reports(request: HttpRequest, q: Query[CardQuery], paging: Query[PageParams]) -> Any:
     qs = sel.false_report_list(user=request_user(request), year=q.year, month=q.month)
-    return _listed(qs, q, _false_report)
+    return _listed(qs, q, paging, _false_report)
 
 
 @router.post(
