@@ -277,3 +277,16 @@ def test_a_months_cards_by_colour_a_page_at_a_time(world, login, settings, monke
     assert {card.unit_id for card in found.context["page"]} == {d.unit_a.pk, d.unit_a1.pk}
     cards_publish(period=Period(2024, 3), by=d.office)
     assert "公布本月亮牌" not in c.get("/supervision/cards/?period=2024-03").content.decode()
+
+
+def test_month_links_say_the_month_in_the_readers_language():
+    # The row of month links read "1month 2month …" in English.
+    from django.utils import translation
+
+    from duban.web.templatetags.duban_tags import month_short
+
+    with translation.override("zh-hans"):
+        assert [month_short(m) for m in (1, 3, 12)] == ["1月", "3月", "12月"]
+    with translation.override("en"):
+        assert [month_short(m) for m in (1, 3, 12)] == ["Jan", "Mar", "Dec"]
+    assert month_short("x") == "x" and month_short(13) == "13"

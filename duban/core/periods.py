@@ -9,9 +9,26 @@ from datetime import date, datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
+
+# A month's short name, as a row of month links or a table's head says it: 3月, or Mar.
+MONTH_SHORT = (
+    pgettext_lazy("month short", "1月"),
+    pgettext_lazy("month short", "2月"),
+    pgettext_lazy("month short", "3月"),
+    pgettext_lazy("month short", "4月"),
+    pgettext_lazy("month short", "5月"),
+    pgettext_lazy("month short", "6月"),
+    pgettext_lazy("month short", "7月"),
+    pgettext_lazy("month short", "8月"),
+    pgettext_lazy("month short", "9月"),
+    pgettext_lazy("month short", "10月"),
+    pgettext_lazy("month short", "11月"),
+    pgettext_lazy("month short", "12月"),
+)
 
 _PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
 

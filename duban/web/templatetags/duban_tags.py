@@ -11,7 +11,7 @@ from django.http import QueryDict
 
 from duban.core.formatting import date_cn
 from duban.core.money import fmt_pct, fmt_wan, fmt_yi, quantize, to_decimal
-from duban.core.periods import Period
+from duban.core.periods import MONTH_SHORT, Period
 
 register = template.Library()
 
@@ -96,3 +96,12 @@ def page_query(context: template.Context, page: int) -> str:
     query: QueryDict = request.GET.copy()
     query["page"] = str(page)
     return "?" + query.urlencode()
+
+
+@register.filter
+def month_short(month: int) -> str:
+    """A month's short name (3月, Mar); anything but 1–12 as it is."""
+    try:
+        return str(MONTH_SHORT[int(month) - 1]) if 1 <= int(month) <= 12 else str(month)
+    except (TypeError, ValueError):
+        return str(month)
