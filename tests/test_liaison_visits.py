@@ -106,3 +106,23 @@ def test_visit_pages_log_and_raise(district, login):
     assert (
         login(district.reporter_a).post(f"/liaison/visits/{visit.pk}/raise/", {}).status_code == 404
     )
+
+
+def test_the_visits_come_a_page_at_a_time(district, login, settings):
+    # The list stopped at the newest 200 without saying so.
+    settings.DUBAN_PAGE_SIZE = 3
+    for day in range(1, 6):
+        visit_log(
+            by=district.steward,
+            data={
+                "date": date(2024, 3, day),
+                "work_item": district.item_c,
+                "findings": f"第{day}次",
+            },
+        )
+    client = login(district.steward)
+    first = client.get("/liaison/").content.decode()
+    assert "第5次" in first and "第1次" not in first
+    assert "第1页，共2页（5条）" in first
+    second = client.get("/liaison/?page=2").content.decode()
+    assert "第1次" in second and "第5次" not in second

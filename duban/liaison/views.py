@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -50,12 +52,17 @@ def visit_list_view(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("走访已登记。"))
                 return redirect("liaison:visits")
-    visits = visit_list(user=user).prefetch_related("photos").order_by("-date", "-pk")[:200]
+    # A page at a time: the list stopped at the newest 200 without saying so.
+    visits = Paginator(
+        visit_list(user=user).prefetch_related("photos").order_by("-date", "-pk"),
+        settings.DUBAN_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "liaison/visits.html",
         {
             "visits": visits,
+            "page": visits,
             "form": form,
             "finding_form": FindingForm(),
             "leaders": liaison_figures(user=user, year=clock.today().year),
