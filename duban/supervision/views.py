@@ -72,7 +72,7 @@ def _date(text: str | None) -> date | None:
         return None
 
 
-# -- lists by state, a page at a time (flags and interviews) ---------------------------------
+# -- lists by state or colour, a page at a time (prompts, cards, flags, interviews) -----------
 
 
 def _listing(
@@ -114,10 +114,14 @@ def _listing(
         for key, label, states in tabs
     ]
     keys = {key: states for key, _label, states in tabs}
+    # A handful of rows (a unit's own) needs no tabs nor filters: all of them are shown.
+    filterable = sum(by_state.values()) > FEW_ROWS or bool(month_text or unit_text)
     tab = request.GET.get("state", "")
     if tab not in keys:
         counts = {t["key"]: t["count"] for t in shown}
         tab = next((key for key in prefer if counts[key]), prefer[-1])
+        if not filterable and "all" in keys:
+            tab = "all"
     states = keys[tab]
     if states is not None:
         qs = qs.filter(**{f"{field}__in": states})
@@ -131,8 +135,7 @@ def _listing(
         "q": unit_text,
         "keep": keep,
         "keep_query": urlencode(keep),
-        # A handful of rows (a unit's own) needs no tabs nor filters.
-        "filterable": sum(by_state.values()) > FEW_ROWS or bool(month_text or unit_text),
+        "filterable": filterable,
     }
 
 
@@ -282,7 +285,7 @@ BATCH_MAX = 20_000
 
 def _batch(text: str) -> dict[int, int] | None:
     """A batch posted as "id:version,…" (None when none was posted; an empty dict when it is
-    malformed or too long, which the issue refuses as missing versions)."""
+    malformed or too long, which the issue refuses as an invalid version)."""
     text = text.strip()
     if not text:
         return None

@@ -165,12 +165,14 @@ def escalate_overdue_problems(*, on: date | None = None) -> list[Escalation]:
     # once for all, not once an escalation.
     with collecting():
         for pk in list(candidates):
-            _escalate_if_due(pk, day, rules, done)
+            escalation = _escalate_if_due(pk, day, rules)
+            if escalation is not None:
+                done.append(escalation)
     logger.info("problems.escalated", extra={"count": len(done), "on": day.isoformat()})
     return done
 
 
-def _escalate_if_due(pk: int, day: date, rules: ProblemSettings, done: list[Escalation]) -> None:
+def _escalate_if_due(pk: int, day: date, rules: ProblemSettings) -> Escalation | None:
     """Raise the problem one level if it is still due (checked under its lock)."""
     with transaction.atomic():
         problem = Problem.objects.select_for_update(no_key=True).get(pk=pk)
@@ -181,11 +183,9 @@ def _escalate_if_due(pk: int, day: date, rules: ProblemSettings, done: list[Esca
             or due is None
             or day < due
         ):
-            return
+            return None
         note = _("办理时限%(d)s已过，宽限%(g)s天仍未办结") % {
             "d": (problem.due_date or day).isoformat(),
             "g": rules.grace_days,
         }
-        done.append(
-            _raise_level(problem, by=None, reason=Escalation.Reason.OVERDUE, note=note, on=day)
-        )
+        return _raise_level(problem, by=None, reason=Escalation.Reason.OVERDUE, note=note, on=day)
