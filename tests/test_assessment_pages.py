@@ -160,7 +160,15 @@ def test_api_scope_events_rankings_and_objections(january, district):
         content_type="application/json",
     )
     assert raised.status_code == 200, raised.content
+    # the objections and the months ranked come a page at a time, each in the user's scope
+    listed = unit.get("/api/v1/assessment/objections").json()
+    assert listed["count"] == 1 and listed["items"][0]["id"] == raised.json()["id"]
+    assert _api(d.reporter_a).get("/api/v1/assessment/objections").json()["count"] == 0
+    assert unit.get("/api/v1/assessment/rankings?year=2024").json()["count"] == 0  # unpublished
     office = _api(d.office)
+    assert office.get("/api/v1/assessment/rankings?year=2024").json()["items"] == [
+        {"year": 2024, "month": 1, "published": False}
+    ]
     refused = office.post("/api/v1/assessment/rankings/2024-01/publish")
     assert refused.status_code == 422 and "异议" in refused.json()["detail"]
     decided = office.post(
@@ -182,7 +190,8 @@ def test_api_manual_event_and_scheme_revision_refusals(january, district):
     d = district
     office = _api(d.office)
     schemes = office.get("/api/v1/assessment/schemes?year=2024").json()
-    bonus = next(r for r in schemes[0]["rules"] if r["code"] == "task-bonus")
+    assert schemes["count"] == len(schemes["items"]) >= 1
+    bonus = next(r for r in schemes["items"][0]["rules"] if r["code"] == "task-bonus")
     body = {"unit": d.unit_a.pk, "rule": bonus["id"], "period": "2024-01", "reason": "r"}
     missing = office.post(
         "/api/v1/assessment/events", {**body, "evidence": ""}, content_type="application/json"

@@ -75,7 +75,14 @@ def test_api_figures_are_scoped(fig):
 def test_api_bulletins(fig):
     b = bulletin_generate(kind=Kind.ANNUAL, year=2024, month=None, by=fig.office)
     listed = _api(fig.office).get("/api/v1/bulletins").json()
-    assert listed[0]["id"] == b.pk and listed[0]["draft"]
+    assert listed["count"] == 1 and listed["items"][0]["id"] == b.pk
+    assert listed["items"][0]["draft"]
+    # a page at a time, the newest first, and the count says how many there are in all
+    newer = bulletin_generate(kind=Kind.ANNUAL, year=2024, month=None, by=fig.office)
+    first = _api(fig.office).get("/api/v1/bulletins?page_size=1").json()
+    second = _api(fig.office).get("/api/v1/bulletins?page_size=1&page=2").json()
+    assert first["count"] == second["count"] == 2
+    assert [first["items"][0]["id"], second["items"][0]["id"]] == [newer.pk, b.pk]
     one = _api(fig.office).get(f"/api/v1/bulletins/{b.pk}").json()
     assert any("开工建设重点项目4个" in p for p in one["paragraphs"])
     assert _api(fig.reporter_b).get(f"/api/v1/bulletins/{b.pk}").status_code == 404

@@ -187,7 +187,8 @@ def test_api_extension_and_opinion_flow(district, problems, api):
 
 def test_api_meetings_scope(district, api):
     meeting = MeetingFactory(chair=district.leader, created_by=district.office)
-    assert [m["id"] for m in api(district.leader, "get", "/meetings").json()] == [meeting.pk]
+    listed = api(district.leader, "get", "/meetings").json()
+    assert listed["count"] == 1 and [m["id"] for m in listed["items"]] == [meeting.pk]
     assert api(district.reporter_b, "get", f"/meetings/{meeting.pk}").status_code == 404
     from duban.liaison.api import router as liaison_router
 

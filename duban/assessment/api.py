@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ from duban.assessment.services import manual as svc
 from duban.assessment.services.schemes import RuleSpec, scheme_for, scheme_revise
 from duban.assessment.services.scoring import events_compute, ranking_publish
 from duban.core.api.errors import ERRORS, office_only, run_service
-from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.pagination import ListPage, PageParams, page_answer, paginate
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, PERIOD_PATTERN, Id, Year
 from duban.core.api.schemas import UnitRef, UserRef, unit_ref, user_ref
 from duban.core.errors import ApplicationError
@@ -109,11 +109,11 @@ class AssessmentYearQuery(Schema):
 
 @router.get(
     "/assessment/schemes",
-    response={200: list[SchemeOut], **ERRORS},
-    summary="考核办法: the schemes (versions) and their rules",
+    response={200: ListPage[SchemeOut], **ERRORS},
+    summary="考核办法: the schemes (versions) and their rules, a page at a time",
 )
-def schemes(request: HttpRequest, q: Query[AssessmentYearQuery]) -> list[SchemeOut]:
-    return [_scheme(s) for s in sel.scheme_list(user=request_user(request), year=q.year)[:200]]
+def schemes(request: HttpRequest, q: Query[AssessmentYearQuery], paging: Query[PageParams]) -> Any:
+    return page_answer(sel.scheme_list(user=request_user(request), year=q.year), paging, _scheme)
 
 
 class RuleIn(Schema):
@@ -409,12 +409,12 @@ class ObjectionQuery(Schema):
 
 @router.get(
     "/assessment/objections",
-    response={200: list[ObjectionOut], **ERRORS},
-    summary="Objections in scope",
+    response={200: ListPage[ObjectionOut], **ERRORS},
+    summary="Objections in scope, a page at a time",
 )
-def objections(request: HttpRequest, q: Query[ObjectionQuery]) -> list[ObjectionOut]:
+def objections(request: HttpRequest, q: Query[ObjectionQuery], paging: Query[PageParams]) -> Any:
     qs = sel.objection_list(user=request_user(request), state=q.state)
-    return [_objection(o) for o in qs[:1000]]
+    return page_answer(qs, paging, _objection)
 
 
 class ObjectionDecision(StrEnum):
@@ -512,15 +512,16 @@ class RankingSummary(Schema):
 
 @router.get(
     "/assessment/rankings",
-    response={200: list[RankingSummary], **ERRORS},
-    summary="月榜: the months ranked (units: published only)",
+    response={200: ListPage[RankingSummary], **ERRORS},
+    summary="月榜: the months ranked (units: published only), a page at a time",
 )
-def rankings(request: HttpRequest, q: Query[AssessmentYearQuery]) -> list[RankingSummary]:
+def rankings(request: HttpRequest, q: Query[AssessmentYearQuery], paging: Query[PageParams]) -> Any:
     qs = sel.ranking_list(user=request_user(request), year=q.year)
-    return [
-        RankingSummary(year=r.year, month=r.month, published=r.published_at is not None)
-        for r in qs[:600]
-    ]
+    return page_answer(
+        qs,
+        paging,
+        lambda r: RankingSummary(year=r.year, month=r.month, published=r.published_at is not None),
+    )
 
 
 class SpanQuery(Schema):

@@ -17,6 +17,7 @@ from duban.bulletins.selectors import (
     query_for_user,
 )
 from duban.core.api.errors import ERRORS
+from duban.core.api.pagination import ListPage, PageParams, page_answer
 from duban.core.api.params import Id, Year
 from duban.core.errors import ApplicationError
 from duban.ledger.models import WorkItem
@@ -124,10 +125,14 @@ def _bulletin_out(b: Bulletin) -> dict[str, Any]:
     }
 
 
-@router.get("/bulletins", response={200: list[BulletinOut], **ERRORS}, summary="Bulletins")
-def bulletins(request: HttpRequest) -> list[BulletinOut]:
+@router.get(
+    "/bulletins",
+    response={200: ListPage[BulletinOut], **ERRORS},
+    summary="Bulletins, a page at a time",
+)
+def bulletins(request: HttpRequest, paging: Query[PageParams]) -> Any:
     user = request_user(request)
-    return [BulletinOut(**_bulletin_out(b)) for b in bulletin_list(user=user)[:500]]
+    return page_answer(bulletin_list(user=user), paging, lambda b: BulletinOut(**_bulletin_out(b)))
 
 
 @router.get(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
@@ -16,7 +16,7 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from duban.core.api.errors import ERRORS, office_only, run_service
-from duban.core.api.pagination import PageParams, paginate
+from duban.core.api.pagination import ListPage, PageParams, page_answer, paginate
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, Id
 from duban.core.api.schemas import UnitRef, unit_ref
 from duban.core.errors import ApplicationError
@@ -46,15 +46,6 @@ class UnitFilter(Schema):
     unit: int | None = Field(None, ge=1, le=MAX_ID, description="Only this unit's")
 
 
-class ListPage(Schema, Generic[Out]):
-    """A page of a list: how many rows there are in all, and this page's."""
-
-    count: int
-    page: int
-    page_size: int
-    items: list[Out]
-
-
 def _listed(
     qs: QuerySet[M], q: UnitFilter, paging: PageParams, out: Callable[[M], Out]
 ) -> dict[str, Any]:
@@ -62,14 +53,7 @@ def _listed(
     rows in scope, of one unit when asked, with how many there are."""
     if q.unit:
         qs = qs.filter(unit_id=q.unit)
-    ordering = list(qs.query.order_by or qs.model._meta.ordering or [])
-    page = paginate(qs.order_by(*ordering, "pk"), paging)
-    return {
-        "count": page.count,
-        "page": page.page,
-        "page_size": page.page_size,
-        "items": [out(row) for row in page.rows],
-    }
+    return page_answer(qs, paging, out)
 
 
 # -- prompts ----------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
@@ -15,6 +16,7 @@ from duban.core.api.params import MAX_PAGE
 MAX_PAGE_SIZE = 500
 
 M = TypeVar("M", bound=Model)
+Out = TypeVar("Out")
 
 
 class PageParams(Schema):
@@ -48,3 +50,25 @@ def paginate(qs: QuerySet[M], params: PageParams) -> PageSlice[M]:
     offset = (params.page - 1) * size
     rows = list(qs[offset : offset + size]) if offset < count else []
     return PageSlice(count=count, page=params.page, page_size=size, rows=rows)
+
+
+class ListPage(Schema, Generic[Out]):
+    """A page of a list: how many rows there are in all, and this page's."""
+
+    count: int
+    page: int
+    page_size: int
+    items: list[Out]
+
+
+def page_answer(qs: QuerySet[M], params: PageParams, out: Callable[[M], Out]) -> dict[str, Any]:
+    """A list endpoint's answer (`ListPage`), a page at a time: the rows in the queryset's order,
+    ties broken by id so that pages neither repeat nor skip a row."""
+    ordering = list(qs.query.order_by or qs.model._meta.ordering or [])
+    page = paginate(qs.order_by(*ordering, "pk"), params)
+    return {
+        "count": page.count,
+        "page": page.page,
+        "page_size": page.page_size,
+        "items": [out(row) for row in page.rows],
+    }

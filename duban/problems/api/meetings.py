@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Path, Schema
+from ninja import Path, Query, Schema
 from pydantic import Field
 
+from duban.core.api.pagination import ListPage, PageParams, page_answer
 from duban.core.api.params import Id, Year
 from duban.core.api.schemas import Pct, UserRef, user_ref
 from duban.org.auth import request_user
@@ -63,11 +65,15 @@ def _meeting(m: Meeting, user: User) -> MeetingOut:
     )
 
 
-@router.get("/meetings", response={200: list[MeetingOut], **ERRORS}, summary="Dispatch meetings")
-def meetings(request: HttpRequest) -> list[MeetingOut]:
+@router.get(
+    "/meetings",
+    response={200: ListPage[MeetingOut], **ERRORS},
+    summary="Dispatch meetings, the newest first, a page at a time",
+)
+def meetings(request: HttpRequest, paging: Query[PageParams]) -> Any:
     user = request_user(request)
     qs = meeting_list(user=user).order_by("-date", "-pk")
-    return [_meeting(m, user) for m in qs]
+    return page_answer(qs, paging, lambda m: _meeting(m, user))
 
 
 @router.get("/meetings/{meeting_id}", response={200: MeetingOut, **ERRORS}, summary="A meeting")
