@@ -102,3 +102,23 @@ def test_responsibility_needs_exactly_one_target(district):
             unit=district.unit_a,
             work_item=district.item_a,
         )
+
+
+def test_scopes_primed_together_are_each_users_own_in_a_fixed_number_of_queries(
+    district, django_assert_num_queries
+):
+    # given: every role's user, fresh from the database (no scope kept yet), twice over
+    from duban.org.models import User
+    from duban.org.scoping import scopes_prime
+
+    pks = [u.pk for u in district.users().values()]
+    alone = {u.pk: scope_for(u) for u in User.objects.filter(pk__in=pks)}
+    together = list(User.objects.filter(pk__in=pks))
+    # when: one query for the responsibilities, one tree walk for every unit
+    with django_assert_num_queries(2):
+        scopes_prime(together)
+    # then: each the scope it has alone (a unit's tree, a leader's responsibilities, everything)
+    assert {u.pk: scope_for(u) for u in together} == alone
+    assert alone[district.leader.pk].unit_ids  # from the leader's responsibility
+    assert len(alone[district.reporter_a.pk].unit_ids) == 2  # A and A1 below it
+    assert alone[district.office.pk].everything

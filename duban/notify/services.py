@@ -15,6 +15,7 @@ from duban.core.events import Event
 from duban.notify.models import Notification
 from duban.notify.targets import targets_visible
 from duban.org.models import User
+from duban.org.scoping import scopes_prime
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def recipients_by_event(events: Sequence[Event]) -> list[list[User]]:
     A few queries for any number of events: the audience once, then what each person may see
     once per object type (not once per person and event)."""
     users = _audience(events)
+    scopes_prime(users)
     wanted: dict[tuple[int, str], set[int]] = defaultdict(set)
     speaks = _speaks(events, users)
     for event, people in zip(events, speaks, strict=True):
