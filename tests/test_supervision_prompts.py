@@ -130,6 +130,34 @@ def test_draft_is_idempotent_and_repeats_are_left_out(district):
     assert _lines(again) == _lines(first)
 
 
+def test_a_batch_is_drafted_in_a_fixed_number_of_queries_with_its_history(district):
+    from django.test.utils import CaptureQueriesContext
+
+    def late_units(n):
+        for _ in range(n):
+            f.WorkItemFactory(lead_unit=f.UnitFactory(), planned_finish=date(2024, 3, 29))
+
+    def drafted():
+        Prompt.objects.filter(state=Prompt.State.DRAFT).delete()
+        with CaptureQueriesContext(connection) as ctx:
+            prompts = prompt_batch_draft(kind=K.WARNING, by=district.office)
+        return prompts, len(ctx.captured_queries)
+
+    # given: a unit's item past its planned finish (March, the month the lights judge)
+    late_units(1)
+    few, queries = drafted()
+    # when: four more units have one
+    late_units(4)
+    many, more_queries = drafted()
+    # then: a prompt more for each, their lines, the same statements
+    assert len(many) == len(few) + 4 and more_queries == queries
+    assert all(p.lines.filter(reason="overdue").exists() for p in many[-4:])
+    # and each prompt's creation is in its history, as the office's
+    created = Prompt.history.filter(id__in=[p.pk for p in many], history_type="+")
+    assert created.count() == len(many)
+    assert set(created.values_list("history_user_id", flat=True)) == {district.office.pk}
+
+
 # -- issue and numbering ----------------------------------------------------------------------
 
 

@@ -169,9 +169,12 @@ class DraftIn(Schema):
     summary="Draft the month's batch from the current lights (office)",
 )
 def prompts_draft(request: HttpRequest, body: DraftIn) -> list[PromptOut]:
-    office_only(can_manage_supervision(request_user(request)))
+    user = request_user(request)
+    office_only(can_manage_supervision(user))
     drafts = run_service(
-        lambda: prompt_svc.prompt_batch_draft(kind=body.kind, include_repeats=body.include_repeats)
+        lambda: prompt_svc.prompt_batch_draft(
+            kind=body.kind, include_repeats=body.include_repeats, by=user
+        )
     )
     return [_prompt(p) for p in drafts]
 

@@ -228,12 +228,13 @@ def prompts_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def prompts_draft_view(request: HttpRequest) -> HttpResponse:
-    _office(_user(request))
+    user = _user(request)
+    _office(user)
     kind = request.POST.get("kind", "")
     repeats = request.POST.get("include_repeats") == "1"
     _run(
         request,
-        lambda: prompt_svc.prompt_batch_draft(kind=kind, include_repeats=repeats),
+        lambda: prompt_svc.prompt_batch_draft(kind=kind, include_repeats=repeats, by=user),
         _("已生成提示草稿，请预览后下发。"),
     )
     return redirect("supervision:prompts")

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from duban.core import clock
-from duban.core.bulk import history_copy, values_in
+from duban.core.bulk import history_copy, insert_many, values_in
 from duban.core.errors import ApplicationError, check_version
 from duban.core.formatting import date_cn
 from duban.core.periods import Period
@@ -151,13 +151,19 @@ def _already_listed(kind: str, period: Period) -> set[tuple[int | None, int | No
 
 @transaction.atomic
 def prompt_batch_draft(
-    *, kind: str, on: date | None = None, include_repeats: bool = False
+    *,
+    kind: str,
+    on: date | None = None,
+    include_repeats: bool = False,
+    by: User | None = None,
 ) -> list[Prompt]:
     """The month's draft batch of `kind`: one prompt per unit with lines to list, or per
     district leader's area when the settings say so (units without a leader in charge keep
     their own prompt). Safe to run again: an existing draft batch of the month is returned as
     it is. An item or problem already listed for the same reason in an issued prompt of the
-    month is left out unless `include_repeats`."""
+    month is left out unless `include_repeats`. The prompts and their lines are written in a
+    few statements whatever the size of the batch (a province's is 2,000 prompts), each
+    prompt's creation kept in its history as `by`'s."""
     if kind not in Prompt.Kind.values:
         raise ApplicationError(_("提示类型无效。"), code="invalid")
     on = on or clock.today()
@@ -180,30 +186,40 @@ def prompt_batch_draft(
         leader_id = leaders.get(line.unit_id)
         key = ("leader", leader_id) if leader_id else ("unit", line.unit_id)
         groups[key].append(line)
-    prompts = []
-    for (recipient, pk), group in sorted(groups.items()):
-        prompt = Prompt.objects.create(
-            kind=kind,
-            year=period.year,
-            month=period.month,
-            unit_id=pk if recipient == "unit" else None,
-            leader_id=pk if recipient == "leader" else None,
-            drafted_on=on,
-        )
-        PromptItem.objects.bulk_create(
-            PromptItem(
-                prompt=prompt,
-                unit_id=line.unit_id,
-                work_item_id=line.work_item_id,
-                problem_id=line.problem_id,
-                reason=line.reason,
-                reason_text=line.text,
-                figures=dict(line.figures),
-            )
+    ordered = sorted(groups.items())
+    keys = insert_many(
+        Prompt,
+        [
+            {
+                "kind": kind,
+                "year": period.year,
+                "month": period.month,
+                "unit_id": pk if recipient == "unit" else None,
+                "leader_id": pk if recipient == "leader" else None,
+                "drafted_on": on,
+            }
+            for (recipient, pk), _group in ordered
+        ],
+        history_user_id=by.pk if by else None,
+    )
+    insert_many(
+        PromptItem,
+        [
+            {
+                "prompt_id": prompt_id,
+                "unit_id": line.unit_id,
+                "work_item_id": line.work_item_id,
+                "problem_id": line.problem_id,
+                "reason": line.reason,
+                "reason_text": line.text,
+                "figures": dict(line.figures),
+            }
+            for prompt_id, (_key, group) in zip(keys, ordered, strict=True)
             for line in sorted(group, key=lambda x: x.unit_id)
-        )
-        prompts.append(prompt)
-    return prompts
+        ],
+    )
+    found = {p.pk: p for p in Prompt.objects.filter(pk__in=values_in(keys, of="bigint"))}
+    return [found[pk] for pk in keys]
 
 
 def leaders_in_charge(unit_ids: set[int], on: date) -> dict[int, int]:
