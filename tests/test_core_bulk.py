@@ -16,6 +16,7 @@ from duban.core.bulk import (
     gc_paused,
     history_copy,
     insert_many,
+    update_rows,
 )
 from duban.ledger.models import Project, WorkItem
 from tests import factories as f
@@ -177,6 +178,33 @@ def test_history_copy_records_the_rows_as_they_are_now():
     ]
     history_copy(Project, [])  # nothing to do is fine
     assert Project.history.count() == 5
+
+
+def test_update_rows_sets_each_rows_values_in_one_statement_and_leaves_the_rest():
+    # given four projects
+    keys = insert_many(Project, [{"name": n, "location": "原"} for n in ("甲", "乙", "丙", "丁")])
+    text = "甲\t乙'丙\"丁"
+    # when: two of them updated, each its own name and amount, one location for both
+    with CaptureQueriesContext(connection) as ctx:
+        updated = update_rows(
+            Project,
+            [("id", "bigint"), ("name", "text"), ("total_investment", "numeric")],
+            [(keys[1], text, Decimal("12.5")), (keys[3], "新", Decimal("0.25"))],
+            same={"location": "新区"},
+            increment=["version"],
+        )
+    # then
+    assert updated == 2 and len(ctx.captured_queries) == 1
+    rows = {
+        pk: rest
+        for pk, *rest in Project.objects.order_by("pk").values_list(
+            "pk", "name", "total_investment", "location", "version"
+        )
+    }
+    assert rows[keys[1]] == [text, Decimal("12.5"), "新区", 2]
+    assert rows[keys[3]] == ["新", Decimal("0.25"), "新区", 2]
+    assert rows[keys[0]] == ["甲", None, "原", 1] and rows[keys[2]][2:] == ["原", 1]
+    assert update_rows(Project, [("id", "bigint")], []) == 0
 
 
 def test_many_rows_written_analyse_their_tables_once_committed(

@@ -414,6 +414,47 @@ def rows_select(
     return f"SELECT {picks} FROM json_each(%s)", [text]  # noqa: S608
 
 
+def update_rows(
+    model: type[models.Model],
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+    *,
+    same: Mapping[str, Any] | None = None,
+    increment: Sequence[str] = (),
+) -> int:
+    """Update the objects whose keys are the first value of each row: the fields named by the
+    other `columns` ((field, type) pairs, the type one of `TYPES`) from the row, each field of
+    `same` to its one value, each field of `increment` by one — one statement whatever the
+    number of rows (Django's `bulk_update` builds a CASE per row and field: 2,000 prompts
+    took seconds to compile). Returns how many were updated."""
+    if not rows:
+        return 0
+    quote = connection.ops.quote_name
+    meta = model._meta
+    table = quote(meta.db_table)
+    key = quote(meta.pk.column)  # type: ignore[union-attr]
+    names = [(f"c{i}", kind) for i, (_field, kind) in enumerate(columns)]
+    select, params = rows_select(names, rows)
+    sets = [
+        f"{_column_names(model, [field])} = c.{alias}"
+        for (field, _kind), (alias, _k) in zip(columns[1:], names[1:], strict=True)
+    ]
+    values: list[Any] = []
+    for field, value in (same or {}).items():
+        sets.append(f"{_column_names(model, [field])} = %s")
+        values.append(meta.get_field(field).get_db_prep_save(value, connection))  # type: ignore[union-attr]
+    for field in increment:
+        column = _column_names(model, [field])
+        sets.append(f"{column} = {column} + 1")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {', '.join(sets)} FROM ({select}) c "  # noqa: S608
+            f"WHERE {table}.{key} = c.c0",
+            [*values, *params],
+        )
+        return int(cursor.rowcount)
+
+
 def _column_names(model: type[models.Model], columns: Sequence[str]) -> str:
     """The quoted columns of `model`'s fields (names or attnames), comma-separated."""
     quote = connection.ops.quote_name

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from duban.core import clock
-from duban.core.bulk import history_copy, insert_many, values_in
+from duban.core.bulk import history_copy, insert_many, update_rows, values_in
 from duban.core.errors import ApplicationError, check_version
 from duban.core.formatting import date_cn
 from duban.core.periods import Period
@@ -344,10 +344,19 @@ def prompt_issue(*, prompts: Mapping[int, int], by: User) -> list[Prompt]:
         p.issued_at, p.issued_by, p.reply_due = now, by, due
         p.version += 1
         p.updated_at = now
-    Prompt.objects.bulk_update(
-        rows,
-        ["seq", "number", "state", "issued_at", "issued_by", "reply_due", "version", "updated_at"],
-        batch_size=500,
+    # One statement: each prompt its number, all the same state, time, office and deadline.
+    update_rows(
+        Prompt,
+        [("id", "bigint"), ("seq", "integer"), ("number", "text")],
+        [(p.pk, p.seq, p.number) for p in rows],
+        same={
+            "state": Prompt.State.ISSUED,
+            "issued_at": now,
+            "issued_by": by.pk,
+            "reply_due": due,
+            "updated_at": now,
+        },
+        increment=["version"],
     )
     # Each issue kept in the prompts' history, by the office that issued (one statement).
     history_copy(Prompt, ids, history_type="~", history_user_id=by.pk, when=now)
