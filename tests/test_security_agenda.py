@@ -83,3 +83,42 @@ def test_agenda_whole_for_the_chair_and_the_office(district, meeting):
     text = _docx_text(meeting_minutes_docx(meeting, user=d.leader))
     assert "住建丁征拆未完成" in text and "发改甲用地未批" in text
     assert "不在您的工作范围内" not in text
+
+
+def test_the_list_scopes_every_meetings_agenda_in_a_fixed_number_of_queries(district, meeting):
+    # given: a second meeting chaired by someone else, the same problems on its agenda
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    d = district
+    client = TestClient(router)
+
+    def listed(user):
+        headers = {"Authorization": f"Bearer {api_token_create(user=user)}"}
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get("/meetings", headers=headers).json()
+        return body, len(ctx.captured_queries)
+
+    _one, one_meeting = listed(d.reporter_a)
+    svc.meeting_schedule(
+        by=d.office,
+        data={
+            "kind": Meeting.Kind.MONTHLY,
+            "level": 4,
+            "title": "5月调度会",
+            "chair": d.office,
+            "date": date(2024, 5, 20),
+        },
+    )
+    # when: a unit's reader and the chair of the first list both
+    body, two_meetings = listed(d.reporter_a)
+    chair, _n = listed(d.leader)
+    # then: the unit's own entries and a count of the rest, on each meeting, in the same
+    # number of queries however many meetings the page holds
+    assert body["count"] == 2 and two_meetings == one_meeting
+    for m in body["items"]:
+        texts = [a["text"] for a in m["agenda"]]
+        assert "发改甲用地未批" in texts and "住建丁征拆未完成" not in texts
+        assert m["agenda_hidden"] >= 1
+    whole = {m["id"]: m["agenda_hidden"] for m in chair["items"]}
+    assert whole[meeting.pk] == 0  # the chair sees all of their meeting's agenda

@@ -15,12 +15,12 @@ from duban.core.api.schemas import Pct, UserRef, user_ref
 from duban.org.auth import request_user
 from duban.org.models import User
 from duban.problems.api.base import ERRORS, router
-from duban.problems.models import Meeting
+from duban.problems.models import AgendaItem, Meeting
 from duban.problems.selectors import (
     demand_figures,
-    meeting_agenda,
     meeting_get_for_user,
     meeting_list,
+    meetings_agenda_entries,
 )
 
 
@@ -46,7 +46,11 @@ class MeetingOut(Schema):
 
 
 def _meeting(m: Meeting, user: User) -> MeetingOut:
-    shown = meeting_agenda(user=user, meeting=m)
+    return _meeting_out(m, meetings_agenda_entries(user=user, meetings=[m])[m.pk])
+
+
+def _meeting_out(m: Meeting, agenda: tuple[list[AgendaItem], int]) -> MeetingOut:
+    entries, hidden = agenda
     return MeetingOut(
         id=m.pk,
         kind=Meeting.Kind(m.kind),
@@ -59,9 +63,9 @@ def _meeting(m: Meeting, user: User) -> MeetingOut:
             AgendaOut(
                 kind=a.kind, text=a.text, problem_id=a.problem_id, work_item_id=a.work_item_id
             )
-            for a in shown.entries
+            for a in entries
         ],
-        agenda_hidden=shown.hidden_entries,
+        agenda_hidden=hidden,
     )
 
 
@@ -72,8 +76,11 @@ def _meeting(m: Meeting, user: User) -> MeetingOut:
 )
 def meetings(request: HttpRequest, paging: Query[PageParams]) -> Any:
     user = request_user(request)
-    qs = meeting_list(user=user).order_by("-date", "-pk")
-    return page_answer(qs, paging, lambda m: _meeting(m, user))
+    page = page_answer(meeting_list(user=user).order_by("-date", "-pk"), paging, lambda m: m)
+    # Every meeting's agenda as the reader may see it, for the whole page at once.
+    agendas = meetings_agenda_entries(user=user, meetings=page["items"])
+    page["items"] = [_meeting_out(m, agendas[m.pk]) for m in page["items"]]
+    return page
 
 
 @router.get("/meetings/{meeting_id}", response={200: MeetingOut, **ERRORS}, summary="A meeting")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -99,24 +100,54 @@ def _agenda_entry_q(user: User) -> Q:
     )
 
 
+def meetings_agenda_entries(
+    *, user: User, meetings: Sequence[Meeting]
+) -> dict[int, tuple[list[AgendaItem], int]]:
+    """Each meeting's agenda entries as `user` may see them (the meetings are already scoped),
+    with how many were left out: everything for the office and a meeting's chair, else their
+    own entries. Three queries for any number of meetings (a page of the API's list)."""
+    whole = [m.pk for m in meetings if meeting_sees_everything(user=user, meeting=m)]
+    own = [m.pk for m in meetings if m.pk not in set(whole)]
+    out: dict[int, tuple[list[AgendaItem], int]] = {m.pk: ([], 0) for m in meetings}
+    if not meetings:
+        return out
+    entries = AgendaItem.objects.select_related("problem", "work_item").order_by(
+        "meeting_id", "sort_order", "pk"
+    )
+    shown = list(entries.filter(meeting_id__in=whole)) if whole else []
+    if own:
+        shown += list(entries.filter(_agenda_entry_q(user), meeting_id__in=own))
+    totals = dict(
+        AgendaItem.objects.filter(meeting_id__in=[m.pk for m in meetings])
+        .order_by()
+        .values_list("meeting_id")
+        .annotate(n=Count("pk"))
+    )
+    by_meeting: dict[int, list[AgendaItem]] = {m.pk: [] for m in meetings}
+    for entry in shown:
+        by_meeting[entry.meeting_id].append(entry)
+    return {pk: (listed, totals.get(pk, 0) - len(listed)) for pk, listed in by_meeting.items()}
+
+
 def meeting_agenda(*, user: User, meeting: Meeting) -> MeetingAgenda:
     """The meeting's agenda and decisions as `user` may see them (the meeting is already
     scoped): everything for the office and the chair, else their own entries plus a count."""
-    entries = meeting.agenda.select_related("problem", "work_item").order_by("sort_order", "pk")
+    [(shown_entries, hidden_entries)] = meetings_agenda_entries(
+        user=user, meetings=[meeting]
+    ).values()
     decisions = (
         meeting.decisions.select_related("problem", "leader", "created_by")
         .prefetch_related("units")
         .order_by("pk")
     )
-    total_entries, total_decisions = entries.count(), decisions.count()
+    total_decisions = decisions.count()
     if not meeting_sees_everything(user=user, meeting=meeting):
-        entries = entries.filter(_agenda_entry_q(user))
         problems = Problem.objects.filter(problems_q(scope_for(user))).values("pk")
         decisions = decisions.filter(problem__in=problems)
-    shown_entries, shown_decisions = list(entries), list(decisions)
+    shown_decisions = list(decisions)
     return MeetingAgenda(
         entries=shown_entries,
         decisions=shown_decisions,
-        hidden_entries=total_entries - len(shown_entries),
+        hidden_entries=hidden_entries,
         hidden_decisions=total_decisions - len(shown_decisions),
     )
