@@ -184,6 +184,10 @@ def test_interviews_come_a_page_at_a_time_by_state_month_and_unit(district, logi
     assert own.context["tab"] == "all"
     assert {iv.unit_id for iv in own.context["page"]} == {d.unit_b.pk}
     assert len(own.context["page"]) == 12
+    # Its twelve are filtered by month, not by unit: it answers for one unit only.
+    assert own.context["filterable"] and not own.context["by_unit"]
+    assert 'name="month"' in own.content.decode() and 'name="q"' not in own.content.decode()
+    assert everything.context["by_unit"] and 'name="q"' in everything.content.decode()
 
 
 def test_flags_land_on_the_suggestions_while_there_are_some(world, login, monkeypatch):

@@ -136,7 +136,14 @@ def _listing(
         "keep": keep,
         "keep_query": urlencode(keep),
         "filterable": filterable,
+        # A reader answering for one unit has nothing to pick among: no unit filter.
+        "by_unit": _many_units(request.user) or bool(unit_text),
     }
+
+
+def _many_units(user: Any) -> bool:
+    scope = scope_for(user)
+    return scope.everything or len(scope.unit_ids) > 1
 
 
 # Up to this many rows a list shows them without tabs or filters.
