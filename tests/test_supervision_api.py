@@ -213,3 +213,43 @@ def test_lists_come_a_page_at_a_time_with_their_count(world, api):
     flags = api(d.office, "get", "/flags").json()
     assert flags["count"] == len(flags["items"]) >= 1
     assert api(d.office, "get", "/interviews?page=99").json()["items"] == []
+
+
+def test_a_page_of_cards_or_prompts_costs_the_same_queries_whatever_its_rows(world, api):
+    # Each card's explanation names rows (items, prompts, problems) and each prompt has its
+    # lines: read for the whole page at once, not once per card or prompt (a page may hold 500).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    d = world
+
+    def queries(path):
+        with CaptureQueriesContext(connection) as ctx:
+            body = api(d.office, "get", path).json()
+        return len(body["items"]), len(ctx.captured_queries)
+
+    one_card, card_queries = queries("/cards?year=2024&page_size=1")
+    all_cards, more_card_queries = queries("/cards?year=2024")
+    assert (one_card, all_cards) == (1, 9)
+    # at most a query more for each kind of row the other cards name (items, prompts, problems)
+    assert more_card_queries <= card_queries + 3
+    one_prompt, prompt_queries = queries("/prompts?page_size=1")
+    prompt_batch_draft(kind=Prompt.Kind.WARNING, include_repeats=True)
+    all_prompts, more_prompt_queries = queries("/prompts")
+    assert one_prompt == 1 and all_prompts > 1 and more_prompt_queries == prompt_queries
+    # The explanations are the ones a card read alone gives.
+    listed = {c["id"]: c["explanation"] for c in api(d.office, "get", "/cards").json()["items"]}
+    for card_id, explanation in listed.items():
+        assert api(d.office, "get", f"/cards/{card_id}").json()["explanation"] == explanation
+
+
+def test_issuing_a_prompt_out_of_scope_answers_404_and_issues_nothing(world, api):
+    d = world
+    draft = prompt_batch_draft(kind=Prompt.Kind.WARNING, include_repeats=True)[0]
+    missing = {"prompts": [{"id": draft.pk, "version": 1}, {"id": 10**9, "version": 1}]}
+    assert api(d.office, "post", "/prompts/issue", json=missing).status_code == 404
+    draft.refresh_from_db()
+    assert draft.state == Prompt.State.DRAFT
+    body = api(d.office, "post", "/prompts/issue", json={"prompts": [missing["prompts"][0]]})
+    assert body.status_code == 200 and body.json()[0]["state"] == "issued"
+    assert body.json()[0]["lines"]

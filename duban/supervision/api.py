@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
 from pydantic import Field
@@ -19,13 +19,22 @@ from duban.core.api.errors import ERRORS, office_only, run_service
 from duban.core.api.pagination import ListPage, PageParams, page_answer, paginate
 from duban.core.api.params import MAX_ID, MAX_YEAR, MIN_YEAR, Id
 from duban.core.api.schemas import UnitRef, unit_ref
+from duban.core.bulk import values_in
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.core.services import refuse_unless
 from duban.org.auth import TokenAuth, request_user
 from duban.org.models import User
 from duban.supervision import selectors as sel
-from duban.supervision.models import Card, Colour, FalseReport, Flag, Interview, Prompt
+from duban.supervision.models import (
+    Card,
+    Colour,
+    FalseReport,
+    Flag,
+    Interview,
+    Prompt,
+    PromptItem,
+)
 from duban.supervision.permissions import (
     can_manage_supervision,
     can_reply_prompt,
@@ -100,7 +109,7 @@ class PromptPage(Schema):
     items: list[PromptOut]
 
 
-def _prompt(p: Prompt) -> PromptOut:
+def _prompt(p: Prompt, lines: list[PromptItem] | None = None) -> PromptOut:
     return PromptOut(
         id=p.pk,
         version=p.version,
@@ -132,9 +141,23 @@ def _prompt(p: Prompt) -> PromptOut:
                 answer=line.answer,
                 new_date=line.new_date,
             )
-            for line in p.lines.select_related("work_item", "problem", "unit")
+            for line in (_lines_of([p])[p.pk] if lines is None else lines)
         ],
     )
+
+
+def _lines_of(prompts: list[Prompt]) -> dict[int, list[PromptItem]]:
+    """The prompts' lines with what they name, read in one query for all of them."""
+    out: dict[int, list[PromptItem]] = {p.pk: [] for p in prompts}
+    lines = PromptItem.objects.filter(prompt_id__in=values_in(list(out), of="bigint"))
+    for line in lines.select_related("work_item", "problem", "unit"):
+        out[line.prompt_id].append(line)
+    return out
+
+
+def _prompts(prompts: list[Prompt]) -> list[PromptOut]:
+    lines = _lines_of(prompts)
+    return [_prompt(p, lines[p.pk]) for p in prompts]
 
 
 class PromptQuery(Schema):
@@ -154,7 +177,7 @@ def prompts(request: HttpRequest, q: Query[PromptQuery], paging: Query[PageParam
         count=page.count,
         page=page.page,
         page_size=page.page_size,
-        items=[_prompt(p) for p in page.rows],
+        items=_prompts(page.rows),
     )
 
 
@@ -176,7 +199,7 @@ def prompts_draft(request: HttpRequest, body: DraftIn) -> list[PromptOut]:
             kind=body.kind, include_repeats=body.include_repeats, by=user
         )
     )
-    return [_prompt(p) for p in drafts]
+    return _prompts(drafts)
 
 
 class PromptVersion(Schema):
@@ -196,12 +219,12 @@ class IssueIn(Schema):
 def prompts_issue(request: HttpRequest, body: IssueIn) -> list[PromptOut]:
     user = request_user(request)
     office_only(can_manage_supervision(user))
-    versions = {
-        sel.prompt_get_for_user(user=user, prompt_id=p.id).pk: p.version for p in body.prompts
-    }
-    return [
-        _prompt(p) for p in run_service(lambda: prompt_svc.prompt_issue(prompts=versions, by=user))
-    ]
+    versions = {p.id: p.version for p in body.prompts}
+    # Every prompt named must be in the user's scope, like one read alone (404 otherwise).
+    found = sel.prompt_list(user=user).filter(pk__in=values_in(list(versions), of="bigint"))
+    if set(found.order_by().values_list("pk", flat=True)) != set(versions):
+        raise Http404
+    return _prompts(run_service(lambda: prompt_svc.prompt_issue(prompts=versions, by=user)))
 
 
 class PromptFiguresOut(Schema):
@@ -315,7 +338,7 @@ class CardOut(Schema):
     explanation: list[ExplanationOut]
 
 
-def _card(c: Card) -> CardOut:
+def _card(c: Card, explanation: list[sel.ExplanationLine] | None = None) -> CardOut:
     return CardOut(
         id=c.pk,
         version=c.version,
@@ -330,7 +353,7 @@ def _card(c: Card) -> CardOut:
         facts=c.facts,
         explanation=[
             ExplanationOut(colour=Colour(e.colour), text=e.text, links=[list(x) for x in e.links])
-            for e in sel.card_explanation(c)
+            for e in (sel.card_explanation(c) if explanation is None else explanation)
         ],
     )
 
@@ -347,7 +370,11 @@ class CardQuery(UnitFilter):
 )
 def cards(request: HttpRequest, q: Query[CardQuery], paging: Query[PageParams]) -> Any:
     qs = sel.card_list(user=request_user(request), year=q.year, month=q.month)
-    return _listed(qs, q, paging, _card)
+    page = _listed(qs, q, paging, lambda c: c)
+    # The page's explanations together: the rows their facts name, a query per kind of row.
+    explained = sel.cards_explained(page["items"])
+    page["items"] = [_card(c, explained[c.pk]) for c in page["items"]]
+    return page
 
 
 class CardCountsOut(Schema):

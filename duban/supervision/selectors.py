@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
@@ -216,38 +215,78 @@ _FACT_TEXT: dict[tuple[str, str], Any] = {
 }
 
 
-def _links(fact: str, ids: list[int], period: Period) -> list[tuple[str, str]]:
+# The rows a card's fact names, and where their names come from (the rest link by number).
+_ITEM_FACTS = ("red_items", "red_running", "late_reports", "missed_targets")
+_NAMED: dict[str, tuple[type[Any], str]] = {
+    "item": (WorkItem, "title"),
+    "prompt": (Prompt, "number"),
+    "problem": (Problem, "title"),
+}
+
+
+def _named_as(fact: str) -> str | None:
+    if fact in _ITEM_FACTS:
+        return "item"
+    if fact == "late_replies":
+        return "prompt"
+    if fact in ("false_reports", "missed_flags"):
+        return None
+    return "problem"
+
+
+def _links(fact: str, ids: list[int], names: dict[str, dict[int, str]]) -> list[tuple[str, str]]:
     if fact == "false_reports":
         return [(_("月报%(n)s") % {"n": i}, reverse("reporting:report", args=[i])) for i in ids]
-    if fact in ("red_items", "red_running", "late_reports", "missed_targets"):
-        titles = dict(WorkItem.objects.filter(pk__in=ids).values_list("pk", "title"))
-        return [(titles.get(i, str(i)), reverse("ledger:item", args=[i])) for i in ids]
-    if fact == "late_replies":
-        numbers = dict(Prompt.objects.filter(pk__in=ids).values_list("pk", "number"))
-        return [(numbers.get(i) or str(i), reverse("supervision:prompt", args=[i])) for i in ids]
     if fact == "missed_flags":
         return [(_("挂牌督办%(n)s") % {"n": i}, reverse("supervision:flag", args=[i])) for i in ids]
-    titles = dict(Problem.objects.filter(pk__in=ids).values_list("pk", "title"))
-    return [(titles.get(i, str(i)), reverse("problems:problem", args=[i])) for i in ids]
+    kind = _named_as(fact)
+    assert kind is not None  # noqa: S101 — the two unnamed facts returned above
+    url = {"item": "ledger:item", "prompt": "supervision:prompt", "problem": "problems:problem"}
+    got = names.get(kind, {})
+    return [(got.get(i) or str(i), reverse(url[kind], args=[i])) for i in ids]
+
+
+def _hits(card: Card) -> list[tuple[str, str, Any]]:
+    """The rules the card's facts met, as shown: a red card leaves out its yellow for red items."""
+    hits = rule_hits(card.facts, card.rules or CardRules())
+    red = any(colour == Colour.RED for _f, colour, _t in hits)
+    return [h for h in hits if not (red and h[1] == Colour.YELLOW and h[0] == "red_items")]
+
+
+def cards_explained(cards: list[Card]) -> dict[int, list[ExplanationLine]]:
+    """Each card's explanation (`card_explanation`), for many cards at once: the rows their
+    facts name read in one query per kind of row (items, prompts, problems), not per card."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for card in cards:
+        for fact, _colour, _t in _hits(card):
+            kind = _named_as(fact)
+            if kind is not None:
+                wanted[kind].update(card.facts.get(fact, []))
+    names: dict[str, dict[int, str]] = {}
+    for kind, ids in wanted.items():
+        model, field = _NAMED[kind]
+        names[kind] = dict(model.objects.filter(pk__in=ids).values_list("pk", field))
+    return {card.pk: _explained(card, names) for card in cards}
 
 
 def card_explanation(card: Card) -> list[ExplanationLine]:
     """The card line by line: each rule the unit's facts met, with links to the rows; a green
     card says why it is green."""
+    return cards_explained([card])[card.pk]
+
+
+def _explained(card: Card, names: dict[str, dict[int, str]]) -> list[ExplanationLine]:
     rules = card.rules or CardRules()
-    hits = rule_hits(card.facts, rules)
-    red = any(colour == Colour.RED for _f, colour, _t in hits)
+    hits = _hits(card)
     lines = []
     for fact, colour, threshold in hits:
-        if red and colour == Colour.YELLOW and fact == "red_items":
-            continue
         ids = card.facts.get(fact, [])
         text = str(_FACT_TEXT[(fact, colour)]) % {
             "n": len(ids),
             "t": threshold,
             "pp": f"{Decimal(str(rules.missed_target_pp)).normalize():f}",
         }
-        lines.append(ExplanationLine(colour, text, _links(fact, ids, card.period)))
+        lines.append(ExplanationLine(colour, text, _links(fact, ids, names)))
     if not hits:
         lines.append(
             ExplanationLine(
