@@ -375,6 +375,40 @@ def test_liaison_figures_per_leader(district, book):
     assert liaison_figures(user=district.reporter_a) == []
 
 
+def test_liaison_figures_count_each_demand_once_in_a_fixed_number_of_queries(district, book):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def leader_with_demands(n_demands):
+        leader = f.UserFactory(role=User.Role.LEADER, unit=None)
+        enterprise = f.EnterpriseFactory()
+        for target in ({"enterprise": enterprise}, {"work_item": district.item_x}):
+            f.ResponsibilityFactory(
+                leader=leader, relation=Responsibility.Relation.LIAISON, **target
+            )
+        # each demand reaches the leader through its enterprise and its item: counted once
+        for _ in range(n_demands):
+            AssignedProblemFactory(
+                source=Problem.Source.DEMAND,
+                enterprise=enterprise,
+                work_item=district.item_x,
+                reported_by=leader,
+            )
+        VisitFactory(visitor=leader, work_item=district.item_x)
+        return leader
+
+    first = leader_with_demands(2)
+    with CaptureQueriesContext(connection) as one:
+        rows = liaison_figures(user=district.office)
+    second = leader_with_demands(1)
+    with CaptureQueriesContext(connection) as two:
+        more = {r.leader: r for r in liaison_figures(user=district.office)}
+    assert len(rows) == 1 and len(two.captured_queries) == len(one.captured_queries)
+    # item_x's demands reach both leaders (both liaise with it); each enterprise's only its own
+    assert (more[first].demands, more[first].enterprises, more[first].projects) == (3, 1, 1)
+    assert (more[second].demands, more[second].visits, more[second].resolved) == (3, 1, 0)
+
+
 def test_problem_list_query_count_is_fixed(district, book, django_assert_max_num_queries):
     for _ in range(5):
         AssignedProblemFactory(

@@ -3,10 +3,11 @@ it reads problems (enterprise demands), never the other way round."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from duban.core import clock
 from duban.core.money import ratio_pct
@@ -63,28 +64,67 @@ def liaison_figures(*, user: User, year: int | None = None) -> list[LeaderLiaiso
         leaders = User.objects.filter(pk=user.pk, pk__in=active.values("leader_id"))
     else:
         return []
+    leaders_in_order = list(leaders.order_by("username"))
+    if not leaders_in_order:
+        return []
+    # What each leader liaises with: one read of their active 包联.
+    enterprises: dict[int, set[int]] = defaultdict(set)
+    items: dict[int, set[int]] = defaultdict(set)
+    institutions: dict[int, int] = defaultdict(int)
+    for leader_id, enterprise_id, item_id, unit_id in active.filter(
+        leader_id__in=[u.pk for u in leaders_in_order]
+    ).values_list("leader_id", "enterprise_id", "work_item_id", "unit_id"):
+        if enterprise_id:
+            enterprises[leader_id].add(enterprise_id)
+        if item_id:
+            items[leader_id].add(item_id)
+        if unit_id:
+            institutions[leader_id] += 1
+    # The demands of those enterprises and items (one read), each counted once per leader
+    # whether it reaches them through its enterprise, its item or both.
+    all_enterprises = set().union(*enterprises.values())
+    all_items = set().union(*items.values())
+    demands = Problem.objects.filter(source=Problem.Source.DEMAND).exclude(
+        state__in=DISCARDED_STATES
+    )
+    demands = demands.filter(Q(enterprise_id__in=all_enterprises) | Q(work_item_id__in=all_items))
+    visits = Visit.objects.filter(visitor__in=leaders_in_order)
+    if year:
+        demands = demands.filter(reported_on__year=year)
+        visits = visits.filter(date__year=year)
+    by_enterprise: dict[int, set[int]] = defaultdict(set)
+    by_item: dict[int, set[int]] = defaultdict(set)
+    closed: set[int] = set()
+    for pk, enterprise_id, item_id, state in demands.values_list(
+        "pk", "enterprise_id", "work_item_id", "state"
+    ):
+        if enterprise_id:
+            by_enterprise[enterprise_id].add(pk)
+        if item_id:
+            by_item[item_id].add(pk)
+        if state == S.CLOSED:
+            closed.add(pk)
+    visited = dict(
+        visits.order_by()
+        .values_list("visitor_id")
+        .annotate(n=Count("pk"))
+        .values_list("visitor_id", "n")
+    )
     rows = []
-    for leader in leaders.order_by("username"):
-        mine = active.filter(leader=leader)
-        enterprise_ids = list(mine.exclude(enterprise=None).values_list("enterprise_id", flat=True))
-        item_ids = list(mine.exclude(work_item=None).values_list("work_item_id", flat=True))
-        demands = Problem.objects.filter(source=Problem.Source.DEMAND).exclude(
-            state__in=DISCARDED_STATES
+    for leader in leaders_in_order:
+        reached = set().union(
+            *(by_enterprise[e] for e in enterprises[leader.pk]),
+            *(by_item[i] for i in items[leader.pk]),
         )
-        demands = demands.filter(Q(enterprise_id__in=enterprise_ids) | Q(work_item_id__in=item_ids))
-        visits = Visit.objects.filter(visitor=leader)
-        if year:
-            demands = demands.filter(reported_on__year=year)
-            visits = visits.filter(date__year=year)
         rows.append(
             LeaderLiaison(
                 leader=leader,
-                enterprises=len(set(enterprise_ids)),
-                projects=len(set(item_ids)),
-                institutions=mine.exclude(unit=None).count(),
-                demands=demands.count(),
-                resolved=demands.filter(state=S.CLOSED).count(),
-                visits=visits.count(),
+                enterprises=len(enterprises[leader.pk]),
+                projects=len(items[leader.pk]),
+                institutions=institutions[leader.pk],
+                demands=len(reached),
+                resolved=len(reached & closed),
+                visits=visited.get(leader.pk, 0),
             )
         )
     return rows
