@@ -148,3 +148,21 @@ def test_visit_form_offers_this_years_ledger_only(district, login):
     )
     assert response.status_code == 200
     assert not district.steward.visits.exists()
+
+
+def test_a_visit_dated_after_today_is_refused_and_nothing_saved(district, login):
+    # given: the clock stands at 2024-04-03; the steward mistypes the year
+    client = login(district.steward)
+    # when
+    response = client.post(
+        "/liaison/", {"date": "2025-04-02", "work_item": district.item_c.pk, "findings": "树木移植"}
+    )
+    # then: the page says which date and why, and no visit is recorded
+    assert response.status_code == 200
+    assert "走访日期2025年4月2日晚于今天：只能登记已经进行的走访。" in response.content.decode()
+    assert not district.steward.visits.exists()
+    # today is fine
+    response = client.post(
+        "/liaison/", {"date": "2024-04-03", "work_item": district.item_c.pk, "findings": "树木移植"}
+    )
+    assert response.status_code == 302 and district.steward.visits.count() == 1
