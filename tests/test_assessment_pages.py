@@ -5,6 +5,7 @@ python-docx, the Excel sheet, and the API's scope."""
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from docx import Document
@@ -228,3 +229,21 @@ def test_ranking_page_queries_are_bounded(january, district, login, django_asser
         assert office.get("/assessment/?period=2024-01").status_code == 200
     with django_assert_max_num_queries(40):
         assert office.get(f"/assessment/units/{district.unit_b.pk}/").status_code == 200
+
+
+def test_rank_chart_speaks_the_readers_language(january, district, login, settings):
+    # given: the office reads the ranking in English
+    office = login(district.office)
+    office.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # when
+    for url in ("/assessment/?period=2024-01", f"/assessment/units/{district.unit_b.pk}/"):
+        page = office.get(url).content.decode()
+        chart = json.loads(
+            page.split('id="rank-chart-data"', 1)[1].split(">", 1)[1].split("</script>", 1)[0]
+        )
+        # then: the chart's months and axis are English, as the table beside it is
+        assert (chart["months"][0], chart["months"][11], chart["axis"]) == (
+            "Month 1",
+            "Month 12",
+            "Rank",
+        )

@@ -59,6 +59,26 @@ def test_reporter_home_offers_the_workbook_of_each_open_month_with_its_size(dist
     assert re.search(rf'title="未报月报份数">{box.missing_total}<', html)
 
 
+def test_reporter_home_says_when_this_months_reports_are_all_submitted(district, login):
+    # given: the unit's items handed out in late March, so March is the one month owed
+    items = list(WorkItem.objects.filter(year=2024, lead_unit=district.unit_a))
+    _hand_out(*items, when="2024-03-20")
+    box = inbox_for(user=district.reporter_a)
+    client = login(district.reporter_a)
+    html = client.get(reverse("web:home")).content.decode()
+    assert box.period_expected == len(box.to_fill) > 0
+    assert f"已提交0/{box.period_expected}项" in html and 'id="period-done"' not in html
+    # when: every one is submitted (one still with the head for sign-off)
+    for n, due in enumerate(box.to_fill):
+        state = MonthlyReport.State.PENDING_SIGNOFF if n == 0 else MonthlyReport.State.SUBMITTED
+        f.ReportFactory(work_item=due.item, year=2024, month=3, state=state)
+    html = client.get(reverse("web:home")).content.decode()
+    # then: the first screen says the month is done, instead of showing nothing about it
+    n = box.period_expected
+    assert f"已提交{n}/{n}项" in html
+    assert f"2024年3月的{n}项事项月报均已提交，没有要填报的月报。" in html
+
+
 def test_unit_head_sees_sign_off_first(district, login):
     f.ReportFactory(work_item=district.item_a, month=3, state=MonthlyReport.State.PENDING_SIGNOFF)
     _hand_out(district.item_a)

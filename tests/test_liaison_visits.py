@@ -126,3 +126,43 @@ def test_the_visits_come_a_page_at_a_time(district, login, settings):
     assert "第1页，共2页（5条）" in first
     second = client.get("/liaison/?page=2").content.decode()
     assert "第1次" in second and "第5次" not in second
+
+
+def test_visit_form_offers_this_years_ledger_only(district, login):
+    # given: the steward's project was also on last year's list
+    last_year = f.WorkItemFactory(
+        year=2023,
+        project=district.item_c.project,
+        title=district.item_c.title,
+        lead_unit=district.item_c.lead_unit,
+        steward=district.steward,
+    )
+    # when
+    page = login(district.steward).get("/liaison/").content.decode()
+    # then: one choice per project, this year's row
+    assert f'<option value="{district.item_c.pk}">' in page
+    assert f'<option value="{last_year.pk}">' not in page
+    # and a visit cannot be filed against last year's row
+    response = login(district.steward).post(
+        "/liaison/", {"date": "2024-04-02", "work_item": last_year.pk, "findings": "旧年度"}
+    )
+    assert response.status_code == 200
+    assert not district.steward.visits.exists()
+
+
+def test_a_visit_dated_after_today_is_refused_and_nothing_saved(district, login):
+    # given: the clock stands at 2024-04-03; the steward mistypes the year
+    client = login(district.steward)
+    # when
+    response = client.post(
+        "/liaison/", {"date": "2025-04-02", "work_item": district.item_c.pk, "findings": "树木移植"}
+    )
+    # then: the page says which date and why, and no visit is recorded
+    assert response.status_code == 200
+    assert "走访日期2025年4月2日晚于今天：只能登记已经进行的走访。" in response.content.decode()
+    assert not district.steward.visits.exists()
+    # today is fine
+    response = client.post(
+        "/liaison/", {"date": "2024-04-03", "work_item": district.item_c.pk, "findings": "树木移植"}
+    )
+    assert response.status_code == 302 and district.steward.visits.count() == 1

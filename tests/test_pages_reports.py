@@ -143,6 +143,25 @@ def test_negative_investment_is_refused_with_a_message_and_nothing_saved(distric
     assert report.version == 1
 
 
+def test_every_refused_value_is_named_at_once_and_marked(district, login):
+    # given: a reporter on a phone types two wrong values
+    client = login(district.reporter_a)
+    report = open_report(client, district.item_a)
+    # when
+    response = client.post(
+        fill_url(district.item_a),
+        project_post(report.version, investment_month="-5", progress_pct="150", action="submit"),
+    )
+    # then: both are named in the one message, and both fields are marked
+    html = response.content.decode()
+    assert response.status_code == 200
+    box = html.split('id="form-error">', 1)[1].split("</div>", 1)[0]
+    assert "不能为负数" in box and "形象进度百分比应在0到100之间" in box
+    assert html.count("has-error") == 2
+    report.refresh_from_db()
+    assert (report.investment_month, report.progress_pct, report.version) == (None, None, 1)
+
+
 def test_submit_of_an_incomplete_report_writes_nothing(district, login):
     # given
     client = login(district.reporter_a)

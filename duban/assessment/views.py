@@ -71,6 +71,17 @@ def _year(request: HttpRequest) -> int:
     return int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else clock.today().year
 
 
+def _rank_chart(unit_name: str, ranks: list[int | None]) -> dict[str, object]:
+    """The rank chart's data, its month and axis labels in the reader's language (the English
+    page drew 1月…12月 under a 名次 axis)."""
+    return {
+        "unit": unit_name,
+        "months": [_("%(m)s月") % {"m": m} for m in range(1, 13)],
+        "axis": _("名次"),
+        "ranks": ranks,
+    }
+
+
 @login_required
 def ranking_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -112,11 +123,7 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
             "quarter": ranking is not None and ranking.month % 3 == 0,
             "is_office": can_manage_assessment(user),
             "chart_unit": chart_unit,
-            "chart": {
-                "unit": chart_unit.name if chart_unit else "",
-                "months": [f"{m}月" for m in range(1, 13)],
-                "ranks": series,
-            },
+            "chart": _rank_chart(chart_unit.name if chart_unit else "", series),
             "series": list(zip(range(1, 13), series, strict=True)) if series else [],
         },
     )
@@ -198,11 +205,7 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
             "unit": unit,
             "year": year,
             "months": months,
-            "chart": {
-                "unit": unit.name,
-                "months": [f"{m}月" for m in range(1, 13)],
-                "ranks": series,
-            },
+            "chart": _rank_chart(unit.name, series),
             "series": list(zip(range(1, 13), series, strict=True)),
         },
     )

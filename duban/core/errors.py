@@ -6,11 +6,20 @@ from typing import Any
 class ApplicationError(Exception):
     """A rule of the product refused an action; `message` is shown to the user as is."""
 
-    def __init__(self, message: Any, *, field: str | None = None, code: str = "invalid") -> None:
+    def __init__(
+        self,
+        message: Any,
+        *,
+        field: str | None = None,
+        code: str = "invalid",
+        fields: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(str(message))
         self.message = message
         self.field = field
         self.code = code
+        # every field the message names (a form marks them all); `field` is the first
+        self.fields = fields or ((field,) if field else ())
 
     def __str__(self) -> str:
         return str(self.message)

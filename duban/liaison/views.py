@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
-from duban.ledger.selectors import work_item_list
+from duban.ledger.selectors import default_ledger_year, work_item_list
 from duban.liaison.downloads import photo_response
 from duban.liaison.forms import FindingForm, VisitForm
 from duban.liaison.models import VisitPhoto
@@ -39,7 +39,11 @@ def visit_list_view(request: HttpRequest) -> HttpResponse:
         form = VisitForm(
             request.POST or None,
             request.FILES or None,
-            items=work_item_list(user=user),
+            # This year's ledger only: a project on two years' lists was offered twice, and
+            # last year's row (first in the list) took the visit and the problems it raised.
+            items=work_item_list(user=user).filter(
+                year=default_ledger_year(user=user, preferred=clock.today().year)
+            ),
             enterprises=enterprise_list(user=user),
             initial={"date": clock.today()},
         )

@@ -159,7 +159,7 @@ def report_fill_view(request: HttpRequest, item_id: int, period: Period) -> Http
                 form.is_valid()
                 context.update(error=e.message, conflict=current)
             except ApplicationError as e:
-                context.update(error=e.message, error_field=e.field)
+                context.update(error=e.message, error_field=e.field, error_fields=e.fields)
             else:
                 if report.state in EDITABLE_STATES:
                     messages.success(request, _("草稿已保存。"))

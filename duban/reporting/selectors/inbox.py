@@ -20,6 +20,7 @@ from duban.reporting.selectors.periods import closed_periods, reporting_period_d
 from duban.reporting.selectors.reports import report_list
 
 S = MonthlyReport.State
+SUBMITTED_STATES = frozenset({S.PENDING_SIGNOFF, S.SUBMITTED, S.ACCEPTED})
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class Inbox:
     to_review: list[MonthlyReport] = field(default_factory=list)
     # every open month with reports missing -> how many items miss it (the backlog counted)
     missing: dict[Period, int] = field(default_factory=dict)
+    # the user's items that owe a report for `period`, and how many of those are submitted
+    # (to the unit head, the steward or the office): the reporter's "am I done this month?"
+    period_expected: int = 0
+    period_submitted: int = 0
 
     @property
     def missing_total(self) -> int:
@@ -107,17 +112,21 @@ def inbox_for(*, user: User, period: Period | None = None) -> Inbox:
         # (the lines show an item's title and lead unit: its co-units are not fetched)
         items = items.prefetch_related(None)
         fillable = [i for i in items if can_fill_report(user, i)]
-    reported: set[tuple[int, int, int]] = set(
-        MonthlyReport.objects.filter(work_item__in=[i.pk for i in fillable]).values_list(
-            "work_item_id", "year", "month"
-        )
-    )
+    states: dict[tuple[int, int, int], str] = {
+        (item_id, year, month): state
+        for item_id, year, month, state in MonthlyReport.objects.filter(
+            work_item__in=[i.pk for i in fillable]
+        ).values_list("work_item_id", "year", "month", "state")
+    }
     for item in fillable:
+        expected = months_expected(item, period, due_day)
         missing = [
-            p
-            for p in months_expected(item, period, due_day)
-            if p not in closed and (item.pk, p.year, p.month) not in reported
+            p for p in expected if p not in closed and (item.pk, p.year, p.month) not in states
         ]
+        if period in expected and period not in closed:
+            box.period_expected += 1
+            if states.get((item.pk, period.year, period.month)) in SUBMITTED_STATES:
+                box.period_submitted += 1
         for p in missing:
             box.missing[p] = box.missing.get(p, 0) + 1
         if missing:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
-from duban.core.formatting import date_cn, join_items
+from duban.core.formatting import date_cn, join_clauses, join_items
 from duban.core.history import recorded_as_by
 from duban.core.periods import Period
 from duban.core.services import full_clean_or_raise
@@ -83,25 +83,41 @@ def report_start(*, item: WorkItem, period: Period, by: User) -> MonthlyReport:
     return report
 
 
-def validate_report_values(report: MonthlyReport) -> None:
-    """Refuse what the report validator refuses (the same checks and words as every import)."""
+def report_value_problems(report: MonthlyReport) -> list[tuple[str, str]]:
+    """Every value of the report the validator refuses, as (field, message), in form order."""
+    problems: list[tuple[str, str]] = []
     item = report.work_item
     total = item.project.total_investment if item.project_id and item.project else None
     for field in AMOUNT_FIELDS:
         problem = amount_problem(field, getattr(report, field), total_investment=total)
         if problem:
-            raise ApplicationError(problem, field=field)
+            problems.append((field, problem))
     pct = report.progress_pct
     if pct is not None and (not pct.is_finite() or not 0 <= pct <= 100):
         # The table's constraint `report_progress_pct_range`, checked before any write.
-        raise ApplicationError(_("形象进度百分比应在0到100之间。"), field="progress_pct")
+        problems.append(("progress_pct", _("形象进度百分比应在0到100之间。")))
     today = clock.today()
     for field in ("started_on", "in_statistics_on"):
         problem = date_problem(
             field, getattr(report, field), period_end=report.period.last_day, today=today
         )
         if problem:
-            raise ApplicationError(problem, field=field)
+            problems.append((field, problem))
+    return problems
+
+
+def validate_report_values(report: MonthlyReport) -> None:
+    """Refuse what the report validator refuses (the same checks and words as every import),
+    naming every refused value at once: a reporter on a phone fixed one, submitted, and only
+    then learnt of the next."""
+    problems = report_value_problems(report)
+    if problems:
+        messages = [message for _field, message in problems]
+        raise ApplicationError(
+            join_clauses([m.rstrip("。") for m in messages[:-1]] + messages[-1:]),
+            field=problems[0][0],
+            fields=tuple(field for field, _message in problems),
+        )
     if report.started_on and not report.started:
         report.started = True
     if report.in_statistics_on and not report.in_statistics:

@@ -12,7 +12,7 @@
       tooltip: { trigger: "axis" },
       grid: { left: 48, right: 16, top: 28, bottom: 28 },
       xAxis: { type: "category", data: d.months },
-      yAxis: { type: "value", name: "名次", inverse: true, minInterval: 1, min: 1 },
+      yAxis: { type: "value", name: d.axis, inverse: true, minInterval: 1, min: 1 },
       series: [{ name: d.unit, type: "line", data: d.ranks, connectNulls: false,
                  label: { show: true }, itemStyle: { color: "#b22222" } }]
     });
