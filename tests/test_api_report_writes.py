@@ -138,6 +138,29 @@ def test_no_change_for_a_task_and_refused_for_a_project(district):
     assert project.status_code == 422
 
 
+def test_no_change_replaces_a_months_draft_only_with_its_version(district):
+    # given: February reported; March's draft holds what someone typed
+    f.ReportFactory(work_item=district.task_a, month=2, progress_text="持续推进", state=S.ACCEPTED)
+    client = api(district.office)
+    path = f"/work-items/{district.task_a.pk}/reports/2024-03"
+    draft = put(client, district.task_a.pk, "2024-03", {"progress_text": "三月新进展"}).json()
+    # when: no version, then a stale one
+    missing = post(client, f"{path}/no-change")
+    stale = post(client, f"{path}/no-change", {"version": draft["version"] + 1})
+    # then: refused, the draft as it was
+    assert (missing.status_code, stale.status_code) == (422, 409)
+    kept = MonthlyReport.objects.get(pk=draft["id"])
+    assert (kept.progress_text, kept.state, kept.version) == (
+        "三月新进展",
+        S.DRAFT,
+        draft["version"],
+    )
+    # and with the version read it is replaced and submitted
+    done = post(client, f"{path}/no-change", {"version": draft["version"]})
+    assert done.status_code == 200, done.content
+    assert (done.json()["progress_text"], done.json()["no_change"]) == ("持续推进", True)
+
+
 def _batch(client: Client, unit_id: int, rows: list[dict], submit: bool = True, **headers):
     return post(
         client, f"/units/{unit_id}/reports/2024-03", {"submit": submit, "rows": rows}, **headers

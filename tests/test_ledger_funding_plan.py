@@ -442,6 +442,34 @@ def test_api_put_funding_unknown_source_or_no_version_answers_422(district):
     assert isinstance(no_version.json()["detail"], list)
 
 
+def test_api_put_funding_refuses_more_lines_than_a_breakdown_has(district):
+    # given: one line past the bound (a client could send hundreds of thousands in one body)
+    item = district.item_a
+    lines = [{"source": "self", "amount": "0", "note": str(n)} for n in range(51)]
+    # when
+    response = put(
+        api(district.office),
+        f"/api/v1/work-items/{item.pk}/funding",
+        {"version": 1, "funding": lines},
+    )
+    # then
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "body", "funding"]
+    assert not item.funding.exists()
+
+
+def test_api_put_plan_curve_refuses_more_than_twelve_months(district):
+    item = district.item_a
+    curve = [{"month": m % 12 + 1, "amount": "0"} for m in range(13)]
+    response = put(
+        api(district.office),
+        f"/api/v1/work-items/{item.pk}/plan-curve",
+        {"version": 1, "plan_curve": curve},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "body", "plan_curve"]
+
+
 def test_api_put_funding_stale_version_answers_409(district):
     item = district.item_a
     funding_set(item=item, version=item.version, lines=[(Src.SELF, Decimal(100), "")])
@@ -595,6 +623,20 @@ def test_funding_set_lists_every_problem(district):
             lines=[("nowhere", Decimal(1), ""), (Src.SELF, Decimal("-1"), "")],
         )
     assert str(caught.value) == "第1行：请选择资金来源。；第2行：金额不能为负数。"
+
+
+def test_funding_set_refuses_more_than_fifty_lines_and_writes_nothing(district):
+    item = district.item_a
+    with pytest.raises(ApplicationError) as caught:
+        funding_set(
+            item=item,
+            version=item.version,
+            lines=[(Src.SELF, Decimal(0), str(n)) for n in range(51)],
+        )
+    assert str(caught.value) == "资金来源最多50行，提交了51行。"
+    assert not item.funding.exists()
+    funding_set(item=item, version=item.version, lines=[(Src.SELF, Decimal(0), "")] * 50)
+    assert item.funding.count() == 50
 
 
 def test_funding_set_without_changes_keeps_the_version(district):

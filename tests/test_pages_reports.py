@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from duban.core.periods import Period
 from duban.reporting.models import MonthClose, MonthlyReport
-from duban.reporting.services import report_start
+from duban.reporting.services import report_save, report_start
 from tests import factories as f
 
 S = MonthlyReport.State
@@ -391,6 +391,32 @@ def test_no_change_button_copies_last_month_and_submits(district, login):
     assert march.progress_text == "已完成调研"
     assert march.state == S.PENDING_SIGNOFF
     assert march.indicator_values.get().value == Decimal("20")
+
+
+def test_no_change_button_replaces_a_draft_only_with_the_version_shown(district, login):
+    # given: February reported; March's draft saved by a colleague
+    f.ReportFactory(work_item=district.task_a, month=2, progress_text="已完成调研")
+    reporter = f.UserFactory(role="reporter", unit=district.unit_a1)
+    draft = report_start(item=district.task_a, period=Period.parse(MARCH), by=reporter)
+    draft = report_save(
+        report=draft, by=reporter, version=draft.version, data={"progress_text": "三月新进展"}
+    )
+    client = login(reporter)
+    url = reverse("reporting:no_change", args=[district.task_a.pk, MARCH])
+    # when: the button without a version (an old page) or with a stale one
+    page = client.get(fill_url(district.task_a)).content.decode()
+    missing = client.post(url, follow=True)
+    stale = client.post(url, {"version": draft.version - 1}, follow=True)
+    # then: the draft is kept and the page says why
+    assert f'name="version" value="{draft.version}"' in page
+    assert "版本号" in missing.content.decode()
+    assert "已被他人修改" in stale.content.decode()
+    draft.refresh_from_db()
+    assert (draft.progress_text, draft.state) == ("三月新进展", S.DRAFT)
+    # and with the version the page shows, the button does its job
+    client.post(url, {"version": draft.version})
+    draft.refresh_from_db()
+    assert (draft.progress_text, draft.no_change) == ("已完成调研", True)
 
 
 def test_no_change_without_a_previous_report_says_why(district, login):

@@ -353,7 +353,7 @@ def test_no_change_copies_last_month_and_submits(district):
     feb.indicator_values.create(indicator=indicator, value=Decimal(40), note="")
     head = f.UserFactory(role="unit_head", unit=district.unit_a1)
     # when
-    report = report_no_change(item=task, period=MARCH, by=head)
+    report = report_no_change(item=task, period=MARCH, by=head, version=None)
     # then
     assert report.state == S.SUBMITTED and report.no_change
     assert report.progress_text == "已新增市场主体40户"
@@ -362,10 +362,33 @@ def test_no_change_copies_last_month_and_submits(district):
 
 def test_no_change_refused_for_projects_and_without_previous_month(district):
     with pytest.raises(ApplicationError, match="只适用于重点工作"):
-        report_no_change(item=district.item_a, period=MARCH, by=district.head_a)
+        report_no_change(item=district.item_a, period=MARCH, by=district.head_a, version=None)
     head = f.UserFactory(role="unit_head", unit=district.unit_a1)
     with pytest.raises(ApplicationError, match="没有上月月报"):
-        report_no_change(item=district.task_a, period=MARCH, by=head)
+        report_no_change(item=district.task_a, period=MARCH, by=head, version=None)
+
+
+def test_no_change_replaces_a_draft_only_with_the_version_read(district):
+    # given: February reported; March's draft holds what a colleague typed (version 2)
+    task = district.task_a
+    f.ReportFactory(work_item=task, month=2, investment_month=None, progress_text="二月进展")
+    head = f.UserFactory(role="unit_head", unit=district.unit_a1)
+    colleague = f.UserFactory(role="reporter", unit=district.unit_a1)
+    draft = report_start(item=task, period=MARCH, by=colleague)
+    draft = report_save(
+        report=draft, by=colleague, version=draft.version, data={"progress_text": "三月新进展"}
+    )
+    # when / then: without the version, or with a stale one, nothing changes
+    with pytest.raises(ApplicationError) as missing:
+        report_no_change(item=task, period=MARCH, by=head, version=None)
+    assert missing.value.field == "version"
+    with pytest.raises(ConflictError):
+        report_no_change(item=task, period=MARCH, by=head, version=draft.version - 1)
+    draft.refresh_from_db()
+    assert (draft.state, draft.progress_text, draft.no_change) == (S.DRAFT, "三月新进展", False)
+    # and with the version read, last month's progress replaces it and is submitted
+    report = report_no_change(item=task, period=MARCH, by=head, version=draft.version)
+    assert (report.pk, report.state, report.progress_text) == (draft.pk, S.SUBMITTED, "二月进展")
 
 
 def test_lateness_counts_from_due_day_setting(district, time_machine):

@@ -94,3 +94,40 @@ def test_text_of_control_characters_alone_is_refused_as_blank(office_api, path, 
         answer = office_api.post(path, body, content_type="application/json")
         assert answer.status_code == 422, answer.content
         assert field in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "says"),
+    [
+        # more query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS
+        ("get", "/api/v1/work-items?" + "&".join(f"x{n}=1" for n in range(1001)), {}, "参数过多"),
+        ("get", "/api/v1/figures?year=2024&" + "&".join(["key=ledger.items"] * 1001), {}, "参数过多"),
+        # a JSON body past DATA_UPLOAD_MAX_MEMORY_SIZE
+        (
+            "post",
+            "/api/v1/notifications/read",
+            {"data": '{"ids": null, "pad": "' + "x" * 2_700_000 + '"}', "content_type": "application/json"},
+            "请求体过大",
+        ),
+        # a multipart body without a boundary
+        ("post", "/api/v1/ledger-imports", {"data": b"x", "content_type": "multipart/form-data"}, "无法解析"),
+    ],
+)  # fmt: skip
+def test_a_request_django_cannot_read_answers_json_400(office_api, method, path, kwargs, says):
+    """Found by hand on the demo: Django refused these with its HTML 400 page, while the spec
+    promises `{"detail"}` in JSON for every answer of the API."""
+    response = getattr(office_api, method)(path, **kwargs)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert says in response.json()["detail"]
+
+
+def test_a_body_too_big_with_an_idempotency_key_answers_json_400(office_api):
+    response = office_api.post(
+        "/api/v1/notifications/read",
+        '{"pad": "' + "x" * 2_700_000 + '"}',
+        content_type="application/json",
+        headers={"Idempotency-Key": "big-1"},
+    )
+    assert response.status_code == 400
+    assert "请求体过大" in response.json()["detail"]

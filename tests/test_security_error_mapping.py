@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from duban.core.api.errors import NOT_FOUND
+from duban.core.events import NotificationKind
 from duban.ledger.models import LedgerImport
 from duban.notify.models import Notification
 from duban.org.services import api_token_create
@@ -141,6 +142,34 @@ def test_bulletins_and_notifications_answer_through_the_mapping(district, api):
     response = api(district.reporter_a, "post", "/notifications/read", {"ids": None})
     assert response.status_code == 200
     assert not Notification.objects.filter(recipient=district.reporter_a, read_at__isnull=True)
+
+
+@pytest.mark.parametrize("raw", ["[1, 2]", '"all"', "null", "3"])
+def test_a_json_body_that_is_not_an_object_answers_400_and_changes_nothing(district, raw):
+    # given: two unread notifications; ninja read a non-object body as {} and its defaults
+    # (no ids: mark every one read)
+    for n in (1, 2):
+        Notification.objects.create(
+            recipient=district.reporter_a,
+            kind=NotificationKind.REPORT_LATE,
+            key=f"k{n}",
+            target="x",
+            target_id=n,
+            text="提醒",
+        )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=district.reporter_a)}")
+    # when
+    read = client.post("/api/v1/notifications/read", raw, content_type="application/json")
+    put = client.put(
+        f"/api/v1/work-items/{district.item_a.pk}/reports/2024-03",
+        raw,
+        content_type="application/json",
+    )
+    # then
+    assert (read.status_code, put.status_code) == (400, 400)
+    assert read.json() == {"detail": "Cannot parse request body"}
+    assert Notification.objects.filter(recipient=district.reporter_a, read_at=None).count() == 2
+    assert not MonthlyReport.objects.filter(work_item=district.item_a, year=2024, month=3)
 
 
 @pytest.fixture

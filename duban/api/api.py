@@ -16,6 +16,7 @@ from duban.api.office import router as office_router
 from duban.assessment.api import router as assessment_router
 from duban.bulletins.api import router as bulletins_router
 from duban.core.api.errors import document_common_errors, install_error_handlers
+from duban.core.api.parser import ObjectBodyParser
 from duban.liaison.api import router as liaison_router
 from duban.liaison.api_write import router as visits_router
 from duban.notify.api import router as notify_router
@@ -64,6 +65,7 @@ api = DubanAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     auth=TokenAuth(),
+    parser=ObjectBodyParser(),
     # Swagger UI from ninja's bundled static files; no remote validator badge.
     docs=Swagger(settings={"validatorUrl": None}),
 )

@@ -13,12 +13,14 @@ import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from duban.api.models import IdempotentRequest
 from duban.core import clock
+from duban.core.api.errors import unreadable_detail
 from duban.org.services import api_token_authenticate
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -99,7 +101,11 @@ class IdempotencyMiddleware:
         request._duban_token = (token.strip(), user)  # type: ignore[attr-defined]
         if user is None:
             return self.get_response(request)  # the API answers 401
-        digest = _request_hash(request)
+        try:
+            digest = _request_hash(request)
+        except RequestDataTooBig as e:
+            # Read here before the API could answer it: the same JSON 400 as the API's.
+            return _refuse(unreadable_detail(e), status=400)
         try:
             with transaction.atomic():
                 record = _reserve(user.pk, key, digest)

@@ -206,6 +206,9 @@ def work_item_hand_out(*, item: WorkItem, by: User, version: int) -> WorkItem:
 MONEY_WHOLE_DIGITS = 12
 MONEY_PLACES = 4
 FundingLine = tuple[str, Decimal, str]
+# A breakdown is a handful of sources (eight kinds, a few bond batches); the bound keeps one
+# request from writing (and matching against the saved lines) without limit.
+FUNDING_MAX_LINES = 50
 
 
 def money_problem(value: Decimal) -> str | None:
@@ -325,6 +328,11 @@ def work_item_set_plan_curve(
 
 
 def _funding_problems(locked: WorkItem, lines: Sequence[FundingLine]) -> list[str]:
+    if len(lines) > FUNDING_MAX_LINES:
+        return [
+            _("资金来源最多%(max)s行，提交了%(n)s行。")
+            % {"max": FUNDING_MAX_LINES, "n": len(lines)}
+        ]
     problems = []
     sources = set(FundingSource.Source.values)
     note_length = FundingSource._meta.get_field("note").max_length or 200

@@ -129,6 +129,15 @@ class VersionIn(Schema):
     version: int = Field(ge=1, le=MAX_ID, description="The report's version, as read")
 
 
+class NoChangeIn(Schema):
+    version: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="Required when the month's report exists (as read); leave out to create it",
+    )
+
+
 class ReturnIn(VersionIn):
     reason: str = Field(min_length=1, max_length=2000, description="Why it is returned")
 
@@ -236,14 +245,20 @@ def _item_to_fill(user: User, item_id: int) -> WorkItem:
     "/work-items/{item_id}/reports/{period}/no-change",
     response={200: ReportDetailOut, **ERRORS},
     summary="A task with nothing new this month: last month's progress, submitted (无变化)",
-    description="422 for a project, a task without an earlier report this year, a report "
-    "already submitted or a closed month.",
+    description="Creates the month's report when it has none; a report it has (a draft, a "
+    "returned one) is replaced only with its `version` as read (422 without it, 409 when "
+    "stale). 422 for a project, a task without an earlier report this year, a report already "
+    "submitted or a closed month.",
 )
-def report_no_change_api(request: HttpRequest, item_id: Path[Id], period: str) -> ReportDetailOut:
+def report_no_change_api(
+    request: HttpRequest, item_id: Path[Id], period: str, body: NoChangeIn
+) -> ReportDetailOut:
     user = request_user(request)
     p = _period(period)
     item = work_item_get_for_user(user=user, item_id=item_id)
-    report = run_service(lambda: report_no_change(item=item, period=p, by=user))
+    report = run_service(
+        lambda: report_no_change(item=item, period=p, by=user, version=body.version)
+    )
     return report_detail_out(report.pk, figures=False)
 
 

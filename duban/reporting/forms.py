@@ -90,6 +90,14 @@ class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, error_messages=VERSION_ERRORS)
 
 
+class NoChangeForm(forms.Form):
+    """The version of the month's report the user saw (none when it had no report yet)."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, error_messages=VERSION_ERRORS
+    )
+
+
 class ReportReturnForm(VersionForm):
     # The service requires the reason and says so; the form only carries it.
     reason = forms.CharField(

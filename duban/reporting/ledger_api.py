@@ -39,7 +39,7 @@ from duban.ledger.selectors import (
     work_item_get_for_user,
     work_item_list,
 )
-from duban.ledger.services import funding_set, work_item_set_plan_curve
+from duban.ledger.services import FUNDING_MAX_LINES, funding_set, work_item_set_plan_curve
 from duban.org.auth import request_user
 from duban.reporting.params import PERIOD_DESCRIPTION, PERIOD_PATTERN, period_param
 from duban.reporting.progress import ItemFigures, ItemProgress, Light, ReportStatus
@@ -443,7 +443,9 @@ class FundingLineIn(Schema):
 
 class FundingIn(Schema):
     version: int = Field(description="The item's version as read; a stale one answers 409")
-    funding: list[FundingLineIn] = Field(description="The whole breakdown; [] removes it")
+    funding: list[FundingLineIn] = Field(
+        max_length=FUNDING_MAX_LINES, description="The whole breakdown; [] removes it"
+    )
 
 
 class FundingListOut(Schema):
@@ -460,8 +462,9 @@ class PlanMonthIn(Schema):
 class PlanCurveIn(Schema):
     version: int = Field(description="The item's version as read; a stale one answers 409")
     plan_curve: list[PlanMonthIn] = Field(
+        max_length=12,
         description="Months 1–12 adding up to the annual plan; a month left out counts as 0; "
-        "[] removes the curve (序时进度 is then m/12)"
+        "[] removes the curve (序时进度 is then m/12)",
     )
 
 

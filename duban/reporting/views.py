@@ -27,6 +27,7 @@ from duban.ledger.selectors import (
 from duban.org.models import User
 from duban.org.selectors import unit_list
 from duban.reporting.forms import (
+    NoChangeForm,
     ReportCorrectionForm,
     ReportFilterForm,
     ReportForm,
@@ -221,8 +222,10 @@ def report_no_change_view(request: HttpRequest, item_id: int, period: Period) ->
     item = work_item_get_for_user(user=user, item_id=item_id)
     if not can_fill_report(user, item):
         raise PermissionDenied(_("只有该事项的责任单位（填报人、负责人）或项目管家可以填报月报。"))
+    form = NoChangeForm(request.POST)
+    version = form.cleaned_data["version"] if form.is_valid() else None
     try:
-        report = report_no_change(item=item, period=period, by=user)
+        report = report_no_change(item=item, period=period, by=user, version=version)
     except ApplicationError as e:
         messages.error(request, str(e.message))
         return redirect("reporting:fill", item_id=item.pk, period=period)

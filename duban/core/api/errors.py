@@ -11,12 +11,22 @@ e.g. the marked workbook of an import without errors) 404 with the reason, anyth
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError
@@ -27,6 +37,8 @@ from duban.core.errors import ApplicationError
 from duban.core.services import refuse_unless
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 STATUS_BY_CODE = {"conflict": 409, "forbidden": 403, "missing": 404, "unavailable": 404}
 
@@ -68,6 +80,20 @@ def run_service(call: Callable[[], T]) -> T:
         raise HttpError(http_status(e), _detail(e)) from e
 
 
+def unreadable_detail(exc: Exception) -> str:
+    """Why a request could not be read at all (nothing was done)."""
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return _("参数过多：一个请求最多%(n)s个查询参数或表单字段、%(f)s个文件。") % {
+            "n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+            "f": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+        }
+    if isinstance(exc, RequestDataTooBig):
+        return _("请求体过大：JSON 或表单数据最多%(n)s字节（文件另计）。") % {
+            "n": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        }
+    return _("请求无法解析（表单或请求体的格式不对），未作处理。")
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Register the JSON answers for refusals that reach the API object."""
 
@@ -90,6 +116,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
         response["Retry-After"] = str(RETRY_AFTER)
         return response
 
+    @api.exception_handler(SuspiciousOperation)
+    @api.exception_handler(BadRequest)
+    @api.exception_handler(MultiPartParserError)
+    def unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Django answers these with its HTML 400 page; the API answers JSON, as the spec says.
+        if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+            request._mark_post_parse_error()  # type: ignore[attr-defined]
+        logger.warning(
+            "api.request_refused", extra={"path": request.path, "reason": type(exc).__name__}
+        )
+        return api.create_response(request, {"detail": unreadable_detail(exc)}, status=400)
+
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         detail = str(exc) or _("您没有权限进行此操作。")
@@ -97,7 +135,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 
 _COMMON_ERRORS = {
-    "400": "Bad Request: the body is not JSON (or not the form data) the operation takes",
+    "400": "Bad Request: the body is not a JSON object (or not the form data) the operation "
+    "takes, passes DATA_UPLOAD_MAX_MEMORY_SIZE, or the query or form has more than "
+    "DATA_UPLOAD_MAX_NUMBER_FIELDS fields",
     "422": "Unprocessable: a parameter out of its bounds, or an action a rule refused",
     "503": "Service Unavailable: the database was too busy to take the request (nothing was "
     "written); try again after the seconds in the Retry-After header",

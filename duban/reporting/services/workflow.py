@@ -32,7 +32,7 @@ from duban.reporting.services.base import (
     _save,
     _transition_refused,
 )
-from duban.reporting.services.filling import report_save, report_start
+from duban.reporting.services.filling import report_prepare, report_save, report_start
 
 logger = logging.getLogger(__name__)
 S = MonthlyReport.State
@@ -212,11 +212,19 @@ def report_return(
 
 @transaction.atomic
 @recorded_as_by
-def report_no_change(*, item: WorkItem, period: Period, by: User) -> MonthlyReport:
-    """One click for a task with nothing new: last month's progress and values, submitted."""
+def report_no_change(
+    *, item: WorkItem, period: Period, by: User, version: int | None
+) -> MonthlyReport:
+    """One click for a task with nothing new: last month's progress and values, submitted.
+
+    A report the month already has (a draft a colleague typed, a returned one) is replaced only
+    with the `version` its user read: 422 without it, 409 when stale, as every change."""
     if item.kind != WorkItem.Kind.TASK:
         raise ApplicationError(_("“无变化”只适用于重点工作；重点项目请填写本月投资。"))
-    report = report_start(item=item, period=period, by=by)
+    report = report_prepare(item=item, period=period, by=by)
+    if report.pk is None:
+        report = report_start(item=item, period=period, by=by)
+        version = report.version
     if report.state not in EDITABLE_STATES:
         raise _transition_refused(report, _("标记为无变化"))
     previous = (
@@ -230,7 +238,7 @@ def report_no_change(*, item: WorkItem, period: Period, by: User) -> MonthlyRepo
     report = report_save(
         report=report,
         by=by,
-        version=report.version,
+        version=version,
         data={"progress_text": previous.progress_text, "next_steps": previous.next_steps},
         indicator_values={
             v.indicator_id: (v.value, v.note) for v in previous.indicator_values.all()
