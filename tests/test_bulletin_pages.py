@@ -8,6 +8,8 @@ from django.test import Client
 from duban.bulletins.models import Bulletin, Kind
 from duban.bulletins.services import bulletin_generate
 from duban.org.services import api_token_create
+from duban.reporting.models import MonthClose
+from duban.reporting.selectors.periods import reporting_period_default
 from tests import test_bulletin_figures
 
 fig = test_bulletin_figures.fig  # the shared fixture
@@ -35,6 +37,17 @@ def test_office_previews_generates_and_reads_a_bulletin(fig, login):
     assert c.get(f"/bulletins/{b.pk}/docx/download/").status_code == 200
     bad = c.post("/bulletins/", {"kind": "monthly", "period": "2024-13", "generate": "1"})
     assert bad.status_code == 200 and Bulletin.objects.count() == 1
+
+
+def test_generate_form_starts_at_the_last_closed_month(fig, login):
+    # given: the period field was empty, with an example from 2024, on every visit
+    c = login(fig.office)
+    open_month = str(reporting_period_default())
+    assert f'name="period" value="{open_month}"' in c.get("/bulletins/").content.decode()
+    # when: a month is closed
+    MonthClose.objects.create(year=2024, month=2, closed_by=fig.office)
+    # then: the form offers it
+    assert 'name="period" value="2024-02"' in c.get("/bulletins/").content.decode()
 
 
 def test_template_page_refuses_unknown_keys(fig, login):

@@ -371,3 +371,25 @@ def test_everything_scope_cache_moves_on_with_a_new_item_and_a_deleted_one(
     with django_capture_on_commit_callbacks(execute=True):
         WorkItem.objects.filter(pk=extra.pk).delete()
     assert leader_cockpit(user=principal).items == before
+
+
+def test_steward_home_lists_the_projects_served_longest_unvisited_first(district, login):
+    # given: the clock stands at 2024-04-03; item_c is the steward's, visited ten days ago,
+    # and a second project of theirs has never been visited
+    from duban.liaison.services import visit_log
+
+    visit_log(by=district.steward, data={"date": date(2024, 3, 24), "work_item": district.item_c})
+    never = f.WorkItemFactory(lead_unit=district.unit_b, steward=district.steward)
+    # when
+    html = login(district.steward).get(reverse("web:home")).content.decode()
+    # then: the first screen answers "which of my projects wait for a visit?"
+    panel = html.split('id="steward-items"', 1)[1].split("</section>", 1)[0]
+    assert panel.index(never.title) < panel.index(district.item_c.title)
+    assert "尚未走访" in panel and "最近走访：2024年3月24日" in panel
+    assert panel.count("待走访") == 2
+    # a visit this week takes the project off the due list
+    visit_log(by=district.steward, data={"date": date(2024, 4, 2), "work_item": never})
+    panel = login(district.steward).get(reverse("web:home")).content.decode()
+    assert panel.split('id="steward-items"', 1)[1].split("</section>", 1)[0].count("待走访") == 1
+    # another role's first screen has no such panel
+    assert 'id="steward-items"' not in login(district.reporter_b).get("/").content.decode()

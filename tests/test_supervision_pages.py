@@ -131,6 +131,18 @@ def test_unit_home_shows_prompts_card_and_flags(world, login):
     assert a_prompt.number not in home
 
 
+def test_unit_home_names_the_cards_month_in_english(world, login, settings):
+    # given: the English page ran the month into the word ("2024-3Cards: Red card")
+    d = world
+    cards_publish(period=Period(2024, 3), by=d.office)
+    client = login(d.reporter_b)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # when
+    home = client.get("/").content.decode()
+    # then
+    assert "Card for 2024-3: " in home and "2024-3Cards" not in home
+
+
 def test_item_page_shows_the_prompts_that_listed_it(world, login):
     d = world
     p = Prompt.objects.get(unit=d.unit_a, state="issued")

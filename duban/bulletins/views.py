@@ -50,6 +50,7 @@ from duban.bulletins.templates_text import known_lists
 from duban.core.errors import ApplicationError
 from duban.ledger.models import WorkItem
 from duban.org.models import User
+from duban.reporting.selectors.periods import closed_periods, reporting_period_default
 
 
 def _user(request: HttpRequest) -> User:
@@ -66,7 +67,12 @@ def _office(request: HttpRequest) -> User:
 @login_required
 def bulletin_list_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = GenerateForm(request.POST or None) if user.is_office else None
+    form = None
+    if user.is_office:
+        # The month most often wanted: the last closed one (the field was empty, with an
+        # example from 2024, and every bulletin began by typing the month).
+        latest = max(closed_periods(), default=reporting_period_default())
+        form = GenerateForm(request.POST or None, initial={"period": str(latest)})
     preview = None
     if form is not None and request.method == "POST" and form.is_valid():
         year, month = form.period_parts()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from duban.core import clock
 from duban.core.money import ratio_pct
+from duban.ledger.models import WorkItem
 from duban.ledger.scoping import work_items_in
 from duban.liaison.models import Visit
 from duban.org.models import Enterprise, Responsibility, User
@@ -31,6 +33,39 @@ def visit_list(*, user: User) -> QuerySet[Visit]:
         | Q(work_item__in=work_items_in(scope).values("pk"))
         | Q(enterprise__in=Enterprise.objects.filter(scope.enterprises_q()).values("pk"))
     )
+
+
+# 项目管家: at least one visit a week to each project served (DOMAIN §4).
+STEWARD_VISIT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class StewardItem:
+    """A project the steward serves, with its latest visit (by anyone) and whether one is due."""
+
+    item: WorkItem
+    last_visit: date | None
+    due: bool
+
+
+def steward_items(*, user: User, year: int) -> list[StewardItem]:
+    """The steward's active items of `year`, the longest unvisited first; one query."""
+    items = (
+        WorkItem.objects.filter(steward=user, year=year, status=WorkItem.Status.ACTIVE)
+        .select_related("lead_unit")
+        .prefetch_related(None)
+        .annotate(last_visit=Max("visits__date"))
+        .order_by(F("last_visit").asc(nulls_first=True), "pk")
+    )
+    today = clock.today()
+    return [
+        StewardItem(
+            item=i,
+            last_visit=i.last_visit,
+            due=i.last_visit is None or (today - i.last_visit).days >= STEWARD_VISIT_DAYS,
+        )
+        for i in items
+    ]
 
 
 @dataclass(frozen=True)

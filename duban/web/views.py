@@ -15,10 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
+from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import default_ledger_year
+from duban.liaison.selectors import steward_items
 from duban.org.audit import AuditFilterForm, audit_event_list, audit_record
 from duban.org.models import AuditEvent, User
 from duban.org.services import user_password_changed
@@ -86,6 +88,14 @@ def home_view(request: HttpRequest) -> HttpResponse:
             "supervision_box": supervision_box(user=user),
             "workbooks": _workbooks(user, inbox),
             "desk": desk,
+            # the steward's main job is the weekly visit: which projects wait for one
+            "steward_items": (
+                steward_items(
+                    user=user, year=default_ledger_year(user=user, preferred=clock.today().year)
+                )
+                if user.role == User.Role.STEWARD
+                else []
+            ),
         },
     )
 
