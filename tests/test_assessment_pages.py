@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from docx import Document
@@ -101,6 +102,18 @@ def test_unit_objects_from_the_page_and_office_decides(january, district, login)
     assert event.run_id is not None
     # A unit may not reach the office desk.
     assert unit.get("/assessment/office/").status_code == 403
+
+
+def test_objection_button_dates_follow_the_readers_language(january, district, login, settings):
+    # given: the English page offered "Object (until 2月5日)"
+    unit = login(district.reporter_b)
+    chinese = unit.get(f"/assessment/units/{district.unit_b.pk}/?year=2024").content.decode()
+    # when
+    unit.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = unit.get(f"/assessment/units/{district.unit_b.pk}/?year=2024").content.decode()
+    # then
+    assert re.search(r"提出异议（2024年\d+月\d+日前）", chinese)
+    assert re.search(r"Object \(until 2024-\d+-\d+\)", english)
 
 
 def test_scheme_page_shows_rules_to_everyone(january, district, login):

@@ -158,6 +158,9 @@ def test_every_refused_value_is_named_at_once_and_marked(district, login):
     box = html.split('id="form-error">', 1)[1].split("</div>", 1)[0]
     assert "不能为负数" in box and "形象进度百分比应在0到100之间" in box
     assert html.count("has-error") == 2
+    # the figure cards' note keeps the refusal and its consequence apart (they ran together:
+    # "不能为负数：-5 下列数字仍按…")
+    assert "不能为负数：-5<br>下列数字仍按已计入的月报计算。" in html
     report.refresh_from_db()
     assert (report.investment_month, report.progress_pct, report.version) == (None, None, 1)
 
