@@ -405,3 +405,35 @@ def test_each_unit_answers_its_own_lines_of_an_area_prompt(by_area, login, time_
     body = api(d.reporter_a, "get", f"/prompts/{area.pk}").json()
     assert body["unit"] is None and body["leader_id"] == d.leader.pk
     assert {x["unit"]["code"] for x in body["lines"]} == {"a", "b"}
+
+
+def test_the_prompts_page_counts_an_area_prompt_once_with_each_units_figures(by_area, login):
+    """The year's statistics on the prompts page: a row per month and kind counting each prompt
+    once (a prompt to a leader's area lists two units), the units' figures folded under it,
+    and the year's total; a unit's reporter sees only its own lines."""
+    from duban.supervision.selectors import prompt_figures, prompt_summary
+
+    d = by_area
+    issued = prompt_issue(
+        prompts={p.pk: p.version for p in prompt_batch_draft(kind=Prompt.Kind.WARNING)},
+        by=d.office,
+    )
+    per_unit = prompt_figures(user=d.office, year=2024)
+    # Per unit, the area prompt counts once for each of its two units: more than issued.
+    assert sum(r.prompts for r in per_unit) == len(issued) + 1
+    summary = prompt_summary(user=d.office, year=2024)
+    month, total = summary
+    assert (month.month, month.kind, total.month) == (issued[0].month, Prompt.Kind.WARNING, 0)
+    lines = sum(p.lines.count() for p in issued)
+    assert (month.prompts, month.items) == (len(issued), lines)
+    assert (total.prompts, total.items) == (len(issued), lines)
+    assert month.units == [r for r in per_unit if r.month == month.month]
+    page = login(d.office).get("/supervision/prompts/").content.decode()
+    part = page[page.index('id="prompt-summary"') :]
+    assert "全年合计" in part and f"{len(month.units)}个单位" in part
+    # A unit's reporter: its own lines only, the area prompt once.
+    own = prompt_summary(user=d.reporter_b, year=2024)
+    assert [u.unit for u in own[0].units] == ["区住建局"]
+    assert own[-1].prompts == 1
+    # Nothing issued in another year: no table, a sentence.
+    assert prompt_summary(user=d.office, year=2023) == []

@@ -100,9 +100,53 @@ class PromptFigures:
         return str(Prompt.Kind(self.kind).label)
 
 
-def prompt_figures(*, user: User, year: int) -> list[PromptFigures]:
-    """Prompts issued and lines listed per month, kind and unit (a prompt to a leader's area
-    counts once for each unit it lists); replies on time and late."""
+@dataclass(frozen=True)
+class PromptMonthFigures:
+    """A month's prompts of one kind (`month` 0: the year), each counted once however many
+    units it lists, with the units' own figures."""
+
+    month: int
+    kind: str
+    prompts: int
+    items: int
+    replied_on_time: int
+    replied_late: int
+    units: list[PromptFigures]
+
+    @property
+    def kind_label(self) -> str:
+        return str(Prompt.Kind(self.kind).label) if self.kind else ""
+
+
+class _Tally:
+    """Prompts (as sets of ids), lines, replies on time and late, under one key."""
+
+    def __init__(self) -> None:
+        self.prompts: dict[Any, set[int]] = defaultdict(set)
+        self.items: dict[Any, int] = defaultdict(int)
+        self.on_time: dict[Any, set[int]] = defaultdict(set)
+        self.late: dict[Any, set[int]] = defaultdict(set)
+
+    def add(self, key: Any, pk: int, reply_late: bool, replied: bool) -> None:
+        self.prompts[key].add(pk)
+        self.items[key] += 1
+        if reply_late:
+            self.late[key].add(pk)
+        elif replied:
+            self.on_time[key].add(pk)
+
+    def counts(self, key: Any) -> tuple[int, int, int, int]:
+        return (
+            len(self.prompts[key]),
+            self.items[key],
+            len(self.on_time[key]),
+            len(self.late[key]),
+        )
+
+
+def _prompt_tallies(user: User, year: int) -> tuple[_Tally, _Tally]:
+    """The year's issued prompts' lines in the user's units, tallied per (month, kind, unit)
+    and per (month, kind) — (0, "") for the year —: one query."""
     scope = scope_for(user)
     lines = (
         PromptItem.objects.filter(prompt__year=year, dropped=False, unit__isnull=False)
@@ -117,32 +161,41 @@ def prompt_figures(*, user: User, year: int) -> list[PromptFigures]:
             "prompt__replied_at",
         )
     )
-    prompts: dict[tuple[int, str, str], set[int]] = defaultdict(set)
-    items: dict[tuple[int, str, str], int] = defaultdict(int)
-    on_time: dict[tuple[int, str, str], set[int]] = defaultdict(set)
-    late: dict[tuple[int, str, str], set[int]] = defaultdict(set)
+    by_unit, by_month = _Tally(), _Tally()
     for pk, month, kind, unit, unit_id, reply_late, replied_at in lines:
         if not scope.everything and unit_id not in scope.unit_ids:
             continue
-        key = (month, kind, unit)
-        prompts[key].add(pk)
-        items[key] += 1
-        if reply_late:
-            late[key].add(pk)
-        elif replied_at is not None:
-            on_time[key].add(pk)
+        replied = replied_at is not None
+        by_unit.add((month, kind, unit), pk, reply_late, replied)
+        by_month.add((month, kind), pk, reply_late, replied)
+        by_month.add((0, ""), pk, reply_late, replied)
+    return by_unit, by_month
+
+
+def prompt_figures(*, user: User, year: int) -> list[PromptFigures]:
+    """Prompts issued and lines listed per month, kind and unit (a prompt to a leader's area
+    counts once for each unit it lists); replies on time and late."""
+    by_unit, _by_month = _prompt_tallies(user, year)
     return [
-        PromptFigures(
-            m,
-            k,
-            u,
-            len(prompts[(m, k, u)]),
-            items[(m, k, u)],
-            len(on_time[(m, k, u)]),
-            len(late[(m, k, u)]),
-        )
-        for (m, k, u) in sorted(prompts)
+        PromptFigures(m, k, u, *by_unit.counts((m, k, u))) for (m, k, u) in sorted(by_unit.prompts)
     ]
+
+
+def prompt_summary(*, user: User, year: int) -> list[PromptMonthFigures]:
+    """The year's prompts per month and kind, each prompt counted once (a prompt to a leader's
+    area lists several units), with each unit's figures beside; the last row is the year's
+    (month 0). Empty when nothing was issued in the user's units."""
+    by_unit, by_month = _prompt_tallies(user, year)
+    units: dict[tuple[int, str], list[PromptFigures]] = defaultdict(list)
+    for m, k, u in sorted(by_unit.prompts):
+        units[(m, k)].append(PromptFigures(m, k, u, *by_unit.counts((m, k, u))))
+    rows = [
+        PromptMonthFigures(m, k, *by_month.counts((m, k)), units[(m, k)])
+        for (m, k) in sorted(key for key in by_month.prompts if key[0])
+    ]
+    if rows:
+        rows.append(PromptMonthFigures(0, "", *by_month.counts((0, "")), []))
+    return rows
 
 
 # -- cards ---------------------------------------------------------------------------------

@@ -224,7 +224,7 @@ def prompts_view(request: HttpRequest) -> HttpResponse:
             **_listing(request, issued, PROMPT_TABS, prefer),
             "drafts": drafts,
             "batch": batch,
-            "figures": sel.prompt_figures(user=user, year=year),
+            "summary": sel.prompt_summary(user=user, year=year),
             "year": year,
             "kinds": Prompt.Kind.choices,
             "is_office": office,
