@@ -87,6 +87,10 @@ def test_prompt_reply_and_review(world, api):
     ]
     r = api(d.reporter_a, "post", f"/prompts/{p.pk}/reply", json={"version": p.version})
     assert r.status_code == 422 and "逐项填写" in r.json()["detail"]
+    # A transition the state does not allow is 422 with the reason (409 is kept for a stale
+    # version: reading again would not help here).
+    r = api(d.office, "post", f"/prompts/{p.pk}/accept", json={"version": p.version})
+    assert r.status_code == 422 and "只有已答复的提示才能采纳" in r.json()["detail"]
     r = api(
         d.office, "post", f"/prompts/{p.pk}/reply", json={"version": p.version, "answers": answers}
     )

@@ -451,7 +451,7 @@ def delivery_resend(*, delivery: Delivery, by: User) -> Delivery:
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if delivery.state != Delivery.State.FAILED:
-            raise ApplicationError(_("只有发送失败的消息可以重新发送。"), code="conflict")
+            raise ApplicationError(_("只有发送失败的消息可以重新发送。"))
         delivery.state, delivery.attempts = Delivery.State.PENDING, 0
         delivery.next_attempt_at = delivery.queued_at = clock.now()
         delivery.save(update_fields=["state", "attempts", "next_attempt_at", "queued_at"])

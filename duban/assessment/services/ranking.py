@@ -202,9 +202,7 @@ def _rankings(
         schemes[month] = _scheme_in_force(schemes_of_year, month, year)
     for month in months:
         if rankings[month].published_at is not None:
-            raise ApplicationError(
-                _("%(p)s的月榜已公布。") % {"p": Period(year, month).label}, code="conflict"
-            )
+            raise ApplicationError(_("%(p)s的月榜已公布。") % {"p": Period(year, month).label})
     shifted = {m for m, r in rankings.items() if r.scheme_id != schemes[m].pk}
     moved, moved_params = rows_select(
         [("id", "bigint"), ("scheme_id", "bigint")],

@@ -450,7 +450,7 @@ def ranking_publish(*, period: Period, by: User) -> Ranking:
     require(ranking is not None, _("%(p)s还没有计分结果。") % {"p": period.label})
     assert ranking is not None  # noqa: S101
     if ranking.published_at is not None:
-        raise ApplicationError(_("%(p)s的月榜已公布。") % {"p": period.label}, code="conflict")
+        raise ApplicationError(_("%(p)s的月榜已公布。") % {"p": period.label})
     in_month: dict[str, Any] = {"year": period.year, "month": period.month}
     pending = ScoreEvent.objects.filter(state=E.PENDING, **in_month).count()
     require(

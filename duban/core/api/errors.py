@@ -1,6 +1,7 @@
 """The one mapping of refusals to HTTP answers, for every router.
 
-A service refuses with an ApplicationError whose `code` says why: a stale version (`conflict`)
+A service refuses with an ApplicationError whose `code` says why: a stale version, or a record
+someone else changed or deleted since it was read (`conflict`)
 answers 409, a role that may not act (`forbidden`) 403, a missing or out-of-scope object
 (`missing`) 404 with one fixed body, an object in scope with nothing to give (`unavailable`,
 e.g. the marked workbook of an import without errors) 404 with the reason, anything else

@@ -179,7 +179,7 @@ def cards_compute(*, close: MonthClose, by: User | None = None) -> list[Card]:
     if Card.objects.filter(
         year=period.year, month=period.month, published_at__isnull=False
     ).exists():
-        raise ApplicationError(_("该月亮牌已公布，不能重新计算。"), code="conflict")
+        raise ApplicationError(_("该月亮牌已公布，不能重新计算。"))
     rules = card_rules_in_force()
     facts = card_facts(period, rules)
     Card.objects.filter(year=period.year, month=period.month).delete()
@@ -234,7 +234,7 @@ def card_override(*, card: Card, colour: str, reason: str, by: User, version: in
     are kept in the card and its history; the ladder's proposal follows the new colour."""
     c = locked(Card, card.pk, version, _("亮牌"))
     if c.published_at is not None:
-        raise ApplicationError(_("已公布的亮牌不能调整。"), code="conflict")
+        raise ApplicationError(_("已公布的亮牌不能调整。"))
     if colour not in Colour.values:
         raise ApplicationError(_("亮牌颜色无效。"), code="invalid")
     if not reason.strip():
@@ -259,7 +259,7 @@ def cards_publish(*, period: Period, by: User) -> int:
     if not cards.exists():
         raise ApplicationError(_("该月没有亮牌。"), code="invalid")
     if cards.filter(published_at__isnull=False).exists():
-        raise ApplicationError(_("该月亮牌已公布。"), code="conflict")
+        raise ApplicationError(_("该月亮牌已公布。"))
     published = list(cards.select_related("unit"))
     count = cards.update(published_at=clock.now())
     events.cards_published(published)

@@ -68,7 +68,7 @@ def flag_confirm(
     """Confirm a suggested flag with its terms."""
     f = _locked(flag, version)
     if f.state != Flag.State.SUGGESTED:
-        raise ApplicationError(_("只有建议挂牌的对象才能确认挂牌。"), code="conflict")
+        raise ApplicationError(_("只有建议挂牌的对象才能确认挂牌。"))
     deadline, flagged_by = _require_terms(
         reason=reason, actions=actions, deadline=deadline, criteria=criteria, flagged_by=flagged_by
     )
@@ -143,7 +143,7 @@ def flag_dismiss(*, flag: Flag, reason: str, version: int) -> Flag:
     """Dismiss a suggestion, with a reason."""
     f = _locked(flag, version)
     if f.state != Flag.State.SUGGESTED:
-        raise ApplicationError(_("只有建议挂牌的对象才能不予挂牌。"), code="conflict")
+        raise ApplicationError(_("只有建议挂牌的对象才能不予挂牌。"))
     if not reason.strip():
         raise ApplicationError(_("不予挂牌须写明理由。"), code="invalid")
     f.state, f.reason = Flag.State.DISMISSED, reason.strip()
@@ -157,7 +157,7 @@ def flag_report_progress(*, flag: Flag, by: User, text: str) -> FlagUpdate:
     """The flagged party reports progress on an open flag."""
     f = Flag.objects.select_for_update().get(pk=flag.pk)
     if not f.is_open:
-        raise ApplicationError(_("该挂牌督办不在督办中。"), code="conflict")
+        raise ApplicationError(_("该挂牌督办不在督办中。"))
     if not text.strip():
         raise ApplicationError(_("请填写进展情况。"), code="invalid")
     return FlagUpdate.objects.create(flag=f, at=clock.now(), by=by, text=text.strip())
@@ -168,7 +168,7 @@ def flag_request_delist(*, flag: Flag, by: User, evidence: str, version: int) ->
     """The flagged party asks to be delisted; evidence against the criteria is required."""
     f = _locked(flag, version)
     if f.state != Flag.State.OPEN:
-        raise ApplicationError(_("只有督办中的挂牌才能申请摘牌。"), code="conflict")
+        raise ApplicationError(_("只有督办中的挂牌才能申请摘牌。"))
     if not evidence.strip():
         raise ApplicationError(_("申请摘牌须提供整改佐证。"), code="invalid")
     f.state, f.evidence = Flag.State.DELIST_REQUESTED, evidence.strip()
@@ -182,7 +182,7 @@ def flag_delist(*, flag: Flag, by: User, approve: bool, note: str = "", version:
     """The office approves the delisting (摘牌) or sends it back to open with a note."""
     f = _locked(flag, version)
     if f.state != Flag.State.DELIST_REQUESTED:
-        raise ApplicationError(_("只有已申请摘牌的挂牌才能审批。"), code="conflict")
+        raise ApplicationError(_("只有已申请摘牌的挂牌才能审批。"))
     if approve:
         f.state, f.delisted_on = Flag.State.DELISTED, clock.today()
     else:

@@ -28,7 +28,7 @@ def interview_schedule(
     """Confirm a proposed interview with its date and who takes part."""
     iv = _locked(interview, version)
     if iv.state not in (Interview.State.PROPOSED, Interview.State.SCHEDULED):
-        raise ApplicationError(_("该约谈已办结，不能再安排。"), code="conflict")
+        raise ApplicationError(_("该约谈已办结，不能再安排。"))
     if on is None or not interviewer.strip() or not interviewees.strip():
         raise ApplicationError(_("请填写约谈日期、约谈人和被约谈人。"), code="invalid")
     iv.state, iv.scheduled_on = Interview.State.SCHEDULED, on
@@ -43,7 +43,7 @@ def interview_record(*, interview: Interview, outcome: str, version: int) -> Int
     """Record a held interview's outcome."""
     iv = _locked(interview, version)
     if iv.state != Interview.State.SCHEDULED:
-        raise ApplicationError(_("只有已安排的约谈才能记录结果。"), code="conflict")
+        raise ApplicationError(_("只有已安排的约谈才能记录结果。"))
     if not outcome.strip():
         raise ApplicationError(_("请填写约谈结果。"), code="invalid")
     iv.state, iv.outcome = Interview.State.DONE, outcome.strip()
@@ -57,7 +57,7 @@ def interview_dismiss(*, interview: Interview, reason: str, version: int) -> Int
     """Decline a proposal, with a reason."""
     iv = _locked(interview, version)
     if iv.state != Interview.State.PROPOSED:
-        raise ApplicationError(_("只有建议约谈才能不予约谈。"), code="conflict")
+        raise ApplicationError(_("只有建议约谈才能不予约谈。"))
     if not reason.strip():
         raise ApplicationError(_("不予约谈须写明理由。"), code="invalid")
     iv.state, iv.dismiss_reason = Interview.State.DISMISSED, reason.strip()

@@ -243,7 +243,7 @@ def leaders_in_charge(unit_ids: set[int], on: date) -> dict[int, int]:
 def _draft(prompt_id: int, version: int) -> Prompt:
     prompt = locked(Prompt, prompt_id, version, _("提示"))
     if prompt.state != Prompt.State.DRAFT:
-        raise ApplicationError(_("提示已下发，不能再修改。"), code="conflict")
+        raise ApplicationError(_("提示已下发，不能再修改。"))
     return prompt
 
 
@@ -321,7 +321,7 @@ def prompt_issue(*, prompts: Mapping[int, int], by: User) -> list[Prompt]:
                 changed_by=last_changed_by(p),
             )
         if p.state != Prompt.State.DRAFT:
-            raise ApplicationError(_("提示已下发，不能再修改。"), code="conflict")
+            raise ApplicationError(_("提示已下发，不能再修改。"))
         rows.append(p)
     listing = set(
         PromptItem.objects.filter(prompt_id__in=values_in(ids, of="bigint"), dropped=False)
@@ -395,7 +395,6 @@ def prompt_reply(
     if not p.awaits_reply:
         raise ApplicationError(
             _("该提示当前状态为“%(s)s”，不能答复。") % {"s": p.get_state_display()},
-            code="conflict",
         )
     lines = list(p.lines.filter(dropped=False))
     own = lines if not p.by_area else [line for line in lines if line.unit_id == by.unit_id]
@@ -424,7 +423,7 @@ def prompt_accept(*, prompt: Prompt, by: User, version: int) -> Prompt:
     """The office accepts a reply."""
     p = _locked(prompt, version)
     if p.state != Prompt.State.REPLIED:
-        raise ApplicationError(_("只有已答复的提示才能采纳。"), code="conflict")
+        raise ApplicationError(_("只有已答复的提示才能采纳。"))
     p.state, p.accepted_at = Prompt.State.ACCEPTED, clock.now()
     p.version += 1
     p.save()
@@ -436,7 +435,7 @@ def prompt_return(*, prompt: Prompt, by: User, reason: str, version: int) -> Pro
     """The office returns a reply with a reason; the unit answers again."""
     p = _locked(prompt, version)
     if p.state != Prompt.State.REPLIED:
-        raise ApplicationError(_("只有已答复的提示才能退回。"), code="conflict")
+        raise ApplicationError(_("只有已答复的提示才能退回。"))
     if not reason.strip():
         raise ApplicationError(_("退回须写明原因。"), code="invalid")
     p.state, p.return_reason = Prompt.State.RETURNED, reason.strip()
