@@ -564,3 +564,28 @@ def test_report_list_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("reporting:list"))
     assert response.content.decode().count("badge-submitted") == 33
+
+
+def test_a_report_after_the_start_month_reads_as_started(district, login):
+    # given: the project started in January; March's report does not repeat it
+    item = district.item_a
+    item.actual_start = Period.parse("2024-01").first_day.replace(day=18)
+    item.in_statistics, item.in_statistics_date = True, item.actual_start.replace(month=2)
+    item.save(update_fields=["actual_start", "in_statistics", "in_statistics_date"])
+    report = f.ReportFactory(work_item=item, started=False, in_statistics=False)
+    client = login(district.reporter_a)
+    # when
+    html = client.get(report.get_absolute_url()).content.decode()
+    # then: the summary states the item's start and 入统, not 未开工 / 未入统
+    assert "已开工 2024年1月18日" in html
+    assert "已入统 2024年2月18日" in html
+    assert "未开工" not in html and "未入统" not in html
+
+
+def test_a_report_before_the_start_reads_as_not_started(district, login):
+    item = district.item_a
+    item.actual_start = Period.parse("2024-04").first_day
+    item.save(update_fields=["actual_start"])
+    report = f.ReportFactory(work_item=item, started=False)  # March
+    html = login(district.reporter_a).get(report.get_absolute_url()).content.decode()
+    assert "未开工" in html

@@ -109,10 +109,14 @@ class DemoLights:
         if story := take(started, "done"):
             self._clear_nodes(story)
 
-    def _clear_nodes(self, story: ItemStory, *, keep: tuple[str, ...] = ()) -> None:
+    def _clear_nodes(
+        self, story: ItemStory, *, keep: tuple[str, ...] = (), restarted: bool = False
+    ) -> None:
         """Only the case's own rule speaks: the item's other open nodes are reached on their
         planned day when that lies before the reporting period ends (reported then), else
-        planned beyond the coming fortnight; its reports for the year are accepted."""
+        planned beyond the coming fortnight; its reports for the year are accepted. When the
+        case moved its start (`restarted`), the nodes after the start (基础完工, …) are all
+        planned beyond the fortnight: none is reached before the project starts."""
         self.forced.add(story.item.pk)
         reported_by = self.cal.period.last_day - timedelta(days=5)
         later = self.cal.today + timedelta(days=14)
@@ -123,16 +127,21 @@ class DemoLights:
                 item=story.item, version=current_version(story.item), data={"planned_finish": later}
             )
         first = date(self.cal.year, 1, 10)
+        start_order = min(
+            (m.sort_order for m in story.item.milestones.all() if m.name == START_NODE),
+            default=None,
+        )
         for node in story.item.milestones.filter(actual_date__isnull=True).exclude(name__in=keep):
             if node.pk in story.reached:
                 continue
             planned = node.planned_date
+            after_start = restarted and start_order is not None and node.sort_order > start_order
             if node.name == STATS_NODE or planned is None:
                 milestone_update(
                     milestone=node, version=current_version(node), data={"planned_date": None}
                 )
                 story.node_actual[node.pk] = NEVER
-            elif planned <= reported_by:
+            elif planned <= reported_by and not after_start:
                 story.node_actual[node.pk] = max(planned, first)
             else:
                 milestone_update(
@@ -160,7 +169,7 @@ class DemoLights:
             story.curve_from = start_month
             work_item_set_plan_curve(item=item, version=current_version(item), amounts=story.curve)
         story.perf = 1.0
-        self._clear_nodes(story, keep=(START_NODE,))
+        self._clear_nodes(story, keep=(START_NODE,), restarted=True)
         node = item.milestones.filter(name=START_NODE).first()
         if node is not None:
             milestone_update(

@@ -89,7 +89,18 @@ def node_plan(names: Sequence[str], tl: ItemTimeline) -> dict[str, date]:
     plan = {
         n: d if n in (START_NODE, STATS_NODE) else d.replace(day=NODE_DAY) for n, d in plan.items()
     }
+    # Moved to the 20th, a node can land before the one it follows (基础完工 planned three
+    # weeks after a start on the 25th): it then moves to the next month's 20th.
+    previous = plan[START_NODE]
+    for name in (*BUILD_FRACTIONS, *FINISH_NODES):
+        while plan[name] < previous:
+            plan[name] = _next_node_day(plan[name])
+        previous = plan[name]
     return {n: plan[n] for n in names if n in plan}
+
+
+def _next_node_day(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=NODE_DAY)
 
 
 def split_by_weights(total: Decimal, weights: Sequence[int]) -> list[Decimal]:

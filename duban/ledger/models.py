@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -225,6 +227,16 @@ class WorkItem(VersionedModel):
     @property
     def is_project(self) -> bool:
         return self.kind == self.Kind.PROJECT
+
+    def has_started_by(self, day: date) -> bool:
+        """Started on or before `day`: a start date then, a continuing project (续建), or a
+        project whose construction began in an earlier year."""
+        if self.actual_start is not None:
+            return self.actual_start <= day
+        if self.category == self.Category.CONTINUING:
+            return True
+        project = self.project if self.project_id else None
+        return bool(project and project.start_year and project.start_year < self.year)
 
 
 class FundingSource(TimeStampedModel):

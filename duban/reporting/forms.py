@@ -108,17 +108,6 @@ class ReportReturnForm(VersionForm):
     )
 
 
-def item_has_started(item: WorkItem, period: Period) -> bool:
-    """Started by the end of `period`: a start date on or before it, a continuing project, or a
-    project whose construction began in an earlier year."""
-    if item.actual_start is not None:
-        return item.actual_start <= period.last_day
-    if item.category == WorkItem.Category.CONTINUING:
-        return True
-    project = item.project if item.project_id else None
-    return bool(project and project.start_year and project.start_year < item.year)
-
-
 class ReportForm(forms.Form):
     """The monthly report: fixed fields, one date per open node, one value per indicator."""
 
@@ -204,7 +193,7 @@ class ReportForm(forms.Form):
         # Whether the project has started and entered statistics is a fact of the item (a
         # project that started years ago reads as started), not a blank to fill every month.
         item = report.work_item
-        if not report.started and item_has_started(item, report.period):
+        if not report.started and item.has_started_by(report.period.last_day):
             initial["started"] = True
             initial["started_on"] = item.actual_start
         if not report.in_statistics and item.in_statistics:

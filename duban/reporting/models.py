@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -251,6 +252,26 @@ class MonthlyReport(VersionedModel):
     @property
     def period(self) -> Period:
         return Period(self.year, self.month)
+
+    @property
+    def shows_started(self) -> bool:
+        """Whether the report stands for a started project: it says so, or the project had
+        started by the month's end (a report of June says nothing new about a start in March,
+        but does not mean 未开工)."""
+        return self.started or self.work_item.has_started_by(self.period.last_day)
+
+    @property
+    def shows_started_on(self) -> date | None:
+        return self.started_on if self.started else self.work_item.actual_start
+
+    @property
+    def shows_in_statistics(self) -> bool:
+        day = self.work_item.in_statistics_date
+        return self.in_statistics or (day is not None and day <= self.period.last_day)
+
+    @property
+    def shows_in_statistics_on(self) -> date | None:
+        return self.in_statistics_on if self.in_statistics else self.work_item.in_statistics_date
 
 
 # The states whose figures count in cumulative totals and statistics (defined by the core).
