@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from duban.demo.reports import stage_text
 from duban.demo.timeline import BUILD_FRACTIONS, FINISH_NODES, START_NODE, ItemTimeline, node_plan
 
 NAMES = ["项目赋码", "施工许可", START_NODE, "入统", *BUILD_FRACTIONS, *FINISH_NODES]
@@ -45,3 +46,18 @@ def test_a_short_project_is_accepted_after_its_equipment_is_installed():
     assert plan["设备安装"] == date(2024, 7, 20)
     assert plan["竣工验收"] == date(2024, 7, 20)
     assert plan["投产/投用"] == date(2024, 7, 20)
+
+
+@pytest.mark.parametrize(
+    ("done", "text"),
+    [
+        (0.02, "正在进行基础施工，完成桩基10%"),
+        (0.1, "正在进行基础施工，完成桩基50%"),
+        (0.35, "主体结构施工中，完成主体工程量50%"),
+        (0.74, "二次结构及机电安装同步推进，完成工程量74%"),
+        (0.9, "设备安装调试中，累计完成工程量90%"),
+        (1.0, "主体及配套工程已完工，正在开展竣工验收及资料归档"),
+    ],
+)
+def test_the_demo_describes_a_project_by_the_stage_it_has_reached(done, text):
+    assert stage_text(done) == text

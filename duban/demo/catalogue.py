@@ -250,6 +250,16 @@ PROGRESS_BUILD = (
     "室外管网及配套工程施工中，完成{p}%",
     "设备安装调试中，累计完成工程量{p}%",
 )
+# The phrase for a project's stage by the share of its construction done (the building nodes'
+# shares in demo.timeline: 基础完工 at 0.2, 主体封顶 0.5, 设备安装 0.75), then the finish. The
+# first two speak of their stage's own work (桩基, 主体工程量), the others of the whole.
+PROGRESS_STAGES = (
+    (0.0, 0.2, "正在进行基础施工，完成桩基{p}%", True),
+    (0.2, 0.5, "主体结构施工中，完成主体工程量{p}%", True),
+    (0.5, 0.75, "二次结构及机电安装同步推进，完成工程量{p}%", False),
+    (0.75, 1.0, "设备安装调试中，累计完成工程量{p}%", False),
+)
+PROGRESS_DONE = "主体及配套工程已完工，正在开展竣工验收及资料归档"
 PROGRESS_WINTER = (
     "冬季停工，开展室内装修及设备采购",
     "冬季施工受限，组织图纸会审及材料进场准备",

@@ -16,7 +16,9 @@ from duban.demo.calendar import StoryClock
 from duban.demo.catalogue import (
     PROBLEMS,
     PROGRESS_BUILD,
+    PROGRESS_DONE,
     PROGRESS_PRESTART,
+    PROGRESS_STAGES,
     PROGRESS_WINTER,
     RETURN_REASONS,
 )
@@ -111,18 +113,20 @@ class ReportRunner:
                 started=started,
                 rng=self.rng,
             )
+        done: float | None = None
+        if started and story.timeline is not None:
+            tl = story.timeline
+            span = max((tl.actual(tl.planned_finish) - tl.actual_start).days, 1)
+            done = min(max((end - tl.actual_start).days / span, 0.02), 1.0)
         data: dict[str, Any] = {
             "investment_month": investment,
             "funds_month": (
                 investment * Decimal(str(round(self.rng.uniform(0.8, 1.1), 2)))
             ).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
-            "progress_text": self._progress_text(story, period, started),
+            "progress_text": self._progress_text(story, period, started, done),
             "next_steps": "加强调度，确保完成年度投资计划。",
         }
-        if started and story.timeline is not None:
-            tl = story.timeline
-            span = max((tl.actual(tl.planned_finish) - tl.actual_start).days, 1)
-            done = min(max((end - tl.actual_start).days / span, 0.02), 1.0)
+        if done is not None:
             data["progress_pct"] = Decimal(str(round(done * 100, 1)))
         if starts_now:
             data["started"] = True
@@ -135,12 +139,21 @@ class ReportRunner:
             data["problems_text"] = self.rng.choice(PROBLEMS)
         return data, dict(reached.items())
 
-    def _progress_text(self, story: ItemStory, period: Period, started: bool) -> str:
+    def _progress_text(
+        self, story: ItemStory, period: Period, started: bool, done: float | None
+    ) -> str:
+        """形象进度 in the words of the project's stage (`done`: the share of its construction
+        done, None when its timeline is unknown). The random draws are the same whatever the
+        stage, so the rest of the demo's story does not move with the wording."""
         if not started:
             return self.rng.choice(PROGRESS_PRESTART)
         if story.seasonal and period.month in (11, 12, 1, 2, 3):
-            return self.rng.choice(PROGRESS_WINTER)
-        return self.rng.choice(PROGRESS_BUILD).format(p=self.rng.randint(20, 95))
+            winter = self.rng.choice(PROGRESS_WINTER)
+            return PROGRESS_DONE if done is not None and done >= 1.0 else winter
+        phrase, pct = self.rng.choice(PROGRESS_BUILD), self.rng.randint(20, 95)
+        if done is None:
+            return phrase.format(p=pct)
+        return stage_text(done)
 
     def _task_data(
         self, story: ItemStory, period: Period
@@ -258,3 +271,12 @@ class ReportRunner:
         if item.steward_id and self.rng.random() < 0.6:
             return next(s for s in self.org.stewards if s.pk == item.steward_id)
         return self.org.office_user
+
+
+def stage_text(done: float) -> str:
+    """The phrase of the stage `done` (0–1) falls in, with the share of that stage done."""
+    for low, high, phrase, of_stage in PROGRESS_STAGES:
+        if done < high:
+            share = (done - low) / (high - low) if of_stage else done
+            return phrase.format(p=max(1, round(share * 100)))
+    return PROGRESS_DONE
