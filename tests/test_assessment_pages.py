@@ -77,6 +77,49 @@ def test_unit_score_page_lists_every_event_with_its_origin(january, district, lo
     assert login(d.reporter_b).get(f"/assessment/units/{d.unit_a.pk}/").status_code == 404
 
 
+def test_unit_score_page_sums_each_rule_and_folds_its_events(january, district, login):
+    """A unit's month holds dozens of events: the month shows one line per rule (its count and
+    its points) and each rule's events fold under it, opened where a person acted on one."""
+    d = district
+    unit = login(d.reporter_b)
+    [missed] = events_of(d.unit_b, Source.MEETING_MISSED)
+    others = [
+        e
+        for e in ScoreEvent.objects.filter(unit=d.unit_b, year=2024, month=1).order_by("pk")
+        if e.rule_id != missed.rule_id
+    ]
+    rule = others[0].rule
+    events = [e for e in others if e.rule_id == rule.pk]
+    # when: before the month's ranking is published
+    html = unit.get(f"/assessment/units/{d.unit_b.pk}/?year=2024").content.decode()
+    # then: the rule's line counts its events and sums its points; its events are folded
+    row = re.search(
+        rf'<a href="#score-2024-01-{rule.pk}">{re.escape(rule.description)}</a>.*?</tr>', html
+    )
+    assert row is not None
+    numbers = re.findall(r'<td class="num">([^<]*)</td>', row.group(0))
+    assert numbers == [str(len(events)), str(sum(e.points for e in events))]
+    assert f'<details class="score-events" id="score-2024-01-{rule.pk}">' in html
+    assert "本月月榜尚未公布" in html[html.index("<h2>2024年1月") :].split("</section>")[0]
+    # when: the unit objects to one event, its rule's events are shown open
+    unit.post(f"/assessment/events/{missed.pk}/object/", {"reason": "已请假"})
+    html = unit.get(f"/assessment/units/{d.unit_b.pk}/?year=2024").content.decode()
+    assert f'id="score-2024-01-{missed.rule_id}" open>' in html
+    assert f'id="score-2024-01-{rule.pk}">' in html  # still folded
+    # and once the objection is decided and the month published, the rank replaces the notice
+    office = login(d.office)
+    objection = Objection.objects.get()
+    office.post(
+        f"/assessment/office/objections/{objection.pk}/uphold/",
+        {"version": objection.version, "decision": "无请假记录"},
+    )
+    office.post("/assessment/publish/", {"period": "2024-01"})
+    html = unit.get(f"/assessment/units/{d.unit_b.pk}/?year=2024").content.decode()
+    january_section = html[html.index("<h2>2024年1月") :].split("</section>")[0]
+    assert "本月月榜尚未公布" not in january_section
+    assert re.search(r"2024年1月：加减分 -?[\d.]+ · 得分 [\d.]+ · .+第\d+名</h2>", html)
+
+
 def test_unit_objects_from_the_page_and_office_decides(january, district, login):
     d = district
     [event] = events_of(d.unit_b, Source.MEETING_MISSED)

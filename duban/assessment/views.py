@@ -197,6 +197,12 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
         until = objection_deadline(e, windows[e.month]) if can_object_event(user, e) else None
         pending = e.objection is not None and e.objection.state == Objection.State.PENDING  # type: ignore[attr-defined]
         e.object_until = until if until and today <= until and not pending else None  # type: ignore[attr-defined]
+    # A rule's events are folded under its line (a unit's month holds dozens: on a phone the
+    # year ran to 18,000 px), open where a person acted on one: a manual bonus or deduction,
+    # an objection.
+    for m in months:
+        for line in m.lines:
+            line.open = any(e.manual or e.objection for e in line.events)  # type: ignore[attr-defined]
     series = sel.unit_rank_series(user=user, unit=unit, year=year)
     return render(
         request,

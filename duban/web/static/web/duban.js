@@ -126,3 +126,13 @@ if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
   );
   if (!asked) document.querySelectorAll("details[data-fold-narrow]").forEach((d) => { d.open = false; });
 }
+
+// A link to a folded section (a score page's rule line) opens it: on load with its address's
+// #fragment, and when followed on the page.
+function openTarget() {
+  const id = decodeURIComponent(window.location.hash.slice(1));
+  const target = id && document.getElementById(id);
+  if (target && target.tagName === "DETAILS") target.open = true;
+}
+window.addEventListener("hashchange", openTarget);
+openTarget();
