@@ -13,6 +13,7 @@ from django.utils.translation import pgettext
 from simple_history.utils import bulk_create_with_history
 
 from duban.core import clock
+from duban.core.dates import dates_check
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_clauses, join_items
 from duban.core.history import recorded_as_by
@@ -99,7 +100,14 @@ def project_update(*, project: Project, version: int, data: Mapping[str, Any]) -
     )
 
 
+# A work item's days: the plans may lie ahead (up to duban.core.dates' horizon), the rest
+# already happened (not after today). The ledger import checks the same lists.
+WORK_ITEM_PLAN_DATES = ("planned_start", "planned_finish")
+WORK_ITEM_PAST_DATES = ("assigned_on", "actual_start", "actual_finish", "in_statistics_date")
+
+
 def _check_item_consistency(item: WorkItem) -> None:
+    dates_check(item, WORK_ITEM_PLAN_DATES, happened=WORK_ITEM_PAST_DATES)
     if item.kind == WorkItem.Kind.PROJECT and item.project_id is None:
         raise ApplicationError(_("重点项目必须关联项目。"))
     if item.kind == WorkItem.Kind.TASK and item.project_id is not None:
@@ -433,6 +441,7 @@ def indicator_create(*, item: WorkItem, data: Mapping[str, Any]) -> Indicator:
     indicator = Indicator(work_item=item, **data)
     if indicator.sort_order == 0:
         indicator.sort_order = item.indicators.count() + 1
+    _check_indicator(indicator)
     full_clean_or_raise(indicator)
     indicator.save()
     return indicator
@@ -441,8 +450,21 @@ def indicator_create(*, item: WorkItem, data: Mapping[str, Any]) -> Indicator:
 @transaction.atomic
 def indicator_update(*, indicator: Indicator, version: int, data: Mapping[str, Any]) -> Indicator:
     return locked_update(
-        Indicator, pk=indicator.pk, version=version, data=data, label=pgettext("model name", "指标")
+        Indicator,
+        pk=indicator.pk,
+        version=version,
+        data=data,
+        label=pgettext("model name", "指标"),
+        check=_check_indicator,
     )
+
+
+def _check_indicator(indicator: Indicator) -> None:
+    dates_check(indicator, ("deadline",))
+
+
+def _check_milestone(milestone: Milestone) -> None:
+    dates_check(milestone, ("planned_date",), happened=("actual_date",))
 
 
 @transaction.atomic
@@ -450,6 +472,7 @@ def milestone_create(*, item: WorkItem, data: Mapping[str, Any]) -> Milestone:
     milestone = Milestone(work_item=item, **data)
     if not milestone.sort_order:
         milestone.sort_order = item.milestones.count() + 1
+    _check_milestone(milestone)
     full_clean_or_raise(milestone)
     milestone.save()
     return milestone
@@ -458,7 +481,12 @@ def milestone_create(*, item: WorkItem, data: Mapping[str, Any]) -> Milestone:
 @transaction.atomic
 def milestone_update(*, milestone: Milestone, version: int, data: Mapping[str, Any]) -> Milestone:
     return locked_update(
-        Milestone, pk=milestone.pk, version=version, data=data, label=pgettext("model name", "节点")
+        Milestone,
+        pk=milestone.pk,
+        version=version,
+        data=data,
+        label=pgettext("model name", "节点"),
+        check=_check_milestone,
     )
 
 
