@@ -100,14 +100,21 @@ def project_update(*, project: Project, version: int, data: Mapping[str, Any]) -
     )
 
 
-# A work item's days: the plans may lie ahead (up to duban.core.dates' horizon), the rest
-# already happened (not after today). The ledger import checks the same lists.
-WORK_ITEM_PLAN_DATES = ("planned_start", "planned_finish")
-WORK_ITEM_PAST_DATES = ("assigned_on", "actual_start", "actual_finish", "in_statistics_date")
+# A work item's days, plans and facts alike, lie in duban.core.dates' window: a ledger is
+# drawn up ahead (交办时间 and 实际开工 are often typed before the day), so "not after today"
+# is left to the monthly report. The ledger import checks the same list.
+WORK_ITEM_DATES = (
+    "assigned_on",
+    "planned_start",
+    "actual_start",
+    "planned_finish",
+    "actual_finish",
+    "in_statistics_date",
+)
 
 
 def _check_item_consistency(item: WorkItem) -> None:
-    dates_check(item, WORK_ITEM_PLAN_DATES, happened=WORK_ITEM_PAST_DATES)
+    dates_check(item, WORK_ITEM_DATES)
     if item.kind == WorkItem.Kind.PROJECT and item.project_id is None:
         raise ApplicationError(_("重点项目必须关联项目。"))
     if item.kind == WorkItem.Kind.TASK and item.project_id is not None:
@@ -464,7 +471,7 @@ def _check_indicator(indicator: Indicator) -> None:
 
 
 def _check_milestone(milestone: Milestone) -> None:
-    dates_check(milestone, ("planned_date",), happened=("actual_date",))
+    dates_check(milestone, ("planned_date", "actual_date"))
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from duban.core.dates import date_problem
 from duban.core.services import field_label
 from duban.ledger.models import WorkItem
-from duban.ledger.services import WORK_ITEM_PAST_DATES, WORK_ITEM_PLAN_DATES
+from duban.ledger.services import WORK_ITEM_DATES
 from duban.transfer.imports.plan_row import RowPlan
 from duban.transfer.imports.rows import RowInput
 
@@ -70,12 +70,8 @@ def item_dates_check(ri: RowInput, proposed: dict[str, Any], item: Model | None)
     def get(name: str) -> Any:
         return proposed.get(name, getattr(item, name, None) if item else None)
 
-    for name in (*WORK_ITEM_PLAN_DATES, *WORK_ITEM_PAST_DATES):
-        problem = date_problem(
-            proposed.get(name),
-            label=field_label(WorkItem, name),
-            happened=name in WORK_ITEM_PAST_DATES,
-        )
+    for name in WORK_ITEM_DATES:
+        problem = date_problem(proposed.get(name), label=field_label(WorkItem, name))
         if problem:
             ri.error(name, problem)
 
