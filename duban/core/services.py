@@ -54,11 +54,11 @@ def full_clean_or_raise(
     from duban.core.text import strip_model_text
 
     strip_model_text(obj)
-    for field in obj._meta.concrete_fields:
-        if isinstance(field, models.DecimalField):
-            value = getattr(obj, field.attname)
+    for decimal_field in obj._meta.concrete_fields:
+        if isinstance(decimal_field, models.DecimalField):
+            value = getattr(obj, decimal_field.attname)
             if isinstance(value, Decimal):
-                setattr(obj, field.attname, unsigned_zero(value))
+                setattr(obj, decimal_field.attname, unsigned_zero(value))
     try:
         obj.full_clean(
             exclude=exclude, validate_unique=not in_memory, validate_constraints=not in_memory
