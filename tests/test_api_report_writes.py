@@ -533,3 +533,34 @@ def test_put_answers_404_outside_the_scope_and_403_inside_it(district):
     assert put(head_a, district.item_x.pk, "2024-03", FILLED).status_code == 404
     assert put(head_a, 999_999, "2024-03", FILLED).status_code == 404
     assert not MonthlyReport.objects.exists()
+
+
+def test_put_refuses_a_start_or_a_node_reached_in_year_1_and_writes_nothing(district):
+    client = api(district.reporter_a)
+    node = f.MilestoneFactory(work_item=district.item_a, name="主体封顶")
+    # when: a start date in year 1
+    started = put(client, district.item_a.pk, "2024-03", {**FILLED, "started_on": "0001-01-01"})
+    # then: 422 saying the range, nothing created
+    assert started.status_code == 422
+    assert started.json()["detail"] == (
+        "开工日期0001-01-01不在合理范围内：应在2000年1月1日至今天（2024年4月3日）之间。"
+    )
+    # when: a node reached in year 1
+    reached = put(
+        client,
+        district.item_a.pk,
+        "2024-03",
+        {**FILLED, "milestones_reached": [{"milestone_id": node.pk, "reached_on": "0001-01-01"}]},
+    )
+    assert reached.status_code == 422
+    assert "节点“主体封顶”的完成日期0001-01-01不在合理范围内" in reached.json()["detail"]
+    assert not MonthlyReport.objects.exists()
+    assert not ReportMilestoneModel.objects.exists()
+    # the month's own rule still speaks first: after the end of the month reported
+    late = put(
+        client,
+        district.item_a.pk,
+        "2024-03",
+        {**FILLED, "milestones_reached": [{"milestone_id": node.pk, "reached_on": "2024-04-01"}]},
+    )
+    assert late.status_code == 422 and "晚于报告期末或今天" in late.json()["detail"]

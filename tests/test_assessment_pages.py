@@ -303,3 +303,20 @@ def test_rank_chart_speaks_the_readers_language(january, district, login, settin
             "Month 12",
             "Rank",
         )
+
+
+def test_api_scheme_revision_stores_a_base_score_of_minus_zero_as_zero(january, district):
+    # given: "-0" is a valid base score, but its sign means nothing
+    office = _api(district.office)
+    # when
+    revised = office.post(
+        "/api/v1/assessment/schemes/2024/revise",
+        {"from_month": 2, "base_score": "-0"},
+        content_type="application/json",
+    )
+    # then: echoed, stored and read back without the sign
+    assert revised.status_code == 200, revised.content
+    assert revised.json()["base_score"] in ("0", "0.00")
+    assert not revised.json()["base_score"].startswith("-")
+    read = office.get("/api/v1/assessment/schemes?year=2024").json()["items"]
+    assert all(not s["base_score"].startswith("-") for s in read)

@@ -159,7 +159,10 @@ def test_a_visit_dated_after_today_is_refused_and_nothing_saved(district, login)
     )
     # then: the page says which date and why, and no visit is recorded
     assert response.status_code == 200
-    assert "走访日期2025年4月2日晚于今天：只能登记已经进行的走访。" in response.content.decode()
+    assert (
+        "走访日期2025-04-02不在合理范围内：应在2000年1月1日至今天（2024年4月3日）之间。"
+        in response.content.decode()
+    )
     assert not district.steward.visits.exists()
     # today is fine
     response = client.post(

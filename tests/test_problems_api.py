@@ -210,3 +210,32 @@ def test_api_router_has_an_openapi_schema():
     assert "/api/v1/problems/{problem_id}/{action}" in paths
     assert "/api/v1/liaison/demands/{year}" in paths
     assert 401 in paths["/api/v1/problems"]["get"]["responses"]
+
+
+def test_api_refuses_a_due_date_in_year_9999_and_changes_nothing(district, problems, api):
+    mine, _theirs, closed = problems
+    due = mine.due_date
+    # when: an extension to 9999-12-31
+    r = api(
+        district.reporter_a,
+        "post",
+        f"/problems/{mine.pk}/extension",
+        json={"version": mine.version, "reason": "征地未完成", "new_due_date": "9999-12-31"},
+    )
+    # then
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        "申请延至9999-12-31不在合理范围内：应在2000年1月1日至2034年12月31日之间。"
+    )
+    mine.refresh_from_db()
+    assert mine.due_date == due and not mine.extensions.exists()
+    # when: the office reopens a closed problem with a due date in year 9999
+    r = api(
+        district.office,
+        "post",
+        f"/problems/{closed.pk}/reopen",
+        json={"version": closed.version, "reason": "群众再次反映", "due_date": "9999-12-31"},
+    )
+    assert r.status_code == 422 and "新的办理时限9999-12-31不在合理范围内" in r.json()["detail"]
+    closed.refresh_from_db()
+    assert closed.state == Problem.State.CLOSED

@@ -257,3 +257,58 @@ def test_issuing_a_prompt_out_of_scope_answers_404_and_issues_nothing(world, api
     body = api(d.office, "post", "/prompts/issue", json={"prompts": [missing["prompts"][0]]})
     assert body.status_code == 200 and body.json()[0]["state"] == "issued"
     assert body.json()[0]["lines"]
+
+
+def test_absurd_dates_are_refused_with_the_range_and_change_nothing(world, api):
+    d = world
+    # a prompt's new date in year 1
+    p = Prompt.objects.get(unit=d.unit_a)
+    answers = [
+        {"line": line.pk, "answer": "已落实", "new_date": "0001-01-01"} for line in p.lines.all()
+    ]
+    r = api(
+        d.reporter_a,
+        "post",
+        f"/prompts/{p.pk}/reply",
+        json={"version": p.version, "answers": answers},
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        "预计完成日期0001-01-01不在合理范围内：应在2000年1月1日至2034年12月31日之间。"
+    )
+    p.refresh_from_db()
+    assert p.replied_at is None and not p.lines.filter(answered_at__isnull=False).exists()
+    # a flag's deadline in year 9999
+    flag = Flag.objects.get(target="unit", unit=d.unit_b)
+    r = api(
+        d.office,
+        "post",
+        f"/flags/{flag.pk}/confirm",
+        json={
+            "version": flag.version,
+            "reason": "连续红牌",
+            "actions": "整改",
+            "criteria": "转绿",
+            "deadline": "9999-12-31",
+            "leader": d.leader.pk,
+        },
+    )
+    assert r.status_code == 422 and "整改时限9999-12-31不在合理范围内" in r.json()["detail"]
+    flag.refresh_from_db()
+    assert flag.state == Flag.State.SUGGESTED and flag.deadline is None
+    # an interview in year 1
+    iv = Interview.objects.get(unit=d.unit_b, month=3)
+    r = api(
+        d.office,
+        "post",
+        f"/interviews/{iv.pk}/schedule",
+        json={
+            "version": iv.version,
+            "on": "0001-01-01",
+            "interviewer": "区长",
+            "interviewees": "局长",
+        },
+    )
+    assert r.status_code == 422 and "约谈日期0001-01-01不在合理范围内" in r.json()["detail"]
+    iv.refresh_from_db()
+    assert iv.scheduled_on is None

@@ -310,3 +310,25 @@ def test_month_links_say_the_month_in_the_readers_language():
     with translation.override("en"):
         assert [month_short(m) for m in (1, 3, 12)] == ["Jan", "Mar", "Dec"]
     assert month_short("x") == "x" and month_short(13) == "13"
+
+
+def test_cards_page_offers_only_the_months_that_have_cards(world, login):
+    # given: January to March closed (their cards computed), April not yet
+    d = world
+    c = login(d.office)
+    # when: the page without a month
+    page = c.get("/supervision/cards/").content.decode()
+    # then: the newest month with cards is shown, and only months with cards are offered
+    assert "2024年3月单位亮牌" in page
+    for month in (1, 2, 3):
+        assert f'href="?period=2024-0{month}"' in page
+    for month in range(4, 13):
+        assert f'href="?period=2024-{month:02d}"' not in page
+    assert 'href="?period=2023-12"' not in page  # no earlier year with cards
+    # and a unit with no published card yet is told so, with no month to choose
+    page = login(d.reporter_b).get("/supervision/cards/").content.decode()
+    assert "还没有任何月份的亮牌" in page and "?period=" not in page
+    # once March is published, the unit is offered March only
+    cards_publish(period=Period(2024, 3), by=d.office)
+    page = login(d.reporter_b).get("/supervision/cards/").content.decode()
+    assert 'href="?period=2024-03"' in page and 'href="?period=2024-02"' not in page

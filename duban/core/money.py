@@ -9,23 +9,31 @@ HUNDRED = Decimal("100")
 WAN_PER_YI = Decimal("10000")
 
 
+def unsigned_zero(value: Decimal) -> Decimal:
+    """−0 as 0 (its places kept): "-0" typed in a form, sent as JSON or read from a sheet, or
+    a small negative rounded to nothing, is stored, echoed and shown without its sign. The one
+    home of the rule: parsing (`to_decimal`), rounding (`quantize`) and every validated model
+    write (`core.services.full_clean_or_raise`) call it."""
+    return value.copy_abs() if value.is_zero() else value
+
+
 def to_decimal(value: object) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, Decimal):
-        return value
+        return unsigned_zero(value)
     if isinstance(value, float):
         # Through str so 0.1 stays 0.1 and not its binary expansion.
         value = repr(value)
     try:
-        return Decimal(str(value).replace(",", "").replace("，", "").strip())
+        return unsigned_zero(Decimal(str(value).replace(",", "").replace("，", "").strip()))
     except InvalidOperation:
         return None
 
 
 def quantize(value: Decimal, places: int) -> Decimal:
-    """Round half-up (never banker's rounding) to `places` decimals."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    """Round half-up (never banker's rounding) to `places` decimals; −0.00 comes out 0.00."""
+    return unsigned_zero(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 def ratio_pct(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:

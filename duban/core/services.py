@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -48,10 +49,16 @@ def full_clean_or_raise(
 
     The text is validated as it will be stored: control characters are stripped first (they
     are stripped again on save), so a value of control characters alone is blank, and the
-    uniqueness check sees the stored value."""
+    uniqueness check sees the stored value. A decimal −0 is stored as 0 (`unsigned_zero`)."""
+    from duban.core.money import unsigned_zero
     from duban.core.text import strip_model_text
 
     strip_model_text(obj)
+    for decimal_field in obj._meta.concrete_fields:
+        if isinstance(decimal_field, models.DecimalField):
+            value = getattr(obj, decimal_field.attname)
+            if isinstance(value, Decimal):
+                setattr(obj, decimal_field.attname, unsigned_zero(value))
     try:
         obj.full_clean(
             exclude=exclude, validate_unique=not in_memory, validate_constraints=not in_memory

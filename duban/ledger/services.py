@@ -13,6 +13,7 @@ from django.utils.translation import pgettext
 from simple_history.utils import bulk_create_with_history
 
 from duban.core import clock
+from duban.core.dates import dates_check
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_clauses, join_items
 from duban.core.history import recorded_as_by
@@ -99,7 +100,21 @@ def project_update(*, project: Project, version: int, data: Mapping[str, Any]) -
     )
 
 
+# A work item's days, plans and facts alike, lie in duban.core.dates' window: a ledger is
+# drawn up ahead (交办时间 and 实际开工 are often typed before the day), so "not after today"
+# is left to the monthly report. The ledger import checks the same list.
+WORK_ITEM_DATES = (
+    "assigned_on",
+    "planned_start",
+    "actual_start",
+    "planned_finish",
+    "actual_finish",
+    "in_statistics_date",
+)
+
+
 def _check_item_consistency(item: WorkItem) -> None:
+    dates_check(item, WORK_ITEM_DATES)
     if item.kind == WorkItem.Kind.PROJECT and item.project_id is None:
         raise ApplicationError(_("重点项目必须关联项目。"))
     if item.kind == WorkItem.Kind.TASK and item.project_id is not None:
@@ -433,6 +448,7 @@ def indicator_create(*, item: WorkItem, data: Mapping[str, Any]) -> Indicator:
     indicator = Indicator(work_item=item, **data)
     if indicator.sort_order == 0:
         indicator.sort_order = item.indicators.count() + 1
+    _check_indicator(indicator)
     full_clean_or_raise(indicator)
     indicator.save()
     return indicator
@@ -441,8 +457,21 @@ def indicator_create(*, item: WorkItem, data: Mapping[str, Any]) -> Indicator:
 @transaction.atomic
 def indicator_update(*, indicator: Indicator, version: int, data: Mapping[str, Any]) -> Indicator:
     return locked_update(
-        Indicator, pk=indicator.pk, version=version, data=data, label=pgettext("model name", "指标")
+        Indicator,
+        pk=indicator.pk,
+        version=version,
+        data=data,
+        label=pgettext("model name", "指标"),
+        check=_check_indicator,
     )
+
+
+def _check_indicator(indicator: Indicator) -> None:
+    dates_check(indicator, ("deadline",))
+
+
+def _check_milestone(milestone: Milestone) -> None:
+    dates_check(milestone, ("planned_date", "actual_date"))
 
 
 @transaction.atomic
@@ -450,6 +479,7 @@ def milestone_create(*, item: WorkItem, data: Mapping[str, Any]) -> Milestone:
     milestone = Milestone(work_item=item, **data)
     if not milestone.sort_order:
         milestone.sort_order = item.milestones.count() + 1
+    _check_milestone(milestone)
     full_clean_or_raise(milestone)
     milestone.save()
     return milestone
@@ -458,7 +488,12 @@ def milestone_create(*, item: WorkItem, data: Mapping[str, Any]) -> Milestone:
 @transaction.atomic
 def milestone_update(*, milestone: Milestone, version: int, data: Mapping[str, Any]) -> Milestone:
     return locked_update(
-        Milestone, pk=milestone.pk, version=version, data=data, label=pgettext("model name", "节点")
+        Milestone,
+        pk=milestone.pk,
+        version=version,
+        data=data,
+        label=pgettext("model name", "节点"),
+        check=_check_milestone,
     )
 
 

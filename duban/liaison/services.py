@@ -11,9 +11,9 @@ from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from duban.core import clock
+from duban.core.dates import date_check
 from duban.core.errors import ApplicationError
-from duban.core.formatting import date_cn, join_items
+from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise, refuse_unless
 from duban.core.uploads import (
     MB,
@@ -57,12 +57,8 @@ def visit_log(
         raise ApplicationError(_("不能填写这些字段：%(f)s") % {"f": join_items(sorted(unknown))})
     refuse_unless(visitor is None or visitor.pk == by.pk or by.is_office, _("只能登记本人的走访。"))
     visit = Visit(visitor=visitor or by, **data)
-    if visit.date and visit.date > clock.today():
-        # A mistyped year recorded a visit that had not happened (and counted as the week's).
-        raise ApplicationError(
-            _("走访日期%(d)s晚于今天：只能登记已经进行的走访。") % {"d": date_cn(visit.date)},
-            field="date",
-        )
+    # A mistyped year recorded a visit that had not happened (and counted as the week's).
+    date_check(visit.date, label=_("走访日期"), field="date", happened=True)
     scope = scope_for(visit.visitor)
     if visit.work_item_id and not work_items_in(scope).filter(pk=visit.work_item_id).exists():
         raise ApplicationError(_("该台账事项不在走访人的范围内。"), field="work_item")

@@ -163,6 +163,7 @@ def responsibility_create(
 
     Raises ApplicationError when the target is not exactly one, or the dates are reversed.
     """
+    from duban.core.dates import dates_check
     from duban.core.services import full_clean_or_raise
 
     if leader.role not in (User.Role.LEADER, User.Role.VIEWER, User.Role.STEWARD):
@@ -178,6 +179,7 @@ def responsibility_create(
         start_date=start_date,
         end_date=end_date,
     )
+    dates_check(responsibility, ("start_date", "end_date"))
     full_clean_or_raise(responsibility)
     responsibility.save()
     return responsibility

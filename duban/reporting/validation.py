@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from duban.core.dates import date_problem as plausible_date_problem
 from duban.core.formatting import date_cn
 from duban.core.money import amount_text
 from duban.core.services import field_label
@@ -52,12 +53,25 @@ def amount_problem(
 
 
 def date_problem(field: str, value: date | None, *, period_end: date, today: date) -> str | None:
+    """Why a day the report gives (started, entered the statistics) is refused, or None."""
+    return _day_problem(
+        field_label(MonthlyReport, field), value, period_end=period_end, today=today
+    )
+
+
+def reached_problem(name: str, value: date | None, *, period_end: date, today: date) -> str | None:
+    """Why the day the report says node `name` was reached is refused, or None."""
+    return _day_problem(
+        _("节点“%(n)s”的完成日期") % {"n": name}, value, period_end=period_end, today=today
+    )
+
+
+def _day_problem(label: str, value: date | None, *, period_end: date, today: date) -> str | None:
+    # Something that happened by the end of the month reported, and within the range every
+    # date a person writes keeps (duban.core.dates).
     if value and (value > today or value > period_end):
-        return _("%(f)s%(d)s晚于报告期末或今天。") % {
-            "f": field_label(MonthlyReport, field),
-            "d": date_cn(value),
-        }
-    return None
+        return _("%(f)s%(d)s晚于报告期末或今天。") % {"f": label, "d": date_cn(value)}
+    return plausible_date_problem(value, label=label, happened=True)
 
 
 COUNT_UNITS = frozenset(

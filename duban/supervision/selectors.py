@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
@@ -211,6 +212,13 @@ def card_list(*, user: User, year: int | None = None, month: int | None = None) 
     if month:
         qs = qs.filter(month=month)
     return qs
+
+
+def card_periods(*, user: User) -> list[Period]:
+    """The months holding cards the user may see, oldest first: the cards page offers these
+    and no others (a month before its close has none)."""
+    rows = card_list(user=user).order_by("year", "month").values_list("year", "month").distinct()
+    return [Period(year, month) for year, month in rows]
 
 
 def card_get_for_user(*, user: User, card_id: int) -> Card:

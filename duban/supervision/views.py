@@ -406,11 +406,15 @@ def prompt_docx_view(request: HttpRequest, prompt_id: int) -> HttpResponse:
 # -- cards ----------------------------------------------------------------------------------
 
 
-def _period_param(request: HttpRequest) -> Period:
+def _period_param(request: HttpRequest, latest: Period | None = None) -> Period:
+    """The month asked for; else `latest` (the newest month with cards), the last month
+    closed, or last month."""
     text = request.GET.get("period", "")
     try:
         return Period.parse(text)
     except ApplicationError:
+        if latest is not None:
+            return latest
         close = MonthClose.objects.order_by("-year", "-month").first()
         return Period(close.year, close.month) if close else Period.current().previous()
 
@@ -420,7 +424,9 @@ def cards_view(request: HttpRequest) -> HttpResponse:
     """A month's cards, by colour and unit, a page at a time (a province has 2,000), with the
     month's and the year's counts and, for the office, publication at the top."""
     user = _user(request)
-    period = _period_param(request)
+    # Only months that hold cards are offered (a month's cards appear at its close).
+    with_cards = sel.card_periods(user=user)
+    period = _period_param(request, with_cards[-1] if with_cards else None)
     cards = sel.card_list(user=user, year=period.year, month=period.month).order_by(
         "unit__sort_order", "unit_id"
     )
@@ -437,8 +443,9 @@ def cards_view(request: HttpRequest) -> HttpResponse:
             "year_counts": sel.card_counts(user=user, year=period.year),
             "unpublished": cards.filter(published_at__isnull=True).exists(),
             "is_office": can_manage_supervision(user),
-            "periods": [Period(period.year, m) for m in range(1, 13)],
-            "previous_year": Period(period.year - 1, 12),
+            "periods": [p for p in with_cards if p.year == period.year],
+            "previous_year": next((p for p in reversed(with_cards) if p.year < period.year), None),
+            "next_year": next((p for p in with_cards if p.year > period.year), None),
         },
     )
 

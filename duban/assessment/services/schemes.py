@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +19,7 @@ from duban.assessment.rules import (
     banned_reason,
 )
 from duban.core.errors import ApplicationError
+from duban.core.money import to_decimal
 from duban.core.periods import Period
 from duban.core.services import refuse_unless, require
 from duban.org.models import Unit, User
@@ -48,11 +49,8 @@ class RuleSpec:
 
 
 def _decimal(value: Any, label: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError) as e:
-        raise ApplicationError(_("%(l)s须为数字。") % {"l": label}) from e
-    if not number.is_finite():
+    number = to_decimal(value)
+    if number is None or not number.is_finite():
         raise ApplicationError(_("%(l)s须为数字。") % {"l": label})
     return number
 
@@ -92,8 +90,8 @@ def _create_rules(scheme: Scheme, specs: Sequence[RuleSpec]) -> None:
                 domain=s.domain,
                 code=s.code,
                 description=s.description,
-                points=Decimal(str(s.points)),
-                cap=None if s.cap is None else Decimal(str(s.cap)),
+                points=_decimal(s.points, _("分值")),
+                cap=None if s.cap is None else _decimal(s.cap, _("封顶分")),
                 automatic=s.automatic,
                 source=s.source if s.automatic else "",
                 sort_order=n,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Protocol, overload
 from ninja import Schema
 from pydantic import Field, PlainSerializer, WithJsonSchema
 
-from duban.core.money import quantize
+from duban.core.money import quantize, unsigned_zero
 
 
 def _four_places(value: Decimal) -> str:
@@ -17,7 +17,7 @@ def _four_places(value: Decimal) -> str:
 
 
 def _decimal_str(value: Decimal) -> str:
-    return str(value)
+    return str(unsigned_zero(value))
 
 
 # Amounts are exact: a JSON number would go through a binary float in most clients.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from duban.core import clock
+from duban.core.dates import date_check
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
 from duban.core.services import full_clean_or_raise, lock_version
@@ -83,6 +84,7 @@ def problem_assign(
         due_date = day + timedelta(days=rules.default_due_days)
     if due_date < day:
         raise ApplicationError(_("办理时限不能早于今天。"), field="due_date")
+    date_check(due_date, label=_("办理时限"), field="due_date")
     if any(u.pk == lead_unit.pk for u in co_units):
         raise ApplicationError(_("牵头单位不能同时是配合单位。"), field="co_units")
     before = problem.state

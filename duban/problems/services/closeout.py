@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from duban.core import clock
+from duban.core.dates import date_check
 from duban.core.errors import ApplicationError
 from duban.core.periods import Period
 from duban.core.services import full_clean_or_raise
@@ -158,6 +159,7 @@ def problem_reopen(
     if due_date is not None:
         if due_date < today():
             raise ApplicationError(_("新的办理时限不能早于今天。"), field="due_date")
+        date_check(due_date, label=_("新的办理时限"), field="due_date")
         problem.due_date = due_date
         fields.append("due_date")
     before = problem.state

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from duban.core import clock
+from duban.core.dates import date_check
 from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn, join_items
 from duban.core.services import full_clean_or_raise, lock_version
@@ -93,6 +94,7 @@ def coordination_create(
         raise ApplicationError(_("协调意见至少要明确一个责任单位。"), field="units")
     if deadline < today() and meeting is None:
         raise ApplicationError(_("完成时限不能早于今天。"), field="deadline")
+    date_check(deadline, label=_("完成时限"), field="deadline")
     opinion = Coordination(
         problem=problem, leader=leader, meeting=meeting, text=text, deadline=deadline, created_by=by
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from duban.core import clock
+from duban.core.dates import date_check
 from duban.core.errors import ApplicationError
 from duban.core.formatting import date_cn
 from duban.core.services import full_clean_or_raise, lock_version
@@ -66,6 +67,7 @@ def extension_request(
             _("申请延至的日期必须晚于当前办理时限%(d)s。") % {"d": date_cn(problem.due_date)},
             field="new_due_date",
         )
+    date_check(new_due_date, label=_("申请延至"), field="new_due_date")
     if problem.extensions.filter(state__in=[E.PENDING_HEAD, E.PENDING_OFFICE]).exists():
         raise ApplicationError(_("该问题已有一份待审批的延期申请。"))
     extension = ExtensionRequest(

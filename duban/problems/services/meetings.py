@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from duban.core.dates import date_check
 from duban.core.errors import ApplicationError
 from duban.core.formatting import gap_phrase, join_items
 from duban.core.periods import Period
@@ -61,6 +62,7 @@ def meeting_schedule(
     meeting = Meeting(created_by=by, **data)
     if meeting.date is not None and meeting.date < today():
         raise ApplicationError(_("不能安排过去日期的调度会。"), field="date")
+    date_check(meeting.date, label=_("会议日期"), field="date")
     full_clean_or_raise(meeting)
     meeting.save()
     meeting.attendees.set(attendees)
@@ -209,6 +211,7 @@ def meeting_record_decision(
     if meeting.state == Meeting.State.CANCELLED:
         raise ApplicationError(_("会议已取消，不能记录议定事项。"), code="transition")
     text = require_text(text, _("请填写议定事项。"), field="text")
+    date_check(deadline, label=_("完成时限"), field="deadline")
     if not units:
         raise ApplicationError(_("议定事项至少要明确一个责任单位。"), field="units")
     if problem is None:

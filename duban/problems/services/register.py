@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from duban.core.dates import date_problem
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_clauses
 from duban.core.periods import Period
@@ -91,6 +92,15 @@ def problem_entry_check(
             reasons.append(
                 ("closed_on", _("销号时间%(d)s晚于今天") % {"d": entry.closed_on.isoformat()})
             )
+    refused = {about for about, _reason in reasons}
+    for about, label, value, happened in (
+        ("reported_on", _("提出时间"), entry.reported_on, True),
+        ("due_date", _("办理时限"), entry.due_date, False),
+        ("closed_on", _("销号时间"), entry.closed_on, True),
+    ):
+        problem = None if about in refused else date_problem(value, label=label, happened=happened)
+        if problem:
+            reasons.append((about, problem))
     if not 1 <= entry.level <= min(rules.levels, MAX_LEVEL):
         reasons.append(("level", _("协调层级应在1到%(n)s级之间") % {"n": rules.levels}))
     if any(u.pk == entry.lead_unit.pk for u in entry.co_units):

@@ -28,7 +28,7 @@ from django.utils.translation import pgettext
 from duban.core import clock
 from duban.core.bulk import history_copy, insert_many
 from duban.core.errors import ApplicationError, check_version
-from duban.core.formatting import date_cn, join_items
+from duban.core.formatting import join_items
 from duban.core.periods import Period
 from duban.core.services import full_clean_or_raise, last_changed_by
 from duban.core.text import strip_model_text
@@ -53,7 +53,7 @@ from duban.reporting.services.base import (
     _refuse_unless_allowed,
 )
 from duban.reporting.services.filling import REPORT_FIELDS, validate_report_values
-from duban.reporting.validation import indicator_value_problem
+from duban.reporting.validation import indicator_value_problem, reached_problem
 from duban.sheets.errors import CellIssue
 
 BATCH_SHEET = "batch"
@@ -257,16 +257,15 @@ def _check_reached(put: _Put, month: _Month) -> None:
     stray = set(given) - set(valid)
     if stray:
         raise ApplicationError(_("节点不属于该事项：%(ids)s") % {"ids": sorted(stray)})
-    end = min(month.period.last_day, month.today)
     existing = month.reached.get(report.pk, {}) if report.pk else {}
     for milestone_id, day in given.items():
         if day is None:
             continue
-        if day > end:
-            raise ApplicationError(
-                _("节点“%(n)s”的完成日期%(d)s晚于报告期末或今天。")
-                % {"n": valid[milestone_id].name, "d": date_cn(day)}
-            )
+        problem = reached_problem(
+            valid[milestone_id].name, day, period_end=month.period.last_day, today=month.today
+        )
+        if problem:
+            raise ApplicationError(problem)
         row = existing.get(milestone_id)
         if row is None:
             put.reached_new.append(ReportMilestone(milestone_id=milestone_id, reached_on=day))

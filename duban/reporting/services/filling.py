@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
-from duban.core.formatting import date_cn, join_clauses, join_items
+from duban.core.formatting import join_clauses, join_items
 from duban.core.history import recorded_as_by
 from duban.core.periods import Period
 from duban.core.services import full_clean_or_raise
@@ -37,6 +37,7 @@ from duban.reporting.validation import (
     amount_problem,
     date_problem,
     indicator_value_problem,
+    reached_problem,
 )
 
 REPORT_FIELDS = {
@@ -186,18 +187,18 @@ def _save_milestones(report: MonthlyReport, reached: Mapping[int, date | None]) 
     stray = set(reached) - set(valid)
     if stray:
         raise ApplicationError(_("节点不属于该事项：%(ids)s") % {"ids": sorted(stray)})
-    end = min(report.period.last_day, clock.today())
+    today = clock.today()
     report.milestones_reached.exclude(
         milestone_id__in=[k for k, v in reached.items() if v]
     ).delete()
     for milestone_id, day in reached.items():
         if day is None:
             continue
-        if day > end:
-            raise ApplicationError(
-                _("节点“%(n)s”的完成日期%(d)s晚于报告期末或今天。")
-                % {"n": valid[milestone_id].name, "d": date_cn(day)}
-            )
+        problem = reached_problem(
+            valid[milestone_id].name, day, period_end=report.period.last_day, today=today
+        )
+        if problem:
+            raise ApplicationError(problem)
         ReportMilestone.objects.update_or_create(
             report=report, milestone_id=milestone_id, defaults={"reached_on": day}
         )

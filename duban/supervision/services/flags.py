@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from duban.core import clock
+from duban.core.dates import date_check
 from duban.core.errors import ApplicationError
 from duban.core.services import require
 from duban.ledger.models import WorkItem
@@ -31,6 +32,7 @@ def _require_terms(
         raise ApplicationError(_("挂牌须写明原因、整改要求和摘牌标准。"), code="invalid")
     if deadline is None or deadline <= clock.today():
         raise ApplicationError(_("整改时限须晚于今天。"), code="invalid")
+    date_check(deadline, label=_("整改时限"), field="deadline")
     if flagged_by is None or flagged_by.role != User.Role.LEADER:
         raise ApplicationError(_("挂牌领导须为区领导。"), code="invalid")
     return deadline, flagged_by

@@ -7,6 +7,7 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from duban.core.dates import date_check
 from duban.core.errors import ApplicationError
 from duban.supervision.models import Interview
 from duban.supervision.services import locked
@@ -31,6 +32,7 @@ def interview_schedule(
         raise ApplicationError(_("该约谈已办结，不能再安排。"))
     if on is None or not interviewer.strip() or not interviewees.strip():
         raise ApplicationError(_("请填写约谈日期、约谈人和被约谈人。"), code="invalid")
+    date_check(on, label=_("约谈日期"), field="on")
     iv.state, iv.scheduled_on = Interview.State.SCHEDULED, on
     iv.interviewer, iv.interviewees = interviewer.strip(), interviewees.strip()
     iv.version += 1

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from duban.core import clock
 from duban.core.bulk import history_copy, insert_many, update_rows, values_in
+from duban.core.dates import date_check
 from duban.core.errors import ApplicationError, check_version
 from duban.core.formatting import date_cn
 from duban.core.periods import Period
@@ -404,6 +405,8 @@ def prompt_reply(
         raise ApplicationError(
             _("请逐项填写落实情况（还有%(n)s项未填）。") % {"n": len(missing)}, code="invalid"
         )
+    for line in own:
+        date_check(answers[line.pk][1], label=_("预计完成日期"), field="new_date")
     now = clock.now()
     for line in own:
         text, new_date = answers[line.pk]

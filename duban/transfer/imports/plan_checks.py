@@ -10,6 +10,10 @@ from typing import Any
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from duban.core.dates import date_problem
+from duban.core.services import field_label
+from duban.ledger.models import WorkItem
+from duban.ledger.services import WORK_ITEM_DATES
 from duban.transfer.imports.plan_row import RowPlan
 from duban.transfer.imports.rows import RowInput
 
@@ -60,10 +64,16 @@ def limits(ri: RowInput, model: type[Model], proposed: dict[str, Any], cap: Deci
 
 
 def item_dates_check(ri: RowInput, proposed: dict[str, Any], item: Model | None) -> None:
-    """Finish before start, planned or actual: an error on the finish column."""
+    """A day out of range (duban.core.dates: the ledger's rule), finish before start,
+    planned or actual: an error on the column."""
 
     def get(name: str) -> Any:
         return proposed.get(name, getattr(item, name, None) if item else None)
+
+    for name in WORK_ITEM_DATES:
+        problem = date_problem(proposed.get(name), label=field_label(WorkItem, name))
+        if problem:
+            ri.error(name, problem)
 
     if (
         get("planned_start")
