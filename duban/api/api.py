@@ -43,6 +43,9 @@ answers 404, like a missing one.
   or lists each bad parameter).
 - Amounts are 万元 as exact decimal **strings** with four places (`"1234.5000"`), never floats;
   percentages are strings rounded half-up to four places from unrounded amounts.
+- Dates are `YYYY-MM-DD`. A date written must lie between 2000-01-01 and 31 December ten
+  years from today, and a date of something that already happened (a start, a node reached,
+  a visit) not after today; outside, 422 names the field and the range.
 - Lists answer `{"count", "page", "page_size", "items"}`.
 - Writes may send an `Idempotency-Key` header (1–255 characters, unique per user): a retry
   with the same key answers what the first request answered (header `Idempotent-Replayed`)
