@@ -39,7 +39,13 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The browser tests drive pages through Chromium: what they check (layout, scripts, what a
     person sees and clicks) does not depend on the database, and the pages' database work is
-    tested on both. `scripts/test` runs the suite twice, so they run once, in the SQLite pass."""
+    tested on both. `scripts/test` runs the suite twice, so they run once, in the SQLite pass.
+
+    The demo's tests go first: xdist (`-n 2`) sends each worker a first batch of a quarter of
+    its share, in order, so one worker gets them all and builds each day's demo (a module
+    fixture, most of the module's time) once; scattered over both workers, a day's demo would
+    be built on each."""
+    items.sort(key=lambda item: item.path.name != "test_demo.py")  # stable: the rest in order
     if not os.environ.get("DATABASE_URL"):
         return
     once = pytest.mark.skip(reason="browser test: runs once, in the SQLite pass")
