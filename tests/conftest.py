@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -44,14 +45,47 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     The demo's tests go first: xdist (`-n 2`) sends each worker a first batch of a quarter of
     its share, in order, so one worker gets them all and builds each day's demo (a module
     fixture, most of the module's time) once; scattered over both workers, a day's demo would
-    be built on each."""
-    items.sort(key=lambda item: item.path.name != "test_demo.py")  # stable: the rest in order
-    if not os.environ.get("DATABASE_URL"):
+    be built on each.
+
+    A test marked `early` (a transactional one, which pytest-django runs after the others as
+    Django does: it leaves the database empty) comes right after them, so that its minute
+    never holds up the end of the run; `pytest_runtest_teardown` puts the migrated database
+    back after it (SQLite; on PostgreSQL it keeps its place)."""
+    sqlite = not os.environ.get("DATABASE_URL")  # (the database is put back on SQLite only)
+    items.sort(  # stable: the rest in order
+        key=lambda item: (
+            item.path.name != "test_demo.py",
+            not (sqlite and item.get_closest_marker("early")),
+        )
+    )
+    if sqlite:
         return
     once = pytest.mark.skip(reason="browser test: runs once, in the SQLite pass")
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(once)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """After an `early` test (its fixtures torn down: the database flushed), the worker's
+    in-memory SQLite database becomes the migrated one again, seeded rows included, as the
+    tests after it expect (they ran before any transactional test until now)."""
+    result = yield
+    if item.get_closest_marker("early") and _in_memory:
+        import sqlite3
+
+        migrated, target = _in_memory[0]
+        source = sqlite3.connect(migrated)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+    return result
+
+
+# (migrated database, an open connection to the in-memory test database it was copied into)
+_in_memory: list[tuple[Path, Any]] = []
 
 
 @pytest.fixture(autouse=True)
@@ -218,7 +252,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings, request):
 
     migrated = request.getfixturevalue("migrated_sqlite")
     create = DatabaseCreation._create_test_db
-    kept: list[sqlite3.Connection] = []  # an in-memory database lives while one is open
 
     def _create_test_db(self, verbosity, autoclobber, keepdb=False):
         name = create(self, verbosity, autoclobber, keepdb)
@@ -229,12 +262,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings, request):
                 source.backup(target)
             finally:
                 source.close()
-            kept.append(target)
+            _in_memory.append((migrated, target))
         return name
 
     with mock.patch.object(DatabaseCreation, "_create_test_db", _create_test_db):
         yield
-    for target in kept:
+    for _, target in _in_memory:  # an in-memory database lives while a connection is open
         target.close()
 
 
