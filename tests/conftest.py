@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -39,13 +40,52 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The browser tests drive pages through Chromium: what they check (layout, scripts, what a
     person sees and clicks) does not depend on the database, and the pages' database work is
-    tested on both. `scripts/test` runs the suite twice, so they run once, in the SQLite pass."""
-    if not os.environ.get("DATABASE_URL"):
+    tested on both. `scripts/test` runs the suite twice, so they run once, in the SQLite pass.
+
+    The demo's tests go first: xdist (`-n 2`) sends each worker a first batch of a quarter of
+    its share, in order, so one worker gets them all and builds each day's demo (a module
+    fixture, most of the module's time) once; scattered over both workers, a day's demo would
+    be built on each.
+
+    A test marked `early` (a transactional one, which pytest-django runs after the others as
+    Django does: it leaves the database empty) comes right after them, so that its minute
+    never holds up the end of the run; `pytest_runtest_teardown` puts the migrated database
+    back after it (SQLite; on PostgreSQL it keeps its place)."""
+    sqlite = not os.environ.get("DATABASE_URL")  # (the database is put back on SQLite only)
+    items.sort(  # stable: the rest in order
+        key=lambda item: (
+            item.path.name != "test_demo.py",
+            not (sqlite and item.get_closest_marker("early")),
+        )
+    )
+    if sqlite:
         return
     once = pytest.mark.skip(reason="browser test: runs once, in the SQLite pass")
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(once)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """After an `early` test (its fixtures torn down: the database flushed), the worker's
+    in-memory SQLite database becomes the migrated one again, seeded rows included, as the
+    tests after it expect (they ran before any transactional test until now)."""
+    result = yield
+    if item.get_closest_marker("early") and _in_memory:
+        import sqlite3
+
+        migrated, target = _in_memory[0]
+        source = sqlite3.connect(migrated)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+    return result
+
+
+# (migrated database, an open connection to the in-memory test database it was copied into)
+_in_memory: list[tuple[Path, Any]] = []
 
 
 @pytest.fixture(autouse=True)
@@ -168,12 +208,16 @@ def on_postgres() -> bool:
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory) -> Path:
     """One migrated SQLite database for the whole run (shared by the xdist workers through a
-    lock): the benchmark smoke tests start their throw-away databases as copies of it."""
+    lock): the workers' test databases and the benchmark smoke tests' throw-away ones start as
+    copies of it."""
     import fcntl
     import subprocess
     import sys
 
-    shared = tmp_path_factory.getbasetemp().parent
+    # The run's own directory: the workers' parent under xdist, else the base itself (its
+    # parent, pytest-of-<user>, outlives the run and is shared with other checkouts).
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     target = shared / "migrated" / "duban.sqlite3"
     with open(shared / "migrated.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -188,6 +232,43 @@ def migrated_sqlite(tmp_path_factory) -> Path:
                 timeout=900,
             )
     return target
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, request):
+    """On SQLite each xdist worker's in-memory test database starts as a copy of the run's one
+    migrated database (`migrated_sqlite`, which the benchmark smoke tests need anyway) instead
+    of migrating on its own (~40 s a worker). Django's `migrate` still runs on the copy: it
+    finds every migration applied and checks that nothing is missing."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    import sqlite3
+    from unittest import mock
+
+    from django.db.backends.sqlite3.creation import DatabaseCreation
+
+    migrated = request.getfixturevalue("migrated_sqlite")
+    create = DatabaseCreation._create_test_db
+
+    def _create_test_db(self, verbosity, autoclobber, keepdb=False):
+        name = create(self, verbosity, autoclobber, keepdb)
+        if self.is_in_memory_db(name):
+            target = sqlite3.connect(name, uri=True)
+            source = sqlite3.connect(migrated)
+            try:
+                source.backup(target)
+            finally:
+                source.close()
+            _in_memory.append((migrated, target))
+        return name
+
+    with mock.patch.object(DatabaseCreation, "_create_test_db", _create_test_db):
+        yield
+    for _, target in _in_memory:  # an in-memory database lives while a connection is open
+        target.close()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")
 def _run(env: dict[str, str], *args: str) -> str:
     out = subprocess.run(  # noqa: S603 — our own script
         [
@@ -36,6 +35,7 @@ def _queries(stdout: str, what: str) -> list[str]:
     return [ln.split(": ")[-1] for ln in stdout.splitlines() if ln.startswith(f"queries: {what}")]
 
 
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass")
 def test_assessment_benchmark_runs_and_prints_its_figures(bench_env, tmp_path):
     kept = tmp_path / "kept" / "closed.sqlite3"
     stdout = _run(bench_env, "--keep", str(kept))

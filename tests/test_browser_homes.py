@@ -61,6 +61,9 @@ def seeded():
     yield
 
 
+# Early in the run (conftest): the longest test after the demo's, it would otherwise start
+# among the last and hold up the end of the run.
+@pytest.mark.early
 @override_settings(PASSWORD_HASHERS=[MD5])
 @pytest.mark.usefixtures("seeded")
 def test_demo_roles_in_a_browser(browser, live_server):  # noqa: F811
