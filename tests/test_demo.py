@@ -490,6 +490,29 @@ def test_demo_ledger_history_tells_the_same_story_and_names_who_acted(demo, cal,
 # -- lights (DOMAIN.md §4): a case for every rule, around the day the demo is built ---------
 
 
+def test_demo_projects_reach_their_building_nodes_only_after_they_start(demo, db):
+    """No project reaches 基础完工, 主体封顶, … before its 开工 (nor while not started), and
+    those nodes are reached in the template's order (a light case that moved a start once
+    reached 基础完工 on its old plan; a short project was accepted before its equipment)."""
+    checked = 0
+    items = WorkItem.objects.filter(kind=WorkItem.Kind.PROJECT).prefetch_related("milestones")
+    for item in items:
+        nodes = sorted(item.milestones.all(), key=lambda m: m.sort_order)
+        names = [m.name for m in nodes]
+        if "开工" not in names:
+            continue
+        start = nodes[names.index("开工")].actual_date
+        previous = start
+        for node in nodes[names.index("开工") + 1 :]:
+            if node.name == "入统" or node.actual_date is None:
+                continue
+            checked += 1
+            assert start is not None, (item.year, item.title, node.name, "not started")
+            assert node.actual_date >= previous, (item.year, item.title, node.name)
+            previous = node.actual_date
+    assert checked > 50
+
+
 def test_demo_plans_a_case_for_every_light_rule(demo, cal, db):
     period, today = cal.period, clock.today()
     items = {case: WorkItem.objects.get(pk=pk) for case, pk in demo.lights.items()}
