@@ -1,11 +1,14 @@
 """Form plumbing every app shares: the version a page was read at, required on every change;
-a select of many options rendered fast."""
+a select of many options rendered fast; a choice of many objects that refuses an id no row
+can have."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import connections, models
 from django.forms.utils import flatatt
 from django.http import HttpRequest
 from django.utils.html import escape, format_html
@@ -53,3 +56,27 @@ class FastSelect(forms.Select):
         return mark_safe(  # noqa: S308
             format_html("<select{}>", flatatt(final)) + "".join(options) + "</select>"
         )
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, refusing an id past what the key's column holds as it refuses any unknown id:
+    SQLite raises OverflowError on `id IN (<31 digits>)` instead of finding nothing."""
+
+    def _check_values(self, value: Any) -> Any:
+        model = self.queryset.model
+        key = model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
+        if isinstance(key, models.IntegerField):
+            ops = connections[self.queryset.db].ops
+            low, high = ops.integer_field_range(key.get_internal_type())
+            for pk in value:
+                try:
+                    n = int(str(pk).strip())
+                except ValueError:
+                    continue  # Django's own check refuses it
+                if (low is not None and n < low) or (high is not None and n > high):
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from duban.core.forms import VERSION_ERRORS, FastSelect
+from duban.core.forms import VERSION_ERRORS, FastSelect, ModelMultipleChoiceField
 from duban.ledger.models import FundingSource, NodeTemplateSet, PlanMonth, Project, WorkItem
 from duban.ledger.selectors import WorkItemFilters
 from duban.org.models import Unit, User
@@ -86,7 +86,7 @@ class WorkItemEditForm(forms.Form):
     seq = forms.CharField(label=_("序号"), required=False, max_length=20)
     title = forms.CharField(label=_("名称"), max_length=200)
     lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none())
-    co_units = forms.ModelMultipleChoiceField(
+    co_units = ModelMultipleChoiceField(
         label=_("配合单位"),
         queryset=Unit.objects.none(),
         required=False,

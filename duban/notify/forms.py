@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from duban.core.events import NotificationKind
+from duban.core.forms import ModelMultipleChoiceField
 from duban.ledger.models import WorkItem
 from duban.notify.models import ChannelSetting, Mode, WorkGroup
 from duban.notify.robots import SIGNED, check_endpoint
@@ -123,6 +124,11 @@ class WorkGroupForm(KindModesMixin):
             "quiet_end",
         ]
         widgets = {"digest_time": TIME, "quiet_start": TIME, "quiet_end": TIME}
+        field_classes = {
+            "units": ModelMultipleChoiceField,
+            "items": ModelMultipleChoiceField,
+            "leaders": ModelMultipleChoiceField,
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from duban.core.forms import VERSION_ERRORS
+from duban.core.forms import VERSION_ERRORS, ModelMultipleChoiceField
 from duban.ledger.models import WorkItem
 from duban.org.models import Enterprise, Unit, User
 from duban.problems.models import MAX_LEVEL, OPEN_STATES, Coordination, Feedback, Meeting, Problem
@@ -161,7 +161,7 @@ class MergeForm(VersionForm):
 
 class AssignForm(VersionForm):
     lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none())
-    co_units = forms.ModelMultipleChoiceField(
+    co_units = ModelMultipleChoiceField(
         label=_("配合单位"), queryset=Unit.objects.none(), required=False
     )
     level = forms.TypedChoiceField(label=_("调度级别"), choices=LEVELS, coerce=int, initial="1")
@@ -217,7 +217,7 @@ class OpinionForm(forms.Form):
         label=_("协调领导"), queryset=User.objects.none(), required=False
     )
     text = forms.CharField(label=_("协调意见"), widget=forms.Textarea(attrs={"rows": 3}))
-    units = forms.ModelMultipleChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
+    units = ModelMultipleChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
     deadline = forms.DateField(label=_("完成时限"), widget=DATE_WIDGET)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -252,7 +252,7 @@ class MeetingForm(forms.Form):
     chair = forms.ModelChoiceField(label=_("主持人"), queryset=User.objects.none())
     date = forms.DateField(label=_("会议日期"), widget=DATE_WIDGET)
     location = forms.CharField(label=_("地点"), max_length=200, required=False)
-    attendee_units = forms.ModelMultipleChoiceField(
+    attendee_units = ModelMultipleChoiceField(
         label=_("参会单位"), queryset=Unit.objects.none(), required=False
     )
 
@@ -265,7 +265,7 @@ class MeetingForm(forms.Form):
 class DecisionForm(forms.Form):
     agenda_item = forms.IntegerField(widget=forms.HiddenInput)
     text = forms.CharField(label=_("议定事项"), widget=forms.Textarea(attrs={"rows": 2}))
-    units = forms.ModelMultipleChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
+    units = ModelMultipleChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
     deadline = forms.DateField(label=_("完成时限"), widget=DATE_WIDGET)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -658,7 +658,7 @@ def flag_action_view(request: HttpRequest, flag_id: int, action: str) -> HttpRes
                 flag=flag, by=user, evidence=post.get("text", ""), version=version
             )
         if action == "confirm":
-            leader = User.objects.filter(pk=post.get("leader") or 0, role="leader").first()
+            leader = User.objects.filter(pk=_id(post.get("leader")) or 0, role="leader").first()
             return flag_svc.flag_confirm(
                 flag=flag,
                 reason=post.get("reason", ""),
