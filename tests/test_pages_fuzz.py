@@ -53,7 +53,7 @@ SKIPPED_PREFIXES = ("api/", "admin/", "static/", "media/", "accounts/login/", "a
 
 # Values a path parameter may take besides the ids of real objects: what each converter lets
 # through (a str is anything without a slash; "%2F" reaches the view as a slash and 404s).
-STR_ODD = ["nonsense", "..%2Fx", "%00", "x" * 300, "%E9%95%BF"]
+STR_ODD = ["nonsense", "..%2Fx", "%00", "x" * 300]
 PERIOD_ODD = ["2024-13", "0000-00", "9999-99", "2024-00"]
 # The actions a view knows, so the real ones are fuzzed too (an unknown one must 404).
 ACTIONS = {
@@ -230,7 +230,7 @@ def _values(route: Route, name: str, conv: str) -> tuple[list[str], list[str]]:
     if conv == "int":
         model = apps.get_model(MODELS[name])
         real = [str(pk) for pk in model.objects.order_by("pk").values_list("pk", flat=True)[:1]]
-        return real or [MISSING], [MISSING, HUGE, "0"]
+        return real or [MISSING], [MISSING, HUGE]
     if conv == "period":
         return ["2024-03"], PERIOD_ODD
     real = ACTIONS.get(route.name) or STR_REAL.get(name) or ["nonsense"]
@@ -397,6 +397,9 @@ def _cause(exc_info: Any) -> str:
 
 
 def _sweep(world, login, role: str) -> Sweep:
+    """The office (who may write the most) gets every hostile query and garbage form on every
+    URL; each other role gets two of each, in turn, so that every role meets every kind of
+    input across the pages while the run stays short."""
     sweep = Sweep(login(world.users()[role]), role)
     sweep.client.raise_request_exception = False
     routes = _routes()
@@ -413,12 +416,14 @@ def _sweep(world, login, role: str) -> Sweep:
     names -= {"csrfmiddlewaretoken", "next", "language"}
     names = {n for n in names if len(n) < 60 and "<" not in n}
     forms = [_form(names, shift) for shift in range(4)]
-    for _, url, others in plans:
-        for i, query in enumerate(HOSTILE_QUERIES):
-            sweep.send("get", url, query, f"query#{i}")
+    turn = ROLES.index(role)
+    for n, (_, url, others) in enumerate(plans):
+        chosen = range(4) if role == "office" else ((n + turn) % 4, (n + turn + 2) % 4)
+        for i in chosen:
+            sweep.send("get", url, HOSTILE_QUERIES[i], f"query#{i}")
         sweep.send("post", url, label="empty")
-        for i, form in enumerate(forms):
-            sweep.send("post", url, form, f"form#{i}")
+        for i in chosen:
+            sweep.send("post", url, forms[i], f"form#{i}")
         for other in others:
             sweep.send("post", other, forms[2], "form#2")
     return sweep
