@@ -63,10 +63,13 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     SQLite raises OverflowError on `id IN (<31 digits>)` instead of finding nothing."""
 
     def _check_values(self, value: Any) -> Any:
-        model = self.queryset.model
+        qs = self.queryset
+        if qs is None:  # (every form that uses the field sets it)
+            return super()._check_values(value)  # type: ignore[misc]
+        model = qs.model
         key = model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
         if isinstance(key, models.IntegerField):
-            ops = connections[self.queryset.db].ops
+            ops = connections[qs.db].ops
             low, high = ops.integer_field_range(key.get_internal_type())
             for pk in value:
                 try:
@@ -79,4 +82,4 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                         code="invalid_pk_value",
                         params={"pk": pk},
                     )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]
