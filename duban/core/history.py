@@ -14,6 +14,11 @@ from typing import Any, ParamSpec, TypeVar
 
 from simple_history.models import HistoricalRecords
 
+# django-simple-history's column for a change's reason holds 100 characters: PostgreSQL
+# refuses a longer one (SQLite keeps it whole), so a reason with a person's text in it is cut;
+# the whole text stays on the record the service writes (a return reason, an event's note).
+CHANGE_REASON_LENGTH = 100
+
 P = ParamSpec("P")
 R = TypeVar("R")
 _MISSING = object()
@@ -24,6 +29,13 @@ class _Acting:
 
     def __init__(self, user: Any) -> None:
         self.user = user
+
+
+def change_reason(text: str) -> str:
+    """`text` as the history's reason column holds it: cut to its length, marked "…"."""
+    if len(text) <= CHANGE_REASON_LENGTH:
+        return text
+    return text[: CHANGE_REASON_LENGTH - 1] + "…"
 
 
 @contextmanager

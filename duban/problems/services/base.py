@@ -11,6 +11,7 @@ from django.utils.translation import pgettext
 from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.formatting import join_items
+from duban.core.history import change_reason
 from duban.core.services import lock_version, refuse_unless
 from duban.org.models import User
 from duban.problems.models import Problem, ProblemEvent
@@ -58,7 +59,7 @@ def require_text(value: str | None, message: str, field: str = "reason") -> str:
 
 def save_problem(problem: Problem, by: User | None, reason: str, fields: list[str]) -> None:
     problem.version += 1
-    problem._change_reason = reason  # type: ignore[attr-defined]
+    problem._change_reason = change_reason(reason)  # type: ignore[attr-defined]
     if by is not None:
         problem._history_user = by  # type: ignore[attr-defined]
     problem.save(update_fields=[*fields, "version", "updated_at"])

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext
 
 from duban.core import clock
 from duban.core.errors import ApplicationError
+from duban.core.history import change_reason
 from duban.core.periods import Period
 from duban.core.services import lock_version, refuse_unless
 from duban.ledger.models import WorkItem
@@ -70,7 +71,7 @@ def _transition_refused(report: MonthlyReport, action: str) -> ApplicationError:
 
 def _save(report: MonthlyReport, reason: str, fields: list[str] | None = None) -> None:
     report.version += 1
-    report._change_reason = reason  # type: ignore[attr-defined]
+    report._change_reason = change_reason(reason)  # type: ignore[attr-defined]
     if fields is None:
         report.save()
     else:

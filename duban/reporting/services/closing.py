@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from duban.core import clock
 from duban.core.bulk import gc_paused, insert_many
 from duban.core.errors import ApplicationError
-from duban.core.history import recorded_as_by
+from duban.core.history import change_reason, recorded_as_by
 from duban.core.periods import Period
 from duban.ledger.models import WorkItem
 from duban.org.models import User
@@ -221,7 +221,7 @@ def report_correct(
     if old == new:
         raise ApplicationError(_("更正内容与原值相同，没有需要更正的内容。"))
     locked.version += 1
-    locked._change_reason = _("关账后更正：%(r)s") % {"r": reason}  # type: ignore[attr-defined]
+    locked._change_reason = change_reason(_("关账后更正：%(r)s") % {"r": reason})  # type: ignore[attr-defined]
     locked.save()
     correction = ReportCorrection.objects.create(
         report=locked,
