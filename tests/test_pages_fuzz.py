@@ -191,15 +191,16 @@ BASE_FIELDS = {
 
 @dataclass
 class PageForm:
-    """A POST form as a page shows it: where it posts, and each field's shown value."""
+    """A form as a page shows it: how and where it sends, and each field's shown value."""
 
+    method: str
     action: str
     fields: dict[str, list[str]]
     kinds: dict[str, str]  # name -> input type ("date", "number", "text", "textarea", "select")
 
 
 class FormReader(HTMLParser):
-    """The POST forms of a page, with the values they would send as shown."""
+    """The forms of a page, with the values they would send as shown."""
 
     def __init__(self, url: str) -> None:
         super().__init__()
@@ -210,8 +211,9 @@ class FormReader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form" and a.get("method", "").lower() == "post":
-            self.form = PageForm(a.get("action") or self.url, {}, {})
+        if tag == "form":
+            method = "post" if a.get("method", "").lower() == "post" else "get"
+            self.form = PageForm(method, a.get("action") or self.url, {}, {})
             self.forms.append(self.form)
         if self.form is None:
             return
@@ -498,7 +500,8 @@ def _sweep(world, login, role: str) -> Sweep:
             reader = FormReader(url)
             reader.feed(page)
             for form in reader.forms:
-                shown.setdefault((form.action, tuple(sorted(form.fields))), form)
+                key = (form.method, form.action, tuple(sorted(form.kinds)))
+                shown.setdefault(key, form)
         for other in others:
             sweep.send("get", other)
     names -= {"csrfmiddlewaretoken", "next", "language"}
@@ -514,9 +517,15 @@ def _sweep(world, login, role: str) -> Sweep:
             sweep.send("post", url, forms[i], f"form#{i}")
         for other in others:
             sweep.send("post", other, forms[2], "form#2")
-    # Last: each form the pages showed, as shown but with odd values in its fields.
+    # Last: each form the pages showed, as shown but with odd values in its fields; a search
+    # or filter form (GET) with garbage in each of its own fields.
     for form in shown.values():
-        if form.action.startswith(("/accounts/log", "/i18n/")):
+        if form.action.startswith(("/accounts/log", "/i18n/")) or not form.action.startswith("/"):
+            continue
+        if form.method == "get":
+            for shift in (0, 1):
+                query = _form(set(form.kinds), shift + turn)
+                sweep.send("get", form.action, query, f"filter form#{shift + turn}")
             continue
         for i, data in enumerate(_odd_forms(form)):
             sweep.send("post", form.action, data, f"odd form#{i}")
