@@ -45,6 +45,7 @@ from duban.supervision.models import CardRules, Interview, Prompt
 from duban.supervision.services.cards import cards_publish
 from duban.supervision.services.prompts import prompt_batch_draft, prompt_issue
 from tests import factories as f
+from tests.problem_factories import AssignedProblemFactory, ProblemFactory
 from tests.test_i18n_pages import _problem_with_every_part_of_its_page
 
 ROLES = ["office", "leader", "head_a", "reporter_a", "steward", "viewer"]
@@ -317,7 +318,9 @@ def _values(route: Route, name: str, conv: str) -> tuple[list[str], list[str]]:
     """(good values: the first is used while other parameters vary; odd values)."""
     if conv == "int":
         model = apps.get_model(MODELS[name])
-        real = [str(pk) for pk in model.objects.order_by("pk").values_list("pk", flat=True)[:1]]
+        # problems: one in each of the world's states, for the forms each state shows
+        many = 3 if name == "problem_id" else 1
+        real = [str(pk) for pk in model.objects.order_by("pk").values_list("pk", flat=True)[:many]]
         return real or [MISSING], [MISSING, HUGE]
     if conv == "period":
         return ["2024-03"], PERIOD_ODD
@@ -398,7 +401,9 @@ def world(district, login):
     Interview.objects.get_or_create(
         unit=d.unit_b, year=2024, month=3, defaults={"level": Interview.Level.ITEM_PERSON}
     )
-    problem = _problem_with_every_part_of_its_page(d)
+    problem = _problem_with_every_part_of_its_page(d)  # feedback submitted
+    AssignedProblemFactory(work_item=d.item_a, reported_by=d.reporter_a)
+    ProblemFactory(work_item=d.item_a, reported_by=d.reporter_a)  # reported
     psvc.evidence_add(
         problem=problem, by=d.reporter_a, file=ContentFile(b"%PDF-1.4\n", name="a.pdf")
     )
@@ -493,17 +498,19 @@ def _sweep(world, login, role: str) -> Sweep:
     shown: dict[tuple[str, tuple[str, ...]], PageForm] = {}
     # First pass: plain GETs, which also collect the forms and the names of their fields.
     for _, url, others in plans:
-        response = sweep.send("get", url)
-        if response.get("Content-Type", "").startswith("text/html") and not response.streaming:
+        for each in (url, *others):
+            response = sweep.send("get", each)
+            if response.status_code != 200 or response.streaming:
+                continue
+            if not response.get("Content-Type", "").startswith("text/html"):
+                continue
             page = response.content.decode(errors="replace")
             names |= set(NAME_ATTR.findall(page))
-            reader = FormReader(url)
+            reader = FormReader(each)
             reader.feed(page)
             for form in reader.forms:
                 key = (form.method, form.action, tuple(sorted(form.kinds)))
                 shown.setdefault(key, form)
-        for other in others:
-            sweep.send("get", other)
     names -= {"csrfmiddlewaretoken", "next", "language"}
     names = {n for n in names if len(n) < 60 and "<" not in n}
     forms = [_form(names, shift) for shift in range(4)]
