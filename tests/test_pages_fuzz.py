@@ -13,8 +13,7 @@ import re
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 from html.parser import HTMLParser
 from typing import Any
 
@@ -39,13 +38,11 @@ from duban.org.models import Unit
 from duban.problems import services as psvc
 from duban.problems.models import Meeting
 from duban.problems.views.problem import ACTIONS as PROBLEM_ACTIONS
-from duban.reporting.models import MonthlyReport
-from duban.reporting.services import month_close
-from duban.supervision.models import CardRules, Interview, Prompt
+from duban.supervision.models import Interview
 from duban.supervision.services.cards import cards_publish
-from duban.supervision.services.prompts import prompt_batch_draft, prompt_issue
 from tests import factories as f
 from tests.problem_factories import AssignedProblemFactory, ProblemFactory
+from tests.supervision_fixtures import supervised_district
 from tests.test_i18n_pages import _problem_with_every_part_of_its_page
 
 ROLES = ["office", "leader", "head_a", "reporter_a", "steward", "viewer"]
@@ -375,27 +372,7 @@ def _fingerprint() -> tuple[int, ...]:
 @pytest.fixture
 def world(district, login):
     """The district with at least one of every object a page URL names."""
-    d = district
-    CardRules.objects.create(several_red=2, red_item_months=2, note="DOMAIN")
-    prompt_issue(
-        prompts={p.pk: p.version for p in prompt_batch_draft(kind=Prompt.Kind.WARNING)}, by=d.office
-    )
-    f.MilestoneFactory(work_item=d.item_a, name="主体封顶", planned_date=date(2024, 4, 8))
-    prompt_batch_draft(kind=Prompt.Kind.DUE_SOON)
-    for item in (d.item_b, d.item_x):
-        item.planned_finish = date(2023, 12, 31)
-        item.save()
-    on_time = datetime(2024, 1, 31, tzinfo=UTC)
-    for m in (1, 2, 3):
-        f.ReportFactory(
-            work_item=d.item_a,
-            month=m,
-            investment_month=Decimal(1000),
-            state=MonthlyReport.State.ACCEPTED,
-            submitted_at=on_time,
-            first_submitted_at=on_time,
-        )
-        month_close(period=Period(2024, m), by=d.office)
+    d = supervised_district(district)
     cards_publish(period=Period(2024, 3), by=d.office)
     f.ReportFactory(work_item=d.item_b, month=4, year=2024)  # waiting for acceptance
     Interview.objects.get_or_create(

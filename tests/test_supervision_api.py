@@ -3,20 +3,14 @@ office all; out of scope 404), the happy paths and refusals."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
-
 import pytest
 from ninja.testing import TestClient
 
 from duban.api.api import api as duban_api
-from duban.core.periods import Period
 from duban.org.services import api_token_create
-from duban.reporting.models import MonthlyReport
-from duban.reporting.services import month_close
-from duban.supervision.models import Card, CardRules, Flag, Interview, Prompt
-from duban.supervision.services.prompts import prompt_batch_draft, prompt_issue
-from tests import factories as f
+from duban.supervision.models import Card, Flag, Interview, Prompt
+from duban.supervision.services.prompts import prompt_batch_draft
+from tests.supervision_fixtures import supervised_district
 
 
 @pytest.fixture
@@ -32,27 +26,7 @@ def api():
 
 @pytest.fixture
 def world(district):
-    d = district
-    CardRules.objects.create(several_red=2, red_item_months=2, note="DOMAIN")
-    prompt_issue(
-        prompts={p.pk: p.version for p in prompt_batch_draft(kind=Prompt.Kind.WARNING)}, by=d.office
-    )
-    for item in (d.item_b, d.item_x):
-        item.planned_finish = date(2023, 12, 31)
-        item.save()
-    on_time = datetime(2024, 1, 31, tzinfo=UTC)
-    for m in (1, 2, 3):
-        f.ReportFactory(
-            work_item=d.item_a,
-            month=m,
-            investment_month=Decimal(1000),
-            state=MonthlyReport.State.ACCEPTED,
-            submitted_at=on_time,
-            first_submitted_at=on_time,
-        )
-    for m in (1, 2, 3):
-        month_close(period=Period(2024, m), by=d.office)
-    return d
+    return supervised_district(district, node_due_soon=False)
 
 
 def _ids(response):

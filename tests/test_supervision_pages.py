@@ -3,44 +3,21 @@ override refused without a reason, and 404 for another unit's prompt, card and f
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 
 import pytest
 
 from duban.core.periods import Period
-from duban.reporting.models import MonthlyReport
-from duban.reporting.services import month_close
-from duban.supervision.models import Card, CardRules, Flag, Prompt
+from duban.supervision.models import Card, Flag, Prompt
 from duban.supervision.services.cards import cards_publish
-from duban.supervision.services.prompts import prompt_batch_draft, prompt_issue
+from duban.supervision.services.prompts import prompt_batch_draft
 from tests import factories as f
+from tests.supervision_fixtures import supervised_district
 
 
 @pytest.fixture
 def world(district):
-    d = district
-    CardRules.objects.create(several_red=2, red_item_months=2, note="DOMAIN")
-    prompt_issue(
-        prompts={p.pk: p.version for p in prompt_batch_draft(kind=Prompt.Kind.WARNING)}, by=d.office
-    )
-    f.MilestoneFactory(work_item=d.item_a, name="主体封顶", planned_date=date(2024, 4, 8))
-    prompt_batch_draft(kind=Prompt.Kind.DUE_SOON)
-    for item in (d.item_b, d.item_x):
-        item.planned_finish = date(2023, 12, 31)
-        item.save()
-    on_time = datetime(2024, 1, 31, tzinfo=UTC)
-    for m in (1, 2, 3):
-        f.ReportFactory(
-            work_item=d.item_a,
-            month=m,
-            investment_month=Decimal(1000),
-            state=MonthlyReport.State.ACCEPTED,
-            submitted_at=on_time,
-            first_submitted_at=on_time,
-        )
-        month_close(period=Period(2024, m), by=d.office)
-    return d
+    return supervised_district(district)
 
 
 def test_office_pages(world, login):
