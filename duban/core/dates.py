@@ -42,19 +42,15 @@ def date_problem(value: date | None, *, label: str, happened: bool = False) -> s
     latest = latest_day(happened=happened)
     if EARLIEST_DAY <= value <= latest:
         return None
-    if happened:
-        return _("%(f)s%(d)s不在合理范围内：应在%(lo)s至今天（%(hi)s）之间。") % {
-            "f": label,
-            "d": value.isoformat(),
-            "lo": date_cn(EARLIEST_DAY),
-            "hi": date_cn(latest),
-        }
-    return _("%(f)s%(d)s不在合理范围内：应在%(lo)s至%(hi)s之间。") % {
+    params = {
         "f": label,
         "d": value.isoformat(),
         "lo": date_cn(EARLIEST_DAY),
         "hi": date_cn(latest),
     }
+    if happened:
+        return _("%(f)s%(d)s不在合理范围内：应在%(lo)s至今天（%(hi)s）之间。") % params
+    return _("%(f)s%(d)s不在合理范围内：应在%(lo)s至%(hi)s之间。") % params
 
 
 def date_check(value: date | None, *, label: str, field: str, happened: bool = False) -> None:
