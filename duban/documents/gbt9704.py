@@ -42,7 +42,6 @@ FONT_PAGE = "宋体"
 BODY_SIZE = Pt(16)
 TITLE_SIZE = Pt(22)
 PAGE_SIZE = Pt(14)
-TABLE_SIZE = Pt(14)
 LINE = Pt(28.95)
 CN_NUMERALS = "一二三四五六七八九十"
 
@@ -195,6 +194,59 @@ def _table_grid() -> str:
     return style_id
 
 
+# The type area's width (210 mm less the 28 mm and 26 mm margins), a cell's own left and right
+# margins (Word's default 0.19 cm each), and the table sizes tried in turn: 四号, 小四, 五号.
+TYPE_WIDTH_MM = 156.0
+CELL_MARGINS_MM = 3.8
+TABLE_SIZES = (Pt(14), Pt(12), Pt(10.5))
+_MM_PER_PT = 25.4 / 72
+
+
+def text_width(text: str) -> float:
+    """A text's width in half-width characters: a Chinese character or full-width sign counts
+    two (GBK's two bytes), a digit, letter or ASCII sign 1.2 (half an em in 仿宋, more in the
+    fonts a machine without it falls back on)."""
+    gbk = len(text.encode("gbk", "replace"))
+    return 0.8 * gbk + 0.4 * len(text)
+
+
+def _heading_width(text: str) -> float:
+    w = text_width(text)
+    return w if w <= 8 else w / 2
+
+
+def table_layout(header: Sequence[str], rows: Sequence[Sequence[str]]) -> tuple[Pt, list[Mm]]:
+    """The font size of a table's cells and its columns' widths filling the type area.
+
+    A column needs its longest cell, or its heading (half of it when it is longer than four
+    characters: a long heading wraps onto two lines), plus the cell's margins. The largest size at which every column gets what it needs is
+    taken; when none is, the smallest, and the widest columns are narrowed to one common
+    width (their texts wrap) so that the others keep theirs. Space left over is shared in
+    proportion to what each column needs."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _h in header]
+    # Each distinct text measured once; a half-width of slack, so that a figure never wraps
+    # on its last sign.
+    needs = [
+        max((_heading_width(h), *map(text_width, set(column)))) + 1
+        for h, column in zip(header, columns, strict=True)
+    ]
+    for size in TABLE_SIZES:
+        char_mm = size.pt / 2 * _MM_PER_PT
+        wanted = [n * char_mm + CELL_MARGINS_MM for n in needs]
+        if sum(wanted) <= TYPE_WIDTH_MM:
+            break
+    if sum(wanted) > TYPE_WIDTH_MM:
+        # The common width c with sum(min(w, c)) equal to the type area, found by walking the
+        # columns from the narrowest.
+        left, rest = TYPE_WIDTH_MM, sorted(wanted)
+        while rest and rest[0] * len(rest) <= left:
+            left -= rest.pop(0)
+        cap = left / len(rest) if rest else TYPE_WIDTH_MM
+        wanted = [min(w, cap) for w in wanted]
+    scale = TYPE_WIDTH_MM / sum(wanted)
+    return size, [Mm(w * scale) for w in wanted]
+
+
 class OfficialDocument:
     """One 公文 being written: call its parts in order, then `to_bytes()`.
 
@@ -251,33 +303,46 @@ class OfficialDocument:
         return self.paragraph(f"（{cn_number(n)}）{text}", font=FONT_H2)
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
-        """A table of 四号 仿宋 cells with a 黑体 header row, full width, every cell ruled."""
+        """A table with a 黑体 header row, full width, every cell ruled, in 仿宋 of the largest
+        of 四号, 小四 and 五号 at which its columns fit the type area (`table_layout`): each
+        column as wide as its longest cell needs, the widest columns wrapped first when they
+        do not all fit, so that a figure such as 118.8% or 4.75亿元 stays on one line."""
+        texts = [["" if value is None else str(value) for value in row] for row in rows]
+        size, widths = table_layout([str(h) for h in header], texts)
+        line = Pt(size.pt + 6)
         table = self.document.add_table(rows=1, cols=len(header))
         # table.style = "Table Grid", its id looked up once (in the blank document's styles).
         table._tbl.tblStyle_val = _table_grid()
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for cell, text in zip(table.rows[0].cells, header, strict=True):
+        table.autofit = False
+        for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
+            col.w = width
+        for cell, text, width in zip(table.rows[0].cells, header, widths, strict=True):
+            cell.width = width
             paragraph = cell.paragraphs[0]
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _fixed_line(paragraph, Pt(20))
-            _run(paragraph, str(text), FONT_H1, TABLE_SIZE)
+            _fixed_line(paragraph, line)
+            _run(paragraph, str(text), FONT_H1, size)
         if not rows:
             return table
         # Each further row a copy of one row written once as python-docx adds it (its cells'
-        # widths from the grid) with each cell's paragraph and run as above, holding a text
-        # each: a copy's texts are then set, not its cells' paragraphs written again.
+        # widths set as the header's) with each cell's paragraph and run as above, holding a
+        # text each: a copy's texts are then set, not its cells' paragraphs written again.
         tbl = table._tbl
-        written = table.add_row()._tr
+        added = table.add_row()
+        for cell, width in zip(added.cells, widths, strict=True):
+            cell.width = width
+        written = added._tr
         tbl.remove(written)
         for tc in written.tc_lst:
             paragraph = Paragraph(tc.p_lst[0], table)
-            _fixed_line(paragraph, Pt(20))
-            _run(paragraph, "-", FONT_BODY, TABLE_SIZE)
-        for row in rows:
+            _fixed_line(paragraph, line)
+            _run(paragraph, "-", FONT_BODY, size)
+        for row in texts:
             tr = deepcopy(written)
             tbl.append(tr)
             for t, value in zip(tr.iter(_T), row, strict=True):
-                _set_text(t, table, "" if value is None else str(value))
+                _set_text(t, table, value)
         return table
 
     def signature(self, organ: str, day: date) -> None:
