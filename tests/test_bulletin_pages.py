@@ -3,6 +3,7 @@ is told the figure covers more (issue 11 §5)."""
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from duban.bulletins.models import Bulletin, Kind
@@ -99,3 +100,53 @@ def test_api_bulletins(fig):
     one = _api(fig.office).get(f"/api/v1/bulletins/{b.pk}").json()
     assert any("开工建设重点项目4个" in p for p in one["paragraphs"])
     assert _api(fig.reporter_b).get(f"/api/v1/bulletins/{b.pk}").status_code == 404
+
+
+def test_a_project_report_finds_its_item_by_name_code_or_number(fig):
+    from duban.bulletins.selectors import special_item
+    from duban.core.errors import ApplicationError
+
+    a = fig.item_a
+    # this year's item first: item_a's project is on last year's list too, with its name
+    assert special_item(user=fig.office, text=a.title, year=2024) == a
+    assert special_item(user=fig.office, text=f" {a.project.code} ", year=2024) == a
+    assert special_item(user=fig.office, text=str(a.pk), year=2024) == a
+    # a part of the name that only one item bears
+    assert special_item(user=fig.office, text="项目甲", year=2024) == a
+    # several: the message names them with their numbers; none: it says what to write
+    with pytest.raises(ApplicationError, match="有多个事项符合") as many:
+        special_item(user=fig.office, text="住建项目", year=2024)
+    assert f"住建项目乙（2024年，编号{fig.item_b.pk}）" in many.value.message
+    # no item of the year bears it: any year's (last year's list names the project so)
+    assert special_item(user=fig.office, text=a.project.name, year=2024).year == 2023
+    with pytest.raises(ApplicationError, match="没有名称或项目代码含“不存在”的事项"):
+        special_item(user=fig.office, text="不存在", year=2024)
+    with pytest.raises(ApplicationError, match="没有编号为99999999999的事项"):
+        special_item(user=fig.office, text="99999999999", year=2024)
+    # out of scope reads as missing
+    with pytest.raises(ApplicationError, match="没有编号"):
+        special_item(user=fig.head_b, text=str(a.pk), year=2024)
+
+
+def test_the_item_page_opens_the_project_report_form_with_its_item(fig, login):
+    c = login(fig.office)
+    item = fig.item_a
+    page = c.get(f"/ledger/{item.pk}/").content.decode()
+    link = f"/bulletins/?kind=project&amp;item={item.pk}"
+    assert link in page and "生成项目专报" in page
+    form = c.get(f"/bulletins/?kind=project&item={item.pk}").content.decode()
+    assert f'name="item" value="{item.title}"' in form
+    assert '<option value="project" selected>' in form
+    # the name as filled in generates the 项目专报 on that item
+    done = c.post(
+        "/bulletins/",
+        {"kind": "project", "period": "2024-03", "item": item.title, "generate": "1"},
+    )
+    b = Bulletin.objects.get()
+    assert done.status_code == 302 and b.kind == Kind.PROJECT and b.work_item_id == item.pk
+    # a name that matches nothing: the field says so, nothing is stored
+    bad = c.post("/bulletins/", {"kind": "project", "period": "2024-03", "item": "无此项目"})
+    assert "没有名称或项目代码含“无此项目”的事项" in bad.content.decode()
+    assert Bulletin.objects.count() == 1
+    # units have no such button
+    assert "生成项目专报" not in login(fig.head_a).get(f"/ledger/{item.pk}/").content.decode()

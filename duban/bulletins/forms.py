@@ -17,11 +17,13 @@ class GenerateForm(forms.Form):
         help_text=_("月份写 2024-03，年度写 2024。"),
         error_messages={"invalid": _("期间应写成 2024-03 或 2024。")},
     )
-    item = forms.IntegerField(
-        label=_("专报事项编号"),
+    item = forms.CharField(
+        label=_("专报事项"),
         required=False,
-        min_value=1,
-        help_text=_("项目专报：填写事项编号（事项页面地址中的数字）。"),
+        max_length=200,
+        help_text=_(
+            "项目专报：填写事项名称（或其中几个字）、项目代码或事项编号；也可在事项页面点“生成项目专报”。"
+        ),
     )
     levels = forms.MultipleChoiceField(
         label=_("口径（计入的级别）"),

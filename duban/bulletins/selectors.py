@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,9 @@ from duban.bulletins.catalogue import COUNT, FigureQuery, figure_text, get_figur
 from duban.bulletins.catalogue import FigureValue as Value
 from duban.bulletins.models import Bulletin
 from duban.bulletins.row_models import ROW_MODELS, describe
+from duban.core.errors import ApplicationError
+from duban.ledger.models import WorkItem
+from duban.ledger.selectors import work_item_list
 from duban.org.models import User
 
 
@@ -32,6 +35,42 @@ def bulletin_get_for_user(*, user: User, bulletin_id: int) -> Bulletin:
     if row is None:
         raise Http404
     return row
+
+
+def special_item(*, user: User, text: str, year: int) -> WorkItem:
+    """The work item a 项目专报 is about, as the office writes it: its number, its project's
+    code, its whole name or a part of it that only one of the year's items bears (the year's
+    items first, then any year's). Refused with what to write instead when none or several
+    match; only items in the user's scope are found."""
+    text = text.strip()
+    items = work_item_list(user=user)
+    if text.isdigit():
+        found = items.filter(pk=int(text)).first() if len(text) < 12 else None
+        if found is None:
+            raise ApplicationError(_("没有编号为%(n)s的事项。") % {"n": text}, field="item")
+        return found
+    for among in (items.filter(year=year), items):
+        exact = list(among.filter(Q(title=text) | Q(project__code=text))[:2])
+        if len(exact) == 1:
+            return exact[0]
+        matches = list(
+            among.filter(Q(title__icontains=text) | Q(project__code__icontains=text))[:6]
+        )
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            names = "、".join(f"{m.title}（{m.year}年，编号{m.pk}）" for m in matches[:5])
+            more = _("等") if len(matches) > 5 else ""
+            raise ApplicationError(
+                _("有多个事项符合“%(t)s”：%(names)s%(more)s。请写完整名称或编号。")
+                % {"t": text, "names": names, "more": more},
+                field="item",
+            )
+    raise ApplicationError(
+        _("没有名称或项目代码含“%(t)s”的事项。请核对名称，或在事项页面点“生成项目专报”。")
+        % {"t": text},
+        field="item",
+    )
 
 
 def query_for_user(user: User, query: FigureQuery) -> FigureQuery:

@@ -33,6 +33,7 @@ from duban.bulletins.selectors import (
     bulletin_list,
     figure_rows,
     full_table,
+    special_item,
     table_line_figure,
 )
 from duban.bulletins.services import (
@@ -48,7 +49,7 @@ from duban.bulletins.services import (
 )
 from duban.bulletins.templates_text import known_lists
 from duban.core.errors import ApplicationError
-from duban.ledger.models import WorkItem
+from duban.ledger.selectors import work_item_list
 from duban.org.models import User
 from duban.reporting.selectors.periods import closed_periods, reporting_period_default
 
@@ -72,7 +73,15 @@ def bulletin_list_view(request: HttpRequest) -> HttpResponse:
         # The month most often wanted: the last closed one (the field was empty, with an
         # example from 2024, and every bulletin began by typing the month).
         latest = max(closed_periods(), default=reporting_period_default())
-        form = GenerateForm(request.POST or None, initial={"period": str(latest)})
+        initial: dict[str, Any] = {"period": str(latest)}
+        # From an item's page (生成项目专报): the kind and the item filled in.
+        if request.GET.get("kind") in Kind.values:
+            initial["kind"] = request.GET["kind"]
+        if request.GET.get("item", "").isdigit() and len(request.GET["item"]) < 12:
+            chosen = work_item_list(user=user).filter(pk=int(request.GET["item"])).first()
+            if chosen is not None:
+                initial["item"] = chosen.title
+        form = GenerateForm(request.POST or None, initial=initial)
     preview = None
     if form is not None and request.method == "POST" and form.is_valid():
         year, month = form.period_parts()
@@ -80,10 +89,11 @@ def bulletin_list_view(request: HttpRequest) -> HttpResponse:
         levels = tuple(form.cleaned_data["levels"])
         item = None
         if form.cleaned_data.get("item"):
-            item = WorkItem.objects.filter(pk=form.cleaned_data["item"]).first()
-            if item is None:
-                form.add_error("item", _("没有这个事项。"))
-            elif kind == Kind.SPECIAL:
+            try:
+                item = special_item(user=user, text=form.cleaned_data["item"], year=year)
+            except ApplicationError as e:
+                form.add_error("item", e.message)
+            if item is not None and kind == Kind.SPECIAL:
                 kind = Kind.PROJECT  # 专报 on the chosen project
         try:
             if form.errors:
