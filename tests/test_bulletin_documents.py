@@ -18,7 +18,9 @@ from duban.bulletins.services import bulletin_generate, bulletin_publish, templa
 from duban.core.errors import ApplicationError
 from duban.core.events import NotificationKind
 from duban.core.periods import Period
+from duban.ledger.models import Project
 from duban.notify.models import Notification
+from duban.org.models import Responsibility
 from duban.reporting.models import MonthlyReport
 from duban.reporting.services import month_close
 from tests import test_bulletin_figures
@@ -46,6 +48,32 @@ def test_annual_summary_states_the_figures_as_the_office_writes_them(fig):
     assert stored.figures["ledger.projects"]["rows"] == sorted(
         [fig.item_a.pk, fig.item_b.pk, fig.item_c.pk, fig.item_x.pk]
     )
+
+
+def test_annual_summary_with_no_institutions_leaves_the_clause_out(fig):
+    # given: no leader liaises with an institution (its one leader now liaises with none), and
+    # no reserve project is an industrial one
+    Responsibility.objects.filter(unit__isnull=False).delete()
+    Project.objects.filter(pk=fig.extra["r1"].pk).update(industry=Project.Industry.LIVELIHOOD)
+    # when
+    b = bulletin_generate(kind=Kind.ANNUAL, year=2024, month=None, by=fig.office)
+    # then
+    paragraphs = json.loads(to_json(b))["paragraphs"]
+    text = "\n".join(paragraphs)
+    assert "1位区级领导包联2家企业、1个项目，解决诉求1项" in text
+    assert "已谋划储备项目2个，计划总投资50亿元。" in text
+    body, _header = _docx_text(to_docx(b))
+    html = to_html(b).decode()
+    text_of_page, figures_of_page = html.split("<hr>")
+    for written in (text, body, text_of_page):
+        assert "高校及机构" not in written and "0所" not in written
+        assert "其中产业项目" not in written
+    # The zeros left out are still stored with the bulletin, with their (no) rows.
+    stored = Bulletin.objects.get(pk=b.pk).figures
+    assert stored["liaison.institutions"]["value"] == "0"
+    assert stored["liaison.institutions"]["rows"] == []
+    assert stored["reserve.industry.industry.projects"]["value"] == "0"
+    assert 'id="fig-liaison.institutions"' in figures_of_page
 
 
 def test_word_document_opens_with_its_text_tables_and_draft_mark(fig):

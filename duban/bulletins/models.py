@@ -25,7 +25,8 @@ class Kind(models.TextChoices):
 
 class BulletinTemplate(VersionedModel):
     """The office's wording of one kind of bulletin: a title and a body with placeholders
-    ({figure.key}, {a,b|pair}, {year}…) and lists ([[red_items]]…); see bulletins.templates."""
+    ({figure.key}, {a,b|pair}, {year}…), optional clauses left out at zero ([?…]) and lists
+    ([[red_items]]…); see bulletins.templates_text."""
 
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, unique=True)
     title = models.CharField(_("标题"), max_length=200)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -17,15 +16,14 @@ from duban.bulletins.models import Bulletin, BulletinTemplate, Kind
 from duban.bulletins.templates_text import (
     DEFAULTS,
     LIST_LINE,
-    PLACEHOLDER,
     check_template,
     figure_keys_of,
+    line_parts,
 )
 from duban.core import clock
 from duban.core.bulk import gc_paused
 from duban.core.errors import ApplicationError
 from duban.core.events import Event, NotificationKind, district_text, emit
-from duban.core.formatting import growth_pair_text
 from duban.core.services import full_clean_or_raise, require
 from duban.ledger.models import WorkItem
 from duban.org.models import Unit, User
@@ -134,33 +132,6 @@ def _render(
         "scope": scope_text(query.levels, unit, item),
     }
 
-    def parts(line: str) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        pos = 0
-        for m in PLACEHOLDER.finditer(line):
-            if m.start() > pos:
-                out.append({"text": line[pos : m.start()]})
-            keys = [k for k in m.group(1).split(",") if k]
-            if len(keys) == 1 and keys[0] in words:
-                out.append({"text": words[keys[0]]})
-            elif m.group(2) == "pair":
-                values = [figures[k].value.value for k in keys]
-                if any(v is None for v in values):
-                    note = next(
-                        figures[k].value.note for k in keys if figures[k].value.value is None
-                    )
-                    out.append({"text": note or _("无"), "keys": keys})
-                else:
-                    out.append(
-                        {"text": growth_pair_text([Decimal(v or 0) for v in values]), "keys": keys}
-                    )
-            else:
-                out.append({"text": figures[keys[0]].text, "keys": keys})
-            pos = m.end()
-        if pos < len(line):
-            out.append({"text": line[pos:]})
-        return out
-
     blocks: list[dict[str, Any]] = []
     table_figures: dict[str, dict[str, Any]] = {}
     for raw in body_t.splitlines():
@@ -172,13 +143,17 @@ def _render(
             block = LISTS[m.group(1)](ctx).as_json()
             table_figures.update(block.pop("figures"))
             blocks.append(block)
-        elif line.startswith("## "):
-            blocks.append({"type": "subheading", "parts": parts(line[3:])})
+            continue
+        kind, text = "paragraph", line
+        if line.startswith("## "):
+            kind, text = "subheading", line[3:]
         elif line.startswith("# "):
-            blocks.append({"type": "heading", "parts": parts(line[2:])})
-        else:
-            blocks.append({"type": "paragraph", "parts": parts(line)})
-    title = "".join(p["text"] for p in parts(title_t))
+            kind, text = "heading", line[2:]
+        parts = line_parts(text, figures, words)
+        # A line that was only optional clauses, all left out, is not written at all.
+        if any(p["text"] for p in parts):
+            blocks.append({"type": kind, "parts": parts})
+    title = "".join(p["text"] for p in line_parts(title_t, figures, words))
     return Rendered(title, blocks, figures, table_figures)
 
 
