@@ -236,3 +236,33 @@ def test_documents_list_at_most_the_limit_and_say_how_many(fig, monkeypatch):
     assert cut.lines == (
         (f"（共{len(block.row_ids)}项，此处列出前0项，完整名单见网页版明细。）", "", ""),
     )
+
+
+def test_the_offices_way_of_writing_figures_is_a_setting(fig, settings):
+    # given: an office that keeps the trailing zeros (46.20亿元) and writes growth as 倍
+    settings.DUBAN_FIGURES_DROP_ZEROS = False
+    settings.DUBAN_FIGURES_TIMES_FROM_100 = True
+    b = bulletin_generate(kind=Kind.ANNUAL, year=2024, month=None, by=fig.office)
+    text = "\n".join(json.loads(to_json(b))["paragraphs"])
+    # then: the text, the stored figures and the Word document all write them so
+    assert "计划总投资50.00亿元，其中产业项目1个，计划总投资30.00亿元" in text
+    assert "同比分别增长33.3%、" in text
+    assert Bulletin.objects.get(pk=b.pk).figures["reserve.total_investment"]["text"] == (
+        "50.00亿元"
+    )
+    assert "计划总投资50.00亿元" in _docx_text(to_docx(b))[0]
+    # and the default drops them again once the setting is back
+    settings.DUBAN_FIGURES_DROP_ZEROS = True
+    again = bulletin_generate(kind=Kind.ANNUAL, year=2024, month=None, by=fig.office)
+    assert "计划总投资50亿元" in "\n".join(json.loads(to_json(again))["paragraphs"])
+
+
+def test_without_last_years_ledger_the_summary_leaves_out_the_comparison(fig):
+    # given: 2023's ledger in duban, none for 2022
+    b = bulletin_generate(kind=Kind.ANNUAL, year=2023, month=None, by=fig.office)
+    text = "\n".join(json.loads(to_json(b))["paragraphs"])
+    # then: the sentence ends at the year's figures, never inventing a change or saying
+    # "同比无2022年台账"; the stored figure says why there is none
+    first = text.splitlines()[0]
+    assert "同比" not in first and "完成投资" in first
+    assert b.figures["yoy.projects"]["text"] == "无2022年台账，不计算同比"

@@ -145,3 +145,15 @@ def test_pairs_say_each_change_in_order(changes, style):
 def test_counts_keep_their_measure_word(n, what):
     text = count_text(n, what)
     assert text.startswith(str(n)) and text[len(str(n)) :] in "个项次"
+
+
+def test_texts_without_a_style_follow_the_offices_settings(settings):
+    assert yi_text(Decimal("462000")) == "46.2亿元"
+    assert growth_text(Decimal("130")) == "增长130%"
+    settings.DUBAN_FIGURES_DROP_ZEROS = False
+    settings.DUBAN_FIGURES_TIMES_FROM_100 = True
+    assert yi_text(Decimal("462000")) == "46.20亿元"
+    assert growth_text(Decimal("130")) == "增长1.30倍"
+    assert growth_pair_text([Decimal("36.36"), Decimal("130")]) == "分别增长36.4%、1.30倍"
+    settings.DUBAN_FIGURES_DROP_ZEROS = True
+    assert growth_text(Decimal("130")) == "增长1.3倍"

@@ -27,7 +27,6 @@ from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 
 from duban.core.formatting import (
-    DEFAULT_STYLE,
     FigureStyle,
     count_text,
     gap_phrase,
@@ -137,7 +136,7 @@ class FigureResult:
     figure: Figure
     query: FigureQuery
     value: FigureValue
-    style: FigureStyle = DEFAULT_STYLE
+    style: FigureStyle | None = None  # None: the office's (core.formatting.office_style)
 
     @property
     def key(self) -> str:
@@ -164,7 +163,7 @@ class FigureResult:
         }
 
 
-def figure_text(figure: Figure, value: FigureValue, style: FigureStyle = DEFAULT_STYLE) -> str:
+def figure_text(figure: Figure, value: FigureValue, style: FigureStyle | None = None) -> str:
     """The value as the office writes it; '无' for an empty rate, the note when one explains."""
     v = value.value
     if v is None:
@@ -321,7 +320,7 @@ class FigureContext:
         return FigureContext(self.query.last_year())
 
 
-def compute(key: str, ctx: FigureContext, style: FigureStyle = DEFAULT_STYLE) -> FigureResult:
+def compute(key: str, ctx: FigureContext, style: FigureStyle | None = None) -> FigureResult:
     return FigureResult(get_figure(key), ctx.query, ctx.value(key), style)
 
 
@@ -349,7 +348,7 @@ def compute_groups(
 
 
 def compute_many(
-    keys: list[str] | None, query: FigureQuery, style: FigureStyle = DEFAULT_STYLE
+    keys: list[str] | None, query: FigureQuery, style: FigureStyle | None = None
 ) -> dict[str, FigureResult]:
     """The figures named (all when None) over one 口径, sharing their reads."""
     ctx = FigureContext(query)

@@ -59,7 +59,11 @@ def special_item(*, user: User, text: str, year: int) -> WorkItem:
         if len(matches) == 1:
             return matches[0]
         if matches:
-            names = "、".join(f"{m.title}（{m.year}年，编号{m.pk}）" for m in matches[:5])
+            names = "、".join(
+                _("%(title)s（%(year)s年，编号%(n)s）")
+                % {"title": m.title, "year": m.year, "n": m.pk}
+                for m in matches[:5]
+            )
             more = _("等") if len(matches) > 5 else ""
             raise ApplicationError(
                 _("有多个事项符合“%(t)s”：%(names)s%(more)s。请写完整名称或编号。")

@@ -331,7 +331,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     ),
     Kind.QUARTERLY: (
         "{year}年1—{month}月重点项目推进情况汇报",
-        "# 总体情况\n" + _SUMMARY + "同比{yoy.projects,yoy.investment_ytd|pair}。\n"
+        "# 总体情况\n" + _SUMMARY + "[?同比{yoy.projects,yoy.investment_ytd|pair}。]\n"
         "# 四率情况\n"
         "开工率{rates.start}，投资完成率{rates.investment}，资金到位率{rates.funding}，"
         "按期竣工率{rates.finish_on_time}。\n"
@@ -356,8 +356,8 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     ),
     Kind.ANNUAL: (
         "{year}年重点项目工作总结",
-        "{year}年，{scope}开工建设重点项目{ledger.projects}、完成投资{investment.ytd}，"
-        "同比{yoy.projects,yoy.investment_ytd|pair}。"
+        "{year}年，{scope}开工建设重点项目{ledger.projects}、完成投资{investment.ytd}"
+        "[?，同比{yoy.projects,yoy.investment_ytd|pair}]。"
         "计划开工项目{starts.planned}，实际开工{starts.actual}，实现开工率{starts.rate}，"
         "项目开工时间平均{starts.avg_days_early}。\n"
         "已谋划储备项目{reserve.projects}，计划总投资{reserve.total_investment}"

@@ -300,6 +300,10 @@ LOGGING = {
 # Product settings (defaults from DOMAIN.md §4; the district may override in the admin
 # where a model holds them, or here from the environment).
 DUBAN_LANGUAGE_FROM_BROWSER = _env_bool("DUBAN_LANGUAGE_FROM_BROWSER", False)
+# How the office writes figures in bulletins and on pages (core.formatting.office_style):
+# 46.20亿元 → 46.2亿元 and 130.0% → 130% (most offices), growth of 100% or more as 倍.
+DUBAN_FIGURES_DROP_ZEROS = _env_bool("DUBAN_FIGURES_DROP_ZEROS", True)
+DUBAN_FIGURES_TIMES_FROM_100 = _env_bool("DUBAN_FIGURES_TIMES_FROM_100", False)
 DUBAN_PAGE_SIZE = 50
 DUBAN_API_PAGE_SIZE = 100
 DUBAN_STEWARD_THRESHOLD = "2000"  # 万元: projects above this get a steward

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -65,6 +68,27 @@ class FigureStyle:
 
 
 DEFAULT_STYLE = FigureStyle()
+_office: list[FigureStyle] = []
+
+
+def office_style() -> FigureStyle:
+    """How this office writes its figures, from its settings (`DUBAN_FIGURES_DROP_ZEROS`,
+    `DUBAN_FIGURES_TIMES_FROM_100`): what every text uses unless given a style. Read once."""
+    if not _office:
+        _office.append(
+            FigureStyle(
+                drop_zeros=getattr(settings, "DUBAN_FIGURES_DROP_ZEROS", True),
+                times_from_100=getattr(settings, "DUBAN_FIGURES_TIMES_FROM_100", False),
+            )
+        )
+    return _office[0]
+
+
+@receiver(setting_changed)
+def _style_changed(*, setting: str, **kwargs: object) -> None:
+    if setting.startswith("DUBAN_FIGURES_"):
+        _office.clear()
+
 
 # Measure words by what is counted.
 MEASURE_WORDS = {
@@ -86,7 +110,7 @@ MEASURE_WORDS = {
 
 def number_text(value: Decimal, style: FigureStyle | None = None) -> str:
     """An already-rounded number: 46.20 → '46.2' when the style drops trailing zeros."""
-    style = style or DEFAULT_STYLE
+    style = style or office_style()
     if value == 0:
         value = abs(value)  # never "-0.0"
     text = format(value, "f")
@@ -97,13 +121,13 @@ def number_text(value: Decimal, style: FigureStyle | None = None) -> str:
 
 def yi_text(wan: Decimal, style: FigureStyle | None = None) -> str:
     """万元 as 亿元 with two decimals: 462000 → '46.2亿元'."""
-    style = style or DEFAULT_STYLE
+    style = style or office_style()
     return _("%(n)s亿元") % {"n": number_text(quantize(wan_to_yi(wan), style.yi_places), style)}
 
 
 def wan_text(wan: Decimal, style: FigureStyle | None = None) -> str:
     """An amount below 1亿 as the office writes it: '3500万元'."""
-    style = style or DEFAULT_STYLE
+    style = style or office_style()
     return _("%(n)s万元") % {"n": number_text(quantize(wan, 2), style)}
 
 
@@ -114,7 +138,7 @@ def money_text(wan: Decimal, style: FigureStyle | None = None) -> str:
 
 def pct_text(pct: Decimal, style: FigureStyle | None = None) -> str:
     """A percentage to one decimal, half-up: '36.4%'."""
-    style = style or DEFAULT_STYLE
+    style = style or office_style()
     return number_text(quantize(pct, style.pct_places), style) + "%"
 
 
@@ -139,7 +163,7 @@ def _direction(pct: Decimal, style: FigureStyle) -> str:
 
 def growth_text(pct: Decimal | None, style: FigureStyle | None = None) -> str:
     """A change against a base: '增长36.4%', '下降5.0%', '增长1.3倍', '持平'; '' when None."""
-    style = style or DEFAULT_STYLE
+    style = style or office_style()
     if pct is None:
         return ""
     direction = _direction(pct, style)
@@ -152,7 +176,7 @@ def growth_text(pct: Decimal | None, style: FigureStyle | None = None) -> str:
 
 def points_text(diff_pp: Decimal | None, style: FigureStyle | None = None) -> str:
     """A difference of two rates: '提高2.5个百分点', '下降1.6个百分点', '持平'."""
-    style = style or DEFAULT_STYLE
+    style = style or office_style()
     if diff_pp is None:
         return ""
     shown = quantize(abs(diff_pp), style.pct_places)
@@ -168,7 +192,7 @@ def growth_pair_text(changes: Sequence[Decimal], style: FigureStyle | None = Non
     """Changes of paired figures: '分别增长36.4%、130%'; mixed: '分别增长36.4%、下降5%'.
 
     One change is written alone ('增长36.4%'); all flat: '均持平'."""
-    style = style or DEFAULT_STYLE
+    style = style or office_style()
     if len(changes) == 1:
         return growth_text(changes[0], style)
     directions = {_direction(c, style) for c in changes}
