@@ -41,7 +41,8 @@ def test_annual_summary_states_the_figures_as_the_office_writes_them(fig):
     assert b.month == 12 and b.draft  # December 2024 is not closed
     text = "\n".join(json.loads(to_json(b))["paragraphs"])
     assert "2024年，全区开工建设重点项目4个" in text
-    assert "同比分别增长33.3%、" in text
+    # the two changes differ in sign: each said with what it measures (CONVENTIONS §4)
+    assert "完成投资3500万元，同比重点项目数增长33.3%，累计完成投资下降72%。" in text
     assert "已谋划储备项目2个，计划总投资50亿元，其中产业项目1个，计划总投资30亿元" in text
     assert "2位区级领导包联2家企业、1个项目和1所高校及机构" in text
     stored = Bulletin.objects.get(pk=b.pk)
@@ -246,7 +247,7 @@ def test_the_offices_way_of_writing_figures_is_a_setting(fig, settings):
     text = "\n".join(json.loads(to_json(b))["paragraphs"])
     # then: the text, the stored figures and the Word document all write them so
     assert "计划总投资50.00亿元，其中产业项目1个，计划总投资30.00亿元" in text
-    assert "同比分别增长33.3%、" in text
+    assert "同比重点项目数增长33.3%，累计完成投资下降72.0%" in text
     assert Bulletin.objects.get(pk=b.pk).figures["reserve.total_investment"]["text"] == (
         "50.00亿元"
     )

@@ -120,7 +120,7 @@ def test_a_pair_in_a_clause_counts_as_zero_when_both_changes_are_missing_or_zero
         "全年。"
     )
     one = {"yoy.projects": Decimal("10"), "yoy.investment_ytd": Decimal(0)}
-    assert _written(line, one) == "全年，同比分别增长10%、持平。"
+    assert _written(line, one) == "全年，同比重点项目数增长10%，累计完成投资持平。"
 
 
 @pytest.mark.parametrize(
@@ -287,3 +287,14 @@ def test_any_bracketed_line_is_refused_or_written_with_its_brackets_paired(line,
         depth += {"[": 1, "]": -1}.get(ch, 0)
         assert depth >= 0, written
     assert depth == 0, written
+
+
+def test_a_pair_whose_changes_differ_in_sign_says_each_with_what_it_measures():
+    # CONVENTIONS §4: "split when signs differ" (A增长x%，B下降y%), never 分别增长…、下降…
+    line = "完成投资54亿元[?，同比{yoy.projects,yoy.investment_ytd|pair}]。"
+    mixed = {"yoy.projects": Decimal("33.33"), "yoy.investment_ytd": Decimal("-72")}
+    assert _written(line, mixed) == (
+        "完成投资54亿元，同比重点项目数增长33.3%，累计完成投资下降72%。"
+    )
+    same = {"yoy.projects": Decimal("36.36"), "yoy.investment_ytd": Decimal("130")}
+    assert _written(line, same) == "完成投资54亿元，同比分别增长36.4%、130%。"

@@ -157,3 +157,12 @@ def test_texts_without_a_style_follow_the_offices_settings(settings):
     assert growth_pair_text([Decimal("36.36"), Decimal("130")]) == "分别增长36.4%、1.30倍"
     settings.DUBAN_FIGURES_DROP_ZEROS = True
     assert growth_text(Decimal("130")) == "增长1.3倍"
+
+
+def test_a_pair_of_mixed_signs_is_split_with_its_subjects():
+    subjects = ["重点项目数", "累计完成投资"]
+    mixed = [Decimal("33.33"), Decimal("-72")]
+    assert growth_pair_text(mixed, subjects=subjects) == "重点项目数增长33.3%，累计完成投资下降72%"
+    assert growth_pair_text(mixed) == "分别增长33.3%、下降72%"
+    same = [Decimal("36.36"), Decimal("130")]
+    assert growth_pair_text(same, subjects=subjects) == "分别增长36.4%、130%"

@@ -129,6 +129,8 @@ class Figure:
     measure: str = "project"  # the measure word of a count (MEASURE_WORDS)
     group: str = ""
     grouped: Grouped | None = None
+    # What a change measures, for a pair whose changes differ in sign (项目数增长…，完成投资下降…)
+    subject: str | Promise = ""
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,7 @@ def register_figure(
     measure: str = "project",
     group: str = "",
     grouped: Grouped | None = None,
+    subject: str | Promise = "",
 ) -> Callable[[Callable[[FigureContext], FigureValue]], Callable[[FigureContext], FigureValue]]:
     """Register a figure; a key may be registered once (the catalogue has one home per figure).
     `grouped`: the same figure in grouped form (`fn` is then its one group, the whole 口径)."""
@@ -217,7 +220,7 @@ def register_figure(
         if existing is not None and existing.compute is not fn:
             raise ValueError(f"figure {key!r} is already registered")
         _REGISTRY[key] = Figure(
-            key, label, definition, kind, row_model, fn, measure, group, grouped
+            key, label, definition, kind, row_model, fn, measure, group, grouped, subject
         )
         return fn
 

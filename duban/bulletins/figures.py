@@ -555,6 +555,7 @@ def _distinct_projects(ctx: FigureContext) -> set[int]:
 @register_figure(
     "yoy.projects",
     label=_("重点项目数同比"),
+    subject=_("重点项目数"),
     definition=_("本年度重点项目数（按项目身份计，同一项目只计一次）较上年度的增减百分比。"),
     kind=GROWTH,
     row_model=ITEM,
@@ -592,6 +593,7 @@ def yoy_carried_over(ctx: FigureContext) -> FigureValue:
 @register_figure(
     "yoy.investment_ytd",
     label=_("累计完成投资同比"),
+    subject=_("累计完成投资"),
     definition=_("1月至本月重点项目完成投资较上年同期（上年度台账同月）的增减百分比。"),
     kind=GROWTH,
     row_model=ITEM,

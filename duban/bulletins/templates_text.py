@@ -254,9 +254,9 @@ def _placeholder_parts(
                 note = next(figures[k].value.note for k in keys if figures[k].value.value is None)
                 out.append({"text": note or _("无"), "keys": keys})
             else:
-                out.append(
-                    {"text": growth_pair_text([Decimal(v or 0) for v in values]), "keys": keys}
-                )
+                subjects = [str(figures[k].figure.subject or figures[k].figure.label) for k in keys]
+                text = growth_pair_text([Decimal(v or 0) for v in values], subjects=subjects)
+                out.append({"text": text, "keys": keys})
         else:
             out.append({"text": figures[keys[0]].text, "keys": keys})
         pos = m.end()

@@ -188,8 +188,14 @@ def points_text(diff_pp: Decimal | None, style: FigureStyle | None = None) -> st
     return _("下降%(n)s个百分点") % {"n": n}
 
 
-def growth_pair_text(changes: Sequence[Decimal], style: FigureStyle | None = None) -> str:
-    """Changes of paired figures: '分别增长36.4%、130%'; mixed: '分别增长36.4%、下降5%'.
+def growth_pair_text(
+    changes: Sequence[Decimal],
+    style: FigureStyle | None = None,
+    subjects: Sequence[str] | None = None,
+) -> str:
+    """Changes of paired figures: '分别增长36.4%、130%'. When they differ in sign, each is said
+    with what it measures, split (CONVENTIONS §4): '重点项目数增长36.4%，累计完成投资下降5%';
+    without `subjects`, '分别增长36.4%、下降5%'.
 
     One change is written alone ('增长36.4%'); all flat: '均持平'."""
     style = style or office_style()
@@ -202,4 +208,9 @@ def growth_pair_text(changes: Sequence[Decimal], style: FigureStyle | None = Non
         return _("分别增长%(list)s") % {"list": join_items(_size_text(c, style) for c in changes)}
     if directions == {"down"}:
         return _("分别下降%(list)s") % {"list": join_items(_size_text(c, style) for c in changes)}
+    if subjects is not None and len(subjects) == len(changes):
+        return pgettext("clauses", "，").join(
+            _("%(subject)s%(change)s") % {"subject": subject, "change": growth_text(c, style)}
+            for subject, c in zip(subjects, changes, strict=True)
+        )
     return _("分别%(list)s") % {"list": join_items(growth_text(c, style) for c in changes)}
