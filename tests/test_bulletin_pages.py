@@ -150,3 +150,18 @@ def test_the_item_page_opens_the_project_report_form_with_its_item(fig, login):
     assert Bulletin.objects.count() == 1
     # units have no such button
     assert "生成项目专报" not in login(fig.head_a).get(f"/ledger/{item.pk}/").content.decode()
+
+
+def test_the_list_of_bulletins_goes_a_page_at_a_time(fig, login, settings):
+    # given: more bulletins than a page holds (the list stopped at 200 without saying so)
+    settings.DUBAN_PAGE_SIZE = 5
+    Bulletin.objects.bulk_create(
+        Bulletin(kind=Kind.MONTHLY, year=2020 + i // 12, month=i % 12 + 1, title=f"月报{i:02d}")
+        for i in range(12)
+    )
+    c = login(fig.office)
+    first = c.get("/bulletins/").content.decode()
+    assert "第1页，共3页（12条）" in first
+    assert "月报11" in first and "月报06" not in first  # newest first
+    last = c.get("/bulletins/?page=3").content.decode()
+    assert "月报01" in last and "月报00" in last and "月报11" not in last

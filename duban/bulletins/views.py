@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -127,7 +129,10 @@ def bulletin_list_view(request: HttpRequest) -> HttpResponse:
         request,
         "bulletins/list.html",
         {
-            "bulletins": bulletin_list(user=user)[:200],
+            # A page at a time: the list stopped at the newest 200 without saying so.
+            "page": Paginator(bulletin_list(user=user), settings.DUBAN_PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
             "form": form,
             "preview": preview,
             "draft_mark": draft_mark(),
