@@ -298,3 +298,11 @@ def test_a_pair_whose_changes_differ_in_sign_says_each_with_what_it_measures():
     )
     same = {"yoy.projects": Decimal("36.36"), "yoy.investment_ytd": Decimal("130")}
     assert _written(line, same) == "完成投资54亿元，同比分别增长36.4%、130%。"
+
+
+def test_a_title_made_only_of_optional_clauses_is_refused():
+    # it would be blank when its figures are zero, and a bulletin needs a title
+    assert template_errors("[?{liaison.institutions}所高校]", "正文") == [
+        "标题不能只由可选段组成（指标都为零时标题会成为空白），请在可选段外写出标题。"
+    ]
+    assert template_errors("简报[?：{liaison.institutions}所高校]", "正文") == []

@@ -192,7 +192,7 @@ def clause_errors(title: str, body: str) -> list[str]:
     lines = [(_("标题"), title)]
     lines += [(_("第%(n)s行") % {"n": n}, line) for n, line in enumerate(body.splitlines(), 1)]
     errors = []
-    for where, line in lines:
+    for n, (where, line) in enumerate(lines):
         if LIST_LINE.match(line.strip()):
             continue
         try:
@@ -209,6 +209,10 @@ def clause_errors(title: str, body: str) -> list[str]:
             for c in found
             if isinstance(c, Clause) and not _names_a_figure(c.text)
         )
+        if n == 0 and found and not "".join(c for c in found if isinstance(c, str)).strip():
+            errors.append(
+                _("标题不能只由可选段组成（指标都为零时标题会成为空白），请在可选段外写出标题。")
+            )
     return errors
 
 
