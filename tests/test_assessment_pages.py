@@ -475,3 +475,18 @@ def test_quarter_summary_in_english_counts_grades_in_english(district, login, se
     assert re.search(r"\d+ units: \S+ \d+(, \S+ \d+)*\.", text), text
     # no manual points this quarter: said so, not "0 … all with evidence"
     assert "No manual points this quarter." in text
+
+
+def test_scheme_page_in_english_links_its_years(january, district, login, settings, time_machine):
+    # given: January 2025; the 2024 scheme is the only one (its groups were joined with "、"
+    # in English too, and last year's scheme was reachable only by typing its address)
+    time_machine.move_to("2025-01-06 10:00:00+08:00", tick=False)
+    unit = login(district.reporter_b)
+    unit.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    # when
+    html = unit.get("/assessment/scheme/").content.decode()
+    # then
+    assert 'href="?year=2024"' in html and 'href="?year=2025" class="active"' in html
+    html = unit.get("/assessment/scheme/?year=2024").content.decode()
+    groups = re.search(r"Assessment group: ([^<]*?) ·", html)
+    assert groups is not None and "、" not in groups.group(1) and ", " in groups.group(1)

@@ -54,6 +54,12 @@ def scheme_list(*, user: User, year: int | None = None) -> QuerySet[Scheme]:
     return qs.prefetch_related("rules")
 
 
+def scheme_years(*, user: User, around: int) -> list[int]:
+    """The years with a scheme `user` may read, the current year and `around`, newest first."""
+    years = set(scheme_list(user=user).order_by().values_list("year", flat=True).distinct())
+    return sorted(years | {around, clock.today().year}, reverse=True)
+
+
 def scheme_get_for_user(*, user: User, scheme_id: int) -> Scheme:
     return get_object_or_404(scheme_list(user=user), pk=scheme_id)
 

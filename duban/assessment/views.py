@@ -243,7 +243,12 @@ def scheme_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assessment/scheme.html",
-        {"year": year, "schemes": schemes, "is_office": can_manage_assessment(user)},
+        {
+            "year": year,
+            "years": sel.scheme_years(user=user, around=year),
+            "schemes": schemes,
+            "is_office": can_manage_assessment(user),
+        },
     )
 
 
