@@ -490,3 +490,28 @@ def test_scheme_page_in_english_links_its_years(january, district, login, settin
     html = unit.get("/assessment/scheme/?year=2024").content.decode()
     groups = re.search(r"Assessment group: ([^<]*?) ·", html)
     assert groups is not None and "、" not in groups.group(1) and ", " in groups.group(1)
+
+
+def test_office_is_told_publishing_now_ends_the_objection_window(
+    january, district, login, time_machine
+):
+    # given: January scored on 3 April 2024; its window runs five working days (清明 4–6
+    # April, 7 April a working Sunday) to 11 April
+    office = login(district.office)
+    # when: the office reviews the ranking within the window
+    html = office.get("/assessment/?period=2024-01").content.decode()
+    # then: it is told that publishing now cuts the units' objections short
+    assert "本月计分的异议期至2024年4月11日：公布后各单位不能再提出异议。" in html
+    assert "异议期至" not in login(district.reporter_b).get("/assessment/").content.decode()
+    # and once the window has passed, nothing is said
+    time_machine.move_to("2024-04-12 10:00:00+08:00", tick=False)
+    assert "异议期至" not in office.get("/assessment/?period=2024-01").content.decode()
+
+
+def test_office_desk_empty_lists_carry_no_column_name_on_a_phone(january, district, login):
+    # given: nothing awaits the office; on a phone each cell is shown under its column's name
+    # (duban.js), and the row saying so read "月份 没有待审核的加减分。"
+    html = login(district.office).get("/assessment/office/").content.decode()
+    # then: the empty rows are named already, by nothing
+    assert '<td colspan="7" class="muted" data-label="">没有待审核的加减分。' in html
+    assert '<td colspan="4" class="muted" data-label="">没有待处理的异议。' in html

@@ -26,7 +26,7 @@ from duban.assessment.documents import (
 from duban.assessment.models import Objection, Rule, ScoreEvent, Standing
 from duban.assessment.permissions import can_manage_assessment, can_object_event
 from duban.assessment.services import manual as svc
-from duban.assessment.services.manual import objection_last_days
+from duban.assessment.services.manual import objection_last_days, objection_window_end
 from duban.assessment.services.schemes import scheme_for
 from duban.assessment.services.scoring import ranking_publish
 from duban.core import clock
@@ -111,6 +111,12 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
     if chart_unit is None and rows:
         chart_unit = rows[0].unit
     series = sel.unit_rank_series(user=user, unit=chart_unit, year=year) if chart_unit else []
+    # The office publishes when it will; it is told when that cuts the units' objections short.
+    window_end = None
+    if ranking is not None and ranking.published_at is None and can_manage_assessment(user):
+        window_end = objection_window_end(ranking.period)
+        if window_end is not None and window_end < clock.today():
+            window_end = None
     return render(
         request,
         "assessment/ranking.html",
@@ -122,6 +128,7 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
             "years": years,
             "quarter": ranking is not None and ranking.month % 3 == 0,
             "is_office": can_manage_assessment(user),
+            "objections_until": window_end,
             "chart_unit": chart_unit,
             "chart": _rank_chart(chart_unit.name if chart_unit else "", series),
             "series": list(zip(range(1, 13), series, strict=True)) if series else [],

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -157,6 +159,17 @@ def objection_last_days(events: Sequence[ScoreEvent], *, user: User) -> dict[int
         for e in mine
         if (e.year, e.month) in windows
     }
+
+
+def objection_window_end(period: Period) -> date | None:
+    """The last day a unit may still object to one of the month's valid events (the window of
+    its newest one), None when it has none. Publishing ends the objections before it."""
+    newest = ScoreEvent.objects.filter(
+        year=period.year, month=period.month, state=E.APPROVED
+    ).aggregate(at=Max(Coalesce("approved_at", "created_at", output_field=DateTimeField())))["at"]
+    if newest is None:
+        return None
+    return add_working_days(timezone.localtime(newest).date(), scheme_for(period).objection_days)
 
 
 @transaction.atomic
