@@ -515,3 +515,21 @@ def test_office_desk_empty_lists_carry_no_column_name_on_a_phone(january, distri
     # then: the empty rows are named already, by nothing
     assert '<td colspan="7" class="muted" data-label="">没有待审核的加减分。' in html
     assert '<td colspan="4" class="muted" data-label="">没有待处理的异议。' in html
+
+
+def test_score_page_tells_the_units_objection_from_the_offices_decision(january, district, login):
+    # given: the unit objected and the office cancelled the event (the page read
+    # "撤销扣分：已请假", the unit's own reason under the office's decision)
+    d = district
+    [event] = events_of(d.unit_b, Source.MEETING_MISSED)
+    unit = login(d.reporter_b)
+    unit.post(f"/assessment/events/{event.pk}/object/", {"reason": "已请假"})
+    objection = Objection.objects.get()
+    login(d.office).post(
+        f"/assessment/office/objections/{objection.pk}/cancel/",
+        {"version": objection.version, "decision": "请假属实"},
+    )
+    # when
+    html = unit.get(f"/assessment/units/{d.unit_b.pk}/?year=2024").content.decode()
+    # then: the objection under its own name, the decision under the office's
+    assert '异议理由：已请假<br><span class="muted">撤销扣分：请假属实</span>' in html
