@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from duban.assessment.models import Objection, Rule, ScoreEvent, Source, Standing
 from duban.assessment.selectors import event_list, objection_list, ranking_list, unit_score
@@ -201,3 +202,17 @@ def test_a_principal_sees_every_valid_event_but_no_unpublished_ranking(january, 
     seen = set(event_list(user=quzhang, year=2024).values_list("unit_id", flat=True))
     assert seen == {district.unit_a.pk, district.unit_a1.pk, district.unit_b.pk}
     assert not ranking_list(user=quzhang).exists()
+
+
+def test_objection_window_refusal_writes_its_date_in_the_readers_language(
+    january, district, time_machine
+):
+    # given: the window ended on 11 April 2024 (the English refusal read "截至2024年4月11日")
+    [event] = events_of(district.unit_b, Source.REPLY_LATE)
+    time_machine.move_to("2024-04-12 10:00:00+08:00", tick=False)
+    # when
+    with translation.override("en"), pytest.raises(ApplicationError) as refused:
+        objection_raise(event=event, reason="late", by=district.reporter_b)
+    # then
+    message = str(refused.value.message)
+    assert "2024-4-11" in message and "年" not in message

@@ -196,7 +196,7 @@ def test_late_demand_and_missed_flag(january, district):
 
 def test_every_event_links_to_its_origin(january, district):
     events = list(ScoreEvent.objects.filter(month=1))
-    urls = origin_urls(events)
+    urls = origin_urls(events, user=district.office)
     assert set(urls) == {e.pk for e in events}
     feedback = events_of(district.unit_a, Source.FEEDBACK_LATE)[0]
     assert urls[feedback.pk] == f"/problems/{january.opinion.problem_id}/"

@@ -26,9 +26,9 @@ from duban.assessment.models import (
     Source,
     Standing,
 )
-from duban.assessment.permissions import can_manage_assessment, can_object_event
+from duban.assessment.permissions import can_manage_assessment
 from duban.assessment.services import manual as svc
-from duban.assessment.services.schemes import RuleSpec, scheme_for, scheme_revise
+from duban.assessment.services.schemes import RuleSpec, scheme_revise
 from duban.assessment.services.scoring import events_compute, ranking_publish
 from duban.core.api.errors import ERRORS, office_only, run_service
 from duban.core.api.pagination import ListPage, PageParams, page_answer, paginate
@@ -197,7 +197,10 @@ class ScoreEventOut(Schema):
     reason: str
     evidence: str
     approved_at: datetime | None
-    objection_until: date | None
+    objection_until: date | None = Field(
+        description="the last day the reading unit may object (none: it may not object to this "
+        "event, or the month's ranking is published)"
+    )
     run: ScoringRunOut | None = Field(
         description="an automatic event: the scoring run that last wrote it (none: manual)"
     )
@@ -225,16 +228,11 @@ def _run(run: ScoringRun | None) -> ScoringRunOut | None:
 
 
 def _events(user: User, events: list[ScoreEvent]) -> list[ScoreEventOut]:
-    urls = sel.origin_urls(events)
-    windows: dict[tuple[int, int], int] = {}
+    urls = sel.origin_urls(events, user=user)
+    last_days = svc.objection_last_days(events, user=user)
     out = []
     for e in events:
-        until = None
-        if can_object_event(user, e):
-            key = (e.year, e.month)
-            if key not in windows:
-                windows[key] = scheme_for(e.period).objection_days
-            until = svc.objection_deadline(e, windows[key])
+        until = last_days.get(e.pk)
         out.append(
             ScoreEventOut(
                 id=e.pk,

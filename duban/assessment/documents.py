@@ -5,9 +5,12 @@ layout of `duban.documents.gbt9704`."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from duban.assessment.models import Ranking, ScoreEvent, Standing
 from duban.assessment.selectors import ranking_standings
@@ -34,6 +37,14 @@ def _num(value: Decimal) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else str(int(value))
 
 
+def _signed_on(ranking: Ranking) -> date:
+    """The date a document of the ranking bears: the day it was published (a September
+    ranking downloaded in December was signed in December), today before it is."""
+    if ranking.published_at is None:
+        return clock.today()
+    return timezone.localtime(ranking.published_at).date()
+
+
 def _groups(rows: list[Standing]) -> dict[str, list[Standing]]:
     out: dict[str, list[Standing]] = defaultdict(list)
     for s in rows:
@@ -41,9 +52,11 @@ def _groups(rows: list[Standing]) -> dict[str, list[Standing]]:
     return out
 
 
-def ranking_xlsx(ranking: Ranking, *, reporter: str) -> bytes:
-    """The month's ranking by group: rank, change, unit, points, score, year to date."""
+def ranking_xlsx(ranking: Ranking) -> bytes:
+    """The month's ranking by group: rank, change, unit, points, score, year to date; filed by
+    the office (the ranking is the office's, whoever downloads it) and counted in points."""
     rows = ranking_standings(ranking=ranking)
+    points = _("单位：分")
     columns = [
         OutColumn(_("名次"), kind="text", width=6),
         OutColumn(_("变化"), width=6),
@@ -65,6 +78,7 @@ def ranking_xlsx(ranking: Ranking, *, reporter: str) -> bytes:
             _("%(p)s创先争优月榜") % {"p": ranking.period.label},
             columns,
             groups,
+            unit_text=points,
         )
     ]
     quarter = ranking_standings(ranking=ranking, span=Standing.Span.QUARTER)
@@ -86,9 +100,10 @@ def ranking_xlsx(ranking: Ranking, *, reporter: str) -> bytes:
                 _("%(y)s年第%(q)s季度考核结果") % {"y": ranking.year, "q": q},
                 qcols,
                 qgroups,
+                unit_text=points,
             )
         )
-    return office_book(sheets, reporter=reporter)
+    return office_book(sheets, reporter=SupervisionSettings.load().issuer)
 
 
 def ranking_docx(ranking: Ranking) -> bytes:
@@ -120,11 +135,11 @@ def ranking_docx(ranking: Ranking) -> bytes:
             )
     doc.paragraph(
         _(
-            "各单位可在督办系统“考核得分”页面逐条查看每一项加减分的来源；对计分有异议的，"
-            "请在规定时限内通过系统提出。"
+            "各单位可在督办系统“考核”栏目的“本单位得分明细”页面逐条查看每一项加减分的来源；"
+            "对计分有异议的，请在规定时限内通过系统提出。"
         )
     )
-    doc.signature(conf.issuer, clock.today())
+    doc.signature(conf.issuer, _signed_on(ranking))
     return doc.to_bytes()
 
 
@@ -152,7 +167,9 @@ def quarter_summary_docx(ranking: Ranking) -> bytes:
             % {
                 "g": group,
                 "n": len(members),
-                "gr": "，".join(f"{k}{v}家" for k, v in grades.items()),
+                "gr": pgettext("comma", "，").join(
+                    _("%(grade)s%(n)s家") % {"grade": k, "n": v} for k, v in grades.items()
+                ),
             }
         )
         doc.table(
@@ -184,6 +201,10 @@ def quarter_summary_docx(ranking: Ranking) -> bytes:
     manual = ScoreEvent.objects.filter(
         year=year, month__in=list(months), origin="manual", state=ScoreEvent.State.APPROVED
     ).count()
-    doc.paragraph(_("本季度人工加减分%(m)s项，均附佐证并经推进办两人审核。") % {"m": manual})
-    doc.signature(conf.issuer, clock.today())
+    doc.paragraph(
+        _("本季度人工加减分%(m)s项，均附佐证并经推进办两人审核。") % {"m": manual}
+        if manual
+        else _("本季度没有人工加减分。")
+    )
+    doc.signature(conf.issuer, _signed_on(ranking))
     return doc.to_bytes()

@@ -6,8 +6,10 @@ published, and pending manual events only the office. Out of scope answers 404, 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -23,10 +25,15 @@ from duban.assessment.models import (
     Standing,
 )
 from duban.assessment.rules import capped
+from duban.core import clock
 from duban.core.periods import Period
+from duban.ledger.selectors import work_item_list
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
 from duban.problems.models import Coordination
+from duban.problems.selectors import meeting_list, problem_list
+from duban.reporting.selectors.reports import report_list
+from duban.supervision.selectors import card_list, flag_list, prompt_list
 
 E = ScoreEvent.State
 VISIBLE_TO_UNITS = (E.APPROVED, E.CANCELLED)
@@ -45,6 +52,12 @@ def scheme_list(*, user: User, year: int | None = None) -> QuerySet[Scheme]:
     if year:
         qs = qs.filter(year=year)
     return qs.prefetch_related("rules")
+
+
+def scheme_years(*, user: User, around: int) -> list[int]:
+    """The years with a scheme `user` may read, the current year and `around`, newest first."""
+    years = set(scheme_list(user=user).order_by().values_list("year", flat=True).distinct())
+    return sorted(years | {around, clock.today().year}, reverse=True)
 
 
 def scheme_get_for_user(*, user: User, scheme_id: int) -> Scheme:
@@ -89,25 +102,56 @@ _ORIGIN_URLS = {
 }
 
 
-def origin_urls(events: list[ScoreEvent]) -> dict[int, str]:
-    """Each event's origin as a link (a coordination opinion links to its problem)."""
+def _origins_in_scope(user: User, origin: str, ids: set[int]) -> set[int]:
+    """Of `ids` (origins of one kind), those `user` may open: each through the selector its
+    page reads, so that a link never leads to a 404 (a unit sees its events at once, but its
+    card only once published, and a meeting only if it attended or its agenda is in scope)."""
+    lists: dict[str, Callable[[], QuerySet[Any]]] = {
+        "item": lambda: work_item_list(user=user),
+        "report": lambda: report_list(user=user),
+        "prompt": lambda: prompt_list(user=user),
+        "meeting": lambda: meeting_list(user=user),
+        "card": lambda: card_list(user=user),
+        "problem": lambda: problem_list(user=user),
+        "flag": lambda: flag_list(user=user),
+    }
+    rows = lists[origin]().filter(pk__in=ids).order_by().values_list("pk", flat=True)
+    return set(rows)
+
+
+def origin_urls(events: list[ScoreEvent], *, user: User) -> dict[int, str]:
+    """Each event's origin as a link, where `user` may open it (a coordination opinion links
+    to its problem); an origin out of the user's scope gets none."""
     opinions = [e.origin_id for e in events if e.origin == "opinion"]
     problem_of = dict(Coordination.objects.filter(pk__in=opinions).values_list("pk", "problem_id"))
-    out = {}
+    targets: dict[int, tuple[str, int]] = {}
     for e in events:
         if e.origin in _ORIGIN_URLS and e.origin_id:
-            out[e.pk] = reverse(_ORIGIN_URLS[e.origin], args=[e.origin_id])
+            targets[e.pk] = (e.origin, e.origin_id)
         elif e.origin == "opinion" and e.origin_id in problem_of:
-            out[e.pk] = reverse("problems:problem", args=[problem_of[e.origin_id]])
-    return out
+            targets[e.pk] = ("problem", problem_of[e.origin_id])
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for origin, pk in targets.values():
+        wanted[origin].add(pk)
+    if scope_for(user).everything:
+        openable = wanted
+    else:
+        openable = {origin: _origins_in_scope(user, origin, ids) for origin, ids in wanted.items()}
+    return {
+        event_id: reverse(_ORIGIN_URLS[origin], args=[pk])
+        for event_id, (origin, pk) in targets.items()
+        if pk in openable[origin]
+    }
 
 
 @dataclass
 class RuleLine:
     rule: Rule
     events: list[ScoreEvent] = field(default_factory=list)
-    total: Decimal = Decimal(0)
-    counted: Decimal = Decimal(0)
+    # Two places, as points are stored: a rule whose events were all cancelled read "0"
+    # beside "6.00".
+    total: Decimal = Decimal("0.00")
+    counted: Decimal = Decimal("0.00")
 
     @property
     def capped(self) -> bool:
@@ -160,6 +204,15 @@ def unit_score(*, user: User, unit: Unit, year: int) -> list[MonthScore]:
             )
         )
     return out
+
+
+def unit_score_years(*, user: User, unit: Unit, around: int) -> list[int]:
+    """The years of the unit's score page `user` may open, newest first: those holding events
+    they may see, the current year and `around` (the year shown)."""
+    years = set(
+        event_list(user=user, unit_id=unit.pk).order_by().values_list("year", flat=True).distinct()
+    )
+    return sorted(years | {around, clock.today().year}, reverse=True)
 
 
 def ranking_list(*, user: User, year: int | None = None) -> QuerySet[Ranking]:

@@ -26,7 +26,7 @@ from duban.assessment.documents import (
 from duban.assessment.models import Objection, Rule, ScoreEvent, Standing
 from duban.assessment.permissions import can_manage_assessment, can_object_event
 from duban.assessment.services import manual as svc
-from duban.assessment.services.manual import objection_deadline
+from duban.assessment.services.manual import objection_last_days, objection_window_end
 from duban.assessment.services.schemes import scheme_for
 from duban.assessment.services.scoring import ranking_publish
 from duban.core import clock
@@ -111,6 +111,12 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
     if chart_unit is None and rows:
         chart_unit = rows[0].unit
     series = sel.unit_rank_series(user=user, unit=chart_unit, year=year) if chart_unit else []
+    # The office publishes when it will; it is told when that cuts the units' objections short.
+    window_end = None
+    if ranking is not None and ranking.published_at is None and can_manage_assessment(user):
+        window_end = objection_window_end(ranking.period)
+        if window_end is not None and window_end < clock.today():
+            window_end = None
     return render(
         request,
         "assessment/ranking.html",
@@ -122,6 +128,7 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
             "years": years,
             "quarter": ranking is not None and ranking.month % 3 == 0,
             "is_office": can_manage_assessment(user),
+            "objections_until": window_end,
             "chart_unit": chart_unit,
             "chart": _rank_chart(chart_unit.name if chart_unit else "", series),
             "series": list(zip(range(1, 13), series, strict=True)) if series else [],
@@ -155,7 +162,7 @@ def _ranking_or_404(request: HttpRequest) -> Any:
 @login_required
 def ranking_xlsx_view(request: HttpRequest) -> HttpResponse:
     ranking = _ranking_or_404(request)
-    body = ranking_xlsx(ranking, reporter=_user(request).display_name)
+    body = ranking_xlsx(ranking)
     response = HttpResponse(body, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="ranking-{ranking.period}.xlsx"'
     return response
@@ -187,14 +194,14 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
     year = _year(request)
     months = sel.unit_score(user=user, unit=unit, year=year)
     events = [e for m in months for line in m.lines for e in line.events]
-    urls = sel.origin_urls(events)
+    urls = sel.origin_urls(events, user=user)
     objections = {o.event_id: o for o in sel.objection_list(user=user).filter(event__in=events)}
+    last_days = objection_last_days(events, user=user)
     today = clock.today()
-    windows = {m.period.month: scheme_for(m.period).objection_days for m in months}
     for e in events:
         e.origin_url = urls.get(e.pk, "")  # type: ignore[attr-defined]
         e.objection = objections.get(e.pk)  # type: ignore[attr-defined]
-        until = objection_deadline(e, windows[e.month]) if can_object_event(user, e) else None
+        until = last_days.get(e.pk)
         pending = e.objection is not None and e.objection.state == Objection.State.PENDING  # type: ignore[attr-defined]
         e.object_until = until if until and today <= until and not pending else None  # type: ignore[attr-defined]
     # A rule's events are folded under its line (a unit's month holds dozens: on a phone the
@@ -210,6 +217,7 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
         {
             "unit": unit,
             "year": year,
+            "years": sel.unit_score_years(user=user, unit=unit, around=year),
             "months": months,
             "chart": _rank_chart(unit.name, series),
             "series": list(zip(range(1, 13), series, strict=True)),
@@ -229,7 +237,9 @@ def event_object_view(request: HttpRequest, event_id: int) -> HttpResponse:
         lambda: svc.objection_raise(event=event, reason=request.POST.get("reason", ""), by=user),
         _("异议已提交，推进办处理后会在本页显示结果。"),
     )
-    return redirect(f"{reverse('assessment:unit', args=[event.unit_id])}?year={event.year}")
+    # Back to the event's rule (opened, for it now has an objection), not the page's top.
+    url = reverse("assessment:unit", args=[event.unit_id])
+    return redirect(f"{url}?year={event.year}#score-{event.period}-{event.rule_id}")
 
 
 @login_required
@@ -240,7 +250,42 @@ def scheme_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assessment/scheme.html",
-        {"year": year, "schemes": schemes, "is_office": can_manage_assessment(user)},
+        {
+            "year": year,
+            "years": sel.scheme_years(user=user, around=year),
+            "schemes": schemes,
+            "is_office": can_manage_assessment(user),
+        },
+    )
+
+
+def _office_page(
+    request: HttpRequest, user: User, *, posted: dict[str, str] | None = None, error: str = ""
+) -> HttpResponse:
+    """The desk; after a refused proposal, its form filled in again as posted, with the reason
+    it was refused beside it (the office typed a reason and evidence: they are not lost)."""
+    period = Period.current().previous()
+    scheme = scheme_for(period)
+    form = posted or {"period": str(period)}
+    return render(
+        request,
+        "assessment/office.html",
+        {
+            "period": period,
+            "form": form,
+            "error": error,
+            "pending": sel.event_list(user=user, state=ScoreEvent.State.PENDING).select_related(
+                "created_by"
+            ),
+            "objections": sel.objection_list(user=user, state=Objection.State.PENDING),
+            "decided": sel.objection_list(user=user)
+            .exclude(state=Objection.State.PENDING)
+            .order_by("-decided_at", "-pk")[:50],
+            "rules": Rule.objects.filter(scheme=scheme, automatic=False),
+            "units": sel.units_in_scope(user=user).filter(is_active=True),
+            "unpublished": sel.ranking_list(user=user).filter(published_at__isnull=True),
+        },
+        status=400 if error else 200,
     )
 
 
@@ -248,23 +293,7 @@ def scheme_view(request: HttpRequest) -> HttpResponse:
 def office_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _office(user)
-    period = Period.current().previous()
-    scheme = scheme_for(period)
-    return render(
-        request,
-        "assessment/office.html",
-        {
-            "period": period,
-            "pending": sel.event_list(user=user, state=ScoreEvent.State.PENDING).select_related(
-                "created_by"
-            ),
-            "objections": sel.objection_list(user=user, state=Objection.State.PENDING),
-            "decided": sel.objection_list(user=user).exclude(state=Objection.State.PENDING)[:50],
-            "rules": Rule.objects.filter(scheme=scheme, automatic=False),
-            "units": sel.units_in_scope(user=user).filter(is_active=True),
-            "unpublished": sel.ranking_list(user=user).filter(published_at__isnull=True),
-        },
-    )
+    return _office_page(request, user)
 
 
 @login_required
@@ -273,14 +302,13 @@ def manual_propose_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _office(user)
     post = request.POST
-
-    def call() -> ScoreEvent:
+    try:
         period = Period.parse(post.get("period", ""))
         unit = sel.units_in_scope(user=user).filter(pk=_int(post.get("unit"))).first()
         rule = Rule.objects.filter(pk=_int(post.get("rule")), automatic=False).first()
         if unit is None or rule is None:
             raise ApplicationError(_("请选择单位和细则。"))
-        return svc.manual_event_propose(
+        svc.manual_event_propose(
             unit=unit,
             rule=rule,
             period=period,
@@ -288,8 +316,11 @@ def manual_propose_view(request: HttpRequest) -> HttpResponse:
             evidence=post.get("evidence", ""),
             by=user,
         )
-
-    _run(request, call, _("已录入，待另一位推进办人员审核。"))
+    except ApplicationError as e:
+        fields = ("period", "unit", "rule", "reason", "evidence")
+        posted = {k: post.get(k, "") for k in fields}
+        return _office_page(request, user, posted=posted, error=str(e.message))
+    messages.success(request, _("已录入，待另一位推进办人员审核。"))
     return redirect("assessment:office")
 
 
@@ -314,7 +345,7 @@ def manual_decide_view(request: HttpRequest, event_id: int, action: str) -> Http
             version=posted_version(request),
             note=request.POST.get("note", ""),
         ),
-        _("已审核。"),
+        _("已通过，计入该单位当月得分。") if action == "approve" else _("已退回，不计分。"),
     )
     return redirect("assessment:office")
 

@@ -54,6 +54,7 @@ class OfficeSheet:
     columns: Sequence[OutColumn]
     groups: Sequence[OutGroup]
     total: Sequence[Any] | None = None
+    unit_text: str = "单位：万元"  # row 2's right: what the figures are counted in
 
 
 def office_book(sheets: Sequence[OfficeSheet], *, reporter: str) -> bytes:
@@ -68,6 +69,7 @@ def office_book(sheets: Sequence[OfficeSheet], *, reporter: str) -> bytes:
             columns=sheet.columns,
             groups=sheet.groups,
             total=sheet.total,
+            unit_text=sheet.unit_text,
         )
     buf = BytesIO()
     wb.save(buf)

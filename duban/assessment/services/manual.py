@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from duban.assessment.models import (
     MeetingAbsence,
     Objection,
+    Ranking,
     Rule,
     ScoreEvent,
 )
+from duban.assessment.permissions import can_object_event
 from duban.assessment.services.ranking import ranking_compute
 from duban.assessment.services.schemes import scheme_for
 from duban.assessment.services.scoring import (
@@ -27,6 +32,7 @@ from duban.assessment.services.scoring import (
 )
 from duban.core import clock
 from duban.core.errors import ApplicationError
+from duban.core.formatting import date_cn
 from duban.core.history import recorded_as_by
 from duban.core.periods import Period
 from duban.core.services import lock_version, refuse_unless, require
@@ -67,6 +73,13 @@ def manual_event_propose(
     office user's approval. Refuses an automatic rule, a rule of another version, no reason or
     no evidence, a unit not assessed, and a published month."""
     refuse_unless(by.is_office, _("只有推进办可以录入人工加减分。"))
+    # The month first: a month to come has no scheme yet, and the rule's check below would
+    # send the office looking for a wrong rule.
+    require(
+        period <= Period.current(),
+        _("%(p)s还未到：只能为本月或以前的月份录入加减分。") % {"p": period.label},
+        field="period",
+    )
     require(not rule.automatic, _("自动计分的细则不能人工录入。"), field="rule")
     require(
         rule.scheme_id == scheme_for(period).pk,
@@ -80,7 +93,6 @@ def manual_event_propose(
         _("人工加减分须附佐证（文件、会议纪要或核查记录）。"),
         field="evidence",
     )
-    require(period <= Period.current(), _("不能为未来的月份计分。"), field="period")
     _open(period)
     event = ScoreEvent.objects.create(
         year=period.year,
@@ -130,6 +142,36 @@ def objection_deadline(event: ScoreEvent, days: int | None = None) -> date:
     return add_working_days(start, days)
 
 
+def objection_last_days(events: Sequence[ScoreEvent], *, user: User) -> dict[int, date]:
+    """The last day `user` may object to each of `events` they may object to, by id: their
+    unit's valid events in a month whose ranking is not yet published (publishing ends
+    objections: `objection_raise` refuses them), whether or not the day has passed."""
+    mine = [e for e in events if can_object_event(user, e)]
+    months = {(e.year, e.month) for e in mine}
+    published = set(
+        Ranking.objects.filter(
+            year__in={y for y, _m in months}, published_at__isnull=False
+        ).values_list("year", "month")
+    )
+    windows = {m: scheme_for(Period(*m)).objection_days for m in months - published}
+    return {
+        e.pk: objection_deadline(e, windows[(e.year, e.month)])
+        for e in mine
+        if (e.year, e.month) in windows
+    }
+
+
+def objection_window_end(period: Period) -> date | None:
+    """The last day a unit may still object to one of the month's valid events (the window of
+    its newest one), None when it has none. Publishing ends the objections before it."""
+    newest = ScoreEvent.objects.filter(
+        year=period.year, month=period.month, state=E.APPROVED
+    ).aggregate(at=Max(Coalesce("approved_at", "created_at", output_field=DateTimeField())))["at"]
+    if newest is None:
+        return None
+    return add_working_days(timezone.localtime(newest).date(), scheme_for(period).objection_days)
+
+
 @transaction.atomic
 @recorded_as_by
 def objection_raise(*, event: ScoreEvent, reason: str, by: User) -> Objection:
@@ -144,8 +186,7 @@ def objection_raise(*, event: ScoreEvent, reason: str, by: User) -> Objection:
     deadline = objection_deadline(event)
     require(
         clock.today() <= deadline,
-        _("异议期已过（截至%(d)s）。")
-        % {"d": f"{deadline.year}年{deadline.month}月{deadline.day}日"},
+        _("异议期已过（截至%(d)s）。") % {"d": date_cn(deadline)},
     )
     try:
         with transaction.atomic():
