@@ -532,4 +532,4 @@ def test_score_page_tells_the_units_objection_from_the_offices_decision(january,
     # when
     html = unit.get(f"/assessment/units/{d.unit_b.pk}/?year=2024").content.decode()
     # then: the objection under its own name, the decision under the office's
-    assert '异议理由：已请假<br><span class="muted">撤销扣分：请假属实</span>' in html
+    assert '异议理由：已请假<br><span class="muted">撤销该条计分：请假属实</span>' in html

@@ -312,7 +312,7 @@ class Objection(VersionedModel):
     class State(models.TextChoices):
         PENDING = "pending", _("待处理")
         UPHELD = "upheld", _("维持原分")
-        CANCELLED = "cancelled", _("撤销扣分")
+        CANCELLED = "cancelled", _("撤销该条计分")
 
     event = models.ForeignKey(ScoreEvent, on_delete=models.PROTECT, related_name="objections")
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT)
