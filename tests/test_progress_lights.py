@@ -293,3 +293,24 @@ def test_start_and_statistics_nodes_are_judged_by_their_own_rules():
     p = light_of(facts, today=date(2024, 7, 30))
     assert p.light == Light.YELLOW
     assert [r.code for r in p.reasons] == ["not_started"]
+
+
+def test_an_indicators_target_is_written_as_people_write_it():
+    # given: a target of 60 and 1,400, which Decimal.normalize() wrote as 6E+1 and 1.4E+3 in
+    # the 通报's red items ("目标6E+1")
+    for target, value, written in (
+        (Decimal(60), Decimal("44.50"), "目标60，完成44.5"),
+        (Decimal(1400), Decimal(900), "目标1,400，完成900"),
+    ):
+        ind = IndicatorFact("整治小巷", target, date(2024, 7, 5), Decimal(0), value)
+        july = light_of(task(indicators=[ind]), period=Period(2024, 7), today=date(2024, 8, 16))
+        assert written in july.reason_texts[0]
+    # and a reason kept before the fix (its target stored as "6E+1") reads the same
+    from duban.reporting.progress import Reason, reason_text
+
+    kept = Reason(
+        "indicator_overdue",
+        Light.RED,
+        {"name": "整治小巷", "date": "2024-07-05", "target": "6E+1", "value": "—", "days": 3},
+    )
+    assert "目标60，完成—" in reason_text(kept)

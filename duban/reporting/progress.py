@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from duban.core.formatting import date_cn, gap_phrase
-from duban.core.money import HUNDRED, quantize, ratio_pct
+from duban.core.money import HUNDRED, amount_text, quantize, ratio_pct
 from duban.core.periods import Period
 
 # The report states whose figures count in cumulative totals and statistics.
@@ -245,6 +245,15 @@ def _day(value: str) -> str:
     return date_cn(date.fromisoformat(value))
 
 
+def _number(value: str) -> str:
+    """A stored number as people write it: 60, not 6E+1 (how earlier kept rows and frozen
+    snapshots stored a normalized target); "—" and other text as stored."""
+    try:
+        return amount_text(Decimal(value))
+    except (ArithmeticError, ValueError, TypeError):
+        return value
+
+
 def _month(value: str) -> str:
     d = date.fromisoformat(value)
     return _("%(y)s年%(m)s月") % {"y": d.year, "m": d.month}
@@ -295,8 +304,8 @@ def reason_text(reason: Reason) -> str:
         return _("指标‘%(name)s’时限%(d)s，目标%(t)s，完成%(v)s，已逾期%(n)s天") % {
             "name": p["name"],
             "d": _day(p["date"]),
-            "t": p["target"],
-            "v": p["value"],
+            "t": _number(p["target"]),
+            "v": _number(p["value"]),
             "n": p["days"],
         }
     if code == "indicator_due_soon" and p.get("after_period"):
@@ -305,15 +314,15 @@ def reason_text(reason: Reason) -> str:
         ) % {
             "name": p["name"],
             "d": _day(p["date"]),
-            "t": p["target"],
-            "v": p["value"],
+            "t": _number(p["target"]),
+            "v": _number(p["value"]),
         }
     if code == "indicator_due_soon":
         return _("指标‘%(name)s’时限%(d)s，目标%(t)s，完成%(v)s，还有%(n)s天到期") % {
             "name": p["name"],
             "d": _day(p["date"]),
-            "t": p["target"],
-            "v": p["value"],
+            "t": _number(p["target"]),
+            "v": _number(p["value"]),
             "n": p["days"],
         }
     if code == "indicator_behind":
@@ -489,8 +498,8 @@ def _indicator_reasons(
         return []
     shown = {
         "name": ind.name,
-        "target": str(ind.target.normalize()),
-        "value": "—" if ind.value is None else str(ind.value.normalize()),
+        "target": amount_text(ind.target),
+        "value": "—" if ind.value is None else amount_text(ind.value),
     }
     due = _due_reason(
         ind.deadline, period, ref, rules, "indicator_overdue", "indicator_due_soon", **shown
