@@ -126,12 +126,18 @@ def test_unit_score_page_sums_each_rule_and_folds_its_events(january, district, 
     assert re.search(r"2024年1月：加减分 -?[\d.]+ · 得分 [\d.]+ · .+第\d+名</h2>", html)
 
 
-def test_unit_objects_from_the_page_and_office_decides(january, district, login):
-    d = district
+def _objects_to_the_missed_meeting(d, login):
+    """Unit B's reporter objects to its missed meeting from the score page: the event, the
+    reporter's client and the objection."""
     [event] = events_of(d.unit_b, Source.MEETING_MISSED)
     unit = login(d.reporter_b)
     unit.post(f"/assessment/events/{event.pk}/object/", {"reason": "已请假"})
-    objection = Objection.objects.get()
+    return event, unit, Objection.objects.get()
+
+
+def test_unit_objects_from_the_page_and_office_decides(january, district, login):
+    d = district
+    event, unit, objection = _objects_to_the_missed_meeting(d, login)
     office = login(d.office)
     assert "已请假" in office.get("/assessment/office/").content.decode()
     office.post(
@@ -521,10 +527,7 @@ def test_score_page_tells_the_units_objection_from_the_offices_decision(january,
     # given: the unit objected and the office cancelled the event (the page read
     # "撤销扣分：已请假", the unit's own reason under the office's decision)
     d = district
-    [event] = events_of(d.unit_b, Source.MEETING_MISSED)
-    unit = login(d.reporter_b)
-    unit.post(f"/assessment/events/{event.pk}/object/", {"reason": "已请假"})
-    objection = Objection.objects.get()
+    _event, unit, objection = _objects_to_the_missed_meeting(d, login)
     login(d.office).post(
         f"/assessment/office/objections/{objection.pk}/cancel/",
         {"version": objection.version, "decision": "请假属实"},

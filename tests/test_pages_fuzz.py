@@ -545,3 +545,22 @@ def test_a_long_reason_is_cut_to_the_history_column():
     assert change_reason("短") == "短"
     cut = change_reason("长" * 5000)
     assert len(cut) == CHANGE_REASON_LENGTH and cut.endswith("…")
+
+
+def test_an_id_written_in_other_digits_is_no_id(district, login):
+    from duban.core.text import parse_id
+
+    # str.isdigit() takes "²" and "١٢", which int() refuses or reads: both answered 500 or
+    # reached the database as ids
+    assert [parse_id(t) for t in ("12", "²", "１２", "", None, "9" * 12)] == [
+        12,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+    office = login(district.office)
+    assert office.get("/bulletins/?kind=project&item=²").status_code == 200
+    flagged = {"target": "unit", "id": "²", "leader": "²", "reason": "x", "deadline": "2024-05-01"}
+    assert office.post("/supervision/flags/", flagged).status_code in (200, 302)

@@ -54,10 +54,16 @@ def scheme_list(*, user: User, year: int | None = None) -> QuerySet[Scheme]:
     return qs.prefetch_related("rules")
 
 
+def _years_around(rows: QuerySet[Any], around: int) -> list[int]:
+    """The years `rows` hold, the current year and `around` (the year shown), newest first:
+    the year links of a page."""
+    years = set(rows.order_by().values_list("year", flat=True).distinct())
+    return sorted(years | {around, clock.today().year}, reverse=True)
+
+
 def scheme_years(*, user: User, around: int) -> list[int]:
     """The years with a scheme `user` may read, the current year and `around`, newest first."""
-    years = set(scheme_list(user=user).order_by().values_list("year", flat=True).distinct())
-    return sorted(years | {around, clock.today().year}, reverse=True)
+    return _years_around(scheme_list(user=user), around)
 
 
 def scheme_get_for_user(*, user: User, scheme_id: int) -> Scheme:
@@ -209,10 +215,7 @@ def unit_score(*, user: User, unit: Unit, year: int) -> list[MonthScore]:
 def unit_score_years(*, user: User, unit: Unit, around: int) -> list[int]:
     """The years of the unit's score page `user` may open, newest first: those holding events
     they may see, the current year and `around` (the year shown)."""
-    years = set(
-        event_list(user=user, unit_id=unit.pk).order_by().values_list("year", flat=True).distinct()
-    )
-    return sorted(years | {around, clock.today().year}, reverse=True)
+    return _years_around(event_list(user=user, unit_id=unit.pk), around)
 
 
 def ranking_list(*, user: User, year: int | None = None) -> QuerySet[Ranking]:

@@ -33,6 +33,7 @@ from duban.core import clock
 from duban.core.errors import ApplicationError
 from duban.core.forms import posted_version
 from duban.core.periods import Period
+from duban.core.text import parse_id
 from duban.org.models import User
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -325,7 +326,7 @@ def manual_propose_view(request: HttpRequest) -> HttpResponse:
 
 
 def _int(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and len(text) < 10 else 0
+    return parse_id(text) or 0
 
 
 @login_required

@@ -17,6 +17,7 @@ from duban.bulletins.catalogue import FigureValue as Value
 from duban.bulletins.models import Bulletin
 from duban.bulletins.row_models import ROW_MODELS, describe
 from duban.core.errors import ApplicationError
+from duban.core.text import parse_id
 from duban.ledger.models import WorkItem
 from duban.ledger.selectors import work_item_list
 from duban.org.models import User
@@ -44,8 +45,9 @@ def special_item(*, user: User, text: str, year: int) -> WorkItem:
     match; only items in the user's scope are found."""
     text = text.strip()
     items = work_item_list(user=user)
-    if text.isdigit():
-        found = items.filter(pk=int(text)).first() if len(text) < 12 else None
+    if text.isascii() and text.isdigit():
+        pk = parse_id(text)
+        found = items.filter(pk=pk).first() if pk is not None else None
         if found is None:
             raise ApplicationError(_("没有编号为%(n)s的事项。") % {"n": text}, field="item")
         return found

@@ -51,6 +51,7 @@ from duban.bulletins.services import (
 )
 from duban.bulletins.templates_text import known_lists
 from duban.core.errors import ApplicationError
+from duban.core.text import parse_id
 from duban.ledger.selectors import work_item_list
 from duban.org.models import User
 from duban.reporting.selectors.periods import closed_periods, reporting_period_default
@@ -79,8 +80,8 @@ def bulletin_list_view(request: HttpRequest) -> HttpResponse:
         # From an item's page (生成项目专报): the kind and the item filled in.
         if request.GET.get("kind") in Kind.values:
             initial["kind"] = request.GET["kind"]
-        if request.GET.get("item", "").isdigit() and len(request.GET["item"]) < 12:
-            chosen = work_item_list(user=user).filter(pk=int(request.GET["item"])).first()
+        if (item_id := parse_id(request.GET.get("item"))) is not None:
+            chosen = work_item_list(user=user).filter(pk=item_id).first()
             if chosen is not None:
                 initial["item"] = chosen.title
         form = GenerateForm(request.POST or None, initial=initial)

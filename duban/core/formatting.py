@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -67,27 +68,20 @@ class FigureStyle:
     pct_places: int = 1
 
 
-DEFAULT_STYLE = FigureStyle()
-_office: list[FigureStyle] = []
-
-
+@cache
 def office_style() -> FigureStyle:
     """How this office writes its figures, from its settings (`DUBAN_FIGURES_DROP_ZEROS`,
     `DUBAN_FIGURES_TIMES_FROM_100`): what every text uses unless given a style. Read once."""
-    if not _office:
-        _office.append(
-            FigureStyle(
-                drop_zeros=getattr(settings, "DUBAN_FIGURES_DROP_ZEROS", True),
-                times_from_100=getattr(settings, "DUBAN_FIGURES_TIMES_FROM_100", False),
-            )
-        )
-    return _office[0]
+    return FigureStyle(
+        drop_zeros=getattr(settings, "DUBAN_FIGURES_DROP_ZEROS", True),
+        times_from_100=getattr(settings, "DUBAN_FIGURES_TIMES_FROM_100", False),
+    )
 
 
 @receiver(setting_changed)
 def _style_changed(*, setting: str, **kwargs: object) -> None:
     if setting.startswith("DUBAN_FIGURES_"):
-        _office.clear()
+        office_style.cache_clear()
 
 
 # Measure words by what is counted.

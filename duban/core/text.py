@@ -36,3 +36,15 @@ def strip_model_text(instance: Any) -> None:
             value = getattr(instance, field.attname, None)
             if isinstance(value, str) and CONTROL_CHARACTERS.search(value) is not None:
                 setattr(instance, field.attname, CONTROL_CHARACTERS.sub("", value))
+
+
+ID_DIGITS = 11  # an id a page or form sends has at most this many digits (far below a bigint)
+
+
+def parse_id(text: str | None) -> int | None:
+    """A row id (or version) as a page, a link or a form sends it: ASCII digits, at most
+    `ID_DIGITS` of them; anything else is no id (None). `str.isdigit()` alone also accepts
+    "²" and other digits `int()` refuses, which answered 500."""
+    if text and text.isascii() and text.isdigit() and len(text) <= ID_DIGITS:
+        return int(text)
+    return None

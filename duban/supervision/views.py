@@ -27,6 +27,7 @@ from duban.core.bulk import values_in
 from duban.core.errors import ApplicationError
 from duban.core.forms import VERSION_ERRORS, posted_version
 from duban.core.periods import Period
+from duban.core.text import parse_id
 from duban.org.models import Unit, User
 from duban.org.scoping import scope_for
 from duban.reporting.models import MonthClose
@@ -257,11 +258,9 @@ def prompts_issue_view(request: HttpRequest) -> HttpResponse:
     _office(user)
     posted = _batch(request.POST.get("batch", ""))
     if posted is None:
-        ids = [int(x) for x in request.POST.getlist("prompt") if x.isdigit() and len(x) < 12]
+        ids = [pk for x in request.POST.getlist("prompt") if (pk := parse_id(x)) is not None]
         posted = {
-            pk: int(v)
-            for pk in ids
-            if (v := request.POST.get(f"version-{pk}", "")).isdigit() and len(v) < 12
+            pk: v for pk in ids if (v := parse_id(request.POST.get(f"version-{pk}"))) is not None
         }
     else:
         ids = list(posted)
@@ -302,10 +301,11 @@ def _batch(text: str) -> dict[int, int] | None:
     if len(parts) > BATCH_MAX:
         return {}
     for part in parts:
-        pk, _sep, version = part.partition(":")
-        if not (pk.isdigit() and version.isdigit() and len(pk) < 12 and len(version) < 12):
+        pk_text, _sep, version_text = part.partition(":")
+        pk, version = parse_id(pk_text), parse_id(version_text)
+        if pk is None or version is None:
             return {}
-        out[int(pk)] = int(version)
+        out[pk] = version
     return out
 
 
@@ -316,9 +316,9 @@ def prompt_draft_edit_view(request: HttpRequest, prompt_id: int) -> HttpResponse
     user = _user(request)
     _office(user)
     prompt = sel.prompt_get_for_user(user=user, prompt_id=prompt_id)
-    line_id = request.POST.get("line", "")
-    if line_id.isdigit() and len(line_id) < 12:
-        line = get_object_or_404(PromptItem, pk=int(line_id), prompt=prompt)
+    line_id = parse_id(request.POST.get("line"))
+    if line_id is not None:
+        line = get_object_or_404(PromptItem, pk=line_id, prompt=prompt)
         keep = request.POST.get("keep") == "1"
         _run(
             request,
@@ -521,10 +521,6 @@ def unit_view(request: HttpRequest, unit_id: int) -> HttpResponse:
 # -- flags and interviews -------------------------------------------------------------------
 
 
-def _id(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 12 else None
-
-
 @login_required
 def flags_view(request: HttpRequest) -> HttpResponse:
     """The list of flags; the office flags a unit, an item or a problem from here (the unit
@@ -534,7 +530,7 @@ def flags_view(request: HttpRequest) -> HttpResponse:
         _office(user)
         post = request.POST
         target = post.get("target", "")
-        pk = _id(post.get("id"))
+        pk = parse_id(post.get("id"))
 
         def create() -> Flag:
             if target not in Flag.Target.values or pk is None:
@@ -550,7 +546,7 @@ def flags_view(request: HttpRequest) -> HttpResponse:
                     % {"n": pk, "t": Flag.Target(target).label},
                     field="id",
                 ) from None
-            leader = User.objects.filter(pk=_id(post.get("leader")) or 0).first()
+            leader = User.objects.filter(pk=parse_id(post.get("leader")) or 0).first()
             return flag_svc.flag_create(
                 **subject,
                 reason=post.get("reason", ""),
@@ -658,7 +654,9 @@ def flag_action_view(request: HttpRequest, flag_id: int, action: str) -> HttpRes
                 flag=flag, by=user, evidence=post.get("text", ""), version=version
             )
         if action == "confirm":
-            leader = User.objects.filter(pk=_id(post.get("leader")) or 0, role="leader").first()
+            leader = User.objects.filter(
+                pk=parse_id(post.get("leader")) or 0, role="leader"
+            ).first()
             return flag_svc.flag_confirm(
                 flag=flag,
                 reason=post.get("reason", ""),
